@@ -1,0 +1,2 @@
+// `npm run bench [-- --smoke | --tune]`: the benchmark in bench/ (see bench/README.md).
+import '../bench/run';
