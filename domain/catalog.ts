@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { addressSchema } from './address';
+
+// Identifiers that appear in URLs and ledger keys: no spaces, no '$', no ':' (used as a key separator).
+export const skuSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may contain only letters, digits and . _ -');
+export const locationIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'may contain only letters, digits, _ and -');
+
+export const LOCATION_TYPES = ['warehouse', 'store', 'dark_store'] as const;
+
+export const locationSchema = z
+  .strictObject({
+    id: locationIdSchema,
+    name: z.string().min(1).max(200),
+    type: z.enum(LOCATION_TYPES),
+    address: addressSchema,
+    ships: z.boolean().default(true),
+    pickup: z.boolean().default(false),
+    // Lower numbers are tried first when allocating stock.
+    priority: z.number().int().min(0).max(1_000_000).default(100),
+    active: z.boolean().default(true),
+  })
+  .refine((l) => l.ships || l.pickup, { message: 'a location must ship, allow pickup, or both', path: ['ships'] });
+export type Location = z.infer<typeof locationSchema>;
+
+export const itemSchema = z.strictObject({
+  sku: skuSchema,
+  name: z.string().min(1).max(300),
+  barcode: z.string().regex(/^[0-9A-Za-z-]{4,64}$/, 'must be 4 to 64 letters, digits or -').optional(),
+  weightGrams: z.number().int().min(0).max(10_000_000).optional(),
+  dimensionsMm: z
+    .strictObject({
+      length: z.number().int().positive(),
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+    })
+    .optional(),
+});
+export type Item = z.infer<typeof itemSchema>;

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { locationIdSchema } from './catalog';
+
+export const CONNECTION_KINDS = ['shopify', 'amazon', 'erp'] as const;
+
+export const connectionIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be 1 to 32 lowercase letters, digits, _ or -');
+
+const locationFeedSchema = z.strictObject({
+  channelLocationId: z.string().min(1).max(64), // the channel's own location id (a Shopify location id, "DEFAULT" for Amazon)
+  locationIds: z.array(locationIdSchema).min(1), // the Orderhub locations whose stock feeds it
+});
+
+const syncSchema = z.strictObject({
+  ordersEveryMinutes: z.number().int().min(1).max(1440).default(5),
+  stockEveryMinutes: z.number().int().min(1).max(1440).default(5),
+});
+
+// A connection as an operator creates it. Its id is also the sales channel name of its orders.
+export const connectionInputSchema = z.strictObject({
+  id: connectionIdSchema,
+  kind: z.enum(CONNECTION_KINDS),
+  name: z.string().min(1).max(200),
+  options: z.record(z.string(), z.unknown()).default({}),
+  credentials: z.record(z.string(), z.unknown()),
+  stockFeeds: z.array(locationFeedSchema).default([]),
+  safetyBuffer: z.number().int().min(0).max(1_000_000).default(0),
+  sync: syncSchema.default({ ordersEveryMinutes: 5, stockEveryMinutes: 5 }),
+  enabled: z.boolean().default(true),
+});
+export type ConnectionInput = z.infer<typeof connectionInputSchema>;
+
+export const connectionPatchSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  credentials: z.record(z.string(), z.unknown()).optional(),
+  stockFeeds: z.array(locationFeedSchema).optional(),
+  safetyBuffer: z.number().int().min(0).max(1_000_000).optional(),
+  sync: syncSchema.partial().optional(),
+  enabled: z.boolean().optional(),
+});
+export type ConnectionPatch = z.infer<typeof connectionPatchSchema>;
+
+// What the API shows: never the credentials, only which fields are set.
+export interface ConnectionView extends Omit<ConnectionInput, 'credentials'> {
+  credentialFields: string[];
+  ordersCursor?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+// Available to sell on a channel: the mapped locations' available stock less the buffer, never below zero.
+export function availableToSell(availableAtLocations: number[], safetyBuffer: number): number {
+  return Math.max(0, availableAtLocations.reduce((a, b) => a + b, 0) - safetyBuffer);
+}

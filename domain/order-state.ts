@@ -1,0 +1,72 @@
+import type { Order } from './order';
+import type { FlowStatus, OrderStatus } from './status';
+
+export type PaymentStatus = 'none' | 'pending' | 'authorized' | 'captured' | 'voided' | 'refunded' | 'declined';
+
+export interface StatusChange {
+  status: OrderStatus;
+  at: string;
+  reason?: string;
+}
+
+// Everything the outside world may read about an order: the workflow keeps it, a query returns it,
+// and the MongoDB `orders` view is a projection of it.
+export interface OrderState {
+  orderId: string;
+  channel: string;
+  channelOrderId: string;
+  type: string;
+  status: OrderStatus;
+  stage: FlowStatus; // how far along the happy path the order got
+  history: StatusChange[];
+  late: boolean;
+  lateStages: { stage: FlowStatus; dueAt: string }[];
+  payment: {
+    method: Order['payment']['method'];
+    provider: string;
+    status: PaymentStatus;
+    amount: number;
+    currency: string;
+    reference?: string;
+  };
+  allocation?: { reservationId: string; locationId: string; reservedAt: string };
+  awaitingStock?: { since: string; attempts: number; shortfall?: { sku: string; requested: number; available: number } };
+  shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
+  deliveredAt?: string;
+  hold?: { reason: string; since: string };
+  attention?: { step: string; error: string; since: string };
+  cancellation?: { reason: string; at: string; channelNotice?: string }; // channelNotice: the channel must be told by hand
+  rejection?: { reason: string; details?: unknown };
+  version: number; // increases with every change; the view ignores older projections
+}
+
+export type OrderView = OrderState & { order: Order; createdAt: string; updatedAt: string };
+
+// The state an order starts in; shared by the API (first view write) and the workflow.
+export function initialOrderState(order: Order): OrderState {
+  return {
+    orderId: order.id,
+    channel: order.channel,
+    channelOrderId: order.channelOrderId,
+    type: order.type,
+    status: 'received',
+    stage: 'received',
+    history: [{ status: 'received', at: order.receivedAt }],
+    late: false,
+    lateStages: [],
+    payment: {
+      method: order.payment.method,
+      provider: paymentProviderOf(order),
+      status: 'none',
+      amount: order.totals.total,
+      currency: order.currency,
+    },
+    version: 1,
+  };
+}
+
+// Cash on delivery is always collected by the courier, whatever provider the channel named.
+// (Kept here, free of zod, because the workflow bundle imports this file.)
+export function paymentProviderOf(order: Pick<Order, 'payment'>): string {
+  return order.payment.method === 'cash_on_delivery' ? 'cash_on_delivery' : order.payment.provider;
+}

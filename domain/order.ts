@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { addressSchema } from './address';
+import { skuSchema } from './catalog';
+import { currencySchema, minorUnitsSchema } from './money';
+import { orderWorkflowId } from './ids';
+
+// Types exist for the kinds the OMS will grow into; only standard orders are accepted today.
+export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
+export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard'];
+export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery'] as const;
+
+const lineSchema = z.strictObject({
+  sku: skuSchema,
+  name: z.string().max(300).optional(),
+  quantity: z.number().int('must be a whole number').positive('must be at least 1').max(100_000),
+  unitPrice: minorUnitsSchema,
+  discount: minorUnitsSchema.default(0),
+  tax: minorUnitsSchema.default(0),
+});
+
+export const orderInputSchema = z
+  .strictObject({
+    channel: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be 1 to 32 lowercase letters, digits, _ or -'),
+    channelOrderId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._#-]*$/, 'may contain only letters, digits and . _ # -'),
+    type: z
+      .enum(ORDER_TYPES)
+      .default('standard')
+      .refine((t) => SUPPORTED_ORDER_TYPES.includes(t), { message: 'only "standard" orders are supported yet' }),
+    currency: currencySchema,
+    customer: z.strictObject({
+      id: z.string().max(128).optional(),
+      name: z.string().min(1).max(200),
+      email: z.email().optional(),
+      phone: z.string().max(40).optional(),
+    }),
+    shippingAddress: addressSchema,
+    billingAddress: addressSchema.optional(),
+    lines: z.array(lineSchema).min(1, 'an order needs at least one line').max(500),
+    discounts: z.array(z.strictObject({ code: z.string().max(64).optional(), amount: minorUnitsSchema })).default([]),
+    shippingAmount: minorUnitsSchema.default(0),
+    payment: z
+      .strictObject({
+        method: z.enum(PAYMENT_METHODS),
+        provider: z.string().regex(/^[a-z0-9_-]{1,32}$/).default('manual'),
+        // True when the channel or till already took the money (a paid Shopify order, a POS sale).
+        alreadyPaid: z.boolean().default(false),
+        reference: z.string().max(128).optional(),
+      })
+      .default({ method: 'prepaid', provider: 'manual', alreadyPaid: false }),
+    notes: z.string().max(5000).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(50).default([]),
+    placedAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const seen = new Set<string>();
+    o.lines.forEach((l, i) => {
+      if (seen.has(l.sku)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `sku ${l.sku} appears on more than one line` });
+      seen.add(l.sku);
+      if (l.discount > l.quantity * l.unitPrice) {
+        ctx.addIssue({ code: 'custom', path: ['lines', i, 'discount'], message: 'must not exceed the line amount' });
+      }
+      // Past 2^53 minor units a product is rounded: refuse it rather than store an inexact amount.
+      if (!Number.isSafeInteger(l.quantity * l.unitPrice)) {
+        ctx.addIssue({ code: 'custom', path: ['lines', i, 'unitPrice'], message: 'times the quantity is too large to count exactly in minor units' });
+      }
+    });
+    if (o.payment.method === 'cash_on_delivery' && o.payment.alreadyPaid) {
+      ctx.addIssue({ code: 'custom', path: ['payment', 'alreadyPaid'], message: 'a cash-on-delivery order cannot already be paid' });
+    }
+    const totals = totalsOf(o);
+    if (!Object.values(totals).every((v) => Number.isSafeInteger(v))) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'the order amounts add up to more than can be counted exactly in minor units' });
+    } else if (totals.total < 0) ctx.addIssue({ code: 'custom', path: ['discounts'], message: 'discounts exceed the order amount' });
+  });
+
+export type OrderInput = z.infer<typeof orderInputSchema>;
+export type OrderLine = OrderInput['lines'][number];
+
+export interface OrderTotals {
+  subtotal: number;
+  discountTotal: number;
+  taxTotal: number;
+  shippingTotal: number;
+  total: number;
+}
+
+export function totalsOf(o: Pick<OrderInput, 'lines' | 'discounts' | 'shippingAmount'>): OrderTotals {
+  const subtotal = o.lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0);
+  const discountTotal = o.lines.reduce((s, l) => s + l.discount, 0) + o.discounts.reduce((s, d) => s + d.amount, 0);
+  const taxTotal = o.lines.reduce((s, l) => s + l.tax, 0);
+  const shippingTotal = o.shippingAmount;
+  return { subtotal, discountTotal, taxTotal, shippingTotal, total: subtotal - discountTotal + taxTotal + shippingTotal };
+}
+
+// The canonical order as stored and carried through the workflow.
+export interface Order extends OrderInput {
+  id: string;
+  totals: OrderTotals;
+  receivedAt: string;
+}
+
+export function toOrder(input: OrderInput, receivedAt: string): Order {
+  return { ...input, id: orderWorkflowId(input.channel, input.channelOrderId), totals: totalsOf(input), receivedAt };
+}

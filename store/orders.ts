@@ -1,0 +1,110 @@
+import type { Collection, Db, Filter } from 'mongodb';
+import type { Order } from '../domain/order';
+import type { OrderState, OrderView } from '../domain/order-state';
+import type { OrderStatus } from '../domain/status';
+import { isDuplicateKey } from './mongo';
+import { ValidationError } from '../domain/errors';
+
+interface OrderDoc extends Omit<OrderView, 'createdAt' | 'updatedAt'> {
+  _id: string;
+  skus: string[]; // for "which waiting orders need this sku"
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const CLEARABLE = ['allocation', 'awaitingStock', 'shipment', 'deliveredAt', 'hold', 'attention', 'cancellation', 'rejection'] as const satisfies readonly (keyof OrderState)[];
+
+export interface OrderListQuery {
+  status?: OrderStatus;
+  channel?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+// The `orders` view: written at capture, then projected from the workflow's state on every change.
+export class OrdersView {
+  private readonly col: Collection<OrderDoc>;
+  constructor(db: Db) {
+    this.col = db.collection<OrderDoc>('orders');
+  }
+
+  // First write of a captured order. Returns false when it was already there (a repeated capture).
+  async insertReceived(order: Order, state: OrderState): Promise<boolean> {
+    const now = new Date();
+    try {
+      await this.col.insertOne({ ...state, _id: order.id, order, skus: order.lines.map((l) => l.sku), createdAt: new Date(order.receivedAt), updatedAt: now });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  // Apply a newer state; an older one (a slow retried activity) is ignored.
+  async project(order: Order, state: OrderState): Promise<void> {
+    const current = await this.col.findOne({ _id: state.orderId }, { projection: { version: 1 } });
+    if (current && current.version >= state.version) return;
+    const { orderId: _ignored, ...fields } = state;
+    void _ignored;
+    if (!current) {
+      const inserted = await this.insertReceived(order, state);
+      if (inserted) return;
+    }
+    // Fields the state no longer has (a hold released, an attention resolved) are removed from the view.
+    const gone = CLEARABLE.filter((k) => state[k] === undefined);
+    await this.col.updateOne(
+      { _id: state.orderId },
+      { $set: { ...fields, orderId: state.orderId, updatedAt: new Date() }, ...(gone.length && { $unset: Object.fromEntries(gone.map((k) => [k, ''])) }) },
+    );
+  }
+
+  async get(orderId: string): Promise<OrderView | null> {
+    const doc = await this.col.findOne({ _id: orderId });
+    return doc && toView(doc);
+  }
+
+  async list(q: OrderListQuery): Promise<{ orders: OrderView[]; nextCursor?: string }> {
+    const filter: Filter<OrderDoc> = {};
+    if (q.status) filter.status = q.status;
+    if (q.channel) filter.channel = q.channel;
+    if (q.from || q.to) filter.createdAt = { ...(q.from && { $gte: q.from }), ...(q.to && { $lt: q.to }) };
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (after) {
+      filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }];
+    }
+    const docs = await this.col.find(filter).sort({ createdAt: -1, _id: -1 }).limit(q.limit + 1).toArray();
+    const page = docs.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { orders: page.map(toView), ...(docs.length > q.limit && last && { nextCursor: encodeCursor(last.createdAt, last._id) }) };
+  }
+
+  async idsWaitingForSku(sku: string): Promise<string[]> {
+    const docs = await this.col.find({ status: 'awaiting_stock', skus: sku }, { projection: { _id: 1 } }).toArray();
+    return docs.map((d) => d._id);
+  }
+}
+
+function toView(doc: OrderDoc): OrderView {
+  const { _id, skus, createdAt, updatedAt, ...rest } = doc;
+  void skus;
+  return { ...rest, orderId: _id, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
+}
+
+const encodeCursor = (createdAt: Date, id: string) => Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const [at, id] = Array.isArray(parsed) ? parsed : [];
+  const createdAt = new Date(String(at));
+  if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) {
+    throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
+  }
+  return { createdAt, id };
+}

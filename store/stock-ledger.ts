@@ -1,0 +1,213 @@
+import type { Collection, Db } from 'mongodb';
+import { applyChange, ZERO_BALANCE, type Balance, type LedgerEntryType } from '../domain/stock';
+import { ConflictError, InsufficientStockError } from '../domain/errors';
+import { isDuplicateKey } from './mongo';
+
+export interface LedgerEntry {
+  _id: string; // `${locationId}|${sku}|${seq}`: the insert that claims a sequence number is the atomic step
+  sku: string;
+  locationId: string;
+  seq: number;
+  type: LedgerEntryType;
+  quantity: number;
+  deltas: { onHand: number; reserved: number };
+  balance: Balance;
+  idempotencyKey: string;
+  actor: string;
+  reference?: string;
+  reason?: string;
+  note?: string;
+  at: Date;
+}
+
+// A hint of the latest sequence per sku and location. It may lag (FerretDB v1 updates are not atomic), so
+// readers always walk the ledger forward from it; correctness never depends on it.
+interface BalanceHint extends Balance {
+  _id: string;
+  sku: string;
+  locationId: string;
+  seq: number;
+  updatedAt: Date;
+}
+
+export interface StockChange {
+  sku: string;
+  locationId: string;
+  type: LedgerEntryType;
+  quantity: number; // signed for adjustments, positive otherwise
+  idempotencyKey: string;
+  actor: string;
+  reference?: string;
+  reason?: string;
+  note?: string;
+}
+
+export interface AppliedChange {
+  entry: LedgerEntry;
+  duplicate: boolean; // true when this idempotency key had already been applied
+}
+
+export interface LocationBalance extends Balance {
+  locationId: string;
+}
+
+const MAX_CONTENDED_ATTEMPTS = 500;
+
+const entryId = (locationId: string, sku: string, seq: number) => `${locationId}|${sku}|${seq}`;
+const headId = (locationId: string, sku: string) => `${locationId}|${sku}`;
+
+export class StockLedger {
+  private readonly entries: Collection<LedgerEntry>;
+  private readonly hints: Collection<BalanceHint>;
+  private readonly serial = new KeyedSerializer();
+
+  // Called after every new entry (not for repeats): channels are told the sku changed.
+  constructor(
+    db: Db,
+    private readonly onChange?: (sku: string, locationId: string) => void,
+  ) {
+    this.entries = db.collection<LedgerEntry>('stock_ledger');
+    this.hints = db.collection<BalanceHint>('stock_balances');
+  }
+
+  // The true head: start at the hint and follow sequence numbers until the next one is missing.
+  async head(sku: string, locationId: string): Promise<{ seq: number; balance: Balance }> {
+    const hint = await this.hints.findOne({ _id: headId(locationId, sku) });
+    let seq = hint?.seq ?? 0;
+    let balance: Balance = hint ? { onHand: hint.onHand, reserved: hint.reserved, available: hint.available } : ZERO_BALANCE;
+    for (;;) {
+      const next = await this.entries.findOne({ _id: entryId(locationId, sku, seq + 1) });
+      if (!next) break;
+      seq = next.seq;
+      balance = next.balance;
+    }
+    if (seq > (hint?.seq ?? 0)) await this.moveHint(sku, locationId, seq, balance);
+    return { seq, balance };
+  }
+
+  async balance(sku: string, locationId: string): Promise<Balance> {
+    return (await this.head(sku, locationId)).balance;
+  }
+
+  // Apply one change exactly once. Concurrency: claim the next sequence number by inserting it; whoever
+  // loses the race re-reads the head and re-checks the rule, so no balance ever goes negative.
+  async apply(change: StockChange): Promise<AppliedChange> {
+    // One change per sku and location at a time in this process: other processes still race on the insert,
+    // but a burst inside one process queues instead of stampeding the database with losing attempts.
+    return this.serial.run(headId(change.locationId, change.sku), () => this.applyOnce(change));
+  }
+
+  private async applyOnce(change: StockChange): Promise<AppliedChange> {
+    const existing = await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
+    if (existing) return { entry: sameChange(existing, change), duplicate: true };
+    for (let attempt = 0; attempt < MAX_CONTENDED_ATTEMPTS; attempt++) {
+      const head = await this.head(change.sku, change.locationId);
+      const result = applyChange(head.balance, change.type, change.quantity);
+      if (!result.ok) {
+        if (change.type === 'reservation') {
+          throw new InsufficientStockError(change.sku, change.locationId, change.quantity, head.balance.available);
+        }
+        throw new ConflictError(`Cannot apply ${change.type} of ${change.quantity} ${change.sku} at ${change.locationId}: ${result.reason}`, {
+          sku: change.sku,
+          locationId: change.locationId,
+          balance: head.balance,
+        });
+      }
+      const entry: LedgerEntry = {
+        _id: entryId(change.locationId, change.sku, head.seq + 1),
+        sku: change.sku,
+        locationId: change.locationId,
+        seq: head.seq + 1,
+        type: change.type,
+        quantity: change.quantity,
+        deltas: result.deltas,
+        balance: result.after,
+        idempotencyKey: change.idempotencyKey,
+        actor: change.actor,
+        at: new Date(),
+        ...(change.reference !== undefined && { reference: change.reference }),
+        ...(change.reason !== undefined && { reason: change.reason }),
+        ...(change.note !== undefined && { note: change.note }),
+      };
+      try {
+        await this.entries.insertOne(entry);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const same = await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
+        if (same) return { entry: sameChange(same, change), duplicate: true };
+        await sleep(Math.random() * Math.min(20, 1 + attempt));
+        continue;
+      }
+      await this.moveHint(change.sku, change.locationId, entry.seq, entry.balance);
+      this.onChange?.(change.sku, change.locationId);
+      return { entry, duplicate: false };
+    }
+    throw new ConflictError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; retry`);
+  }
+
+  async findByIdempotencyKey(key: string): Promise<LedgerEntry | null> {
+    return this.entries.findOne({ idempotencyKey: key });
+  }
+
+  // Per-location balances for a sku, each walked to its true head.
+  async balancesForSku(sku: string): Promise<LocationBalance[]> {
+    const hints = await this.hints.find({ sku }).toArray();
+    const balances = await Promise.all(
+      hints.map(async (h) => ({ locationId: h.locationId, ...(await this.balance(sku, h.locationId)) })),
+    );
+    return balances.sort((a, b) => a.locationId.localeCompare(b.locationId));
+  }
+
+  async entriesForSku(sku: string, opts: { locationId?: string; limit: number; afterSeq?: number }): Promise<LedgerEntry[]> {
+    const filter: Record<string, unknown> = { sku };
+    if (opts.locationId) filter.locationId = opts.locationId;
+    const all = await this.entries.find(filter).toArray();
+    return all
+      .filter((e) => opts.afterSeq === undefined || e.seq > opts.afterSeq)
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || a.locationId.localeCompare(b.locationId) || a.seq - b.seq)
+      .slice(0, opts.limit);
+  }
+
+  // The hint only moves forward in intent; a lost race can leave it behind, which head() corrects.
+  private async moveHint(sku: string, locationId: string, seq: number, balance: Balance): Promise<void> {
+    const _id = headId(locationId, sku);
+    const current = await this.hints.findOne({ _id });
+    if (current && current.seq >= seq) return;
+    await this.hints.updateOne(
+      { _id },
+      { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } },
+      { upsert: true },
+    ).catch((err) => {
+      if (!isDuplicateKey(err)) throw err; // two first writers upserting at once: the other one won
+    });
+  }
+}
+
+// A repeat must be the same change: a reused key with other content is a caller's bug, not a retry.
+function sameChange(entry: LedgerEntry, change: StockChange): LedgerEntry {
+  if (entry.sku !== change.sku || entry.locationId !== change.locationId || entry.type !== change.type || entry.quantity !== change.quantity) {
+    throw new ConflictError(`Idempotency key ${change.idempotencyKey} was already used for a different change`, {
+      idempotencyKey: change.idempotencyKey,
+      existing: { sku: entry.sku, locationId: entry.locationId, type: entry.type, quantity: entry.quantity },
+    });
+  }
+  return entry;
+}
+
+// Runs tasks with the same key one after another, tasks with different keys concurrently.
+class KeyedSerializer {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

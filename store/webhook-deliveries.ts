@@ -1,0 +1,61 @@
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './mongo';
+
+export type DeliveryStatus = 'queued' | 'processed' | 'ignored' | 'dead';
+
+export interface WebhookDelivery {
+  _id: string; // `${connectionId}|${deliveryId}`: one record per delivery, however often it is resent
+  connectionId: string;
+  deliveryId: string;
+  topic: string;
+  body: string; // the raw, verified body
+  receivedAt: Date;
+  resends: number;
+  status: DeliveryStatus;
+  outcome?: string;
+  deadReason?: string;
+  replays: number;
+  updatedAt: Date;
+}
+
+export const deliveryKey = (connectionId: string, deliveryId: string) => `${connectionId}|${deliveryId}`;
+
+export class WebhookDeliveries {
+  private readonly col: Collection<WebhookDelivery>;
+  constructor(db: Db) {
+    this.col = db.collection<WebhookDelivery>('webhook_deliveries');
+  }
+
+  // Stores a verified delivery once. Returns false when this delivery id was already stored.
+  async record(d: { connectionId: string; deliveryId: string; topic: string; body: string }): Promise<boolean> {
+    const now = new Date();
+    try {
+      await this.col.insertOne({ ...d, _id: deliveryKey(d.connectionId, d.deliveryId), receivedAt: now, resends: 0, status: 'queued', replays: 0, updatedAt: now });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await this.col.updateOne({ _id: deliveryKey(d.connectionId, d.deliveryId) }, { $inc: { resends: 1 } });
+      return false;
+    }
+  }
+
+  get(id: string): Promise<WebhookDelivery | null> {
+    return this.col.findOne({ _id: id });
+  }
+
+  async settle(id: string, status: Exclude<DeliveryStatus, 'queued'>, detail?: string): Promise<void> {
+    await this.col.updateOne({ _id: id }, { $set: { status, updatedAt: new Date(), ...(status === 'dead' ? { deadReason: detail } : { outcome: detail }) } });
+  }
+
+  async requeue(id: string): Promise<WebhookDelivery | null> {
+    const doc = await this.col.findOne({ _id: id });
+    if (!doc) return null;
+    await this.col.updateOne({ _id: id }, { $set: { status: 'queued', updatedAt: new Date() }, $inc: { replays: 1 } });
+    return { ...doc, status: 'queued', replays: doc.replays + 1 };
+  }
+
+  async deadLetters(limit: number): Promise<WebhookDelivery[]> {
+    const docs = await this.col.find({ status: 'dead' }).toArray();
+    return docs.sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime()).slice(0, limit);
+  }
+}
