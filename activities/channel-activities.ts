@@ -1,0 +1,161 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Order } from '../domain/order';
+import { buildConnector } from '../connectors/registry';
+import { UpstreamError } from '../connectors/http';
+import type { Items, Locations } from '../store/catalog';
+import type { Connections } from '../store/connections';
+import type { OrdersView } from '../store/orders';
+import type { StockLedger } from '../store/stock-ledger';
+import type { StockSyncLog } from '../store/stock-sync';
+import { ingestChannelOrder, type IngestOutcome } from '../worker/channel-orders';
+import type { Logger } from '../worker/logger';
+import { notifyStockArrived } from '../worker/order-intake';
+import { pushStock } from '../worker/stock-sync';
+
+export interface ChannelActivityDeps {
+  connections: Connections;
+  orders: OrdersView;
+  ledger: StockLedger;
+  items: Items;
+  locations: Locations;
+  stockSync: StockSyncLog;
+  temporal: Client;
+  taskQueue: string;
+  redis: Redis;
+  log: Logger;
+}
+
+interface PollProgress {
+  pageToken?: string;
+  maxUpdatedAt?: string;
+  counts: Record<IngestOutcome, number>;
+}
+
+const CURSOR_OVERLAP_MS = 60_000; // re-read the last minute: channel clocks and late writes; repeats are harmless
+
+export function createChannelActivities(deps: ChannelActivityDeps) {
+  const connectorFor = async (connectionId: string) => {
+    const connection = await deps.connections.withCredentials(connectionId);
+    if (!connection) throw ApplicationFailure.nonRetryable(`Connection ${connectionId} no longer exists`, 'ConnectionGone');
+    return { connection, connector: buildConnector(connection, { redis: deps.redis, log: deps.log }) };
+  };
+  const erpConnections = async () => {
+    const views = (await deps.connections.list()).filter((c) => c.kind === 'erp' && c.enabled);
+    const built = await Promise.all(views.map((v) => connectorFor(v.id)));
+    return built.filter((b) => b.connector.erp);
+  };
+  // Orders from a connection carry its id as their channel; manual and POS orders have no connection.
+  const channelFulfillment = async (channel: string) => {
+    const connection = await deps.connections.withCredentials(channel);
+    if (!connection || !connection.enabled) return undefined;
+    return buildConnector(connection, { redis: deps.redis, log: deps.log }).fulfillment;
+  };
+  const intake = () => ({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders: deps.orders, log: deps.log });
+
+  return {
+    // Orders changed since the stored cursor, every page to the end. Progress is heartbeated, so a retry
+    // resumes at the page it was on; the cursor moves forward only once every page was handed over.
+    async pollChannelOrders(connectionId: string): Promise<PollProgress['counts'] & { cursor?: string }> {
+      const { connection, connector } = await connectorFor(connectionId);
+      if (!connector.orders) return { captured: 0, duplicate: 0, cancelled: 0, ignored: 0 };
+      const resumed = Context.current().info.heartbeatDetails as PollProgress | undefined;
+      const progress: PollProgress = resumed ?? { counts: { captured: 0, duplicate: 0, cancelled: 0, ignored: 0 } };
+      do {
+        const page = await connector.orders.fetchOrdersUpdatedSince(connection.ordersCursor, progress.pageToken);
+        for (const co of page.orders) {
+          progress.counts[await ingestChannelOrder(intake(), co)]++;
+          if (!progress.maxUpdatedAt || co.updatedAt > progress.maxUpdatedAt) progress.maxUpdatedAt = co.updatedAt;
+        }
+        progress.pageToken = page.nextPageToken;
+        Context.current().heartbeat(progress);
+      } while (progress.pageToken);
+      let cursor: string | undefined;
+      if (progress.maxUpdatedAt) {
+        cursor = new Date(Date.parse(progress.maxUpdatedAt) - CURSOR_OVERLAP_MS).toISOString();
+        await deps.connections.advanceOrdersCursor(connectionId, cursor);
+      }
+      deps.log.info('channel orders polled', { connectionId, ...progress.counts });
+      return { ...progress.counts, ...(cursor && { cursor }) };
+    },
+
+    // The ERP learns of each order when it is released to the warehouse.
+    async pushSalesOrderToErps(order: Order): Promise<number> {
+      const erps = await erpConnections();
+      for (const { connection, connector } of erps) await connector.erp!.pushSalesOrder(order, `${order.id}:erp:${connection.id}:sales-order`);
+      return erps.length;
+    },
+
+    // ...and is invoiced when it ships.
+    async pushInvoiceToErps(order: Order, shipment: { carrier: string; trackingNumber: string; shippedAt: string }): Promise<number> {
+      const erps = await erpConnections();
+      for (const { connection, connector } of erps) await connector.erp!.pushInvoice({ order, ...shipment }, `${order.id}:erp:${connection.id}:invoice`);
+      return erps.length;
+    },
+
+    // Tell the channel the order came from that it shipped (with tracking) or was cancelled.
+    async reportShipmentToChannel(order: Order, shipment: { carrier: string; trackingNumber: string }): Promise<boolean> {
+      const target = await channelFulfillment(order.channel);
+      if (!target) return false;
+      await target.reportShipment({ channelOrderId: order.channelOrderId, ...shipment, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), idempotencyKey: `${order.id}:channel:shipment` });
+      return true;
+    },
+
+    // A channel that refuses (4xx: e.g. Amazon, where the seller cancels in Seller Central) gives a notice for
+    // the operator instead of a stuck order; an unreachable channel is retried like any other step.
+    async reportCancellationToChannel(order: Order, reason: string): Promise<{ reported: boolean; notice?: string }> {
+      const target = await channelFulfillment(order.channel);
+      if (!target) return { reported: false };
+      try {
+        await target.reportCancellation({ channelOrderId: order.channelOrderId, reason, idempotencyKey: `${order.id}:channel:cancel` });
+        return { reported: true };
+      } catch (err) {
+        if (err instanceof UpstreamError) return { reported: false, notice: err.message };
+        throw err;
+      }
+    },
+
+    // Push every catalogue sku's available-to-sell, correcting any drift on the channel.
+    async reconcileChannelStock(connectionId: string): Promise<{ pushed: number }> {
+      const skus = await deps.items.allSkus();
+      const pushed = await pushStock(deps, connectionId, skus, 'reconcile');
+      Context.current().heartbeat({ pushed });
+      return { pushed };
+    },
+
+    // Purchase-order receipts from the ERP, each applied to the ledger exactly once (keyed by the ERP's id).
+    async pullErpReceipts(connectionId: string): Promise<{ applied: number; repeated: number; rejected: { receiptId: string; reason: string }[] }> {
+      const { connector } = await connectorFor(connectionId);
+      const result = { applied: 0, repeated: 0, rejected: [] as { receiptId: string; reason: string }[] };
+      if (!connector.erp) return result;
+      const cursorKey = `orderhub:erp-receipts-cursor:${connectionId}`;
+      let cursor = (await deps.redis.get(cursorKey)) ?? undefined;
+      for (;;) {
+        const page = await connector.erp.fetchStockReceipts(cursor);
+        for (const r of page.receipts) {
+          const [item, location] = await Promise.all([deps.items.get(r.sku), deps.locations.get(r.locationCode)]);
+          if (!item || !location) {
+            result.rejected.push({ receiptId: r.receiptId, reason: !item ? `unknown sku ${r.sku}` : `unknown location ${r.locationCode}` });
+            continue;
+          }
+          const applied = await deps.ledger.apply({ sku: r.sku, locationId: r.locationCode, type: 'receipt', quantity: r.quantity, idempotencyKey: `erp:${connectionId}:${r.receiptId}`, actor: `erp:${connectionId}`, reference: r.reference });
+          if (applied.duplicate) result.repeated++;
+          else {
+            result.applied++;
+            await notifyStockArrived(intake(), r.sku);
+          }
+        }
+        Context.current().heartbeat(result);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+        await deps.redis.set(cursorKey, cursor);
+      }
+      if (result.rejected.length) deps.log.warn('erp receipts rejected', { connectionId, rejected: result.rejected.length });
+      return result;
+    },
+  };
+}
+
+export type ChannelActivities = ReturnType<typeof createChannelActivities>;

@@ -1,0 +1,3 @@
+// Everything the worker registers as a workflow.
+export { orderWorkflow } from './order';
+export { pollChannelOrdersWorkflow, reconcileChannelStockWorkflow, pullErpReceiptsWorkflow } from './channel-sync';

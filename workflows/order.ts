@@ -1,0 +1,321 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { OrderActivities } from '../activities/order-activities';
+import type { ChannelActivities } from '../activities/channel-activities';
+import type { Order } from '../domain/order';
+import { initialOrderState, type OrderState } from '../domain/order-state';
+import { acceptsEvent, canCancel, flowIndex, FLOW, FULFILLMENT_EVENTS, isTerminal, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../domain/status';
+import { OrderLateKey, OrderStatusKey } from './search-attributes';
+
+// ---- Contract -------------------------------------------------------------------------------------------
+
+export interface FulfillmentEvent {
+  type: FulfillmentEventType;
+  carrier?: string; // required with "shipped"
+  trackingNumber?: string; // required with "shipped"
+}
+
+// source 'channel': the channel itself cancelled the order, so it is not told again.
+export const cancelOrderSignal = defineSignal<[{ reason: string; source?: 'operator' | 'channel' }]>('cancel');
+export const holdOrderSignal = defineSignal<[{ reason: string }]>('hold');
+export const releaseOrderSignal = defineSignal<[]>('release');
+export const retryOrderSignal = defineSignal<[]>('retry');
+export const fulfillmentEventSignal = defineSignal<[FulfillmentEvent]>('fulfillmentEvent');
+export const confirmPaymentSignal = defineSignal<[{ reference?: string }]>('confirmPayment');
+export const declinePaymentSignal = defineSignal<[{ reason: string }]>('declinePayment');
+export const stockChangedSignal = defineSignal<[]>('stockChanged');
+export const orderStatusQuery = defineQuery<OrderState>('orderStatus');
+
+export interface OrderSettings {
+  // Time allowed to reach each fulfilment stage after the previous one; a breach marks the order late.
+  slaMs: Record<FulfillmentEventType, number>;
+  awaitingStockRecheckMs: number; // safety net when no stock notification arrives
+  paymentConfirmationTimeoutMs: number; // an unconfirmed manual payment rejects the order after this
+  activityMaxAttempts: number; // past this, the step puts the order in needs_attention
+  activityInitialIntervalMs: number;
+}
+
+export const DEFAULT_ORDER_SETTINGS: OrderSettings = {
+  slaMs: {
+    picked: 4 * 3600_000,
+    packed: 2 * 3600_000,
+    shipped: 24 * 3600_000,
+    delivered: 7 * 24 * 3600_000,
+  },
+  awaitingStockRecheckMs: 15 * 60_000,
+  paymentConfirmationTimeoutMs: 3 * 24 * 3600_000,
+  activityMaxAttempts: 6,
+  activityInitialIntervalMs: 1_000,
+};
+
+export interface OrderWorkflowInput {
+  order: Order;
+  settings?: Partial<Omit<OrderSettings, 'slaMs'>> & { slaMs?: Partial<OrderSettings['slaMs']> };
+}
+
+export interface OrderOutcome {
+  orderId: string;
+  status: OrderStatus;
+}
+
+// ---- Workflow -----------------------------------------------------------------------------------------
+
+class OrderCancelled extends Error {}
+
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
+  const { order } = input;
+  const settings: OrderSettings = {
+    ...DEFAULT_ORDER_SETTINGS,
+    ...input.settings,
+    slaMs: { ...DEFAULT_ORDER_SETTINGS.slaMs, ...input.settings?.slaMs },
+  };
+  // Activities are short database or provider calls: a dead worker's attempt is retried after 10 s.
+  const quick: ActivityOptions = {
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: settings.activityInitialIntervalMs, backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.activityMaxAttempts },
+  };
+  // The view must catch up eventually, however long MongoDB is away: retry without limit.
+  const projection: ActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
+  const acts = proxyActivities<OrderActivities & ChannelActivities>(quick);
+  const { recordOrderState } = proxyActivities<OrderActivities>(projection);
+
+  const now = () => new Date().toISOString();
+  const state: OrderState = initialOrderState(order);
+
+  // Signals only record intent; the main flow acts on it at the next safe point.
+  let cancelRequest: { reason: string; source?: 'operator' | 'channel' } | undefined;
+  let holdRequest: { reason: string } | undefined;
+  let retryRequested = false;
+  let stockChanged = false;
+  let paymentDecision: { confirmed: true; reference?: string } | { confirmed: false; reason: string } | undefined;
+  const reported = new Map<FulfillmentEventType, FulfillmentEvent>();
+
+  setHandler(orderStatusQuery, () => state);
+  setHandler(cancelOrderSignal, (req) => {
+    if (!isTerminal(state.status) && canCancel(state.stage)) cancelRequest ??= { reason: req?.reason || 'cancelled by operator', ...(req?.source && { source: req.source }) };
+  });
+  setHandler(holdOrderSignal, (req) => {
+    if (!isTerminal(state.status)) holdRequest = { reason: req?.reason || 'held by operator' };
+  });
+  setHandler(releaseOrderSignal, () => {
+    holdRequest = undefined;
+  });
+  setHandler(retryOrderSignal, () => {
+    retryRequested = true;
+  });
+  setHandler(stockChangedSignal, () => {
+    stockChanged = true;
+  });
+  setHandler(confirmPaymentSignal, (req) => {
+    paymentDecision ??= { confirmed: true, ...(req?.reference !== undefined && { reference: req.reference }) };
+  });
+  setHandler(declinePaymentSignal, (req) => {
+    paymentDecision ??= { confirmed: false, reason: req?.reason || 'payment declined by operator' };
+  });
+  setHandler(fulfillmentEventSignal, (event) => {
+    if (!event || !FULFILLMENT_EVENTS.includes(event.type)) return;
+    if (event.type === 'shipped' && (!event.carrier || !event.trackingNumber)) return;
+    if (event.type === 'delivered' && !reported.has('shipped') && flowIndex(state.stage) < flowIndex('shipped')) return;
+    if (isTerminal(state.status) || reported.has(event.type)) return;
+    reported.set(event.type, event);
+  });
+
+  const setStatus = async (status: OrderStatus, reason?: string) => {
+    state.status = status;
+    if ((FLOW as readonly string[]).includes(status) && flowIndex(status as FlowStatus) > flowIndex(state.stage)) state.stage = status as FlowStatus;
+    state.history.push({ status, at: now(), ...(reason !== undefined && { reason }) });
+    state.version++;
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    await recordOrderState(order, state);
+  };
+
+  // Hold pauses the order where it stands; release puts it back to the status it had.
+  const honourHold = async () => {
+    if (!holdRequest || cancelRequest) return;
+    const resumeTo = state.status;
+    state.hold = { reason: holdRequest.reason, since: now() };
+    await setStatus('on_hold', holdRequest.reason);
+    await condition(() => !holdRequest || !!cancelRequest);
+    state.hold = undefined;
+    if (!cancelRequest) await setStatus(resumeTo, 'released from hold');
+  };
+
+  const markLate = async (stage: FlowStatus, dueAt: string) => {
+    state.late = true;
+    state.lateStages.push({ stage, dueAt });
+    state.version++;
+    upsertSearchAttributes([{ key: OrderLateKey, value: true }]);
+    await recordOrderState(order, state);
+  };
+
+  // Wait for pred while honouring hold and cancel; an SLA deadline marks the order late but keeps waiting.
+  const waitUntil = async (pred: () => boolean, opts: { sla?: { stage: FlowStatus; ms: number }; timeoutMs?: number } = {}): Promise<boolean> => {
+    const started = Date.now();
+    let slaDeadline = opts.sla ? started + opts.sla.ms : undefined;
+    for (;;) {
+      if (cancelRequest) throw new OrderCancelled();
+      if (holdRequest) {
+        await honourHold();
+        continue;
+      }
+      if (pred()) return true;
+      const deadlines = [slaDeadline, opts.timeoutMs !== undefined ? started + opts.timeoutMs : undefined].filter((d): d is number => d !== undefined);
+      const wake = deadlines.length ? Math.max(1, Math.min(...deadlines) - Date.now()) : undefined;
+      const wakeOn = () => pred() || !!holdRequest || !!cancelRequest;
+      const woke = wake === undefined ? await condition(wakeOn) : await condition(wakeOn, wake);
+      if (woke) continue;
+      if (slaDeadline !== undefined && Date.now() >= slaDeadline) {
+        await markLate(opts.sla!.stage, new Date(slaDeadline).toISOString());
+        slaDeadline = undefined;
+      }
+      if (opts.timeoutMs !== undefined && Date.now() - started >= opts.timeoutMs) return false;
+    }
+  };
+
+  // Run a side effect; when it fails past its retry policy, park the order in needs_attention until an
+  // operator sends retry (or cancel) instead of failing the workflow.
+  const step = async <T>(name: string, run: () => Promise<T>, opts: { cancellable?: boolean } = { cancellable: true }): Promise<T> => {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        const cause = err.cause;
+        if (cause instanceof ApplicationFailure && cause.type === 'InvalidOrder') throw cause;
+        const resumeTo = state.status;
+        state.attention = { step: name, error: cause?.message ?? err.message, since: now() };
+        retryRequested = false;
+        await setStatus('needs_attention', `${name} failed: ${state.attention.error}`);
+        await condition(() => retryRequested || (opts.cancellable !== false && !!cancelRequest));
+        state.attention = undefined;
+        if (!retryRequested && cancelRequest) throw new OrderCancelled();
+        retryRequested = false;
+        await setStatus(resumeTo, `retrying ${name}`);
+      }
+    }
+  };
+
+  const compensations: Array<() => Promise<void>> = [];
+
+  const reject = async (reason: string, details?: unknown): Promise<OrderOutcome> => {
+    state.rejection = { reason, ...(details !== undefined && { details }) };
+    await setStatus('rejected', reason);
+    return { orderId: order.id, status: state.status };
+  };
+
+  upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
+  await recordOrderState(order, state);
+
+  try {
+    // 1. Validate against stored facts.
+    try {
+      await step('validate', () => acts.validateOrder(order));
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === 'InvalidOrder') return await reject(err.message, err.details?.[0]);
+      throw err;
+    }
+    await setStatus('validated');
+    await waitUntil(() => true);
+
+    // 2. Payment. From the first authorisation on, cancelling gives the money back (void or refund).
+    let auth = await step('authorize_payment', () => acts.authorizePayment(order));
+    if (auth.status === 'declined') {
+      state.payment.status = 'declined';
+      return await reject(`payment declined: ${auth.message}`);
+    }
+    state.payment = { ...state.payment, status: auth.status === 'pending' ? 'pending' : state.payment.status, reference: auth.reference };
+    const returnPayment = async () => {
+      const outcome = await step('cancel_payment', () => acts.cancelPayment(order, state.payment.status), { cancellable: false });
+      if (outcome && (outcome.status === 'voided' || outcome.status === 'refunded')) state.payment.status = outcome.status;
+    };
+    compensations.push(returnPayment);
+    if (auth.status === 'pending') {
+      await setStatus('awaiting_payment', auth.message);
+      const decided = await waitUntil(() => paymentDecision !== undefined, { timeoutMs: settings.paymentConfirmationTimeoutMs });
+      const decision = paymentDecision;
+      if (!decided || !decision || !decision.confirmed) {
+        await returnPayment();
+        return await reject(decision && !decision.confirmed ? decision.reason : 'payment was not confirmed in time');
+      }
+      auth = await step('confirm_payment', () => acts.confirmPayment(order, decision.reference));
+    }
+    if (auth.status !== 'authorized' && auth.status !== 'captured') throw ApplicationFailure.nonRetryable(`Unexpected payment status ${auth.status}`, 'PaymentProtocol');
+    state.payment = { ...state.payment, status: auth.status, reference: auth.reference };
+    await setStatus('payment_authorized');
+    await waitUntil(() => true);
+
+    // 3. Stock: reserve the whole order at one location, or wait for stock to arrive.
+    for (let attempt = 1; ; attempt++) {
+      const result = await step('reserve_stock', () => acts.reserveStock(order, attempt));
+      if (result.reserved) {
+        state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: now() };
+        state.awaitingStock = undefined;
+        break;
+      }
+      const shortfall = result.shortfall;
+      state.awaitingStock = { since: state.awaitingStock?.since ?? now(), attempts: attempt, ...(shortfall && { shortfall }) };
+      if (state.status !== 'awaiting_stock') {
+        await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : 'no location can ship this order');
+      }
+      stockChanged = false;
+      await waitUntil(() => stockChanged, { timeoutMs: settings.awaitingStockRecheckMs });
+    }
+    const allocation = state.allocation;
+    compensations.push(async () => {
+      await step('release_stock', () => acts.releaseStock(order, allocation, 'order cancelled'), { cancellable: false });
+    });
+    await setStatus('stock_reserved', `reserved at ${allocation.locationId}`);
+    await waitUntil(() => true);
+    await setStatus('released_to_fulfillment');
+    await step('erp_sales_order', () => acts.pushSalesOrderToErps(order));
+
+    // 4. Warehouse and carrier progress, each stage against its SLA.
+    const reachedAtLeast = (stage: FulfillmentEventType) => FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => reported.has(s));
+    for (const stage of ['picked', 'packed'] as const) {
+      await waitUntil(() => reachedAtLeast(stage), { sla: { stage, ms: settings.slaMs[stage] } });
+      await setStatus(stage);
+    }
+    await waitUntil(() => reported.has('shipped'), { sla: { stage: 'shipped', ms: settings.slaMs.shipped } });
+    const shipped = reported.get('shipped')!;
+    cancelRequest = undefined; // from here on the goods are gone: cancellation no longer applies
+    await step('ship_stock', () => acts.shipStock(order, allocation, shipped.trackingNumber!), { cancellable: false });
+    if (state.payment.status === 'authorized' && state.payment.method === 'prepaid') {
+      const captured = await step('capture_payment', () => acts.capturePayment(order), { cancellable: false });
+      state.payment = { ...state.payment, status: 'captured', reference: captured.reference ?? state.payment.reference };
+    }
+    state.shipment = { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber!, shippedAt: now() };
+    await setStatus('shipped', `${shipped.carrier} ${shipped.trackingNumber}`);
+    const shipment = state.shipment;
+    await step('channel_shipment', () => acts.reportShipmentToChannel(order, shipment), { cancellable: false });
+    await step('erp_invoice', () => acts.pushInvoiceToErps(order, shipment), { cancellable: false });
+
+    await waitUntil(() => reported.has('delivered'), { sla: { stage: 'delivered', ms: settings.slaMs.delivered } });
+    if (state.payment.status === 'authorized' && state.payment.method === 'cash_on_delivery') {
+      const collected = await step('capture_payment', () => acts.capturePayment(order), { cancellable: false });
+      state.payment = { ...state.payment, status: 'captured', reference: collected.reference ?? state.payment.reference };
+    }
+    state.deliveredAt = now();
+    await setStatus('delivered');
+    await setStatus('completed');
+    return { orderId: order.id, status: state.status };
+  } catch (err) {
+    if (!(err instanceof OrderCancelled)) throw err;
+    // Compensate in reverse order of the steps that succeeded.
+    const reason = cancelRequest?.reason ?? 'cancelled';
+    const fromChannel = cancelRequest?.source === 'channel';
+    for (const undo of compensations.reverse()) await undo();
+    const told = fromChannel ? undefined : await step('channel_cancellation', () => acts.reportCancellationToChannel(order, reason), { cancellable: false });
+    state.cancellation = { reason, at: now(), ...(told?.notice && { channelNotice: told.notice }) };
+    await setStatus('cancelled', reason);
+    return { orderId: order.id, status: state.status };
+  }
+}
