@@ -1,0 +1,24 @@
+// A payment provider: every call carries an idempotency key, so a retried call has its effect once.
+export interface PaymentRequest {
+  orderId: string;
+  amount: number; // minor units
+  currency: string;
+  idempotencyKey: string;
+}
+
+export type PaymentOutcome =
+  | { status: 'authorized' | 'captured' | 'voided' | 'refunded'; reference: string }
+  | { status: 'pending'; reference: string; message: string } // waits for someone (an operator) to confirm
+  | { status: 'declined'; reference?: string; message: string };
+
+export interface PaymentProvider {
+  readonly kind: string;
+  authorize(req: PaymentRequest & { alreadyPaid: boolean; reference?: string }): Promise<PaymentOutcome>;
+  // An operator or the provider confirmed a pending authorisation.
+  confirm(req: PaymentRequest & { reference?: string }): Promise<PaymentOutcome>;
+  capture(req: PaymentRequest): Promise<PaymentOutcome>;
+  void(req: PaymentRequest): Promise<PaymentOutcome>;
+  refund(req: PaymentRequest): Promise<PaymentOutcome>;
+}
+
+export type PaymentProviders = Record<string, PaymentProvider>;

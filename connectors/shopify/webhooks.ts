@@ -1,0 +1,59 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { UnauthorizedError, ValidationError } from '../../domain/errors';
+import type { OrderSource, WebhookHeaders } from '../types';
+import { mapShopifyOrder } from './mapper';
+
+type Webhooks = NonNullable<OrderSource['webhooks']>;
+
+const ORDER_TOPICS = new Set(['orders/create', 'orders/updated', 'orders/cancelled']);
+
+// Shopify signs each HTTPS delivery with HMAC-SHA256 of the raw body, keyed with the app's client
+// secret, base64 in X-Shopify-Hmac-Sha256. X-Shopify-Webhook-Id stays the same when a delivery is retried.
+export function createShopifyWebhooks(args: { webhookSecret: string; shopDomain: string; channel: string }): Webhooks {
+  return {
+    verify(rawBody, headers) {
+      const signature = header(headers, 'x-shopify-hmac-sha256');
+      if (!signature) throw new UnauthorizedError('Shopify webhook has no X-Shopify-Hmac-Sha256 signature');
+      const expected = Buffer.from(createHmac('sha256', args.webhookSecret).update(rawBody).digest('base64'));
+      const given = Buffer.from(signature.trim());
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new UnauthorizedError('Shopify webhook signature does not match the body: wrong client secret, or the body was changed');
+      }
+      // One app (and so one secret) serves many shops: a delivery for another shop is not for this connection.
+      const shop = header(headers, 'x-shopify-shop-domain');
+      if (shop && shop.toLowerCase() !== args.shopDomain) {
+        throw new UnauthorizedError(`Shopify webhook is for ${shop}, but this connection is for ${args.shopDomain}`);
+      }
+      const deliveryId = header(headers, 'x-shopify-webhook-id');
+      const topic = header(headers, 'x-shopify-topic');
+      const problems = [
+        ...(deliveryId ? [] : [{ path: 'headers.x-shopify-webhook-id', message: 'is missing' }]),
+        ...(topic ? [] : [{ path: 'headers.x-shopify-topic', message: 'is missing' }]),
+      ];
+      if (problems.length > 0) throw new ValidationError('Shopify webhook headers are incomplete', problems);
+      return { deliveryId: deliveryId!, topic: topic! };
+    },
+
+    parse(topic, rawBody) {
+      if (!ORDER_TOPICS.has(topic)) return { kind: 'ignored', reason: `Shopify topic ${topic} is not acted on` };
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        throw new ValidationError('Shopify webhook body is not JSON', [{ path: '(body)', message: 'is not valid JSON' }]);
+      }
+      const order = mapShopifyOrder(body, args.channel);
+      // orders/cancelled is sent once cancelled_at is set, but do not rely on the body to say so.
+      return { kind: 'order', order: topic === 'orders/cancelled' ? { ...order, cancelled: true } : order };
+    },
+  };
+}
+
+// Node lower-cases incoming header names; callers passing other maps may not.
+function header(headers: WebhookHeaders, name: string): string | undefined {
+  const direct = headers[name];
+  if (direct !== undefined) return direct.trim() || undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  const value = key === undefined ? undefined : headers[key];
+  return value?.trim() || undefined;
+}

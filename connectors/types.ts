@@ -1,0 +1,98 @@
+import type { z } from 'zod';
+import type { Order, OrderInput } from '../domain/order';
+import type { Logger } from '../worker/logger';
+import type { HttpClient, HttpClientOptions } from './http';
+
+// What every connector is given: its connection's identity, the shared HTTP layer and a logger.
+export interface ConnectorContext {
+  connectionId: string;
+  channel: string; // the sales channel name orders from this connection carry (order:<channel>:<id>)
+  // Builds the one HTTP client per base URL, with the connection's shared rate limit (see http.ts).
+  http(opts: Pick<HttpClientOptions, 'baseURL' | 'limit' | 'headers' | 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>): HttpClient;
+  log: Logger;
+  // Small per-connection cache in Redis (e.g. an OAuth access token until shortly before it expires).
+  cache: { get(key: string): Promise<string | null>; set(key: string, value: string, ttlMs: number): Promise<void> };
+}
+
+// An order as a channel sees it, already mapped to the canonical shape.
+export interface ChannelOrder {
+  order: OrderInput; // order.channel is the connection's channel
+  cancelled: boolean; // cancelled at the channel
+  cancelReason?: string;
+  updatedAt: string; // ISO timestamp of the channel's last change, used as the polling cursor
+}
+
+export type WebhookHeaders = Record<string, string | undefined>;
+
+export interface VerifiedWebhook {
+  deliveryId: string; // the channel's delivery id, used to deduplicate resends
+  topic: string;
+}
+
+export type WebhookEvent =
+  | { kind: 'order'; order: ChannelOrder }
+  | { kind: 'ignored'; reason: string }; // a topic we do not act on
+
+// Orders from a storefront or marketplace.
+export interface OrderSource {
+  // Orders changed since `since` (ISO time; undefined = the channel's default look-back), one page at a time.
+  fetchOrdersUpdatedSince(since: string | undefined, pageToken?: string): Promise<{ orders: ChannelOrder[]; nextPageToken?: string }>;
+  // Channels that push over HTTP webhooks (Amazon does not: it is polled).
+  webhooks?: {
+    // Throws UnauthorizedError (domain/errors) when the signature is missing or wrong.
+    verify(rawBody: Buffer, headers: WebhookHeaders): VerifiedWebhook;
+    // Throws ValidationError naming what could not be mapped.
+    parse(topic: string, rawBody: Buffer): WebhookEvent;
+  };
+}
+
+export interface StockLevel {
+  sku: string;
+  channelLocationId: string;
+  available: number;
+}
+
+// Available-to-sell quantities pushed to a channel.
+export interface StockTarget {
+  setAvailable(levels: StockLevel[]): Promise<void>;
+}
+
+// Shipment and cancellation reported back to the channel an order came from.
+export interface FulfillmentTarget {
+  reportShipment(shipment: { channelOrderId: string; carrier: string; trackingNumber: string; lines: { sku: string; quantity: number }[]; idempotencyKey: string }): Promise<void>;
+  reportCancellation(cancel: { channelOrderId: string; reason: string; idempotencyKey: string }): Promise<void>;
+}
+
+export interface StockReceipt {
+  receiptId: string; // the ERP's id, used as the ledger idempotency key
+  sku: string;
+  locationCode: string; // the ERP's warehouse code, mapped to an Orderhub location by the connection
+  quantity: number;
+  reference: string; // purchase order number
+  receivedAt: string;
+}
+
+// A generic ERP: sales orders and invoices out, purchase-order receipts in.
+export interface ErpTarget {
+  pushSalesOrder(order: Order, idempotencyKey: string): Promise<void>;
+  pushInvoice(invoice: { order: Order; carrier: string; trackingNumber: string; shippedAt: string }, idempotencyKey: string): Promise<void>;
+  fetchStockReceipts(cursor: string | undefined): Promise<{ receipts: StockReceipt[]; nextCursor?: string }>;
+}
+
+export interface Connector {
+  kind: string;
+  // One cheap authenticated call; throws an OrderhubError saying what is wrong.
+  testConnection(): Promise<void>;
+  orders?: OrderSource;
+  stock?: StockTarget;
+  fulfillment?: FulfillmentTarget;
+  erp?: ErpTarget;
+}
+
+// A connector kind: validates its options and credentials when a connection is created, then builds.
+export interface ConnectorFactory<O = unknown, C = unknown> {
+  kind: string;
+  optionsSchema: z.ZodType<O>;
+  credentialsSchema: z.ZodType<C>;
+  create(options: O, credentials: C, ctx: ConnectorContext): Connector;
+}
