@@ -1,0 +1,50 @@
+import type { Db } from 'mongodb';
+import { Allocations } from '../store/allocations';
+import { ApiKeys } from '../store/api-keys';
+import { Items, Locations } from '../store/catalog';
+import { OrdersView } from '../store/orders';
+import { PaymentsJournal } from '../store/payments';
+import { StockLedger } from '../store/stock-ledger';
+import { Connections } from '../store/connections';
+import type { SecretBox } from '../store/secret-box';
+import { StockSyncLog } from '../store/stock-sync';
+import { WebhookDeliveries } from '../store/webhook-deliveries';
+import { createManualPaymentProvider } from '../connectors/payments/manual';
+import type { PaymentProviders } from '../connectors/payments/types';
+
+export interface Stores {
+  ledger: StockLedger;
+  allocations: Allocations;
+  orders: OrdersView;
+  items: Items;
+  locations: Locations;
+  payments: PaymentsJournal;
+  apiKeys: ApiKeys;
+  connections: Connections;
+  webhooks: WebhookDeliveries;
+  stockSync: StockSyncLog;
+}
+
+// Built once per process and handed to activities and the API.
+export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (sku: string, locationId: string) => void } = {}): Stores {
+  const ledger = new StockLedger(db, opts.onStockChange);
+  return {
+    ledger,
+    allocations: new Allocations(db, ledger),
+    orders: new OrdersView(db),
+    items: new Items(db),
+    locations: new Locations(db),
+    payments: new PaymentsJournal(db),
+    apiKeys: new ApiKeys(db),
+    connections: new Connections(db, box),
+    webhooks: new WebhookDeliveries(db),
+    stockSync: new StockSyncLog(db),
+  };
+}
+
+export function createPaymentProviders(journal: PaymentsJournal): PaymentProviders {
+  return {
+    manual: createManualPaymentProvider(journal, 'manual'),
+    cash_on_delivery: createManualPaymentProvider(journal, 'cash_on_delivery'),
+  };
+}

@@ -1,0 +1,56 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { connectMongo, ensureIndexes } from '../store/mongo';
+import { createPaymentProviders } from './deps';
+import { createWiredStores } from './wiring';
+import { createOrderWorker } from './order-worker';
+import { startWebhookConsumer } from './webhook-consumer';
+import { startStockPushConsumer } from './stock-sync';
+
+// The worker process: order and sync workflows with their activities (Temporal), and the BullMQ consumers
+// for webhook deliveries and stock pushes. Stateless; run as many as needed.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL, { process: 'worker' });
+  const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB);
+  await ensureIndexes(mongo.db);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  redis.on('error', (err) => log.warn('redis error', { error: err.message }));
+  const { stores, notifier } = createWiredStores(mongo.db, redis, config.encryptionKey, log, config.BULLMQ_PREFIX);
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createOrderWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activityDeps: { ...stores, payments: createPaymentProviders(stores.payments), log },
+    channelDeps: { ...stores, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, redis, log },
+    ...(process.env.WORKFLOW_BUNDLE_PATH && { workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH }),
+    tuning: {
+      maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    },
+  });
+  const intake = { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, orders: stores.orders, log };
+  const webhooks = startWebhookConsumer({ stores, intake, redis, log }, { prefix: config.BULLMQ_PREFIX });
+  const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
+  log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
+  // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
+  await worker.run();
+  await Promise.allSettled([webhooks.close(), stockPush.close(), notifier.close()]);
+  await connection.close();
+  await clientConnection.close();
+  await mongo.close();
+  await redis.quit().catch(() => undefined);
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed', error: String(err?.stack ?? err) })}\n`);
+  process.exit(1);
+});

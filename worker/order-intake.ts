@@ -1,0 +1,75 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
+import { toOrder, type OrderInput } from '../domain/order';
+import { initialOrderState, type OrderView } from '../domain/order-state';
+import { NotFoundError } from '../domain/errors';
+import type { OrdersView } from '../store/orders';
+import { orderWorkflow, stockChangedSignal, type OrderWorkflowInput } from '../workflows/order';
+import { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
+import type { Logger } from './logger';
+
+export interface IntakeDeps {
+  temporal: Client;
+  taskQueue: string;
+  orders: OrdersView;
+  log: Logger;
+  orderSettings?: OrderWorkflowInput['settings'];
+}
+
+export interface CaptureResult {
+  orderId: string;
+  duplicate: boolean;
+  status: OrderView['status'];
+}
+
+// Capture an order exactly once, however often it arrives: the view insert and the workflow start are
+// both keyed by the order id, so a repeat (or a retry after a crash between the two) changes nothing.
+export async function captureOrder(deps: IntakeDeps, input: OrderInput): Promise<CaptureResult> {
+  const order = toOrder(input, new Date().toISOString());
+  const state = initialOrderState(order);
+  const inserted = await deps.orders.insertReceived(order, state);
+  let started = false;
+  try {
+    await deps.temporal.workflow.start(orderWorkflow, {
+      workflowId: order.id,
+      taskQueue: deps.taskQueue,
+      args: [{ order, ...(deps.orderSettings && { settings: deps.orderSettings }) }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: OrderStatusKey, value: 'received' },
+        { key: SalesChannelKey, value: order.channel },
+        { key: OrderTypeKey, value: order.type },
+        { key: OrderLateKey, value: false },
+      ],
+    });
+    started = true;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  if (inserted || started) {
+    deps.log.info('order captured', { orderId: order.id, channel: order.channel });
+    return { orderId: order.id, duplicate: false, status: 'received' };
+  }
+  const existing = await deps.orders.get(order.id);
+  return { orderId: order.id, duplicate: true, status: existing?.status ?? 'received' };
+}
+
+export async function signalOrder<Args extends unknown[]>(temporal: Client, orderId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
+  try {
+    await temporal.workflow.getHandle(orderId).signal(signal, ...args);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`Order ${orderId} has no running workflow`, { orderId });
+    throw err;
+  }
+}
+
+// Stock arrived: wake the orders waiting for this sku (their own timer is the safety net if this is missed).
+export async function notifyStockArrived(deps: Pick<IntakeDeps, 'temporal' | 'orders' | 'log'>, sku: string): Promise<number> {
+  const waiting = await deps.orders.idsWaitingForSku(sku);
+  await Promise.all(
+    waiting.map((orderId) =>
+      signalOrder(deps.temporal, orderId, stockChangedSignal).catch((err) => deps.log.warn('could not notify waiting order', { orderId, sku, error: String(err) })),
+    ),
+  );
+  return waiting.length;
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
+import type { ConnectionView } from '../domain/connection';
+import { syncScheduleId, type SyncKind } from '../domain/ids';
+import { pollChannelOrdersWorkflow, pullErpReceiptsWorkflow, reconcileChannelStockWorkflow } from '../workflows/channel-sync';
+
+const WORKFLOWS = { orders: pollChannelOrdersWorkflow, stock: reconcileChannelStockWorkflow, 'erp-receipts': pullErpReceiptsWorkflow } as const;
+const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts'];
+
+// Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock); an ERP receives.
+export function syncKindsOf(connection: Pick<ConnectionView, 'kind'>): SyncKind[] {
+  return connection.kind === 'erp' ? ['erp-receipts'] : ['orders', 'stock'];
+}
+
+function everyMinutes(connection: ConnectionView, kind: SyncKind): number {
+  return kind === 'orders' ? connection.sync.ordersEveryMinutes : connection.sync.stockEveryMinutes;
+}
+
+// Make the connection's schedules match it: created, interval updated, paused when the connection is.
+export async function applySchedules(temporal: Client, taskQueue: string, connection: ConnectionView): Promise<string[]> {
+  const ids: string[] = [];
+  for (const kind of syncKindsOf(connection)) {
+    const scheduleId = syncScheduleId(connection.id, kind);
+    ids.push(scheduleId);
+    const spec = { intervals: [{ every: everyMinutes(connection, kind) * 60_000 }] };
+    const action = { type: 'startWorkflow' as const, workflowType: WORKFLOWS[kind], args: [{ connectionId: connection.id }] as [{ connectionId: string }], taskQueue, workflowId: `${scheduleId}:run` };
+    const note = connection.enabled ? 'connection enabled' : 'connection paused';
+    try {
+      await temporal.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '10m' }, state: { paused: !connection.enabled, note } });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      const handle = temporal.schedule.getHandle(scheduleId);
+      await handle.update((prev) => ({ ...prev, spec, action, state: { ...prev.state, paused: !connection.enabled, note } }));
+    }
+  }
+  return ids;
+}
+
+export async function deleteSchedules(temporal: Client, connectionId: string): Promise<void> {
+  for (const kind of ALL_KINDS) {
+    try {
+      await temporal.schedule.getHandle(syncScheduleId(connectionId, kind)).delete();
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
+  }
+}
+
+// "Sync now": start each of the connection's sync workflows once, now. Started directly rather than through
+// schedule.trigger(): Temporal names a triggered run after the second it was triggered in, so a second click
+// within the same second would be silently dropped. The syncs are idempotent, so a run overlapping a scheduled
+// one only re-reads what is already captured.
+export async function startSyncsNow(temporal: Client, taskQueue: string, connection: ConnectionView): Promise<string[]> {
+  const ids = syncKindsOf(connection).map((kind) => syncScheduleId(connection.id, kind));
+  const stamp = `${Date.now()}-${randomUUID().slice(0, 8)}`;
+  for (const kind of syncKindsOf(connection)) {
+    await temporal.workflow.start(WORKFLOWS[kind], { taskQueue, workflowId: `${syncScheduleId(connection.id, kind)}:now-${stamp}`, args: [{ connectionId: connection.id }] });
+  }
+  return ids;
+}

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ValidationError } from '../domain/errors';
+import { buildConnector } from '../connectors/registry';
+import type { Stores } from './deps';
+import type { IntakeDeps } from './order-intake';
+import { ingestChannelOrder } from './channel-orders';
+import type { Logger } from './logger';
+
+export const WEBHOOK_QUEUE = 'orderhub-webhooks';
+
+export interface WebhookJob {
+  delivery: string; // webhook_deliveries _id
+}
+
+// One job per delivery: the job id is derived from the delivery, so a resend never queues twice.
+export async function enqueueDelivery(queue: Queue, deliveryKey: string, replay = 0): Promise<void> {
+  const jobId = createHash('sha1').update(`${deliveryKey}|${replay}`).digest('hex');
+  await queue.add('delivery', { delivery: deliveryKey } satisfies WebhookJob, {
+    jobId,
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 24 * 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
+
+export interface WebhookConsumerDeps {
+  stores: Pick<Stores, 'connections' | 'webhooks' | 'orders'>;
+  intake: IntakeDeps;
+  redis: Redis;
+  log: Logger;
+}
+
+// Maps a stored delivery and starts or signals the order workflow. A delivery that verified but cannot
+// be mapped becomes a dead letter with its reason; anything else (Temporal or MongoDB away) is retried.
+export function webhookProcessor(deps: WebhookConsumerDeps) {
+  return async (job: Job<WebhookJob>): Promise<string> => {
+    const delivery = await deps.stores.webhooks.get(job.data.delivery);
+    if (!delivery) return 'missing';
+    const connection = await deps.stores.connections.withCredentials(delivery.connectionId);
+    if (!connection) {
+      await deps.stores.webhooks.settle(delivery._id, 'dead', `connection ${delivery.connectionId} no longer exists`);
+      return 'dead';
+    }
+    const connector = buildConnector(connection, { redis: deps.redis, log: deps.log });
+    let event;
+    try {
+      if (!connector.orders?.webhooks) throw new ValidationError(`${connection.kind} connections take no webhooks`, []);
+      event = connector.orders.webhooks.parse(delivery.topic, Buffer.from(delivery.body, 'utf8'));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const problems = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+      await deps.stores.webhooks.settle(delivery._id, 'dead', problems ? `${err.message} (${problems})` : err.message);
+      deps.log.warn('webhook dead-lettered', { connectionId: delivery.connectionId, deliveryId: delivery.deliveryId, topic: delivery.topic });
+      return 'dead';
+    }
+    if (event.kind === 'ignored') {
+      await deps.stores.webhooks.settle(delivery._id, 'ignored', event.reason);
+      return 'ignored';
+    }
+    const outcome = await ingestChannelOrder(deps.intake, event.order);
+    await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
+    return outcome;
+  };
+}
+
+export function startWebhookConsumer(deps: WebhookConsumerDeps, opts: { prefix: string; concurrency?: number }): { worker: Worker<WebhookJob>; close(): Promise<void> } {
+  const connection = deps.redis.duplicate({ maxRetriesPerRequest: null });
+  const worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, webhookProcessor(deps), { connection, concurrency: opts.concurrency ?? 20, prefix: opts.prefix });
+  worker.on('failed', (job, err) => deps.log.warn('webhook job failed, will retry', { delivery: job?.data.delivery, attempt: job?.attemptsMade, error: err.message }));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}
