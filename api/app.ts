@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
+import { z } from 'zod';
+import { parseOrThrow } from '../domain/validation';
+import type { Stores } from '../worker/deps';
+import type { Logger } from '../worker/logger';
+import type { OrderWorkflowInput } from '../workflows/order';
+import { requireApiKey } from './auth';
+import { errorHandler, notFoundRoute } from './errors';
+import { checkHealth } from './health';
+import { docsPage, openApiDocument } from './openapi';
+import { catalogRouter } from './routes/catalog';
+import { ordersRouter } from './routes/orders';
+import { stockRouter } from './routes/stock';
+import { connectionsRouter } from './routes/connections';
+import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
+import type { Queue } from 'bullmq';
+
+export interface ApiDeps {
+  stores: Stores;
+  db: Db;
+  temporal: Client;
+  redis: Redis;
+  taskQueue: string;
+  log: Logger;
+  webhookQueue: Queue;
+  orderSettings?: OrderWorkflowInput['settings'];
+}
+
+const apiKeyRequestSchema = z.strictObject({ name: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces or . _ -') });
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple'); // no nested objects from query strings: `?status[$ne]=x` stays a plain string
+  app.use(webhookIntakeRouter(deps)); // raw body for signature checks: before the JSON parser
+  app.use(express.json({ limit: '1mb', strict: true }));
+
+  app.get('/health', async (_req, res) => {
+    const health = await checkHealth({ temporal: deps.temporal, db: deps.db, redis: deps.redis });
+    res.status(health.ok ? 200 : 503).json(health);
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage());
+  });
+
+  app.use(requireApiKey(deps.stores.apiKeys));
+  app.post('/api-keys', async (req, res) => {
+    const { name } = parseOrThrow(apiKeyRequestSchema, req.body, 'API key request');
+    const key = await deps.stores.apiKeys.create(name);
+    deps.log.info('api key created', { name, by: req.actor });
+    res.status(201).json({ name, key, note: 'Store this key now: only its hash is kept.' });
+  });
+  app.use(ordersRouter(deps));
+  app.use(catalogRouter(deps));
+  app.use(stockRouter(deps));
+  app.use(connectionsRouter(deps));
+  app.use(deadLettersRouter(deps));
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { itemSchema, locationSchema } from '../domain/catalog';
+import { orderInputSchema } from '../domain/order';
+import { adjustmentSchema, receiptSchema } from '../domain/stock';
+import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../domain/status';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const errors = { '400': { description: 'Invalid input: every bad field is named with its path', ...json('Error') }, '401': { description: 'Missing or invalid API key', ...json('Error') } };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:shopify:450789469' } };
+const skuParam = { name: 'sku', in: 'path', required: true, schema: { type: 'string' } };
+const command = (summary: string, body?: string) => ({
+  post: {
+    summary,
+    parameters: [idParam],
+    ...(body && { requestBody: json(body) }),
+    responses: { '202': { description: 'Accepted: the order workflow was signalled' }, '404': { description: 'No such order' }, '409': { description: 'Not allowed in the order\'s current state', ...json('Error') }, ...errors },
+  },
+});
+
+let cached: object | undefined;
+
+// The OpenAPI 3.1 description, built from the same zod schemas that validate requests.
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    info: { title: 'Orderhub API', version: '0.1.0', description: 'Orders, stock and locations. Send `Authorization: Bearer <API key>` on every route but /health, /openapi.json and /docs.' },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        OrderInput: schema(orderInputSchema),
+        Location: schema(locationSchema),
+        Item: schema(itemSchema),
+        StockReceipt: schema(receiptSchema),
+        StockAdjustment: schema(adjustmentSchema),
+        FulfillmentEvent: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: [...FULFILLMENT_EVENTS] }, carrier: { type: 'string' }, trackingNumber: { type: 'string' } },
+          additionalProperties: false,
+        },
+        Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
+        Error: {
+          type: 'object',
+          properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} }, required: ['code', 'message'] } },
+        },
+      },
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/health': { get: { summary: 'Temporal, MongoDB and Redis reachability; 503 when one is down', security: [], responses: { '200': { description: 'All up' }, '503': { description: 'Something is down' } } } },
+      '/orders': {
+        post: { summary: 'Capture an order (manual, phone or POS entry). Repeats of the same channel order id are harmless.', requestBody: json('OrderInput'), responses: { '202': { description: 'Captured; the order workflow started' }, '200': { description: 'Already captured earlier' }, ...errors } },
+        get: {
+          summary: 'List orders, newest first',
+          parameters: [
+            { name: 'status', in: 'query', schema: { enum: [...ORDER_STATUSES] } },
+            { name: 'channel', in: 'query', schema: { type: 'string' } },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor from the previous page' },
+          ],
+          responses: { '200': { description: '{ orders, nextCursor? }' }, ...errors },
+        },
+      },
+      '/orders/{id}': { get: { summary: 'One order with its full state history', parameters: [idParam], responses: { '200': { description: 'The order view' }, '404': { description: 'No such order' }, ...errors } } },
+      '/orders/{id}/cancel': command('Cancel before shipment: releases stock, voids or refunds payment', 'Reason'),
+      '/orders/{id}/hold': command('Put the order on hold where it stands', 'Reason'),
+      '/orders/{id}/release': command('Release a held order'),
+      '/orders/{id}/retry': command('Retry the failed step of an order in needs_attention'),
+      '/orders/{id}/events': command('Report warehouse or carrier progress: picked, packed, shipped (carrier, trackingNumber), delivered', 'FulfillmentEvent'),
+      '/orders/{id}/payment/confirm': command('Confirm a manual payment the order is waiting for'),
+      '/orders/{id}/payment/decline': command('Decline the payment: the order is rejected', 'Reason'),
+      '/locations': {
+        post: { summary: 'Create a location', requestBody: json('Location'), responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors } },
+        get: { summary: 'All locations in allocation order', responses: { '200': { description: '{ locations }' } } },
+      },
+      '/items': { post: { summary: 'Create an item', requestBody: json('Item'), responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors } } },
+      '/items/{sku}': { get: { summary: 'One item', parameters: [skuParam], responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } } } },
+      '/stock/receipts': { post: { summary: 'Receive stock (applied once per idempotencyKey or Idempotency-Key header); wakes orders waiting for it', requestBody: json('StockReceipt'), responses: { '201': { description: 'Applied' }, '200': { description: 'Already applied' }, ...errors } } },
+      '/stock/adjustments': { post: { summary: 'Adjust on-hand stock with a reason', requestBody: json('StockAdjustment'), responses: { '201': { description: 'Applied' }, '200': { description: 'Already applied' }, '409': { description: 'Would leave a negative balance' }, ...errors } } },
+      '/stock/{sku}': { get: { summary: 'On hand, reserved and available per location and in total', parameters: [skuParam], responses: { '200': { description: 'Balances' }, '404': { description: 'No such item' } } } },
+      '/stock/{sku}/ledger': { get: { summary: 'The append-only ledger of a sku', parameters: [skuParam, { name: 'locationId', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: '{ sku, entries }' } } } },
+      '/api-keys': { post: { summary: 'Create another API key; the key is shown once', responses: { '201': { description: '{ name, key }' }, ...errors } } },
+    },
+  };
+  return cached;
+}
+
+// A self-contained page (no CDN: it must work offline) listing every route from the OpenAPI document.
+export function docsPage(): string {
+  const doc = openApiDocument() as { info: { title: string; description: string }; paths: Record<string, Record<string, { summary: string }>> };
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const rows = Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${esc(path)}</code></td><td>${esc(op.summary)}</td></tr>`))
+    .join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(doc.info.title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}td{padding:.3rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}</style></head>
+<body><h1>${esc(doc.info.title)}</h1><p>${esc(doc.info.description)}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1; request schemas included).</p>
+<table>${rows}</table></body></html>`;
+}

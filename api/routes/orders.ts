@@ -1,0 +1,147 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { orderInputSchema } from '../../domain/order';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { parseOrThrow } from '../../domain/validation';
+import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
+import type { OrderView } from '../../domain/order-state';
+import { captureOrder, signalOrder } from '../../worker/order-intake';
+import {
+  cancelOrderSignal,
+  confirmPaymentSignal,
+  declinePaymentSignal,
+  fulfillmentEventSignal,
+  holdOrderSignal,
+  releaseOrderSignal,
+  retryOrderSignal,
+} from '../../workflows/order';
+import type { ApiDeps } from '../app';
+
+const orderIdSchema = z.string().regex(/^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}$/, 'must look like order:<channel>:<channelOrderId>');
+
+const listQuerySchema = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  channel: z.string().regex(/^[a-z0-9_-]{1,32}$/).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'is not a cursor returned by this API').optional(),
+});
+
+const reasonSchema = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
+const eventSchema = z
+  .strictObject({
+    type: z.enum(FULFILLMENT_EVENTS),
+    carrier: z.string().min(1).max(64).optional(),
+    trackingNumber: z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'must be 4 to 64 letters, digits or -').optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.type !== 'shipped') return;
+    if (!e.carrier) ctx.addIssue({ code: 'custom', path: ['carrier'], message: 'is required when the order is shipped' });
+    if (!e.trackingNumber) ctx.addIssue({ code: 'custom', path: ['trackingNumber'], message: 'is required when the order is shipped' });
+  });
+const paymentConfirmSchema = z.strictObject({ reference: z.string().min(1).max(128).optional() }).default({});
+
+export function ordersRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { orders, items } = deps.stores;
+
+  const load = async (rawId: string): Promise<OrderView> => {
+    const id = parseOrThrow(orderIdSchema, rawId, 'order id', 'id');
+    const view = await orders.get(id);
+    if (!view) throw new NotFoundError(`Order ${id} does not exist`, { orderId: id });
+    return view;
+  };
+  const notTerminal = (view: OrderView, action: string) => {
+    if (isTerminal(view.status)) throw new ConflictError(`Cannot ${action} order ${view.orderId}: it is ${view.status}`, { status: view.status });
+  };
+
+  router.post('/orders', async (req, res) => {
+    const input = parseOrThrow(orderInputSchema, req.body, 'order');
+    const missing = new Set(await items.missing(input.lines.map((l) => l.sku)));
+    if (missing.size) {
+      const problems = input.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : []));
+      throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
+    }
+    const result = await captureOrder({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders, log: deps.log, ...(deps.orderSettings && { orderSettings: deps.orderSettings }) }, input);
+    res.status(result.duplicate ? 200 : 202).json(result);
+  });
+
+  router.get('/orders', async (req, res) => {
+    const q = parseOrThrow(listQuerySchema, req.query, 'query');
+    const page = await orders.list({
+      limit: q.limit,
+      ...(q.status && { status: q.status }),
+      ...(q.channel && { channel: q.channel }),
+      ...(q.from && { from: new Date(q.from) }),
+      ...(q.to && { to: new Date(q.to) }),
+      ...(q.cursor && { cursor: q.cursor }),
+    });
+    res.json(page);
+  });
+
+  router.get('/orders/:id', async (req, res) => {
+    res.json(await load(req.params.id));
+  });
+
+  router.post('/orders/:id/cancel', async (req, res) => {
+    const body = parseOrThrow(reasonSchema, req.body ?? {}, 'cancel request');
+    const view = await load(req.params.id);
+    notTerminal(view, 'cancel');
+    if (!canCancel(view.stage)) throw new ConflictError(`Cannot cancel order ${view.orderId}: it has already ${view.stage === 'shipped' ? 'shipped' : `reached ${view.stage}`}`, { stage: view.stage });
+    await signalOrder(deps.temporal, view.orderId, cancelOrderSignal, { reason: body.reason ?? `cancelled by ${req.actor}` });
+    res.status(202).json({ orderId: view.orderId, accepted: 'cancel' });
+  });
+
+  router.post('/orders/:id/hold', async (req, res) => {
+    const body = parseOrThrow(reasonSchema, req.body ?? {}, 'hold request');
+    const view = await load(req.params.id);
+    notTerminal(view, 'hold');
+    await signalOrder(deps.temporal, view.orderId, holdOrderSignal, { reason: body.reason ?? `held by ${req.actor}` });
+    res.status(202).json({ orderId: view.orderId, accepted: 'hold' });
+  });
+
+  router.post('/orders/:id/release', async (req, res) => {
+    const view = await load(req.params.id);
+    notTerminal(view, 'release');
+    await signalOrder(deps.temporal, view.orderId, releaseOrderSignal);
+    res.status(202).json({ orderId: view.orderId, accepted: 'release' });
+  });
+
+  router.post('/orders/:id/retry', async (req, res) => {
+    const view = await load(req.params.id);
+    if (view.status !== 'needs_attention') throw new ConflictError(`Order ${view.orderId} is ${view.status}, not needs_attention: nothing to retry`, { status: view.status });
+    await signalOrder(deps.temporal, view.orderId, retryOrderSignal);
+    res.status(202).json({ orderId: view.orderId, accepted: 'retry' });
+  });
+
+  router.post('/orders/:id/events', async (req, res) => {
+    const event = parseOrThrow(eventSchema, req.body, 'event');
+    const view = await load(req.params.id);
+    notTerminal(view, `record ${event.type} for`);
+    if (!acceptsEvent(view.stage, event.type)) {
+      throw new ConflictError(`Order ${view.orderId} is at ${view.stage}: "${event.type}" does not apply`, { stage: view.stage, type: event.type });
+    }
+    if (event.type === 'delivered' && view.stage !== 'shipped') throw new ConflictError(`Order ${view.orderId} has not shipped yet`, { stage: view.stage });
+    await signalOrder(deps.temporal, view.orderId, fulfillmentEventSignal, event);
+    res.status(202).json({ orderId: view.orderId, accepted: event.type });
+  });
+
+  router.post('/orders/:id/payment/confirm', async (req, res) => {
+    const body = parseOrThrow(paymentConfirmSchema, req.body ?? {}, 'payment confirmation');
+    const view = await load(req.params.id);
+    if (view.status !== 'awaiting_payment') throw new ConflictError(`Order ${view.orderId} is ${view.status}, not awaiting_payment`, { status: view.status });
+    await signalOrder(deps.temporal, view.orderId, confirmPaymentSignal, body.reference !== undefined ? { reference: body.reference } : {});
+    res.status(202).json({ orderId: view.orderId, accepted: 'confirm_payment' });
+  });
+
+  router.post('/orders/:id/payment/decline', async (req, res) => {
+    const body = parseOrThrow(reasonSchema, req.body ?? {}, 'payment decline');
+    const view = await load(req.params.id);
+    if (view.status !== 'awaiting_payment') throw new ConflictError(`Order ${view.orderId} is ${view.status}, not awaiting_payment`, { status: view.status });
+    await signalOrder(deps.temporal, view.orderId, declinePaymentSignal, { reason: body.reason ?? `declined by ${req.actor}` });
+    res.status(202).json({ orderId: view.orderId, accepted: 'decline_payment' });
+  });
+
+  return router;
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { locationIdSchema, skuSchema } from '../../domain/catalog';
+import { NotFoundError, ValidationError } from '../../domain/errors';
+import { adjustmentSchema, receiptSchema } from '../../domain/stock';
+import { parseOrThrow } from '../../domain/validation';
+import { notifyStockArrived } from '../../worker/order-intake';
+import type { ApiDeps } from '../app';
+
+const ledgerQuerySchema = z.strictObject({
+  locationId: locationIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+// The caller's key (body field or Idempotency-Key header) makes a repeated request apply once.
+function idempotencyKeyOf(req: Request, bodyKey: string | undefined, kind: string): string {
+  const header = req.get('idempotency-key');
+  if (header !== undefined && !/^[\x21-\x7e]{8,200}$/.test(header)) {
+    throw new ValidationError('Invalid Idempotency-Key header', [{ path: 'headers.idempotency-key', message: 'must be 8 to 200 printable ASCII characters without spaces' }]);
+  }
+  const key = bodyKey ?? header;
+  return key ? `api:${kind}:${key}` : `api:${kind}:${randomUUID()}`;
+}
+
+export function stockRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { ledger, items, locations } = deps.stores;
+
+  const mustExist = async (sku: string, locationId: string) => {
+    const [item, location] = await Promise.all([items.get(sku), locations.get(locationId)]);
+    const problems = [
+      ...(item ? [] : [{ path: 'sku', message: `unknown sku ${sku}` }]),
+      ...(location ? [] : [{ path: 'locationId', message: `unknown location ${locationId}` }]),
+    ];
+    if (problems.length) throw new ValidationError(`Invalid stock change: ${problems.length} problem(s)`, problems);
+  };
+
+  router.post('/stock/receipts', async (req, res) => {
+    const receipt = parseOrThrow(receiptSchema, req.body, 'receipt');
+    await mustExist(receipt.sku, receipt.locationId);
+    const applied = await ledger.apply({
+      sku: receipt.sku,
+      locationId: receipt.locationId,
+      type: 'receipt',
+      quantity: receipt.quantity,
+      idempotencyKey: idempotencyKeyOf(req, receipt.idempotencyKey, 'receipt'),
+      actor: req.actor ?? 'api',
+      ...(receipt.reference !== undefined && { reference: receipt.reference }),
+    });
+    const notified = applied.duplicate ? 0 : await notifyStockArrived({ temporal: deps.temporal, orders: deps.stores.orders, log: deps.log }, receipt.sku);
+    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, waitingOrdersNotified: notified });
+  });
+
+  router.post('/stock/adjustments', async (req, res) => {
+    const adj = parseOrThrow(adjustmentSchema, req.body, 'adjustment');
+    await mustExist(adj.sku, adj.locationId);
+    const applied = await ledger.apply({
+      sku: adj.sku,
+      locationId: adj.locationId,
+      type: 'adjustment',
+      quantity: adj.delta,
+      reason: adj.reason,
+      idempotencyKey: idempotencyKeyOf(req, adj.idempotencyKey, 'adjustment'),
+      actor: req.actor ?? 'api',
+      ...(adj.note !== undefined && { note: adj.note }),
+      ...(adj.reference !== undefined && { reference: adj.reference }),
+    });
+    const notified = !applied.duplicate && adj.delta > 0 ? await notifyStockArrived({ temporal: deps.temporal, orders: deps.stores.orders, log: deps.log }, adj.sku) : 0;
+    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, waitingOrdersNotified: notified });
+  });
+
+  router.get('/stock/:sku', async (req, res) => {
+    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku');
+    if (!(await items.get(sku))) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
+    const perLocation = await ledger.balancesForSku(sku);
+    const total = perLocation.reduce((t, b) => ({ onHand: t.onHand + b.onHand, reserved: t.reserved + b.reserved, available: t.available + b.available }), { onHand: 0, reserved: 0, available: 0 });
+    res.json({ sku, total, locations: perLocation });
+  });
+
+  router.get('/stock/:sku/ledger', async (req, res) => {
+    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku');
+    const q = parseOrThrow(ledgerQuerySchema, req.query, 'query');
+    if (!(await items.get(sku))) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
+    const entries = await ledger.entriesForSku(sku, { limit: q.limit, ...(q.locationId && { locationId: q.locationId }) });
+    res.json({ sku, entries: entries.map(({ _id, ...e }) => ({ id: _id, ...e })) });
+  });
+
+  return router;
+}

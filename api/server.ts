@@ -1,0 +1,42 @@
+import { Client, Connection } from '@temporalio/client';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../worker/config';
+import { createWiredStores } from '../worker/wiring';
+import { createLogger } from '../worker/logger';
+import { WEBHOOK_QUEUE } from '../worker/webhook-consumer';
+import { connectMongo, ensureIndexes } from '../store/mongo';
+import { createApp } from './app';
+
+// The API process: builds its dependencies once and listens. Stateless; run as many as needed.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL, { process: 'api' });
+  const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB);
+  await ensureIndexes(mongo.db);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  redis.on('error', (err) => log.warn('redis error', { error: err.message }));
+  const { stores, notifier } = createWiredStores(mongo.db, redis, config.encryptionKey, log, config.BULLMQ_PREFIX);
+  await stores.apiKeys.register(config.apiKey, 'bootstrap');
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: config.BULLMQ_PREFIX });
+  const app = createApp({ stores, db: mongo.db, temporal, redis, webhookQueue, taskQueue: config.TEMPORAL_TASK_QUEUE, log });
+  const server = app.listen(config.PORT, config.API_HOST, () => log.info('api listening', { url: `http://${config.API_HOST}:${config.PORT}` }));
+  const stop = () => {
+    log.info('api stopping');
+    server.close(async () => {
+      await Promise.allSettled([connection.close(), mongo.close(), notifier.close(), webhookQueue.close()]);
+      await redis.quit().catch(() => undefined);
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed', error: String(err?.stack ?? err) })}\n`);
+  process.exit(1);
+});
