@@ -1,0 +1,834 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nock from 'nock';
+import { hashApiKey } from '../../store/api-keys';
+import { apiFor, TEST_API_KEY } from '../support/api';
+import { address } from '../support/fixtures';
+import { countsOf, expectRefused, fingerprint, hmacBase64, type Fingerprint, OPERATOR_IN_URL, rawBody, withField, type Agent, type HostileCase } from '../support/hostile';
+import { createTestContext, type TestContext } from '../support/stack';
+
+// Malformed and hostile input at every public route. Each case is refused with a 4xx in the documented
+// error shape (validation errors naming the bad field), and nothing anywhere is written: no document
+// added, removed or changed, no webhook job queued, no signal sent to an existing order.
+
+const run = `${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
+let seq = 0;
+const next = (prefix: string) => `${prefix}-${run}-${++seq}`;
+
+// Connections: A and B with their own secrets; C shares A's secret (one Shopify app, two shops);
+// D is paused; E is an ERP, which takes no webhooks.
+const CONN = { a: `hx-a-${run}`, b: `hx-b-${run}`, c: `hx-c-${run}`, d: `hx-d-${run}`, e: `hx-e-${run}` };
+const DOMAIN = { a: `${CONN.a}.myshopify.com`, b: `${CONN.b}.myshopify.com`, c: `${CONN.c}.myshopify.com`, d: `${CONN.d}.myshopify.com` };
+const SECRET_A = 'whsec-hostile-a';
+const SECRET_B = 'whsec-hostile-b';
+const ORDER_ID = `order:manual:HOSTILE-${run}`;
+const QUEUED_DELIVERY = `queued-${run}`;
+const QUEUED_DEAD_LETTER_ID = encodeURIComponent(`${CONN.a}|${QUEUED_DELIVERY}`);
+const KEY = TEST_API_KEY;
+
+const shopifyOrder = JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8'));
+const webhookBody = (id = 9_000_000_000_000 + seq++) => JSON.stringify({ ...shopifyOrder, id });
+const QUEUED_BODY = webhookBody();
+
+let ctx: TestContext;
+let api: Awaited<ReturnType<typeof apiFor>>;
+
+// ---- valid bodies: each hostile case changes one thing, so an accepted case would write something ----
+
+const validOrder = () => ({
+  channel: 'manual',
+  channelOrderId: next('HX'),
+  currency: 'EUR',
+  customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+  shippingAddress: address,
+  lines: [{ sku: 'TEE-M', quantity: 1, unitPrice: 1999 }],
+  payment: { method: 'prepaid', alreadyPaid: true },
+});
+const validLocation = () => ({ id: next('LOC'), name: 'Hostile warehouse', type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' } });
+const validItem = () => ({ sku: next('ITEM'), name: 'Hostile item' });
+const validReceipt = () => ({ sku: 'TEE-M', locationId: 'BER-1', quantity: 1, idempotencyKey: next('receipt-key') });
+const validAdjustment = () => ({ sku: 'TEE-M', locationId: 'BER-1', delta: 1, reason: 'found', idempotencyKey: next('adjustment-key') });
+const validConnection = () => ({
+  id: next('hx-n').replace(/^hx-n-/, 'hx-n'),
+  kind: 'shopify',
+  name: 'New shop',
+  options: { shopDomain: 'hx-new.myshopify.com' },
+  credentials: { accessToken: 'shpat_hostile', webhookSecret: 'whsec-new' },
+  stockFeeds: [{ channelLocationId: '655441491', locationIds: ['BER-1'] }],
+});
+const shopifyConnection = (id: string, domain: string, secret: string, extra: object = {}) => ({
+  id,
+  kind: 'shopify',
+  name: `Shop ${id}`,
+  options: { shopDomain: domain },
+  credentials: { accessToken: `shpat_${id}`, webhookSecret: secret },
+  ...extra,
+});
+
+// ---- request builders ----
+
+type Method = 'get' | 'post' | 'patch' | 'delete' | 'put';
+interface CallOptions {
+  auth?: string | null; // null: no Authorization header
+  body?: string | Buffer;
+  type?: string;
+  headers?: Record<string, string | undefined>;
+}
+const call =
+  (method: Method, path: string, o: CallOptions = {}) =>
+  (http: Agent) => {
+    let t = http[method](path);
+    if (o.auth !== null) t = t.set('Authorization', o.auth ?? `Bearer ${KEY}`);
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) t = t.set(k, v);
+    if (o.body !== undefined) t = t.set('Content-Type', o.type ?? 'application/json').send(o.body);
+    return t;
+  };
+const json = (method: Method, path: string, body: unknown, o: CallOptions = {}) => call(method, path, { body: typeof body === 'string' ? body : JSON.stringify(body), ...o });
+
+const show = (v: unknown) => {
+  if (v === undefined) return 'missing';
+  const s = typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) && v.length > 3 ? `an array of ${v.length}` : JSON.stringify(v);
+  return s.length > 48 ? `${s.slice(0, 24)}…(${s.length} chars)` : s;
+};
+
+const cases: HostileCase[] = [];
+const add = (c: HostileCase) => cases.push(c);
+
+// ---- the routes ----
+
+interface RouteSpec {
+  route: string;
+  method: Method;
+  path: string;
+  validBody?: () => unknown; // sent on auth cases: if the key check were skipped, it would be accepted
+  body?: 'required' | 'optional' | 'none';
+  empty?: string[]; // paths named when the body is {}
+}
+const existing = `/orders/${ORDER_ID}`;
+const ROUTES: RouteSpec[] = [
+  { route: 'GET /orders', method: 'get', path: '/orders' },
+  { route: 'POST /orders', method: 'post', path: '/orders', validBody: validOrder, body: 'required', empty: ['channel', 'channelOrderId', 'currency', 'customer', 'shippingAddress', 'lines'] },
+  { route: 'GET /orders/:id', method: 'get', path: existing },
+  { route: 'POST /orders/:id/cancel', method: 'post', path: `${existing}/cancel`, validBody: () => ({ reason: 'hostile' }), body: 'optional' },
+  { route: 'POST /orders/:id/hold', method: 'post', path: `${existing}/hold`, validBody: () => ({ reason: 'hostile' }), body: 'optional' },
+  { route: 'POST /orders/:id/release', method: 'post', path: `${existing}/release`, body: 'none' },
+  { route: 'POST /orders/:id/retry', method: 'post', path: `${existing}/retry`, body: 'none' },
+  { route: 'POST /orders/:id/events', method: 'post', path: `${existing}/events`, validBody: () => ({ type: 'picked' }), body: 'required', empty: ['type'] },
+  { route: 'POST /orders/:id/payment/confirm', method: 'post', path: `${existing}/payment/confirm`, validBody: () => ({}), body: 'optional' },
+  { route: 'POST /orders/:id/payment/decline', method: 'post', path: `${existing}/payment/decline`, validBody: () => ({}), body: 'optional' },
+  { route: 'POST /locations', method: 'post', path: '/locations', validBody: validLocation, body: 'required', empty: ['id', 'name', 'type', 'address'] },
+  { route: 'GET /locations', method: 'get', path: '/locations' },
+  { route: 'GET /locations/:id', method: 'get', path: '/locations/BER-1' },
+  { route: 'POST /items', method: 'post', path: '/items', validBody: validItem, body: 'required', empty: ['sku', 'name'] },
+  { route: 'GET /items/:sku', method: 'get', path: '/items/TEE-M' },
+  { route: 'POST /stock/receipts', method: 'post', path: '/stock/receipts', validBody: validReceipt, body: 'required', empty: ['sku', 'locationId', 'quantity'] },
+  { route: 'POST /stock/adjustments', method: 'post', path: '/stock/adjustments', validBody: validAdjustment, body: 'required', empty: ['sku', 'locationId', 'delta', 'reason'] },
+  { route: 'GET /stock/:sku', method: 'get', path: '/stock/TEE-M' },
+  { route: 'GET /stock/:sku/ledger', method: 'get', path: '/stock/TEE-M/ledger' },
+  { route: 'POST /api-keys', method: 'post', path: '/api-keys', validBody: () => ({ name: 'intruder' }), body: 'required', empty: ['name'] },
+  { route: 'POST /connections', method: 'post', path: '/connections', validBody: validConnection, body: 'required', empty: ['id', 'kind', 'name', 'credentials'] },
+  { route: 'GET /connections', method: 'get', path: '/connections' },
+  { route: 'GET /connections/:id', method: 'get', path: `/connections/${CONN.a}` },
+  { route: 'PATCH /connections/:id', method: 'patch', path: `/connections/${CONN.a}`, validBody: () => ({ name: 'Hijacked' }), body: 'required' },
+  { route: 'DELETE /connections/:id', method: 'delete', path: `/connections/${CONN.a}` },
+  { route: 'POST /connections/:id/test', method: 'post', path: `/connections/${CONN.a}/test`, body: 'none' },
+  { route: 'POST /connections/:id/sync', method: 'post', path: `/connections/${CONN.a}/sync`, body: 'none' },
+  { route: 'GET /connections/:id/stock-sync', method: 'get', path: `/connections/${CONN.a}/stock-sync` },
+  { route: 'GET /webhooks/dead-letters', method: 'get', path: '/webhooks/dead-letters' },
+  { route: 'POST /webhooks/dead-letters/:id/replay', method: 'post', path: `/webhooks/dead-letters/${QUEUED_DEAD_LETTER_ID}/replay`, body: 'none' },
+];
+const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId'];
+const ALL_ROUTES = [...PUBLIC_ROUTES, ...ROUTES.map((r) => r.route)];
+const routeOf = (label: string) => ROUTES.find((r) => r.route === label)!;
+
+// ---- API keys: every protected route without a key and with a wrong one; every kind of bad key on a few ----
+
+const authed = (r: RouteSpec, auth: string | null) => (r.validBody ? json(r.method, r.path, r.validBody(), { auth }) : call(r.method, r.path, { auth }));
+for (const r of ROUTES) {
+  add({ route: r.route, name: 'no Authorization header', send: authed(r, null), status: 401 });
+  add({ route: r.route, name: 'a key that was never issued', send: authed(r, 'Bearer wrong-key-0000000000'), status: 401 });
+}
+const BAD_AUTH: [string, string][] = [
+  ['the Basic scheme', `Basic ${Buffer.from(`operator:${KEY}`).toString('base64')}`],
+  ['the Token scheme', `Token ${KEY}`],
+  ['the key without a scheme', KEY],
+  ['an empty bearer', 'Bearer '],
+  ['two spaces after Bearer', `Bearer  ${KEY}`],
+  ['a key with spaces', 'Bearer test api key 0123'],
+  ['a 10,000-character key', `Bearer ${'k'.repeat(10_000)}`],
+  ['the right key with one more character', `Bearer ${KEY}x`],
+  ['the stored hash instead of the key', `Bearer ${hashApiKey(KEY)}`],
+  ['an operator object as the key', 'Bearer {"$gt":""}'],
+  ['a key with a Latin-1 letter', `Bearer ${KEY}\u00e9`],
+  ['two bearer keys in one header', `Bearer ${KEY}, Bearer ${KEY}`],
+];
+for (const label of ['GET /orders', 'POST /orders', 'POST /stock/receipts', 'DELETE /connections/:id']) {
+  for (const [name, auth] of BAD_AUTH) add({ route: label, name, send: authed(routeOf(label), auth), status: 401 });
+}
+
+// ---- bodies that fail before any handler runs: broken, not an object or array, too large, wrong charset ----
+
+const bigJson = (bytes: number) => JSON.stringify({ notes: 'x'.repeat(bytes) });
+const PARSE_FAILURES: { name: string; o: () => CallOptions; status: number; paths?: string[] }[] = [
+  { name: 'broken JSON', o: () => ({ body: '{"channel": ' }), status: 400, paths: ['(body)'] },
+  { name: 'JSON null', o: () => ({ body: 'null' }), status: 400, paths: ['(body)'] },
+  { name: 'a JSON string', o: () => ({ body: '"order"' }), status: 400, paths: ['(body)'] },
+  { name: 'a JSON number', o: () => ({ body: '42' }), status: 400, paths: ['(body)'] },
+  { name: 'two JSON documents', o: () => ({ body: '{}{}' }), status: 400, paths: ['(body)'] },
+  { name: 'a NaN literal', o: () => ({ body: '{"quantity": NaN}' }), status: 400, paths: ['(body)'] },
+  { name: 'a body over 1 MB', o: () => ({ body: bigJson(1_100_000) }), status: 413 },
+  { name: 'a UTF-16 charset on a UTF-8 body', o: () => ({ body: '{}', type: 'application/json; charset=utf-16' }), status: 400, paths: ['(body)'] },
+  { name: 'a Latin-1 charset', o: () => ({ body: '{}', type: 'application/json; charset=iso-8859-1' }), status: 415 },
+  { name: 'an unknown Content-Encoding', o: () => ({ body: '{}', headers: { 'Content-Encoding': 'x-hostile' } }), status: 415 },
+  { name: 'gzip Content-Encoding on a plain body', o: () => ({ body: '{"a":1}', headers: { 'Content-Encoding': 'gzip' } }), status: 400 },
+];
+for (const r of ROUTES) {
+  const failures = r.body === 'required' || r.body === 'optional' ? PARSE_FAILURES : PARSE_FAILURES.filter((f) => ['broken JSON', 'JSON null', 'a body over 1 MB'].includes(f.name));
+  for (const f of failures) add({ route: r.route, name: f.name, send: call(r.method, r.path, f.o()), status: f.status, ...(f.paths && { paths: f.paths }) });
+}
+for (const path of ['/health', '/openapi.json', '/docs']) {
+  const route = `GET ${path}`;
+  add({ route, name: 'broken JSON in a GET body', send: call('get', path, { auth: null, body: '{"x": ' }), status: 400, paths: ['(body)'] });
+  add({ route, name: 'a body over 1 MB', send: call('get', path, { auth: null, body: bigJson(1_100_000) }), status: 413 });
+  add({ route, name: 'a Latin-1 charset', send: call('get', path, { auth: null, body: '{}', type: 'application/json; charset=iso-8859-1' }), status: 415 });
+  add({ route, name: 'POST without a key', send: call('post', path, { auth: null, body: '{}' }), status: 401 });
+  add({ route, name: 'DELETE with a key', send: call('delete', path), status: 404 });
+}
+
+// ---- bodies of the wrong shape for routes that read one ----
+
+const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+for (const r of ROUTES.filter((x) => x.body === 'required' || x.body === 'optional')) {
+  const base = r.validBody!;
+  const shapes: [string, string, string[]][] = [
+    ['a JSON array', '[]', ['(body)']],
+    ['an array holding a valid body', JSON.stringify([base()]), ['(body)']],
+    ['100,000 nested arrays', deepArray(100_000), ['(body)']],
+    ['100,000 nested arrays under an unknown field', `{"x":${deepArray(100_000)}}`, ['x']],
+    ['a $where operator', rawBody(base() as object, '$where', '"sleep(5000) || true"'), ['$where']],
+    ['a $set operator', rawBody(base() as object, '$set', '{"status":"completed"}'), ['$set']],
+    ['a __proto__ key', rawBody(base() as object, '__proto__', '{"polluted":true,"isAdmin":true}'), ['__proto__']],
+    ['a constructor.prototype key', rawBody(base() as object, 'constructor', '{"prototype":{"polluted":true}}'), ['constructor']],
+    ['10,000 unknown fields', JSON.stringify({ ...(base() as object), ...Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`f${i}`, i])) }), ['f0', 'f9999']],
+  ];
+  for (const [name, body, paths] of shapes) add({ route: r.route, name, send: json(r.method, r.path, body), status: 400, paths });
+  if (r.body === 'required') {
+    add({ route: r.route, name: 'no body', send: call(r.method, r.path), status: 400, paths: ['(body)'] });
+    add({ route: r.route, name: 'a text/plain body', send: call(r.method, r.path, { body: JSON.stringify(base()), type: 'text/plain' }), status: 400, paths: ['(body)'] });
+    add({ route: r.route, name: 'a form-encoded body', send: call(r.method, r.path, { body: 'name=x&sku=y', type: 'application/x-www-form-urlencoded' }), status: 400, paths: ['(body)'] });
+    if (r.empty) add({ route: r.route, name: 'an empty object', send: json(r.method, r.path, {}), status: 400, paths: r.empty });
+  }
+}
+
+// ---- field by field: wrong types, bad values, operators, over-long strings, unicode and control characters ----
+
+type FieldSpec = [path: string, value: unknown, paths?: string[]];
+function fieldCases(label: string, specs: FieldSpec[], o: { base?: () => object; path?: string; method?: Method } = {}) {
+  const r = routeOf(label);
+  const base = o.base ?? (r.validBody as () => object);
+  for (const [field, value, paths] of specs) {
+    add({ route: label, name: `${field} = ${show(value)}`, send: json(o.method ?? r.method, o.path ?? r.path, withField(base(), field, value)), status: 400, paths: paths ?? [field] });
+  }
+}
+type RawSpec = [path: string, raw: string, paths?: string[]];
+function rawCases(label: string, specs: RawSpec[], base?: () => object) {
+  const r = routeOf(label);
+  const b = base ?? (r.validBody as () => object);
+  for (const [field, raw, paths] of specs) add({ route: label, name: `${field} = ${raw} (raw JSON)`, send: json(r.method, r.path, rawBody(b(), field, raw)), status: 400, paths: paths ?? [field] });
+}
+
+const GT = { $gt: '' };
+const NE = { $ne: null };
+const QUANTITIES: unknown[] = [-1, 0, 1.5, '2', null, 'NaN', 'Infinity', true, [1], { $gt: 0 }, 1e308, 2 ** 53];
+const RAW_QUANTITIES = ['1e999', '-1e999', '-0.5'];
+const BAD_SKUS: unknown[] = [42, GT, 'has space', 'x'.repeat(65), 'TEE\u0000M', '\u202eM-EET', '\uff34\uff25\uff25', '-leading', '$where', 'a/b'];
+
+fieldCases('POST /orders', [
+  ['channel', 42],
+  ['channel', 'Has Caps'],
+  ['channel', NE],
+  ['channelOrderId', null],
+  ['channelOrderId', 'x'.repeat(129)],
+  ['channelOrderId', 'A\u0000B'],
+  ['channelOrderId', '\u{1F680}-1'],
+  ['channelOrderId', 'R:1'],
+  ['type', 'b2b'],
+  ['type', 7],
+  ['currency', 'eur'],
+  ['currency', ['EUR']],
+  ['customer', 'Ada'],
+  ['customer.name', ''],
+  ['customer.name', 'x'.repeat(201)],
+  ['customer.email', 'not-an-email'],
+  ['customer.id', GT],
+  ['customer.isAdmin', true],
+  ['shippingAddress', []],
+  ['shippingAddress.country', 'Germany'],
+  ['shippingAddress.line1', undefined],
+  ['shippingAddress.latitude', 91],
+  ['shippingAddress.longitude', '13.4'],
+  ['shippingAddress.postalCode', 'x'.repeat(21)],
+  ['billingAddress', 'same as shipping'],
+  ['lines', []],
+  ['lines', {}],
+  ['lines', Array.from({ length: 501 }, (_, i) => ({ sku: `S${i}`, quantity: 1, unitPrice: 1 }))],
+  ['lines.0', 'TEE-M'],
+  ['lines.0.sku', 'GHOST'],
+  ...BAD_SKUS.map((v): FieldSpec => ['lines.0.sku', v]),
+  ...QUANTITIES.map((v): FieldSpec => ['lines.0.quantity', v]),
+  ['lines.0.quantity', 100_001],
+  ['lines.0.unitPrice', -1],
+  ['lines.0.unitPrice', 19.99],
+  ['lines.0.unitPrice', '1999'],
+  ['lines.0.unitPrice', 2 ** 53],
+  ['lines.0.discount', 999_999],
+  ['lines.0.tax', -5],
+  ['lines.0.$inc', { quantity: 1 }],
+  ['discounts', 'TENOFF'],
+  ['discounts', [{ amount: 1_000_000 }]],
+  ['shippingAmount', true],
+  ['shippingAmount', -1],
+  ['payment', 'cash'],
+  ['payment.method', 'bitcoin'],
+  ['payment.alreadyPaid', 'yes'],
+  ['payment.provider', 'Stripe!'],
+  ['notes', 'x'.repeat(5001)],
+  ['tags', 'vip'],
+  ['tags', Array.from({ length: 51 }, (_, i) => `t${i}`)],
+  ['tags.0', ''],
+  ['placedAt', 'yesterday'],
+  ['placedAt', '2024-02-30T10:00:00Z'],
+  ['placedAt', 1_700_000_000_000],
+  ['id', 'order:manual:chosen-by-caller'],
+  ['totals', { total: 0 }],
+  ['status', 'completed'],
+]);
+fieldCases('POST /orders', [
+  // Amounts that no longer count exactly in floating point: 2 x (2^53 - 1) cents.
+  ['lines.0.quantity', 2, ['lines.0.unitPrice']],
+  ['lines.0.quantity', 100_000, ['lines.0.unitPrice']],
+], { base: () => withField(validOrder(), 'lines.0.unitPrice', Number.MAX_SAFE_INTEGER) });
+fieldCases('POST /orders', [['shippingAmount', Number.MAX_SAFE_INTEGER, ['(body)']]]);
+fieldCases('POST /orders', [['lines.1', { sku: 'TEE-M', quantity: 1, unitPrice: 1 }, ['lines.1.sku']]]);
+fieldCases('POST /orders', [['lines.1', { sku: 'GHOST-2', quantity: 1, unitPrice: 1 }, ['lines.0.sku', 'lines.1.sku']]], { base: () => withField(validOrder(), 'lines.0.sku', 'GHOST-1') });
+fieldCases('POST /orders', [['payment.alreadyPaid', true]], { base: () => withField(validOrder(), 'payment', { method: 'cash_on_delivery' }) });
+rawCases('POST /orders', [
+  ...RAW_QUANTITIES.map((raw): RawSpec => ['lines.0.quantity', raw]),
+  ['lines.0.quantity', '-0'],
+  ['channel', '"manual", "channel": {"$ne": null}', ['channel']],
+]);
+
+fieldCases('POST /locations', [
+  ['id', 42],
+  ['id', GT],
+  ['id', 'has space'],
+  ['id', 'a.b'],
+  ['id', 'x'.repeat(65)],
+  ['id', '\u202eLOC'],
+  ['id', 'LOC\n1'],
+  ['name', ''],
+  ['name', 'x'.repeat(201)],
+  ['type', 'castle'],
+  ['address', null],
+  ['address.country', 'de'],
+  ['address.city', undefined],
+  ['address.extra', 1],
+  ['ships', 'yes'],
+  ['priority', -1],
+  ['priority', 1.5],
+  ['priority', 1_000_001],
+  ['priority', '1'],
+  ['active', 0],
+  ['_id', 'BER-1'],
+  ['createdAt', '2020-01-01T00:00:00Z'],
+]);
+fieldCases('POST /locations', [['pickup', false, ['ships']]], { base: () => ({ ...validLocation(), ships: false }) });
+
+fieldCases('POST /items', [
+  ...BAD_SKUS.map((v): FieldSpec => ['sku', v]),
+  ['name', ''],
+  ['name', 'x'.repeat(301)],
+  ['name', 42],
+  ['barcode', 'ab'],
+  ['barcode', 'has space'],
+  ['weightGrams', -1],
+  ['weightGrams', 1.5],
+  ['weightGrams', 10_000_001],
+  ['weightGrams', '500'],
+  ['dimensionsMm', 'big'],
+  ['dimensionsMm', { length: 0, width: 1, height: 1 }, ['dimensionsMm.length']],
+  ['dimensionsMm', { length: 1, width: -3, height: 1 }, ['dimensionsMm.width']],
+  ['dimensionsMm', { length: 1, width: 1, height: 1, depth: 1 }, ['dimensionsMm.depth']],
+  ['createdAt', 'now'],
+]);
+
+const receiptSpecs = (quantityField: 'quantity' | 'delta'): FieldSpec[] => [
+  ...BAD_SKUS.map((v): FieldSpec => ['sku', v]),
+  ['sku', 'GHOST'],
+  ['locationId', 'NOWHERE'],
+  ['locationId', NE],
+  ['locationId', 'BER 1'],
+  ['locationId', 'x'.repeat(65)],
+  ['reference', ''],
+  ['reference', 'x'.repeat(129)],
+  ['reference', 42],
+  ['idempotencyKey', 'short'],
+  ['idempotencyKey', 'has space 123'],
+  ['idempotencyKey', 'x'.repeat(201)],
+  ['idempotencyKey', 'cl\u00e9-unicode-123'],
+  ['idempotencyKey', GT],
+  ['type', 'shipment'],
+  ['actor', 'admin'],
+  [quantityField === 'quantity' ? 'delta' : 'quantity', 5],
+  ['onHand', 1_000_000],
+];
+fieldCases('POST /stock/receipts', [...receiptSpecs('quantity'), ...QUANTITIES.map((v): FieldSpec => ['quantity', v]), ['quantity', 10_000_001]]);
+add({ route: 'POST /stock/receipts', name: 'an unknown sku at an unknown location', send: json('post', '/stock/receipts', { ...validReceipt(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });
+add({ route: 'POST /stock/adjustments', name: 'an unknown sku at an unknown location', send: json('post', '/stock/adjustments', { ...validAdjustment(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });
+rawCases('POST /stock/receipts', [
+  ...RAW_QUANTITIES.map((raw): RawSpec => ['quantity', raw]),
+  ['quantity', '-0'],
+  ['sku', '"TEE-M", "sku": {"$gt": ""}', ['sku']],
+]);
+fieldCases('POST /stock/adjustments', [
+  ...receiptSpecs('delta'),
+  ...[0, 1.5, '5', null, 'NaN', true, { $gt: 0 }, 10_000_001, -10_000_001, 2 ** 53].map((v): FieldSpec => ['delta', v]),
+  ['reason', 'theft'],
+  ['reason', undefined],
+  ['reason', 42],
+  ['note', 'x'.repeat(1001)],
+]);
+rawCases('POST /stock/adjustments', [
+  ['delta', '-0'],
+  ['delta', '1e999'],
+]);
+const headerKeyCases: [string, string][] = [
+  ['a 7-character Idempotency-Key header', 'short-7'],
+  ['an Idempotency-Key header with a space', 'has space-123'],
+  ['a 201-character Idempotency-Key header', 'k'.repeat(201)],
+  ['an Idempotency-Key header with a Latin-1 letter', 'cl\u00e9-idempotency'],
+];
+for (const label of ['POST /stock/receipts', 'POST /stock/adjustments']) {
+  const r = routeOf(label);
+  for (const [name, value] of headerKeyCases) {
+    const { idempotencyKey: _dropped, ...body } = r.validBody!() as { idempotencyKey: string };
+    void _dropped;
+    add({ route: label, name, send: json(r.method, r.path, body, { headers: { 'Idempotency-Key': value } }), status: 400, paths: ['headers.idempotency-key'] });
+  }
+}
+
+fieldCases('POST /api-keys', [
+  ['name', ''],
+  ['name', 'x'.repeat(65)],
+  ['name', 42],
+  ['name', null],
+  ['name', GT],
+  ['name', 'bad/name'],
+  ['name', 'tab\tname'],
+  ['name', '<script>alert(1)</script>'],
+  ['name', 'caf\u00e9'],
+  ['key', 'a-key-the-caller-chose'],
+  ['admin', true],
+]);
+
+fieldCases('POST /connections', [
+  ['id', 'UPPER'],
+  ['id', 'x'.repeat(33)],
+  ['id', '-leading'],
+  ['id', GT],
+  ['id', 'a b'],
+  ['id', 'caf\u00e9'],
+  ['id', 'a\u200bb'],
+  ['kind', 'magento'],
+  ['kind', 42],
+  ['name', ''],
+  ['name', 'x'.repeat(201)],
+  ['options', 'shop'],
+  ['options', []],
+  ['options', null],
+  ['options.shopDomain', 'evil.example.com'],
+  ['options.shopDomain', 42],
+  ['options.shopDomain', 'https://x.myshopify.com'],
+  ['options.apiVersion', '2024-13'],
+  ['options.notifyCustomer', 'yes'],
+  ['options.extra', 1],
+  ['options.shopDomain', GT],
+  ['credentials', undefined],
+  ['credentials', 'token'],
+  ['credentials.accessToken', 42],
+  ['credentials.accessToken', '   '],
+  ['credentials.webhookSecret', ''],
+  ['credentials.extra', 'x'],
+  ['stockFeeds', 'BER-1'],
+  ['stockFeeds', [{}], ['stockFeeds.0.channelLocationId', 'stockFeeds.0.locationIds']],
+  ['stockFeeds.0.locationIds', []],
+  ['stockFeeds.0.locationIds', ['NOWHERE'], ['stockFeeds.0.locationIds.0']],
+  ['stockFeeds.0.locationIds', [GT], ['stockFeeds.0.locationIds.0']],
+  ['stockFeeds.0.channelLocationId', 'x'.repeat(65)],
+  ['safetyBuffer', -1],
+  ['safetyBuffer', 1.5],
+  ['safetyBuffer', '2'],
+  ['safetyBuffer', 1_000_001],
+  ['sync', 'fast'],
+  ['sync', { ordersEveryMinutes: 0 }, ['sync.ordersEveryMinutes']],
+  ['sync', { ordersEveryMinutes: 1441 }, ['sync.ordersEveryMinutes']],
+  ['sync', { stockEveryMinutes: 0.5 }, ['sync.stockEveryMinutes']],
+  ['sync', { everySeconds: 1 }, ['sync.everySeconds']],
+  ['enabled', 'yes'],
+  ['credentialFields', ['accessToken']],
+  ['ordersCursor', '2099-01-01T00:00:00Z'],
+  ['_id', 'x'],
+]);
+fieldCases('POST /connections', [
+  ['options', { baseUrl: 'ftp://erp.example.com' }, ['options.baseUrl']],
+  ['options', { baseUrl: 'https://erp.example.com', requestsPerSecond: 0 }, ['options.requestsPerSecond']],
+  ['credentials', { apiKey: '' }, ['credentials.apiKey']],
+], { base: () => ({ id: next('hx-erp').replace(/^hx-erp-/, 'hx-erp'), kind: 'erp', name: 'ERP', options: { baseUrl: 'https://erp.example.com' }, credentials: { apiKey: 'k' } }) });
+rawCases('POST /connections', [
+  ['options', '{"__proto__": {"shopDomain": "hx-proto.myshopify.com"}}', ['options.shopDomain']],
+  ['credentials', '{"__proto__": {"accessToken": "t", "webhookSecret": "s"}}', ['credentials.accessToken', 'credentials.webhookSecret']],
+  ['credentials', '{"constructor": {"prototype": {"polluted": true}}}', ['credentials']],
+]);
+fieldCases('PATCH /connections/:id', [
+  ['name', ''],
+  ['name', 42],
+  ['options', { shopDomain: 'evil.example.com' }, ['options.shopDomain']],
+  ['options', {}, ['options.shopDomain']],
+  ['options', 'x'],
+  ['credentials', { accessToken: 'only-the-token' }, ['credentials.webhookSecret']],
+  ['credentials', { accessToken: 't', webhookSecret: '' }, ['credentials.webhookSecret']],
+  ['credentials', [], ['credentials']],
+  ['stockFeeds', [{ channelLocationId: '1', locationIds: ['NOWHERE'] }], ['stockFeeds.0.locationIds.0']],
+  ['stockFeeds', [{ channelLocationId: '1', locationIds: [] }], ['stockFeeds.0.locationIds']],
+  ['safetyBuffer', -1],
+  ['sync', { ordersEveryMinutes: 0 }, ['sync.ordersEveryMinutes']],
+  ['sync', 'x'],
+  ['enabled', 'no'],
+  ['id', 'hx-renamed'],
+  ['kind', 'amazon'],
+  ['credentialFields', []],
+  ['createdAt', '2000-01-01T00:00:00Z'],
+]);
+
+const EVENT_FIELDS: FieldSpec[] = [
+  ['type', 'teleported'],
+  ['type', { $in: ['picked', 'delivered'] }],
+  ['type', 42],
+  ['type', 'shipped', ['carrier', 'trackingNumber']],
+  ['carrier', 'x'.repeat(65)],
+  ['carrier', ''],
+  ['trackingNumber', 'has space'],
+  ['trackingNumber', 'x'.repeat(65)],
+  ['trackingNumber', '\u0000\u0001'],
+  ['at', '2020-01-01T00:00:00Z'],
+];
+fieldCases('POST /orders/:id/events', EVENT_FIELDS);
+const REASON_FIELDS: FieldSpec[] = [
+  ['reason', ''],
+  ['reason', 'x'.repeat(501)],
+  ['reason', 42],
+  ['reason', GT],
+  ['reason', ['a']],
+  ['force', true],
+];
+for (const label of ['POST /orders/:id/cancel', 'POST /orders/:id/hold', 'POST /orders/:id/payment/decline']) fieldCases(label, REASON_FIELDS);
+fieldCases('POST /orders/:id/payment/confirm', [
+  ['reference', ''],
+  ['reference', 'x'.repeat(129)],
+  ['reference', 42],
+  ['amount', 1],
+  ['status', 'captured'],
+]);
+
+// ---- ids in URLs: operators, encodings, control and unicode characters, unknown ids ----
+
+type IdSpec = [name: string, segment: string, status: number];
+const ORDER_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['an empty channel order id', 'order:manual:', 400],
+  ['an upper-case prefix', 'ORDER:manual:x', 400],
+  ['a 129-character channel order id', `order:manual:${'x'.repeat(129)}`, 400],
+  ['a NUL byte in the id', 'order:manual:a%00b', 400],
+  ['a right-to-left override in the id', 'order:manual:%E2%80%AEx', 400],
+  ['a space in the id', 'order:manual:a%20b', 400],
+  ['a CRLF header injection in the id', 'order:manual:a%0D%0ASet-Cookie:%20x=1', 400],
+  ['a path traversal id', '..%2F..%2Fetc%2Fpasswd', 400],
+  ['an unknown order', `order:manual:NOPE-${run}`, 404],
+];
+const withIdPaths = (specs: IdSpec[], param: string) => specs.map(([n, s, st]) => ({ n, s, st, paths: st === 400 ? [param] : undefined }));
+for (const r of ROUTES.filter((x) => x.path.startsWith(existing))) {
+  for (const { n, s, st, paths } of withIdPaths(ORDER_IDS, 'id')) {
+    const path = r.path.replace(existing, `/orders/${s}`);
+    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+  }
+  add({ route: r.route, name: 'a broken percent escape in the id', send: call(r.method, r.path.replace(existing, '/orders/order:manual:%E0%A4%A')), status: 400 });
+}
+
+const SKU_IDS: IdSpec[] = [
+  ['an operator object as sku', OPERATOR_IN_URL, 400],
+  ['a $ operator as sku', '%24gt', 400],
+  ['a 65-character sku', 'x'.repeat(65), 400],
+  ['a space in the sku', 'a%20b', 400],
+  ['a CRLF header injection in the sku', 'a%0D%0ASet-Cookie:%20x=1', 400],
+  ['a NUL byte in the sku', 'a%00b', 400],
+  ['full-width letters in the sku', '%EF%BC%B4%EF%BC%A5%EF%BC%A5', 400],
+  ['a path traversal sku', '..%2F..%2Fetc%2Fpasswd', 400],
+  ['an unknown sku', `GHOST-${run}`, 404],
+];
+for (const [label, tmpl] of [
+  ['GET /items/:sku', '/items/@'],
+  ['GET /stock/:sku', '/stock/@'],
+  ['GET /stock/:sku/ledger', '/stock/@/ledger'],
+] as const) {
+  for (const { n, s, st, paths } of withIdPaths(SKU_IDS, 'sku')) add({ route: label, name: n, send: call('get', tmpl.replace('@', s)), status: st, ...(paths && { paths }) });
+  add({ route: label, name: 'an invalid UTF-8 escape in the sku', send: call('get', tmpl.replace('@', '%FF')), status: 400 });
+}
+const LOCATION_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['a $where as id', '%24where', 400],
+  ['a dot in the id', 'a.b', 400],
+  ['a 65-character id', 'x'.repeat(65), 400],
+  ['an emoji id', '%F0%9F%92%A9', 400],
+  ['a NUL byte in the id', 'a%00', 400],
+  ['an unknown location', `NOWHERE-${run}`, 404],
+];
+for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id')) add({ route: 'GET /locations/:id', name: n, send: call('get', `/locations/${s}`), status: st, ...(paths && { paths }) });
+
+const CONNECTION_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['an upper-case id', 'UPPER', 400],
+  ['a 33-character id', 'x'.repeat(33), 400],
+  ['a leading dash', '-leading', 400],
+  ['a NUL byte in the id', 'a%00', 400],
+  ['an accented id', 'caf%C3%A9', 400],
+  ['an unknown connection', `hx-none-${run}`, 404],
+];
+for (const r of ROUTES.filter((x) => x.path.startsWith(`/connections/${CONN.a}`))) {
+  for (const { n, s, st, paths } of withIdPaths(CONNECTION_IDS, 'id')) {
+    const path = r.path.replace(CONN.a, s);
+    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+  }
+}
+
+// ---- query strings: operators, repeated and unknown parameters, out-of-range numbers ----
+
+type QuerySpec = [query: string, paths: string[]];
+function queryCases(label: string, path: string, specs: QuerySpec[]) {
+  for (const [q, paths] of specs) add({ route: label, name: `?${q}`, send: call('get', `${path}?${q}`), status: 400, paths });
+}
+const LIMIT_QUERIES = (max: number): QuerySpec[] => [
+  ['limit[$gt]=0', ['limit[$gt]']],
+  ['limit=0', ['limit']],
+  ['limit=-1', ['limit']],
+  ['limit=1.5', ['limit']],
+  [`limit=${max + 1}`, ['limit']],
+  ['limit=abc', ['limit']],
+  ['limit=NaN', ['limit']],
+  ['limit=Infinity', ['limit']],
+  ['limit=', ['limit']],
+  ['limit=1&limit=2', ['limit']],
+  ['limit=1e400', ['limit']],
+  ['__proto__[polluted]=1', ['__proto__[polluted]']],
+  ['__proto__=x', ['__proto__']],
+];
+queryCases('GET /orders', '/orders', [
+  ...LIMIT_QUERIES(200),
+  ['status[$ne]=completed', ['status[$ne]']],
+  ['status=%7B%22%24ne%22%3A1%7D', ['status']],
+  ['status=bogus', ['status']],
+  ['status=received&status=completed', ['status']],
+  ['channel[$regex]=.*', ['channel[$regex]']],
+  ['channel=UPPER', ['channel']],
+  ['from=yesterday', ['from']],
+  ['from=2024-02-30T10:00:00Z', ['from']],
+  ['to[$gt]=', ['to[$gt]']],
+  ['cursor=%24gt', ['cursor']],
+  [`cursor=${'c'.repeat(401)}`, ['cursor']],
+  ['cursor[$ne]=x', ['cursor[$ne]']],
+  ['where=this.status%3D%3D%27x%27', ['where']],
+]);
+queryCases('GET /stock/:sku/ledger', '/stock/TEE-M/ledger', [
+  ...LIMIT_QUERIES(1000),
+  ['locationId[$ne]=x', ['locationId[$ne]']],
+  ['locationId=%24where', ['locationId']],
+  ['locationId=A&locationId=B', ['locationId']],
+  ['type=receipt', ['type']],
+]);
+queryCases('GET /webhooks/dead-letters', '/webhooks/dead-letters', [...LIMIT_QUERIES(500), ['status=queued', ['status']]]);
+queryCases('GET /connections/:id/stock-sync', `/connections/${CONN.a}/stock-sync`, [
+  ['sku[$ne]=x', ['sku[$ne]']],
+  ['sku=%24gt', ['sku']],
+  ['sku=A&sku=B', ['sku']],
+  ['sku=a%00', ['sku']],
+  ['limit=5', ['limit']],
+]);
+
+// ---- things that are well formed but refer to what is not there, or to a state that does not allow them ----
+
+const conflict = (route: string, name: string, send: HostileCase['send'], code = 'conflict') => add({ route, name, send, status: 409, code });
+conflict('POST /locations', 'a location id that exists', json('post', '/locations', { ...validLocation(), id: 'BER-1' }));
+conflict('POST /items', 'a sku that exists', json('post', '/items', { sku: 'TEE-M', name: 'Overwritten' }));
+conflict('POST /connections', 'a connection id that exists', json('post', '/connections', { ...validConnection(), id: CONN.a }));
+conflict('POST /stock/adjustments', 'an adjustment taking on hand below zero', json('post', '/stock/adjustments', { ...validAdjustment(), delta: -6, reason: 'lost' }));
+conflict('POST /stock/adjustments', 'the largest negative adjustment', json('post', '/stock/adjustments', { ...validAdjustment(), delta: -10_000_000, reason: 'lost' }));
+conflict('POST /orders/:id/retry', 'retry of an order that is not stuck', call('post', `${existing}/retry`));
+conflict('POST /orders/:id/events', 'picked before release', json('post', `${existing}/events`, { type: 'picked' }));
+conflict('POST /orders/:id/events', 'delivered before shipment', json('post', `${existing}/events`, { type: 'delivered' }));
+conflict('POST /orders/:id/payment/confirm', 'confirming a payment nobody waits for', json('post', `${existing}/payment/confirm`, { reference: 'PAY-1' }));
+conflict('POST /orders/:id/payment/decline', 'declining a payment nobody waits for', json('post', `${existing}/payment/decline`, { reason: 'fraud' }));
+add({ route: 'PATCH /connections/:id', name: 'a valid change to an unknown connection', send: json('patch', `/connections/hx-none-${run}`, { name: 'x' }), status: 404 });
+for (const r of ROUTES.filter((x) => x.route.startsWith('POST /orders/:id/') && x.body === 'none')) {
+  add({ route: r.route, name: 'a hostile body for an unknown order', send: json('post', r.path.replace(ORDER_ID, `order:manual:NOPE-${run}`), { $where: 'sleep(1000)' }), status: 404 });
+}
+
+// ---- dead letters: replay ids ----
+
+const REPLAY_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['an id without a connection', encodeURIComponent(`|${QUEUED_DELIVERY}`), 400],
+  ['an id without a delivery', encodeURIComponent(`${CONN.a}|`), 400],
+  ['a 201-character delivery id', encodeURIComponent(`${CONN.a}|${'d'.repeat(201)}`), 400],
+  ['a NUL byte in the delivery id', `${encodeURIComponent(`${CONN.a}|`)}a%00`, 400],
+  ['an unknown dead letter', encodeURIComponent(`${CONN.a}|nope-${run}`), 404],
+  ['a delivery that is queued, not dead', QUEUED_DEAD_LETTER_ID, 404],
+];
+for (const { n, s, st, paths } of withIdPaths(REPLAY_IDS, 'id')) {
+  add({ route: 'POST /webhooks/dead-letters/:id/replay', name: n, send: call('post', `/webhooks/dead-letters/${s}/replay`), status: st, ...(paths && { paths }) });
+}
+
+// ---- webhooks: signatures, headers, sizes, connections ----
+
+const WEBHOOK = 'POST /webhooks/:connectionId';
+interface HookOptions {
+  conn?: string;
+  body?: string | Buffer;
+  signedBody?: string | Buffer;
+  secret?: string;
+  headers?: Record<string, string | undefined>;
+}
+const hook = (o: HookOptions = {}) => {
+  const body = o.body ?? webhookBody();
+  const headers = {
+    'content-type': 'application/json',
+    'x-shopify-hmac-sha256': hmacBase64(o.signedBody ?? body, o.secret ?? SECRET_A),
+    'x-shopify-topic': 'orders/create',
+    'x-shopify-shop-domain': DOMAIN.a,
+    'x-shopify-webhook-id': next('wh'),
+    'x-shopify-api-version': '2024-10',
+    ...o.headers,
+  };
+  return call('post', `/webhooks/${o.conn ?? CONN.a}`, { auth: null, body, type: headers['content-type'], headers: { ...headers, 'content-type': undefined } });
+};
+const refusedHook = (name: string, o: HookOptions, status = 401, paths?: string[]) => add({ route: WEBHOOK, name, send: hook(o), status, ...(paths && { paths }) });
+const signedBody = webhookBody();
+refusedHook('no signature header', { headers: { 'x-shopify-hmac-sha256': undefined } });
+refusedHook('an empty signature header', { headers: { 'x-shopify-hmac-sha256': '' } });
+refusedHook('a signature made with another secret', { secret: 'not-the-secret' });
+refusedHook('the body changed after signing (one more space)', { body: `${signedBody} `, signedBody });
+refusedHook('the body changed after signing (another order id)', { body: signedBody.replace(/"id":(\d)/, '"id":7'), signedBody });
+refusedHook('the body changed after signing (a quantity)', { body: signedBody.replace('"quantity":', '"quantity":9'), signedBody });
+refusedHook('the signature of an empty body', { signedBody: '' });
+refusedHook('the signature in hex', { headers: { 'x-shopify-hmac-sha256': 'ab'.repeat(32) } });
+refusedHook('a truncated signature', { headers: { 'x-shopify-hmac-sha256': hmacBase64(signedBody, SECRET_A).slice(0, 20) }, body: signedBody });
+refusedHook('the signature twice', { headers: { 'x-shopify-hmac-sha256': `${hmacBase64(signedBody, SECRET_A)}, ${hmacBase64(signedBody, SECRET_A)}` }, body: signedBody });
+refusedHook('a 10,000-character signature', { headers: { 'x-shopify-hmac-sha256': 'A'.repeat(10_000) } });
+refusedHook("the right body signed for connection B, sent to A", { secret: SECRET_B, headers: { 'x-shopify-shop-domain': DOMAIN.b } });
+refusedHook("connection A's delivery sent to connection B", { conn: CONN.b });
+refusedHook('a delivery for shop C (same app secret) sent to A', { headers: { 'x-shopify-shop-domain': DOMAIN.c } });
+refusedHook("a delivery for shop A (same app secret) sent to C", { conn: CONN.c });
+refusedHook('a shop domain header for another shop', { headers: { 'x-shopify-shop-domain': 'evil.myshopify.com' } });
+refusedHook('a signed delivery without a webhook id', { headers: { 'x-shopify-webhook-id': undefined } }, 400, ['headers.x-shopify-webhook-id']);
+refusedHook('a signed delivery without a topic', { headers: { 'x-shopify-topic': undefined } }, 400, ['headers.x-shopify-topic']);
+refusedHook('a signed delivery with neither webhook id nor topic', { headers: { 'x-shopify-topic': '', 'x-shopify-webhook-id': '   ' } }, 400, ['headers.x-shopify-webhook-id', 'headers.x-shopify-topic']);
+refusedHook('a signed body over 2 MB', { body: JSON.stringify({ ...shopifyOrder, note: 'x'.repeat(2_200_000) }) }, 413);
+refusedHook('an unsigned body over 2 MB', { body: 'x'.repeat(2_200_000), headers: { 'x-shopify-hmac-sha256': undefined } }, 413);
+refusedHook('an unsigned body of 1.5 MB', { body: JSON.stringify({ note: 'x'.repeat(1_500_000) }), headers: { 'x-shopify-hmac-sha256': undefined } });
+refusedHook('unsigned broken JSON', { body: '{"id": ', headers: { 'x-shopify-hmac-sha256': undefined } });
+refusedHook('an unknown Content-Encoding', { headers: { 'content-encoding': 'x-hostile' } }, 415);
+refusedHook('gzip Content-Encoding on a plain body', { headers: { 'content-encoding': 'gzip' } }, 400);
+refusedHook('a paused connection', { conn: CONN.d, headers: { 'x-shopify-shop-domain': DOMAIN.d } }, 404);
+refusedHook('an ERP connection, which takes no webhooks', { conn: CONN.e }, 404);
+for (const { n, s, st, paths } of withIdPaths([...CONNECTION_IDS, ['a dead-letters path', 'dead-letters', 404] as IdSpec], 'connectionId')) refusedHook(n, { conn: s }, st, paths);
+refusedHook('a broken percent escape in the connection id', { conn: '%E0%A4%A' }, 400);
+add({
+  route: WEBHOOK,
+  name: 'a replay of a delivery already received answers duplicate and stores nothing new',
+  send: hook({ body: QUEUED_BODY, headers: { 'x-shopify-webhook-id': QUEUED_DELIVERY } }),
+  status: 200,
+  unchanged: 'counts', // the repeat is counted on the stored delivery (resends), nothing is added
+  check: (res) => expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { received: true, duplicate: true } }),
+});
+
+// ---- the suite ----
+
+beforeAll(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  ctx = await createTestContext('hostile_input');
+  api = await apiFor(ctx);
+  const must = async (res: PromiseLike<{ status: number; body: unknown }>, status: number) => {
+    const r = await res;
+    if (r.status !== status) throw new Error(`setup: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  await must(api.post('/locations', { id: 'BER-1', name: 'Berlin', type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' }, priority: 1 }), 201);
+  for (const sku of ['TEE-M', 'MUG-1']) await must(api.post('/items', { sku, name: sku }), 201);
+  await must(api.post('/stock/receipts', { sku: 'TEE-M', locationId: 'BER-1', quantity: 5, idempotencyKey: `seed-${run}` }), 201);
+  await must(api.post('/connections', shopifyConnection(CONN.a, DOMAIN.a, SECRET_A, { stockFeeds: [{ channelLocationId: '655441491', locationIds: ['BER-1'] }] })), 201);
+  await must(api.post('/connections', shopifyConnection(CONN.b, DOMAIN.b, SECRET_B)), 201);
+  await must(api.post('/connections', shopifyConnection(CONN.c, DOMAIN.c, SECRET_A)), 201);
+  await must(api.post('/connections', shopifyConnection(CONN.d, DOMAIN.d, SECRET_A, { enabled: false })), 201);
+  await must(api.post('/connections', { id: CONN.e, kind: 'erp', name: 'ERP', options: { baseUrl: 'https://erp.example.com' }, credentials: { apiKey: 'erp-key' } }), 201);
+  // An order in the view with its workflow (no worker: it stays received), for commands with bad bodies.
+  await must(api.post('/orders', { ...validOrder(), channelOrderId: `HOSTILE-${run}` }), 202);
+  // A delivery stored and queued (no consumer runs), for replays and the "not a dead letter" case.
+  await must(hook({ body: QUEUED_BODY, headers: { 'x-shopify-webhook-id': QUEUED_DELIVERY } })(api.raw), 200);
+});
+
+afterAll(async () => {
+  await ctx.temporal.workflow
+    .getHandle(ORDER_ID)
+    .terminate('hostile-input suite finished')
+    .catch(() => undefined);
+  for (const id of Object.values(CONN)) await api.raw.delete(`/connections/${id}`).set('Authorization', `Bearer ${KEY}`);
+  await ctx.close();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+// What lives outside MongoDB: BullMQ webhook jobs, and the signals the existing order's workflow received.
+const outside = async () => {
+  const jobs = await ctx.webhookQueue.getJobCounts();
+  const history = await ctx.temporal.workflow.getHandle(ORDER_ID).fetchHistory();
+  return { webhookJobs: Object.values(jobs).reduce((a, b) => a + b, 0), orderWorkflowEvents: history.events?.length ?? 0 };
+};
+
+const byTitle = new Map(cases.map((c) => [`${c.route}: ${c.name}`, c]));
+// Cases run one after another, so one case's "after" is the next one's "before" (half the reads).
+let last: Fingerprint | undefined;
+
+describe('hostile input at every public route', () => {
+  test.each([...byTitle.keys()].map((title) => [title]))('%s', async (title) => {
+    const c = byTitle.get(title)!;
+    const before = last ?? (await fingerprint(ctx, outside));
+    last = undefined;
+    const res = await c.send(api.raw);
+    const after = await fingerprint(ctx, outside);
+    last = after;
+    if (c.check) c.check(res);
+    else expectRefused(res, c);
+    if (c.unchanged === 'counts') expect(countsOf(after)).toEqual(countsOf(before));
+    else expect(after).toEqual(before);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('the table covers every public route, each case once, with at least 150 cases', () => {
+    const perRoute = Object.fromEntries(ALL_ROUTES.map((r) => [r, cases.filter((c) => c.route === r).length]));
+    console.log(`hostile-input cases: ${cases.length}\n${Object.entries(perRoute).map(([r, n]) => `  ${String(n).padStart(4)}  ${r}`).join('\n')}`);
+    expect(byTitle.size).toBe(cases.length);
+    expect(cases.filter((c) => !ALL_ROUTES.includes(c.route))).toEqual([]);
+    expect(Object.entries(perRoute).filter(([, n]) => n === 0)).toEqual([]);
+    expect(cases.length).toBeGreaterThanOrEqual(150);
+  });
+});

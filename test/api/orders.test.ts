@@ -1,0 +1,130 @@
+import { createTestContext, type TestContext } from '../support/stack';
+import { apiFor } from '../support/api';
+import { eventually, location, orderBody } from '../support/fixtures';
+
+let ctx: TestContext;
+let api: Awaited<ReturnType<typeof apiFor>>;
+
+beforeAll(async () => {
+  ctx = await createTestContext('api_orders');
+  api = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100 });
+  await ctx.startWorker();
+});
+afterAll(async () => ctx.close());
+
+const getOrder = async (id: string) => (await api.get(`/orders/${encodeURIComponent(id)}`)).body;
+const waitFor = (id: string, status: string) => eventually(() => getOrder(id), (o) => o.status === status, 30_000, `${id} to be ${status}`);
+
+describe('operator API: orders', () => {
+  test('the full happy path through the API: set up, receive stock, capture, fulfil, deliver', async () => {
+    expect((await api.post('/locations', location('BER-1', 1))).status).toBe(201);
+    expect((await api.post('/items', { sku: 'HOODIE-M', name: 'Hoodie, medium', barcode: '4006381333931', weightGrams: 540 })).status).toBe(201);
+    const receipt = await api.post('/stock/receipts', { sku: 'HOODIE-M', locationId: 'BER-1', quantity: 20, reference: 'PO-1001', idempotencyKey: 'po-1001-line-1' });
+    expect(receipt.status).toBe(201);
+    expect(receipt.body.entry.balance).toEqual({ onHand: 20, reserved: 0, available: 20 });
+
+    const body = orderBody({ lines: [{ sku: 'HOODIE-M', quantity: 2, unitPrice: 4999 }] });
+    const created = await api.post('/orders', body);
+    expect(created.status).toBe(202);
+    const orderId = created.body.orderId;
+    expect(orderId).toBe(`order:manual:${body.channelOrderId}`);
+
+    const released = await waitFor(orderId, 'released_to_fulfillment');
+    expect(released.order.totals).toEqual({ subtotal: 9998, discountTotal: 0, taxTotal: 0, shippingTotal: 495, total: 10493 });
+    expect((await api.get('/stock/HOODIE-M')).body.total).toEqual({ onHand: 20, reserved: 2, available: 18 });
+
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'picked' })).status).toBe(202);
+    await waitFor(orderId, 'picked');
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'packed' })).status).toBe(202);
+    await waitFor(orderId, 'packed');
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'shipped', carrier: 'dhl', trackingNumber: 'JJD000390007882' })).status).toBe(202);
+    await waitFor(orderId, 'shipped');
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'delivered' })).status).toBe(202);
+    const done = await waitFor(orderId, 'completed');
+    expect(done.payment.status).toBe('captured');
+    expect(done.history.map((h: { status: string }) => h.status).slice(-3)).toEqual(['shipped', 'delivered', 'completed']);
+    expect((await api.get('/stock/HOODIE-M')).body.total).toEqual({ onHand: 18, reserved: 0, available: 18 });
+
+    const ledger = await api.get('/stock/HOODIE-M/ledger');
+    expect(ledger.body.entries.map((e: { type: string }) => e.type)).toEqual(['receipt', 'reservation', 'shipment']);
+    expect(ledger.body.entries[0]).toMatchObject({ actor: 'test-operator', reference: 'PO-1001' });
+
+    const list = await api.get('/orders?status=completed&channel=manual');
+    expect(list.status).toBe(200);
+    expect(list.body.orders.map((o: { orderId: string }) => o.orderId)).toContain(orderId);
+  });
+
+  test('an event out of order is refused with 409 and a reason', async () => {
+    await api.post('/items', { sku: 'SOCKS', name: 'Socks' });
+    await api.post('/stock/receipts', { sku: 'SOCKS', locationId: 'BER-1', quantity: 5 });
+    const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'SOCKS', quantity: 1 }] }));
+    await waitFor(body.orderId, 'released_to_fulfillment');
+    const delivered = await api.post(`/orders/${body.orderId}/events`, { type: 'delivered' });
+    expect(delivered.status).toBe(409);
+    expect(delivered.body.error.message).toMatch(/not shipped/);
+    const shippedWithoutTracking = await api.post(`/orders/${body.orderId}/events`, { type: 'shipped' });
+    expect(shippedWithoutTracking.status).toBe(400);
+    expect(shippedWithoutTracking.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['carrier', 'trackingNumber']);
+  });
+
+  test('the same order posted twice gives one order', async () => {
+    await api.post('/items', { sku: 'BELT', name: 'Belt' });
+    await api.post('/stock/receipts', { sku: 'BELT', locationId: 'BER-1', quantity: 5 });
+    const body = orderBody({ lines: [{ sku: 'BELT', quantity: 1 }] });
+    const first = await api.post('/orders', body);
+    const second = await api.post('/orders', body);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ orderId: first.body.orderId, duplicate: true });
+    await waitFor(first.body.orderId, 'released_to_fulfillment');
+    const list = await api.get('/orders?channel=manual&limit=200');
+    expect(list.body.orders.filter((o: { channelOrderId: string }) => o.channelOrderId === body.channelOrderId)).toHaveLength(1);
+    expect((await api.get('/stock/BELT')).body.total.reserved).toBe(1);
+  });
+
+  test('cancel through the API after reservation gives the stock back', async () => {
+    await api.post('/items', { sku: 'SCARF', name: 'Scarf' });
+    await api.post('/stock/receipts', { sku: 'SCARF', locationId: 'BER-1', quantity: 3 });
+    const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'SCARF', quantity: 3 }] }));
+    await waitFor(body.orderId, 'released_to_fulfillment');
+    expect((await api.get('/stock/SCARF')).body.total.available).toBe(0);
+    expect((await api.post(`/orders/${body.orderId}/cancel`, { reason: 'customer called' })).status).toBe(202);
+    const cancelled = await waitFor(body.orderId, 'cancelled');
+    expect(cancelled.cancellation.reason).toBe('customer called');
+    expect((await api.get('/stock/SCARF')).body.total).toEqual({ onHand: 3, reserved: 0, available: 3 });
+    const again = await api.post(`/orders/${body.orderId}/cancel`, {});
+    expect(again.status).toBe(409);
+  });
+
+  test('a receipt wakes an order waiting for stock', async () => {
+    await api.post('/items', { sku: 'GLOVES', name: 'Gloves' });
+    const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'GLOVES', quantity: 2 }] }));
+    await waitFor(body.orderId, 'awaiting_stock');
+    const receipt = await api.post('/stock/receipts', { sku: 'GLOVES', locationId: 'BER-1', quantity: 2 });
+    expect(receipt.body.waitingOrdersNotified).toBe(1);
+    await waitFor(body.orderId, 'released_to_fulfillment');
+  });
+
+  test('orders page through with a cursor, newest first', async () => {
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.get(`/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      all.push(...page.body.orders.map((o: { orderId: string }) => o.orderId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const full = await api.get('/orders?limit=200');
+    expect(full.body.orders.map((o: { orderId: string }) => o.orderId)).toEqual(all);
+  });
+
+  test('a stuck order can be retried from the API only when it needs attention', async () => {
+    const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'SOCKS', quantity: 1 }] }));
+    await waitFor(body.orderId, 'released_to_fulfillment');
+    const retry = await api.post(`/orders/${body.orderId}/retry`);
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.code).toBe('conflict');
+  });
+});

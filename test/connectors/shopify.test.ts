@@ -1,0 +1,517 @@
+import { createHmac } from 'node:crypto';
+import nock from 'nock';
+import { UnauthorizedError, ValidationError } from '../../domain/errors';
+import { totalsOf } from '../../domain/order';
+import { shopifyConnector } from '../../connectors/shopify';
+import { toMinorUnits } from '../../connectors/shopify/money';
+import type { ChannelOrder, Connector, ConnectorContext } from '../../connectors/types';
+import { silentLogger } from '../../worker/logger';
+import { testConnectorContext } from '../support/connectors';
+import documentedOrder from './fixtures/shopify/order-cod.json';
+
+const SHOP = 'orderhub-test.myshopify.com';
+const ORIGIN = `https://${SHOP}`;
+const API = '/admin/api/2024-10';
+const SECRET = 'shpss_test_client_secret';
+const TOKEN = 'shpat_test_access_token';
+const ORDER_ID = String(documentedOrder.id);
+
+type Json = Record<string, any>;
+const orderFixture = (changes: Json = {}): Json => ({ ...structuredClone(documentedOrder), ...changes });
+
+let closeContext: (() => void) | undefined;
+let warnings: { msg: string; fields?: Record<string, unknown> }[];
+
+// A connection over the test Redis with a fresh connection id; warnings are collected for assertions.
+function connect(options: Json = {}): { connector: Connector; ctx: ConnectorContext } {
+  const test = testConnectorContext('shopify');
+  closeContext = test.close;
+  warnings = [];
+  const ctx: ConnectorContext = { ...test.ctx, log: { ...silentLogger, warn: (msg, fields) => warnings.push({ msg, fields }) } };
+  const connector = shopifyConnector.create(
+    shopifyConnector.optionsSchema.parse({ shopDomain: SHOP, ...options }),
+    shopifyConnector.credentialsSchema.parse({ accessToken: TOKEN, webhookSecret: SECRET }),
+    ctx,
+  );
+  return { connector, ctx };
+}
+
+const sign = (body: Buffer, secret = SECRET) => createHmac('sha256', secret).update(body).digest('base64');
+const webhookHeaders = (body: Buffer, topic = 'orders/create', extra: Record<string, string> = {}) => ({
+  'x-shopify-hmac-sha256': sign(body),
+  'x-shopify-topic': topic,
+  'x-shopify-shop-domain': SHOP,
+  'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+  'x-shopify-api-version': '2024-10',
+  ...extra,
+});
+
+function parseOrder(connector: Connector, order: Json, topic = 'orders/create'): ChannelOrder {
+  const event = connector.orders!.webhooks!.parse(topic, Buffer.from(JSON.stringify(order)));
+  if (event.kind !== 'order') throw new Error(`expected an order, got ${event.kind}`);
+  return event.order;
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected an error');
+}
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/); // Redis, FerretDB and Temporal of the test stack
+});
+afterEach(() => {
+  nock.cleanAll();
+  closeContext?.();
+  closeContext = undefined;
+});
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore();
+});
+
+describe('Shopify connector: mapping orders', () => {
+  test('a documented Shopify order maps to the canonical order: minor units, merged sku lines, discounts, taxes, shipping, addresses, cash on delivery', () => {
+    const { connector } = connect();
+    const mapped = parseOrder(connector, orderFixture());
+
+    expect(mapped.cancelled).toBe(false);
+    expect(mapped.updatedAt).toBe('2024-10-14T07:20:03.000Z');
+    expect(mapped.order).toEqual({
+      channel: 'shopify',
+      channelOrderId: '5123456789012',
+      type: 'standard',
+      currency: 'EUR',
+      customer: { id: '7012345678901', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+4930123456' },
+      shippingAddress: {
+        name: 'Ada Lovelace',
+        company: 'Analytical Engines GmbH',
+        line1: 'Friedrichstraße 43',
+        line2: '3. OG',
+        city: 'Berlin',
+        region: 'BE',
+        postalCode: '10117',
+        country: 'DE',
+        phone: '+49 30 123456',
+        latitude: 52.5069,
+        longitude: 13.3904,
+      },
+      billingAddress: { name: 'Ada Lovelace', line1: 'Unter den Linden 5', city: 'Berlin', region: 'BE', postalCode: '10117', country: 'DE' },
+      lines: [
+        // Two Shopify lines of TEE-M (19.99 × 2 and 24.99 × 1) become one: 64.97 over 3 units is 21.6567,
+        // so the unit price rounds up to 21.66 and the extra cent goes into the discount.
+        { sku: 'TEE-M', name: 'T-Shirt - M', quantity: 3, unitPrice: 2166, discount: 419 + 1, tax: 680 + 475 },
+        { sku: 'MUG-1', name: 'Mug', quantity: 1, unitPrice: 1250, discount: 131, tax: 213 },
+      ],
+      // The shipping discount is not on any line: it is an order-level discount with its code.
+      discounts: [{ code: 'SHIP3', amount: 300 }],
+      shippingAmount: 490 + 36, // price plus its tax: the canonical order has no separate shipping tax
+      payment: { method: 'cash_on_delivery', provider: 'manual', alreadyPaid: false, reference: '#1042' },
+      notes: 'Please leave the parcel with the neighbour.',
+      tags: ['vip', 'gift', 'repeat'],
+      placedAt: '2024-10-14T07:12:45.000Z',
+    });
+    // What the customer is charged on Shopify (total_price 87.91) is what Orderhub computes.
+    expect(totalsOf(mapped.order).total).toBe(toMinorUnits(documentedOrder.total_price, 'EUR'));
+    expect(totalsOf(mapped.order).taxTotal + 36).toBe(toMinorUnits(documentedOrder.total_tax, 'EUR'));
+  });
+
+  test('a paid order is prepaid and already paid, even when its gateway was cash on delivery; an authorized card order is not yet paid', () => {
+    const { connector } = connect();
+    for (const status of ['paid', 'partially_refunded', 'refunded']) {
+      expect(parseOrder(connector, orderFixture({ financial_status: status })).order.payment).toEqual({
+        method: 'prepaid',
+        provider: 'manual',
+        alreadyPaid: true,
+        reference: '#1042',
+      });
+    }
+    const card = orderFixture({ financial_status: 'authorized', gateway: 'shopify_payments', payment_gateway_names: ['shopify_payments'] });
+    expect(parseOrder(connector, card).order.payment).toMatchObject({ method: 'prepaid', alreadyPaid: false });
+  });
+
+  test('money follows the currency exponent without floating point: JPY has no minor unit, KWD has three', () => {
+    expect(toMinorUnits('19.99', 'EUR')).toBe(1999);
+    expect(toMinorUnits('0.10', 'USD')).toBe(10);
+    expect(toMinorUnits('1500', 'JPY')).toBe(1500);
+    expect(toMinorUnits('1500.00', 'JPY')).toBe(1500);
+    expect(toMinorUnits('12.345', 'KWD')).toBe(12345);
+    expect(toMinorUnits('1.5', 'BHD')).toBe(1500);
+    expect(toMinorUnits('4.005', 'EUR')).toBe(401); // never sent by Shopify; rounded half up rather than lost
+    expect(() => toMinorUnits('12,50', 'EUR')).toThrow();
+
+    const { connector } = connect();
+    const yen = orderFixture({
+      currency: 'JPY',
+      total_discounts: '0',
+      line_items: [{ ...documentedOrder.line_items[1], price: '1500', discount_allocations: [], tax_lines: [{ price: '150', rate: 0.1, title: '消費税' }] }],
+      shipping_lines: [{ price: '800', discount_allocations: [], tax_lines: [] }],
+    });
+    const mapped = parseOrder(connector, yen).order;
+    expect(mapped.lines).toEqual([{ sku: 'MUG-1', name: 'Mug', quantity: 1, unitPrice: 1500, discount: 0, tax: 150 }]);
+    expect(mapped.shippingAmount).toBe(800);
+    expect(totalsOf(mapped).total).toBe(2450);
+  });
+
+  test('prices that include tax are restated net so that the order total stays what the customer paid', () => {
+    const { connector } = connect();
+    const vatIncluded = orderFixture({
+      taxes_included: true,
+      total_discounts: '19.00',
+      line_items: [
+        { ...documentedOrder.line_items[1], price: '119.00', discount_allocations: [{ amount: '19.00', discount_application_index: 0 }], tax_lines: [{ price: '15.97', rate: 0.19 }] },
+      ],
+      shipping_lines: [{ price: '5.95', discount_allocations: [], tax_lines: [{ price: '0.95', rate: 0.19 }] }],
+    });
+    const mapped = parseOrder(connector, vatIncluded).order;
+    expect(mapped.lines).toEqual([{ sku: 'MUG-1', name: 'Mug', quantity: 1, unitPrice: 10000, discount: 1597, tax: 1597 }]);
+    expect(mapped.shippingAmount).toBe(595);
+    expect(mapped.discounts).toEqual([]);
+    expect(totalsOf(mapped).total).toBe(10000 + 595); // 119.00 − 19.00 + 5.95, tax included
+  });
+});
+
+describe('Shopify connector: polling orders', () => {
+  test('polling follows the Link header page_info through three pages to the end, looking back 7 days by default', async () => {
+    const { connector } = connect();
+    const page = (ids: number[]) => ({ orders: ids.map((id) => orderFixture({ id, name: `#${id}` })) });
+    const link = (rel: Record<string, string>) =>
+      Object.entries(rel)
+        .map(([r, info]) => `<${ORIGIN}${API}/orders.json?limit=250&page_info=${info}>; rel="${r}"`)
+        .join(', ');
+    let lookBackFrom: number | undefined;
+    nock(ORIGIN)
+      .get(`${API}/orders.json`)
+      .query((q) => {
+        lookBackFrom = Date.parse(String(q.updated_at_min));
+        return q.status === 'any' && q.limit === '250' && q.order === 'updated_at asc' && Object.keys(q).length === 4;
+      })
+      .reply(200, page([1001, 1002]), { link: link({ next: 'cGFnZTI' }) })
+      // With page_info Shopify accepts nothing but limit: the query must not repeat the filters.
+      .get(`${API}/orders.json`)
+      .query({ limit: '250', page_info: 'cGFnZTI' })
+      .reply(200, page([1003, 1004]), { link: link({ previous: 'cGFnZTE', next: 'cGFnZTM' }) })
+      .get(`${API}/orders.json`)
+      .query({ limit: '250', page_info: 'cGFnZTM' })
+      .reply(200, page([1005]), { link: link({ previous: 'cGFnZTI' }) });
+
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const result = await connector.orders!.fetchOrdersUpdatedSince(undefined, token);
+      seen.push(...result.orders.map((o) => o.order.channelOrderId));
+      token = result.nextPageToken;
+      pages++;
+    } while (token && pages < 10);
+
+    expect(pages).toBe(3);
+    expect(seen).toEqual(['1001', '1002', '1003', '1004', '1005']);
+    expect(Math.abs(Date.now() - 7 * 24 * 3600 * 1000 - lookBackFrom!)).toBeLessThan(60_000);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('an order that cannot be mapped is skipped with its problems logged, and the rest of the page arrives', async () => {
+    const { connector, ctx } = connect();
+    const errors: Record<string, unknown>[] = [];
+    ctx.log.error = (_msg, fields) => void errors.push(fields ?? {});
+    const broken = orderFixture({ id: 2002 });
+    broken.line_items[1].sku = '';
+    nock(ORIGIN)
+      .get(`${API}/orders.json`)
+      .query(true)
+      .reply(200, { orders: [orderFixture({ id: 2001 }), broken, orderFixture({ id: 2003 })] });
+
+    const result = await connector.orders!.fetchOrdersUpdatedSince('2024-10-01T00:00:00Z');
+    expect(result.orders.map((o) => o.order.channelOrderId)).toEqual(['2001', '2003']);
+    expect(result.nextPageToken).toBeUndefined();
+    expect(errors).toEqual([expect.objectContaining({ channelOrderId: '2002', problems: [expect.objectContaining({ path: 'line_items.1.sku' })] })]);
+  });
+});
+
+describe('Shopify connector: calls and limits', () => {
+  test('a 429 with Retry-After is waited out, then the call succeeds', async () => {
+    const { connector } = connect();
+    nock(ORIGIN, { reqheaders: { 'x-shopify-access-token': TOKEN } })
+      .get(`${API}/shop.json`)
+      .reply(429, { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' }, { 'retry-after': '1.0' })
+      .get(`${API}/shop.json`)
+      .reply(200, { shop: { name: 'Orderhub Test', myshopify_domain: SHOP } }, { 'x-shopify-shop-api-call-limit': '2/40' });
+
+    const started = Date.now();
+    await connector.testConnection();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('when X-Shopify-Shop-Api-Call-Limit says the bucket is nearly full, the next call waits for it to drain', async () => {
+    const { connector } = connect();
+    nock(ORIGIN).get(`${API}/shop.json`).reply(200, { shop: { name: 'Orderhub Test' } }, { 'x-shopify-shop-api-call-limit': '39/40' });
+
+    const started = Date.now();
+    await connector.testConnection();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400); // 3 calls over the headroom at 2 per second
+  });
+
+  test('a 5xx is retried with backoff, then the call succeeds', async () => {
+    const { connector } = connect();
+    nock(ORIGIN)
+      .get(`${API}/shop.json`)
+      .reply(503, 'Service Unavailable')
+      .get(`${API}/shop.json`)
+      .reply(502, 'Bad Gateway')
+      .get(`${API}/shop.json`)
+      .reply(200, { shop: { name: 'Orderhub Test' } });
+
+    await expect(connector.testConnection()).resolves.toBeUndefined();
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('a refused access token is reported as such', async () => {
+    const { connector } = connect();
+    nock(ORIGIN).get(`${API}/shop.json`).reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
+
+    const error = await connector.testConnection().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect((error as Error).message).toMatch(/refused the access token/);
+  });
+
+  test('options are validated when the connection is created', () => {
+    const bad = shopifyConnector.optionsSchema.safeParse({ shopDomain: 'https://example.com', notifyCustomer: 'yes', extra: 1 });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['notifyCustomer', 'shopDomain', 'unrecognized_keys']);
+    expect(shopifyConnector.optionsSchema.parse({ shopDomain: 'My-Shop.myshopify.com' })).toEqual({ shopDomain: 'my-shop.myshopify.com', apiVersion: '2024-10', notifyCustomer: true });
+    expect(shopifyConnector.credentialsSchema.safeParse({ accessToken: '' }).success).toBe(false);
+  });
+});
+
+describe('Shopify connector: webhooks', () => {
+  test('a webhook with a wrong or missing signature is rejected, and a correctly signed one is accepted', () => {
+    const { connector } = connect();
+    const webhooks = connector.orders!.webhooks!;
+    const body = Buffer.from(JSON.stringify(orderFixture()));
+
+    expect(webhooks.verify(body, webhookHeaders(body))).toEqual({ deliveryId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', topic: 'orders/create' });
+    // Header names as another framework might pass them.
+    expect(webhooks.verify(body, { 'X-Shopify-Hmac-Sha256': sign(body), 'X-Shopify-Topic': 'orders/updated', 'X-Shopify-Webhook-Id': 'w-2' })).toEqual({ deliveryId: 'w-2', topic: 'orders/updated' });
+
+    expect(thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-hmac-sha256': sign(body, 'another-secret') })))).toBeInstanceOf(UnauthorizedError);
+    const tampered = Buffer.from(body.toString().replace('"TEE-M"', '"TEE-L"'));
+    expect(thrown(() => webhooks.verify(tampered, webhookHeaders(body)))).toBeInstanceOf(UnauthorizedError);
+    const { 'x-shopify-hmac-sha256': _dropped, ...unsigned } = webhookHeaders(body);
+    expect(thrown(() => webhooks.verify(body, unsigned))).toBeInstanceOf(UnauthorizedError);
+    expect(thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-hmac-sha256': 'short' })))).toBeInstanceOf(UnauthorizedError);
+    expect(thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-shop-domain': 'someone-else.myshopify.com' })))).toBeInstanceOf(UnauthorizedError);
+
+    const { 'x-shopify-webhook-id': _id, ...withoutId } = webhookHeaders(body);
+    const missingId = thrown(() => webhooks.verify(body, withoutId));
+    expect(missingId).toBeInstanceOf(ValidationError);
+    expect((missingId as ValidationError).problems).toEqual([{ path: 'headers.x-shopify-webhook-id', message: 'is missing' }]);
+  });
+
+  test('a webhook for an order that cannot be mapped is refused with every Shopify field named', () => {
+    const { connector } = connect();
+    const order = orderFixture();
+    order.line_items.push({ ...order.line_items[1], id: 13412345678904, sku: null });
+    order.shipping_address.zip = null;
+    order.line_items[0].price = 'nineteen';
+
+    const error = thrown(() => connector.orders!.webhooks!.parse('orders/create', Buffer.from(JSON.stringify(order))));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/Shopify order 5123456789012 cannot be mapped/);
+    // Every problem at once, named by its Shopify field.
+    expect((error as ValidationError).problems.map((p) => p.path).sort()).toEqual(['line_items.0.price', 'line_items.3.sku', 'shipping_address.zip']);
+    expect((error as ValidationError).problems).toContainEqual({ path: 'line_items.3.sku', message: expect.stringMatching(/^is missing/) });
+
+    const notJson = thrown(() => connector.orders!.webhooks!.parse('orders/create', Buffer.from('{"id": 1,'))) as ValidationError;
+    expect(notJson).toBeInstanceOf(ValidationError);
+    expect(notJson.problems).toEqual([{ path: '(body)', message: 'is not valid JSON' }]);
+  });
+
+  test('orders/cancelled marks the order cancelled with its reason; topics other than orders are ignored', () => {
+    const { connector } = connect();
+    const cancelled = parseOrder(connector, orderFixture({ cancelled_at: '2024-10-15T10:00:00+02:00', cancel_reason: 'customer' }), 'orders/cancelled');
+    expect(cancelled).toMatchObject({ cancelled: true, cancelReason: 'customer' });
+    expect(cancelled.order.channelOrderId).toBe(ORDER_ID);
+
+    expect(connector.orders!.webhooks!.parse('products/update', Buffer.from('{"id": 632910392}'))).toEqual({ kind: 'ignored', reason: expect.stringContaining('products/update') });
+  });
+});
+
+describe('Shopify connector: stock', () => {
+  test('setAvailable resolves skus to inventory items once, caches them for a day and skips skus Shopify does not know', async () => {
+    const { connector, ctx } = connect();
+    const levels = [
+      { sku: 'TEE-M', channelLocationId: '655441491', available: 7 },
+      { sku: 'MUG-1', channelLocationId: '655441491', available: 0 },
+      { sku: 'TEE-M', channelLocationId: '487838322', available: 12 },
+      { sku: 'GHOST-1', channelLocationId: '655441491', available: 3 },
+    ];
+    let searched = '';
+    nock(ORIGIN)
+      .post(`${API}/graphql.json`, (body) => {
+        searched = body.variables.query;
+        return /productVariants/.test(body.query);
+      })
+      .reply(200, {
+        data: {
+          productVariants: {
+            nodes: [
+              { sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } },
+              { sku: 'MUG-10', inventoryItem: { id: 'gid://shopify/InventoryItem/457924702' } }, // a loose search match
+              { sku: 'MUG-1', inventoryItem: { id: 'gid://shopify/InventoryItem/39072856' } },
+            ],
+          },
+        },
+        extensions: { cost: { requestedQueryCost: 12, actualQueryCost: 4, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1996, restoreRate: 100 } } },
+      });
+    const setLevel = (location: number, item: number, available: number) =>
+      nock(ORIGIN)
+        .post(`${API}/inventory_levels/set.json`, { location_id: location, inventory_item_id: item, available })
+        .reply(200, { inventory_level: { inventory_item_id: item, location_id: location, available, updated_at: '2024-10-14T09:30:00+02:00' } });
+    setLevel(655441491, 808950810, 7);
+    setLevel(655441491, 39072856, 0);
+    setLevel(487838322, 808950810, 12);
+
+    await connector.stock!.setAvailable(levels);
+    expect(nock.isDone()).toBe(true);
+    expect(searched).toBe('sku:"TEE-M" OR sku:"MUG-1" OR sku:"GHOST-1"');
+    expect(warnings).toEqual([expect.objectContaining({ msg: expect.stringMatching(/unknown to Shopify/), fields: expect.objectContaining({ sku: 'GHOST-1' }) })]);
+    expect(await ctx.cache.get('shopify:inventory-item:TEE-M')).toBe('808950810');
+
+    // Second sync: no GraphQL lookup (nock would refuse it), only the levels.
+    setLevel(655441491, 808950810, 6);
+    setLevel(655441491, 39072856, 2);
+    await connector.stock!.setAvailable([
+      { sku: 'TEE-M', channelLocationId: '655441491', available: 6 },
+      { sku: 'MUG-1', channelLocationId: '655441491', available: 2 },
+      { sku: 'GHOST-1', channelLocationId: '655441491', available: 1 },
+    ]);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('a throttled GraphQL lookup waits for the cost bucket to refill and asks again', async () => {
+    const { connector } = connect();
+    nock(ORIGIN)
+      .post(`${API}/graphql.json`)
+      .reply(200, {
+        errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+        extensions: { cost: { requestedQueryCost: 12, actualQueryCost: null, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 2, restoreRate: 100 } } },
+      })
+      .post(`${API}/graphql.json`)
+      .reply(200, { data: { productVariants: { nodes: [{ sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } }] } } })
+      .post(`${API}/inventory_levels/set.json`, { location_id: 655441491, inventory_item_id: 808950810, available: 4 })
+      .reply(200, { inventory_level: {} });
+
+    await connector.stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: '655441491', available: 4 }]);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('a stock level for a location that is not a Shopify location id is refused naming the level', async () => {
+    const { connector } = connect();
+    const error = await connector.stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: 'BER-1', available: 4 }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).problems).toEqual([{ path: 'levels.0.channelLocationId', message: 'must be the numeric Shopify location id' }]);
+  });
+});
+
+describe('Shopify connector: fulfillment', () => {
+  const orderPath = `${API}/orders/${ORDER_ID}.json`;
+  const shipment = {
+    channelOrderId: ORDER_ID,
+    carrier: 'DHL Express',
+    trackingNumber: '00340434161094042557',
+    lines: [
+      { sku: 'TEE-M', quantity: 3 },
+      { sku: 'MUG-1', quantity: 1 },
+    ],
+    idempotencyKey: `order:shopify:${ORDER_ID}:report-shipment`,
+  };
+  const lineItems = documentedOrder.line_items.map((li) => ({ id: li.id, sku: li.sku, quantity: li.quantity }));
+
+  test('reportShipment creates one fulfillment with tracking for the open fulfillment orders, and reporting it again changes nothing', async () => {
+    const { connector } = connect();
+    nock(ORIGIN)
+      .get(orderPath)
+      .query({ fields: 'id,cancelled_at,line_items,fulfillments' })
+      .reply(200, { order: { id: documentedOrder.id, cancelled_at: null, line_items: lineItems, fulfillments: [] } })
+      .get(`${API}/orders/${ORDER_ID}/fulfillment_orders.json`)
+      .reply(200, {
+        fulfillment_orders: [
+          {
+            id: 1046000789,
+            order_id: documentedOrder.id,
+            assigned_location_id: 24826418,
+            request_status: 'unsubmitted',
+            status: 'open',
+            supported_actions: ['create_fulfillment', 'move'],
+            line_items: [
+              { id: 1058737491, fulfillment_order_id: 1046000789, quantity: 2, line_item_id: 13412345678901, inventory_item_id: 808950810, fulfillable_quantity: 2, variant_id: 43210987654321 },
+              { id: 1058737492, fulfillment_order_id: 1046000789, quantity: 1, line_item_id: 13412345678902, inventory_item_id: 39072856, fulfillable_quantity: 1, variant_id: 43210987654322 },
+              { id: 1058737493, fulfillment_order_id: 1046000789, quantity: 1, line_item_id: 13412345678903, inventory_item_id: 808950810, fulfillable_quantity: 1, variant_id: 43210987654321 },
+            ],
+          },
+          { id: 1046000790, order_id: documentedOrder.id, assigned_location_id: 24826418, status: 'closed', supported_actions: [], line_items: [] },
+        ],
+      })
+      .post(`${API}/fulfillments.json`, {
+        fulfillment: {
+          line_items_by_fulfillment_order: [
+            {
+              fulfillment_order_id: 1046000789,
+              fulfillment_order_line_items: [
+                { id: 1058737491, quantity: 2 },
+                { id: 1058737492, quantity: 1 },
+                { id: 1058737493, quantity: 1 },
+              ],
+            },
+          ],
+          tracking_info: { company: 'DHL Express', number: '00340434161094042557' },
+          notify_customer: true,
+        },
+      })
+      .reply(201, { fulfillment: { id: 255858046, order_id: documentedOrder.id, status: 'success', tracking_company: 'DHL Express', tracking_number: '00340434161094042557' } });
+
+    await connector.fulfillment!.reportShipment(shipment);
+    expect(nock.isDone()).toBe(true);
+
+    // The retry finds the fulfillment with this tracking number on the order and creates nothing.
+    nock(ORIGIN)
+      .get(orderPath)
+      .query({ fields: 'id,cancelled_at,line_items,fulfillments' })
+      .reply(200, {
+        order: {
+          id: documentedOrder.id,
+          cancelled_at: null,
+          line_items: lineItems,
+          fulfillments: [{ id: 255858046, status: 'success', tracking_company: 'DHL Express', tracking_number: '00340434161094042557', tracking_numbers: ['00340434161094042557'] }],
+        },
+      });
+    await connector.fulfillment!.reportShipment(shipment);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  test('reportCancellation cancels an open order once and leaves an already cancelled order alone', async () => {
+    const { connector } = connect({ notifyCustomer: false });
+    nock(ORIGIN)
+      .get(orderPath)
+      .query({ fields: 'id,cancelled_at' })
+      .reply(200, { order: { id: documentedOrder.id, cancelled_at: null } })
+      .post(`${API}/orders/${ORDER_ID}/cancel.json`, { reason: 'customer', email: false })
+      .reply(200, { order: { id: documentedOrder.id, cancelled_at: '2024-10-15T10:00:00+02:00', cancel_reason: 'customer' } });
+    await connector.fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer', idempotencyKey: 'k1' });
+    expect(nock.isDone()).toBe(true);
+
+    nock(ORIGIN)
+      .get(orderPath)
+      .query({ fields: 'id,cancelled_at' })
+      .reply(200, { order: { id: documentedOrder.id, cancelled_at: '2024-10-15T10:00:00+02:00' } });
+    await connector.fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer changed their mind', idempotencyKey: 'k1' });
+    expect(nock.isDone()).toBe(true);
+  });
+});

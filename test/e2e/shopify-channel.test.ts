@@ -1,0 +1,128 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nock from 'nock';
+import { createTestContext, type TestContext } from '../support/stack';
+import { apiFor } from '../support/api';
+import { eventually, location } from '../support/fixtures';
+
+// The whole path over the real stack: a signed Shopify webhook through the API, BullMQ and the order
+// workflow; then a stock receipt through the ledger, the debounced push and Shopify's inventory API (nock).
+const SHOP = 'orderhub-e2e.myshopify.com';
+const SECRET = 'shopify-app-client-secret-e2e';
+const SHOPIFY_LOCATION = '655441491';
+// Each run its own Shopify order ids: workflow ids outlive a suite's database on a reused Temporal server.
+const runId = Date.now() % 1_000_000_000;
+const shopifyOrder = { ...JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8')), id: 7_000_000_000_000 + runId };
+const fixture = JSON.stringify(shopifyOrder);
+
+let ctx: TestContext;
+let api: Awaited<ReturnType<typeof apiFor>>;
+const inventoryCalls: { inventory_item_id: number; location_id: number; available: number }[] = [];
+
+beforeAll(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  ctx = await createTestContext('e2e_shopify');
+  api = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100 });
+  await ctx.startWorker();
+  await ctx.startConsumers();
+  // Shopify, as its Admin API documents it: sku -> inventory item lookup, then absolute levels.
+  nock(`https://${SHOP}`)
+    .persist()
+    .post('/admin/api/2024-10/graphql.json')
+    .reply(200, (_uri, body) => {
+      const query = String((body as { variables: { query: string } }).variables.query);
+      const nodes = [
+        { sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } },
+        { sku: 'MUG-1', inventoryItem: { id: 'gid://shopify/InventoryItem/808950811' } },
+      ].filter((n) => query.includes(n.sku));
+      return { data: { productVariants: { nodes } } };
+    })
+    .post('/admin/api/2024-10/inventory_levels/set.json')
+    .reply(200, (_uri, body) => {
+      inventoryCalls.push(body as (typeof inventoryCalls)[number]);
+      return { inventory_level: { ...(body as object), updated_at: new Date().toISOString() } };
+    });
+});
+afterAll(async () => {
+  await ctx.close();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body, 'utf8').digest('base64');
+const postWebhook = (body: string, headers: Record<string, string>) =>
+  api.raw.post('/webhooks/shop-eu').set({ 'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-shop-domain': SHOP, ...headers }).send(body);
+
+test('a Shopify order arrives by webhook exactly once, and a stock receipt reaches Shopify with the right quantity', async () => {
+  expect((await api.post('/locations', location('BER-1', 1))).status).toBe(201);
+  for (const sku of ['TEE-M', 'MUG-1']) expect((await api.post('/items', { sku, name: sku })).status).toBe(201);
+
+  const created = await api.post('/connections', {
+    id: 'shop-eu',
+    kind: 'shopify',
+    name: 'EU storefront',
+    options: { shopDomain: SHOP },
+    credentials: { accessToken: 'shpat_e2e_token_value', webhookSecret: SECRET },
+    stockFeeds: [{ channelLocationId: SHOPIFY_LOCATION, locationIds: ['BER-1'] }],
+    safetyBuffer: 2,
+  });
+  expect(created.status).toBe(201);
+  expect(JSON.stringify(created.body)).not.toContain(SECRET);
+  expect(created.body.credentialFields).toEqual(['accessToken', 'webhookSecret']);
+  const schedule = await ctx.temporal.schedule.getHandle('sync:shop-eu:orders').describe();
+  expect(schedule.state.paused).toBe(false);
+
+  // A bad signature is refused and nothing is stored.
+  const forged = await postWebhook(fixture, { 'x-shopify-hmac-sha256': sign(fixture, 'not-the-secret'), 'x-shopify-webhook-id': 'forged-1' });
+  expect(forged.status).toBe(401);
+  expect(await ctx.mongo.db.collection('webhook_deliveries').countDocuments()).toBe(0);
+
+  // The same delivery eight times (Shopify retries) gives one order.
+  const headers = { 'x-shopify-hmac-sha256': sign(fixture), 'x-shopify-webhook-id': `b54557e4-bdd9-4b37-8a5f-${runId}` };
+  const answers = [];
+  for (let i = 0; i < 8; i++) answers.push(await postWebhook(fixture, headers));
+  expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+  expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
+
+  const orderId = `order:shop-eu:${shopifyOrder.id}`;
+  const waiting = await eventually(async () => (await api.get(`/orders/${orderId}`)).body, (o) => o.status === 'awaiting_stock', 30_000, 'the order to wait for stock');
+  expect(waiting.order.payment.method).toBe('cash_on_delivery');
+  const listed = await api.get('/orders?channel=shop-eu');
+  expect(listed.body.orders.map((o: { orderId: string }) => o.orderId)).toEqual([orderId]);
+
+  // Stock arrives: the order reserves it, and Shopify is told what is left to sell (minus the buffer).
+  await api.post('/stock/receipts', { sku: 'TEE-M', locationId: 'BER-1', quantity: 10, reference: 'PO-7' });
+  await api.post('/stock/receipts', { sku: 'MUG-1', locationId: 'BER-1', quantity: 4, reference: 'PO-7' });
+  await eventually(async () => (await api.get(`/orders/${orderId}`)).body.status, (s) => s === 'released_to_fulfillment', 30_000, 'the order to be released');
+  // TEE-M: 10 on hand - 3 reserved - 2 buffer = 5; MUG-1: 4 - 1 - 2 = 1.
+  const pushed = await eventually(
+    async () => (await api.get('/connections/shop-eu/stock-sync')).body.pushes as { sku: string; available: number; channelLocationId: string }[],
+    (p) => p.find((x) => x.sku === 'TEE-M')?.available === 5 && p.find((x) => x.sku === 'MUG-1')?.available === 1,
+    30_000,
+    'stock pushes to settle',
+  );
+  expect(pushed.every((p) => p.channelLocationId === SHOPIFY_LOCATION)).toBe(true);
+  const lastTee = inventoryCalls.filter((c) => c.inventory_item_id === 808950810).at(-1);
+  expect(lastTee).toEqual({ inventory_item_id: 808950810, location_id: Number(SHOPIFY_LOCATION), available: 5 });
+
+  // Repeats of the same webhook did not reserve twice.
+  expect((await api.get('/stock/TEE-M')).body.total).toEqual({ onHand: 10, reserved: 3, available: 7 });
+});
+
+test('a verified delivery that cannot be mapped becomes a dead letter with its reason, and can be replayed', async () => {
+  const order = JSON.parse(fixture);
+  order.id = 8_000_000_000_000 + runId;
+  order.line_items[0].sku = null;
+  const body = JSON.stringify(order);
+  const res = await postWebhook(body, { 'x-shopify-hmac-sha256': sign(body), 'x-shopify-webhook-id': `dead-letter-${runId}` });
+  expect(res.status).toBe(200);
+  const dead = await eventually(async () => (await api.get('/webhooks/dead-letters')).body.deadLetters as { id: string; deadReason: string }[], (d) => d.length === 1, 30_000, 'a dead letter');
+  expect(dead[0]).toMatchObject({ connectionId: 'shop-eu', deliveryId: `dead-letter-${runId}`, topic: 'orders/create' });
+  expect(dead[0].deadReason).toMatch(/line_items\.0\.sku/);
+  const replay = await api.post(`/webhooks/dead-letters/${encodeURIComponent(dead[0].id)}/replay`);
+  expect(replay.status).toBe(202);
+  await eventually(async () => (await api.get('/webhooks/dead-letters')).body.deadLetters, (d: { replays: number }[]) => d.length === 1 && d[0].replays === 1, 30_000, 'the replay to dead-letter again');
+  expect((await api.get(`/orders/order:shop-eu:${order.id}`)).status).toBe(404);
+});

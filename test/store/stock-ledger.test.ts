@@ -1,0 +1,103 @@
+import { connectMongo, type Mongo } from '../../store/mongo';
+import { StockLedger } from '../../store/stock-ledger';
+import { InsufficientStockError, ConflictError } from '../../domain/errors';
+import { createTestContext, type TestContext } from '../support/stack';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext('ledger');
+});
+afterAll(async () => ctx.close());
+
+describe('stock ledger', () => {
+  test('500 concurrent one-unit reservations against 100 units: exactly 100 succeed and nothing goes negative', async () => {
+    // Four ledgers on four connections stand in for four worker processes racing on the same sku.
+    const extra: Mongo[] = await Promise.all([1, 2, 3].map(() => connectMongo(process.env.MONGODB_URL!, ctx.mongo.db.databaseName)));
+    const ledgers = [ctx.stores.ledger, ...extra.map((m) => new StockLedger(m.db))];
+    try {
+      await ledgers[0].apply({ sku: 'HOT', locationId: 'W1', type: 'receipt', quantity: 100, idempotencyKey: 'receipt-hot-1', actor: 'test' });
+      const results = await Promise.allSettled(
+        Array.from({ length: 500 }, (_, i) =>
+          ledgers[i % ledgers.length].apply({ sku: 'HOT', locationId: 'W1', type: 'reservation', quantity: 1, idempotencyKey: `order-${i}|HOT|reserve`, actor: 'test', reference: `order-${i}` }),
+        ),
+      );
+      const succeeded = results.filter((r) => r.status === 'fulfilled');
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(succeeded).toHaveLength(100);
+      expect(failed).toHaveLength(400);
+      for (const f of failed) expect(f.reason).toBeInstanceOf(InsufficientStockError);
+
+      const entries = await ctx.stores.ledger.entriesForSku('HOT', { limit: 10_000 });
+      expect(entries).toHaveLength(101);
+      expect(entries.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+      for (const e of entries) {
+        expect(e.balance.onHand).toBeGreaterThanOrEqual(0);
+        expect(e.balance.reserved).toBeGreaterThanOrEqual(0);
+        expect(e.balance.available).toBeGreaterThanOrEqual(0);
+      }
+      const sum = entries.reduce((s, e) => ({ onHand: s.onHand + e.deltas.onHand, reserved: s.reserved + e.deltas.reserved }), { onHand: 0, reserved: 0 });
+      const final = await ctx.stores.ledger.balance('HOT', 'W1');
+      expect(final).toEqual({ onHand: 100, reserved: 100, available: 0 });
+      expect(sum).toEqual({ onHand: final.onHand, reserved: final.reserved });
+    } finally {
+      await Promise.all(extra.map((m) => m.close()));
+    }
+  });
+
+  test('a retried change with the same idempotency key is applied once', async () => {
+    const change = { sku: 'IDEM', locationId: 'W1', type: 'receipt' as const, quantity: 7, idempotencyKey: 'po-4711-line-1', actor: 'test' };
+    const results = await Promise.all([ctx.stores.ledger.apply(change), ctx.stores.ledger.apply(change), ctx.stores.ledger.apply(change)]);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.entry._id)).size).toBe(1);
+    expect(await ctx.stores.ledger.balance('IDEM', 'W1')).toEqual({ onHand: 7, reserved: 0, available: 7 });
+  });
+
+  test('a multi-line order is reserved all or nothing', async () => {
+    const { ledger, allocations } = ctx.stores;
+    await ledger.apply({ sku: 'MULTI-A', locationId: 'W1', type: 'receipt', quantity: 5, idempotencyKey: 'rcpt-multi-a', actor: 'test' });
+    await ledger.apply({ sku: 'MULTI-B', locationId: 'W1', type: 'receipt', quantity: 1, idempotencyKey: 'rcpt-multi-b', actor: 'test' });
+    const result = await allocations.reserveAll({
+      reservationId: 'order:manual:M1:alloc:1:W1',
+      orderId: 'order:manual:M1',
+      locationId: 'W1',
+      lines: [{ sku: 'MULTI-A', quantity: 2 }, { sku: 'MULTI-B', quantity: 2 }],
+      actor: 'test',
+    });
+    expect(result).toMatchObject({ reserved: false, shortfall: { sku: 'MULTI-B', requested: 2, available: 1 } });
+    expect(await ledger.balance('MULTI-A', 'W1')).toEqual({ onHand: 5, reserved: 0, available: 5 });
+    expect(await ledger.balance('MULTI-B', 'W1')).toEqual({ onHand: 1, reserved: 0, available: 1 });
+    const types = (await ledger.entriesForSku('MULTI-A', { limit: 100 })).map((e) => e.type);
+    expect(types).toEqual(['receipt', 'reservation', 'release']);
+
+    // Retrying the same attempt follows the recorded decision instead of reserving again.
+    const again = await allocations.reserveAll({
+      reservationId: 'order:manual:M1:alloc:1:W1',
+      orderId: 'order:manual:M1',
+      locationId: 'W1',
+      lines: [{ sku: 'MULTI-A', quantity: 2 }, { sku: 'MULTI-B', quantity: 2 }],
+      actor: 'test',
+    });
+    expect(again.reserved).toBe(false);
+    expect(await ledger.balance('MULTI-A', 'W1')).toEqual({ onHand: 5, reserved: 0, available: 5 });
+  });
+
+  test('an adjustment that would leave less on hand than is reserved is refused and names the balance', async () => {
+    const { ledger } = ctx.stores;
+    await ledger.apply({ sku: 'ADJ', locationId: 'W1', type: 'receipt', quantity: 3, idempotencyKey: 'rcpt-adj-1', actor: 'test' });
+    await ledger.apply({ sku: 'ADJ', locationId: 'W1', type: 'reservation', quantity: 2, idempotencyKey: 'res-adj-1', actor: 'test' });
+    await expect(ledger.apply({ sku: 'ADJ', locationId: 'W1', type: 'adjustment', quantity: -2, reason: 'damaged', idempotencyKey: 'adj-adj-1', actor: 'test' })).rejects.toThrow(ConflictError);
+    await expect(ledger.apply({ sku: 'ADJ', locationId: 'W1', type: 'adjustment', quantity: -2, reason: 'damaged', idempotencyKey: 'adj-adj-2', actor: 'test' })).rejects.toThrow(/available would be -1/);
+    expect(await ledger.balance('ADJ', 'W1')).toEqual({ onHand: 3, reserved: 2, available: 1 });
+  });
+
+  test('the balance hint lagging behind does not hide newer entries', async () => {
+    const { ledger } = ctx.stores;
+    await ledger.apply({ sku: 'LAG', locationId: 'W1', type: 'receipt', quantity: 10, idempotencyKey: 'rcpt-lag-1', actor: 'test' });
+    await ledger.apply({ sku: 'LAG', locationId: 'W1', type: 'reservation', quantity: 4, idempotencyKey: 'res-lag-1', actor: 'test' });
+    // Simulate a lost hint update (FerretDB v1 updates are not atomic).
+    await ctx.mongo.db.collection('stock_balances').updateOne({ _id: 'W1|LAG' as never }, { $set: { seq: 1, onHand: 10, reserved: 0, available: 10 } });
+    expect(await ledger.balance('LAG', 'W1')).toEqual({ onHand: 10, reserved: 4, available: 6 });
+    await expect(ledger.apply({ sku: 'LAG', locationId: 'W1', type: 'reservation', quantity: 7, idempotencyKey: 'res-lag-2', actor: 'test' })).rejects.toThrow(InsufficientStockError);
+  });
+});
+

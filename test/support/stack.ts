@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { connectMongo, ensureIndexes, type Mongo } from '../../store/mongo';
+import { createPaymentProviders, type Stores } from '../../worker/deps';
+import { createWiredStores } from '../../worker/wiring';
+import { createOrderWorker } from '../../worker/order-worker';
+import { silentLogger, type Logger } from '../../worker/logger';
+import { startWebhookConsumer, WEBHOOK_QUEUE } from '../../worker/webhook-consumer';
+import { startStockPushConsumer, type StockChangeNotifier } from '../../worker/stock-sync';
+import type { PaymentProviders } from '../../connectors/payments/types';
+import { workflowBundlePath } from './paths';
+
+// The real services scripts/test.ts started for this run.
+export function stackEnv() {
+  const { TEMPORAL_ADDRESS, MONGODB_URL, REDIS_URL } = process.env;
+  if (!TEMPORAL_ADDRESS || !MONGODB_URL || !REDIS_URL) {
+    throw new Error('The test stack is not running: run the tests with `npm test` (it starts Temporal, FerretDB and Redis)');
+  }
+  return { TEMPORAL_ADDRESS, MONGODB_URL, REDIS_URL };
+}
+
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+let runtimeQuieted = false;
+function quietRuntime() {
+  if (runtimeQuieted) return;
+  runtimeQuieted = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+// One isolated database, Temporal task queue and BullMQ prefix per suite; everything is dropped afterwards.
+export interface TestContext {
+  mongo: Mongo;
+  stores: Stores;
+  notifier: StockChangeNotifier;
+  temporal: Client;
+  redis: Redis;
+  taskQueue: string;
+  bullPrefix: string;
+  webhookQueue: Queue;
+  log: Logger;
+  startWorker(opts?: { payments?: PaymentProviders; taskQueue?: string }): Promise<RunningWorker>;
+  // The BullMQ consumers the worker process runs: webhook deliveries and debounced stock pushes.
+  startConsumers(): Promise<{ stop(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function createTestContext(name: string): Promise<TestContext> {
+  quietRuntime();
+  const env = stackEnv();
+  const mongo = await connectMongo(env.MONGODB_URL, uniqueId(`t_${name}`).replace(/-/g, '_'));
+  await ensureIndexes(mongo.db);
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const bullPrefix = uniqueId(`bull-${name}`);
+  const { stores, notifier } = createWiredStores(mongo.db, redis, TEST_ENCRYPTION_KEY, silentLogger, bullPrefix);
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection });
+  const taskQueue = uniqueId(`tq-${name}`);
+  const webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: bullPrefix });
+  const stoppers: Array<() => Promise<void>> = [];
+  const nativeConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+
+  return {
+    mongo,
+    stores,
+    notifier,
+    temporal,
+    redis,
+    taskQueue,
+    bullPrefix,
+    webhookQueue,
+    log: silentLogger,
+    async startWorker(opts = {}) {
+      const worker = await createOrderWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue: opts.taskQueue ?? taskQueue,
+        workflowBundlePath: workflowBundlePath(),
+        activityDeps: { ...stores, payments: opts.payments ?? createPaymentProviders(stores.payments), log: silentLogger },
+        channelDeps: { ...stores, temporal, taskQueue: opts.taskQueue ?? taskQueue, redis, log: silentLogger },
+      });
+      const running = worker.run();
+      const handle: RunningWorker = {
+        worker,
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        },
+      };
+      stoppers.push(() => handle.stop());
+      return handle;
+    },
+    async startConsumers() {
+      const intake = { temporal, taskQueue, orders: stores.orders, log: silentLogger };
+      const webhooks = startWebhookConsumer({ stores, intake, redis, log: silentLogger }, { prefix: bullPrefix });
+      const stock = startStockPushConsumer({ ...stores, redis, log: silentLogger }, { prefix: bullPrefix });
+      let stopped = false;
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        await Promise.all([webhooks.close(), stock.close()]);
+      };
+      stoppers.push(stop);
+      return { stop };
+    },
+    async close() {
+      await Promise.all(stoppers.map((s) => s()));
+      await Promise.all([notifier.close(), webhookQueue.close()]);
+      await nativeConnection.close();
+      await mongo.db.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      await connection.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { captureOrder, signalOrder } from '../../worker/order-intake';
+import { fulfillmentEventSignal } from '../../workflows/order';
+import { createTestContext, stackEnv, type TestContext } from '../support/stack';
+import { eventually, location, parsedOrder, seed } from '../support/fixtures';
+import { workflowBundlePath } from '../support/paths';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext('crash');
+  await seed(ctx.stores, { skus: ['CRASH-TEE'], locations: [location('WH-CRASH', 1)], stock: [{ sku: 'CRASH-TEE', locationId: 'WH-CRASH', quantity: 100 }] });
+});
+afterAll(async () => ctx.close());
+
+// The real worker entry point, as its own process, so SIGKILL is a real crash.
+function startWorkerProcess(): Promise<ChildProcess> {
+  const root = join(__dirname, '..', '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...stackEnv(),
+      MONGODB_DB: ctx.mongo.db.databaseName,
+      TEMPORAL_TASK_QUEUE: ctx.taskQueue,
+      WORKFLOW_BUNDLE_PATH: workflowBundlePath(),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Worker state changed') || output.includes('RUNNING')) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-2000)}`)));
+    // The worker logs little at warn level: treat "still alive after its start-up" as started.
+    setTimeout(() => resolve(child), 4_000);
+  });
+}
+
+test('a worker killed with SIGKILL in the middle of 50 orders, then restarted, completes all 50 with nothing done twice', async () => {
+  let worker = await startWorkerProcess();
+  try {
+    const orders = Array.from({ length: 50 }, (_, i) =>
+      parsedOrder({ lines: [{ sku: 'CRASH-TEE', quantity: 1 }], payment: i % 2 ? { method: 'cash_on_delivery' } : { method: 'prepaid', alreadyPaid: true } }),
+    );
+    const intake = { temporal: ctx.temporal, taskQueue: ctx.taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: { activityInitialIntervalMs: 200 } };
+    const ids = await Promise.all(orders.map(async (o) => (await captureOrder(intake, o)).orderId));
+    // The warehouse and carrier report everything up front; the workflows consume it as they get there.
+    await Promise.all(
+      ids.map(async (id) => {
+        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'picked' });
+        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'packed' });
+        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'shipped', carrier: 'ups', trackingNumber: `1Z${id.slice(-10).replace(/[^A-Za-z0-9]/g, '0')}` });
+        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'delivered' });
+      }),
+    );
+    const countCompleted = async () => (await ctx.stores.orders.list({ status: 'completed', limit: 200 })).orders.length;
+    await eventually(countCompleted, (n) => n >= 3, 60_000, 'some orders to complete before the crash');
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker.once('exit', r));
+    const completedAtCrash = await countCompleted();
+    expect(completedAtCrash).toBeLessThan(50); // the crash really happened mid-run
+
+    worker = await startWorkerProcess();
+    await eventually(countCompleted, (n) => n === 50, 120_000, 'all 50 orders to complete after the restart');
+
+    const entries = await ctx.stores.ledger.entriesForSku('CRASH-TEE', { limit: 10_000 });
+    const count = (type: string) => entries.filter((e) => e.type === type).length;
+    expect(count('reservation')).toBe(50);
+    expect(count('shipment')).toBe(50);
+    expect(count('release')).toBe(0);
+    for (const id of ids) expect(entries.filter((e) => e.reference === id && e.type === 'reservation')).toHaveLength(1);
+    expect(await ctx.stores.ledger.balance('CRASH-TEE', 'WH-CRASH')).toEqual({ onHand: 50, reserved: 0, available: 50 });
+    const captures = (await ctx.mongo.db.collection('payments').find({ operation: 'capture' }).toArray()).map((p) => p.orderId);
+    expect(captures).toHaveLength(25); // cash on delivery orders, collected once each
+    expect(new Set(captures).size).toBe(25);
+  } finally {
+    worker.kill('SIGKILL');
+  }
+});
