@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Order } from '../domain/order';
 import { paymentProviderOf } from '../domain/order-state';
 import type { OrderState } from '../domain/order-state';
@@ -25,6 +25,15 @@ export type ReserveOutcome =
   | { reserved: false; shortfall?: { sku: string; requested: number; available: number }; tried: string[] };
 
 const ACTOR = 'order-workflow';
+
+// True inside a retried activity attempt, and outside any activity (callers in tests): the careful path.
+function isRetriedActivity(): boolean {
+  try {
+    return Context.current().info.attempt > 1;
+  } catch {
+    return true;
+  }
+}
 
 export function createOrderActivities(deps: OrderActivityDeps) {
   const provider = (order: Order) => {
@@ -93,17 +102,22 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         // A read first, so locations that plainly cannot take the order leave no reserve/release noise.
         const balances = await Promise.all(lines.map((l) => deps.ledger.balance(l.sku, location.id)));
         const short = lines.findIndex((l, i) => balances[i].available < l.quantity);
+        const reservation = { reservationId: stepKey(order.id, `alloc:${attempt}:${location.id}`), orderId: order.id, locationId: location.id, lines, actor: ACTOR };
         if (short >= 0) {
-          shortfall ??= { sku: lines[short].sku, requested: lines[short].quantity, available: balances[short].available };
+          const seen = { sku: lines[short].sku, requested: lines[short].quantity, available: balances[short].available };
+          if (!isRetriedActivity()) {
+            shortfall ??= seen;
+            continue;
+          }
+          // A retry may run beside its timed-out first attempt, whose own reservation is what makes the
+          // location look short. Write the decision (rolled back) so that attempt follows it and releases,
+          // or follow the decision it already wrote.
+          const decided = await deps.allocations.decideShort({ ...reservation, shortfall: seen });
+          if (decided.reserved) return decided;
+          shortfall ??= decided.shortfall;
           continue;
         }
-        const result = await deps.allocations.reserveAll({
-          reservationId: stepKey(order.id, `alloc:${attempt}:${location.id}`),
-          orderId: order.id,
-          locationId: location.id,
-          lines,
-          actor: ACTOR,
-        });
+        const result = await deps.allocations.reserveAll(reservation);
         if (result.reserved) return result;
         shortfall ??= result.shortfall;
       }

@@ -81,6 +81,20 @@ export class Allocations {
     return this.finish(record, actor);
   }
 
+  // Record that this reservation did not happen (the location was short when looked at), unless another
+  // attempt of it already decided; either way the decision written first is the one returned and honoured.
+  async decideShort(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; shortfall: NonNullable<AllocationRecord['shortfall']> }): Promise<ReserveResult> {
+    const { reservationId, orderId, locationId, lines, actor, shortfall } = args;
+    const record: AllocationRecord = { _id: reservationId, orderId, locationId, lines, outcome: 'rolled_back', shortfall, at: new Date() };
+    try {
+      await this.records.insertOne(record);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return this.finish((await this.records.findOne({ _id: reservationId }))!, actor);
+    }
+    return this.finish(record, actor);
+  }
+
   // Give back everything a reservation holds (cancellation, or a rolled-back attempt).
   async releaseAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; reason?: string }): Promise<void> {
     for (const line of args.lines) {

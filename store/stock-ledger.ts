@@ -20,6 +20,18 @@ export interface LedgerEntry {
   at: Date;
 }
 
+// Which entry an idempotency key produced, found by _id. FerretDB v1 answers no filter but _id from an
+// index (an idempotencyKey filter reads the whole ledger), so every lookup starts here. A claim is inserted
+// before its entry and gets entryId after it: no claim means the key was never applied (authoritative);
+// a claim without entryId means in flight, refused after a lost race, or its writer died between the two
+// writes, and only then is the ledger scanned. Every writer of a key sets the same entryId (the unique
+// index on stock_ledger.idempotencyKey allows one entry per key), so the non-atomic update is safe.
+interface IdempotencyClaim {
+  _id: string; // the idempotency key
+  entryId?: string;
+  at: Date;
+}
+
 // A hint of the latest sequence per sku and location. It may lag (FerretDB v1 updates are not atomic), so
 // readers always walk the ledger forward from it; correctness never depends on it.
 interface BalanceHint extends Balance {
@@ -59,6 +71,7 @@ const headId = (locationId: string, sku: string) => `${locationId}|${sku}`;
 export class StockLedger {
   private readonly entries: Collection<LedgerEntry>;
   private readonly hints: Collection<BalanceHint>;
+  private readonly claims: Collection<IdempotencyClaim>;
   private readonly serial = new KeyedSerializer();
 
   // Called after every new entry (not for repeats): channels are told the sku changed.
@@ -68,6 +81,7 @@ export class StockLedger {
   ) {
     this.entries = db.collection<LedgerEntry>('stock_ledger');
     this.hints = db.collection<BalanceHint>('stock_balances');
+    this.claims = db.collection<IdempotencyClaim>('stock_idempotency');
   }
 
   // The true head: start at the hint and follow sequence numbers until the next one is missing.
@@ -98,8 +112,9 @@ export class StockLedger {
   }
 
   private async applyOnce(change: StockChange): Promise<AppliedChange> {
-    const existing = await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
+    const existing = await this.findByIdempotencyKey(change.idempotencyKey);
     if (existing) return { entry: sameChange(existing, change), duplicate: true };
+    let claimed = false;
     for (let attempt = 0; attempt < MAX_CONTENDED_ATTEMPTS; attempt++) {
       const head = await this.head(change.sku, change.locationId);
       const result = applyChange(head.balance, change.type, change.quantity);
@@ -112,6 +127,13 @@ export class StockLedger {
           locationId: change.locationId,
           balance: head.balance,
         });
+      }
+      // Claimed only once the rule allows the change, so a refused change leaves no claim behind.
+      if (!claimed) {
+        await this.claims.insertOne({ _id: change.idempotencyKey, at: new Date() }).catch((err) => {
+          if (!isDuplicateKey(err)) throw err; // a concurrent or crashed writer of the same key claimed it first
+        });
+        claimed = true;
       }
       const entry: LedgerEntry = {
         _id: entryId(change.locationId, change.sku, head.seq + 1),
@@ -133,11 +155,17 @@ export class StockLedger {
         await this.entries.insertOne(entry);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        const same = await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
-        if (same) return { entry: sameChange(same, change), duplicate: true };
+        // Either the sequence number was taken (retry on the new head) or this key was applied meanwhile.
+        const taken = await this.entries.findOne({ _id: entry._id });
+        const same = taken?.idempotencyKey === change.idempotencyKey ? taken : taken ? null : await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
+        if (same) {
+          await this.recordClaim(change.idempotencyKey, same._id);
+          return { entry: sameChange(same, change), duplicate: true };
+        }
         await sleep(Math.random() * Math.min(20, 1 + attempt));
         continue;
       }
+      await this.recordClaim(change.idempotencyKey, entry._id);
       await this.moveHint(change.sku, change.locationId, entry.seq, entry.balance);
       this.onChange?.(change.sku, change.locationId);
       return { entry, duplicate: false };
@@ -146,7 +174,18 @@ export class StockLedger {
   }
 
   async findByIdempotencyKey(key: string): Promise<LedgerEntry | null> {
-    return this.entries.findOne({ idempotencyKey: key });
+    const claim = await this.claims.findOne({ _id: key });
+    if (!claim) return null;
+    if (claim.entryId) return this.entries.findOne({ _id: claim.entryId });
+    const entry = await this.entries.findOne({ idempotencyKey: key });
+    if (entry) await this.recordClaim(key, entry._id);
+    return entry;
+  }
+
+  private async recordClaim(key: string, id: string): Promise<void> {
+    await this.claims.updateOne({ _id: key }, { $set: { entryId: id }, $setOnInsert: { at: new Date() } }, { upsert: true }).catch((err) => {
+      if (!isDuplicateKey(err)) throw err; // two upserts of the same claim: both carry the same entryId
+    });
   }
 
   // Per-location balances for a sku, each walked to its true head.

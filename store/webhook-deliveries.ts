@@ -8,7 +8,8 @@ export interface WebhookDelivery {
   connectionId: string;
   deliveryId: string;
   topic: string;
-  body: string; // the raw, verified body
+  body?: string; // the raw, verified body; dropped once processed or ignored (dead letters keep it for replay)
+  bodyBytes?: number;
   receivedAt: Date;
   resends: number;
   status: DeliveryStatus;
@@ -30,7 +31,7 @@ export class WebhookDeliveries {
   async record(d: { connectionId: string; deliveryId: string; topic: string; body: string }): Promise<boolean> {
     const now = new Date();
     try {
-      await this.col.insertOne({ ...d, _id: deliveryKey(d.connectionId, d.deliveryId), receivedAt: now, resends: 0, status: 'queued', replays: 0, updatedAt: now });
+      await this.col.insertOne({ ...d, bodyBytes: Buffer.byteLength(d.body), _id: deliveryKey(d.connectionId, d.deliveryId), receivedAt: now, resends: 0, status: 'queued', replays: 0, updatedAt: now });
       return true;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
@@ -43,8 +44,11 @@ export class WebhookDeliveries {
     return this.col.findOne({ _id: id });
   }
 
+  // A settled delivery keeps its record (so a resend is still recognised) but not its body, unless it is a
+  // dead letter: kept bodies made every read and write of the collection slower on FerretDB (bench/README.md).
   async settle(id: string, status: Exclude<DeliveryStatus, 'queued'>, detail?: string): Promise<void> {
-    await this.col.updateOne({ _id: id }, { $set: { status, updatedAt: new Date(), ...(status === 'dead' ? { deadReason: detail } : { outcome: detail }) } });
+    const set = { status, updatedAt: new Date(), ...(status === 'dead' ? { deadReason: detail } : { outcome: detail }) };
+    await this.col.updateOne({ _id: id }, status === 'dead' ? { $set: set } : { $set: set, $unset: { body: '' } });
   }
 
   async requeue(id: string): Promise<WebhookDelivery | null> {

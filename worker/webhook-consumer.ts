@@ -39,6 +39,8 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
   return async (job: Job<WebhookJob>): Promise<string> => {
     const delivery = await deps.stores.webhooks.get(job.data.delivery);
     if (!delivery) return 'missing';
+    // A job run again after its delivery was settled (the worker died in between): nothing left to do.
+    if (delivery.status !== 'queued' || delivery.body === undefined) return `already ${delivery.status}`;
     const connection = await deps.stores.connections.withCredentials(delivery.connectionId);
     if (!connection) {
       await deps.stores.webhooks.settle(delivery._id, 'dead', `connection ${delivery.connectionId} no longer exists`);

@@ -5,9 +5,11 @@ import {
   defineQuery,
   defineSignal,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/order-activities';
 import type { ChannelActivities } from '../activities/channel-activities';
@@ -83,10 +85,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     startToCloseTimeout: '10s',
     retry: { initialInterval: settings.activityInitialIntervalMs, backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.activityMaxAttempts },
   };
-  // The view must catch up eventually, however long MongoDB is away: retry without limit.
-  const projection: ActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
+  // The view must catch up eventually, however long MongoDB is away: retry without limit. A local activity:
+  // it runs inside the workflow task that changed the state, which saves Temporal two task round trips per
+  // status change; it is as durable (re-run after a crash) and the write is idempotent (version-guarded).
+  const projection: LocalActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
   const acts = proxyActivities<OrderActivities & ChannelActivities>(quick);
-  const { recordOrderState } = proxyActivities<OrderActivities>(projection);
+  const { recordOrderState } = proxyLocalActivities<OrderActivities>(projection);
 
   const now = () => new Date().toISOString();
   const state: OrderState = initialOrderState(order);

@@ -43,7 +43,7 @@ export function deadLettersRouter(deps: ApiDeps): Router {
   router.get('/webhooks/dead-letters', async (req, res) => {
     const q = parseOrThrow(listQuery, req.query, 'query');
     const dead = await deps.stores.webhooks.deadLetters(q.limit);
-    res.json({ deadLetters: dead.map(({ _id, body, ...d }) => ({ id: _id, ...d, bodyBytes: Buffer.byteLength(body) })) });
+    res.json({ deadLetters: dead.map(({ _id, body, ...d }) => ({ id: _id, ...d, bodyBytes: d.bodyBytes ?? Buffer.byteLength(body ?? '') })) });
   });
   router.post('/webhooks/dead-letters/:id/replay', async (req, res) => {
     const id = parseOrThrow(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}\|[\x21-\x7e]{1,200}$/, 'is not a dead letter id'), req.params.id, 'dead letter id', 'id');

@@ -99,5 +99,58 @@ describe('stock ledger', () => {
     expect(await ledger.balance('LAG', 'W1')).toEqual({ onHand: 10, reserved: 4, available: 6 });
     await expect(ledger.apply({ sku: 'LAG', locationId: 'W1', type: 'reservation', quantity: 7, idempotencyKey: 'res-lag-2', actor: 'test' })).rejects.toThrow(InsufficientStockError);
   });
+
+  test('a writer that died between its entry and its claim record is found again, and not applied twice', async () => {
+    const { ledger } = ctx.stores;
+    await ledger.apply({ sku: 'CRASH', locationId: 'W1', type: 'receipt', quantity: 10, idempotencyKey: 'rcpt-crash-1', actor: 'test' });
+    const reserved = await ledger.apply({ sku: 'CRASH', locationId: 'W1', type: 'reservation', quantity: 3, idempotencyKey: 'res-crash-1', actor: 'test' });
+    // The claim stays as it was inserted, before the entry: no entryId.
+    await ctx.mongo.db.collection('stock_idempotency').updateOne({ _id: 'res-crash-1' as never }, { $unset: { entryId: '' } });
+    expect((await ledger.findByIdempotencyKey('res-crash-1'))?._id).toBe(reserved.entry._id);
+    expect(await ctx.mongo.db.collection('stock_idempotency').findOne({ _id: 'res-crash-1' as never })).toMatchObject({ entryId: reserved.entry._id });
+    // An entry with no claim at all (written before claims existed): the unique index still catches the repeat.
+    await ctx.mongo.db.collection('stock_idempotency').deleteOne({ _id: 'res-crash-1' as never });
+    const again = await ledger.apply({ sku: 'CRASH', locationId: 'W1', type: 'reservation', quantity: 3, idempotencyKey: 'res-crash-1', actor: 'test' });
+    expect(again).toMatchObject({ duplicate: true, entry: { _id: reserved.entry._id } });
+    expect(await ledger.balance('CRASH', 'W1')).toEqual({ onHand: 10, reserved: 3, available: 7 });
+    expect(await ledger.entriesForSku('CRASH', { limit: 10 })).toHaveLength(2);
+  });
+
+  test('a refused change leaves no claim, so the same key can succeed once stock arrives', async () => {
+    const { ledger } = ctx.stores;
+    const change = { sku: 'LATE', locationId: 'W1', type: 'reservation' as const, quantity: 2, idempotencyKey: 'res-late-1', actor: 'test' };
+    await expect(ledger.apply(change)).rejects.toThrow(InsufficientStockError);
+    expect(await ctx.mongo.db.collection('stock_idempotency').findOne({ _id: 'res-late-1' as never })).toBeNull();
+    await ledger.apply({ sku: 'LATE', locationId: 'W1', type: 'receipt', quantity: 2, idempotencyKey: 'rcpt-late-1', actor: 'test' });
+    expect((await ledger.apply(change)).duplicate).toBe(false);
+    expect(await ledger.balance('LATE', 'W1')).toEqual({ onHand: 2, reserved: 2, available: 0 });
+  });
 });
 
+describe('allocations', () => {
+  // A reserveStock attempt times out while it is still working, and its retry runs beside it.
+  test('a retry that finds the location short because of its own first attempt decides once, and nothing stays held', async () => {
+    const { ledger, allocations } = ctx.stores;
+    await ledger.apply({ sku: 'RACE-1', locationId: 'W1', type: 'receipt', quantity: 1, idempotencyKey: 'rcpt-race-1', actor: 'test' });
+    const reservation = { reservationId: 'order:manual:RACE:alloc:1:W1', orderId: 'order:manual:RACE', locationId: 'W1', lines: [{ sku: 'RACE-1', quantity: 1 }], actor: 'test' };
+    // The first attempt has reserved its line but not yet written its decision...
+    await ledger.apply({ sku: 'RACE-1', locationId: 'W1', type: 'reservation', quantity: 1, idempotencyKey: `${reservation.reservationId}|RACE-1|reserve`, actor: 'test' });
+    // ...when the retry sees no stock at W1 and records the location as short.
+    const retry = await allocations.decideShort({ ...reservation, shortfall: { sku: 'RACE-1', requested: 1, available: 0 } });
+    expect(retry).toMatchObject({ reserved: false, shortfall: { sku: 'RACE-1' } });
+    // The first attempt finishes: it follows the decision already written and gives its unit back.
+    const first = await allocations.reserveAll(reservation);
+    expect(first.reserved).toBe(false);
+    expect(await ledger.balance('RACE-1', 'W1')).toEqual({ onHand: 1, reserved: 0, available: 1 });
+  });
+
+  test('a retry that finds the location short after its first attempt decided to reserve follows that decision', async () => {
+    const { ledger, allocations } = ctx.stores;
+    await ledger.apply({ sku: 'RACE-2', locationId: 'W1', type: 'receipt', quantity: 1, idempotencyKey: 'rcpt-race-2', actor: 'test' });
+    const reservation = { reservationId: 'order:manual:RACE2:alloc:1:W1', orderId: 'order:manual:RACE2', locationId: 'W1', lines: [{ sku: 'RACE-2', quantity: 1 }], actor: 'test' };
+    expect((await allocations.reserveAll(reservation)).reserved).toBe(true);
+    const retry = await allocations.decideShort({ ...reservation, shortfall: { sku: 'RACE-2', requested: 1, available: 0 } });
+    expect(retry).toEqual({ reserved: true, reservationId: reservation.reservationId, locationId: 'W1' });
+    expect(await ledger.balance('RACE-2', 'W1')).toEqual({ onHand: 1, reserved: 1, available: 0 });
+  });
+});
