@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CarrierRate, Label, LabelPurchase, ParcelShipment, Tracking, TrackingEvent, VoidOutcome } from '../domain/carrier';
 import type { Order, OrderInput } from '../domain/order';
 import type { Logger } from '../worker/logger';
 import type { HttpClient, HttpClientOptions } from './http';
@@ -79,6 +80,29 @@ export interface ErpTarget {
   fetchStockReceipts(cursor: string | undefined): Promise<{ receipts: StockReceipt[]; nextCursor?: string }>;
 }
 
+export type CarrierWebhookEvent =
+  | { kind: 'tracking'; event: TrackingEvent }
+  | { kind: 'ignored'; reason: string }; // an event we do not act on (a label created, nothing scanned yet)
+
+// Rates, labels and tracking from a carrier or a multi-carrier aggregator.
+export interface CarrierGateway {
+  // Quotes for every service the gateway offers this shipment; [] when it does not serve the destination.
+  rates(shipment: ParcelShipment): Promise<CarrierRate[]>;
+  // Buys at most one label per idempotency key, however often it is retried (even after a lost response).
+  // Throws RateUnavailableError (domain/carrier) when the service is not offered for this shipment.
+  buyLabel(purchase: LabelPurchase, opts: { idempotencyKey: string }): Promise<Label>;
+  // Safe to repeat: a label already voided (or whose void is pending) reports that again.
+  voidLabel(labelId: string): Promise<VoidOutcome>;
+  track(trackingNumber: string, carrier: string): Promise<Tracking>;
+  // Gateways that push tracking updates over HTTP webhooks.
+  webhooks?: {
+    // Throws UnauthorizedError when the signature is missing or wrong. Same argument order as OrderSource's.
+    verify(rawBody: Buffer, headers: WebhookHeaders): VerifiedWebhook;
+    // Throws ValidationError naming what could not be mapped.
+    parse(rawBody: Buffer): CarrierWebhookEvent;
+  };
+}
+
 export interface Connector {
   kind: string;
   // One cheap authenticated call; throws an OrderhubError saying what is wrong.
@@ -87,6 +111,7 @@ export interface Connector {
   stock?: StockTarget;
   fulfillment?: FulfillmentTarget;
   erp?: ErpTarget;
+  carrier?: CarrierGateway;
 }
 
 // A connector kind: validates its options and credentials when a connection is created, then builds.
