@@ -216,7 +216,7 @@ describe('building a picklist', () => {
   ])('$name', ({ criteria, included, leftOut }) => {
     const picklist = buildPicklist(input({ orders: MIXED }, criteria));
     expect([...picklist.orderIds].sort()).toEqual(included);
-    const byId = (a: [string, ...unknown[]], b: [string, ...unknown[]]) => a[0].localeCompare(b[0]);
+    const byId = (a: readonly string[], b: readonly string[]) => a[0].localeCompare(b[0]);
     const expectedLeftOut = [...leftOut.map(([id, reason]) => [id, reason]), ['elsewhere', 'other_location']] as [string, LeftOutReason][];
     expect(picklist.leftOut.map((l) => [l.orderId, l.reason]).sort(byId)).toEqual(expectedLeftOut.sort(byId));
     for (const [id, , message] of leftOut) expect(picklist.leftOut.find((l) => l.orderId === id)!.message).toMatch(message);
