@@ -7,6 +7,8 @@ import type { Allocations, AllocationLine } from '../store/allocations';
 import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
+import type { RoutingSetup } from '../store/routing';
+import { routeOrder, type AvailableStock, type RoutingExplanation, type RoutingOrder } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../worker/logger';
 
@@ -16,23 +18,37 @@ export interface OrderActivityDeps {
   locations: Locations;
   allocations: Allocations;
   ledger: StockLedger;
+  routing: RoutingSetup;
   payments: PaymentProviders;
   log: Logger;
 }
 
 export type ReserveOutcome =
-  | { reserved: true; reservationId: string; locationId: string }
-  | { reserved: false; shortfall?: { sku: string; requested: number; available: number }; tried: string[] };
+  | { reserved: true; reservationId: string; locationId: string; routing: RoutingExplanation }
+  | { reserved: false; shortfall?: { sku: string; requested: number; available: number }; tried: string[]; routing: RoutingExplanation };
 
 const ACTOR = 'order-workflow';
 
-// True inside a retried activity attempt, and outside any activity (callers in tests): the careful path.
-function isRetriedActivity(): boolean {
+// Which attempt of the current activity this is (1 outside an activity, e.g. in tests).
+function activityAttempt(): number {
   try {
-    return Context.current().info.attempt > 1;
+    return Context.current().info.attempt;
   } catch {
-    return true;
+    return 1;
   }
+}
+
+function routingOrderOf(order: Order): RoutingOrder {
+  return { channel: order.channel, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: order.shippingAddress, allowSplit: false };
+}
+
+// The first line the best-stocked location cannot fill, for the order's awaiting_stock note.
+function shortfallOf(lines: AllocationLine[], stock: AvailableStock): { sku: string; requested: number; available: number } | undefined {
+  for (const line of lines) {
+    const best = Math.max(0, ...Object.values(stock[line.sku] ?? {}));
+    if (best < line.quantity) return { sku: line.sku, requested: line.quantity, available: best };
+  }
+  return undefined;
 }
 
 export function createOrderActivities(deps: OrderActivityDeps) {
@@ -91,37 +107,43 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       return undefined;
     },
 
-    // Reserve the whole order at the first location, by priority, that can take all of it.
+    // Reserve the whole order where the routing rules place it (domain/routing.ts), or report why it waits.
+    // Each activity attempt reserves under ids of its own; a retry first settles every reservation its
+    // earlier attempts may still be making (a timed-out attempt keeps running), so no unit is left held.
     async reserveStock(order: Order, attempt: number): Promise<ReserveOutcome> {
       const lines: AllocationLine[] = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      const candidates = (await deps.locations.list()).filter((l) => l.active && l.ships);
-      let shortfall: { sku: string; requested: number; available: number } | undefined;
-      const tried: string[] = [];
-      for (const location of candidates) {
-        tried.push(location.id);
-        // A read first, so locations that plainly cannot take the order leave no reserve/release noise.
-        const balances = await Promise.all(lines.map((l) => deps.ledger.balance(l.sku, location.id)));
-        const short = lines.findIndex((l, i) => balances[i].available < l.quantity);
-        const reservation = { reservationId: stepKey(order.id, `alloc:${attempt}:${location.id}`), orderId: order.id, locationId: location.id, lines, actor: ACTOR };
-        if (short >= 0) {
-          const seen = { sku: lines[short].sku, requested: lines[short].quantity, available: balances[short].available };
-          if (!isRetriedActivity()) {
-            shortfall ??= seen;
-            continue;
+      const tries = activityAttempt();
+      const idFor = (activityTry: number, locationId: string) => stepKey(order.id, `alloc:${activityTry === 1 ? attempt : `${attempt}.${activityTry}`}:${locationId}`);
+      const reservation = (locationId: string, activityTry = tries) => ({ reservationId: idFor(activityTry, locationId), orderId: order.id, locationId, lines, actor: ACTOR });
+      if (tries > 1) {
+        const locations = await deps.locations.list();
+        for (let earlier = 1; earlier < tries; earlier++) {
+          for (const location of locations) {
+            const decided = await deps.allocations.decideShort(reservation(location.id, earlier));
+            if (decided.reserved) return { ...decided, routing: { summary: `Kept the reservation an earlier attempt made at ${location.id}`, steps: [] } };
           }
-          // A retry may run beside its timed-out first attempt, whose own reservation is what makes the
-          // location look short. Write the decision (rolled back) so that attempt follows it and releases,
-          // or follow the decision it already wrote.
-          const decided = await deps.allocations.decideShort({ ...reservation, shortfall: seen });
-          if (decided.reserved) return decided;
-          shortfall ??= decided.shortfall;
+        }
+      }
+      const lostRaces: string[] = [];
+      let shortfall: { sku: string; requested: number; available: number } | undefined;
+      // A location chosen on a snapshot of stock can be emptied by another order before we reserve there:
+      // route again without it, a few times.
+      for (let pass = 0; pass < 3; pass++) {
+        const input = await deps.routing.inputFor(routingOrderOf(order), { ledger: deps.ledger, locations: deps.locations }, lostRaces);
+        const { decision, explanation } = routeOrder(input);
+        const routing = explanation;
+        if (decision.kind === 'single' || decision.kind === 'pickup') {
+          const result = await deps.allocations.reserveAll(reservation(decision.locationId));
+          if (result.reserved) return { ...result, routing };
+          lostRaces.push(decision.locationId);
+          shortfall ??= result.shortfall;
           continue;
         }
-        const result = await deps.allocations.reserveAll(reservation);
-        if (result.reserved) return result;
-        shortfall ??= result.shortfall;
+        // Orders do not allow splitting yet, so the engine only waits here.
+        shortfall ??= shortfallOf(lines, input.stock);
+        return { reserved: false, tried: input.locations.map((l) => l.id), routing, ...(shortfall && { shortfall }) };
       }
-      return { reserved: false, tried, ...(shortfall && { shortfall }) };
+      return { reserved: false, tried: lostRaces, ...(shortfall && { shortfall }), routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] } };
     },
 
     async releaseStock(order: Order, allocation: { reservationId: string; locationId: string }, reason: string): Promise<void> {

@@ -15,6 +15,7 @@ import { catalogRouter } from './routes/catalog';
 import { ordersRouter } from './routes/orders';
 import { stockRouter } from './routes/stock';
 import { connectionsRouter } from './routes/connections';
+import { routingRouter } from './routes/routing';
 import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
 import type { Queue } from 'bullmq';
 
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(catalogRouter(deps));
   app.use(stockRouter(deps));
   app.use(connectionsRouter(deps));
+  app.use(routingRouter(deps));
   app.use(deadLettersRouter(deps));
 
   app.use(notFoundRoute);

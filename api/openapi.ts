@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { itemSchema, locationSchema } from '../domain/catalog';
 import { orderInputSchema } from '../domain/order';
 import { adjustmentSchema, receiptSchema } from '../domain/stock';
+import { routingRulesSchema } from '../domain/routing';
 import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../domain/status';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
@@ -33,6 +34,7 @@ export function openApiDocument(): object {
         Item: schema(itemSchema),
         StockReceipt: schema(receiptSchema),
         StockAdjustment: schema(adjustmentSchema),
+        RoutingRules: { type: 'object', required: ['rules'], properties: { rules: schema(routingRulesSchema) }, additionalProperties: false },
         FulfillmentEvent: {
           type: 'object',
           required: ['type'],
@@ -82,6 +84,15 @@ export function openApiDocument(): object {
       '/stock/adjustments': { post: { summary: 'Adjust on-hand stock with a reason', requestBody: json('StockAdjustment'), responses: { '201': { description: 'Applied' }, '200': { description: 'Already applied' }, '409': { description: 'Would leave a negative balance' }, ...errors } } },
       '/stock/{sku}': { get: { summary: 'On hand, reserved and available per location and in total', parameters: [skuParam], responses: { '200': { description: 'Balances' }, '404': { description: 'No such item' } } } },
       '/stock/{sku}/ledger': { get: { summary: 'The append-only ledger of a sku', parameters: [skuParam, { name: 'locationId', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: '{ sku, entries }' } } } },
+      '/routing/rules': {
+        get: { summary: 'The routing rule set, in the order the rules run', responses: { '200': { description: '{ rules, updatedAt, updatedBy }' }, ...errors } },
+        put: { summary: 'Replace the routing rule set (filters, sort, what to do when nothing fits; per channel or for all)', requestBody: json('RoutingRules'), responses: { '200': { description: 'Stored' }, ...errors } },
+      },
+      '/routing/postal-prefixes': {
+        get: { summary: 'How many postal-code prefixes are loaded, per country', responses: { '200': { description: '{ rows, countries }' }, ...errors } },
+        put: { summary: 'Replace the postal-code prefix table that places addresses without coordinates: text/csv, or JSON { csv }, header country,prefix,latitude,longitude', responses: { '200': { description: '{ rows, updatedAt }' }, ...errors } },
+      },
+      '/routing/simulate': { post: { summary: 'Where an order (stored, by orderId, or described: channel, lines, shippingAddress) would be fulfilled and why, with live stock; nothing is reserved. `rules` tries a draft set.', responses: { '200': { description: '{ decision, explanation, stock }' }, '404': { description: 'No such order' }, ...errors } } },
       '/api-keys': { post: { summary: 'Create another API key; the key is shown once', responses: { '201': { description: '{ name, key }' }, ...errors } } },
     },
   };

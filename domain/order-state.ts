@@ -1,3 +1,4 @@
+import type { RoutingExplanation } from './routing';
 import type { Order } from './order';
 import type { FlowStatus, OrderStatus } from './status';
 
@@ -30,6 +31,8 @@ export interface OrderState {
     reference?: string;
   };
   allocation?: { reservationId: string; locationId: string; reservedAt: string };
+  // Why the order was placed where it was, or why it waits: the routing engine's explanation.
+  routing?: RoutingExplanation;
   awaitingStock?: { since: string; attempts: number; shortfall?: { sku: string; requested: number; available: number } };
   shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
   deliveredAt?: string;

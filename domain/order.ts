@@ -106,3 +106,6 @@ export interface Order extends OrderInput {
 export function toOrder(input: OrderInput, receivedAt: string): Order {
   return { ...input, id: orderWorkflowId(input.channel, input.channelOrderId), totals: totalsOf(input), receivedAt };
 }
+
+// The id of a captured order, as the API takes it in paths and bodies.
+export const orderIdSchema = z.string().regex(/^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}$/, 'must look like order:<channel>:<channelOrderId>');

@@ -22,7 +22,7 @@ interface AllocationRecord {
 
 export type ReserveResult =
   | { reserved: true; reservationId: string; locationId: string }
-  | { reserved: false; reservationId: string; locationId: string; shortfall: { sku: string; requested: number; available: number } };
+  | { reserved: false; reservationId: string; locationId: string; shortfall?: { sku: string; requested: number; available: number } };
 
 export const reservationKey = (reservationId: string, sku: string) => `${reservationId}|${sku}|reserve`;
 export const releaseKey = (reservationId: string, sku: string) => `${reservationId}|${sku}|release`;
@@ -83,9 +83,10 @@ export class Allocations {
 
   // Record that this reservation did not happen (the location was short when looked at), unless another
   // attempt of it already decided; either way the decision written first is the one returned and honoured.
-  async decideShort(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; shortfall: NonNullable<AllocationRecord['shortfall']> }): Promise<ReserveResult> {
+  // Without a shortfall: the reservation was superseded (a later attempt of the same activity took over).
+  async decideShort(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; shortfall?: AllocationRecord['shortfall'] }): Promise<ReserveResult> {
     const { reservationId, orderId, locationId, lines, actor, shortfall } = args;
-    const record: AllocationRecord = { _id: reservationId, orderId, locationId, lines, outcome: 'rolled_back', shortfall, at: new Date() };
+    const record: AllocationRecord = { _id: reservationId, orderId, locationId, lines, outcome: 'rolled_back', at: new Date(), ...(shortfall && { shortfall }) };
     try {
       await this.records.insertOne(record);
     } catch (err) {
@@ -131,6 +132,6 @@ export class Allocations {
   private async finish(record: AllocationRecord, actor: string): Promise<ReserveResult> {
     if (record.outcome === 'reserved') return { reserved: true, reservationId: record._id, locationId: record.locationId };
     await this.releaseAll({ reservationId: record._id, orderId: record.orderId, locationId: record.locationId, lines: record.lines, actor, reason: 'allocation_rolled_back' });
-    return { reserved: false, reservationId: record._id, locationId: record.locationId, shortfall: record.shortfall! };
+    return { reserved: false, reservationId: record._id, locationId: record.locationId, ...(record.shortfall && { shortfall: record.shortfall }) };
   }
 }

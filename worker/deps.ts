@@ -5,6 +5,7 @@ import { Items, Locations } from '../store/catalog';
 import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
 import { StockLedger } from '../store/stock-ledger';
+import { RoutingSetup } from '../store/routing';
 import { Connections } from '../store/connections';
 import type { SecretBox } from '../store/secret-box';
 import { StockSyncLog } from '../store/stock-sync';
@@ -18,6 +19,7 @@ export interface Stores {
   orders: OrdersView;
   items: Items;
   locations: Locations;
+  routing: RoutingSetup;
   payments: PaymentsJournal;
   apiKeys: ApiKeys;
   connections: Connections;
@@ -34,6 +36,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (sk
     orders: new OrdersView(db),
     items: new Items(db),
     locations: new Locations(db),
+    routing: new RoutingSetup(db),
     payments: new PaymentsJournal(db),
     apiKeys: new ApiKeys(db),
     connections: new Connections(db, box),

@@ -257,9 +257,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     await setStatus('payment_authorized');
     await waitUntil(() => true);
 
-    // 3. Stock: reserve the whole order at one location, or wait for stock to arrive.
+    // 3. Stock: reserve the whole order where the routing rules place it, or wait for stock to arrive.
     for (let attempt = 1; ; attempt++) {
       const result = await step('reserve_stock', () => acts.reserveStock(order, attempt));
+      state.routing = result.routing;
       if (result.reserved) {
         state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: now() };
         state.awaitingStock = undefined;
@@ -268,7 +269,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       const shortfall = result.shortfall;
       state.awaitingStock = { since: state.awaitingStock?.since ?? now(), attempts: attempt, ...(shortfall && { shortfall }) };
       if (state.status !== 'awaiting_stock') {
-        await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : 'no location can ship this order');
+        await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : result.routing?.summary ?? 'no location can ship this order');
       }
       stockChanged = false;
       await waitUntil(() => stockChanged, { timeoutMs: settings.awaitingStockRecheckMs });

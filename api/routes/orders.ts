@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { orderInputSchema } from '../../domain/order';
+import { orderIdSchema, orderInputSchema } from '../../domain/order';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
@@ -17,7 +17,6 @@ import {
 } from '../../workflows/order';
 import type { ApiDeps } from '../app';
 
-const orderIdSchema = z.string().regex(/^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}$/, 'must look like order:<channel>:<channelOrderId>');
 
 const listQuerySchema = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),

@@ -49,6 +49,8 @@ const validLocation = () => ({ id: next('LOC'), name: 'Hostile warehouse', type:
 const validItem = () => ({ sku: next('ITEM'), name: 'Hostile item' });
 const validReceipt = () => ({ sku: 'TEE-M', locationId: 'BER-1', quantity: 1, idempotencyKey: next('receipt-key') });
 const validAdjustment = () => ({ sku: 'TEE-M', locationId: 'BER-1', delta: 1, reason: 'found', idempotencyKey: next('adjustment-key') });
+const validRules = () => ({ rules: [{ id: 'nearest', name: 'Nearest', sort: ['distance'], whenNothingFits: 'wait_for_stock' }] });
+const validSimulation = () => ({ channel: 'manual', lines: [{ sku: 'TEE-M', quantity: 1 }], shippingAddress: { country: 'DE', postalCode: '10117' } });
 const validConnection = () => ({
   id: next('hx-n').replace(/^hx-n-/, 'hx-n'),
   kind: 'shopify',
@@ -136,6 +138,11 @@ const ROUTES: RouteSpec[] = [
   { route: 'POST /connections/:id/sync', method: 'post', path: `/connections/${CONN.a}/sync`, body: 'none' },
   { route: 'GET /connections/:id/stock-sync', method: 'get', path: `/connections/${CONN.a}/stock-sync` },
   { route: 'GET /webhooks/dead-letters', method: 'get', path: '/webhooks/dead-letters' },
+  { route: 'GET /routing/rules', method: 'get', path: '/routing/rules' },
+  { route: 'PUT /routing/rules', method: 'put', path: '/routing/rules', validBody: validRules, body: 'required', empty: ['rules'] },
+  { route: 'GET /routing/postal-prefixes', method: 'get', path: '/routing/postal-prefixes' },
+  { route: 'PUT /routing/postal-prefixes', method: 'put', path: '/routing/postal-prefixes', validBody: () => ({ csv: 'country,prefix,latitude,longitude\nDE,10,52.52,13.40\n' }), body: 'required', empty: ['csv'] },
+  { route: 'POST /routing/simulate', method: 'post', path: '/routing/simulate', validBody: validSimulation, body: 'required', empty: ['channel', 'lines', 'shippingAddress'] },
   { route: 'POST /webhooks/dead-letters/:id/replay', method: 'post', path: `/webhooks/dead-letters/${QUEUED_DEAD_LETTER_ID}/replay`, body: 'none' },
 ];
 const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId'];
@@ -383,6 +390,47 @@ const receiptSpecs = (quantityField: 'quantity' | 'delta'): FieldSpec[] => [
   [quantityField === 'quantity' ? 'delta' : 'quantity', 5],
   ['onHand', 1_000_000],
 ];
+fieldCases('PUT /routing/rules', [
+  ['rules', 'nearest'],
+  ['rules', GT],
+  ['rules.0.id', GT],
+  ['rules.0.id', '$where'],
+  ['rules.0.sort', []],
+  ['rules.0.sort', ['distance', 'distance']],
+  ['rules.0.sort.0', 'closeness'],
+  ['rules.0.whenNothingFits', 'give_up'],
+  ['rules.0.channels', ['Has Caps'], ['rules.0.channels.0']],
+  ['rules.0.filters', { ships: false }, ['rules.0.filters.ships']],
+  ['rules.0.filters', { minRemainingAfterAllocation: -1 }, ['rules.0.filters.minRemainingAfterAllocation']],
+  ['rules.0.filters', { regions: [{ country: 'Germany' }] }, ['rules.0.filters.regions.0.country']],
+  ['rules.0.filters', { regions: [{ country: 'DE', postalPrefixes: ['$gt'] }] }, ['rules.0.filters.regions.0.postalPrefixes.0']],
+  ['rules.0.extra', true],
+]);
+fieldCases('PUT /routing/postal-prefixes', [
+  ['csv', 42],
+  ['csv', GT],
+  ['csv', ''],
+  ['csv', 'country,prefix\nDE,10', ['line 1.latitude', 'line 1.longitude']],
+  ['csv', 'country,prefix,latitude,longitude\nDE,10,91,13', ['line 2.latitude']],
+  ['csv', 'country,prefix,latitude,longitude\nGermany,$gt,NaN,1e999', ['line 2.country', 'line 2.latitude', 'line 2.longitude']],
+]);
+fieldCases('POST /routing/simulate', [
+  ['orderId', GT, ['orderId', 'channel', 'lines', 'shippingAddress']],
+  ['channel', NE],
+  ['lines', []],
+  ['lines.0.sku', GT],
+  ['shippingAddress.country', GT],
+  ['shippingAddress.postalCode', NE],
+  ['shippingAddress.latitude', 91],
+  ['pickupLocationId', GT],
+  ['excludedLocationIds', 'BER-1'],
+  ['allowSplit', 'yes'],
+  ['rules', [{ id: 'x' }], ['rules.0.name', 'rules.0.sort', 'rules.0.whenNothingFits']],
+  ...QUANTITIES.map((v): FieldSpec => ['lines.0.quantity', v]),
+]);
+add({ route: 'POST /routing/simulate', name: 'an unknown sku and unknown locations', send: json('post', '/routing/simulate', { ...validSimulation(), lines: [{ sku: 'GHOST', quantity: 1 }], pickupLocationId: 'NOWHERE', excludedLocationIds: ['BER-1', 'ELSEWHERE'] }), status: 400, paths: ['lines.0.sku', 'pickupLocationId', 'excludedLocationIds.1'] });
+add({ route: 'POST /routing/simulate', name: 'an order id that does not exist', send: json('post', '/routing/simulate', { orderId: 'order:manual:NOPE-1' }), status: 404 });
+
 fieldCases('POST /stock/receipts', [...receiptSpecs('quantity'), ...QUANTITIES.map((v): FieldSpec => ['quantity', v]), ['quantity', 10_000_001]]);
 add({ route: 'POST /stock/receipts', name: 'an unknown sku at an unknown location', send: json('post', '/stock/receipts', { ...validReceipt(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });
 add({ route: 'POST /stock/adjustments', name: 'an unknown sku at an unknown location', send: json('post', '/stock/adjustments', { ...validAdjustment(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });

@@ -19,5 +19,7 @@ export async function apiFor(ctx: TestContext, orderSettings?: OrderWorkflowInpu
       const req = agent.post(path).set(auth);
       return body === undefined ? req : req.send(body);
     },
+    put: (path: string, body: object) => agent.put(path).set(auth).send(body),
+    putRaw: (path: string, body: string, type: string) => agent.put(path).set(auth).set('Content-Type', type).send(body),
   };
 }

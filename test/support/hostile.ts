@@ -41,6 +41,8 @@ export const WATCHED_COLLECTIONS = [
   'webhook_deliveries',
   'stock_sync',
   'api_keys',
+  'routing_setup',
+  'stock_idempotency',
 ] as const;
 
 export interface Fingerprint {

@@ -1,0 +1,109 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { addressSchema } from '../../domain/address';
+import { orderIdSchema } from '../../domain/order';
+import { skuSchema, locationIdSchema } from '../../domain/catalog';
+import { NotFoundError, ValidationError, type FieldProblem } from '../../domain/errors';
+import { parsePostalPrefixCsv } from '../../domain/geo';
+import { routeOrder, routingRulesSchema, type RoutingOrder } from '../../domain/routing';
+import { parseOrThrow, problemsOf } from '../../domain/validation';
+import type { ApiDeps } from '../app';
+
+const rulesBody = z.strictObject({ rules: routingRulesSchema });
+const postalBody = z.strictObject({ csv: z.string().min(1, 'must not be empty').max(5_000_000) });
+
+// What would happen to an order: a stored one (orderId) or one described here. `rules` tries a draft set.
+const simulateBody = z
+  .strictObject({
+    orderId: orderIdSchema.optional(),
+    channel: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be 1 to 32 lowercase letters, digits, _ or -').optional(),
+    lines: z
+      .array(z.strictObject({ sku: skuSchema, quantity: z.number().int('must be a whole number').positive().max(1_000_000) }))
+      .min(1)
+      .max(500)
+      .optional(),
+    shippingAddress: addressSchema.pick({ country: true, postalCode: true, latitude: true, longitude: true }).strict().optional(),
+    pickupLocationId: locationIdSchema.optional(),
+    allowSplit: z.boolean().default(false),
+    excludedLocationIds: z.array(locationIdSchema).max(500).optional(),
+    rules: routingRulesSchema.optional(),
+  });
+
+// Either orderId or the order itself; checked on the raw body so these problems come with the schema's own.
+function shapeProblems(body: unknown): FieldProblem[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [];
+  const b = body as Record<string, unknown>;
+  const fields = ['channel', 'lines', 'shippingAddress'] as const;
+  if (b.orderId !== undefined) return fields.filter((f) => b[f] !== undefined).map((f) => ({ path: f, message: 'give either orderId or the order (channel, lines, shippingAddress), not both' }));
+  return fields.filter((f) => b[f] === undefined).map((f) => ({ path: f, message: 'is required when no orderId is given' }));
+}
+
+const actorOf = (req: express.Request) => req.actor ?? 'api';
+
+export function routingRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { routing, ledger, locations, orders, items } = deps.stores;
+
+  router.get('/routing/rules', async (_req, res) => {
+    res.json(await routing.rules());
+  });
+
+  // Replace the whole rule set: rules run in the order given, per channel or for all.
+  router.put('/routing/rules', async (req, res) => {
+    const { rules } = parseOrThrow(rulesBody, req.body, 'routing rules');
+    res.json(await routing.replaceRules(rules, actorOf(req)));
+  });
+
+  router.get('/routing/postal-prefixes', async (_req, res) => {
+    const rows = await routing.postalRows();
+    const countries: Record<string, number> = {};
+    for (const row of rows) countries[row.country] = (countries[row.country] ?? 0) + 1;
+    res.json({ rows: rows.length, countries });
+  });
+
+  // Replace the postal-code prefix table: text/csv, or JSON { csv }. Header: country,prefix,latitude,longitude.
+  router.put('/routing/postal-prefixes', express.text({ type: 'text/csv', limit: '5mb' }), async (req, res) => {
+    const csv = typeof req.body === 'string' ? req.body : parseOrThrow(postalBody, req.body, 'postal prefix upload').csv;
+    let rows;
+    try {
+      rows = parsePostalPrefixCsv(csv);
+    } catch (err) {
+      // Problems carry line and field too; the API's error details are { path, message } everywhere.
+      if (err instanceof ValidationError) throw new ValidationError(err.message, err.problems.map(({ path, message }) => ({ path, message })));
+      throw err;
+    }
+    res.json(await routing.replacePostalRows(rows, actorOf(req)));
+  });
+
+  router.post('/routing/simulate', async (req, res) => {
+    const parsed = simulateBody.safeParse(req.body);
+    const problems = [...shapeProblems(req.body), ...(parsed.success ? [] : problemsOf(parsed.error))];
+    if (problems.length || !parsed.success) throw new ValidationError(`Invalid routing simulation: ${problems.length} problem(s)`, problems);
+    const body = parsed.data;
+    let order: RoutingOrder;
+    if (body.orderId !== undefined) {
+      const stored = await orders.get(body.orderId);
+      if (!stored) throw new NotFoundError(`Order ${body.orderId} does not exist`, { orderId: body.orderId });
+      order = { channel: stored.order.channel, lines: stored.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: stored.order.shippingAddress, allowSplit: body.allowSplit };
+    } else {
+      order = { channel: body.channel!, lines: body.lines!, shippingAddress: body.shippingAddress!, allowSplit: body.allowSplit };
+    }
+    if (body.pickupLocationId !== undefined) order = { ...order, pickupLocationId: body.pickupLocationId };
+    const input = await routing.inputFor(order, { ledger, locations }, body.excludedLocationIds ?? []);
+    if (body.rules) input.rules = body.rules;
+    // Unknown skus and locations are mistakes in the request, not orders that would wait.
+    const missing = new Set(await items.missing(order.lines.map((l) => l.sku)));
+    const known = new Set(input.locations.map((l) => l.id));
+    const unknown: FieldProblem[] = [
+      ...(body.orderId === undefined ? order.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}` }] : [])) : []),
+      ...(body.pickupLocationId !== undefined && !known.has(body.pickupLocationId) ? [{ path: 'pickupLocationId', message: `unknown location ${body.pickupLocationId}` }] : []),
+      ...(body.excludedLocationIds ?? []).flatMap((id, i) => (known.has(id) ? [] : [{ path: `excludedLocationIds.${i}`, message: `unknown location ${id}` }])),
+    ];
+    if (unknown.length) throw new ValidationError(`Invalid routing simulation: ${unknown.length} problem(s)`, unknown);
+    if (input.locations.length === 0) throw new ValidationError('No locations exist yet: create one with POST /locations first', [{ path: '(body)', message: 'no locations to route to' }]);
+    const { decision, explanation } = routeOrder(input);
+    res.json({ decision, explanation, stock: input.stock, rulesUsed: body.rules ? 'draft' : 'stored', reserved: false });
+  });
+
+  return router;
+}
