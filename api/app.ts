@@ -16,6 +16,8 @@ import { ordersRouter } from './routes/orders';
 import { stockRouter } from './routes/stock';
 import { connectionsRouter } from './routes/connections';
 import { routingRouter } from './routes/routing';
+import { picklistsRouter } from './routes/picking';
+import { documentsRouter } from './routes/documents';
 import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
 import type { Queue } from 'bullmq';
 
@@ -62,6 +64,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(stockRouter(deps));
   app.use(connectionsRouter(deps));
   app.use(routingRouter(deps));
+  app.use(picklistsRouter(deps));
+  app.use(documentsRouter(deps));
   app.use(deadLettersRouter(deps));
 
   app.use(notFoundRoute);

@@ -10,6 +10,7 @@ import { Connections } from '../store/connections';
 import type { SecretBox } from '../store/secret-box';
 import { StockSyncLog } from '../store/stock-sync';
 import { WebhookDeliveries } from '../store/webhook-deliveries';
+import { BinLocations, Picklists } from '../store/picking';
 import { createManualPaymentProvider } from '../connectors/payments/manual';
 import type { PaymentProviders } from '../connectors/payments/types';
 
@@ -25,6 +26,8 @@ export interface Stores {
   connections: Connections;
   webhooks: WebhookDeliveries;
   stockSync: StockSyncLog;
+  bins: BinLocations;
+  picklists: Picklists;
 }
 
 // Built once per process and handed to activities and the API.
@@ -42,6 +45,8 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (sk
     connections: new Connections(db, box),
     webhooks: new WebhookDeliveries(db),
     stockSync: new StockSyncLog(db),
+    bins: new BinLocations(db),
+    picklists: new Picklists(db),
   };
 }
 

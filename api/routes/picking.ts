@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { locationIdSchema, skuSchema } from '../../domain/catalog';
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../../domain/errors';
+import type { OrderView } from '../../domain/order-state';
+import {
+  binCode,
+  binSchema,
+  buildPicklist,
+  confirmPick,
+  currentStop,
+  pickedByOrder,
+  picklistCriteriaSchema,
+  shortPick,
+  startPicking,
+  type Picklist,
+  type PickState,
+  type ReleasedOrder,
+} from '../../domain/picking';
+import { parseOrThrow, problemsOf } from '../../domain/validation';
+import { DEFAULT_ORDER_SETTINGS } from '../../workflows/order';
+import type { StoredPickEvent } from '../../store/picking';
+import type { ApiDeps } from '../app';
+
+// Warehouse work over HTTP: bin locations, picklists built from released orders, scans and short picks.
+
+const MAX_BINS = 10_000;
+const binsBody = z.strictObject({
+  bins: z.record(z.string(), binSchema).refine((bins) => Object.keys(bins).length <= MAX_BINS, `may hold at most ${MAX_BINS} skus`),
+});
+
+const picklistBody = z.strictObject({ locationId: locationIdSchema, criteria: picklistCriteriaSchema.optional() });
+
+const idempotencyKeySchema = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+const quantitySchema = z.number().int('must be a whole number').positive('must be at least 1').max(100_000);
+const scanBody = z.strictObject({
+  // What the scanner read: a barcode, or the sku typed in.
+  code: z.string().trim().min(1, 'must be a barcode or sku').max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a barcode or sku: letters, digits and . _ -'),
+  quantity: quantitySchema,
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
+const shortBody = z.strictObject({ sku: skuSchema, missingQuantity: quantitySchema, idempotencyKey: idempotencyKeySchema.optional() });
+
+export const picklistIdSchema = z.string().regex(/^PL-[A-Za-z0-9_-]{1,64}-\d{8}T\d{6}-[0-9a-f]{6}$/, 'must look like PL-<location>-<yyyymmddThhmmss>-<6 hex digits>');
+
+// The picked SLA the order workflow applies by default: the picklist ranks orders by when it falls due.
+const PICKED_SLA_MS = DEFAULT_ORDER_SETTINGS.slaMs.picked;
+// Orders have no priority field yet: every order ranks alike, then by SLA and age.
+const DEFAULT_PRIORITY = 100;
+const RELEASED_PAGE = 1000;
+const CLAIM_ROUNDS = 5;
+const APPEND_ATTEMPTS = 25;
+
+const actorOf = (req: Request) => req.actor ?? 'api';
+
+export function newPicklistId(locationId: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').slice(0, 15); // yyyymmddThhmmss
+  return `PL-${locationId}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function releasedOrder(view: OrderView): ReleasedOrder {
+  const quantities = new Map<string, number>();
+  for (const l of view.order.lines) quantities.set(l.sku, (quantities.get(l.sku) ?? 0) + l.quantity);
+  return {
+    id: view.orderId,
+    channel: view.channel,
+    ...(view.allocation && { locationId: view.allocation.locationId }),
+    priority: DEFAULT_PRIORITY,
+    slaDueAt: new Date(Date.parse(view.createdAt) + PICKED_SLA_MS).toISOString(),
+    createdAt: view.createdAt,
+    lines: [...quantities].map(([sku, quantity]) => ({ sku, quantity })),
+  };
+}
+
+// Rebuild the pick state from the stored log. Every event was checked against the state of the events
+// before it when it was appended, so replaying never refuses one.
+export function replay(picklist: Picklist, log: StoredPickEvent[]): PickState {
+  let state = startPicking(picklist);
+  for (const { event } of log) {
+    const at = event.at !== undefined ? { at: event.at } : {};
+    state = event.kind === 'picked' ? confirmPick(state, { code: event.code, quantity: event.quantity, ...at }) : shortPick(state, event.sku, event.quantity, event.at).state;
+  }
+  return state;
+}
+
+export function progressOf(state: PickState) {
+  const sum = (pick: (s: PickState['stops'][number]) => number) => state.stops.reduce((n, s) => n + pick(s), 0);
+  return {
+    status: state.status,
+    currentStop: currentStop(state) ?? null,
+    totals: { expected: sum((s) => s.expected), picked: sum((s) => s.picked), short: sum((s) => s.short), events: state.events.length },
+    stops: state.stops,
+    pickedByOrder: pickedByOrder(state),
+  };
+}
+
+export function picklistsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { locations, items, orders, bins, picklists } = deps.stores;
+
+  async function locationOrThrow(id: string) {
+    const location = await locations.get(id);
+    if (!location) throw new NotFoundError(`Location ${id} does not exist`, { id });
+    return location;
+  }
+
+  async function picklistOrThrow(rawId: unknown): Promise<Picklist> {
+    const id = parseOrThrow(picklistIdSchema, rawId, 'picklist id', 'id');
+    const picklist = await picklists.get(id);
+    if (!picklist) throw new NotFoundError(`Picklist ${id} does not exist`, { id });
+    return picklist;
+  }
+
+  // Append one event after re-checking it against the latest log. `decide` throws (409) when the event
+  // is refused; a lost race for a log position re-reads and decides again.
+  async function appendEvent<T>(
+    picklist: Picklist,
+    key: string | undefined,
+    actor: string,
+    decide: (state: PickState) => { state: PickState; extra?: Pick<StoredPickEvent, 'shortLines'>; result: T },
+    same: (stored: StoredPickEvent) => T,
+  ): Promise<{ state: PickState; result: T; duplicate: boolean }> {
+    const idempotencyKey = key ?? `gen-${randomBytes(12).toString('hex')}`;
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      const log = await picklists.log(picklist.id);
+      const state = replay(picklist, log);
+      const earlier = key === undefined ? undefined : log.find((e) => e.idempotencyKey === key);
+      if (earlier) return { state, result: same(earlier), duplicate: true };
+      const decided = decide(state);
+      const event = decided.state.events[decided.state.events.length - 1];
+      const seq = (log.length ? log[log.length - 1].seq : 0) + 1;
+      if (await picklists.append(picklist.id, { seq, event, idempotencyKey, actor, ...decided.extra })) {
+        return { state: decided.state, result: decided.result, duplicate: false };
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
+    }
+    throw new ConflictError(`Picklist ${picklist.id} is busy with other scans: send the scan again`, { picklistId: picklist.id });
+  }
+
+  // ---- bin locations ----
+
+  router.get('/locations/:id/bins', async (req, res) => {
+    const id = parseOrThrow(locationIdSchema, req.params.id, 'location id', 'id');
+    await locationOrThrow(id);
+    res.json(await bins.get(id));
+  });
+
+  // Replace the whole sku → bin map of a location. Unknown skus are named one by one.
+  router.put('/locations/:id/bins', async (req, res) => {
+    const id = parseOrThrow(locationIdSchema, req.params.id, 'location id', 'id');
+    const parsed = binsBody.safeParse(req.body);
+    const problems: FieldProblem[] = parsed.success ? [] : problemsOf(parsed.error);
+    const keys = req.body && typeof req.body.bins === 'object' && req.body.bins !== null && !Array.isArray(req.body.bins) ? Object.keys(req.body.bins) : [];
+    for (const sku of keys) {
+      const r = skuSchema.safeParse(sku);
+      if (!r.success) problems.push({ path: `bins.${sku}`, message: `is not a sku: ${r.error.issues[0].message}` });
+    }
+    if (problems.length || !parsed.success) throw new ValidationError(`Invalid bin locations: ${problems.length} problem(s)`, problems);
+    await locationOrThrow(id);
+    const missing = await items.missing(keys);
+    if (missing.length) {
+      throw new ValidationError(`Invalid bin locations: ${missing.length} unknown sku(s)`, missing.map((sku) => ({ path: `bins.${sku}`, message: `unknown sku ${sku}` })));
+    }
+    const codes = Object.fromEntries(Object.entries(parsed.data.bins).map(([sku, bin]) => [sku, binCode(bin)]));
+    res.json(await bins.replace(id, codes, actorOf(req)));
+  });
+
+  // ---- picklists ----
+
+  router.post('/picklists', async (req, res) => {
+    const body = parseOrThrow(picklistBody, req.body, 'picklist request');
+    const location = await locations.get(body.locationId);
+    if (!location) throw new ValidationError('Invalid picklist request: unknown location', [{ path: 'locationId', message: `unknown location ${body.locationId}` }]);
+    const criteria = picklistCriteriaSchema.parse(body.criteria ?? {});
+
+    // Released orders: equality on status (FerretDB pushes it down), the location checked here.
+    const released: ReleasedOrder[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await orders.list({ status: 'released_to_fulfillment', limit: RELEASED_PAGE, ...(cursor && { cursor }) });
+      for (const view of page.orders) if (view.allocation?.locationId === location.id) released.push(releasedOrder(view));
+      cursor = page.nextCursor;
+    } while (cursor);
+
+    const claimed = await picklists.claimedOf(released.map((o) => o.id));
+    let candidates = released.filter((o) => !claimed.has(o.id));
+    const waiting = `${released.length} released at ${location.id}, ${claimed.size} already on a picklist`;
+    if (candidates.length === 0) {
+      throw new ConflictError(`No released orders at ${location.id} are waiting for a picklist (${waiting})`, { locationId: location.id, released: released.length, onPicklists: claimed.size });
+    }
+
+    const now = new Date();
+    const id = newPicklistId(location.id, now);
+    const { bins: binMap } = await bins.get(location.id);
+    const skus = [...new Set(candidates.flatMap((o) => o.lines.map((l) => l.sku)))];
+    const catalogue = (await Promise.all(skus.map((sku) => items.get(sku)))).filter((i) => i !== null);
+    const build = (orders: ReleasedOrder[]) => buildPicklist({ id, locationId: location.id, createdAt: now.toISOString(), orders, bins: binMap, items: catalogue, criteria });
+
+    // Claim each chosen order by inserting its `_id`: of two racing requests, one list gets the order.
+    // A lost order is dropped and the next in rank fills its place.
+    const mine = new Set<string>();
+    let picklist = build(candidates);
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      const toClaim = picklist.orderIds.filter((o) => !mine.has(o));
+      if (toClaim.length === 0) break;
+      const { won, lost } = await picklists.claim(id, toClaim);
+      won.forEach((o) => mine.add(o));
+      if (lost.length === 0) break;
+      candidates = candidates.filter((o) => !lost.includes(o.id));
+      picklist = build(candidates);
+    }
+    if (!picklist.orderIds.every((o) => mine.has(o))) picklist = build(candidates.filter((o) => mine.has(o.id)));
+    if (picklist.orderIds.length === 0) {
+      const reasons = [...new Set(picklist.leftOut.map((l) => l.reason))].join(', ');
+      throw new ConflictError(`No released order at ${location.id} fits the criteria (${waiting}${reasons ? `; left out: ${reasons}` : ''})`, { locationId: location.id, leftOut: picklist.leftOut.length });
+    }
+    try {
+      await picklists.insert(picklist, actorOf(req));
+    } catch (err) {
+      await picklists.releaseClaims(id, [...mine]).catch(() => undefined);
+      throw err;
+    }
+    deps.log.info('picklist created', { picklistId: id, locationId: location.id, orders: picklist.orderIds.length, by: actorOf(req) });
+    res.status(201).json({ picklist, progress: progressOf(startPicking(picklist)) });
+  });
+
+  router.get('/picklists/:id', async (req, res) => {
+    const picklist = await picklistOrThrow(req.params.id);
+    const state = replay(picklist, await picklists.log(picklist.id));
+    res.json({ picklist, progress: progressOf(state) });
+  });
+
+  router.post('/picklists/:id/scans', async (req, res) => {
+    const scan = parseOrThrow(scanBody, req.body, 'scan');
+    const picklist = await picklistOrThrow(req.params.id);
+    // The scanned code as a sku, so a refusal can name an item that is not on this list.
+    const known = await items.get(scan.code).catch(() => null);
+    const at = new Date().toISOString();
+    const out = await appendEvent(
+      picklist,
+      scan.idempotencyKey,
+      actorOf(req),
+      (state) => ({ state: confirmPick(state, { code: scan.code, quantity: scan.quantity, at }, known ? [known] : []), result: undefined }),
+      (earlier) => {
+        if (earlier.event.kind !== 'picked' || earlier.event.code !== scan.code || earlier.event.quantity !== scan.quantity) {
+          throw new ConflictError(`idempotencyKey ${scan.idempotencyKey} was already used for another ${earlier.event.kind === 'picked' ? 'scan' : 'short pick'} on picklist ${picklist.id}`, { idempotencyKey: scan.idempotencyKey });
+        }
+        return undefined;
+      },
+    );
+    res.status(out.duplicate ? 200 : 201).json({ picklistId: picklist.id, duplicate: out.duplicate, progress: progressOf(out.state) });
+  });
+
+  router.post('/picklists/:id/short', async (req, res) => {
+    const body = parseOrThrow(shortBody, req.body, 'short pick');
+    const picklist = await picklistOrThrow(req.params.id);
+    const at = new Date().toISOString();
+    const out = await appendEvent(
+      picklist,
+      body.idempotencyKey,
+      actorOf(req),
+      (state) => {
+        const r = shortPick(state, body.sku, body.missingQuantity, at);
+        return { state: r.state, extra: { shortLines: r.shortLines }, result: r.shortLines };
+      },
+      (earlier) => {
+        if (earlier.event.kind !== 'short' || earlier.event.sku !== body.sku || earlier.event.quantity !== body.missingQuantity) {
+          throw new ConflictError(`idempotencyKey ${body.idempotencyKey} was already used for another ${earlier.event.kind === 'short' ? 'short pick' : 'scan'} on picklist ${picklist.id}`, { idempotencyKey: body.idempotencyKey });
+        }
+        return earlier.shortLines ?? [];
+      },
+    );
+    deps.log.info('short pick', { picklistId: picklist.id, sku: body.sku, missing: body.missingQuantity, orderIds: out.result.map((l) => l.orderId), by: actorOf(req) });
+    res.status(out.duplicate ? 200 : 201).json({
+      picklistId: picklist.id,
+      duplicate: out.duplicate,
+      shortLines: out.result,
+      // Short lines are not re-routed to another location yet: an operator acts on them.
+      reroute: 'not_yet_automatic',
+      progress: progressOf(out.state),
+    });
+  });
+
+  return router;
+}

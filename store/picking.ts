@@ -1,0 +1,161 @@
+import type { Collection, Db } from 'mongodb';
+import type { Picklist, PickEvent, ShortLine } from '../domain/picking';
+import { isDuplicateKey } from './mongo';
+
+// Warehouse work: bin locations per location, picklists, which order is on which list, and the pick log.
+// FerretDB v1 updates are read-modify-write, so nothing here is updated in place under concurrency:
+// claims and pick events are inserts whose unique `_id` makes exactly one racing writer win.
+
+interface BinsDoc {
+  _id: string; // location id
+  // An array, not an object keyed by sku: skus may contain '.', which MongoDB field names must not.
+  bins: { sku: string; bin: string }[];
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export interface LocationBins {
+  locationId: string;
+  bins: Record<string, string>;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+// sku → canonical bin code, one document per location, replaced whole (last writer wins, like PUT).
+export class BinLocations {
+  private readonly col: Collection<BinsDoc>;
+  constructor(db: Db) {
+    this.col = db.collection<BinsDoc>('bin_locations');
+  }
+
+  async replace(locationId: string, bins: Record<string, string>, actor: string): Promise<LocationBins> {
+    const doc: BinsDoc = {
+      _id: locationId,
+      bins: Object.entries(bins)
+        .map(([sku, bin]) => ({ sku, bin }))
+        .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)),
+      updatedAt: new Date(),
+      updatedBy: actor,
+    };
+    await this.col.replaceOne({ _id: locationId }, doc, { upsert: true });
+    return toBins(doc);
+  }
+
+  async get(locationId: string): Promise<LocationBins> {
+    const doc = await this.col.findOne({ _id: locationId });
+    return doc ? toBins(doc) : { locationId, bins: {} };
+  }
+}
+
+function toBins(doc: BinsDoc): LocationBins {
+  return { locationId: doc._id, bins: Object.fromEntries(doc.bins.map((b) => [b.sku, b.bin])), updatedAt: doc.updatedAt.toISOString(), updatedBy: doc.updatedBy };
+}
+
+interface PicklistDoc {
+  _id: string;
+  picklist: Picklist;
+  createdBy: string;
+  createdAt: Date;
+}
+
+interface ClaimDoc {
+  _id: string; // order id
+  picklistId: string;
+  claimedAt: Date;
+}
+
+// One pick event at one position of a picklist's log. `_id` = `<picklistId>|<seq>`: appending inserts
+// the next sequence number, so of two scanners racing for the same position one wins and the other
+// re-reads and re-checks against the winner's pick (no lost update, no over-pick).
+export interface StoredPickEvent {
+  seq: number;
+  event: PickEvent;
+  idempotencyKey: string;
+  actor: string;
+  // What a short pick made short, kept so a repeated request answers the same.
+  shortLines?: ShortLine[];
+}
+
+interface EventDoc extends StoredPickEvent {
+  _id: string;
+  picklistId: string;
+  at: Date;
+}
+
+const eventId = (picklistId: string, seq: number) => `${picklistId}|${String(seq).padStart(6, '0')}`;
+
+export class Picklists {
+  private readonly lists: Collection<PicklistDoc>;
+  private readonly claims: Collection<ClaimDoc>;
+  private readonly events: Collection<EventDoc>;
+  constructor(db: Db) {
+    this.lists = db.collection<PicklistDoc>('picklists');
+    this.claims = db.collection<ClaimDoc>('picklist_orders');
+    this.events = db.collection<EventDoc>('picklist_events');
+  }
+
+  // Which of these orders are already on a picklist (by _id, one lookup each: FerretDB answers _id from the index).
+  async claimedOf(orderIds: string[]): Promise<Set<string>> {
+    const found = await Promise.all(orderIds.map((_id) => this.claims.findOne({ _id }, { projection: { _id: 1 } })));
+    return new Set(orderIds.filter((_, i) => found[i]));
+  }
+
+  // Claim orders for a picklist; returns the ones another picklist claimed first (duplicate _id).
+  async claim(picklistId: string, orderIds: string[]): Promise<{ won: string[]; lost: string[] }> {
+    const won: string[] = [];
+    const lost: string[] = [];
+    await Promise.all(
+      orderIds.map(async (_id) => {
+        try {
+          await this.claims.insertOne({ _id, picklistId, claimedAt: new Date() });
+          won.push(_id);
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          lost.push(_id);
+        }
+      }),
+    );
+    return { won, lost };
+  }
+
+  // Give back claims this picklist holds (the list was not stored after all). Only our own: the filter names the picklist.
+  async releaseClaims(picklistId: string, orderIds: string[]): Promise<void> {
+    await Promise.all(orderIds.map((_id) => this.claims.deleteOne({ _id, picklistId })));
+  }
+
+  async insert(picklist: Picklist, actor: string): Promise<void> {
+    await this.lists.insertOne({ _id: picklist.id, picklist, createdBy: actor, createdAt: new Date() });
+  }
+
+  async get(id: string): Promise<Picklist | null> {
+    const doc = await this.lists.findOne({ _id: id });
+    return doc?.picklist ?? null;
+  }
+
+  // Picklists holding this order: at most one today (one claim per order).
+  async idsForOrder(orderId: string): Promise<string[]> {
+    const claim = await this.claims.findOne({ _id: orderId });
+    if (!claim) return [];
+    const list = await this.lists.findOne({ _id: claim.picklistId }, { projection: { _id: 1 } });
+    return list ? [list._id] : [];
+  }
+
+  // The picklist's log in order (equality filter on picklistId, sorted here).
+  async log(picklistId: string): Promise<StoredPickEvent[]> {
+    const docs = await this.events.find({ picklistId }).toArray();
+    return docs
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ seq, event, idempotencyKey, actor, shortLines }) => ({ seq, event, idempotencyKey, actor, ...(shortLines && { shortLines }) }));
+  }
+
+  // Append at `seq`; false when another writer took that position first.
+  async append(picklistId: string, entry: StoredPickEvent): Promise<boolean> {
+    try {
+      await this.events.insertOne({ ...entry, _id: eventId(picklistId, entry.seq), picklistId, at: new Date() });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+}
