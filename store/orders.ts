@@ -12,6 +12,13 @@ interface OrderDoc extends Omit<OrderView, 'createdAt' | 'updatedAt'> {
   updatedAt: Date;
 }
 
+interface StateDoc {
+  _id: string; // `${orderId}|${version}`
+  state: OrderState;
+  at: Date;
+}
+const stateKey = (orderId: string, version: number) => `${orderId}|${version}`;
+
 const CLEARABLE = ['allocation', 'awaitingStock', 'shipment', 'deliveredAt', 'hold', 'attention', 'cancellation', 'rejection'] as const satisfies readonly (keyof OrderState)[];
 
 export interface OrderListQuery {
@@ -26,8 +33,10 @@ export interface OrderListQuery {
 // The `orders` view: written at capture, then projected from the workflow's state on every change.
 export class OrdersView {
   private readonly col: Collection<OrderDoc>;
+  private readonly states: Collection<StateDoc>;
   constructor(db: Db) {
     this.col = db.collection<OrderDoc>('orders');
+    this.states = db.collection<StateDoc>('order_states');
   }
 
   // First write of a captured order. Returns false when it was already there (a repeated capture).
@@ -42,22 +51,45 @@ export class OrdersView {
     }
   }
 
-  // Apply a newer state; an older one (a slow retried activity) is ignored.
+  // Apply a newer state; an older one (a slow retried activity) is ignored. On FerretDB v1 the version
+  // check and the write are not atomic, so a straggler holding an old state can still overwrite a newer
+  // one. Hence every state is first inserted into order_states under `<orderId>|<version>` (inserts are
+  // atomic), and every writer, after its write, looks for a newer version and writes that one. Whoever
+  // writes last then checks last, so the view always ends at the newest version.
   async project(order: Order, state: OrderState): Promise<void> {
-    const current = await this.col.findOne({ _id: state.orderId }, { projection: { version: 1 } });
-    if (current && current.version >= state.version) return;
+    await this.states.insertOne({ _id: stateKey(state.orderId, state.version), state, at: new Date() }).catch((err) => {
+      if (!isDuplicateKey(err)) throw err; // the same version projected again (a retried activity)
+    });
+    let target = state;
+    for (let round = 0; round < 20; round++) {
+      const current = await this.col.findOne({ _id: target.orderId }, { projection: { version: 1 } });
+      if (!current || current.version < target.version) await this.write(order, target, !current);
+      const newer = await this.newestAfter(target.orderId, Math.max(target.version, current?.version ?? 0));
+      if (!newer) return;
+      target = newer;
+    }
+  }
+
+  private async write(order: Order, state: OrderState, first: boolean): Promise<void> {
     const { orderId: _ignored, ...fields } = state;
     void _ignored;
-    if (!current) {
-      const inserted = await this.insertReceived(order, state);
-      if (inserted) return;
-    }
+    if (first && (await this.insertReceived(order, state))) return;
     // Fields the state no longer has (a hold released, an attention resolved) are removed from the view.
     const gone = CLEARABLE.filter((k) => state[k] === undefined);
     await this.col.updateOne(
       { _id: state.orderId },
       { $set: { ...fields, orderId: state.orderId, updatedAt: new Date() }, ...(gone.length && { $unset: Object.fromEntries(gone.map((k) => [k, ''])) }) },
     );
+  }
+
+  // The newest recorded state after `version` (versions are consecutive), or null when there is none.
+  private async newestAfter(orderId: string, version: number): Promise<OrderState | null> {
+    let found: OrderState | null = null;
+    for (let v = version + 1; ; v++) {
+      const doc = await this.states.findOne({ _id: stateKey(orderId, v) });
+      if (!doc) return found;
+      found = doc.state;
+    }
   }
 
   async get(orderId: string): Promise<OrderView | null> {

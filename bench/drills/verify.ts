@@ -179,7 +179,7 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
   const entries = await db.collection<LedgerDoc>('stock_ledger').find({ sku: { $in: input.skus } }).toArray();
   const perLine = new Map<string, { reserve: number; release: number; ship: number }>();
   for (const e of entries) {
-    const m = /^(order:.+):alloc:\d+:[^|]+\|(.+)\|(reserve|release|ship)$/.exec(e.idempotencyKey);
+    const m = /^(order:.+):alloc:\d+(?:\.\d+)?:[^|]+\|(.+)\|(reserve|release|ship)$/.exec(e.idempotencyKey);
     if (!m) continue;
     const key = `${m[1]}\u0000${m[2]}`;
     const counts = perLine.get(key) ?? { reserve: 0, release: 0, ship: 0 };
