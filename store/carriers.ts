@@ -1,0 +1,80 @@
+import type { Collection, Db } from 'mongodb';
+import type { CarrierRule } from '../domain/carrier-rules';
+import type { Label } from '../domain/carrier';
+import { isDuplicateKey } from './mongo';
+
+// Carrier rules (replaced whole by an operator), the label bought for each order, and which order a
+// tracking number belongs to (how a carrier's tracking webhook finds its order).
+interface RulesDoc {
+  _id: 'carrier-rules';
+  rules: CarrierRule[];
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export interface LabelRecord {
+  _id: string; // order id: one label per order
+  orderId: string;
+  carrierConnectionId: string;
+  label: Label;
+  ruleId: string;
+  explanation: string[];
+  boughtAt: Date;
+}
+
+interface TrackingDoc {
+  _id: string; // `${carrierConnectionId}|${trackingNumber}`
+  orderId: string;
+  at: Date;
+}
+
+export class CarrierSetup {
+  private readonly setup: Collection<RulesDoc>;
+  private readonly labels: Collection<LabelRecord>;
+  private readonly tracking: Collection<TrackingDoc>;
+
+  constructor(db: Db) {
+    this.setup = db.collection<RulesDoc>('carrier_setup');
+    this.labels = db.collection<LabelRecord>('shipping_labels');
+    this.tracking = db.collection<TrackingDoc>('tracking_numbers');
+  }
+
+  async rules(): Promise<{ rules: CarrierRule[]; updatedAt?: string; updatedBy?: string }> {
+    const doc = await this.setup.findOne({ _id: 'carrier-rules' });
+    return doc ? { rules: doc.rules, updatedAt: doc.updatedAt.toISOString(), updatedBy: doc.updatedBy } : { rules: [] };
+  }
+
+  async replaceRules(rules: CarrierRule[], actor: string): Promise<{ rules: CarrierRule[]; updatedAt: string; updatedBy: string }> {
+    const doc: RulesDoc = { _id: 'carrier-rules', rules, updatedAt: new Date(), updatedBy: actor };
+    await this.setup.replaceOne({ _id: 'carrier-rules' }, doc, { upsert: true });
+    return { rules, updatedAt: doc.updatedAt.toISOString(), updatedBy: actor };
+  }
+
+  labelFor(orderId: string): Promise<LabelRecord | null> {
+    return this.labels.findOne({ _id: orderId });
+  }
+
+  // The tracking index first, then the label: a crash in between leaves an index entry that the retried
+  // purchase (same idempotency key, same label) writes again.
+  async recordLabel(record: Omit<LabelRecord, '_id' | 'boughtAt'>): Promise<LabelRecord> {
+    await this.trackOrder(record.carrierConnectionId, record.label.trackingNumber, record.orderId);
+    const doc: LabelRecord = { ...record, _id: record.orderId, boughtAt: new Date() };
+    try {
+      await this.labels.insertOne(doc);
+      return doc;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return (await this.labels.findOne({ _id: record.orderId }))!;
+    }
+  }
+
+  async trackOrder(carrierConnectionId: string, trackingNumber: string, orderId: string): Promise<void> {
+    await this.tracking.insertOne({ _id: `${carrierConnectionId}|${trackingNumber}`, orderId, at: new Date() }).catch((err) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+  }
+
+  async orderForTracking(carrierConnectionId: string, trackingNumber: string): Promise<string | null> {
+    return (await this.tracking.findOne({ _id: `${carrierConnectionId}|${trackingNumber}` }))?.orderId ?? null;
+  }
+}
