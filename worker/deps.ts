@@ -6,6 +6,7 @@ import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
 import { StockLedger } from '../store/stock-ledger';
 import { RoutingSetup } from '../store/routing';
+import { CarrierSetup } from '../store/carriers';
 import { Connections } from '../store/connections';
 import type { SecretBox } from '../store/secret-box';
 import { StockSyncLog } from '../store/stock-sync';
@@ -21,6 +22,7 @@ export interface Stores {
   items: Items;
   locations: Locations;
   routing: RoutingSetup;
+  carriers: CarrierSetup;
   payments: PaymentsJournal;
   apiKeys: ApiKeys;
   connections: Connections;
@@ -40,6 +42,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (sk
     items: new Items(db),
     locations: new Locations(db),
     routing: new RoutingSetup(db),
+    carriers: new CarrierSetup(db),
     payments: new PaymentsJournal(db),
     apiKeys: new ApiKeys(db),
     connections: new Connections(db, box),
