@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import { hashApiKey } from '../../store/api-keys';
+import { buildPicklist } from '../../domain/picking';
+import { newPicklistId } from '../../api/routes/picking';
 import { apiFor, TEST_API_KEY } from '../support/api';
 import { address } from '../support/fixtures';
 import { countsOf, expectRefused, fingerprint, hmacBase64, type Fingerprint, OPERATOR_IN_URL, rawBody, withField, type Agent, type HostileCase } from '../support/hostile';
@@ -26,6 +28,9 @@ const ORDER_ID = `order:manual:HOSTILE-${run}`;
 const QUEUED_DELIVERY = `queued-${run}`;
 const QUEUED_DEAD_LETTER_ID = encodeURIComponent(`${CONN.a}|${QUEUED_DELIVERY}`);
 const KEY = TEST_API_KEY;
+// A picklist stored directly in beforeAll (no worker runs, so no order is ever released): 2 of TEE-M.
+const PICKLIST_ID = newPicklistId('BER-1', new Date());
+const UNKNOWN_PICKLIST_ID = `PL-BER-1-20000101T000000-${randomBytes(3).toString('hex')}`;
 
 const shopifyOrder = JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8'));
 const webhookBody = (id = 9_000_000_000_000 + seq++) => JSON.stringify({ ...shopifyOrder, id });
@@ -144,6 +149,14 @@ const ROUTES: RouteSpec[] = [
   { route: 'PUT /routing/postal-prefixes', method: 'put', path: '/routing/postal-prefixes', validBody: () => ({ csv: 'country,prefix,latitude,longitude\nDE,10,52.52,13.40\n' }), body: 'required', empty: ['csv'] },
   { route: 'POST /routing/simulate', method: 'post', path: '/routing/simulate', validBody: validSimulation, body: 'required', empty: ['channel', 'lines', 'shippingAddress'] },
   { route: 'POST /webhooks/dead-letters/:id/replay', method: 'post', path: `/webhooks/dead-letters/${QUEUED_DEAD_LETTER_ID}/replay`, body: 'none' },
+  { route: 'GET /locations/:id/bins', method: 'get', path: '/locations/BER-1/bins' },
+  { route: 'PUT /locations/:id/bins', method: 'put', path: '/locations/BER-1/bins', validBody: () => ({ bins: { 'TEE-M': 'A-01-1' } }), body: 'required', empty: ['bins'] },
+  { route: 'POST /picklists', method: 'post', path: '/picklists', validBody: () => ({ locationId: 'BER-1' }), body: 'required', empty: ['locationId'] },
+  { route: 'GET /picklists/:id', method: 'get', path: `/picklists/${PICKLIST_ID}` },
+  { route: 'POST /picklists/:id/scans', method: 'post', path: `/picklists/${PICKLIST_ID}/scans`, validBody: () => ({ code: 'TEE-M', quantity: 1 }), body: 'required', empty: ['code', 'quantity'] },
+  { route: 'POST /picklists/:id/short', method: 'post', path: `/picklists/${PICKLIST_ID}/short`, validBody: () => ({ sku: 'TEE-M', missingQuantity: 1 }), body: 'required', empty: ['sku', 'missingQuantity'] },
+  { route: 'GET /orders/:id/documents', method: 'get', path: `${existing}/documents` },
+  { route: 'GET /documents/:id', method: 'get', path: `/documents/${encodeURIComponent(`doc:packing_slip:${ORDER_ID}`)}` },
 ];
 const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId'];
 const ALL_ROUTES = [...PUBLIC_ROUTES, ...ROUTES.map((r) => r.route)];
@@ -431,6 +444,82 @@ fieldCases('POST /routing/simulate', [
 add({ route: 'POST /routing/simulate', name: 'an unknown sku and unknown locations', send: json('post', '/routing/simulate', { ...validSimulation(), lines: [{ sku: 'GHOST', quantity: 1 }], pickupLocationId: 'NOWHERE', excludedLocationIds: ['BER-1', 'ELSEWHERE'] }), status: 400, paths: ['lines.0.sku', 'pickupLocationId', 'excludedLocationIds.1'] });
 add({ route: 'POST /routing/simulate', name: 'an order id that does not exist', send: json('post', '/routing/simulate', { orderId: 'order:manual:NOPE-1' }), status: 404 });
 
+fieldCases('PUT /locations/:id/bins', [
+  ['bins', 'A-01-1'],
+  ['bins', []],
+  ['bins', null],
+  ['bins', GT, ['bins.$gt']],
+  ['bins', Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`S${i}`, 'A-01-1']))],
+  ['bins.TEE-M', 'A-1'],
+  ['bins.TEE-M', 'A-01-1; drop'],
+  ['bins.TEE-M', ''],
+  ['bins.TEE-M', 42],
+  ['bins.TEE-M', null],
+  ['bins.TEE-M', 'A-1000-1'],
+  ['bins.TEE-M', { zone: 'A', aisle: -1, shelf: 1 }, ['bins.TEE-M.aisle']],
+  ['bins.TEE-M', { zone: 'A', aisle: 1, shelf: 1, depth: 2 }, ['bins.TEE-M']],
+  ['bins.TEE-M', NE],
+  ['bins.GHOST', 'A-01-1'],
+  ['bins.has space', 'A-01-1'],
+  ['bins.$where', 'A-01-1'],
+  ['bins.__proto__', 'A-01-1'],
+  ['updatedBy', 'someone-else'],
+]);
+fieldCases('PUT /locations/:id/bins', [['bins.GHOST-2', 'A-01-2', ['bins.GHOST-1', 'bins.GHOST-2']]], { base: () => ({ bins: { 'TEE-M': 'A-01-1', 'GHOST-1': 'A-01-1' } }) });
+fieldCases('POST /picklists', [
+  ['locationId', GT],
+  ['locationId', 'NOWHERE'],
+  ['locationId', 'BER 1'],
+  ['locationId', 'x'.repeat(65)],
+  ['locationId', 42],
+  ['criteria', 'fast'],
+  ['criteria', []],
+  ['criteria.maxOrders', 0],
+  ['criteria.maxOrders', 1001],
+  ['criteria.maxOrders', '10'],
+  ['criteria.orderSize', 'huge'],
+  ['criteria.route', 'zigzag'],
+  ['criteria.channels', []],
+  ['criteria.channels', ['Has Caps'], ['criteria.channels.0']],
+  ['criteria.channels', { $in: ['manual'] }],
+  ['criteria.extra', 1],
+  ['orderIds', [ORDER_ID]],
+  ['id', 'PL-chosen-by-caller'],
+]);
+const IDEMPOTENCY_FIELDS: FieldSpec[] = [
+  ['idempotencyKey', 'short'],
+  ['idempotencyKey', 'has space 123'],
+  ['idempotencyKey', 'x'.repeat(201)],
+  ['idempotencyKey', GT],
+];
+fieldCases('POST /picklists/:id/scans', [
+  ['code', ''],
+  ['code', '   '],
+  ['code', GT],
+  ['code', 42],
+  ['code', 'x'.repeat(65)],
+  ['code', 'TEE M'],
+  ['code', 'TEE\u0000M'],
+  ['code', '$where'],
+  ...QUANTITIES.map((v): FieldSpec => ['quantity', v]),
+  ['quantity', 100_001],
+  ...IDEMPOTENCY_FIELDS,
+  ['sku', 'TEE-M'],
+  ['picked', 5],
+]);
+fieldCases('POST /picklists/:id/short', [
+  ...BAD_SKUS.map((v): FieldSpec => ['sku', v]),
+  ...QUANTITIES.map((v): FieldSpec => ['missingQuantity', v]),
+  ['missingQuantity', 100_001],
+  ...IDEMPOTENCY_FIELDS,
+  ['quantity', 1],
+]);
+rawCases('POST /picklists/:id/scans', [
+  ['quantity', '1e999'],
+  ['quantity', '-0'],
+  ['code', '"TEE-M", "code": {"$gt": ""}', ['code']],
+]);
+
 fieldCases('POST /stock/receipts', [...receiptSpecs('quantity'), ...QUANTITIES.map((v): FieldSpec => ['quantity', v]), ['quantity', 10_000_001]]);
 add({ route: 'POST /stock/receipts', name: 'an unknown sku at an unknown location', send: json('post', '/stock/receipts', { ...validReceipt(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });
 add({ route: 'POST /stock/adjustments', name: 'an unknown sku at an unknown location', send: json('post', '/stock/adjustments', { ...validAdjustment(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });
@@ -642,6 +731,45 @@ const LOCATION_IDS: IdSpec[] = [
   ['an unknown location', `NOWHERE-${run}`, 404],
 ];
 for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id')) add({ route: 'GET /locations/:id', name: n, send: call('get', `/locations/${s}`), status: st, ...(paths && { paths }) });
+for (const r of ROUTES.filter((x) => x.path === '/locations/BER-1/bins')) {
+  for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id')) {
+    const path = `/locations/${s}/bins`;
+    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+  }
+}
+
+const PICKLIST_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['a $where as id', '%24where', 400],
+  ['a bare prefix', 'PL-', 400],
+  ['a lower-case prefix', PICKLIST_ID.replace('PL-', 'pl-'), 400],
+  ['upper-case hex in the id', PICKLIST_ID.replace(/[0-9a-f]{6}$/, 'ABCDEF'), 400],
+  ['a 300-character id', `PL-${'x'.repeat(297)}`, 400],
+  ['a NUL byte in the id', `${PICKLIST_ID}%00`, 400],
+  ['a pipe in the id (the event key separator)', `${PICKLIST_ID}%7C000001`, 400],
+  ['an unknown picklist', UNKNOWN_PICKLIST_ID, 404],
+];
+for (const r of ROUTES.filter((x) => x.path.startsWith(`/picklists/${PICKLIST_ID}`))) {
+  for (const { n, s, st, paths } of withIdPaths(PICKLIST_IDS, 'id')) {
+    const path = r.path.replace(PICKLIST_ID, s);
+    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+  }
+}
+
+const DOCUMENT_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['an id without a kind', 'invoice-1', 400],
+  ['an unknown kind', encodeURIComponent(`doc:receipt:${ORDER_ID}`), 400],
+  ['a shipping label (not stored yet)', encodeURIComponent(`doc:shipping_label:${ORDER_ID}`), 400],
+  ['an invoice for a malformed order id', encodeURIComponent('doc:invoice:ORDER:manual:1'), 400],
+  ['a picklist document for a malformed picklist id', encodeURIComponent('doc:picklist:PL-nope'), 400],
+  ['a packing slip for a path traversal id', encodeURIComponent('doc:packing_slip:../../etc/passwd'), 400],
+  ['a 301-character id', encodeURIComponent(`doc:invoice:order:manual:${'x'.repeat(276)}`), 400],
+  ['a NUL byte in the id', `${encodeURIComponent(`doc:invoice:${ORDER_ID}`)}%00`, 400],
+  ['an invoice for an unknown order', encodeURIComponent(`doc:invoice:order:manual:NOPE-${run}`), 404],
+  ['a picklist document for an unknown picklist', encodeURIComponent(`doc:picklist:${UNKNOWN_PICKLIST_ID}`), 404],
+];
+for (const { n, s, st, paths } of withIdPaths(DOCUMENT_IDS, 'id')) add({ route: 'GET /documents/:id', name: n, send: call('get', `/documents/${s}`), status: st, ...(paths && { paths }) });
 
 const CONNECTION_IDS: IdSpec[] = [
   ['an operator object as id', OPERATOR_IN_URL, 400],
@@ -725,6 +853,12 @@ conflict('POST /orders/:id/events', 'picked before release', json('post', `${exi
 conflict('POST /orders/:id/events', 'delivered before shipment', json('post', `${existing}/events`, { type: 'delivered' }));
 conflict('POST /orders/:id/payment/confirm', 'confirming a payment nobody waits for', json('post', `${existing}/payment/confirm`, { reference: 'PAY-1' }));
 conflict('POST /orders/:id/payment/decline', 'declining a payment nobody waits for', json('post', `${existing}/payment/decline`, { reason: 'fraud' }));
+conflict('POST /picklists', 'a location with no released orders', json('post', '/picklists', { locationId: 'BER-1' }));
+conflict('POST /picklists/:id/scans', 'an item that is not on the list', json('post', `/picklists/${PICKLIST_ID}/scans`, { code: 'MUG-1', quantity: 1 }));
+conflict('POST /picklists/:id/scans', 'a barcode nobody knows', json('post', `/picklists/${PICKLIST_ID}/scans`, { code: '4006381333931', quantity: 1 }));
+conflict('POST /picklists/:id/scans', 'more units than the list holds', json('post', `/picklists/${PICKLIST_ID}/scans`, { code: 'TEE-M', quantity: 3 }));
+conflict('POST /picklists/:id/short', 'more units short than the list holds', json('post', `/picklists/${PICKLIST_ID}/short`, { sku: 'TEE-M', missingQuantity: 3 }));
+add({ route: 'POST /picklists/:id/short', name: 'a sku that is not on the list', send: json('post', `/picklists/${PICKLIST_ID}/short`, { sku: 'MUG-1', missingQuantity: 1 }), status: 404 });
 add({ route: 'PATCH /connections/:id', name: 'a valid change to an unknown connection', send: json('patch', `/connections/hx-none-${run}`, { name: 'x' }), status: 404 });
 for (const r of ROUTES.filter((x) => x.route.startsWith('POST /orders/:id/') && x.body === 'none')) {
   add({ route: r.route, name: 'a hostile body for an unknown order', send: json('post', r.path.replace(ORDER_ID, `order:manual:NOPE-${run}`), { $where: 'sleep(1000)' }), status: 404 });
@@ -829,6 +963,12 @@ beforeAll(async () => {
   await must(api.post('/connections', { id: CONN.e, kind: 'erp', name: 'ERP', options: { baseUrl: 'https://erp.example.com' }, credentials: { apiKey: 'erp-key' } }), 201);
   // An order in the view with its workflow (no worker: it stays received), for commands with bad bodies.
   await must(api.post('/orders', { ...validOrder(), channelOrderId: `HOSTILE-${run}` }), 202);
+  // A picklist for the existing order, stored directly: scans and short picks against it are all refused.
+  const now = new Date().toISOString();
+  await ctx.stores.picklists.insert(
+    buildPicklist({ id: PICKLIST_ID, locationId: 'BER-1', createdAt: now, orders: [{ id: ORDER_ID, channel: 'manual', slaDueAt: now, createdAt: now, lines: [{ sku: 'TEE-M', quantity: 2 }] }] }),
+    'hostile-setup',
+  );
   // A delivery stored and queued (no consumer runs), for replays and the "not a dead letter" case.
   await must(hook({ body: QUEUED_BODY, headers: { 'x-shopify-webhook-id': QUEUED_DELIVERY } })(api.raw), 200);
 });

@@ -43,6 +43,10 @@ export const WATCHED_COLLECTIONS = [
   'api_keys',
   'routing_setup',
   'stock_idempotency',
+  'bin_locations',
+  'picklists',
+  'picklist_orders',
+  'picklist_events',
 ] as const;
 
 export interface Fingerprint {
