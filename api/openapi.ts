@@ -3,12 +3,15 @@ import { itemSchema, locationSchema } from '../domain/catalog';
 import { orderInputSchema } from '../domain/order';
 import { adjustmentSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
+import { binSchema, picklistCriteriaSchema } from '../domain/picking';
 import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../domain/status';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const errors = { '400': { description: 'Invalid input: every bad field is named with its path', ...json('Error') }, '401': { description: 'Missing or invalid API key', ...json('Error') } };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:shopify:450789469' } };
+const locationParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'BER-1' } };
+const picklistParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'PL-BER-1-20250301T091500-3fa9c1' } };
 const skuParam = { name: 'sku', in: 'path', required: true, schema: { type: 'string' } };
 const command = (summary: string, body?: string) => ({
   post: {
@@ -42,6 +45,25 @@ export function openApiDocument(): object {
           additionalProperties: false,
         },
         Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
+        BinLocations: {
+          type: 'object',
+          required: ['bins'],
+          properties: { bins: { type: 'object', description: 'sku → bin, "A-03-2" (zone-aisle-shelf[-position]) or structured', additionalProperties: schema(binSchema) } },
+          additionalProperties: false,
+        },
+        PicklistRequest: { type: 'object', required: ['locationId'], properties: { locationId: { type: 'string' }, criteria: schema(picklistCriteriaSchema) }, additionalProperties: false },
+        Scan: {
+          type: 'object',
+          required: ['code', 'quantity'],
+          properties: { code: { type: 'string', description: 'barcode or sku as scanned' }, quantity: { type: 'integer', minimum: 1, maximum: 100000 }, idempotencyKey: { type: 'string', minLength: 8, maxLength: 200 } },
+          additionalProperties: false,
+        },
+        ShortPick: {
+          type: 'object',
+          required: ['sku', 'missingQuantity'],
+          properties: { sku: { type: 'string' }, missingQuantity: { type: 'integer', minimum: 1, maximum: 100000 }, idempotencyKey: { type: 'string', minLength: 8, maxLength: 200 } },
+          additionalProperties: false,
+        },
         Error: {
           type: 'object',
           properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} }, required: ['code', 'message'] } },
@@ -93,6 +115,42 @@ export function openApiDocument(): object {
         put: { summary: 'Replace the postal-code prefix table that places addresses without coordinates: text/csv, or JSON { csv }, header country,prefix,latitude,longitude', responses: { '200': { description: '{ rows, updatedAt }' }, ...errors } },
       },
       '/routing/simulate': { post: { summary: 'Where an order (stored, by orderId, or described: channel, lines, shippingAddress) would be fulfilled and why, with live stock; nothing is reserved. `rules` tries a draft set.', responses: { '200': { description: '{ decision, explanation, stock }' }, '404': { description: 'No such order' }, ...errors } } },
+      '/locations/{id}/bins': {
+        get: { summary: 'Where each sku sits at this location (sku → bin code)', parameters: [locationParam], responses: { '200': { description: '{ locationId, bins, updatedAt?, updatedBy? }' }, '404': { description: 'No such location' }, ...errors } },
+        put: { summary: 'Replace the whole sku → bin map of a location; unknown skus are named one by one', parameters: [locationParam], requestBody: json('BinLocations'), responses: { '200': { description: 'Stored, bins in canonical form' }, '404': { description: 'No such location' }, ...errors } },
+      },
+      '/picklists': {
+        post: {
+          summary: 'Batch the released orders at a location that are on no picklist yet into one picklist: each bin visited once, in walking order. An order goes on one picklist only.',
+          requestBody: json('PicklistRequest'),
+          responses: { '201': { description: '{ picklist, progress }' }, '409': { description: 'No released order at the location is waiting for a picklist, or none fits the criteria', ...json('Error') }, ...errors },
+        },
+      },
+      '/picklists/{id}': { get: { summary: 'A picklist with its pick progress: stops, current stop, what each order got', parameters: [picklistParam], responses: { '200': { description: '{ picklist, progress }' }, '404': { description: 'No such picklist' }, ...errors } } },
+      '/picklists/{id}/scans': {
+        post: {
+          summary: 'Confirm a pick: a barcode or sku and a quantity, at any stop. Applied once per idempotencyKey.',
+          parameters: [picklistParam],
+          requestBody: json('Scan'),
+          responses: { '201': { description: '{ picklistId, duplicate: false, progress }' }, '200': { description: 'Already applied (same idempotencyKey)' }, '404': { description: 'No such picklist' }, '409': { description: 'Refused: the item is not on the list, or more units than the list still needs', ...json('Error') }, ...errors },
+        },
+      },
+      '/picklists/{id}/short': {
+        post: {
+          summary: 'Record units missing from a bin; answers the order lines made short (lowest-ranked orders first). Re-routing them is not automatic yet: reroute is "not_yet_automatic".',
+          parameters: [picklistParam],
+          requestBody: json('ShortPick'),
+          responses: { '201': { description: '{ picklistId, shortLines, reroute, progress }' }, '200': { description: 'Already applied (same idempotencyKey)' }, '404': { description: 'No such picklist, or the sku is not on it' }, '409': { description: 'More units short than the list still needs', ...json('Error') }, ...errors },
+        },
+      },
+      '/orders/{id}/documents': { get: { summary: 'Documents available for an order: packing slip, invoice, and the picklist that holds it, each with its id and URL', parameters: [idParam], responses: { '200': { description: '{ orderId, documents: [{ id, kind, title, contentType, url }] }' }, '404': { description: 'No such order' }, ...errors } } },
+      '/documents/{id}': {
+        get: {
+          summary: 'Render a document as PDF from stored facts: doc:packing_slip:<orderId>, doc:invoice:<orderId>, doc:picklist:<picklistId>',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'doc:invoice:order:shopify:450789469' } }],
+          responses: { '200': { description: 'The PDF (Content-Disposition names the file)', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } }, '404': { description: 'No such order or picklist' }, ...errors },
+        },
+      },
       '/api-keys': { post: { summary: 'Create another API key; the key is shown once', responses: { '201': { description: '{ name, key }' }, ...errors } } },
     },
   };

@@ -26,7 +26,8 @@ const channelOrderIds: string[] = [];
 
 beforeAll(async () => {
   ctx = await createTestContext('api_picking');
-  api = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100 });
+  // Retries as in production: 20 orders reserving the same skus while other suites load the stack can time out once.
+  api = await apiFor(ctx, { activityMaxAttempts: 6, activityInitialIntervalMs: 200 });
   await ctx.startWorker();
   const loc = { id: 'BER-1', name: 'Berlin', type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' }, priority: 1 };
   expect((await api.post('/locations', loc)).status).toBe(201);
@@ -44,9 +45,9 @@ beforeAll(async () => {
     channelOrderIds.push(channelOrderId);
   }
   for (const id of ids) {
-    await eventually(async () => (await api.get(`/orders/${id}`)).body, (o) => o.status === 'released_to_fulfillment', 60_000, `${id} to be released`);
+    await eventually(async () => (await api.get(`/orders/${id}`)).body, (o) => o.status === 'released_to_fulfillment', 150_000, `${id} to be released`);
   }
-}, 180_000);
+}, 300_000);
 afterAll(async () => ctx?.close());
 
 interface Stop {
@@ -215,6 +216,13 @@ describe('warehouse work through the API', () => {
     const pl = await fetchPdf(picklist.url);
     expect(pl.pdf.text).toContain(first.id);
     for (const sku of SKUS) expect(pl.pdf.text).toMatch(new RegExp(`\\b${sku}\\b`));
+  });
+
+  test('the OpenAPI document describes every warehouse route', async () => {
+    const doc = (await api.raw.get('/openapi.json')).body;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/locations/{id}/bins', '/picklists', '/picklists/{id}', '/picklists/{id}/scans', '/picklists/{id}/short', '/orders/{id}/documents', '/documents/{id}']));
+    expect(Object.keys(doc.paths['/locations/{id}/bins'])).toEqual(['get', 'put']);
+    expect(doc.components.schemas.PicklistRequest.required).toEqual(['locationId']);
   });
 
   test('unknown and malformed document ids are 404 and 400 with clear messages', async () => {
