@@ -7,8 +7,8 @@ import { manualCarrierConnector } from './manual-carrier';
 import type { ConnectorDeps } from './registry';
 import type { CarrierGateway, ConnectorFactory } from './types';
 
-// Carrier connection kinds, kept apart from the sales-channel kinds in registry.ts until connections of
-// these kinds can be created (domain/connection CONNECTION_KINDS); then each moves there as one line.
+// The connection kinds that are carriers. buildCarrierGateway refuses any other kind, so an activity
+// handed a sales-channel connection id by mistake fails with a clear message instead of buying nothing.
 export const CARRIER_FACTORIES: Record<string, ConnectorFactory<never, never>> = {
   easypost: easypostConnector as ConnectorFactory<never, never>,
   manual_carrier: manualCarrierConnector as ConnectorFactory<never, never>,
