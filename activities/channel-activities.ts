@@ -1,3 +1,4 @@
+import type { CarrierSetup } from '../store/carriers';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -17,6 +18,7 @@ import { pushStock } from '../worker/stock-sync';
 
 export interface ChannelActivityDeps {
   connections: Connections;
+  carriers: CarrierSetup;
   orders: OrdersView;
   ledger: StockLedger;
   items: Items;

@@ -16,6 +16,7 @@ import { ordersRouter } from './routes/orders';
 import { stockRouter } from './routes/stock';
 import { connectionsRouter } from './routes/connections';
 import { routingRouter } from './routes/routing';
+import { carriersRouter } from './routes/carriers';
 import { picklistsRouter } from './routes/picking';
 import { documentsRouter } from './routes/documents';
 import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
@@ -64,6 +65,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(stockRouter(deps));
   app.use(connectionsRouter(deps));
   app.use(routingRouter(deps));
+  app.use(carriersRouter(deps));
   app.use(picklistsRouter(deps));
   app.use(documentsRouter(deps));
   app.use(deadLettersRouter(deps));

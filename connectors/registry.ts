@@ -8,12 +8,16 @@ import type { Connector, ConnectorFactory } from './types';
 import { amazonConnector } from './amazon';
 import { erpConnector } from './erp';
 import { shopifyConnector } from './shopify';
+import { easypostConnector } from './easypost';
+import { manualCarrierConnector } from './manual-carrier';
 
 // kind -> factory. Adding a connector is one folder and one line here.
 export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory<never, never>> = {
   shopify: shopifyConnector as ConnectorFactory<never, never>,
   amazon: amazonConnector as ConnectorFactory<never, never>,
   erp: erpConnector as ConnectorFactory<never, never>,
+  easypost: easypostConnector as ConnectorFactory<never, never>,
+  manual_carrier: manualCarrierConnector as ConnectorFactory<never, never>,
 };
 
 export function factoryFor(kind: string): ConnectorFactory<unknown, unknown> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { locationIdSchema } from './catalog';
 
-export const CONNECTION_KINDS = ['shopify', 'amazon', 'erp'] as const;
+export const CONNECTION_KINDS = ['shopify', 'amazon', 'erp', 'easypost', 'manual_carrier'] as const;
 
 export const connectionIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be 1 to 32 lowercase letters, digits, _ or -');
 

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createOrderActivities, type OrderActivityDeps } from '../activities/order-activities';
 import { createChannelActivities, type ChannelActivityDeps } from '../activities/channel-activities';
+import { createCarrierActivities } from '../activities/carrier-activities';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -18,7 +19,7 @@ export function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: { ...createOrderActivities(opts.activityDeps), ...createChannelActivities(opts.channelDeps) },
+    activities: { ...createOrderActivities(opts.activityDeps), ...createChannelActivities(opts.channelDeps), ...createCarrierActivities(opts.channelDeps) },
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -7,8 +7,10 @@ import { pollChannelOrdersWorkflow, pullErpReceiptsWorkflow, reconcileChannelSto
 const WORKFLOWS = { orders: pollChannelOrdersWorkflow, stock: reconcileChannelStockWorkflow, 'erp-receipts': pullErpReceiptsWorkflow } as const;
 const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts'];
 
-// Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock); an ERP receives.
+// Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock); an ERP receives;
+// a carrier has nothing to poll (it pushes tracking by webhook).
 export function syncKindsOf(connection: Pick<ConnectionView, 'kind'>): SyncKind[] {
+  if (connection.kind === 'easypost' || connection.kind === 'manual_carrier') return [];
   return connection.kind === 'erp' ? ['erp-receipts'] : ['orders', 'stock'];
 }
 

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ValidationError } from '../domain/errors';
+import { NotFoundError, ValidationError } from '../domain/errors';
+import type { CarrierGateway } from '../connectors/types';
+import type { WebhookDelivery } from '../store/webhook-deliveries';
+import { carrierExceptionSignal, fulfillmentEventSignal, type FulfillmentEvent } from '../workflows/order';
 import { buildConnector } from '../connectors/registry';
 import type { Stores } from './deps';
-import type { IntakeDeps } from './order-intake';
+import { signalOrder, type IntakeDeps } from './order-intake';
 import { ingestChannelOrder } from './channel-orders';
 import type { Logger } from './logger';
 
@@ -27,7 +30,7 @@ export async function enqueueDelivery(queue: Queue, deliveryKey: string, replay 
 }
 
 export interface WebhookConsumerDeps {
-  stores: Pick<Stores, 'connections' | 'webhooks' | 'orders'>;
+  stores: Pick<Stores, 'connections' | 'webhooks' | 'orders' | 'carriers'>;
   intake: IntakeDeps;
   redis: Redis;
   log: Logger;
@@ -47,6 +50,7 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
       return 'dead';
     }
     const connector = buildConnector(connection, { redis: deps.redis, log: deps.log });
+    if (connector.carrier?.webhooks) return processTrackingDelivery(deps, delivery, connector.carrier.webhooks);
     let event;
     try {
       if (!connector.orders?.webhooks) throw new ValidationError(`${connection.kind} connections take no webhooks`, []);
@@ -66,6 +70,47 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
     await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
     return outcome;
   };
+}
+
+// A carrier's tracking update becomes a signal on the order that owns the tracking number: the first
+// scan ships it, delivered delivers it, an exception puts it in front of an operator.
+async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: WebhookDelivery, webhooks: NonNullable<CarrierGateway['webhooks']>): Promise<string> {
+  let parsed;
+  try {
+    parsed = webhooks.parse(Buffer.from(delivery.body!, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const problems = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    await deps.stores.webhooks.settle(delivery._id, 'dead', problems ? `${err.message} (${problems})` : err.message);
+    return 'dead';
+  }
+  if (parsed.kind === 'ignored') {
+    await deps.stores.webhooks.settle(delivery._id, 'ignored', parsed.reason);
+    return 'ignored';
+  }
+  const { event } = parsed;
+  const orderId = await deps.stores.carriers.orderForTracking(delivery.connectionId, event.trackingNumber);
+  if (!orderId) {
+    await deps.stores.webhooks.settle(delivery._id, 'ignored', `no order has tracking number ${event.trackingNumber}`);
+    return 'ignored';
+  }
+  const shipped: FulfillmentEvent = { type: 'shipped', carrier: event.carrier, trackingNumber: event.trackingNumber };
+  try {
+    if (event.status === 'exception') {
+      await signalOrder(deps.intake.temporal, orderId, carrierExceptionSignal, { trackingNumber: event.trackingNumber, message: event.detail ?? event.carrierStatus, at: event.occurredAt });
+    } else {
+      // Any scan means the parcel left; the order ignores a second "shipped".
+      await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, shipped);
+      if (event.status === 'delivered') await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, { type: 'delivered' });
+    }
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    await deps.stores.webhooks.settle(delivery._id, 'ignored', `order ${orderId} is already closed`);
+    return 'ignored';
+  }
+  const outcome = `${event.status} -> ${orderId}`;
+  await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
+  return outcome;
 }
 
 export function startWebhookConsumer(deps: WebhookConsumerDeps, opts: { prefix: string; concurrency?: number }): { worker: Worker<WebhookJob>; close(): Promise<void> } {

@@ -13,6 +13,8 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/order-activities';
 import type { ChannelActivities } from '../activities/channel-activities';
+import type { CarrierActivities } from '../activities/carrier-activities';
+import type { Parcel } from '../domain/carrier';
 import type { Order } from '../domain/order';
 import { initialOrderState, type OrderState } from '../domain/order-state';
 import { acceptsEvent, canCancel, flowIndex, FLOW, FULFILLMENT_EVENTS, isTerminal, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../domain/status';
@@ -24,6 +26,14 @@ export interface FulfillmentEvent {
   type: FulfillmentEventType;
   carrier?: string; // required with "shipped"
   trackingNumber?: string; // required with "shipped"
+  parcels?: Parcel[]; // with "packed": what the label is bought for
+}
+
+// The carrier reports a problem (address unknown, damaged, refused): the order needs an operator.
+export interface CarrierException {
+  trackingNumber: string;
+  message: string;
+  at?: string;
 }
 
 // source 'channel': the channel itself cancelled the order, so it is not told again.
@@ -35,6 +45,7 @@ export const fulfillmentEventSignal = defineSignal<[FulfillmentEvent]>('fulfillm
 export const confirmPaymentSignal = defineSignal<[{ reference?: string }]>('confirmPayment');
 export const declinePaymentSignal = defineSignal<[{ reason: string }]>('declinePayment');
 export const stockChangedSignal = defineSignal<[]>('stockChanged');
+export const carrierExceptionSignal = defineSignal<[CarrierException]>('carrierException');
 export const orderStatusQuery = defineQuery<OrderState>('orderStatus');
 
 export interface OrderSettings {
@@ -91,6 +102,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   const projection: LocalActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
   const acts = proxyActivities<OrderActivities & ChannelActivities>(quick);
   const { recordOrderState } = proxyLocalActivities<OrderActivities>(projection);
+  // A label purchase may try several carriers, each with retries of its own.
+  const { buyShippingLabel } = proxyActivities<CarrierActivities>({ ...quick, startToCloseTimeout: '2m' });
 
   const now = () => new Date().toISOString();
   const state: OrderState = initialOrderState(order);
@@ -118,6 +131,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   });
   setHandler(stockChangedSignal, () => {
     stockChanged = true;
+  });
+  let carrierException: CarrierException | undefined;
+  setHandler(carrierExceptionSignal, (ex) => {
+    if (ex?.message && !isTerminal(state.status)) carrierException ??= ex;
   });
   setHandler(confirmPaymentSignal, (req) => {
     paymentDecision ??= { confirmed: true, ...(req?.reference !== undefined && { reference: req.reference }) };
@@ -289,6 +306,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       await waitUntil(() => reachedAtLeast(stage), { sla: { stage, ms: settings.slaMs[stage] } });
       await setStatus(stage);
     }
+    // Packed: buy the label through the carrier rules, unless the warehouse already reported the shipment.
+    // The order then ships when the carrier's first scan arrives (or the warehouse reports it).
+    if (!reported.has('shipped')) {
+      const parcels = reported.get('packed')?.parcels;
+      const labelled = await step('buy_label', () => buyShippingLabel(order, allocation, parcels));
+      if (labelled.bought) {
+        const { label } = labelled;
+        state.label = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), explanation: labelled.explanation };
+        await setStatus('packed', `label bought: ${label.carrier} ${label.service} ${label.trackingNumber}`);
+      }
+    }
     await waitUntil(() => reported.has('shipped'), { sla: { stage: 'shipped', ms: settings.slaMs.shipped } });
     const shipped = reported.get('shipped')!;
     cancelRequest = undefined; // from here on the goods are gone: cancellation no longer applies
@@ -303,7 +331,20 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     await step('channel_shipment', () => acts.reportShipmentToChannel(order, shipment), { cancellable: false });
     await step('erp_invoice', () => acts.pushInvoiceToErps(order, shipment), { cancellable: false });
 
-    await waitUntil(() => reported.has('delivered'), { sla: { stage: 'delivered', ms: settings.slaMs.delivered } });
+    // Until delivered: a carrier exception parks the order for an operator (retry = handled, carry on).
+    for (;;) {
+      await waitUntil(() => reported.has('delivered') || !!carrierException, { sla: { stage: 'delivered', ms: settings.slaMs.delivered } });
+      if (reported.has('delivered')) break;
+      const problem = carrierException!;
+      carrierException = undefined;
+      state.attention = { step: 'carrier_delivery', error: problem.message, since: now() };
+      retryRequested = false;
+      await setStatus('needs_attention', `carrier exception for ${problem.trackingNumber}: ${problem.message}`);
+      await condition(() => retryRequested || reported.has('delivered'));
+      state.attention = undefined;
+      retryRequested = false;
+      await setStatus('shipped', reported.has('delivered') ? 'delivered after a carrier exception' : 'carrier exception handled by an operator');
+    }
     if (state.payment.status === 'authorized' && state.payment.method === 'cash_on_delivery') {
       const collected = await step('capture_payment', () => acts.capturePayment(order), { cancellable: false });
       state.payment = { ...state.payment, status: 'captured', reference: collected.reference ?? state.payment.reference };

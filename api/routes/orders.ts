@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { orderIdSchema, orderInputSchema } from '../../domain/order';
+import { parcelSchema } from '../../domain/carrier';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
@@ -33,8 +34,11 @@ const eventSchema = z
     type: z.enum(FULFILLMENT_EVENTS),
     carrier: z.string().min(1).max(64).optional(),
     trackingNumber: z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'must be 4 to 64 letters, digits or -').optional(),
+    // With "packed": the parcels, for the label bought through the carrier rules.
+    parcels: z.array(parcelSchema).min(1).max(50).optional(),
   })
   .superRefine((e, ctx) => {
+    if (e.parcels && e.type !== 'packed') ctx.addIssue({ code: 'custom', path: ['parcels'], message: 'only goes with "packed"' });
     if (e.type !== 'shipped') return;
     if (!e.carrier) ctx.addIssue({ code: 'custom', path: ['carrier'], message: 'is required when the order is shipped' });
     if (!e.trackingNumber) ctx.addIssue({ code: 'custom', path: ['trackingNumber'], message: 'is required when the order is shipped' });

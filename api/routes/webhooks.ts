@@ -15,7 +15,8 @@ export function webhookIntakeRouter(deps: ApiDeps): Router {
     const connectionId = parseOrThrow(connectionIdSchema, req.params.connectionId, 'connection id', 'connectionId');
     const connection = await deps.stores.connections.withCredentials(connectionId);
     if (!connection || !connection.enabled) throw new NotFoundError(`No enabled connection ${connectionId} takes webhooks`);
-    const webhooks = buildConnector(connection, { redis: deps.redis, log: deps.log }).orders?.webhooks;
+    const connector = buildConnector(connection, { redis: deps.redis, log: deps.log });
+    const webhooks = connector.orders?.webhooks ?? connector.carrier?.webhooks;
     if (!webhooks) throw new NotFoundError(`Connection ${connectionId} (${connection.kind}) takes no webhooks`);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));

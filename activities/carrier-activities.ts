@@ -1,0 +1,82 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Redis } from 'ioredis';
+import type { Address } from '../domain/address';
+import { todayUtc, type Label, type Parcel, type ParcelShipment } from '../domain/carrier';
+import { planLabelPurchase } from '../domain/carrier-rules';
+import { stepKey } from '../domain/ids';
+import type { Order } from '../domain/order';
+import { buildCarrierGateway } from '../connectors/carriers';
+import type { CarrierGateway } from '../connectors/types';
+import type { CarrierSetup } from '../store/carriers';
+import type { Items, Locations } from '../store/catalog';
+import type { Connections } from '../store/connections';
+import type { Logger } from '../worker/logger';
+
+export interface CarrierActivityDeps {
+  carriers: CarrierSetup;
+  connections: Connections;
+  items: Items;
+  locations: Locations;
+  redis: Redis;
+  log: Logger;
+}
+
+export type LabelOutcome =
+  | { bought: true; carrierConnectionId: string; label: Label; explanation: string[] }
+  | { bought: false; reason: string };
+
+// A parcel when the packer gave none: the items' catalogue weights (500 g for an item without one) in a
+// 30 × 20 × 10 cm box.
+const DEFAULT_BOX = { lengthMm: 300, widthMm: 200, heightMm: 100 };
+
+export function createCarrierActivities(deps: CarrierActivityDeps) {
+  const gatewayOf = async (connectionId: string): Promise<CarrierGateway> => {
+    const connection = await deps.connections.withCredentials(connectionId);
+    if (!connection || !connection.enabled) throw new Error(`carrier connection ${connectionId} does not exist or is paused`);
+    return buildCarrierGateway(connection, { redis: deps.redis, log: deps.log });
+  };
+
+  return {
+    // Buy the order's label through the carrier rules: candidates in the rule's order (or cheapest, or
+    // fastest within the promise), falling back to the next when one fails, does not serve the address or
+    // is down. Once per order: the label is stored under the order id and every purchase carries an
+    // idempotency key derived from it, so a retry never buys a second label.
+    async buyShippingLabel(order: Order, allocation: { locationId: string }, parcels?: Parcel[]): Promise<LabelOutcome> {
+      const done = await deps.carriers.labelFor(order.id);
+      if (done) return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, explanation: done.explanation };
+      const { rules } = await deps.carriers.rules();
+      if (rules.length === 0) return { bought: false, reason: 'no carrier rules are set up: the warehouse ships and reports the tracking number' };
+
+      const location = await deps.locations.get(allocation.locationId);
+      if (!location) throw ApplicationFailure.nonRetryable(`Location ${allocation.locationId} no longer exists`, 'LocationGone');
+      const parcel = parcels?.[0] ?? (await defaultParcel(deps.items, order));
+      const to: Address = { ...order.shippingAddress, name: order.shippingAddress.name ?? order.customer.name };
+      const shipment: ParcelShipment = { from: { ...location.address, name: location.address.name ?? location.name }, to, parcel, ...(order.customer.email && { email: order.customer.email }) };
+      const gateways = new Map<string, Promise<CarrierGateway>>();
+      const gateway = (id: string) => {
+        if (!gateways.has(id)) gateways.set(id, gatewayOf(id));
+        return gateways.get(id)!;
+      };
+      const plan = await planLabelPurchase(
+        { destination: order.shippingAddress, rules, idempotencyKey: stepKey(order.id, 'label'), shipDate: todayUtc() },
+        {
+          rates: async (carrier) => (await gateway(carrier)).rates(shipment),
+          buy: async (carrier, rate, idempotencyKey) => (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
+        },
+      );
+      if (plan.status === 'no_rule') return { bought: false, reason: plan.explanation.join('; ') };
+      if (plan.status === 'exhausted') throw new Error(`No carrier could label order ${order.id}: ${plan.explanation.join('; ')}`);
+      const record = await deps.carriers.recordLabel({ orderId: order.id, carrierConnectionId: plan.carrier, label: plan.label, ruleId: plan.ruleId, explanation: plan.explanation });
+      deps.log.info('label bought', { orderId: order.id, carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber });
+      return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, explanation: record.explanation };
+    },
+  };
+}
+
+async function defaultParcel(items: Items, order: Order): Promise<Parcel> {
+  let grams = 0;
+  for (const line of order.lines) grams += ((await items.get(line.sku))?.weightGrams ?? 500) * line.quantity;
+  return { weightGrams: Math.max(1, grams), ...DEFAULT_BOX };
+}
+
+export type CarrierActivities = ReturnType<typeof createCarrierActivities>;

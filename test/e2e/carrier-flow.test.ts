@@ -1,0 +1,159 @@
+import { createHmac } from 'node:crypto';
+import nock from 'nock';
+import { createTestContext, uniqueId, type TestContext } from '../support/stack';
+import { apiFor } from '../support/api';
+import { eventually, orderBody } from '../support/fixtures';
+
+// An order over the real stack from release to delivery with a carrier: the label is bought through the
+// carrier rules (EasyPost's API, nock, shaped on its v2 documentation), the first carrier does not serve the
+// address so the next one sells the label, and EasyPost's signed tracking webhooks ship, park and deliver it.
+const MAIN = 'https://api.easypost.com';
+const BACKUP = 'https://backup-easypost.example';
+const SECRET = 'easypost-webhook-secret-e2e';
+const TRACKING = `9405500105440${String(Date.now()).slice(-9)}`;
+
+let ctx: TestContext;
+let api: Awaited<ReturnType<typeof apiFor>>;
+
+beforeAll(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  ctx = await createTestContext('e2e_carrier');
+  api = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100 });
+  await ctx.startWorker();
+  await ctx.startConsumers();
+});
+afterAll(async () => {
+  await ctx.close();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+type Json = Record<string, unknown>;
+const rate = (shipmentId: string): Json => ({
+  id: `rate_${shipmentId}`,
+  object: 'Rate',
+  mode: 'test',
+  service: 'Priority',
+  carrier: 'USPS',
+  rate: '7.47',
+  currency: 'USD',
+  delivery_days: 2,
+  delivery_date: null,
+  delivery_date_guaranteed: false,
+  est_delivery_days: 2,
+  shipment_id: shipmentId,
+  carrier_account_id: 'ca_b25657e9896e4d63ac8151ac346ac41e',
+});
+const shipment = (id: string, rated: boolean, reference: string | null = null): Json => ({
+  id,
+  object: 'Shipment',
+  mode: 'test',
+  reference,
+  status: 'unknown',
+  created_at: '2026-11-22T09:00:00Z',
+  options: { label_format: 'PDF', currency: 'USD' },
+  messages: rated ? [] : [{ carrier: 'USPS', type: 'rate_error', message: 'Destination not served by this account' }],
+  rates: rated ? [rate(id)] : [],
+  selected_rate: null,
+  postage_label: null,
+  tracking_code: null,
+  tracker: null,
+  refund_status: null,
+});
+const bought = (id: string, reference: string | null): Json => ({
+  ...shipment(id, true, reference),
+  selected_rate: rate(id),
+  tracking_code: TRACKING,
+  postage_label: { object: 'PostageLabel', id: `pl_${id}`, label_file_type: 'application/pdf', label_url: `https://easypost-files.example/${id}.pdf`, label_pdf_url: `https://easypost-files.example/${id}.pdf` },
+  tracker: { id: 'trk_e2e', object: 'Tracker', tracking_code: TRACKING, status: 'unknown', carrier: 'USPS', public_url: 'https://track.easypost.com/e2e' },
+});
+const trackerEvent = (status: string, message: string) =>
+  JSON.stringify({
+    id: `evt_${uniqueId('e').replace(/[^a-z0-9]/gi, '')}`,
+    object: 'Event',
+    mode: 'test',
+    description: 'tracker.updated',
+    created_at: new Date().toISOString(),
+    result: {
+      id: 'trk_e2e',
+      object: 'Tracker',
+      mode: 'test',
+      tracking_code: TRACKING,
+      status,
+      carrier: 'USPS',
+      created_at: '2026-11-22T09:10:00Z',
+      updated_at: new Date().toISOString(),
+      tracking_details: [{ object: 'TrackingDetail', message, status, datetime: new Date().toISOString(), source: 'USPS' }],
+      public_url: 'https://track.easypost.com/e2e',
+    },
+  });
+const sign = (body: string, secret = SECRET) => `hmac-sha256-hex=${createHmac('sha256', Buffer.from(secret.normalize('NFKD'), 'utf8')).update(body).digest('hex')}`;
+const track = (body: string, signature?: string) => api.raw.post('/webhooks/ep-backup').set({ 'content-type': 'application/json', ...(signature && { 'x-hmac-signature': signature }) }).send(body);
+const orderOf = async (id: string) => (await api.get(`/orders/${encodeURIComponent(id)}`)).body;
+const waitFor = (id: string, status: string) => eventually(() => orderOf(id), (o) => o.status === status, 30_000, `${id} to be ${status}`);
+
+test('a packed order gets its label from the next carrier when the first does not serve the address, and tracking webhooks carry it to delivered', async () => {
+  const warehouse = { id: 'SFO-1', name: 'San Francisco', type: 'warehouse', address: { name: 'Orderhub Warehouse', line1: '417 Montgomery Street', city: 'San Francisco', region: 'CA', postalCode: '94104', country: 'US', phone: '4153334445' }, priority: 1 };
+  expect((await api.post('/locations', warehouse)).status).toBe(201);
+  expect((await api.post('/items', { sku: 'GADGET', name: 'Gadget', weightGrams: 400 })).status).toBe(201);
+  expect((await api.post('/stock/receipts', { sku: 'GADGET', locationId: 'SFO-1', quantity: 5 })).status).toBe(201);
+
+  for (const [id, baseUrl] of [['ep-main', `${MAIN}/v2`], ['ep-backup', `${BACKUP}/v2`]]) {
+    const created = await api.post('/connections', { id, kind: 'easypost', name: id, options: { baseUrl }, credentials: { apiKey: `EZTK_test_${id}`, webhookSecret: SECRET } });
+    expect(created.status).toBe(201);
+    expect(created.body.schedules).toEqual([]);
+  }
+  // Carrier rules name carrier connections only.
+  const wrong = await api.put('/carrier-rules', { rules: [{ id: 'us', regions: [{ country: 'US' }], services: [{ carrier: 'nope', service: 'Priority' }] }] });
+  expect(wrong.status).toBe(400);
+  expect(wrong.body.error.details).toEqual([{ path: 'rules.0.services.0.carrier', message: expect.stringMatching(/no connection nope/) }]);
+  const rules = await api.put('/carrier-rules', { rules: [{ id: 'us', regions: [{ country: 'US' }], mode: 'priority', services: [{ carrier: 'ep-main', service: 'Priority' }, { carrier: 'ep-backup', service: 'Priority' }] }] });
+  expect(rules.status).toBe(200);
+
+  // EasyPost: the main account rates nothing for this address; the backup rates and sells.
+  const buys: string[] = [];
+  nock(MAIN).persist().post('/v2/shipments').reply(201, () => shipment('shp_main', false));
+  nock(BACKUP)
+    .persist()
+    .get(/\/v2\/shipments\/.+/)
+    .reply(404, { error: { code: 'NOT_FOUND', message: 'The requested resource could not be found.', errors: [] } })
+    .post('/v2/shipments')
+    .reply(201, (_u, body) => shipment('shp_backup', true, ((body as { shipment: { reference?: string } }).shipment.reference ?? null) as string | null))
+    .post(/\/v2\/shipments\/shp_backup\/buy/)
+    .reply(200, () => (buys.push('shp_backup'), bought('shp_backup', null)));
+
+  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
+  const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 2 }] }));
+  const orderId = body.orderId as string;
+  await waitFor(orderId, 'released_to_fulfillment');
+  expect((await api.post(`/orders/${orderId}/events`, { type: 'picked' })).status).toBe(202);
+  expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', parcels: [{ weightGrams: 900, lengthMm: 250, widthMm: 200, heightMm: 120 }] })).status).toBe(202);
+  const labelled = await eventually(() => orderOf(orderId), (o) => o.label !== undefined, 30_000, 'the label');
+  expect(labelled.label).toMatchObject({ carrierConnectionId: 'ep-backup', carrier: 'USPS', service: 'Priority', trackingNumber: TRACKING });
+  expect(labelled.label.explanation.join(' | ')).toMatch(/ep-main/);
+  expect(buys).toEqual(['shp_backup']);
+
+  // Tracking: an unsigned or tampered update is refused; signed ones move the order.
+  const inTransit = trackerEvent('in_transit', 'Accepted at USPS Origin Facility');
+  expect((await track(inTransit)).status).toBe(401);
+  expect((await track(inTransit, sign(inTransit, 'not-the-secret'))).status).toBe(401);
+  expect((await orderOf(orderId)).status).toBe('packed');
+  expect((await track(inTransit, sign(inTransit))).status).toBe(200);
+  const shipped = await waitFor(orderId, 'shipped');
+  expect(shipped.shipment).toMatchObject({ carrier: 'USPS', trackingNumber: TRACKING });
+  expect((await api.get('/stock/GADGET')).body.total).toEqual({ onHand: 3, reserved: 0, available: 3 });
+
+  // The carrier cannot deliver: an operator looks at it, then the parcel arrives.
+  const exception = trackerEvent('failure', 'Address not found');
+  expect((await track(exception, sign(exception))).status).toBe(200);
+  const parked = await waitFor(orderId, 'needs_attention');
+  expect(parked.attention).toMatchObject({ step: 'carrier_delivery', error: 'Address not found' });
+  expect((await api.post(`/orders/${orderId}/retry`)).status).toBe(202);
+  await waitFor(orderId, 'shipped');
+  const delivered = trackerEvent('delivered', 'Delivered, In/At Mailbox');
+  expect((await track(delivered, sign(delivered))).status).toBe(200);
+  const done = await waitFor(orderId, 'completed');
+  expect(done.history.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['packed', 'shipped', 'needs_attention', 'delivered', 'completed']));
+  expect(buys).toEqual(['shp_backup']);
+});
