@@ -3,6 +3,7 @@ import { itemSchema, locationSchema } from '../domain/catalog';
 import { orderInputSchema } from '../domain/order';
 import { adjustmentSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
+import { carrierRulesSchema } from '../domain/carrier-rules';
 import { binSchema, picklistCriteriaSchema } from '../domain/picking';
 import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../domain/status';
 
@@ -37,6 +38,7 @@ export function openApiDocument(): object {
         Item: schema(itemSchema),
         StockReceipt: schema(receiptSchema),
         StockAdjustment: schema(adjustmentSchema),
+        CarrierRules: { type: 'object', required: ['rules'], properties: { rules: schema(carrierRulesSchema) }, additionalProperties: false },
         RoutingRules: { type: 'object', required: ['rules'], properties: { rules: schema(routingRulesSchema) }, additionalProperties: false },
         FulfillmentEvent: {
           type: 'object',
@@ -113,6 +115,10 @@ export function openApiDocument(): object {
       '/routing/postal-prefixes': {
         get: { summary: 'How many postal-code prefixes are loaded, per country', responses: { '200': { description: '{ rows, countries }' }, ...errors } },
         put: { summary: 'Replace the postal-code prefix table that places addresses without coordinates: text/csv, or JSON { csv }, header country,prefix,latitude,longitude', responses: { '200': { description: '{ rows, updatedAt }' }, ...errors } },
+      },
+      '/carrier-rules': {
+        get: { summary: 'The carrier rules', responses: { '200': { description: '{ rules, updatedAt, updatedBy }' }, ...errors } },
+        put: { summary: 'Replace the carrier rules: per region or postal prefix, carrier services in priority order (carrier = a carrier connection id), and how to choose among their rates (priority, cheapest, fastest_within_promise)', requestBody: json('CarrierRules'), responses: { '200': { description: 'Stored' }, ...errors } },
       },
       '/routing/simulate': { post: { summary: 'Where an order (stored, by orderId, or described: channel, lines, shippingAddress) would be fulfilled and why, with live stock; nothing is reserved. `rules` tries a draft set.', responses: { '200': { description: '{ decision, explanation, stock }' }, '404': { description: 'No such order' }, ...errors } } },
       '/locations/{id}/bins': {

@@ -55,6 +55,7 @@ const validItem = () => ({ sku: next('ITEM'), name: 'Hostile item' });
 const validReceipt = () => ({ sku: 'TEE-M', locationId: 'BER-1', quantity: 1, idempotencyKey: next('receipt-key') });
 const validAdjustment = () => ({ sku: 'TEE-M', locationId: 'BER-1', delta: 1, reason: 'found', idempotencyKey: next('adjustment-key') });
 const validRules = () => ({ rules: [{ id: 'nearest', name: 'Nearest', sort: ['distance'], whenNothingFits: 'wait_for_stock' }] });
+const validCarrierRules = () => ({ rules: [{ id: 'us', regions: [{ country: 'US' }], services: [{ carrier: 'ep-hostile', service: 'Priority' }] }] });
 const validSimulation = () => ({ channel: 'manual', lines: [{ sku: 'TEE-M', quantity: 1 }], shippingAddress: { country: 'DE', postalCode: '10117' } });
 const validConnection = () => ({
   id: next('hx-n').replace(/^hx-n-/, 'hx-n'),
@@ -148,6 +149,8 @@ const ROUTES: RouteSpec[] = [
   { route: 'GET /routing/postal-prefixes', method: 'get', path: '/routing/postal-prefixes' },
   { route: 'PUT /routing/postal-prefixes', method: 'put', path: '/routing/postal-prefixes', validBody: () => ({ csv: 'country,prefix,latitude,longitude\nDE,10,52.52,13.40\n' }), body: 'required', empty: ['csv'] },
   { route: 'POST /routing/simulate', method: 'post', path: '/routing/simulate', validBody: validSimulation, body: 'required', empty: ['channel', 'lines', 'shippingAddress'] },
+  { route: 'GET /carrier-rules', method: 'get', path: '/carrier-rules' },
+  { route: 'PUT /carrier-rules', method: 'put', path: '/carrier-rules', validBody: validCarrierRules, body: 'required', empty: ['rules'] },
   { route: 'POST /webhooks/dead-letters/:id/replay', method: 'post', path: `/webhooks/dead-letters/${QUEUED_DEAD_LETTER_ID}/replay`, body: 'none' },
   { route: 'GET /locations/:id/bins', method: 'get', path: '/locations/BER-1/bins' },
   { route: 'PUT /locations/:id/bins', method: 'put', path: '/locations/BER-1/bins', validBody: () => ({ bins: { 'TEE-M': 'A-01-1' } }), body: 'required', empty: ['bins'] },
@@ -419,6 +422,19 @@ fieldCases('PUT /routing/rules', [
   ['rules.0.filters', { regions: [{ country: 'DE', postalPrefixes: ['$gt'] }] }, ['rules.0.filters.regions.0.postalPrefixes.0']],
   ['rules.0.extra', true],
 ]);
+fieldCases('PUT /carrier-rules', [
+  ['rules', GT],
+  ['rules.0.id', 'bad id!'],
+  ['rules.0.regions', []],
+  ['rules.0.regions.0.country', 'USA'],
+  ['rules.0.mode', 'random'],
+  ['rules.0.services', []],
+  ['rules.0.services.0.carrier', GT],
+  ['rules.0.services.0.carrier', 'nope', ['rules.0.services.0.carrier']],
+  ['rules.0.services.0.carrier', CONN.a, ['rules.0.services.0.carrier']],
+  ['rules.0.services', [{ carrier: 'ep-hostile', service: 'Priority' }, { carrier: 'ep-hostile', service: 'priority' }], ['rules.0.services.1']],
+  ['rules.0.$where', '1'],
+]);
 fieldCases('PUT /routing/postal-prefixes', [
   ['csv', 42],
   ['csv', GT],
@@ -659,8 +675,24 @@ const EVENT_FIELDS: FieldSpec[] = [
   ['trackingNumber', 'x'.repeat(65)],
   ['trackingNumber', '\u0000\u0001'],
   ['at', '2020-01-01T00:00:00Z'],
+  ['parcels', [{ weightGrams: 500, lengthMm: 10, widthMm: 10, heightMm: 10 }]],
+  ['parcels', []],
+  ['parcels', 'one box'],
 ];
 fieldCases('POST /orders/:id/events', EVENT_FIELDS);
+const validPacked = () => ({ type: 'packed', parcels: [{ weightGrams: 500, lengthMm: 300, widthMm: 200, heightMm: 100 }] });
+fieldCases(
+  'POST /orders/:id/events',
+  [
+    ['parcels.0.weightGrams', 0],
+    ['parcels.0.weightGrams', 1.5],
+    ['parcels.0.weightGrams', GT],
+    ['parcels.0.lengthMm', -1],
+    ['parcels.0.heightMm', '100'],
+    ['parcels.0.depthMm', 5],
+  ],
+  { base: validPacked },
+);
 const REASON_FIELDS: FieldSpec[] = [
   ['reason', ''],
   ['reason', 'x'.repeat(501)],
@@ -961,6 +993,7 @@ beforeAll(async () => {
   await must(api.post('/connections', shopifyConnection(CONN.c, DOMAIN.c, SECRET_A)), 201);
   await must(api.post('/connections', shopifyConnection(CONN.d, DOMAIN.d, SECRET_A, { enabled: false })), 201);
   await must(api.post('/connections', { id: CONN.e, kind: 'erp', name: 'ERP', options: { baseUrl: 'https://erp.example.com' }, credentials: { apiKey: 'erp-key' } }), 201);
+  await must(api.post('/connections', { id: 'ep-hostile', kind: 'easypost', name: 'EasyPost', credentials: { apiKey: 'EZTK_test_hostile' } }), 201);
   // An order in the view with its workflow (no worker: it stays received), for commands with bad bodies.
   await must(api.post('/orders', { ...validOrder(), channelOrderId: `HOSTILE-${run}` }), 202);
   // A picklist for the existing order, stored directly: scans and short picks against it are all refused.
