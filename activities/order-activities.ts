@@ -8,6 +8,7 @@ import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { RoutingSetup } from '../store/routing';
+import type { CustomerNotifications } from '../store/notifications';
 import { routeOrder, type AvailableStock, type RoutingExplanation, type RoutingOrder } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../worker/logger';
@@ -19,6 +20,7 @@ export interface OrderActivityDeps {
   allocations: Allocations;
   ledger: StockLedger;
   routing: RoutingSetup;
+  notifications: CustomerNotifications;
   payments: PaymentProviders;
   log: Logger;
 }
@@ -39,7 +41,8 @@ function activityAttempt(): number {
 }
 
 function routingOrderOf(order: Order): RoutingOrder {
-  return { channel: order.channel, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: order.shippingAddress, allowSplit: false };
+  const pickupLocationId = order.fulfillment?.method === 'pickup' ? order.fulfillment.pickupLocationId : undefined;
+  return { channel: order.channel, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: order.shippingAddress, allowSplit: false, ...(pickupLocationId && { pickupLocationId }) };
 }
 
 // The first line the best-stocked location cannot fill, for the order's awaiting_stock note.
@@ -144,6 +147,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         return { reserved: false, tried: input.locations.map((l) => l.id), routing, ...(shortfall && { shortfall }) };
       }
       return { reserved: false, tried: lostRaces, ...(shortfall && { shortfall }), routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] } };
+    },
+
+    // Tell the customer, once per order and kind, through the notifications outbox.
+    async notifyCustomer(order: Order, kind: 'ready_for_pickup', details: Record<string, string>): Promise<void> {
+      const { name, email, phone } = order.customer;
+      await deps.notifications.queue({ orderId: order.id, kind, channel: order.channel, to: { name, ...(email && { email }), ...(phone && { phone }) }, details });
     },
 
     async releaseStock(order: Order, allocation: { reservationId: string; locationId: string }, reason: string): Promise<void> {

@@ -96,6 +96,7 @@ export function openApiDocument(): object {
       '/orders/{id}/release': command('Release a held order'),
       '/orders/{id}/retry': command('Retry the failed step of an order in needs_attention'),
       '/orders/{id}/events': command('Report warehouse or carrier progress: picked, packed, shipped (carrier, trackingNumber), delivered', 'FulfillmentEvent'),
+      '/orders/{id}/pickup': command('A pickup order was collected at its store (only when ready_for_pickup)'),
       '/orders/{id}/payment/confirm': command('Confirm a manual payment the order is waiting for'),
       '/orders/{id}/payment/decline': command('Decline the payment: the order is rejected', 'Reason'),
       '/locations': {

@@ -35,6 +35,8 @@ export interface OrderState {
   routing?: RoutingExplanation;
   awaitingStock?: { since: string; attempts: number; shortfall?: { sku: string; requested: number; available: number } };
   shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
+  // A pickup order at its store: since when it waits, until when it is held, when it was collected.
+  pickup?: { locationId: string; readyAt?: string; holdUntil?: string; collectedAt?: string };
   // The label bought through the carrier rules, and how the carrier was chosen.
   label?: { carrierConnectionId: string; carrier: string; service: string; trackingNumber: string; labelUrl?: string; explanation: string[] };
   deliveredAt?: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addressSchema } from './address';
-import { skuSchema } from './catalog';
+import { locationIdSchema, skuSchema } from './catalog';
 import { currencySchema, minorUnitsSchema } from './money';
 import { orderWorkflowId } from './ids';
 
@@ -38,6 +38,13 @@ export const orderInputSchema = z
       phone: z.string().max(40).optional(),
     }),
     shippingAddress: addressSchema,
+    // Shipped to the shipping address, or collected by the customer at a store that allows pickup.
+    fulfillment: z
+      .strictObject({
+        method: z.enum(['ship', 'pickup']),
+        pickupLocationId: locationIdSchema.optional(),
+      })
+      .default({ method: 'ship' }),
     billingAddress: addressSchema.optional(),
     lines: z.array(lineSchema).min(1, 'an order needs at least one line').max(500),
     discounts: z.array(z.strictObject({ code: z.string().max(64).optional(), amount: minorUnitsSchema })).default([]),
@@ -56,6 +63,8 @@ export const orderInputSchema = z
     placedAt: z.iso.datetime({ offset: true }).optional(),
   })
   .superRefine((o, ctx) => {
+    if (o.fulfillment.method === 'pickup' && !o.fulfillment.pickupLocationId) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'is required for a pickup order: the store the customer collects from' });
+    if (o.fulfillment.method === 'ship' && o.fulfillment.pickupLocationId) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'only goes with method "pickup"' });
     const seen = new Set<string>();
     o.lines.forEach((l, i) => {
       if (seen.has(l.sku)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `sku ${l.sku} appears on more than one line` });

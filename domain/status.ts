@@ -7,6 +7,7 @@ export const FLOW = [
   'released_to_fulfillment',
   'picked',
   'packed',
+  'ready_for_pickup', // pickup orders only: waiting at the store for the customer
   'shipped',
   'delivered',
   'completed',

@@ -7,6 +7,7 @@ import { PaymentsJournal } from '../store/payments';
 import { StockLedger } from '../store/stock-ledger';
 import { RoutingSetup } from '../store/routing';
 import { CarrierSetup } from '../store/carriers';
+import { CustomerNotifications } from '../store/notifications';
 import { Connections } from '../store/connections';
 import type { SecretBox } from '../store/secret-box';
 import { StockSyncLog } from '../store/stock-sync';
@@ -23,6 +24,7 @@ export interface Stores {
   locations: Locations;
   routing: RoutingSetup;
   carriers: CarrierSetup;
+  notifications: CustomerNotifications;
   payments: PaymentsJournal;
   apiKeys: ApiKeys;
   connections: Connections;
@@ -43,6 +45,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (sk
     locations: new Locations(db),
     routing: new RoutingSetup(db),
     carriers: new CarrierSetup(db),
+    notifications: new CustomerNotifications(db),
     payments: new PaymentsJournal(db),
     apiKeys: new ApiKeys(db),
     connections: new Connections(db, box),

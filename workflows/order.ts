@@ -46,12 +46,15 @@ export const confirmPaymentSignal = defineSignal<[{ reference?: string }]>('conf
 export const declinePaymentSignal = defineSignal<[{ reason: string }]>('declinePayment');
 export const stockChangedSignal = defineSignal<[]>('stockChanged');
 export const carrierExceptionSignal = defineSignal<[CarrierException]>('carrierException');
+// The customer collected a pickup order at the store.
+export const pickupConfirmedSignal = defineSignal<[{ by?: string }]>('pickupConfirmed');
 export const orderStatusQuery = defineQuery<OrderState>('orderStatus');
 
 export interface OrderSettings {
   // Time allowed to reach each fulfilment stage after the previous one; a breach marks the order late.
   slaMs: Record<FulfillmentEventType, number>;
   awaitingStockRecheckMs: number; // safety net when no stock notification arrives
+  pickupHoldMs: number; // a pickup order not collected within this is cancelled and its stock released
   paymentConfirmationTimeoutMs: number; // an unconfirmed manual payment rejects the order after this
   activityMaxAttempts: number; // past this, the step puts the order in needs_attention
   activityInitialIntervalMs: number;
@@ -65,6 +68,7 @@ export const DEFAULT_ORDER_SETTINGS: OrderSettings = {
     delivered: 7 * 24 * 3600_000,
   },
   awaitingStockRecheckMs: 15 * 60_000,
+  pickupHoldMs: 7 * 24 * 3600_000,
   paymentConfirmationTimeoutMs: 3 * 24 * 3600_000,
   activityMaxAttempts: 6,
   activityInitialIntervalMs: 1_000,
@@ -131,6 +135,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   });
   setHandler(stockChangedSignal, () => {
     stockChanged = true;
+  });
+  let pickedUp = false;
+  setHandler(pickupConfirmedSignal, () => {
+    if (state.status === 'ready_for_pickup' || state.stage === 'ready_for_pickup') pickedUp = true;
   });
   let carrierException: CarrierException | undefined;
   setHandler(carrierExceptionSignal, (ex) => {
@@ -306,6 +314,33 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       await waitUntil(() => reachedAtLeast(stage), { sla: { stage, ms: settings.slaMs[stage] } });
       await setStatus(stage);
     }
+    // Pickup: the customer is told the order waits at the store; collected, it is done; not collected in
+    // time, it is cancelled (stock released, payment voided or refunded).
+    if (order.fulfillment?.method === 'pickup') {
+      const holdUntil = new Date(Date.now() + settings.pickupHoldMs).toISOString();
+      state.pickup = { locationId: allocation.locationId, readyAt: now(), holdUntil };
+      await step('notify_customer', () => acts.notifyCustomer(order, 'ready_for_pickup', { locationId: allocation.locationId, holdUntil }));
+      await setStatus('ready_for_pickup', `at ${allocation.locationId} until ${holdUntil}`);
+      const collected = await waitUntil(() => pickedUp, { timeoutMs: settings.pickupHoldMs });
+      if (!collected) {
+        cancelRequest = { reason: `not collected by ${holdUntil}` };
+        throw new OrderCancelled();
+      }
+      cancelRequest = undefined; // collected: the goods are gone
+      await step('ship_stock', () => acts.shipStock(order, allocation, `pickup at ${allocation.locationId}`), { cancellable: false });
+      if (state.payment.status === 'authorized') {
+        const captured = await step('capture_payment', () => acts.capturePayment(order), { cancellable: false });
+        state.payment = { ...state.payment, status: 'captured', reference: captured.reference ?? state.payment.reference };
+      }
+      state.pickup = { ...state.pickup, collectedAt: now() };
+      state.deliveredAt = state.pickup.collectedAt;
+      const handover = { carrier: 'store_pickup', trackingNumber: `PICKUP-${allocation.locationId}`, shippedAt: state.pickup.collectedAt! };
+      await step('erp_invoice', () => acts.pushInvoiceToErps(order, handover), { cancellable: false });
+      await setStatus('delivered', `collected at ${allocation.locationId}`);
+      await setStatus('completed');
+      return { orderId: order.id, status: state.status };
+    }
+
     // Packed: buy the label through the carrier rules, unless the warehouse already reported the shipment.
     // The order then ships when the carrier's first scan arrives (or the warehouse reports it).
     if (!reported.has('shipped')) {

@@ -14,6 +14,7 @@ import {
   fulfillmentEventSignal,
   holdOrderSignal,
   releaseOrderSignal,
+  pickupConfirmedSignal,
   retryOrderSignal,
 } from '../../workflows/order';
 import type { ApiDeps } from '../app';
@@ -62,10 +63,13 @@ export function ordersRouter(deps: ApiDeps): Router {
   router.post('/orders', async (req, res) => {
     const input = parseOrThrow(orderInputSchema, req.body, 'order');
     const missing = new Set(await items.missing(input.lines.map((l) => l.sku)));
-    if (missing.size) {
-      const problems = input.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : []));
-      throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
+    const problems = input.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : []));
+    const storeId = input.fulfillment.pickupLocationId;
+    if (storeId !== undefined) {
+      const store = await deps.stores.locations.get(storeId);
+      if (!store || !store.active || !store.pickup) problems.push({ path: 'fulfillment.pickupLocationId', message: !store ? `unknown location ${storeId}` : `location ${storeId} does not offer pickup` });
     }
+    if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
     const result = await captureOrder({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders, log: deps.log, ...(deps.orderSettings && { orderSettings: deps.orderSettings }) }, input);
     res.status(result.duplicate ? 200 : 202).json(result);
   });
@@ -116,6 +120,16 @@ export function ordersRouter(deps: ApiDeps): Router {
     if (view.status !== 'needs_attention') throw new ConflictError(`Order ${view.orderId} is ${view.status}, not needs_attention: nothing to retry`, { status: view.status });
     await signalOrder(deps.temporal, view.orderId, retryOrderSignal);
     res.status(202).json({ orderId: view.orderId, accepted: 'retry' });
+  });
+
+  // The customer collected a pickup order at the store.
+  router.post('/orders/:id/pickup', async (req, res) => {
+    parseOrThrow(z.strictObject({ by: z.string().min(1).max(200).optional() }), req.body ?? {}, 'pickup confirmation');
+    const view = await load(req.params.id);
+    if (view.order.fulfillment?.method !== 'pickup') throw new ConflictError(`Order ${view.orderId} is shipped, not collected`, { fulfillment: view.order.fulfillment ?? { method: 'ship' } });
+    if (view.status !== 'ready_for_pickup') throw new ConflictError(`Order ${view.orderId} is ${view.status}, not ready_for_pickup`, { status: view.status });
+    await signalOrder(deps.temporal, view.orderId, pickupConfirmedSignal, { ...(req.actor && { by: req.actor }) });
+    res.status(202).json({ orderId: view.orderId, accepted: 'pickup' });
   });
 
   router.post('/orders/:id/events', async (req, res) => {

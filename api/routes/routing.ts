@@ -84,7 +84,8 @@ export function routingRouter(deps: ApiDeps): Router {
     if (body.orderId !== undefined) {
       const stored = await orders.get(body.orderId);
       if (!stored) throw new NotFoundError(`Order ${body.orderId} does not exist`, { orderId: body.orderId });
-      order = { channel: stored.order.channel, lines: stored.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: stored.order.shippingAddress, allowSplit: body.allowSplit };
+      const storeId = stored.order.fulfillment?.method === 'pickup' ? stored.order.fulfillment.pickupLocationId : undefined;
+      order = { channel: stored.order.channel, lines: stored.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: stored.order.shippingAddress, allowSplit: body.allowSplit, ...(storeId && { pickupLocationId: storeId }) };
     } else {
       order = { channel: body.channel!, lines: body.lines!, shippingAddress: body.shippingAddress!, allowSplit: body.allowSplit };
     }

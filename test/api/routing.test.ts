@@ -108,4 +108,44 @@ describe('routing rules through the API', () => {
     const munich = sim.body.explanation.steps[0].locations.find((l: { locationId: string }) => l.locationId === 'MUC-1');
     expect(munich.reasons).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'below_safety_stock', sku: 'LAMP-1', minimum: 3 })]));
   });
+
+  test('a pickup order is reserved at the chosen store, waits there, and completes when collected', async () => {
+    const refused = await api.post('/orders', orderBody({ fulfillment: { method: 'pickup', pickupLocationId: 'BER-1' }, lines: [{ sku: 'LAMP-1', quantity: 1 }] }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ path: 'fulfillment.pickupLocationId', message: 'location BER-1 does not offer pickup' }]);
+    const noStore = await api.post('/orders', orderBody({ fulfillment: { method: 'pickup' }, lines: [{ sku: 'LAMP-1', quantity: 1 }] }));
+    expect(noStore.body.error.details.map((d: { path: string }) => d.path)).toEqual(['fulfillment.pickupLocationId']);
+
+    const before = (await api.get('/stock/LAMP-1')).body.locations.find((l: { locationId: string }) => l.locationId === 'MUC-S');
+    const { body } = await api.post('/orders', orderBody({ shippingAddress: address, fulfillment: { method: 'pickup', pickupLocationId: 'MUC-S' }, lines: [{ sku: 'LAMP-1', quantity: 2 }] }));
+    const released = await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body, (o) => o.status === 'released_to_fulfillment', 30_000, 'the pickup order to be released');
+    expect(released.allocation.locationId).toBe('MUC-S'); // the customer's store, though Berlin is nearer to the address
+    expect((await api.post(`/orders/${body.orderId}/pickup`)).status).toBe(409); // not ready yet
+    await api.post(`/orders/${body.orderId}/events`, { type: 'picked' });
+    await api.post(`/orders/${body.orderId}/events`, { type: 'packed' });
+    const ready = await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body, (o) => o.status === 'ready_for_pickup', 30_000, 'the order to be ready for pickup');
+    expect(ready.pickup).toMatchObject({ locationId: 'MUC-S', holdUntil: expect.any(String) });
+    const outbox = await ctx.mongo.db.collection('customer_notifications').find({ orderId: body.orderId }).toArray();
+    expect(outbox).toEqual([expect.objectContaining({ kind: 'ready_for_pickup', status: 'pending', to: expect.objectContaining({ email: 'ada@example.com' }), details: expect.objectContaining({ locationId: 'MUC-S' }) })]);
+
+    expect((await api.post(`/orders/${body.orderId}/pickup`, { by: 'till 3' })).status).toBe(202);
+    const done = await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body, (o) => o.status === 'completed', 30_000, 'the order to complete');
+    expect(done.pickup.collectedAt).toEqual(expect.any(String));
+    expect(done.history.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['ready_for_pickup', 'delivered', 'completed']));
+    const after = (await api.get('/stock/LAMP-1')).body.locations.find((l: { locationId: string }) => l.locationId === 'MUC-S');
+    expect(after).toMatchObject({ onHand: before.onHand - 2, reserved: before.reserved });
+  });
+
+  test('a pickup order nobody collects is cancelled when its hold ends, and its stock goes back on sale', async () => {
+    const shortHold = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100, pickupHoldMs: 1_500 });
+    const before = (await api.get('/stock/LAMP-1')).body.locations.find((l: { locationId: string }) => l.locationId === 'MUC-S');
+    const { body } = await shortHold.post('/orders', orderBody({ fulfillment: { method: 'pickup', pickupLocationId: 'MUC-S' }, lines: [{ sku: 'LAMP-1', quantity: 1 }] }));
+    await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body.status, (s) => s === 'released_to_fulfillment', 30_000, 'the order to be released');
+    await api.post(`/orders/${body.orderId}/events`, { type: 'packed' });
+    const cancelled = await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body, (o) => o.status === 'cancelled', 30_000, 'the uncollected order to be cancelled');
+    expect(cancelled.cancellation.reason).toMatch(/^not collected by /);
+    expect(cancelled.history.map((h: { status: string }) => h.status)).toContain('ready_for_pickup');
+    expect((await api.get('/stock/LAMP-1')).body.locations.find((l: { locationId: string }) => l.locationId === 'MUC-S')).toMatchObject({ onHand: before.onHand, reserved: before.reserved, available: before.available });
+    expect((await api.post(`/orders/${body.orderId}/pickup`)).status).toBe(409);
+  });
 });
