@@ -3,7 +3,7 @@ import type { Order } from '../domain/order';
 import { paymentProviderOf } from '../domain/order-state';
 import type { OrderState } from '../domain/order-state';
 import { stepKey } from '../domain/ids';
-import type { Allocations, AllocationLine } from '../store/allocations';
+import type { Allocations, AllocationLine, ReserveResult } from '../store/allocations';
 import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
@@ -111,19 +111,37 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     // Reserve the whole order where the routing rules place it (domain/routing.ts), or report why it waits.
-    // Each activity attempt reserves under ids of its own; a retry first settles every reservation its
-    // earlier attempts may still be making (a timed-out attempt keeps running), so no unit is left held.
+    // Reservation ids are per workflow attempt and location, the same for every activity attempt. A retry
+    // may run beside its timed-out predecessor (which keeps going), so it first adopts whatever that one
+    // reserved, and once it has decided it writes "rolled back" for every other location, so a straggler
+    // that reserves there afterwards follows that decision and gives its units back.
     async reserveStock(order: Order, attempt: number): Promise<ReserveOutcome> {
       const lines: AllocationLine[] = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      const tries = activityAttempt();
-      const idFor = (activityTry: number, locationId: string) => stepKey(order.id, `alloc:${activityTry === 1 ? attempt : `${attempt}.${activityTry}`}:${locationId}`);
-      const reservation = (locationId: string, activityTry = tries) => ({ reservationId: idFor(activityTry, locationId), orderId: order.id, locationId, lines, actor: ACTOR });
-      if (tries > 1) {
-        const locations = await deps.locations.list();
-        for (let earlier = 1; earlier < tries; earlier++) {
-          for (const location of locations) {
-            const decided = await deps.allocations.decideShort(reservation(location.id, earlier));
-            if (decided.reserved) return { ...decided, routing: { summary: `Kept the reservation an earlier attempt made at ${location.id}`, steps: [] } };
+      const retried = activityAttempt() > 1;
+      const reservation = (locationId: string) => ({ reservationId: stepKey(order.id, `alloc:${attempt}:${locationId}`), orderId: order.id, locationId, lines, actor: ACTOR });
+      const locations = retried ? await deps.locations.list() : [];
+      // Settle the other locations' reservation ids; adopt one an earlier attempt completed meanwhile.
+      const settleOthers = async (kept: { reservationId: string; locationId: string } | undefined): Promise<ReserveResult | undefined> => {
+        if (!retried) return undefined;
+        for (const location of locations) {
+          if (location.id === kept?.locationId) continue;
+          const decided = await deps.allocations.decideShort(reservation(location.id));
+          if (!decided.reserved) continue;
+          if (!kept) return decided;
+          // A straggler won a second location: keep its reservation and give ours back.
+          await deps.allocations.releaseAll({ ...reservation(kept.locationId), reason: 'allocation_superseded' });
+          return decided;
+        }
+        return undefined;
+      };
+      if (retried) {
+        for (const location of locations) {
+          if (!(await deps.allocations.started(reservation(location.id)))) continue;
+          const adopted = await deps.allocations.reserveAll(reservation(location.id));
+          if (adopted.reserved) {
+            const other = await settleOthers(adopted);
+            const kept = other ?? adopted;
+            return { ...kept, reserved: true, routing: { summary: `Reserved at ${kept.locationId} by an earlier attempt of this step`, steps: [] } };
           }
         }
       }
@@ -137,15 +155,22 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         const routing = explanation;
         if (decision.kind === 'single' || decision.kind === 'pickup') {
           const result = await deps.allocations.reserveAll(reservation(decision.locationId));
-          if (result.reserved) return { ...result, routing };
+          if (result.reserved) {
+            const other = await settleOthers(result);
+            return other?.reserved ? { ...other, reserved: true, routing: { summary: `Reserved at ${other.locationId} by an earlier attempt of this step`, steps: [] } } : { ...result, routing };
+          }
           lostRaces.push(decision.locationId);
           shortfall ??= result.shortfall;
           continue;
         }
         // Orders do not allow splitting yet, so the engine only waits here.
+        const other = await settleOthers(undefined);
+        if (other?.reserved) return { ...other, reserved: true, routing: { summary: `Reserved at ${other.locationId} by an earlier attempt of this step`, steps: [] } };
         shortfall ??= shortfallOf(lines, input.stock);
         return { reserved: false, tried: input.locations.map((l) => l.id), routing, ...(shortfall && { shortfall }) };
       }
+      const other = await settleOthers(undefined);
+      if (other?.reserved) return { ...other, reserved: true, routing: { summary: `Reserved at ${other.locationId} by an earlier attempt of this step`, steps: [] } };
       return { reserved: false, tried: lostRaces, ...(shortfall && { shortfall }), routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] } };
     },
 

@@ -96,6 +96,13 @@ export class Allocations {
     return this.finish(record, actor);
   }
 
+  // Whether this reservation was decided, or any of its lines already reserved (an attempt under way).
+  async started(args: { reservationId: string; lines: AllocationLine[] }): Promise<boolean> {
+    if (await this.records.findOne({ _id: args.reservationId })) return true;
+    for (const line of args.lines) if (await this.ledger.findByIdempotencyKey(reservationKey(args.reservationId, line.sku))) return true;
+    return false;
+  }
+
   // Give back everything a reservation holds (cancellation, or a rolled-back attempt).
   async releaseAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; reason?: string }): Promise<void> {
     for (const line of args.lines) {
