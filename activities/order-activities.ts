@@ -115,7 +115,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // may run beside its timed-out predecessor (which keeps going), so it first adopts whatever that one
     // reserved, and once it has decided it writes "rolled back" for every other location, so a straggler
     // that reserves there afterwards follows that decision and gives its units back.
-    async reserveStock(order: Order, attempt: number): Promise<ReserveOutcome> {
+    async reserveStock(order: Order, attempt: number, excludedLocationIds: string[] = []): Promise<ReserveOutcome> {
       const lines: AllocationLine[] = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
       const retried = activityAttempt() > 1;
       const reservation = (locationId: string) => ({ reservationId: stepKey(order.id, `alloc:${attempt}:${locationId}`), orderId: order.id, locationId, lines, actor: ACTOR });
@@ -145,7 +145,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           }
         }
       }
-      const lostRaces: string[] = [];
+      const lostRaces: string[] = [...excludedLocationIds];
       let shortfall: { sku: string; requested: number; available: number } | undefined;
       // A location chosen on a snapshot of stock can be emptied by another order before we reserve there:
       // route again without it, a few times.
@@ -172,6 +172,32 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const other = await settleOthers(undefined);
       if (other?.reserved) return { ...other, reserved: true, routing: { summary: `Reserved at ${other.locationId} by an earlier attempt of this step`, steps: [] } };
       return { reserved: false, tried: lostRaces, ...(shortfall && { shortfall }), routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] } };
+    },
+
+    // A location rejected its allocation: give the reservation back, then correct its stock as the reason
+    // says (damaged: the order's units are written off; not_in_stock: what the ledger thought was available
+    // there is not). Each adjustment once per rejection round, however often this is retried.
+    async rejectAllocation(order: Order, allocation: { reservationId: string; locationId: string }, rejection: { reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string }, round: number): Promise<void> {
+      const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+      await deps.allocations.releaseAll({ ...allocation, orderId: order.id, lines, actor: 'location', reason: `allocation rejected: ${rejection.reason}` });
+      for (const line of lines.filter((l) => !rejection.skus || rejection.skus.includes(l.sku))) {
+        const idempotencyKey = stepKey(order.id, `reject:${round}:${line.sku}`);
+        if (await deps.ledger.findByIdempotencyKey(idempotencyKey)) continue;
+        const { available } = await deps.ledger.balance(line.sku, allocation.locationId);
+        const writeOff = rejection.reason === 'damaged' ? Math.min(line.quantity, available) : available;
+        if (writeOff <= 0) continue;
+        await deps.ledger.apply({
+          sku: line.sku,
+          locationId: allocation.locationId,
+          type: 'adjustment',
+          quantity: -writeOff,
+          reason: rejection.reason === 'damaged' ? 'damaged' : 'lost',
+          idempotencyKey,
+          actor: 'location',
+          reference: order.id,
+          ...(rejection.note && { note: rejection.note }),
+        });
+      }
     },
 
     // Tell the customer, once per order and kind, through the notifications outbox.

@@ -46,6 +46,7 @@ export function openApiDocument(): object {
           properties: { type: { enum: [...FULFILLMENT_EVENTS] }, carrier: { type: 'string' }, trackingNumber: { type: 'string' } },
           additionalProperties: false,
         },
+        AllocationRejection: { type: 'object', required: ['reason'], properties: { reason: { enum: ['not_in_stock', 'damaged'] }, skus: { type: 'array', items: { type: 'string' } }, note: { type: 'string' } }, additionalProperties: false },
         Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
         BinLocations: {
           type: 'object',
@@ -96,6 +97,7 @@ export function openApiDocument(): object {
       '/orders/{id}/release': command('Release a held order'),
       '/orders/{id}/retry': command('Retry the failed step of an order in needs_attention'),
       '/orders/{id}/events': command('Report warehouse or carrier progress: picked, packed, shipped (carrier, trackingNumber), delivered', 'FulfillmentEvent'),
+      '/orders/{id}/allocation/reject': command('The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note): its reservation is released, its stock corrected, and the order routed again without it', 'AllocationRejection'),
       '/orders/{id}/pickup': command('A pickup order was collected at its store (only when ready_for_pickup)'),
       '/orders/{id}/payment/confirm': command('Confirm a manual payment the order is waiting for'),
       '/orders/{id}/payment/decline': command('Decline the payment: the order is rejected', 'Reason'),

@@ -31,6 +31,8 @@ export interface OrderState {
     reference?: string;
   };
   allocation?: { reservationId: string; locationId: string; reservedAt: string };
+  // Locations that rejected the order's allocation before picking, in order.
+  rejections?: { locationId: string; reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string; at: string }[];
   // Why the order was placed where it was, or why it waits: the routing engine's explanation.
   routing?: RoutingExplanation;
   awaitingStock?: { since: string; attempts: number; shortfall?: { sku: string; requested: number; available: number } };

@@ -46,6 +46,13 @@ export const confirmPaymentSignal = defineSignal<[{ reference?: string }]>('conf
 export const declinePaymentSignal = defineSignal<[{ reason: string }]>('declinePayment');
 export const stockChangedSignal = defineSignal<[]>('stockChanged');
 export const carrierExceptionSignal = defineSignal<[CarrierException]>('carrierException');
+// The location cannot fill its allocation: nothing there (not_in_stock) or the goods are damaged.
+export interface AllocationRejection {
+  reason: 'not_in_stock' | 'damaged';
+  skus?: string[]; // absent: every line
+  note?: string;
+}
+export const rejectAllocationSignal = defineSignal<[AllocationRejection]>('rejectAllocation');
 // The customer collected a pickup order at the store.
 export const pickupConfirmedSignal = defineSignal<[{ by?: string }]>('pickupConfirmed');
 export const orderStatusQuery = defineQuery<OrderState>('orderStatus');
@@ -135,6 +142,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   });
   setHandler(stockChangedSignal, () => {
     stockChanged = true;
+  });
+  let rejection: AllocationRejection | undefined;
+  setHandler(rejectAllocationSignal, (r) => {
+    if (r && (r.reason === 'not_in_stock' || r.reason === 'damaged') && state.allocation && !isTerminal(state.status) && flowIndex(state.stage) < flowIndex('picked')) rejection ??= r;
   });
   let pickedUp = false;
   setHandler(pickupConfirmedSignal, () => {
@@ -282,34 +293,56 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     await setStatus('payment_authorized');
     await waitUntil(() => true);
 
-    // 3. Stock: reserve the whole order where the routing rules place it, or wait for stock to arrive.
-    for (let attempt = 1; ; attempt++) {
-      const result = await step('reserve_stock', () => acts.reserveStock(order, attempt));
-      state.routing = result.routing;
-      if (result.reserved) {
-        state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: now() };
-        state.awaitingStock = undefined;
-        break;
+    // 3. Stock: reserve the whole order where the routing rules place it, or wait for stock to arrive. A
+    // location that rejects its allocation before picking gives it back (adjusting its stock as the reason
+    // says) and the order is routed again without it.
+    const reachedAtLeast = (stage: FulfillmentEventType) => FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => reported.has(s));
+    const rejectedAt: string[] = [];
+    let reserveAttempt = 0;
+    let allocation: NonNullable<OrderState['allocation']>;
+    for (let round = 1; ; round++) {
+      for (;;) {
+        const attempt = ++reserveAttempt;
+        const excluded = order.fulfillment?.method === 'pickup' ? [] : [...rejectedAt];
+        const result = await step('reserve_stock', () => (excluded.length ? acts.reserveStock(order, attempt, excluded) : acts.reserveStock(order, attempt)));
+        state.routing = result.routing;
+        if (result.reserved) {
+          state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: now() };
+          state.awaitingStock = undefined;
+          break;
+        }
+        const shortfall = result.shortfall;
+        state.awaitingStock = { since: state.awaitingStock?.since ?? now(), attempts: attempt, ...(shortfall && { shortfall }) };
+        if (state.status !== 'awaiting_stock') {
+          await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : result.routing?.summary ?? 'no location can ship this order');
+        }
+        stockChanged = false;
+        await waitUntil(() => stockChanged, { timeoutMs: settings.awaitingStockRecheckMs });
       }
-      const shortfall = result.shortfall;
-      state.awaitingStock = { since: state.awaitingStock?.since ?? now(), attempts: attempt, ...(shortfall && { shortfall }) };
-      if (state.status !== 'awaiting_stock') {
-        await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : result.routing?.summary ?? 'no location can ship this order');
-      }
-      stockChanged = false;
-      await waitUntil(() => stockChanged, { timeoutMs: settings.awaitingStockRecheckMs });
+      const held = state.allocation;
+      allocation = held;
+      const undo = async () => {
+        await step('release_stock', () => acts.releaseStock(order, held, 'order cancelled'), { cancellable: false });
+      };
+      compensations.push(undo);
+      await setStatus('stock_reserved', `reserved at ${held.locationId}`);
+      await waitUntil(() => true);
+      await setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${held.locationId}` : undefined);
+      if (round === 1) await step('erp_sales_order', () => acts.pushSalesOrderToErps(order));
+
+      await waitUntil(() => reachedAtLeast('picked') || !!rejection, { sla: { stage: 'picked', ms: settings.slaMs.picked } });
+      if (reachedAtLeast('picked') || !rejection) break;
+      const refused = rejection;
+      rejection = undefined;
+      await step('reject_allocation', () => acts.rejectAllocation(order, held, refused, round), { cancellable: false });
+      compensations.splice(compensations.indexOf(undo), 1);
+      rejectedAt.push(held.locationId);
+      state.rejections = [...(state.rejections ?? []), { locationId: held.locationId, reason: refused.reason, ...(refused.skus && { skus: refused.skus }), ...(refused.note && { note: refused.note }), at: now() }];
+      state.allocation = undefined;
+      await setStatus('awaiting_stock', `${held.locationId} rejected the allocation (${refused.reason}); routing again`);
     }
-    const allocation = state.allocation;
-    compensations.push(async () => {
-      await step('release_stock', () => acts.releaseStock(order, allocation, 'order cancelled'), { cancellable: false });
-    });
-    await setStatus('stock_reserved', `reserved at ${allocation.locationId}`);
-    await waitUntil(() => true);
-    await setStatus('released_to_fulfillment');
-    await step('erp_sales_order', () => acts.pushSalesOrderToErps(order));
 
     // 4. Warehouse and carrier progress, each stage against its SLA.
-    const reachedAtLeast = (stage: FulfillmentEventType) => FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => reported.has(s));
     for (const stage of ['picked', 'packed'] as const) {
       await waitUntil(() => reachedAtLeast(stage), { sla: { stage, ms: settings.slaMs[stage] } });
       await setStatus(stage);

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { orderIdSchema, orderInputSchema } from '../../domain/order';
 import { parcelSchema } from '../../domain/carrier';
+import { skuSchema } from '../../domain/catalog';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
@@ -15,6 +16,7 @@ import {
   holdOrderSignal,
   releaseOrderSignal,
   pickupConfirmedSignal,
+  rejectAllocationSignal,
   retryOrderSignal,
 } from '../../workflows/order';
 import type { ApiDeps } from '../app';
@@ -30,6 +32,12 @@ const listQuerySchema = z.strictObject({
 });
 
 const reasonSchema = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
+const rejectionSchema = z.strictObject({
+  reason: z.enum(['not_in_stock', 'damaged']),
+  skus: z.array(skuSchema).min(1).max(500).optional(),
+  note: z.string().max(500).optional(),
+});
+
 const eventSchema = z
   .strictObject({
     type: z.enum(FULFILLMENT_EVENTS),
@@ -120,6 +128,21 @@ export function ordersRouter(deps: ApiDeps): Router {
     if (view.status !== 'needs_attention') throw new ConflictError(`Order ${view.orderId} is ${view.status}, not needs_attention: nothing to retry`, { status: view.status });
     await signalOrder(deps.temporal, view.orderId, retryOrderSignal);
     res.status(202).json({ orderId: view.orderId, accepted: 'retry' });
+  });
+
+  // The location cannot fill the allocation: the order is routed again without it.
+  router.post('/orders/:id/allocation/reject', async (req, res) => {
+    const body = parseOrThrow(rejectionSchema, req.body, 'allocation rejection');
+    const view = await load(req.params.id);
+    notTerminal(view, 'reject the allocation of');
+    if (!view.allocation || !['stock_reserved', 'released_to_fulfillment'].includes(view.stage) || view.status === 'awaiting_stock') {
+      throw new ConflictError(`Order ${view.orderId} is ${view.status} at ${view.stage}: only a reserved order not yet picked can be rejected by its location`, { status: view.status, stage: view.stage });
+    }
+    const onOrder = new Set(view.order.lines.map((l) => l.sku));
+    const strangers = (body.skus ?? []).flatMap((sku, i) => (onOrder.has(sku) ? [] : [{ path: `skus.${i}`, message: `${sku} is not on order ${view.orderId}` }]));
+    if (strangers.length) throw new ValidationError(`Invalid allocation rejection: ${strangers.length} problem(s)`, strangers);
+    await signalOrder(deps.temporal, view.orderId, rejectAllocationSignal, body);
+    res.status(202).json({ orderId: view.orderId, accepted: 'reject_allocation', locationId: view.allocation.locationId });
   });
 
   // The customer collected a pickup order at the store.

@@ -123,6 +123,7 @@ const ROUTES: RouteSpec[] = [
   { route: 'POST /orders/:id/release', method: 'post', path: `${existing}/release`, body: 'none' },
   { route: 'POST /orders/:id/retry', method: 'post', path: `${existing}/retry`, body: 'none' },
   { route: 'POST /orders/:id/events', method: 'post', path: `${existing}/events`, validBody: () => ({ type: 'picked' }), body: 'required', empty: ['type'] },
+  { route: 'POST /orders/:id/allocation/reject', method: 'post', path: `${existing}/allocation/reject`, validBody: () => ({ reason: 'damaged' }), body: 'required', empty: ['reason'] },
   { route: 'POST /orders/:id/pickup', method: 'post', path: `${existing}/pickup`, validBody: () => ({ by: 'till 1' }), body: 'optional' },
   { route: 'POST /orders/:id/payment/confirm', method: 'post', path: `${existing}/payment/confirm`, validBody: () => ({}), body: 'optional' },
   { route: 'POST /orders/:id/payment/decline', method: 'post', path: `${existing}/payment/decline`, validBody: () => ({}), body: 'optional' },
@@ -681,6 +682,15 @@ const EVENT_FIELDS: FieldSpec[] = [
   ['parcels', 'one box'],
 ];
 fieldCases('POST /orders/:id/events', EVENT_FIELDS);
+fieldCases('POST /orders/:id/allocation/reject', [
+  ['reason', 'dropped'],
+  ['reason', GT],
+  ['skus', []],
+  ['skus', 'TEE-M'],
+  ['skus.0', GT],
+  ['note', 'x'.repeat(501)],
+  ['locationId', 'BER-1'],
+]);
 fieldCases('POST /orders/:id/pickup', [
   ['by', ''],
   ['by', 42],
@@ -899,6 +909,7 @@ conflict('POST /stock/adjustments', 'an adjustment taking on hand below zero', j
 conflict('POST /stock/adjustments', 'the largest negative adjustment', json('post', '/stock/adjustments', { ...validAdjustment(), delta: -10_000_000, reason: 'lost' }));
 conflict('POST /orders/:id/retry', 'retry of an order that is not stuck', call('post', `${existing}/retry`));
 conflict('POST /orders/:id/events', 'picked before release', json('post', `${existing}/events`, { type: 'picked' }));
+conflict('POST /orders/:id/allocation/reject', 'an order not yet reserved', json('post', `${existing}/allocation/reject`, { reason: 'damaged' }));
 conflict('POST /orders/:id/pickup', 'a shipped order is not collected', json('post', `${existing}/pickup`, {}));
 conflict('POST /orders/:id/events', 'delivered before shipment', json('post', `${existing}/events`, { type: 'delivered' }));
 conflict('POST /orders/:id/payment/confirm', 'confirming a payment nobody waits for', json('post', `${existing}/payment/confirm`, { reference: 'PAY-1' }));

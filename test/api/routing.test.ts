@@ -148,4 +148,35 @@ describe('routing rules through the API', () => {
     expect((await api.get('/stock/LAMP-1')).body.locations.find((l: { locationId: string }) => l.locationId === 'MUC-S')).toMatchObject({ onHand: before.onHand, reserved: before.reserved, available: before.available });
     expect((await api.post(`/orders/${body.orderId}/pickup`)).status).toBe(409);
   });
+
+  test('a location that rejects its allocation gets its stock corrected and the order goes to the next best location', async () => {
+    const stockAt = async (loc: string) => (await api.get('/stock/LAMP-1')).body.locations.find((l: { locationId: string }) => l.locationId === loc);
+    const { body } = await api.post('/orders', orderBody({ shippingAddress: munichCustomer, lines: [{ sku: 'LAMP-1', quantity: 1 }] }));
+    const first = await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body, (o) => o.status === 'released_to_fulfillment', 30_000, 'the order to be released');
+    expect(first.allocation.locationId).toBe('MUC-1');
+    const munichBefore = await stockAt('MUC-1');
+
+    const bad = await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'dropped', skus: ['DESK-1'] });
+    expect(bad.status).toBe(400);
+    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'damaged', skus: ['DESK-1'] })).body.error.details).toEqual([{ path: 'skus.0', message: `DESK-1 is not on order ${body.orderId}` }]);
+
+    // Munich: the unit is damaged. It is written off there, and Berlin ships instead.
+    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'damaged', note: 'box crushed' })).status).toBe(202);
+    const moved = await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body, (o) => o.status === 'released_to_fulfillment' && o.allocation?.locationId === 'BER-1', 30_000, 'the order to be re-routed to Berlin');
+    expect(moved.rejections).toEqual([expect.objectContaining({ locationId: 'MUC-1', reason: 'damaged', note: 'box crushed' })]);
+    expect(await stockAt('MUC-1')).toMatchObject({ onHand: munichBefore.onHand - 1, reserved: munichBefore.reserved - 1 });
+    const ledger = (await api.get('/stock/LAMP-1/ledger?locationId=MUC-1')).body.entries as { type: string; reason?: string; quantity: number; reference?: string }[];
+    expect(ledger.filter((e) => e.reference === body.orderId).map((e) => [e.type, e.reason ?? null, e.quantity])).toEqual([
+      ['reservation', null, 1],
+      ['release', 'allocation rejected: damaged', 1],
+      ['adjustment', 'damaged', -1],
+    ]);
+
+    // Berlin: nothing on the shelf. Its available stock is written off, and no warehouse is left to ship.
+    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'not_in_stock' })).status).toBe(202);
+    const waiting = await eventually(async () => (await api.get(`/orders/${body.orderId}`)).body, (o) => o.status === 'awaiting_stock' && o.rejections?.length === 2, 30_000, 'the order to wait for stock');
+    expect(waiting.allocation).toBeUndefined();
+    expect(await stockAt('BER-1')).toMatchObject({ available: 0 });
+    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'damaged' })).status).toBe(409);
+  });
 });
