@@ -209,6 +209,7 @@ describe('Amazon orders', () => {
         channelOrderId: '902-3159896-1390916',
         type: 'standard',
         currency: 'USD',
+        fulfillment: { method: 'ship' },
         customer: { name: 'Ada Lovelace', email: 'zh1yvb1qj4hgm1q@marketplace.amazon.com', phone: '+1 480-386-0930' },
         shippingAddress: {
           name: 'Ada Lovelace',

@@ -87,6 +87,7 @@ describe('Shopify connector: mapping orders', () => {
       channelOrderId: '5123456789012',
       type: 'standard',
       currency: 'EUR',
+      fulfillment: { method: 'ship' },
       customer: { id: '7012345678901', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+4930123456' },
       shippingAddress: {
         name: 'Ada Lovelace',
