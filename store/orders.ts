@@ -18,6 +18,9 @@ interface StateDoc {
   at: Date;
 }
 const stateKey = (orderId: string, version: number) => `${orderId}|${version}`;
+const ignoreDuplicate = (err: unknown) => {
+  if (!isDuplicateKey(err)) throw err; // the same version projected again (a retried activity)
+};
 
 const CLEARABLE = ['allocation', 'awaitingStock', 'shipment', 'deliveredAt', 'hold', 'attention', 'cancellation', 'rejection'] as const satisfies readonly (keyof OrderState)[];
 
@@ -34,9 +37,11 @@ export interface OrderListQuery {
 export class OrdersView {
   private readonly col: Collection<OrderDoc>;
   private readonly states: Collection<StateDoc>;
+  private readonly versions: Collection<{ _id: string }>;
   constructor(db: Db) {
     this.col = db.collection<OrderDoc>('orders');
     this.states = db.collection<StateDoc>('order_states');
+    this.versions = db.collection<{ _id: string }>('order_versions');
   }
 
   // First write of a captured order. Returns false when it was already there (a repeated capture).
@@ -53,13 +58,15 @@ export class OrdersView {
 
   // Apply a newer state; an older one (a slow retried activity) is ignored. On FerretDB v1 the version
   // check and the write are not atomic, so a straggler holding an old state can still overwrite a newer
-  // one. Hence every state is first inserted into order_states under `<orderId>|<version>` (inserts are
-  // atomic), and every writer, after its write, looks for a newer version and writes that one. Whoever
-  // writes last then checks last, so the view always ends at the newest version.
+  // one. Hence every state is first recorded by insert (inserts are atomic): the full state in
+  // order_states, and a bare marker in order_versions. After its write, every writer looks for the next
+  // version's marker and, if there is one, writes that state. Whoever writes last then checks last, so the
+  // view always ends at the newest version. The markers are tiny because FerretDB v1 answers even an _id
+  // lookup by reading the whole collection, and this lookup happens on every projection.
   async project(order: Order, state: OrderState): Promise<void> {
-    await this.states.insertOne({ _id: stateKey(state.orderId, state.version), state, at: new Date() }).catch((err) => {
-      if (!isDuplicateKey(err)) throw err; // the same version projected again (a retried activity)
-    });
+    const key = stateKey(state.orderId, state.version);
+    await this.states.insertOne({ _id: key, state, at: new Date() }).catch(ignoreDuplicate);
+    await this.versions.insertOne({ _id: key }).catch(ignoreDuplicate);
     let target = state;
     for (let round = 0; round < 20; round++) {
       const current = await this.col.findOne({ _id: target.orderId }, { projection: { version: 1 } });
@@ -84,12 +91,10 @@ export class OrdersView {
 
   // The newest recorded state after `version` (versions are consecutive), or null when there is none.
   private async newestAfter(orderId: string, version: number): Promise<OrderState | null> {
-    let found: OrderState | null = null;
-    for (let v = version + 1; ; v++) {
-      const doc = await this.states.findOne({ _id: stateKey(orderId, v) });
-      if (!doc) return found;
-      found = doc.state;
-    }
+    let last = version;
+    while (await this.versions.findOne({ _id: stateKey(orderId, last + 1) })) last++;
+    if (last === version) return null;
+    return (await this.states.findOne({ _id: stateKey(orderId, last) }))?.state ?? null;
   }
 
   async get(orderId: string): Promise<OrderView | null> {

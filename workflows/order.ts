@@ -51,6 +51,7 @@ export interface AllocationRejection {
   reason: 'not_in_stock' | 'damaged';
   skus?: string[]; // absent: every line
   note?: string;
+  locationId?: string; // the location rejecting; a rejection meant for an earlier allocation is ignored
 }
 export const rejectAllocationSignal = defineSignal<[AllocationRejection]>('rejectAllocation');
 // The customer collected a pickup order at the store.
@@ -145,7 +146,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   });
   let rejection: AllocationRejection | undefined;
   setHandler(rejectAllocationSignal, (r) => {
-    if (r && (r.reason === 'not_in_stock' || r.reason === 'damaged') && state.allocation && !isTerminal(state.status) && flowIndex(state.stage) < flowIndex('picked')) rejection ??= r;
+    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || !state.allocation || isTerminal(state.status) || flowIndex(state.stage) >= flowIndex('picked')) return;
+    if (r.locationId !== undefined && r.locationId !== state.allocation.locationId) return;
+    rejection ??= r;
   });
   let pickedUp = false;
   setHandler(pickupConfirmedSignal, () => {

@@ -141,7 +141,7 @@ export function ordersRouter(deps: ApiDeps): Router {
     const onOrder = new Set(view.order.lines.map((l) => l.sku));
     const strangers = (body.skus ?? []).flatMap((sku, i) => (onOrder.has(sku) ? [] : [{ path: `skus.${i}`, message: `${sku} is not on order ${view.orderId}` }]));
     if (strangers.length) throw new ValidationError(`Invalid allocation rejection: ${strangers.length} problem(s)`, strangers);
-    await signalOrder(deps.temporal, view.orderId, rejectAllocationSignal, body);
+    await signalOrder(deps.temporal, view.orderId, rejectAllocationSignal, { ...body, locationId: view.allocation.locationId });
     res.status(202).json({ orderId: view.orderId, accepted: 'reject_allocation', locationId: view.allocation.locationId });
   });
 

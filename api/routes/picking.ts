@@ -19,7 +19,9 @@ import {
   type ReleasedOrder,
 } from '../../domain/picking';
 import { parseOrThrow, problemsOf } from '../../domain/validation';
-import { DEFAULT_ORDER_SETTINGS } from '../../workflows/order';
+import { DEFAULT_ORDER_SETTINGS, rejectAllocationSignal } from '../../workflows/order';
+import { isTerminal } from '../../domain/status';
+import { signalOrder } from '../../worker/order-intake';
 import type { StoredPickEvent } from '../../store/picking';
 import type { ApiDeps } from '../app';
 
@@ -272,12 +274,28 @@ export function picklistsRouter(deps: ApiDeps): Router {
       },
     );
     deps.log.info('short pick', { picklistId: picklist.id, sku: body.sku, missing: body.missingQuantity, orderIds: out.result.map((l) => l.orderId), by: actorOf(req) });
+    // Each order made short is taken off this list and routed again without this location (its stock of
+    // the sku written off as not there), unless it has moved on already. A repeated request asks nothing again.
+    const reroutes: { orderId: string; outcome: 'requested' | 'not_rerouted'; detail: string }[] = [];
+    if (!out.duplicate) {
+      for (const orderId of [...new Set(out.result.map((l) => l.orderId))]) {
+        const skus = [...new Set(out.result.filter((l) => l.orderId === orderId).map((l) => l.sku))];
+        const view = await orders.get(orderId);
+        const here = view?.allocation?.locationId === picklist.locationId;
+        if (!view || !here || isTerminal(view.status) || !['stock_reserved', 'released_to_fulfillment'].includes(view.stage)) {
+          reroutes.push({ orderId, outcome: 'not_rerouted', detail: view ? `order is ${view.status}${here ? '' : ` and allocated at ${view.allocation?.locationId ?? 'no location'}`}` : 'order not found' });
+          continue;
+        }
+        await signalOrder(deps.temporal, orderId, rejectAllocationSignal, { reason: 'not_in_stock', skus, note: `short pick on ${picklist.id}`, locationId: picklist.locationId });
+        await picklists.releaseClaims(picklist.id, [orderId]);
+        reroutes.push({ orderId, outcome: 'requested', detail: `routing again without ${picklist.locationId}` });
+      }
+    }
     res.status(out.duplicate ? 200 : 201).json({
       picklistId: picklist.id,
       duplicate: out.duplicate,
       shortLines: out.result,
-      // Short lines are not re-routed to another location yet: an operator acts on them.
-      reroute: 'not_yet_automatic',
+      reroutes,
       progress: progressOf(out.state),
     });
   });

@@ -162,16 +162,21 @@ describe('warehouse work through the API', () => {
     expect(late.body.error.message).toMatch(/nothing is left to pick/);
   });
 
-  test('a short pick answers the order lines made short, lowest-ranked order first, and says re-routing is manual', async () => {
+  test('a short pick answers the order lines made short, lowest-ranked order first, and routes that order again without this location', async () => {
     const list = (await api.get(`/picklists/${second[0].id}`)).body;
     const stop = list.picklist.stops.find((s: Stop) => s.orders.length >= 2) as Stop;
     const lastOrder = stop.orders[stop.orders.length - 1];
     const key = `short-${run}-1`;
     const res = await api.post(`/picklists/${second[0].id}/short`, { sku: stop.sku, missingQuantity: 1, idempotencyKey: key });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ reroute: 'not_yet_automatic', shortLines: [{ orderId: lastOrder.orderId, sku: stop.sku, quantity: 1 }] });
+    expect(res.body).toMatchObject({ shortLines: [{ orderId: lastOrder.orderId, sku: stop.sku, quantity: 1 }], reroutes: [{ orderId: lastOrder.orderId, outcome: 'requested' }] });
     const again = await api.post(`/picklists/${second[0].id}/short`, { sku: stop.sku, missingQuantity: 1, idempotencyKey: key });
-    expect(again.body).toMatchObject({ duplicate: true, shortLines: res.body.shortLines });
+    expect(again.body).toMatchObject({ duplicate: true, shortLines: res.body.shortLines, reroutes: [] });
+    // Berlin is the only warehouse: the order gives its reservation back and waits for stock elsewhere.
+    const moved = await eventually(async () => (await api.get(`/orders/${lastOrder.orderId}`)).body, (o) => o.status === 'awaiting_stock', 30_000, 'the short order to be routed again');
+    expect(moved.rejections).toEqual([expect.objectContaining({ locationId: 'BER-1', reason: 'not_in_stock', skus: [stop.sku], note: `short pick on ${second[0].id}` })]);
+    expect(moved.allocation).toBeUndefined();
+    expect((await api.get(`/stock/${stop.sku}`)).body.locations.find((l: { locationId: string }) => l.locationId === 'BER-1').available).toBe(0);
     const after = (await api.get(`/picklists/${second[0].id}`)).body.progress;
     expect(after.stops.find((s: { sku: string }) => s.sku === stop.sku)).toMatchObject({ short: 1 });
     const tooMany = await api.post(`/picklists/${second[0].id}/short`, { sku: stop.sku, missingQuantity: stop.totalQuantity });
