@@ -46,6 +46,8 @@ export const WATCHED_COLLECTIONS = [
   'shipping_labels',
   'tracking_numbers',
   'order_states',
+  'order_versions',
+  'customer_notifications',
   'stock_idempotency',
   'bin_locations',
   'picklists',
