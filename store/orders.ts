@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter } from 'mongodb';
+import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import type { Order } from '../domain/order';
 import type { OrderState, OrderView } from '../domain/order-state';
 import type { OrderStatus } from '../domain/status';
@@ -67,26 +67,33 @@ export class OrdersView {
     const key = stateKey(state.orderId, state.version);
     await this.states.insertOne({ _id: key, state, at: new Date() }).catch(ignoreDuplicate);
     await this.versions.insertOne({ _id: key }).catch(ignoreDuplicate);
-    let target = state;
+    // No read of the view first (on FerretDB that reads the whole orders collection): the markers say
+    // whether a newer state exists, and the newest known state is what gets written.
+    let target = (await this.newestAfter(state.orderId, state.version)) ?? state;
     for (let round = 0; round < 20; round++) {
-      const current = await this.col.findOne({ _id: target.orderId }, { projection: { version: 1 } });
-      if (!current || current.version < target.version) await this.write(order, target, !current);
-      const newer = await this.newestAfter(target.orderId, Math.max(target.version, current?.version ?? 0));
+      await this.write(order, target);
+      const newer = await this.newestAfter(target.orderId, target.version);
       if (!newer) return;
       target = newer;
     }
   }
 
-  private async write(order: Order, state: OrderState, first: boolean): Promise<void> {
+  private async write(order: Order, state: OrderState): Promise<void> {
     const { orderId: _ignored, ...fields } = state;
     void _ignored;
-    if (first && (await this.insertReceived(order, state))) return;
     // Fields the state no longer has (a hold released, an attention resolved) are removed from the view.
     const gone = CLEARABLE.filter((k) => state[k] === undefined);
-    await this.col.updateOne(
-      { _id: state.orderId },
-      { $set: { ...fields, orderId: state.orderId, updatedAt: new Date() }, ...(gone.length && { $unset: Object.fromEntries(gone.map((k) => [k, ''])) }) },
-    );
+    const update: UpdateFilter<OrderDoc> = {
+      $set: { ...fields, orderId: state.orderId, updatedAt: new Date() },
+      $setOnInsert: { order, skus: order.lines.map((l) => l.sku), createdAt: new Date(order.receivedAt) },
+      ...(gone.length && { $unset: Object.fromEntries(gone.map((k) => [k, ''])) }),
+    };
+    try {
+      await this.col.updateOne({ _id: state.orderId }, update, { upsert: true });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await this.col.updateOne({ _id: state.orderId }, update); // the capture inserted it meanwhile
+    }
   }
 
   // The newest recorded state after `version` (versions are consecutive), or null when there is none.
