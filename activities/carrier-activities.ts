@@ -70,6 +70,17 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
       deps.log.info('label bought', { orderId: order.id, carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber });
       return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, explanation: record.explanation };
     },
+
+    // The order was cancelled after its label was bought: ask the carrier to void (refund) it. Safe to
+    // repeat: the gateway reports a void already made.
+    async voidShippingLabel(order: Order): Promise<{ status: 'voided' | 'pending' | 'rejected' | 'none'; detail?: string }> {
+      const record = await deps.carriers.labelFor(order.id);
+      if (!record) return { status: 'none' };
+      const outcome = await (await gatewayOf(record.carrierConnectionId)).voidLabel(record.label.labelId);
+      await deps.carriers.recordVoid(order.id, outcome.status, 'detail' in outcome ? outcome.detail : undefined);
+      deps.log.info('label voided', { orderId: order.id, carrier: record.carrierConnectionId, status: outcome.status });
+      return { status: outcome.status, ...('detail' in outcome && { detail: outcome.detail }) };
+    },
   };
 }
 

@@ -20,6 +20,7 @@ export interface LabelRecord {
   ruleId: string;
   explanation: string[];
   boughtAt: Date;
+  voided?: { status: 'voided' | 'pending' | 'rejected'; detail?: string; at: Date };
 }
 
 interface TrackingDoc {
@@ -66,6 +67,10 @@ export class CarrierSetup {
       if (!isDuplicateKey(err)) throw err;
       return (await this.labels.findOne({ _id: record.orderId }))!;
     }
+  }
+
+  async recordVoid(orderId: string, status: 'voided' | 'pending' | 'rejected', detail?: string): Promise<void> {
+    await this.labels.updateOne({ _id: orderId }, { $set: { voided: { status, ...(detail !== undefined && { detail }), at: new Date() } } });
   }
 
   async trackOrder(carrierConnectionId: string, trackingNumber: string, orderId: string): Promise<void> {

@@ -115,7 +115,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   const acts = proxyActivities<OrderActivities & ChannelActivities>(quick);
   const { recordOrderState } = proxyLocalActivities<OrderActivities>(projection);
   // A label purchase may try several carriers, each with retries of its own.
-  const { buyShippingLabel } = proxyActivities<CarrierActivities>({ ...quick, startToCloseTimeout: '2m' });
+  const { buyShippingLabel, voidShippingLabel } = proxyActivities<CarrierActivities>({ ...quick, startToCloseTimeout: '2m' });
 
   const now = () => new Date().toISOString();
   const state: OrderState = initialOrderState(order);
@@ -386,6 +386,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         const { label } = labelled;
         state.label = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), explanation: labelled.explanation };
         await setStatus('packed', `label bought: ${label.carrier} ${label.service} ${label.trackingNumber}`);
+        // Cancelled before the carrier has it: the label is voided (refunded) first.
+        compensations.push(async () => {
+          const voided = await step('void_label', () => voidShippingLabel(order), { cancellable: false });
+          if (state.label) state.label = { ...state.label, voided: voided.status };
+        });
       }
     }
     await waitUntil(() => reported.has('shipped'), { sla: { stage: 'shipped', ms: settings.slaMs.shipped } });

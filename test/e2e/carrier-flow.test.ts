@@ -157,3 +157,24 @@ test('a packed order gets its label from the next carrier when the first does no
   expect(done.history.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['packed', 'shipped', 'needs_attention', 'delivered', 'completed']));
   expect(buys).toEqual(['shp_backup']);
 });
+
+test('an order cancelled after its label was bought gets the label voided, its stock back and its payment voided', async () => {
+  const refunds: string[] = [];
+  nock(BACKUP)
+    .post('/v2/shipments/shp_backup/refund')
+    .reply(200, () => (refunds.push('shp_backup'), { ...bought('shp_backup', null), refund_status: 'submitted' }));
+  const before = (await api.get('/stock/GADGET')).body.total;
+  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
+  const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 1 }] }));
+  const orderId = body.orderId as string;
+  await waitFor(orderId, 'released_to_fulfillment');
+  await api.post(`/orders/${orderId}/events`, { type: 'packed' });
+  await eventually(() => orderOf(orderId), (o) => o.label !== undefined, 30_000, 'the label');
+  expect((await api.post(`/orders/${orderId}/cancel`, { reason: 'customer changed their mind' })).status).toBe(202);
+  const cancelled = await waitFor(orderId, 'cancelled');
+  expect(cancelled.label.voided).toBe('pending');
+  expect(refunds).toEqual(['shp_backup']);
+  expect(cancelled.payment.status).toMatch(/voided|refunded/);
+  expect((await api.get('/stock/GADGET')).body.total).toEqual(before);
+  expect(await ctx.mongo.db.collection('shipping_labels').findOne({ _id: orderId as never })).toMatchObject({ voided: { status: 'pending' } });
+});
