@@ -22,7 +22,7 @@ export interface CarrierActivityDeps {
 }
 
 export type LabelOutcome =
-  | { bought: true; carrierConnectionId: string; label: Label; explanation: string[] }
+  | { bought: true; carrierConnectionId: string; label: Label; more: Label[]; explanation: string[] }
   | { bought: false; reason: string };
 
 // A parcel when the packer gave none: the items' catalogue weights (500 g for an item without one) in a
@@ -43,7 +43,7 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
     // idempotency key derived from it, so a retry never buys a second label.
     async buyShippingLabel(order: Order, allocation: { locationId: string }, parcels?: Parcel[]): Promise<LabelOutcome> {
       const done = await deps.carriers.labelFor(order.id);
-      if (done) return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, explanation: done.explanation };
+      if (done) return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, more: done.more ?? [], explanation: done.explanation };
       const { rules } = await deps.carriers.rules();
       if (rules.length === 0) return { bought: false, reason: 'no carrier rules are set up: the warehouse ships and reports the tracking number' };
 
@@ -66,9 +66,16 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
       );
       if (plan.status === 'no_rule') return { bought: false, reason: plan.explanation.join('; ') };
       if (plan.status === 'exhausted') throw new Error(`No carrier could label order ${order.id}: ${plan.explanation.join('; ')}`);
-      const record = await deps.carriers.recordLabel({ orderId: order.id, carrierConnectionId: plan.carrier, label: plan.label, ruleId: plan.ruleId, explanation: plan.explanation });
-      deps.log.info('label bought', { orderId: order.id, carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber });
-      return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, explanation: record.explanation };
+      // Further parcels go with the same carrier and service, each under a key of its own.
+      const more: Label[] = [];
+      for (const [i, extra] of (parcels ?? []).slice(1).entries()) {
+        const key = `${plan.idempotencyKey}:parcel-${i + 2}`;
+        more.push(await (await gateway(plan.carrier)).buyLabel({ shipment: { ...shipment, parcel: extra }, carrier: plan.rate.carrier, service: plan.rate.service }, { idempotencyKey: key }));
+      }
+      const explanation = more.length ? [...plan.explanation, `${more.length} more parcel(s) with ${plan.carrier} ${plan.rate.service}`] : plan.explanation;
+      const record = await deps.carriers.recordLabel({ orderId: order.id, carrierConnectionId: plan.carrier, label: plan.label, more, ruleId: plan.ruleId, explanation });
+      deps.log.info('label bought', { orderId: order.id, carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber, parcels: 1 + more.length });
+      return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, more: record.more ?? [], explanation: record.explanation };
     },
 
     // The order was cancelled after its label was bought: ask the carrier to void (refund) it. Safe to
@@ -76,7 +83,9 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
     async voidShippingLabel(order: Order): Promise<{ status: 'voided' | 'pending' | 'rejected' | 'none'; detail?: string }> {
       const record = await deps.carriers.labelFor(order.id);
       if (!record) return { status: 'none' };
-      const outcome = await (await gatewayOf(record.carrierConnectionId)).voidLabel(record.label.labelId);
+      const gateway = await gatewayOf(record.carrierConnectionId);
+      for (const extra of record.more ?? []) await gateway.voidLabel(extra.labelId);
+      const outcome = await gateway.voidLabel(record.label.labelId);
       await deps.carriers.recordVoid(order.id, outcome.status, 'detail' in outcome ? outcome.detail : undefined);
       deps.log.info('label voided', { orderId: order.id, carrier: record.carrierConnectionId, status: outcome.status });
       return { status: outcome.status, ...('detail' in outcome && { detail: outcome.detail }) };

@@ -40,7 +40,7 @@ export interface OrderState {
   // A pickup order at its store: since when it waits, until when it is held, when it was collected.
   pickup?: { locationId: string; readyAt?: string; holdUntil?: string; collectedAt?: string };
   // The label bought through the carrier rules, and how the carrier was chosen.
-  label?: { carrierConnectionId: string; carrier: string; service: string; trackingNumber: string; labelUrl?: string; explanation: string[]; voided?: 'voided' | 'pending' | 'rejected' | 'none' };
+  label?: { carrierConnectionId: string; carrier: string; service: string; trackingNumber: string; labelUrl?: string; moreParcels?: { trackingNumber: string; labelUrl?: string }[]; explanation: string[]; voided?: 'voided' | 'pending' | 'rejected' | 'none' };
   deliveredAt?: string;
   hold?: { reason: string; since: string };
   attention?: { step: string; error: string; since: string };

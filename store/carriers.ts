@@ -17,6 +17,7 @@ export interface LabelRecord {
   orderId: string;
   carrierConnectionId: string;
   label: Label;
+  more?: Label[]; // one per further parcel, same carrier and service
   ruleId: string;
   explanation: string[];
   boughtAt: Date;
@@ -27,6 +28,7 @@ interface TrackingDoc {
   _id: string; // `${carrierConnectionId}|${trackingNumber}`
   orderId: string;
   at: Date;
+  deliveredAt?: Date;
 }
 
 export class CarrierSetup {
@@ -58,7 +60,7 @@ export class CarrierSetup {
   // The tracking index first, then the label: a crash in between leaves an index entry that the retried
   // purchase (same idempotency key, same label) writes again.
   async recordLabel(record: Omit<LabelRecord, '_id' | 'boughtAt'>): Promise<LabelRecord> {
-    await this.trackOrder(record.carrierConnectionId, record.label.trackingNumber, record.orderId);
+    for (const label of [record.label, ...(record.more ?? [])]) await this.trackOrder(record.carrierConnectionId, label.trackingNumber, record.orderId);
     const doc: LabelRecord = { ...record, _id: record.orderId, boughtAt: new Date() };
     try {
       await this.labels.insertOne(doc);
@@ -77,6 +79,16 @@ export class CarrierSetup {
     await this.tracking.insertOne({ _id: `${carrierConnectionId}|${trackingNumber}`, orderId, at: new Date() }).catch((err) => {
       if (!isDuplicateKey(err)) throw err;
     });
+  }
+
+  // A parcel was delivered. Returns how many of the order's parcels are now delivered, out of how many.
+  async parcelDelivered(carrierConnectionId: string, trackingNumber: string, orderId: string): Promise<{ delivered: number; of: number }> {
+    await this.tracking.updateOne({ _id: `${carrierConnectionId}|${trackingNumber}` }, { $set: { deliveredAt: new Date() } });
+    const record = await this.labels.findOne({ _id: orderId });
+    const numbers = record ? [record.label.trackingNumber, ...(record.more ?? []).map((l) => l.trackingNumber)] : [trackingNumber];
+    let delivered = 0;
+    for (const n of numbers) if ((await this.tracking.findOne({ _id: `${carrierConnectionId}|${n}` }))?.deliveredAt) delivered++;
+    return { delivered, of: numbers.length };
   }
 
   async orderForTracking(carrierConnectionId: string, trackingNumber: string): Promise<string | null> {

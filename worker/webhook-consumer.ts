@@ -101,7 +101,16 @@ async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Webh
     } else {
       // Any scan means the parcel left; the order ignores a second "shipped".
       await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, shipped);
-      if (event.status === 'delivered') await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, { type: 'delivered' });
+      if (event.status === 'delivered') {
+        // A multi-parcel order is delivered with its last parcel.
+        const { delivered, of } = await deps.stores.carriers.parcelDelivered(delivery.connectionId, event.trackingNumber, orderId);
+        if (delivered < of) {
+          const outcome = `parcel ${event.trackingNumber} delivered (${delivered} of ${of}) -> ${orderId}`;
+          await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
+          return outcome;
+        }
+        await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, { type: 'delivered' });
+      }
     }
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;

@@ -384,7 +384,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       const labelled = await step('buy_label', () => buyShippingLabel(order, allocation, parcels));
       if (labelled.bought) {
         const { label } = labelled;
-        state.label = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), explanation: labelled.explanation };
+        const more = (labelled.more ?? []).map((l) => ({ trackingNumber: l.trackingNumber, ...(l.labelUrl && { labelUrl: l.labelUrl }) }));
+        state.label = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), ...(more.length && { moreParcels: more }), explanation: labelled.explanation };
         await setStatus('packed', `label bought: ${label.carrier} ${label.service} ${label.trackingNumber}`);
         // Cancelled before the carrier has it: the label is voided (refunded) first.
         compensations.push(async () => {

@@ -10,7 +10,8 @@ import { eventually, orderBody } from '../support/fixtures';
 const MAIN = 'https://api.easypost.com';
 const BACKUP = 'https://backup-easypost.example';
 const SECRET = 'easypost-webhook-secret-e2e';
-const TRACKING = `9405500105440${String(Date.now()).slice(-9)}`;
+const run = String(Date.now()).slice(-9);
+const TRACKING = `9405500105440${run}`;
 
 let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
@@ -68,7 +69,7 @@ const bought = (id: string, reference: string | null): Json => ({
   postage_label: { object: 'PostageLabel', id: `pl_${id}`, label_file_type: 'application/pdf', label_url: `https://easypost-files.example/${id}.pdf`, label_pdf_url: `https://easypost-files.example/${id}.pdf` },
   tracker: { id: 'trk_e2e', object: 'Tracker', tracking_code: TRACKING, status: 'unknown', carrier: 'USPS', public_url: 'https://track.easypost.com/e2e' },
 });
-const trackerEvent = (status: string, message: string) =>
+const trackerEvent = (status: string, message: string, trackingCode = TRACKING) =>
   JSON.stringify({
     id: `evt_${uniqueId('e').replace(/[^a-z0-9]/gi, '')}`,
     object: 'Event',
@@ -79,7 +80,7 @@ const trackerEvent = (status: string, message: string) =>
       id: 'trk_e2e',
       object: 'Tracker',
       mode: 'test',
-      tracking_code: TRACKING,
+      tracking_code: trackingCode,
       status,
       carrier: 'USPS',
       created_at: '2026-11-22T09:10:00Z',
@@ -177,4 +178,46 @@ test('an order cancelled after its label was bought gets the label voided, its s
   expect(cancelled.payment.status).toMatch(/voided|refunded/);
   expect((await api.get('/stock/GADGET')).body.total).toEqual(before);
   expect(await ctx.mongo.db.collection('shipping_labels').findOne({ _id: orderId as never })).toMatchObject({ voided: { status: 'pending' } });
+});
+
+test('a two-parcel order gets a label per parcel from the same carrier, and is delivered with its last parcel', async () => {
+  nock.cleanAll();
+  let created = 0;
+  const buys: string[] = [];
+  const trackingOf = (id: string) => `TRK${run}${id.replace(/\D/g, '')}`;
+  nock(MAIN).persist().post('/v2/shipments').reply(201, () => shipment('shp_main', false));
+  nock(BACKUP)
+    .persist()
+    .get(/\/v2\/shipments\/.+/)
+    .reply(404, { error: { code: 'NOT_FOUND', message: 'The requested resource could not be found.', errors: [] } })
+    .post('/v2/shipments')
+    .reply(201, () => shipment(`shp_mp${++created}`, true))
+    .post(/\/v2\/shipments\/shp_mp\d+\/buy/)
+    .reply(200, (uri) => {
+      const id = uri.split('/')[3];
+      buys.push(id);
+      return { ...bought(id, null), tracking_code: trackingOf(id) };
+    });
+  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
+  const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 2 }] }));
+  const orderId = body.orderId as string;
+  await waitFor(orderId, 'released_to_fulfillment');
+  const parcels = [{ weightGrams: 500, lengthMm: 200, widthMm: 150, heightMm: 100 }, { weightGrams: 700, lengthMm: 300, widthMm: 200, heightMm: 100 }];
+  expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', parcels })).status).toBe(202);
+  const labelled = await eventually(() => orderOf(orderId), (o) => o.label !== undefined, 30_000, 'the labels');
+  expect(buys).toHaveLength(2);
+  const [first, second] = buys.map(trackingOf);
+  expect(labelled.label).toMatchObject({ carrierConnectionId: 'ep-backup', trackingNumber: first, moreParcels: [{ trackingNumber: second }] });
+
+  const scan = trackerEvent('in_transit', 'Accepted at USPS Origin Facility', first);
+  expect((await track(scan, sign(scan))).status).toBe(200);
+  await waitFor(orderId, 'shipped');
+  const one = trackerEvent('delivered', 'Delivered, In/At Mailbox', first);
+  expect((await track(one, sign(one))).status).toBe(200);
+  await eventually(() => ctx.mongo.db.collection('webhook_deliveries').findOne({ _id: `ep-backup|${JSON.parse(one).id}` as never }), (d) => d?.status === 'processed', 30_000, 'the first delivery to be processed');
+  expect((await orderOf(orderId)).status).toBe('shipped'); // one parcel of two
+  const two = trackerEvent('delivered', 'Delivered, Front Door', second);
+  expect((await track(two, sign(two))).status).toBe(200);
+  await waitFor(orderId, 'completed');
+  expect(buys).toHaveLength(2);
 });
