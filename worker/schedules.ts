@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
-import type { ConnectionView } from '../domain/connection';
+import { isCarrierKind, type ConnectionView } from '../domain/connection';
 import { syncScheduleId, type SyncKind } from '../domain/ids';
 import { pollChannelOrdersWorkflow, pullErpReceiptsWorkflow, reconcileChannelStockWorkflow } from '../workflows/channel-sync';
 
@@ -10,7 +10,7 @@ const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts'];
 // Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock); an ERP receives;
 // a carrier has nothing to poll (it pushes tracking by webhook).
 export function syncKindsOf(connection: Pick<ConnectionView, 'kind'>): SyncKind[] {
-  if (connection.kind === 'easypost' || connection.kind === 'manual_carrier') return [];
+  if (isCarrierKind(connection.kind)) return [];
   return connection.kind === 'erp' ? ['erp-receipts'] : ['orders', 'stock'];
 }
 

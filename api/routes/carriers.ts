@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { carrierRulesSchema } from '../../domain/carrier-rules';
+import { isCarrierKind } from '../../domain/connection';
 import { ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import type { ApiDeps } from '../app';
@@ -24,7 +25,7 @@ export function carriersRouter(deps: ApiDeps): Router {
       rule.services.flatMap((ref, j) => {
         const kind = kinds.get(ref.carrier);
         if (kind === undefined) return [{ path: `rules.${i}.services.${j}.carrier`, message: `no connection ${ref.carrier}: create it with POST /connections first` }];
-        if (kind !== 'easypost' && kind !== 'manual_carrier') return [{ path: `rules.${i}.services.${j}.carrier`, message: `connection ${ref.carrier} is a ${kind} connection, not a carrier` }];
+        if (!isCarrierKind(kind)) return [{ path: `rules.${i}.services.${j}.carrier`, message: `connection ${ref.carrier} is a ${kind} connection, not a carrier` }];
         return [];
       }),
     );
