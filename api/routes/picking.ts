@@ -19,7 +19,7 @@ import {
   type ReleasedOrder,
 } from '../../domain/picking';
 import { parseOrThrow, problemsOf } from '../../domain/validation';
-import { DEFAULT_ORDER_SETTINGS, rejectAllocationSignal } from '../../workflows/order';
+import { DEFAULT_ORDER_SETTINGS, fulfillmentEventSignal, rejectAllocationSignal } from '../../workflows/order';
 import { isTerminal } from '../../domain/status';
 import { signalOrder } from '../../worker/order-intake';
 import type { StoredPickEvent } from '../../store/picking';
@@ -251,7 +251,20 @@ export function picklistsRouter(deps: ApiDeps): Router {
         return undefined;
       },
     );
-    res.status(out.duplicate ? 200 : 201).json({ picklistId: picklist.id, duplicate: out.duplicate, progress: progressOf(out.state) });
+    // Orders this scan finished are picked: tell their workflows (a repeat is ignored there, so a repeated
+    // request heals a crash between the stored scan and the signal).
+    const sku = out.state.stops.find((s) => s.sku === scan.code || s.barcode === scan.code)?.sku;
+    const finished = pickedByOrder(out.state).filter((o) => o.lines.some((l) => l.sku === sku) && o.lines.every((l) => l.picked >= l.quantity));
+    const reported: string[] = [];
+    for (const { orderId } of finished) {
+      try {
+        await signalOrder(deps.temporal, orderId, fulfillmentEventSignal, { type: 'picked' });
+        reported.push(orderId);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err; // the order is closed: nothing to report
+      }
+    }
+    res.status(out.duplicate ? 200 : 201).json({ picklistId: picklist.id, duplicate: out.duplicate, pickedOrders: reported, progress: progressOf(out.state) });
   });
 
   router.post('/picklists/:id/short', async (req, res) => {

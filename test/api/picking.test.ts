@@ -147,16 +147,21 @@ describe('warehouse work through the API', () => {
     expect(state.currentStop).toMatchObject({ sku: 'TEE-S', bin: 'A-01-3' });
   });
 
-  test('scans in any order complete the list; the barcode counts for its sku', async () => {
+  test('scans in any order complete the list; the barcode counts for its sku; finished orders are reported picked', async () => {
+    const reported: string[] = [];
     for (const stop of [...first.stops.slice(1)].reverse()) {
       const res = await api.post(`/picklists/${first.id}/scans`, { code: BARCODE[stop.sku] ?? stop.sku, quantity: stop.totalQuantity });
       expect(`${res.status} ${res.body.error?.message ?? ''}`).toBe('201 ');
+      reported.push(...res.body.pickedOrders);
     }
+    expect([...new Set(reported)].sort()).toEqual([...first.orderIds].sort());
     const { body } = await api.get(`/picklists/${first.id}`);
     expect(body.progress.status).toBe('complete');
     expect(body.progress.currentStop).toBeNull();
     expect(body.progress.pickedByOrder.map((o: { orderId: string }) => o.orderId)).toEqual(first.orderIds);
     for (const o of body.progress.pickedByOrder) for (const l of o.lines) expect(l.picked).toBe(l.quantity);
+    // Every order on the finished list is reported picked to its workflow.
+    for (const id of first.orderIds) await eventually(async () => (await api.get(`/orders/${id}`)).body.status, (st) => st === 'picked', 30_000, `${id} to be picked`);
     const late = await api.post(`/picklists/${first.id}/scans`, { code: 'MUG-1', quantity: 1 });
     expect(late.status).toBe(409);
     expect(late.body.error.message).toMatch(/nothing is left to pick/);
