@@ -120,7 +120,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const retried = activityAttempt() > 1;
       const reservation = (locationId: string) => ({ reservationId: stepKey(order.id, `alloc:${attempt}:${locationId}`), orderId: order.id, locationId, lines, actor: ACTOR });
       const locations = retried ? await deps.locations.list() : [];
-      // Settle the other locations' reservation ids; adopt one an earlier attempt completed meanwhile.
+      const byEarlierAttempt = (r: { reservationId: string; locationId: string }): ReserveOutcome => ({ ...r, reserved: true, routing: { summary: `Reserved at ${r.locationId} by an earlier attempt of this step`, steps: [] } });
+      // Settle the other locations' reservation ids; returns a reservation an earlier attempt completed meanwhile.
       const settleOthers = async (kept: { reservationId: string; locationId: string } | undefined): Promise<ReserveResult | undefined> => {
         if (!retried) return undefined;
         for (const location of locations) {
@@ -139,9 +140,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           if (!(await deps.allocations.started(reservation(location.id)))) continue;
           const adopted = await deps.allocations.reserveAll(reservation(location.id));
           if (adopted.reserved) {
-            const other = await settleOthers(adopted);
-            const kept = other ?? adopted;
-            return { ...kept, reserved: true, routing: { summary: `Reserved at ${kept.locationId} by an earlier attempt of this step`, steps: [] } };
+            return byEarlierAttempt((await settleOthers(adopted)) ?? adopted);
           }
         }
       }
@@ -157,7 +156,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           const result = await deps.allocations.reserveAll(reservation(decision.locationId));
           if (result.reserved) {
             const other = await settleOthers(result);
-            return other?.reserved ? { ...other, reserved: true, routing: { summary: `Reserved at ${other.locationId} by an earlier attempt of this step`, steps: [] } } : { ...result, routing };
+            return other ? byEarlierAttempt(other) : { ...result, routing };
           }
           lostRaces.push(decision.locationId);
           shortfall ??= result.shortfall;
@@ -165,12 +164,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         }
         // Orders do not allow splitting yet, so the engine only waits here.
         const other = await settleOthers(undefined);
-        if (other?.reserved) return { ...other, reserved: true, routing: { summary: `Reserved at ${other.locationId} by an earlier attempt of this step`, steps: [] } };
+        if (other) return byEarlierAttempt(other);
         shortfall ??= shortfallOf(lines, input.stock);
         return { reserved: false, tried: input.locations.map((l) => l.id), routing, ...(shortfall && { shortfall }) };
       }
       const other = await settleOthers(undefined);
-      if (other?.reserved) return { ...other, reserved: true, routing: { summary: `Reserved at ${other.locationId} by an earlier attempt of this step`, steps: [] } };
+      if (other) return byEarlierAttempt(other);
       return { reserved: false, tried: lostRaces, ...(shortfall && { shortfall }), routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] } };
     },
 

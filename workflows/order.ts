@@ -307,7 +307,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       for (;;) {
         const attempt = ++reserveAttempt;
         const excluded = order.fulfillment?.method === 'pickup' ? [] : [...rejectedAt];
-        const result = await step('reserve_stock', () => (excluded.length ? acts.reserveStock(order, attempt, excluded) : acts.reserveStock(order, attempt)));
+        const result = await step('reserve_stock', () => acts.reserveStock(order, attempt, excluded));
         state.routing = result.routing;
         if (result.reserved) {
           state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: now() };
