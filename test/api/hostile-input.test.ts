@@ -999,7 +999,7 @@ add({
   name: 'a replay of a delivery already received answers duplicate and stores nothing new',
   send: hook({ body: QUEUED_BODY, headers: { 'x-shopify-webhook-id': QUEUED_DELIVERY } }),
   status: 200,
-  unchanged: 'counts', // the repeat is counted on the stored delivery (resends), nothing is added
+  unchanged: 'counts', // the repeat is counted (webhook_resends), nothing is added
   check: (res) => expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { received: true, duplicate: true } }),
 });
 

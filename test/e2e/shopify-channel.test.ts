@@ -90,7 +90,7 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
   const waiting = await eventually(async () => (await api.get(`/orders/${orderId}`)).body, (o) => o.status === 'awaiting_stock', 30_000, 'the order to wait for stock');
   expect(waiting.order.payment.method).toBe('cash_on_delivery');
   // The delivery is remembered (a later resend is still recognised) but its body is not kept once processed.
-  const stored = await eventually(() => ctx.mongo.db.collection('webhook_deliveries').findOne({ _id: `shop-eu|${headers['x-shopify-webhook-id']}` as never }), (d) => d?.status === 'processed', 30_000, 'the delivery to be settled');
+  const stored = await eventually(() => ctx.stores.webhooks.get(`shop-eu|${headers['x-shopify-webhook-id']}`), (d) => d?.status === 'processed', 30_000, 'the delivery to be settled');
   expect(stored).toMatchObject({ status: 'processed', resends: 7, bodyBytes: Buffer.byteLength(fixture) });
   expect(stored).not.toHaveProperty('body');
   const listed = await api.get('/orders?channel=shop-eu');

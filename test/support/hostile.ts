@@ -39,6 +39,7 @@ export const WATCHED_COLLECTIONS = [
   'locations',
   'connections',
   'webhook_deliveries',
+  'webhook_resends',
   'stock_sync',
   'api_keys',
   'routing_setup',
