@@ -307,6 +307,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       for (;;) {
         const attempt = ++reserveAttempt;
         const excluded = order.fulfillment?.method === 'pickup' ? [] : [...rejectedAt];
+        // Cleared before the attempt, not after: stock arriving while it runs must wake the next one.
+        stockChanged = false;
         const result = await step('reserve_stock', () => acts.reserveStock(order, attempt, excluded));
         state.routing = result.routing;
         if (result.reserved) {
@@ -319,7 +321,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         if (state.status !== 'awaiting_stock') {
           await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : result.routing?.summary ?? 'no location can ship this order');
         }
-        stockChanged = false;
         await waitUntil(() => stockChanged, { timeoutMs: settings.awaitingStockRecheckMs });
       }
       const held = state.allocation;
