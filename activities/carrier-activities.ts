@@ -41,15 +41,16 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
     // fastest within the promise), falling back to the next when one fails, does not serve the address or
     // is down. Once per order: the label is stored under the order id and every purchase carries an
     // idempotency key derived from it, so a retry never buys a second label.
-    async buyShippingLabel(order: Order, allocation: { locationId: string }, parcels?: Parcel[]): Promise<LabelOutcome> {
-      const done = await deps.carriers.labelFor(order.id);
+    // A part of a split order gets a label of its own, from its own location, for its own lines.
+    async buyShippingLabel(order: Order, allocation: { locationId: string; lines?: { sku: string; quantity: number }[] }, parcels?: Parcel[], part?: string): Promise<LabelOutcome> {
+      const done = await deps.carriers.labelFor(order.id, part);
       if (done) return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, more: done.more ?? [], explanation: done.explanation };
       const { rules } = await deps.carriers.rules();
       if (rules.length === 0) return { bought: false, reason: 'no carrier rules are set up: the warehouse ships and reports the tracking number' };
 
       const location = await deps.locations.get(allocation.locationId);
       if (!location) throw ApplicationFailure.nonRetryable(`Location ${allocation.locationId} no longer exists`, 'LocationGone');
-      const parcel = parcels?.[0] ?? (await defaultParcel(deps.items, order));
+      const parcel = parcels?.[0] ?? (await defaultParcel(deps.items, allocation.lines ?? order.lines));
       const to: Address = { ...order.shippingAddress, name: order.shippingAddress.name ?? order.customer.name };
       const shipment: ParcelShipment = { from: { ...location.address, name: location.address.name ?? location.name }, to, parcel, ...(order.customer.email && { email: order.customer.email }) };
       const gateways = new Map<string, Promise<CarrierGateway>>();
@@ -58,7 +59,7 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
         return gateways.get(id)!;
       };
       const plan = await planLabelPurchase(
-        { destination: order.shippingAddress, rules, idempotencyKey: stepKey(order.id, 'label'), shipDate: todayUtc() },
+        { destination: order.shippingAddress, rules, idempotencyKey: stepKey(order.id, part === undefined ? 'label' : `label:part:${part}`), shipDate: todayUtc() },
         {
           rates: async (carrier) => (await gateway(carrier)).rates(shipment),
           buy: async (carrier, rate, idempotencyKey) => (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
@@ -73,29 +74,29 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
         more.push(await (await gateway(plan.carrier)).buyLabel({ shipment: { ...shipment, parcel: extra }, carrier: plan.rate.carrier, service: plan.rate.service }, { idempotencyKey: key }));
       }
       const explanation = more.length ? [...plan.explanation, `${more.length} more parcel(s) with ${plan.carrier} ${plan.rate.service}`] : plan.explanation;
-      const record = await deps.carriers.recordLabel({ orderId: order.id, carrierConnectionId: plan.carrier, label: plan.label, more, ruleId: plan.ruleId, explanation });
-      deps.log.info('label bought', { orderId: order.id, carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber, parcels: 1 + more.length });
+      const record = await deps.carriers.recordLabel({ orderId: order.id, ...(part !== undefined && { part }), carrierConnectionId: plan.carrier, label: plan.label, more, ruleId: plan.ruleId, explanation });
+      deps.log.info('label bought', { orderId: order.id, ...(part !== undefined && { part }), carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber, parcels: 1 + more.length });
       return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, more: record.more ?? [], explanation: record.explanation };
     },
 
     // The order was cancelled after its label was bought: ask the carrier to void (refund) it. Safe to
     // repeat: the gateway reports a void already made.
-    async voidShippingLabel(order: Order): Promise<{ status: 'voided' | 'pending' | 'rejected' | 'none'; detail?: string }> {
-      const record = await deps.carriers.labelFor(order.id);
+    async voidShippingLabel(order: Order, part?: string): Promise<{ status: 'voided' | 'pending' | 'rejected' | 'none'; detail?: string }> {
+      const record = await deps.carriers.labelFor(order.id, part);
       if (!record) return { status: 'none' };
       const gateway = await gatewayOf(record.carrierConnectionId);
       for (const extra of record.more ?? []) await gateway.voidLabel(extra.labelId);
       const outcome = await gateway.voidLabel(record.label.labelId);
-      await deps.carriers.recordVoid(order.id, outcome.status, 'detail' in outcome ? outcome.detail : undefined);
-      deps.log.info('label voided', { orderId: order.id, carrier: record.carrierConnectionId, status: outcome.status });
+      await deps.carriers.recordVoid(order.id, outcome.status, 'detail' in outcome ? outcome.detail : undefined, part);
+      deps.log.info('label voided', { orderId: order.id, ...(part !== undefined && { part }), carrier: record.carrierConnectionId, status: outcome.status });
       return { status: outcome.status, ...('detail' in outcome && { detail: outcome.detail }) };
     },
   };
 }
 
-async function defaultParcel(items: Items, order: Order): Promise<Parcel> {
+async function defaultParcel(items: Items, lines: readonly { sku: string; quantity: number }[]): Promise<Parcel> {
   let grams = 0;
-  for (const line of order.lines) grams += ((await items.get(line.sku))?.weightGrams ?? 500) * line.quantity;
+  for (const line of lines) grams += ((await items.get(line.sku))?.weightGrams ?? 500) * line.quantity;
   return { weightGrams: Math.max(1, grams), ...DEFAULT_BOX };
 }
 

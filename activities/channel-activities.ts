@@ -98,10 +98,12 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     },
 
     // Tell the channel the order came from that it shipped (with tracking) or was cancelled.
-    async reportShipmentToChannel(order: Order, shipment: { carrier: string; trackingNumber: string }): Promise<boolean> {
+    // A part of a split order is reported as a shipment of its own lines.
+    async reportShipmentToChannel(order: Order, shipment: { carrier: string; trackingNumber: string }, part?: { id: string; lines: { sku: string; quantity: number }[] }): Promise<boolean> {
       const target = await channelFulfillment(order.channel);
       if (!target) return false;
-      await target.reportShipment({ channelOrderId: order.channelOrderId, ...shipment, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), idempotencyKey: `${order.id}:channel:shipment` });
+      const lines = part?.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+      await target.reportShipment({ channelOrderId: order.channelOrderId, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, lines, idempotencyKey: `${order.id}:channel:shipment${part ? `:part:${part.id}` : ''}` });
       return true;
     },
 

@@ -9,7 +9,7 @@ import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { RoutingSetup } from '../store/routing';
 import type { CustomerNotifications } from '../store/notifications';
-import { routeOrder, type AvailableStock, type RoutingExplanation, type RoutingOrder } from '../domain/routing';
+import { routeOrder, type AvailableStock, type RoutingExplanation, type RoutingOrder, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../worker/logger';
 
@@ -27,9 +27,21 @@ export interface OrderActivityDeps {
 
 export type ReserveOutcome =
   | { reserved: true; reservationId: string; locationId: string; routing: RoutingExplanation }
-  | { reserved: false; shortfall?: { sku: string; requested: number; available: number }; tried: string[]; routing: RoutingExplanation };
+  | { reserved: false; shortfall?: { sku: string; requested: number; available: number }; tried: string[]; routing: RoutingExplanation }
+  // No single location can fill the order and the rules split it: the workflow reserves each part
+  // (reservePart), so the plan is kept in its history and a retry follows the same one.
+  | { reserved: false; split: RoutingPart[]; tried: string[]; routing: RoutingExplanation };
 
 const ACTOR = 'order-workflow';
+
+// Stock an order holds at one location: the whole order, or (with lines) one part of a split order.
+export interface HeldStock {
+  reservationId: string;
+  locationId: string;
+  lines?: AllocationLine[];
+}
+
+const linesOf = (order: Order, held: HeldStock): AllocationLine[] => held.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
 
 // Which attempt of the current activity this is (1 outside an activity, e.g. in tests).
 function activityAttempt(): number {
@@ -42,7 +54,7 @@ function activityAttempt(): number {
 
 function routingOrderOf(order: Order): RoutingOrder {
   const pickupLocationId = order.fulfillment?.method === 'pickup' ? order.fulfillment.pickupLocationId : undefined;
-  return { channel: order.channel, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: order.shippingAddress, allowSplit: false, ...(pickupLocationId && { pickupLocationId }) };
+  return { channel: order.channel, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: order.shippingAddress, allowSplit: !pickupLocationId && order.fulfillment?.allowSplit !== false, ...(pickupLocationId && { pickupLocationId }) };
 }
 
 // The first line the best-stocked location cannot fill, for the order's awaiting_stock note.
@@ -162,9 +174,9 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           shortfall ??= result.shortfall;
           continue;
         }
-        // Orders do not allow splitting yet, so the engine only waits here.
         const other = await settleOthers(undefined);
         if (other) return byEarlierAttempt(other);
+        if (decision.kind === 'split') return { reserved: false, split: decision.parts, tried: input.locations.map((l) => l.id), routing };
         shortfall ??= shortfallOf(lines, input.stock);
         return { reserved: false, tried: input.locations.map((l) => l.id), routing, ...(shortfall && { shortfall }) };
       }
@@ -176,9 +188,9 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // A location rejected its allocation: give the reservation back, then correct its stock as the reason
     // says (damaged: the order's units are written off; not_in_stock: what the ledger thought was available
     // there is not). Each adjustment once per rejection round, however often this is retried.
-    async rejectAllocation(order: Order, allocation: { reservationId: string; locationId: string }, rejection: { reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string }, round: number): Promise<void> {
-      const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      await deps.allocations.releaseAll({ ...allocation, orderId: order.id, lines, actor: 'location', reason: `allocation rejected: ${rejection.reason}` });
+    async rejectAllocation(order: Order, allocation: HeldStock, rejection: { reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string }, round: number): Promise<void> {
+      const lines = linesOf(order, allocation);
+      await deps.allocations.releaseAll({ reservationId: allocation.reservationId, locationId: allocation.locationId, orderId: order.id, lines, actor: 'location', reason: `allocation rejected: ${rejection.reason}` });
       for (const line of lines.filter((l) => !rejection.skus || rejection.skus.includes(l.sku))) {
         const idempotencyKey = stepKey(order.id, `reject:${round}:${line.sku}`);
         if (await deps.ledger.findByIdempotencyKey(idempotencyKey)) continue;
@@ -205,21 +217,29 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       await deps.notifications.queue({ orderId: order.id, kind, channel: order.channel, to: { name, ...(email && { email }), ...(phone && { phone }) }, details });
     },
 
-    async releaseStock(order: Order, allocation: { reservationId: string; locationId: string }, reason: string): Promise<void> {
+    // One part of a split order, at the location the routing engine chose for it. The reservation id is
+    // per reservation attempt and location, so a retry of this activity converges on the same outcome.
+    async reservePart(order: Order, attempt: number, part: RoutingPart): Promise<ReserveResult> {
+      return deps.allocations.reserveAll({ reservationId: stepKey(order.id, `alloc:${attempt}:part:${part.locationId}`), orderId: order.id, locationId: part.locationId, lines: part.lines, actor: ACTOR });
+    },
+
+    async releaseStock(order: Order, allocation: HeldStock, reason: string): Promise<void> {
       await deps.allocations.releaseAll({
-        ...allocation,
+        reservationId: allocation.reservationId,
+        locationId: allocation.locationId,
         orderId: order.id,
-        lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        lines: linesOf(order, allocation),
         actor: ACTOR,
         reason,
       });
     },
 
-    async shipStock(order: Order, allocation: { reservationId: string; locationId: string }, trackingNumber: string): Promise<void> {
+    async shipStock(order: Order, allocation: HeldStock, trackingNumber: string): Promise<void> {
       await deps.allocations.shipAll({
-        ...allocation,
+        reservationId: allocation.reservationId,
+        locationId: allocation.locationId,
         orderId: order.id,
-        lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        lines: linesOf(order, allocation),
         actor: ACTOR,
         reference: `${order.id} tracking ${trackingNumber}`,
       });

@@ -5,7 +5,8 @@ import { adjustmentSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
 import { carrierRulesSchema } from '../domain/carrier-rules';
 import { binSchema, picklistCriteriaSchema } from '../domain/picking';
-import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../domain/status';
+import { allocationRejectionSchema, fulfillmentEventSchema } from './routes/orders';
+import { ORDER_STATUSES } from '../domain/status';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -40,13 +41,8 @@ export function openApiDocument(): object {
         StockAdjustment: schema(adjustmentSchema),
         CarrierRules: { type: 'object', required: ['rules'], properties: { rules: schema(carrierRulesSchema) }, additionalProperties: false },
         RoutingRules: { type: 'object', required: ['rules'], properties: { rules: schema(routingRulesSchema) }, additionalProperties: false },
-        FulfillmentEvent: {
-          type: 'object',
-          required: ['type'],
-          properties: { type: { enum: [...FULFILLMENT_EVENTS] }, carrier: { type: 'string' }, trackingNumber: { type: 'string' } },
-          additionalProperties: false,
-        },
-        AllocationRejection: { type: 'object', required: ['reason'], properties: { reason: { enum: ['not_in_stock', 'damaged'] }, skus: { type: 'array', items: { type: 'string' } }, note: { type: 'string' } }, additionalProperties: false },
+        FulfillmentEvent: schema(fulfillmentEventSchema),
+        AllocationRejection: schema(allocationRejectionSchema),
         Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
         BinLocations: {
           type: 'object',
@@ -96,8 +92,8 @@ export function openApiDocument(): object {
       '/orders/{id}/hold': command('Put the order on hold where it stands', 'Reason'),
       '/orders/{id}/release': command('Release a held order'),
       '/orders/{id}/retry': command('Retry the failed step of an order in needs_attention'),
-      '/orders/{id}/events': command('Report warehouse or carrier progress: picked, packed, shipped (carrier, trackingNumber), delivered', 'FulfillmentEvent'),
-      '/orders/{id}/allocation/reject': command('The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note): its reservation is released, its stock corrected, and the order routed again without it', 'AllocationRejection'),
+      '/orders/{id}/events': command('Report warehouse or carrier progress: picked, packed (parcels), shipped (carrier, trackingNumber), delivered; for a split order, per part (part)', 'FulfillmentEvent'),
+      '/orders/{id}/allocation/reject': command('The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note; locationId names the part of a split order): its reservation is released, its stock corrected, and the whole order routed again without it', 'AllocationRejection'),
       '/orders/{id}/pickup': command('A pickup order was collected at its store (only when ready_for_pickup)'),
       '/orders/{id}/payment/confirm': command('Confirm a manual payment the order is waiting for'),
       '/orders/{id}/payment/decline': command('Decline the payment: the order is rejected', 'Reason'),
@@ -152,12 +148,12 @@ export function openApiDocument(): object {
           responses: { '201': { description: '{ picklistId, shortLines, reroute, progress }' }, '200': { description: 'Already applied (same idempotencyKey)' }, '404': { description: 'No such picklist, or the sku is not on it' }, '409': { description: 'More units short than the list still needs', ...json('Error') }, ...errors },
         },
       },
-      '/orders/{id}/documents': { get: { summary: 'Documents available for an order: packing slip, invoice, and the picklist that holds it, each with its id and URL', parameters: [idParam], responses: { '200': { description: '{ orderId, documents: [{ id, kind, title, contentType, url }] }' }, '404': { description: 'No such order' }, ...errors } } },
+      '/orders/{id}/documents': { get: { summary: 'Documents available for an order: packing slip (one per part of a split order), invoice, shipping labels (one per parcel; source carrier or orderhub), and the picklists that hold it, each with its id and URL', parameters: [idParam], responses: { '200': { description: '{ orderId, documents: [{ id, kind, title, contentType, url, part?, parcel?, trackingNumber?, source? }] }' }, '404': { description: 'No such order' }, ...errors } } },
       '/documents/{id}': {
         get: {
-          summary: 'Render a document as PDF from stored facts: doc:packing_slip:<orderId>, doc:invoice:<orderId>, doc:picklist:<picklistId>',
+          summary: 'Render a document as PDF from stored facts: doc:packing_slip:<orderId>[|part:<n>], doc:invoice:<orderId>, doc:shipping_label:<orderId>[|part:<n>][|parcel:<k>], doc:picklist:<picklistId>. A label the carrier issued as a file answers 302 to the carrier\'s URL.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'doc:invoice:order:shopify:450789469' } }],
-          responses: { '200': { description: 'The PDF (Content-Disposition names the file)', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } }, '404': { description: 'No such order or picklist' }, ...errors },
+          responses: { '200': { description: 'The PDF (Content-Disposition names the file)', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } }, '302': { description: "The carrier's own label file" }, '404': { description: 'No such order, part, label or picklist' }, ...errors },
         },
       },
       '/api-keys': { post: { summary: 'Create another API key; the key is shown once', responses: { '201': { description: '{ name, key }' }, ...errors } } },

@@ -10,6 +10,17 @@ export function parseOrderId(orderId: string): { channel: string; channelOrderId
   return match ? { channel: match[1], channelOrderId: match[2] } : undefined;
 }
 
+// What a picklist picks for: a whole order, or one part of a split order ("order:web:1001|part:2").
+// `|` never appears in an order id, so the two read back unambiguously.
+export function pickUnitId(orderId: string, part?: string): string {
+  return part === undefined ? orderId : `${orderId}|part:${part}`;
+}
+
+export function parsePickUnitId(id: string): { orderId: string; part?: string } {
+  const match = /^(.*)\|part:([0-9]+)$/.exec(id);
+  return match ? { orderId: match[1], part: match[2] } : { orderId: id };
+}
+
 // Idempotency keys for side effects derived from the order and the step.
 export function stepKey(orderId: string, step: string): string {
   return `${orderId}:${step}`;

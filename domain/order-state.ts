@@ -4,6 +4,37 @@ import type { FlowStatus, OrderStatus } from './status';
 
 export type PaymentStatus = 'none' | 'pending' | 'authorized' | 'captured' | 'voided' | 'refunded' | 'declined';
 
+// The label bought for an order (or one part of a split order) through the carrier rules.
+export interface OrderLabel {
+  carrierConnectionId: string;
+  carrier: string;
+  service: string;
+  trackingNumber: string;
+  labelUrl?: string;
+  moreParcels?: { trackingNumber: string; labelUrl?: string }[];
+  explanation: string[];
+  voided?: 'voided' | 'pending' | 'rejected' | 'none';
+}
+
+export interface OrderShipment {
+  carrier: string;
+  trackingNumber: string;
+  shippedAt: string;
+}
+
+// One part of a split order: reserved at its own location, then picked, packed, labelled, shipped and
+// tracked on its own. Fulfilment events name the part they are for.
+export interface OrderPart {
+  id: string; // "1", "2", ... in the routing engine's order
+  locationId: string;
+  reservationId: string;
+  lines: { sku: string; quantity: number }[];
+  stage: FlowStatus;
+  label?: OrderLabel;
+  shipment?: OrderShipment;
+  deliveredAt?: string;
+}
+
 export interface StatusChange {
   status: OrderStatus;
   at: string;
@@ -31,16 +62,19 @@ export interface OrderState {
     reference?: string;
   };
   allocation?: { reservationId: string; locationId: string; reservedAt: string };
+  // A split order (no single location could fill it): its parts. Such an order has no `allocation`; its
+  // status moves on when every part has (shipped when all are, delivered when all are).
+  parts?: OrderPart[];
   // Locations that rejected the order's allocation before picking, in order.
   rejections?: { locationId: string; reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string; at: string }[];
   // Why the order was placed where it was, or why it waits: the routing engine's explanation.
   routing?: RoutingExplanation;
   awaitingStock?: { since: string; attempts: number; shortfall?: { sku: string; requested: number; available: number } };
-  shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
+  shipment?: OrderShipment;
   // A pickup order at its store: since when it waits, until when it is held, when it was collected.
   pickup?: { locationId: string; readyAt?: string; holdUntil?: string; collectedAt?: string };
   // The label bought through the carrier rules, and how the carrier was chosen.
-  label?: { carrierConnectionId: string; carrier: string; service: string; trackingNumber: string; labelUrl?: string; moreParcels?: { trackingNumber: string; labelUrl?: string }[]; explanation: string[]; voided?: 'voided' | 'pending' | 'rejected' | 'none' };
+  label?: OrderLabel;
   deliveredAt?: string;
   hold?: { reason: string; since: string };
   attention?: { step: string; error: string; since: string };

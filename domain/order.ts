@@ -43,6 +43,9 @@ export const orderInputSchema = z
       .strictObject({
         method: z.enum(['ship', 'pickup']),
         pickupLocationId: locationIdSchema.optional(),
+        // false: the customer wants everything in one shipment (the order waits for one location to have it
+        // all). Absent or true: the routing rules may split it when their fallback says so.
+        allowSplit: z.boolean().optional(),
       })
       .default({ method: 'ship' }),
     billingAddress: addressSchema.optional(),
@@ -64,6 +67,7 @@ export const orderInputSchema = z
   })
   .superRefine((o, ctx) => {
     if (o.fulfillment.method === 'pickup' && !o.fulfillment.pickupLocationId) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'is required for a pickup order: the store the customer collects from' });
+    if (o.fulfillment.method === 'pickup' && o.fulfillment.allowSplit) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'allowSplit'], message: 'cannot be true for a pickup order: it is collected whole at one store' });
     if (o.fulfillment.method === 'ship' && o.fulfillment.pickupLocationId) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'only goes with method "pickup"' });
     const seen = new Set<string>();
     o.lines.forEach((l, i) => {

@@ -12,9 +12,14 @@ interface RulesDoc {
   updatedBy: string;
 }
 
+// One label per order, or per part of a split order.
+export const labelRecordId = (orderId: string, part?: string) => (part === undefined ? orderId : `${orderId}|part:${part}`);
+
 export interface LabelRecord {
-  _id: string; // order id: one label per order
+  _id: string; // labelRecordId(orderId, part)
   orderId: string;
+  part?: string; // the part of a split order this label ships
+
   carrierConnectionId: string;
   label: Label;
   more?: Label[]; // one per further parcel, same carrier and service
@@ -27,6 +32,7 @@ export interface LabelRecord {
 interface TrackingDoc {
   _id: string; // `${carrierConnectionId}|${trackingNumber}`
   orderId: string;
+  part?: string;
   at: Date;
   deliveredAt?: Date;
 }
@@ -53,45 +59,60 @@ export class CarrierSetup {
     return { rules, updatedAt: doc.updatedAt.toISOString(), updatedBy: actor };
   }
 
-  labelFor(orderId: string): Promise<LabelRecord | null> {
-    return this.labels.findOne({ _id: orderId });
+  labelFor(orderId: string, part?: string): Promise<LabelRecord | null> {
+    return this.labels.findOne({ _id: labelRecordId(orderId, part) });
   }
 
   // The tracking index first, then the label: a crash in between leaves an index entry that the retried
   // purchase (same idempotency key, same label) writes again.
   async recordLabel(record: Omit<LabelRecord, '_id' | 'boughtAt'>): Promise<LabelRecord> {
-    for (const label of [record.label, ...(record.more ?? [])]) await this.trackOrder(record.carrierConnectionId, label.trackingNumber, record.orderId);
-    const doc: LabelRecord = { ...record, _id: record.orderId, boughtAt: new Date() };
+    for (const label of [record.label, ...(record.more ?? [])]) await this.trackOrder(record.carrierConnectionId, label.trackingNumber, record.orderId, record.part);
+    const _id = labelRecordId(record.orderId, record.part);
+    const doc: LabelRecord = { ...record, _id, boughtAt: new Date() };
     try {
       await this.labels.insertOne(doc);
       return doc;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      return (await this.labels.findOne({ _id: record.orderId }))!;
+      return (await this.labels.findOne({ _id }))!;
     }
   }
 
-  async recordVoid(orderId: string, status: 'voided' | 'pending' | 'rejected', detail?: string): Promise<void> {
-    await this.labels.updateOne({ _id: orderId }, { $set: { voided: { status, ...(detail !== undefined && { detail }), at: new Date() } } });
+  // Every label of an order: one, or one per part of a split order.
+  async labelsOf(orderId: string, parts: readonly string[]): Promise<LabelRecord[]> {
+    const ids = parts.length ? parts.map((p) => labelRecordId(orderId, p)) : [orderId];
+    const found: LabelRecord[] = [];
+    for (const _id of ids) {
+      const record = await this.labels.findOne({ _id });
+      if (record) found.push(record);
+    }
+    return found;
   }
 
-  async trackOrder(carrierConnectionId: string, trackingNumber: string, orderId: string): Promise<void> {
-    await this.tracking.insertOne({ _id: `${carrierConnectionId}|${trackingNumber}`, orderId, at: new Date() }).catch((err) => {
+  async recordVoid(orderId: string, status: 'voided' | 'pending' | 'rejected', detail?: string, part?: string): Promise<void> {
+    await this.labels.updateOne({ _id: labelRecordId(orderId, part) }, { $set: { voided: { status, ...(detail !== undefined && { detail }), at: new Date() } } });
+  }
+
+  async trackOrder(carrierConnectionId: string, trackingNumber: string, orderId: string, part?: string): Promise<void> {
+    await this.tracking.insertOne({ _id: `${carrierConnectionId}|${trackingNumber}`, orderId, ...(part !== undefined && { part }), at: new Date() }).catch((err) => {
       if (!isDuplicateKey(err)) throw err;
     });
   }
 
-  // A parcel was delivered. Returns how many of the order's parcels are now delivered, out of how many.
-  async parcelDelivered(carrierConnectionId: string, trackingNumber: string, orderId: string): Promise<{ delivered: number; of: number }> {
+  // A parcel was delivered. Returns how many parcels of its label (the order's, or its part's) are now
+  // delivered, out of how many.
+  async parcelDelivered(carrierConnectionId: string, trackingNumber: string, orderId: string, part?: string): Promise<{ delivered: number; of: number }> {
     await this.tracking.updateOne({ _id: `${carrierConnectionId}|${trackingNumber}` }, { $set: { deliveredAt: new Date() } });
-    const record = await this.labels.findOne({ _id: orderId });
+    const record = await this.labels.findOne({ _id: labelRecordId(orderId, part) });
     const numbers = record ? [record.label.trackingNumber, ...(record.more ?? []).map((l) => l.trackingNumber)] : [trackingNumber];
     let delivered = 0;
     for (const n of numbers) if ((await this.tracking.findOne({ _id: `${carrierConnectionId}|${n}` }))?.deliveredAt) delivered++;
     return { delivered, of: numbers.length };
   }
 
-  async orderForTracking(carrierConnectionId: string, trackingNumber: string): Promise<string | null> {
-    return (await this.tracking.findOne({ _id: `${carrierConnectionId}|${trackingNumber}` }))?.orderId ?? null;
+  // The order (and, for a split order, the part) a tracking number ships.
+  async orderForTracking(carrierConnectionId: string, trackingNumber: string): Promise<{ orderId: string; part?: string } | null> {
+    const doc = await this.tracking.findOne({ _id: `${carrierConnectionId}|${trackingNumber}` });
+    return doc ? { orderId: doc.orderId, ...(doc.part !== undefined && { part: doc.part }) } : null;
   }
 }

@@ -22,7 +22,7 @@ const ignoreDuplicate = (err: unknown) => {
   if (!isDuplicateKey(err)) throw err; // the same version projected again (a retried activity)
 };
 
-const CLEARABLE = ['allocation', 'awaitingStock', 'shipment', 'deliveredAt', 'hold', 'attention', 'cancellation', 'rejection'] as const satisfies readonly (keyof OrderState)[];
+const CLEARABLE = ['allocation', 'parts', 'awaitingStock', 'shipment', 'deliveredAt', 'hold', 'attention', 'cancellation', 'rejection'] as const satisfies readonly (keyof OrderState)[];
 
 export interface OrderListQuery {
   status?: OrderStatus;

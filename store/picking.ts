@@ -1,3 +1,4 @@
+import { pickUnitId } from '../domain/ids';
 import type { Collection, Db } from 'mongodb';
 import type { Picklist, PickEvent, ShortLine } from '../domain/picking';
 import { isDuplicateKey } from './mongo';
@@ -132,12 +133,16 @@ export class Picklists {
     return doc?.picklist ?? null;
   }
 
-  // Picklists holding this order: at most one today (one claim per order).
-  async idsForOrder(orderId: string): Promise<string[]> {
-    const claim = await this.claims.findOne({ _id: orderId });
-    if (!claim) return [];
-    const list = await this.lists.findOne({ _id: claim.picklistId }, { projection: { _id: 1 } });
-    return list ? [list._id] : [];
+  // Picklists holding this order: one per pick unit (the order, or each part of a split order).
+  async idsForOrder(orderId: string, parts: readonly string[] = []): Promise<string[]> {
+    const ids: string[] = [];
+    for (const unit of [orderId, ...parts.map((p) => pickUnitId(orderId, p))]) {
+      const claim = await this.claims.findOne({ _id: unit });
+      if (!claim) continue;
+      const list = await this.lists.findOne({ _id: claim.picklistId }, { projection: { _id: 1 } });
+      if (list && !ids.includes(list._id)) ids.push(list._id);
+    }
+    return ids;
   }
 
   // The picklist's log in order (equality filter on picklistId, sorted here).

@@ -89,12 +89,15 @@ async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Webh
     return 'ignored';
   }
   const { event } = parsed;
-  const orderId = await deps.stores.carriers.orderForTracking(delivery.connectionId, event.trackingNumber);
-  if (!orderId) {
+  const owner = await deps.stores.carriers.orderForTracking(delivery.connectionId, event.trackingNumber);
+  if (!owner) {
     await deps.stores.webhooks.settle(delivery._id, 'ignored', `no order has tracking number ${event.trackingNumber}`);
     return 'ignored';
   }
-  const shipped: FulfillmentEvent = { type: 'shipped', carrier: event.carrier, trackingNumber: event.trackingNumber };
+  const { orderId, part } = owner;
+  // A split order's parcel moves only its own part.
+  const ofPart = part !== undefined ? { part } : {};
+  const shipped: FulfillmentEvent = { type: 'shipped', carrier: event.carrier, trackingNumber: event.trackingNumber, ...ofPart };
   try {
     if (event.status === 'exception') {
       await signalOrder(deps.intake.temporal, orderId, carrierExceptionSignal, { trackingNumber: event.trackingNumber, message: event.detail ?? event.carrierStatus, at: event.occurredAt });
@@ -102,14 +105,14 @@ async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Webh
       // Any scan means the parcel left; the order ignores a second "shipped".
       await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, shipped);
       if (event.status === 'delivered') {
-        // A multi-parcel order is delivered with its last parcel.
-        const { delivered, of } = await deps.stores.carriers.parcelDelivered(delivery.connectionId, event.trackingNumber, orderId);
+        // A multi-parcel label is delivered with its last parcel.
+        const { delivered, of } = await deps.stores.carriers.parcelDelivered(delivery.connectionId, event.trackingNumber, orderId, part);
         if (delivered < of) {
           const outcome = `parcel ${event.trackingNumber} delivered (${delivered} of ${of}) -> ${orderId}`;
           await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
           return outcome;
         }
-        await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, { type: 'delivered' });
+        await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, { type: 'delivered', ...ofPart });
       }
     }
   } catch (err) {

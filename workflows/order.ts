@@ -16,7 +16,9 @@ import type { ChannelActivities } from '../activities/channel-activities';
 import type { CarrierActivities } from '../activities/carrier-activities';
 import type { Parcel } from '../domain/carrier';
 import type { Order } from '../domain/order';
-import { initialOrderState, type OrderState } from '../domain/order-state';
+import { initialOrderState, type OrderLabel, type OrderPart, type OrderState } from '../domain/order-state';
+import type { HeldStock } from '../activities/order-activities';
+import type { RoutingPart } from '../domain/routing';
 import { acceptsEvent, canCancel, flowIndex, FLOW, FULFILLMENT_EVENTS, isTerminal, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../domain/status';
 import { OrderLateKey, OrderStatusKey } from './search-attributes';
 
@@ -27,6 +29,7 @@ export interface FulfillmentEvent {
   carrier?: string; // required with "shipped"
   trackingNumber?: string; // required with "shipped"
   parcels?: Parcel[]; // with "packed": what the label is bought for
+  part?: string; // a split order's part this event is for; absent: every part
 }
 
 // The carrier reports a problem (address unknown, damaged, refused): the order needs an operator.
@@ -51,7 +54,7 @@ export interface AllocationRejection {
   reason: 'not_in_stock' | 'damaged';
   skus?: string[]; // absent: every line
   note?: string;
-  locationId?: string; // the location rejecting; a rejection meant for an earlier allocation is ignored
+  locationId?: string; // the location rejecting (for a split order, the part's); one not holding the order is ignored
 }
 export const rejectAllocationSignal = defineSignal<[AllocationRejection]>('rejectAllocation');
 // The customer collected a pickup order at the store.
@@ -96,6 +99,14 @@ export interface OrderOutcome {
 
 class OrderCancelled extends Error {}
 
+// Stock the order holds at one location and the events reported for it: the whole order, or one part of
+// a split order.
+interface PartRun {
+  id: string;
+  held: HeldStock;
+  reported: Map<FulfillmentEventType, FulfillmentEvent>;
+}
+
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
   const { order } = input;
   const settings: OrderSettings = {
@@ -126,11 +137,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   let retryRequested = false;
   let stockChanged = false;
   let paymentDecision: { confirmed: true; reference?: string } | { confirmed: false; reason: string } | undefined;
+  // Events reported for the whole order (no part named); each part's own are on its PartRun.
   const reported = new Map<FulfillmentEventType, FulfillmentEvent>();
+  let runs: PartRun[] = [];
+  const split = () => runs.length > 1;
+  let shippedAny = false; // from the first part that ships on, cancellation no longer applies
+  const reportedFor = (run: PartRun, type: FulfillmentEventType) => run.reported.get(type) ?? reported.get(type);
+  const reachedAtLeast = (run: PartRun, stage: FulfillmentEventType) => FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => !!reportedFor(run, s));
 
   setHandler(orderStatusQuery, () => state);
   setHandler(cancelOrderSignal, (req) => {
-    if (!isTerminal(state.status) && canCancel(state.stage)) cancelRequest ??= { reason: req?.reason || 'cancelled by operator', ...(req?.source && { source: req.source }) };
+    if (!isTerminal(state.status) && canCancel(state.stage) && !shippedAny) cancelRequest ??= { reason: req?.reason || 'cancelled by operator', ...(req?.source && { source: req.source }) };
   });
   setHandler(holdOrderSignal, (req) => {
     if (!isTerminal(state.status)) holdRequest = { reason: req?.reason || 'held by operator' };
@@ -146,9 +163,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   });
   let rejection: AllocationRejection | undefined;
   setHandler(rejectAllocationSignal, (r) => {
-    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || !state.allocation || isTerminal(state.status) || flowIndex(state.stage) >= flowIndex('picked')) return;
-    if (r.locationId !== undefined && r.locationId !== state.allocation.locationId) return;
-    rejection ??= r;
+    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || runs.length === 0 || isTerminal(state.status) || flowIndex(state.stage) >= flowIndex('picked')) return;
+    if (runs.some((run) => reachedAtLeast(run, 'picked'))) return;
+    const at = r.locationId === undefined ? runs[0] : runs.find((run) => run.held.locationId === r.locationId);
+    if (!at) return;
+    rejection ??= { ...r, locationId: at.held.locationId };
   });
   let pickedUp = false;
   setHandler(pickupConfirmedSignal, () => {
@@ -167,8 +186,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   setHandler(fulfillmentEventSignal, (event) => {
     if (!event || !FULFILLMENT_EVENTS.includes(event.type)) return;
     if (event.type === 'shipped' && (!event.carrier || !event.trackingNumber)) return;
-    if (event.type === 'delivered' && !reported.has('shipped') && flowIndex(state.stage) < flowIndex('shipped')) return;
     if (isTerminal(state.status) || reported.has(event.type)) return;
+    if (event.part !== undefined) {
+      const run = runs.find((r) => r.id === event.part);
+      if (!run || run.reported.has(event.type)) return;
+      if (event.type === 'delivered' && !reportedFor(run, 'shipped')) return;
+      run.reported.set(event.type, event);
+      return;
+    }
+    const allShipped = runs.length > 0 && runs.every((r) => !!reportedFor(r, 'shipped'));
+    if (event.type === 'delivered' && !reported.has('shipped') && !allShipped && flowIndex(state.stage) < flowIndex('shipped')) return;
     reported.set(event.type, event);
   });
 
@@ -181,6 +208,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     await recordOrderState(order, state);
   };
 
+  // The status to go back to after a hold or a failed step: where the order was, or further along the flow
+  // if another part of a split order moved it on meanwhile.
+  const resumeStatus = (was: OrderStatus): OrderStatus =>
+    (FLOW as readonly string[]).includes(was) && flowIndex(state.stage) > flowIndex(was as FlowStatus) ? state.stage : was;
+
   // Hold pauses the order where it stands; release puts it back to the status it had.
   const honourHold = async () => {
     if (!holdRequest || cancelRequest) return;
@@ -189,7 +221,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     await setStatus('on_hold', holdRequest.reason);
     await condition(() => !holdRequest || !!cancelRequest);
     state.hold = undefined;
-    if (!cancelRequest) await setStatus(resumeTo, 'released from hold');
+    if (!cancelRequest) await setStatus(resumeStatus(resumeTo), 'released from hold');
   };
 
   const markLate = async (stage: FlowStatus, dueAt: string) => {
@@ -242,7 +274,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         state.attention = undefined;
         if (!retryRequested && cancelRequest) throw new OrderCancelled();
         retryRequested = false;
-        await setStatus(resumeTo, `retrying ${name}`);
+        await setStatus(resumeStatus(resumeTo), `retrying ${name}`);
       }
     }
   };
@@ -253,6 +285,101 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     state.rejection = { reason, ...(details !== undefined && { details }) };
     await setStatus('rejected', reason);
     return { orderId: order.id, status: state.status };
+  };
+
+
+  // ---- Parts: an unsplit order is one part whose progress is the order's; a split order's parts move on
+  // their own, and the order's status follows the slowest part.
+  const partView = (run: PartRun): OrderPart => state.parts!.find((p) => p.id === run.id)!;
+  const labelKeyOf = (run: PartRun) => (split() ? run.id : undefined);
+
+  // A part's progress in the order's history without a status change (the status follows the slowest part).
+  const noteProgress = async (reason: string) => {
+    state.history.push({ status: state.status, at: now(), reason });
+    state.version++;
+    await recordOrderState(order, state);
+  };
+
+  const advance = async (run: PartRun, stage: FlowStatus, reason?: string) => {
+    if (!split()) return setStatus(stage, reason);
+    const part = partView(run);
+    if (flowIndex(stage) > flowIndex(part.stage)) part.stage = stage;
+    const text = `part ${run.id} (${run.held.locationId}) ${stage}${reason ? `: ${reason}` : ''}`;
+    const slowest = state.parts!.reduce<FlowStatus>((min, p) => (flowIndex(p.stage) < flowIndex(min) ? p.stage : min), 'completed');
+    if (flowIndex(slowest) <= flowIndex(state.stage)) return noteProgress(text);
+    // Every part is past the order's stage. During a hold or a failed step the status stays; the stage moves.
+    if (!(FLOW as readonly string[]).includes(state.status)) {
+      state.stage = slowest;
+      return noteProgress(text);
+    }
+    await setStatus(slowest, `${text}; all ${runs.length} parts ${slowest}`);
+  };
+
+  // Reserve each part of a split plan; if one falls short, give back the parts already held.
+  const reserveParts = async (attempt: number, plan: RoutingPart[]): Promise<{ reserved: true; runs: PartRun[] } | { reserved: false; shortfall?: { sku: string; requested: number; available: number } }> => {
+    const held: HeldStock[] = [];
+    const giveBack = async () => {
+      for (const h of held.splice(0)) await step('release_stock', () => acts.releaseStock(order, h, 'split reservation fell short'), { cancellable: false });
+    };
+    // Cancelled while reserving: the compensations give back what is held so far.
+    compensations.push(giveBack);
+    for (const part of plan) {
+      const result = await step('reserve_stock', () => acts.reservePart(order, attempt, part));
+      if (!result.reserved) {
+        await giveBack();
+        compensations.splice(compensations.indexOf(giveBack), 1);
+        return { reserved: false, ...(result.shortfall && { shortfall: result.shortfall }) };
+      }
+      held.push({ reservationId: result.reservationId, locationId: result.locationId, lines: part.lines });
+    }
+    compensations.splice(compensations.indexOf(giveBack), 1);
+    return { reserved: true, runs: held.map((h, i) => ({ id: String(i + 1), held: h, reported: new Map() })) };
+  };
+
+  let capture: Promise<void> | undefined;
+  const captureOnce = () =>
+    (capture ??= (async () => {
+      const captured = await step('capture_payment', () => acts.capturePayment(order), { cancellable: false });
+      state.payment = { ...state.payment, status: 'captured', reference: captured.reference ?? state.payment.reference };
+    })());
+
+  // One part from release to shipped: picked, packed, the label bought through the carrier rules (unless
+  // the warehouse already reported the shipment), then shipped when the carrier's first scan arrives or
+  // the warehouse reports it.
+  const shipPart = async (run: PartRun) => {
+    for (const stage of ['picked', 'packed'] as const) {
+      await waitUntil(() => reachedAtLeast(run, stage), { sla: { stage, ms: settings.slaMs[stage] } });
+      await advance(run, stage);
+    }
+    if (!reportedFor(run, 'shipped')) {
+      const parcels = reportedFor(run, 'packed')?.parcels;
+      const labelled = await step('buy_label', () => buyShippingLabel(order, run.held, parcels, labelKeyOf(run)));
+      if (labelled.bought) {
+        const { label } = labelled;
+        const more = (labelled.more ?? []).map((l) => ({ trackingNumber: l.trackingNumber, ...(l.labelUrl && { labelUrl: l.labelUrl }) }));
+        const bought: OrderLabel = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), ...(more.length && { moreParcels: more }), explanation: labelled.explanation };
+        if (split()) partView(run).label = bought;
+        else state.label = bought;
+        await advance(run, 'packed', `label bought: ${label.carrier} ${label.service} ${label.trackingNumber}`);
+        // Cancelled before the carrier has it: the label is voided (refunded) first.
+        compensations.push(async () => {
+          const voided = await step('void_label', () => voidShippingLabel(order, labelKeyOf(run)), { cancellable: false });
+          const at = split() ? partView(run) : state;
+          if (at.label) at.label = { ...at.label, voided: voided.status };
+        });
+      }
+    }
+    await waitUntil(() => !!reportedFor(run, 'shipped'), { sla: { stage: 'shipped', ms: settings.slaMs.shipped } });
+    const shipped = reportedFor(run, 'shipped')!;
+    cancelRequest = undefined; // from here on the goods are gone: cancellation no longer applies
+    shippedAny = true;
+    await step('ship_stock', () => acts.shipStock(order, run.held, shipped.trackingNumber!), { cancellable: false });
+    if (state.payment.status === 'authorized' && state.payment.method === 'prepaid') await captureOnce();
+    const shipment = { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber!, shippedAt: now() };
+    if (split()) partView(run).shipment = shipment;
+    else state.shipment = shipment;
+    await advance(run, 'shipped', `${shipment.carrier} ${shipment.trackingNumber}`);
+    await step('channel_shipment', () => acts.reportShipmentToChannel(order, shipment, split() ? { id: run.id, lines: run.held.lines! } : undefined), { cancellable: false });
   };
 
   upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
@@ -296,13 +423,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     await setStatus('payment_authorized');
     await waitUntil(() => true);
 
-    // 3. Stock: reserve the whole order where the routing rules place it, or wait for stock to arrive. A
+    // 3. Stock: reserve the order where the routing rules place it (one location, or split into parts when
+    // no single location can fill it and the rules and the order allow it), or wait for stock to arrive. A
     // location that rejects its allocation before picking gives it back (adjusting its stock as the reason
     // says) and the order is routed again without it.
-    const reachedAtLeast = (stage: FulfillmentEventType) => FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => reported.has(s));
     const rejectedAt: string[] = [];
     let reserveAttempt = 0;
-    let allocation: NonNullable<OrderState['allocation']>;
+    let splitMisses = 0;
     for (let round = 1; ; round++) {
       for (;;) {
         const attempt = ++reserveAttempt;
@@ -312,48 +439,70 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         const result = await step('reserve_stock', () => acts.reserveStock(order, attempt, excluded));
         state.routing = result.routing;
         if (result.reserved) {
+          runs = [{ id: '1', held: { reservationId: result.reservationId, locationId: result.locationId }, reported: new Map() }];
           state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: now() };
           state.awaitingStock = undefined;
           break;
         }
-        const shortfall = result.shortfall;
+        let shortfall = 'shortfall' in result ? result.shortfall : undefined;
+        if ('split' in result) {
+          const parts = await reserveParts(attempt, result.split);
+          if (parts.reserved) {
+            runs = parts.runs;
+            state.parts = runs.map((r) => ({ id: r.id, locationId: r.held.locationId, reservationId: r.held.reservationId, lines: r.held.lines!, stage: 'stock_reserved' }));
+            state.awaitingStock = undefined;
+            break;
+          }
+          shortfall = parts.shortfall;
+          // Another order took a part's stock between routing and reserving: route again at once, twice.
+          if (++splitMisses % 3 !== 0) continue;
+        }
         state.awaitingStock = { since: state.awaitingStock?.since ?? now(), attempts: attempt, ...(shortfall && { shortfall }) };
         if (state.status !== 'awaiting_stock') {
           await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : result.routing?.summary ?? 'no location can ship this order');
         }
         await waitUntil(() => stockChanged, { timeoutMs: settings.awaitingStockRecheckMs });
       }
-      const held = state.allocation;
-      allocation = held;
+      const holding = runs.map((r) => r.held);
       const undo = async () => {
-        await step('release_stock', () => acts.releaseStock(order, held, 'order cancelled'), { cancellable: false });
+        for (const held of holding) await step('release_stock', () => acts.releaseStock(order, held, 'order cancelled'), { cancellable: false });
       };
       compensations.push(undo);
-      await setStatus('stock_reserved', `reserved at ${held.locationId}`);
+      const where = holding.map((h) => h.locationId).join(', ');
+      await setStatus('stock_reserved', holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`);
       await waitUntil(() => true);
-      await setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${held.locationId}` : undefined);
+      for (const part of state.parts ?? []) part.stage = 'released_to_fulfillment';
+      await setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
       if (round === 1) await step('erp_sales_order', () => acts.pushSalesOrderToErps(order));
 
-      await waitUntil(() => reachedAtLeast('picked') || !!rejection, { sla: { stage: 'picked', ms: settings.slaMs.picked } });
-      if (reachedAtLeast('picked') || !rejection) break;
+      const anyPicked = () => runs.some((r) => reachedAtLeast(r, 'picked'));
+      await waitUntil(() => anyPicked() || !!rejection, { sla: { stage: 'picked', ms: settings.slaMs.picked } });
+      if (anyPicked() || !rejection) break;
       const refused = rejection;
       rejection = undefined;
-      await step('reject_allocation', () => acts.rejectAllocation(order, held, refused, round), { cancellable: false });
+      const at = runs.find((r) => r.held.locationId === refused.locationId) ?? runs[0];
+      await step('reject_allocation', () => acts.rejectAllocation(order, at.held, refused, round), { cancellable: false });
+      // The whole order is routed again: the other parts give their stock back too.
+      for (const other of runs) {
+        if (other !== at) await step('release_stock', () => acts.releaseStock(order, other.held, `routing again: ${at.held.locationId} rejected its part`), { cancellable: false });
+      }
       compensations.splice(compensations.indexOf(undo), 1);
-      rejectedAt.push(held.locationId);
-      state.rejections = [...(state.rejections ?? []), { locationId: held.locationId, reason: refused.reason, ...(refused.skus && { skus: refused.skus }), ...(refused.note && { note: refused.note }), at: now() }];
+      rejectedAt.push(at.held.locationId);
+      state.rejections = [...(state.rejections ?? []), { locationId: at.held.locationId, reason: refused.reason, ...(refused.skus && { skus: refused.skus }), ...(refused.note && { note: refused.note }), at: now() }];
       state.allocation = undefined;
-      await setStatus('awaiting_stock', `${held.locationId} rejected the allocation (${refused.reason}); routing again`);
+      state.parts = undefined;
+      runs = [];
+      await setStatus('awaiting_stock', `${at.held.locationId} rejected the allocation (${refused.reason}); routing again`);
     }
 
-    // 4. Warehouse and carrier progress, each stage against its SLA.
-    for (const stage of ['picked', 'packed'] as const) {
-      await waitUntil(() => reachedAtLeast(stage), { sla: { stage, ms: settings.slaMs[stage] } });
-      await setStatus(stage);
-    }
-    // Pickup: the customer is told the order waits at the store; collected, it is done; not collected in
-    // time, it is cancelled (stock released, payment voided or refunded).
+    // Pickup: picked and packed at the store, then the customer is told the order waits there; collected,
+    // it is done; not collected in time, it is cancelled (stock released, payment voided or refunded).
     if (order.fulfillment?.method === 'pickup') {
+      const allocation = runs[0].held;
+      for (const stage of ['picked', 'packed'] as const) {
+        await waitUntil(() => reachedAtLeast(runs[0], stage), { sla: { stage, ms: settings.slaMs[stage] } });
+        await setStatus(stage);
+      }
       const holdUntil = new Date(Date.now() + settings.pickupHoldMs).toISOString();
       state.pickup = { locationId: allocation.locationId, readyAt: now(), holdUntil };
       await step('notify_customer', () => acts.notifyCustomer(order, 'ready_for_pickup', { locationId: allocation.locationId, holdUntil }));
@@ -378,57 +527,45 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       return { orderId: order.id, status: state.status };
     }
 
-    // Packed: buy the label through the carrier rules, unless the warehouse already reported the shipment.
-    // The order then ships when the carrier's first scan arrives (or the warehouse reports it).
-    if (!reported.has('shipped')) {
-      const parcels = reported.get('packed')?.parcels;
-      const labelled = await step('buy_label', () => buyShippingLabel(order, allocation, parcels));
-      if (labelled.bought) {
-        const { label } = labelled;
-        const more = (labelled.more ?? []).map((l) => ({ trackingNumber: l.trackingNumber, ...(l.labelUrl && { labelUrl: l.labelUrl }) }));
-        state.label = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), ...(more.length && { moreParcels: more }), explanation: labelled.explanation };
-        await setStatus('packed', `label bought: ${label.carrier} ${label.service} ${label.trackingNumber}`);
-        // Cancelled before the carrier has it: the label is voided (refunded) first.
-        compensations.push(async () => {
-          const voided = await step('void_label', () => voidShippingLabel(order), { cancellable: false });
-          if (state.label) state.label = { ...state.label, voided: voided.status };
-        });
-      }
-    }
-    await waitUntil(() => reported.has('shipped'), { sla: { stage: 'shipped', ms: settings.slaMs.shipped } });
-    const shipped = reported.get('shipped')!;
-    cancelRequest = undefined; // from here on the goods are gone: cancellation no longer applies
-    await step('ship_stock', () => acts.shipStock(order, allocation, shipped.trackingNumber!), { cancellable: false });
-    if (state.payment.status === 'authorized' && state.payment.method === 'prepaid') {
-      const captured = await step('capture_payment', () => acts.capturePayment(order), { cancellable: false });
-      state.payment = { ...state.payment, status: 'captured', reference: captured.reference ?? state.payment.reference };
-    }
-    state.shipment = { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber!, shippedAt: now() };
-    await setStatus('shipped', `${shipped.carrier} ${shipped.trackingNumber}`);
-    const shipment = state.shipment;
-    await step('channel_shipment', () => acts.reportShipmentToChannel(order, shipment), { cancellable: false });
-    await step('erp_invoice', () => acts.pushInvoiceToErps(order, shipment), { cancellable: false });
+    // 4. Each part (an unsplit order is one) is picked, packed, labelled and shipped on its own, each stage
+    // against its SLA; the order moves on when all its parts have. The first part to ship takes the
+    // payment and ends cancellation. Parts run side by side; a cancellation waits for all of them to stop
+    // so that no label is bought after the compensations ran.
+    const settled = await Promise.allSettled(runs.map((run) => shipPart(run)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const firstShipment = state.shipment ?? state.parts![0].shipment!;
+    await step('erp_invoice', () => acts.pushInvoiceToErps(order, firstShipment), { cancellable: false });
 
-    // Until delivered: a carrier exception parks the order for an operator (retry = handled, carry on).
+    // Until every part is delivered: a carrier exception parks the order for an operator (retry = handled, carry on).
+    const isDelivered = (run: PartRun) => !!reportedFor(run, 'delivered');
+    const allDelivered = () => runs.every(isDelivered);
+    const newlyDelivered = () => (split() ? runs.filter((r) => isDelivered(r) && !partView(r).deliveredAt) : []);
     for (;;) {
-      await waitUntil(() => reported.has('delivered') || !!carrierException, { sla: { stage: 'delivered', ms: settings.slaMs.delivered } });
-      if (reported.has('delivered')) break;
+      await waitUntil(() => allDelivered() || newlyDelivered().length > 0 || !!carrierException, { sla: { stage: 'delivered', ms: settings.slaMs.delivered } });
+      const fresh = newlyDelivered();
+      for (const run of fresh) Object.assign(partView(run), { stage: 'delivered', deliveredAt: now() });
+      if (allDelivered()) break;
+      if (fresh.length > 0) {
+        await noteProgress(fresh.map((r) => `part ${r.id} (${r.held.locationId}) delivered`).join('; '));
+        continue;
+      }
       const problem = carrierException!;
       carrierException = undefined;
       state.attention = { step: 'carrier_delivery', error: problem.message, since: now() };
       retryRequested = false;
       await setStatus('needs_attention', `carrier exception for ${problem.trackingNumber}: ${problem.message}`);
-      await condition(() => retryRequested || reported.has('delivered'));
+      await condition(() => retryRequested || allDelivered());
       state.attention = undefined;
       retryRequested = false;
-      await setStatus('shipped', reported.has('delivered') ? 'delivered after a carrier exception' : 'carrier exception handled by an operator');
+      await setStatus('shipped', allDelivered() ? 'delivered after a carrier exception' : 'carrier exception handled by an operator');
     }
     if (state.payment.status === 'authorized' && state.payment.method === 'cash_on_delivery') {
       const collected = await step('capture_payment', () => acts.capturePayment(order), { cancellable: false });
       state.payment = { ...state.payment, status: 'captured', reference: collected.reference ?? state.payment.reference };
     }
     state.deliveredAt = now();
-    await setStatus('delivered');
+    await setStatus('delivered', split() ? `all ${runs.length} parts delivered` : undefined);
     await setStatus('completed');
     return { orderId: order.id, status: state.status };
   } catch (err) {

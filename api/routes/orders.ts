@@ -2,11 +2,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { orderIdSchema, orderInputSchema } from '../../domain/order';
 import { parcelSchema } from '../../domain/carrier';
-import { skuSchema } from '../../domain/catalog';
+import { locationIdSchema, skuSchema } from '../../domain/catalog';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
-import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
-import type { OrderView } from '../../domain/order-state';
+import { acceptsEvent, canCancel, flowIndex, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
+import type { OrderPart, OrderView } from '../../domain/order-state';
 import { captureOrder, signalOrder } from '../../worker/order-intake';
 import {
   cancelOrderSignal,
@@ -32,19 +32,23 @@ const listQuerySchema = z.strictObject({
 });
 
 const reasonSchema = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
-const rejectionSchema = z.strictObject({
+export const allocationRejectionSchema = z.strictObject({
   reason: z.enum(['not_in_stock', 'damaged']),
+  // The rejecting location: required for a split order (whose part it rejects), optional otherwise.
+  locationId: locationIdSchema.optional(),
   skus: z.array(skuSchema).min(1).max(500).optional(),
   note: z.string().max(500).optional(),
 });
 
-const eventSchema = z
+export const fulfillmentEventSchema = z
   .strictObject({
     type: z.enum(FULFILLMENT_EVENTS),
     carrier: z.string().min(1).max(64).optional(),
     trackingNumber: z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'must be 4 to 64 letters, digits or -').optional(),
     // With "packed": the parcels, for the label bought through the carrier rules.
     parcels: z.array(parcelSchema).min(1).max(50).optional(),
+    // A split order's part the event is for (required for split orders, see the order's `parts`).
+    part: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be a part number such as "1"').optional(),
   })
   .superRefine((e, ctx) => {
     if (e.parcels && e.type !== 'packed') ctx.addIssue({ code: 'custom', path: ['parcels'], message: 'only goes with "packed"' });
@@ -104,6 +108,8 @@ export function ordersRouter(deps: ApiDeps): Router {
     const view = await load(req.params.id);
     notTerminal(view, 'cancel');
     if (!canCancel(view.stage)) throw new ConflictError(`Cannot cancel order ${view.orderId}: it has already ${view.stage === 'shipped' ? 'shipped' : `reached ${view.stage}`}`, { stage: view.stage });
+    const gone = (view.parts ?? []).filter((p) => !canCancel(p.stage));
+    if (gone.length) throw new ConflictError(`Cannot cancel order ${view.orderId}: part ${gone.map((p) => p.id).join(', ')} has already shipped`, { stage: view.stage, parts: gone.map((p) => ({ id: p.id, stage: p.stage })) });
     await signalOrder(deps.temporal, view.orderId, cancelOrderSignal, { reason: body.reason ?? `cancelled by ${req.actor}` });
     res.status(202).json({ orderId: view.orderId, accepted: 'cancel' });
   });
@@ -132,17 +138,25 @@ export function ordersRouter(deps: ApiDeps): Router {
 
   // The location cannot fill the allocation: the order is routed again without it.
   router.post('/orders/:id/allocation/reject', async (req, res) => {
-    const body = parseOrThrow(rejectionSchema, req.body, 'allocation rejection');
+    const body = parseOrThrow(allocationRejectionSchema, req.body, 'allocation rejection');
     const view = await load(req.params.id);
     notTerminal(view, 'reject the allocation of');
-    if (!view.allocation || !['stock_reserved', 'released_to_fulfillment'].includes(view.stage) || view.status === 'awaiting_stock') {
-      throw new ConflictError(`Order ${view.orderId} is ${view.status} at ${view.stage}: only a reserved order not yet picked can be rejected by its location`, { status: view.status, stage: view.stage });
+    const held = view.allocation ? [{ locationId: view.allocation.locationId, lines: view.order.lines }] : (view.parts ?? []);
+    const pickedParts = (view.parts ?? []).filter((p) => flowIndex(p.stage) >= flowIndex('picked'));
+    if (held.length === 0 || !['stock_reserved', 'released_to_fulfillment'].includes(view.stage) || view.status === 'awaiting_stock' || pickedParts.length) {
+      throw new ConflictError(`Order ${view.orderId} is ${view.status} at ${view.stage}${pickedParts.length ? ` with part ${pickedParts.map((p) => p.id).join(', ')} picked` : ''}: only a reserved order not yet picked can be rejected by its location`, { status: view.status, stage: view.stage });
     }
-    const onOrder = new Set(view.order.lines.map((l) => l.sku));
-    const strangers = (body.skus ?? []).flatMap((sku, i) => (onOrder.has(sku) ? [] : [{ path: `skus.${i}`, message: `${sku} is not on order ${view.orderId}` }]));
-    if (strangers.length) throw new ValidationError(`Invalid allocation rejection: ${strangers.length} problem(s)`, strangers);
-    await signalOrder(deps.temporal, view.orderId, rejectAllocationSignal, { ...body, locationId: view.allocation.locationId });
-    res.status(202).json({ orderId: view.orderId, accepted: 'reject_allocation', locationId: view.allocation.locationId });
+    const problems: { path: string; message: string }[] = [];
+    if (body.locationId === undefined && held.length > 1) problems.push({ path: 'locationId', message: `is required: order ${view.orderId} is split across ${held.map((h) => h.locationId).join(', ')}` });
+    const at = body.locationId === undefined ? held[0] : held.find((h) => h.locationId === body.locationId);
+    if (body.locationId !== undefined && !at) problems.push({ path: 'locationId', message: `order ${view.orderId} is not allocated at ${body.locationId} (it is at ${held.map((h) => h.locationId).join(', ')})` });
+    const onOrder = new Set((at ?? held[0]).lines.map((l) => l.sku));
+    (body.skus ?? []).forEach((sku, i) => {
+      if (!onOrder.has(sku)) problems.push({ path: `skus.${i}`, message: `${sku} is not on ${held.length > 1 ? `the part of order ${view.orderId} at ${at?.locationId ?? held[0].locationId}` : `order ${view.orderId}`}` });
+    });
+    if (problems.length) throw new ValidationError(`Invalid allocation rejection: ${problems.length} problem(s)`, problems);
+    await signalOrder(deps.temporal, view.orderId, rejectAllocationSignal, { ...body, locationId: at!.locationId });
+    res.status(202).json({ orderId: view.orderId, accepted: 'reject_allocation', locationId: at!.locationId });
   });
 
   // The customer collected a pickup order at the store.
@@ -156,13 +170,24 @@ export function ordersRouter(deps: ApiDeps): Router {
   });
 
   router.post('/orders/:id/events', async (req, res) => {
-    const event = parseOrThrow(eventSchema, req.body, 'event');
+    const event = parseOrThrow(fulfillmentEventSchema, req.body, 'event');
     const view = await load(req.params.id);
     notTerminal(view, `record ${event.type} for`);
-    if (!acceptsEvent(view.stage, event.type)) {
-      throw new ConflictError(`Order ${view.orderId} is at ${view.stage}: "${event.type}" does not apply`, { stage: view.stage, type: event.type });
+    // A split order's events are per part: which part must be said, and it must be one of the order's.
+    let part: OrderPart | undefined;
+    if (view.parts?.length) {
+      const ids = view.parts.map((p) => p.id).join(', ');
+      part = view.parts.find((p) => p.id === event.part);
+      if (!part) throw new ValidationError('Invalid event', [{ path: 'part', message: event.part === undefined ? `is required: order ${view.orderId} is split into parts ${ids}` : `order ${view.orderId} has no part ${event.part} (its parts: ${ids})` }]);
+    } else if (event.part !== undefined) {
+      throw new ValidationError('Invalid event', [{ path: 'part', message: `order ${view.orderId} is not split: leave part out` }]);
     }
-    if (event.type === 'delivered' && view.stage !== 'shipped') throw new ConflictError(`Order ${view.orderId} has not shipped yet`, { stage: view.stage });
+    const stage = part?.stage ?? view.stage;
+    const what = part ? `Part ${part.id} of order ${view.orderId}` : `Order ${view.orderId}`;
+    if (!acceptsEvent(stage, event.type)) {
+      throw new ConflictError(`${what} is at ${stage}: "${event.type}" does not apply`, { stage, type: event.type });
+    }
+    if (event.type === 'delivered' && stage !== 'shipped') throw new ConflictError(`${what} has not shipped yet`, { stage });
     await signalOrder(deps.temporal, view.orderId, fulfillmentEventSignal, event);
     res.status(202).json({ orderId: view.orderId, accepted: event.type });
   });

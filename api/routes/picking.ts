@@ -20,7 +20,8 @@ import {
 } from '../../domain/picking';
 import { parseOrThrow, problemsOf } from '../../domain/validation';
 import { DEFAULT_ORDER_SETTINGS, fulfillmentEventSignal, rejectAllocationSignal } from '../../workflows/order';
-import { isTerminal } from '../../domain/status';
+import { flowIndex, isTerminal } from '../../domain/status';
+import { parsePickUnitId, pickUnitId } from '../../domain/ids';
 import { signalOrder } from '../../worker/order-intake';
 import type { StoredPickEvent } from '../../store/picking';
 import type { ApiDeps } from '../app';
@@ -61,18 +62,24 @@ export function newPicklistId(locationId: string, at: Date): string {
   return `PL-${locationId}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-function releasedOrder(view: OrderView): ReleasedOrder {
-  const quantities = new Map<string, number>();
-  for (const l of view.order.lines) quantities.set(l.sku, (quantities.get(l.sku) ?? 0) + l.quantity);
-  return {
-    id: view.orderId,
-    channel: view.channel,
-    ...(view.allocation && { locationId: view.allocation.locationId }),
-    priority: DEFAULT_PRIORITY,
-    slaDueAt: new Date(Date.parse(view.createdAt) + PICKED_SLA_MS).toISOString(),
-    createdAt: view.createdAt,
-    lines: [...quantities].map(([sku, quantity]) => ({ sku, quantity })),
+// What a location has to pick of a released order: the whole order, or its part of a split order (a
+// part already picked is not offered again).
+function releasedAt(view: OrderView, locationId: string): ReleasedOrder[] {
+  const unit = (id: string, lines: readonly { sku: string; quantity: number }[]): ReleasedOrder => {
+    const quantities = new Map<string, number>();
+    for (const l of lines) quantities.set(l.sku, (quantities.get(l.sku) ?? 0) + l.quantity);
+    return {
+      id,
+      channel: view.channel,
+      locationId,
+      priority: DEFAULT_PRIORITY,
+      slaDueAt: new Date(Date.parse(view.createdAt) + PICKED_SLA_MS).toISOString(),
+      createdAt: view.createdAt,
+      lines: [...quantities].map(([sku, quantity]) => ({ sku, quantity })),
+    };
   };
+  if (view.allocation?.locationId === locationId) return [unit(view.orderId, view.order.lines)];
+  return (view.parts ?? []).filter((p) => p.locationId === locationId && p.stage === 'released_to_fulfillment').map((p) => unit(pickUnitId(view.orderId, p.id), p.lines));
 }
 
 // Rebuild the pick state from the stored log. Every event was checked against the state of the events
@@ -181,7 +188,7 @@ export function picklistsRouter(deps: ApiDeps): Router {
     let cursor: string | undefined;
     do {
       const page = await orders.list({ status: 'released_to_fulfillment', limit: RELEASED_PAGE, ...(cursor && { cursor }) });
-      for (const view of page.orders) if (view.allocation?.locationId === location.id) released.push(releasedOrder(view));
+      for (const view of page.orders) released.push(...releasedAt(view, location.id));
       cursor = page.nextCursor;
     } while (cursor);
 
@@ -256,10 +263,11 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const sku = out.state.stops.find((s) => s.sku === scan.code || s.barcode === scan.code)?.sku;
     const finished = pickedByOrder(out.state).filter((o) => o.lines.some((l) => l.sku === sku) && o.lines.every((l) => l.picked >= l.quantity));
     const reported: string[] = [];
-    for (const { orderId } of finished) {
+    for (const { orderId: unitId } of finished) {
+      const { orderId, part } = parsePickUnitId(unitId);
       try {
-        await signalOrder(deps.temporal, orderId, fulfillmentEventSignal, { type: 'picked' });
-        reported.push(orderId);
+        await signalOrder(deps.temporal, orderId, fulfillmentEventSignal, { type: 'picked', ...(part !== undefined && { part }) });
+        reported.push(unitId);
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err; // the order is closed: nothing to report
       }
@@ -291,17 +299,21 @@ export function picklistsRouter(deps: ApiDeps): Router {
     // the sku written off as not there), unless it has moved on already. A repeated request asks nothing again.
     const reroutes: { orderId: string; outcome: 'requested' | 'not_rerouted'; detail: string }[] = [];
     if (!out.duplicate) {
-      for (const orderId of [...new Set(out.result.map((l) => l.orderId))]) {
-        const skus = [...new Set(out.result.filter((l) => l.orderId === orderId).map((l) => l.sku))];
+      for (const unitId of [...new Set(out.result.map((l) => l.orderId))]) {
+        const skus = [...new Set(out.result.filter((l) => l.orderId === unitId).map((l) => l.sku))];
+        const { orderId } = parsePickUnitId(unitId);
         const view = await orders.get(orderId);
-        const here = view?.allocation?.locationId === picklist.locationId;
-        if (!view || !here || isTerminal(view.status) || !['stock_reserved', 'released_to_fulfillment'].includes(view.stage)) {
-          reroutes.push({ orderId, outcome: 'not_rerouted', detail: view ? `order is ${view.status}${here ? '' : ` and allocated at ${view.allocation?.locationId ?? 'no location'}`}` : 'order not found' });
+        const allocatedAt = view ? (view.allocation ? [view.allocation.locationId] : (view.parts ?? []).map((p) => p.locationId)) : [];
+        const here = allocatedAt.includes(picklist.locationId);
+        const picked = (view?.parts ?? []).some((p) => flowIndex(p.stage) >= flowIndex('picked'));
+        if (!view || !here || picked || isTerminal(view.status) || !['stock_reserved', 'released_to_fulfillment'].includes(view.stage)) {
+          const detail = !view ? 'order not found' : `order is ${view.status}${here ? '' : ` and allocated at ${allocatedAt.join(', ') || 'no location'}`}${picked ? ' with a part already picked' : ''}`;
+          reroutes.push({ orderId: unitId, outcome: 'not_rerouted', detail });
           continue;
         }
         await signalOrder(deps.temporal, orderId, rejectAllocationSignal, { reason: 'not_in_stock', skus, note: `short pick on ${picklist.id}`, locationId: picklist.locationId });
-        await picklists.releaseClaims(picklist.id, [orderId]);
-        reroutes.push({ orderId, outcome: 'requested', detail: `routing again without ${picklist.locationId}` });
+        await picklists.releaseClaims(picklist.id, [unitId]);
+        reroutes.push({ orderId: unitId, outcome: 'requested', detail: `routing again without ${picklist.locationId}` });
       }
     }
     res.status(out.duplicate ? 200 : 201).json({

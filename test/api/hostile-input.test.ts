@@ -680,6 +680,10 @@ const EVENT_FIELDS: FieldSpec[] = [
   ['parcels', [{ weightGrams: 500, lengthMm: 10, widthMm: 10, heightMm: 10 }]],
   ['parcels', []],
   ['parcels', 'one box'],
+  ['part', '0'],
+  ['part', 1],
+  ['part', GT],
+  ['part', '1'], // the order is not split
 ];
 fieldCases('POST /orders/:id/events', EVENT_FIELDS);
 fieldCases('POST /orders/:id/allocation/reject', [
@@ -689,7 +693,9 @@ fieldCases('POST /orders/:id/allocation/reject', [
   ['skus', 'TEE-M'],
   ['skus.0', GT],
   ['note', 'x'.repeat(501)],
-  ['locationId', 'BER-1'],
+  ['locationId', 'BER 1'],
+  ['locationId', GT],
+  ['locationId', 42],
 ]);
 fieldCases('POST /orders/:id/pickup', [
   ['by', ''],
@@ -706,6 +712,8 @@ fieldCases('POST /orders', [
   ['fulfillment', { method: 'pickup', pickupLocationId: 'NOWHERE' }, ['fulfillment.pickupLocationId']],
   ['fulfillment', { method: 'pickup', pickupLocationId: 'BER-1' }, ['fulfillment.pickupLocationId']],
   ['fulfillment', { method: 'pickup', pickupLocationId: 'BER-1', when: 'now' }, ['fulfillment.when']],
+  ['fulfillment', { method: 'ship', allowSplit: 'yes' }, ['fulfillment.allowSplit']],
+  ['fulfillment', { method: 'pickup', pickupLocationId: 'BER-1', allowSplit: true }, ['fulfillment.allowSplit']],
 ]);
 const validPacked = () => ({ type: 'packed', parcels: [{ weightGrams: 500, lengthMm: 300, widthMm: 200, heightMm: 100 }] });
 fieldCases(
@@ -819,7 +827,11 @@ const DOCUMENT_IDS: IdSpec[] = [
   ['an operator object as id', OPERATOR_IN_URL, 400],
   ['an id without a kind', 'invoice-1', 400],
   ['an unknown kind', encodeURIComponent(`doc:receipt:${ORDER_ID}`), 400],
-  ['a shipping label (not stored yet)', encodeURIComponent(`doc:shipping_label:${ORDER_ID}`), 400],
+  ['a shipping label for an order not labelled yet', encodeURIComponent(`doc:shipping_label:${ORDER_ID}`), 404],
+  ['an invoice for one part', encodeURIComponent(`doc:invoice:${ORDER_ID}|part:1`), 400],
+  ['a packing slip with a parcel', encodeURIComponent(`doc:packing_slip:${ORDER_ID}|parcel:2`), 400],
+  ['a label for part 0', encodeURIComponent(`doc:shipping_label:${ORDER_ID}|part:0`), 400],
+  ['a packing slip for a part of an unsplit order', encodeURIComponent(`doc:packing_slip:${ORDER_ID}|part:1`), 404],
   ['an invoice for a malformed order id', encodeURIComponent('doc:invoice:ORDER:manual:1'), 400],
   ['a picklist document for a malformed picklist id', encodeURIComponent('doc:picklist:PL-nope'), 400],
   ['a packing slip for a path traversal id', encodeURIComponent('doc:packing_slip:../../etc/passwd'), 400],

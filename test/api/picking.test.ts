@@ -247,7 +247,7 @@ describe('warehouse work through the API', () => {
     expect(noList.status).toBe(404);
     const kind = await api.get(`/documents/${encodeURIComponent('doc:receipt:order:manual:1')}`);
     expect(kind.status).toBe(400);
-    expect(kind.body.error.details).toEqual([{ path: 'id', message: 'kind receipt is not one of packing_slip, invoice, picklist' }]);
+    expect(kind.body.error.details).toEqual([{ path: 'id', message: 'kind receipt is not one of packing_slip, invoice, shipping_label, picklist' }]);
     const shape = await api.get('/documents/invoice-1');
     expect(shape.status).toBe(400);
     expect(shape.body.error.details[0]).toEqual({ path: 'id', message: expect.stringMatching(/^must look like doc:<kind>:<id>/) });

@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
 import nock from 'nock';
-import { createTestContext, uniqueId, type TestContext } from '../support/stack';
+import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
 import { eventually, orderBody } from '../support/fixtures';
+import { epBought, epShipment, epSign, epTrackerEvent } from '../support/easypost';
 
 // An order over the real stack from release to delivery with a carrier: the label is bought through the
 // carrier rules (EasyPost's API, nock, shaped on its v2 documentation), the first carrier does not serve the
@@ -30,66 +30,10 @@ afterAll(async () => {
   nock.enableNetConnect();
 });
 
-type Json = Record<string, unknown>;
-const rate = (shipmentId: string): Json => ({
-  id: `rate_${shipmentId}`,
-  object: 'Rate',
-  mode: 'test',
-  service: 'Priority',
-  carrier: 'USPS',
-  rate: '7.47',
-  currency: 'USD',
-  delivery_days: 2,
-  delivery_date: null,
-  delivery_date_guaranteed: false,
-  est_delivery_days: 2,
-  shipment_id: shipmentId,
-  carrier_account_id: 'ca_b25657e9896e4d63ac8151ac346ac41e',
-});
-const shipment = (id: string, rated: boolean, reference: string | null = null): Json => ({
-  id,
-  object: 'Shipment',
-  mode: 'test',
-  reference,
-  status: 'unknown',
-  created_at: '2026-11-22T09:00:00Z',
-  options: { label_format: 'PDF', currency: 'USD' },
-  messages: rated ? [] : [{ carrier: 'USPS', type: 'rate_error', message: 'Destination not served by this account' }],
-  rates: rated ? [rate(id)] : [],
-  selected_rate: null,
-  postage_label: null,
-  tracking_code: null,
-  tracker: null,
-  refund_status: null,
-});
-const bought = (id: string, reference: string | null): Json => ({
-  ...shipment(id, true, reference),
-  selected_rate: rate(id),
-  tracking_code: TRACKING,
-  postage_label: { object: 'PostageLabel', id: `pl_${id}`, label_file_type: 'application/pdf', label_url: `https://easypost-files.example/${id}.pdf`, label_pdf_url: `https://easypost-files.example/${id}.pdf` },
-  tracker: { id: 'trk_e2e', object: 'Tracker', tracking_code: TRACKING, status: 'unknown', carrier: 'USPS', public_url: 'https://track.easypost.com/e2e' },
-});
-const trackerEvent = (status: string, message: string, trackingCode = TRACKING) =>
-  JSON.stringify({
-    id: `evt_${uniqueId('e').replace(/[^a-z0-9]/gi, '')}`,
-    object: 'Event',
-    mode: 'test',
-    description: 'tracker.updated',
-    created_at: new Date().toISOString(),
-    result: {
-      id: 'trk_e2e',
-      object: 'Tracker',
-      mode: 'test',
-      tracking_code: trackingCode,
-      status,
-      carrier: 'USPS',
-      created_at: '2026-11-22T09:10:00Z',
-      updated_at: new Date().toISOString(),
-      tracking_details: [{ object: 'TrackingDetail', message, status, datetime: new Date().toISOString(), source: 'USPS' }],
-      public_url: 'https://track.easypost.com/e2e',
-    },
-  });
-const sign = (body: string, secret = SECRET) => `hmac-sha256-hex=${createHmac('sha256', Buffer.from(secret.normalize('NFKD'), 'utf8')).update(body).digest('hex')}`;
+const shipment = epShipment;
+const bought = (id: string, reference: string | null): Record<string, unknown> => epBought(id, reference, TRACKING);
+const trackerEvent = (status: string, message: string, trackingCode = TRACKING) => epTrackerEvent(status, message, trackingCode);
+const sign = (body: string, secret = SECRET) => epSign(body, secret);
 const track = (body: string, signature?: string) => api.raw.post('/webhooks/ep-backup').set({ 'content-type': 'application/json', ...(signature && { 'x-hmac-signature': signature }) }).send(body);
 const orderOf = async (id: string) => (await api.get(`/orders/${encodeURIComponent(id)}`)).body;
 const waitFor = (id: string, status: string) => eventually(() => orderOf(id), (o) => o.status === status, 30_000, `${id} to be ${status}`);
