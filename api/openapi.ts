@@ -142,10 +142,18 @@ export function openApiDocument(): object {
       },
       '/picklists/{id}/short': {
         post: {
-          summary: 'Record units missing from a bin; answers the order lines made short (lowest-ranked orders first). Re-routing them is not automatic yet: reroute is "not_yet_automatic".',
+          summary: 'Record units missing from a bin; answers the order lines made short (lowest-ranked orders first), and each such order is routed again without this location (reroutes).',
           parameters: [picklistParam],
           requestBody: json('ShortPick'),
-          responses: { '201': { description: '{ picklistId, shortLines, reroute, progress }' }, '200': { description: 'Already applied (same idempotencyKey)' }, '404': { description: 'No such picklist, or the sku is not on it' }, '409': { description: 'More units short than the list still needs', ...json('Error') }, ...errors },
+          responses: { '201': { description: '{ picklistId, shortLines, reroutes, progress }' }, '200': { description: 'Already applied (same idempotencyKey)' }, '404': { description: 'No such picklist, or the sku is not on it' }, '409': { description: 'More units short than the list still needs, or the list is closed', ...json('Error') }, ...errors },
+        },
+      },
+      '/picklists/{id}/close': {
+        post: {
+          summary: 'Close the list (finished, or abandoned): no more scans; orders fully picked stay on it, every other order is released from it for the next picklist. Closing again answers the first close.',
+          parameters: [picklistParam],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } }, additionalProperties: false } } } },
+          responses: { '201': { description: '{ picklistId, kept, released, progress }' }, '200': { description: 'Already closed: the first close (duplicate: true)' }, '404': { description: 'No such picklist' }, ...errors },
         },
       },
       '/orders/{id}/documents': { get: { summary: 'Documents available for an order: packing slip (one per part of a split order), invoice, shipping labels (one per parcel; source carrier or orderhub), and the picklists that hold it, each with its id and URL', parameters: [idParam], responses: { '200': { description: '{ orderId, documents: [{ id, kind, title, contentType, url, part?, parcel?, trackingNumber?, source? }] }' }, '404': { description: 'No such order' }, ...errors } } },

@@ -302,13 +302,15 @@ export interface StopProgress {
 
 export type PickEvent =
   | { kind: 'picked'; sku: string; code: string; quantity: number; at?: string }
-  | { kind: 'short'; sku: string; quantity: number; at?: string };
+  | { kind: 'short'; sku: string; quantity: number; at?: string }
+  // The list is closed: nothing more is picked on it; orders not fully picked go back to the backlog.
+  | { kind: 'closed'; reason?: string; released: string[]; at?: string };
 
 // Plain JSON, so it can live in a MongoDB document or a workflow's state.
 export interface PickState {
   picklistId: string;
   orderIds: string[];
-  status: 'picking' | 'complete';
+  status: 'picking' | 'complete' | 'closed';
   // Located stops in walking order, then the unlocated ones.
   stops: StopProgress[];
   events: PickEvent[];
@@ -356,6 +358,24 @@ function currentStopText(state: PickState): string {
   return stop ? `the current stop is ${where(stop)}` : `picklist ${state.picklistId} is complete`;
 }
 
+function refuseIfClosed(state: PickState): void {
+  if (state.status === 'closed') throw new ConflictError(`Picklist ${state.picklistId} is closed: nothing more is picked on it`, { picklistId: state.picklistId, status: state.status });
+}
+
+/**
+ * Close the list (done, or abandoned): no scan or short pick is taken after this. Orders whose lines are
+ * all picked stay on it (they are on their way to packing); every other order is released from it, to go
+ * on another picklist. Units already picked for a released order go back to their bins.
+ */
+export function closePicking(state: PickState, opts: { reason?: string; at?: string } = {}): { state: PickState; released: string[] } {
+  refuseIfClosed(state);
+  const released = pickedByOrder(state)
+    .filter((o) => !o.lines.every((l) => l.picked >= l.quantity))
+    .map((o) => o.orderId);
+  const event: PickEvent = { kind: 'closed', released, ...(opts.reason !== undefined && { reason: opts.reason }), ...(opts.at !== undefined && { at: opts.at }) };
+  return { state: { ...state, status: 'closed', events: [...state.events, event] }, released };
+}
+
 function withStop(state: PickState, index: number, stop: StopProgress, event: PickEvent): PickState {
   const stops = state.stops.map((s, i) => (i === index ? stop : s));
   return { ...state, stops, status: stops.every((s) => remainingOf(s) === 0) ? 'complete' : 'picking', events: [...state.events, event] };
@@ -378,6 +398,7 @@ export function confirmPick(state: PickState, scan: Scan, items: readonly { sku:
   const code = typeof scan.code === 'string' ? scan.code.trim() : '';
   if (!code) throw new ValidationError('Invalid scan: code is empty', [{ path: 'code', message: 'must be a barcode or sku' }]);
   checkQuantity(scan.quantity, 'quantity');
+  refuseIfClosed(state);
 
   // A barcode wins over a sku that happens to read the same.
   let index = state.stops.findIndex((s) => s.barcode === code);
@@ -429,6 +450,7 @@ export function shortPick(
   at?: string,
 ): { state: PickState; shortLines: ShortLine[] } {
   checkQuantity(missingQuantity, 'missingQuantity');
+  refuseIfClosed(state);
   const index = state.stops.findIndex((s) => s.sku === sku);
   if (index < 0) throw new NotFoundError(`${sku} is not on picklist ${state.picklistId}`, { sku });
   const stop = state.stops[index];

@@ -83,6 +83,8 @@ interface EventDoc extends StoredPickEvent {
   at: Date;
 }
 
+const ORPHAN_CLAIM_MS = 60_000;
+
 const eventId = (picklistId: string, seq: number) => `${picklistId}|${String(seq).padStart(6, '0')}`;
 
 export class Picklists {
@@ -95,10 +97,18 @@ export class Picklists {
     this.events = db.collection<EventDoc>('picklist_events');
   }
 
-  // Which of these orders are already on a picklist (by _id, one lookup each: FerretDB answers _id from the index).
+  // Which of these orders are already on a picklist (by _id, one lookup each). A claim whose picklist was
+  // never stored (the API process died between claiming and storing) is freed once it is a minute old.
   async claimedOf(orderIds: string[]): Promise<Set<string>> {
-    const found = await Promise.all(orderIds.map((_id) => this.claims.findOne({ _id }, { projection: { _id: 1 } })));
-    return new Set(orderIds.filter((_, i) => found[i]));
+    const found = await Promise.all(orderIds.map((_id) => this.claims.findOne({ _id })));
+    const claimed = new Set<string>();
+    for (const claim of found) {
+      if (!claim) continue;
+      const orphan = claim.claimedAt.getTime() < Date.now() - ORPHAN_CLAIM_MS && !(await this.lists.findOne({ _id: claim.picklistId }, { projection: { _id: 1 } }));
+      if (orphan) await this.releaseClaims(claim.picklistId, [claim._id]);
+      else claimed.add(claim._id);
+    }
+    return claimed;
   }
 
   // Claim orders for a picklist; returns the ones another picklist claimed first (duplicate _id).

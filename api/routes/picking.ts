@@ -8,6 +8,7 @@ import {
   binCode,
   binSchema,
   buildPicklist,
+  closePicking,
   confirmPick,
   currentStop,
   pickedByOrder,
@@ -43,6 +44,7 @@ const scanBody = z.strictObject({
   quantity: quantitySchema,
   idempotencyKey: idempotencyKeySchema.optional(),
 });
+const closeBody = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
 const shortBody = z.strictObject({ sku: skuSchema, missingQuantity: quantitySchema, idempotencyKey: idempotencyKeySchema.optional() });
 
 export const picklistIdSchema = z.string().regex(/^PL-[A-Za-z0-9_-]{1,64}-\d{8}T\d{6}-[0-9a-f]{6}$/, 'must look like PL-<location>-<yyyymmddThhmmss>-<6 hex digits>');
@@ -88,7 +90,9 @@ export function replay(picklist: Picklist, log: StoredPickEvent[]): PickState {
   let state = startPicking(picklist);
   for (const { event } of log) {
     const at = event.at !== undefined ? { at: event.at } : {};
-    state = event.kind === 'picked' ? confirmPick(state, { code: event.code, quantity: event.quantity, ...at }) : shortPick(state, event.sku, event.quantity, event.at).state;
+    if (event.kind === 'picked') state = confirmPick(state, { code: event.code, quantity: event.quantity, ...at });
+    else if (event.kind === 'short') state = shortPick(state, event.sku, event.quantity, event.at).state;
+    else state = closePicking(state, { ...(event.reason !== undefined && { reason: event.reason }), ...at }).state;
   }
   return state;
 }
@@ -323,6 +327,40 @@ export function picklistsRouter(deps: ApiDeps): Router {
       reroutes,
       progress: progressOf(out.state),
     });
+  });
+
+  // Close the list: finished, or abandoned half way. Orders fully picked stay on it; every other order is
+  // released from it (its claim deleted) so the next POST /picklists takes it again. Closing a closed
+  // list answers how it was closed and frees its orders again (heals a crash between the two writes).
+  router.post('/picklists/:id/close', async (req, res) => {
+    const body = parseOrThrow(closeBody, req.body ?? {}, 'close request');
+    const picklist = await picklistOrThrow(req.params.id);
+    const close = async (): Promise<{ state: PickState; result: string[]; duplicate: boolean }> => {
+      const log = await picklists.log(picklist.id);
+      const closed = log.find((e) => e.event.kind === 'closed');
+      if (closed?.event.kind === 'closed') return { state: replay(picklist, log), result: closed.event.released, duplicate: true };
+      try {
+        return await appendEvent(
+          picklist,
+          undefined,
+          actorOf(req),
+          (state) => {
+            const r = closePicking(state, { ...(body.reason !== undefined && { reason: body.reason }), at: new Date().toISOString() });
+            return { state: r.state, result: r.released };
+          },
+          () => [],
+        );
+      } catch (err) {
+        // Another request closed it first: answer as that close.
+        if (err instanceof ConflictError && (await picklists.log(picklist.id)).some((e) => e.event.kind === 'closed')) return close();
+        throw err;
+      }
+    };
+    const out = await close();
+    await picklists.releaseClaims(picklist.id, out.result);
+    const kept = picklist.orderIds.filter((o) => !out.result.includes(o));
+    if (!out.duplicate) deps.log.info('picklist closed', { picklistId: picklist.id, kept: kept.length, released: out.result.length, by: actorOf(req) });
+    res.status(out.duplicate ? 200 : 201).json({ picklistId: picklist.id, duplicate: out.duplicate, kept, released: out.result, progress: progressOf(out.state) });
   });
 
   return router;

@@ -160,6 +160,7 @@ const ROUTES: RouteSpec[] = [
   { route: 'GET /picklists/:id', method: 'get', path: `/picklists/${PICKLIST_ID}` },
   { route: 'POST /picklists/:id/scans', method: 'post', path: `/picklists/${PICKLIST_ID}/scans`, validBody: () => ({ code: 'TEE-M', quantity: 1 }), body: 'required', empty: ['code', 'quantity'] },
   { route: 'POST /picklists/:id/short', method: 'post', path: `/picklists/${PICKLIST_ID}/short`, validBody: () => ({ sku: 'TEE-M', missingQuantity: 1 }), body: 'required', empty: ['sku', 'missingQuantity'] },
+  { route: 'POST /picklists/:id/close', method: 'post', path: `/picklists/${PICKLIST_ID}/close`, validBody: () => ({ reason: 'end of shift' }), body: 'optional' },
   { route: 'GET /orders/:id/documents', method: 'get', path: `${existing}/documents` },
   { route: 'GET /documents/:id', method: 'get', path: `/documents/${encodeURIComponent(`doc:packing_slip:${ORDER_ID}`)}` },
 ];
@@ -531,6 +532,12 @@ fieldCases('POST /picklists/:id/short', [
   ['missingQuantity', 100_001],
   ...IDEMPOTENCY_FIELDS,
   ['quantity', 1],
+]);
+fieldCases('POST /picklists/:id/close', [
+  ['reason', ''],
+  ['reason', 'x'.repeat(501)],
+  ['reason', GT],
+  ['released', ['order:manual:1']],
 ]);
 rawCases('POST /picklists/:id/scans', [
   ['quantity', '1e999'],

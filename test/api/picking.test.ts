@@ -194,6 +194,48 @@ describe('warehouse work through the API', () => {
     expect((await api.post(`/picklists/${pick.id}/short`, { sku: 'SOCK-1', missingQuantity: 1 })).status).toBe(404);
   });
 
+  test('closing a half-picked list keeps its fully picked orders and frees the others for the next list; a closed list takes no scans', async () => {
+    // Three more orders, released to BER-1, on a list of their own (SOCK-1: the short pick above wrote off another sku).
+    const fresh: string[] = [];
+    for (let i = 0; i < 3; i++) fresh.push((await api.post('/orders', orderBody({ channelOrderId: `${run}-close-${i}`, lines: [{ sku: 'SOCK-1', quantity: 1 + i }] }))).body.orderId);
+    for (const id of fresh) await eventually(async () => (await api.get(`/orders/${id}`)).body.status, (st) => st === 'released_to_fulfillment', 60_000, `${id} to be released`);
+    const made = await api.post('/picklists', { locationId: 'BER-1' });
+    expect(made.status).toBe(201);
+    const list = made.body.picklist as { id: string; orderIds: string[]; stops: Stop[]; unlocated: Stop[] };
+    expect([...list.orderIds].sort()).toEqual([...fresh].sort());
+    // Pick the top-ranked order's units only: scans fill the orders at a stop in rank order.
+    const top = list.orderIds[0];
+    const before = (await api.get(`/picklists/${list.id}`)).body.progress;
+    const open = new Map<string, number>(before.stops.flatMap((s: { sku: string; orders: { orderId: string; quantity: number; picked: number; short: number }[] }) => s.orders.filter((o) => o.orderId === top).map((o) => [s.sku, o.quantity - o.picked - o.short])));
+    const reported: string[] = [];
+    for (const [sku, quantity] of open) {
+      if (quantity === 0) continue;
+      const scan = await api.post(`/picklists/${list.id}/scans`, { code: sku, quantity });
+      expect(`${scan.status} ${scan.body.error?.message ?? ''}`).toBe('201 ');
+      reported.push(...scan.body.pickedOrders);
+    }
+    expect(reported).toContain(top);
+
+    const closed = await api.post(`/picklists/${list.id}/close`, { reason: 'end of shift' });
+    expect(closed.status).toBe(201);
+    expect(closed.body.kept).toEqual([top]);
+    expect([...closed.body.released].sort()).toEqual(list.orderIds.filter((o) => o !== top).sort());
+    expect(closed.body.progress.status).toBe('closed');
+    const late = await api.post(`/picklists/${list.id}/scans`, { code: list.stops[0]?.sku ?? list.unlocated[0].sku, quantity: 1 });
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toBe(`Picklist ${list.id} is closed: nothing more is picked on it`);
+    expect((await api.post(`/picklists/${list.id}/short`, { sku: list.stops[0]?.sku ?? list.unlocated[0].sku, missingQuantity: 1 })).status).toBe(409);
+    const again = await api.post(`/picklists/${list.id}/close`, {});
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ duplicate: true, kept: [top], released: closed.body.released });
+    expect((await api.post(`/picklists/${list.id}/close`, { reason: '' })).status).toBe(400);
+
+    // The freed orders go on the next list.
+    const next = await api.post('/picklists', { locationId: 'BER-1' });
+    expect(next.status).toBe(201);
+    expect([...next.body.picklist.orderIds].sort()).toEqual(closed.body.released.sort());
+  });
+
   test('an order lists its packing slip, invoice and picklist, and each renders as a PDF', async () => {
     const orderId = first.orderIds[0];
     const order = (await api.get(`/orders/${orderId}`)).body;
@@ -234,7 +276,7 @@ describe('warehouse work through the API', () => {
 
   test('the OpenAPI document describes every warehouse route', async () => {
     const doc = (await api.raw.get('/openapi.json')).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/locations/{id}/bins', '/picklists', '/picklists/{id}', '/picklists/{id}/scans', '/picklists/{id}/short', '/orders/{id}/documents', '/documents/{id}']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/locations/{id}/bins', '/picklists', '/picklists/{id}', '/picklists/{id}/scans', '/picklists/{id}/short', '/picklists/{id}/close', '/orders/{id}/documents', '/documents/{id}']));
     expect(Object.keys(doc.paths['/locations/{id}/bins'])).toEqual(['get', 'put']);
     expect(doc.components.schemas.PicklistRequest.required).toEqual(['locationId']);
   });
