@@ -7,7 +7,7 @@ import { stepKey } from '../domain/ids';
 import type { Order } from '../domain/order';
 import { buildCarrierGateway } from '../connectors/carriers';
 import type { CarrierGateway } from '../connectors/types';
-import type { CarrierSetup } from '../store/carriers';
+import type { CarrierSetup, LabelRecord } from '../store/carriers';
 import type { Items, Locations } from '../store/catalog';
 import type { Connections } from '../store/connections';
 import type { Logger } from '../worker/logger';
@@ -36,6 +36,44 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
     return buildCarrierGateway(connection, { redis: deps.redis, log: deps.log });
   };
 
+  // A purchase that failed with an unknown outcome at a carrier that then lost out to another may have
+  // bought a label after all: find it under its idempotency key and void it, so the merchant pays for one
+  // label. A carrier still unreachable is noted as unchecked (and logged) for an operator.
+  const settleStrays = async (orderId: string, part: string | undefined, uncertain: NonNullable<LabelRecord['uncertain']>) => {
+    const strays: NonNullable<LabelRecord['strays']> = [];
+    for (const { carrierConnectionId, idempotencyKey } of uncertain) {
+      try {
+        const gateway = await gatewayOf(carrierConnectionId);
+        const stray = await gateway.findLabel(idempotencyKey);
+        if (!stray) {
+          strays.push({ carrierConnectionId, idempotencyKey, outcome: 'none' });
+          continue;
+        }
+        const voided = await gateway.voidLabel(stray.labelId);
+        const outcome = voided.status === 'voided' ? 'voided' : voided.status === 'pending' ? 'void_pending' : 'void_rejected';
+        strays.push({ carrierConnectionId, idempotencyKey, outcome, trackingNumber: stray.trackingNumber, ...('detail' in voided && { detail: voided.detail }) });
+        deps.log.warn('voided a label bought after all by an uncertain purchase', { orderId, carrier: carrierConnectionId, trackingNumber: stray.trackingNumber, status: voided.status });
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        strays.push({ carrierConnectionId, idempotencyKey, outcome: 'unchecked', detail });
+        deps.log.warn('could not check a carrier for a label bought by an uncertain purchase: check it by hand', { orderId, carrier: carrierConnectionId, idempotencyKey, error: detail });
+      }
+    }
+    await deps.carriers.recordStrays(orderId, part, strays);
+    return strays;
+  };
+  const STRAY_TEXT: Record<NonNullable<LabelRecord['strays']>[number]['outcome'], string> = {
+    none: 'bought nothing after all',
+    voided: 'had bought a label after all: voided',
+    void_pending: 'had bought a label after all: void requested',
+    void_rejected: 'had bought a label after all and refused to void it: check it by hand',
+    unchecked: 'could not be checked: check it by hand',
+  };
+  const withStrays = (explanation: string[], strays: LabelRecord['strays']) => [
+    ...explanation,
+    ...(strays ?? []).map((s) => `the uncertain purchase at ${s.carrierConnectionId} (key ${s.idempotencyKey}) ${STRAY_TEXT[s.outcome]}${s.trackingNumber ? ` (${s.trackingNumber})` : ''}`),
+  ];
+
   return {
     // Buy the order's label through the carrier rules: candidates in the rule's order (or cheapest, or
     // fastest within the promise), falling back to the next when one fails, does not serve the address or
@@ -44,7 +82,11 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
     // A part of a split order gets a label of its own, from its own location, for its own lines.
     async buyShippingLabel(order: Order, allocation: { locationId: string; lines?: { sku: string; quantity: number }[] }, parcels?: Parcel[], part?: string): Promise<LabelOutcome> {
       const done = await deps.carriers.labelFor(order.id, part);
-      if (done) return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, more: done.more ?? [], explanation: done.explanation };
+      if (done) {
+        // A crash after storing the label but before settling the uncertain purchases: settle them now.
+        const strays = done.uncertain?.length && !done.strays ? await settleStrays(order.id, part, done.uncertain) : done.strays;
+        return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, more: done.more ?? [], explanation: withStrays(done.explanation, strays) };
+      }
       const { rules } = await deps.carriers.rules();
       if (rules.length === 0) return { bought: false, reason: 'no carrier rules are set up: the warehouse ships and reports the tracking number' };
 
@@ -74,9 +116,11 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
         more.push(await (await gateway(plan.carrier)).buyLabel({ shipment: { ...shipment, parcel: extra }, carrier: plan.rate.carrier, service: plan.rate.service }, { idempotencyKey: key }));
       }
       const explanation = more.length ? [...plan.explanation, `${more.length} more parcel(s) with ${plan.carrier} ${plan.rate.service}`] : plan.explanation;
-      const record = await deps.carriers.recordLabel({ orderId: order.id, ...(part !== undefined && { part }), carrierConnectionId: plan.carrier, label: plan.label, more, ruleId: plan.ruleId, explanation });
+      const uncertain = plan.tried.filter((t) => t.uncertain && t.idempotencyKey && t.carrier !== plan.carrier).map((t) => ({ carrierConnectionId: t.carrier, idempotencyKey: t.idempotencyKey! }));
+      const record = await deps.carriers.recordLabel({ orderId: order.id, ...(part !== undefined && { part }), carrierConnectionId: plan.carrier, label: plan.label, more, ruleId: plan.ruleId, explanation, ...(uncertain.length && { uncertain }) });
+      const strays = record.uncertain?.length ? (record.strays ?? (await settleStrays(order.id, part, record.uncertain))) : undefined;
       deps.log.info('label bought', { orderId: order.id, ...(part !== undefined && { part }), carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber, parcels: 1 + more.length });
-      return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, more: record.more ?? [], explanation: record.explanation };
+      return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, more: record.more ?? [], explanation: withStrays(record.explanation, strays) };
     },
 
     // The order was cancelled after its label was bought: ask the carrier to void (refund) it. Safe to

@@ -91,6 +91,9 @@ export interface CarrierGateway {
   // Buys at most one label per idempotency key, however often it is retried (even after a lost response).
   // Throws RateUnavailableError (domain/carrier) when the service is not offered for this shipment.
   buyLabel(purchase: LabelPurchase, opts: { idempotencyKey: string }): Promise<Label>;
+  // The label bought under this idempotency key, if a purchase went through (undefined: none). Used after a
+  // purchase whose outcome was unknown (timeout, outage) when another carrier sold the label instead.
+  findLabel(idempotencyKey: string): Promise<Label | undefined>;
   // Safe to repeat: a label already voided (or whose void is pending) reports that again.
   voidLabel(labelId: string): Promise<VoidOutcome>;
   track(trackingNumber: string, carrier: string): Promise<Tracking>;

@@ -143,8 +143,8 @@ export interface CandidateReport {
   expectedDelivery?: string;
   meetsPromise?: boolean;
   idempotencyKey?: string; // set when a purchase was attempted
-  // The purchase failed in a way that may still have bought a label (a timeout, an outage). Calling the
-  // same carrier's buyLabel with this key returns that label if it exists, so it can be voided.
+  // The purchase failed in a way that may still have bought a label (a timeout, an outage). The carrier's
+  // findLabel with this key returns that label if it exists, so it can be voided.
   uncertain?: boolean;
 }
 

@@ -27,6 +27,10 @@ export interface LabelRecord {
   explanation: string[];
   boughtAt: Date;
   voided?: { status: 'voided' | 'pending' | 'rejected'; detail?: string; at: Date };
+  // Purchases at other carriers whose outcome was unknown (timeout, outage) before this label was bought:
+  // each is looked up under its key and voided if it went through after all (`strays` says how it went).
+  uncertain?: { carrierConnectionId: string; idempotencyKey: string }[];
+  strays?: { carrierConnectionId: string; idempotencyKey: string; outcome: 'none' | 'voided' | 'void_pending' | 'void_rejected' | 'unchecked'; trackingNumber?: string; detail?: string }[];
 }
 
 interface TrackingDoc {
@@ -87,6 +91,11 @@ export class CarrierSetup {
       if (record) found.push(record);
     }
     return found;
+  }
+
+  // How the uncertain purchases were settled; one writer (the label's activity), after the label is stored.
+  async recordStrays(orderId: string, part: string | undefined, strays: NonNullable<LabelRecord['strays']>): Promise<void> {
+    await this.labels.updateOne({ _id: labelRecordId(orderId, part) }, { $set: { strays } });
   }
 
   async recordVoid(orderId: string, status: 'voided' | 'pending' | 'rejected', detail?: string, part?: string): Promise<void> {

@@ -135,6 +135,13 @@ function createEasyPostGateway(client: EasyPostClient, opts: EasyPostOptions, we
       return buy(shipment, purchase, format);
     },
 
+    // Shipments carry our reference, so a purchase that may have gone through is found by it.
+    async findLabel(idempotencyKey) {
+      const earlier = await client.find<unknown>(`/shipments/${shipmentReference(idempotencyKey)}`);
+      const shipment = earlier === undefined ? undefined : parseShipment(earlier);
+      return shipment && isPurchased(shipment) ? toLabel(shipment, opts.labelFormat) : undefined;
+    },
+
     async voidLabel(labelId) {
       const path = `/shipments/${encodeURIComponent(labelId)}`;
       try {

@@ -93,6 +93,11 @@ export function createManualCarrier(options: ManualCarrierOptions): CarrierGatew
       };
     },
 
+    // Nothing is ever bought, so nothing can have been bought unseen.
+    async findLabel() {
+      return undefined;
+    },
+
     // Nothing was bought, so there is nothing to refund.
     async voidLabel() {
       return { status: 'voided' };

@@ -317,6 +317,23 @@ describe('EasyPost carrier connector', () => {
     expect(label).toMatchObject({ labelId: 'shp_lost1', trackingNumber: '9405500105440232839154', price: { amount: 747, currency: 'USD' } });
   });
 
+  test('findLabel answers the label bought under a key, and nothing for a key never used or a shipment never bought', async () => {
+    const [used, unbought, unused] = [1, 2, 3].map((i) => `order:shopify:${uniqueId('o')}:label:easypost:${i}`);
+    const notFound = { error: { code: 'NOT_FOUND', message: 'The requested resource could not be found.', errors: [] } };
+    const scope = nock(API)
+      .get(`/v2/shipments/${shipmentReference(used)}`)
+      .reply(200, bought('shp_found1', 'rate_priority', shipmentReference(used)))
+      .get(`/v2/shipments/${shipmentReference(unbought)}`)
+      .reply(200, shipment('shp_unbought2', shipmentReference(unbought)))
+      .get(`/v2/shipments/${shipmentReference(unused)}`)
+      .reply(404, notFound);
+
+    expect(await carrier.findLabel(used)).toMatchObject({ labelId: 'shp_found1', trackingNumber: '9405500105440232839154' });
+    expect(await carrier.findLabel(unbought)).toBeUndefined();
+    expect(await carrier.findLabel(unused)).toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+  });
+
   test('a retry that finds its shipment created but not bought buys on that shipment, not a new one', async () => {
     const key = `order:shopify:${uniqueId('o')}:label:easypost`;
     const reference = shipmentReference(key);

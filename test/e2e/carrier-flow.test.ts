@@ -2,7 +2,7 @@ import nock from 'nock';
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
 import { eventually, orderBody } from '../support/fixtures';
-import { epBought, epShipment, epSign, epTrackerEvent } from '../support/easypost';
+import { EP_NOT_FOUND, epBought, epShipment, epSign, epTrackerEvent } from '../support/easypost';
 
 // An order over the real stack from release to delivery with a carrier: the label is bought through the
 // carrier rules (EasyPost's API, nock, shaped on its v2 documentation), the first carrier does not serve the
@@ -164,4 +164,47 @@ test('a two-parcel order gets a label per parcel from the same carrier, and is d
   expect((await track(two, sign(two))).status).toBe(200);
   await waitFor(orderId, 'completed');
   expect(buys).toHaveLength(2);
+});
+
+test('a purchase whose outcome was unknown at the first carrier is looked up after the next carrier sold the label, and voided', async () => {
+  nock.cleanAll();
+  const refunds: string[] = [];
+  let reference: string | null = null;
+  const stray = `STRAY${run}`;
+  nock(MAIN)
+    .get(/\/v2\/shipments\/.+/)
+    .reply(404, EP_NOT_FOUND) // before buying: nothing under this reference yet
+    .get(/\/v2\/shipments\/.+/)
+    .reply(200, () => epBought('shp_lost', reference, stray)) // afterwards: the purchase went through after all
+    .post('/v2/shipments')
+    .twice() // rates, then the shipment bought under our reference
+    .reply(201, (_u, body) => {
+      reference = (body as { shipment: { reference?: string } }).shipment.reference ?? null;
+      return shipment('shp_lost', true, reference);
+    })
+    .post('/v2/shipments/shp_lost/buy')
+    .reply(502, { error: { code: 'BAD_GATEWAY', message: 'upstream timed out', errors: [] } })
+    .post('/v2/shipments/shp_lost/refund')
+    .reply(200, () => (refunds.push('shp_lost'), { ...epBought('shp_lost', reference, stray), refund_status: 'submitted' }));
+  nock(BACKUP)
+    .get(/\/v2\/shipments\/.+/)
+    .reply(404, EP_NOT_FOUND)
+    .post('/v2/shipments')
+    .twice()
+    .reply(201, () => shipment('shp_ok', true))
+    .post('/v2/shipments/shp_ok/buy')
+    .reply(200, () => ({ ...bought('shp_ok', null), tracking_code: `OK${run}` }));
+
+  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
+  const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 1 }] }));
+  const orderId = body.orderId as string;
+  await waitFor(orderId, 'released_to_fulfillment');
+  expect((await api.post(`/orders/${orderId}/events`, { type: 'packed' })).status).toBe(202);
+  const labelled = await eventually(() => orderOf(orderId), (o) => o.label !== undefined, 30_000, 'the label');
+  expect(labelled.label).toMatchObject({ carrierConnectionId: 'ep-backup', trackingNumber: `OK${run}` });
+  expect(labelled.label.explanation.join(' | ')).toMatch(/uncertain purchase at ep-main .* had bought a label after all: void requested \(STRAY/);
+  expect(refunds).toEqual(['shp_lost']);
+  const record = await ctx.mongo.db.collection('shipping_labels').findOne({ _id: orderId as never });
+  expect(record?.strays).toEqual([{ carrierConnectionId: 'ep-main', idempotencyKey: expect.stringContaining(orderId), outcome: 'void_pending', trackingNumber: stray, detail: expect.any(String) }]);
+  expect(nock.isDone()).toBe(true);
 });
