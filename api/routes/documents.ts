@@ -109,7 +109,7 @@ export function documentsRouter(deps: ApiDeps): Router {
     const what = `${part ? `part ${part.id} of ` : ''}order ${view.orderId}`;
     if (labels.length === 0 && !shipment) throw new NotFoundError(`No shipping label for ${what} yet${record?.voided ? ': its label was voided' : ''}`, { orderId: view.orderId });
     const count = Math.max(labels.length, 1);
-    if (parcel > count) throw new NotFoundError(`${what} has ${count} parcel(s), not ${parcel}`, { orderId: view.orderId, parcels: count });
+    if (parcel > count) throw new NotFoundError(`${what.charAt(0).toUpperCase()}${what.slice(1)} has ${count} parcel(s), not ${parcel}`, { orderId: view.orderId, parcels: count });
     const label = labels[parcel - 1];
     if (label?.labelUrl && /^https:\/\//.test(label.labelUrl)) return { url: label.labelUrl };
     const from = await shipFromOf(view, part);

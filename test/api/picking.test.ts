@@ -272,6 +272,22 @@ describe('warehouse work through the API', () => {
     const pl = await fetchPdf(picklist.url);
     expect(pl.pdf.text).toContain(first.id);
     for (const sku of SKUS) expect(pl.pdf.text).toMatch(new RegExp(`\\b${sku}\\b`));
+
+    // Shipped by a local courier that issues no label (no carrier rules here): Orderhub renders one.
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'packed' })).status).toBe(202);
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'shipped', carrier: 'Kurier Berlin', trackingNumber: 'KB20261122X7' })).status).toBe(202);
+    await eventually(async () => (await api.get(`/orders/${orderId}`)).body.status, (st) => st === 'shipped', 30_000, `${orderId} to be shipped`);
+    const withLabel = (await api.get(`/orders/${orderId}/documents`)).body.documents as { id: string; kind: string; url: string; source?: string; trackingNumber?: string }[];
+    const label = withLabel.find((d) => d.kind === 'shipping_label');
+    expect(label).toMatchObject({ id: `doc:shipping_label:${orderId}`, source: 'orderhub', trackingNumber: 'KB20261122X7' });
+    const lbl = await fetchPdf(label!.url);
+    expect(lbl.pdf.text).toContain('Kurier Berlin');
+    expect(lbl.pdf.text).toContain('KB20 2611 22X7');
+    expect(lbl.pdf.text).toContain(order.channelOrderId);
+    expect(lbl.pdf.text).toMatch(/Lagerstrasse 1/);
+    const parcel2 = await api.get(`/documents/${encodeURIComponent(`doc:shipping_label:${orderId}|parcel:2`)}`);
+    expect(parcel2.status).toBe(404);
+    expect(parcel2.body.error.message).toBe(`Order ${orderId} has 1 parcel(s), not 2`);
   });
 
   test('the OpenAPI document describes every warehouse route', async () => {
