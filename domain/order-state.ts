@@ -35,6 +35,18 @@ export interface OrderPart {
   deliveredAt?: string;
 }
 
+// The latest the carrier said about one parcel (in transit, out for delivery, delivered, exception).
+export interface ParcelTracking {
+  trackingNumber: string;
+  carrier: string;
+  status: 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception';
+  carrierStatus: string; // the carrier's own word for it
+  detail?: string;
+  at: string; // when the carrier scanned it
+  estimatedDeliveryAt?: string;
+  part?: string; // the part of a split order it ships
+}
+
 export interface StatusChange {
   status: OrderStatus;
   at: string;
@@ -75,6 +87,8 @@ export interface OrderState {
   pickup?: { locationId: string; readyAt?: string; holdUntil?: string; collectedAt?: string };
   // The label bought through the carrier rules, and how the carrier was chosen.
   label?: OrderLabel;
+  // Carrier tracking, one entry per parcel, the latest scan of each.
+  tracking?: ParcelTracking[];
   deliveredAt?: string;
   hold?: { reason: string; since: string };
   attention?: { step: string; error: string; since: string };

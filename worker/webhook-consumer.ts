@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import type { CarrierGateway } from '../connectors/types';
 import type { WebhookDelivery } from '../store/webhook-deliveries';
-import { carrierExceptionSignal, fulfillmentEventSignal, type FulfillmentEvent } from '../workflows/order';
+import { carrierExceptionSignal, fulfillmentEventSignal, trackingUpdateSignal, type FulfillmentEvent } from '../workflows/order';
 import { buildConnector } from '../connectors/registry';
 import type { Stores } from './deps';
 import { signalOrder, type IntakeDeps } from './order-intake';
@@ -99,6 +99,16 @@ async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Webh
   const ofPart = part !== undefined ? { part } : {};
   const shipped: FulfillmentEvent = { type: 'shipped', carrier: event.carrier, trackingNumber: event.trackingNumber, ...ofPart };
   try {
+    await signalOrder(deps.intake.temporal, orderId, trackingUpdateSignal, {
+      trackingNumber: event.trackingNumber,
+      carrier: event.carrier,
+      status: event.status,
+      carrierStatus: event.carrierStatus,
+      at: event.occurredAt,
+      ...(event.detail !== undefined && { detail: event.detail }),
+      ...(event.estimatedDeliveryAt !== undefined && { estimatedDeliveryAt: event.estimatedDeliveryAt }),
+      ...ofPart,
+    });
     if (event.status === 'exception') {
       await signalOrder(deps.intake.temporal, orderId, carrierExceptionSignal, { trackingNumber: event.trackingNumber, message: event.detail ?? event.carrierStatus, at: event.occurredAt });
     } else {

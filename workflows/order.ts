@@ -16,7 +16,7 @@ import type { ChannelActivities } from '../activities/channel-activities';
 import type { CarrierActivities } from '../activities/carrier-activities';
 import type { Parcel } from '../domain/carrier';
 import type { Order } from '../domain/order';
-import { initialOrderState, type OrderLabel, type OrderPart, type OrderState } from '../domain/order-state';
+import { initialOrderState, type OrderLabel, type OrderPart, type OrderState, type ParcelTracking } from '../domain/order-state';
 import type { HeldStock } from '../activities/order-activities';
 import type { RoutingPart } from '../domain/routing';
 import { acceptsEvent, canCancel, flowIndex, FLOW, FULFILLMENT_EVENTS, isTerminal, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../domain/status';
@@ -57,6 +57,8 @@ export interface AllocationRejection {
   locationId?: string; // the location rejecting (for a split order, the part's); one not holding the order is ignored
 }
 export const rejectAllocationSignal = defineSignal<[AllocationRejection]>('rejectAllocation');
+// What the carrier said about a parcel; kept on the order (latest scan per parcel), it moves nothing.
+export const trackingUpdateSignal = defineSignal<[ParcelTracking]>('trackingUpdate');
 // The customer collected a pickup order at the store.
 export const pickupConfirmedSignal = defineSignal<[{ by?: string }]>('pickupConfirmed');
 export const orderStatusQuery = defineQuery<OrderState>('orderStatus');
@@ -172,6 +174,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   let pickedUp = false;
   setHandler(pickupConfirmedSignal, () => {
     if (state.status === 'ready_for_pickup' || state.stage === 'ready_for_pickup') pickedUp = true;
+  });
+  // Tracking updates are recorded in the view beside the main flow, as they come.
+  let trackingChanged = false;
+  setHandler(trackingUpdateSignal, (update) => {
+    if (!update?.trackingNumber || !update.status || !update.at) return;
+    const list = state.tracking ?? [];
+    const known = list.find((t) => t.trackingNumber === update.trackingNumber);
+    if (known && known.at > update.at) return; // an older scan arriving late
+    state.tracking = known ? list.map((t) => (t === known ? update : t)) : [...list, update].slice(-100);
+    trackingChanged = true;
   });
   let carrierException: CarrierException | undefined;
   setHandler(carrierExceptionSignal, (ex) => {
@@ -384,6 +396,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
 
   upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
   await recordOrderState(order, state);
+
+  void (async () => {
+    for (;;) {
+      await condition(() => trackingChanged);
+      trackingChanged = false;
+      state.version++;
+      await recordOrderState(order, state);
+    }
+  })();
 
   try {
     // 1. Validate against stored facts.

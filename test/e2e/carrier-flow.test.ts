@@ -96,9 +96,16 @@ test('a packed order gets its label from the next carrier when the first does no
   expect(parked.attention).toMatchObject({ step: 'carrier_delivery', error: 'Address not found' });
   expect((await api.post(`/orders/${orderId}/retry`)).status).toBe(202);
   await waitFor(orderId, 'shipped');
+  // Out for delivery: the order shows the carrier's latest word on the parcel, and stays shipped.
+  const outForDelivery = trackerEvent('out_for_delivery', 'Out for Delivery, Expected Delivery by 8:00pm');
+  expect((await track(outForDelivery, sign(outForDelivery))).status).toBe(200);
+  const onTheVan = await eventually(() => orderOf(orderId), (o) => o.tracking?.[0]?.status === 'out_for_delivery', 30_000, 'out for delivery on the order');
+  expect(onTheVan.status).toBe('shipped');
+  expect(onTheVan.tracking).toEqual([expect.objectContaining({ trackingNumber: TRACKING, carrier: 'USPS', status: 'out_for_delivery', detail: 'Out for Delivery, Expected Delivery by 8:00pm' })]);
   const delivered = trackerEvent('delivered', 'Delivered, In/At Mailbox');
   expect((await track(delivered, sign(delivered))).status).toBe(200);
   const done = await waitFor(orderId, 'completed');
+  expect(done.tracking).toEqual([expect.objectContaining({ trackingNumber: TRACKING, status: 'delivered' })]);
   expect(done.history.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['packed', 'shipped', 'needs_attention', 'delivered', 'completed']));
   expect(buys).toEqual(['shp_backup']);
 });
