@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal as temporalProto } from '@temporalio/proto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { Queue } from 'bullmq';
@@ -114,6 +117,8 @@ export async function createTestContext(name: string): Promise<TestContext> {
       return { stop };
     },
     async close() {
+      // ORDERHUB_RECORD_HISTORIES=<dir>: keep this suite's order workflow histories, for the replay test.
+      if (process.env.ORDERHUB_RECORD_HISTORIES) await recordHistories(temporal, taskQueue, name, process.env.ORDERHUB_RECORD_HISTORIES);
       await Promise.all(stoppers.map((s) => s()));
       await Promise.all([notifier.close(), webhookQueue.close()]);
       await nativeConnection.close();
@@ -123,4 +128,15 @@ export async function createTestContext(name: string): Promise<TestContext> {
       redis.disconnect();
     },
   };
+}
+
+// Order workflow histories of one suite's task queue as binary protobuf files (test/workflows/replay.test.ts
+// replays them against later versions of the workflow code).
+async function recordHistories(temporal: Client, taskQueue: string, suite: string, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for await (const wf of temporal.workflow.list({ query: `TaskQueue="${taskQueue}"` })) {
+    if (wf.type !== 'orderWorkflow') continue;
+    const history = await temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    writeFileSync(join(dir, `${suite}__${wf.workflowId}`.replace(/[^A-Za-z0-9_.-]+/g, '_') + '.pb'), temporalProto.api.history.v1.History.encode(history).finish());
+  }
 }

@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { workflowBundlePath } from '../support/paths';
+
+// Orders in flight when a new version of the worker is deployed carry on under the new code, which
+// replays their history first: a change that issues different commands for the same history fails them
+// with a non-determinism error. These histories were recorded with earlier versions of the order
+// workflow (session2__: happy path, cancel, awaiting stock, hold, SLA breach, manual payment,
+// needs_attention, pickup, allocation rejection, carrier labels and tracking, a Shopify order; session3__:
+// split shipments, tracking updates, uncertain label purchases), finished and still running; each must
+// replay under this code. When the workflow gains a path, record its suite's histories with
+// ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
+const DIR = join(__dirname, 'histories');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.pb')).sort();
+
+function replay(paths: string[]): Promise<{ file: string; error?: string }[]> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(__dirname, '..', 'support', 'replay-histories.cjs'), workflowBundlePath(), ...paths], { maxBuffer: 16 * 1024 * 1024 }, (error, out, err) => {
+      const results = out.split('@@replay-results@@\n')[1];
+      if (error || !results) reject(new Error(`replay failed: ${err || error?.message || out}`));
+      else resolve(JSON.parse(results));
+    });
+  });
+}
+
+test('every recorded order history replays under the current workflow code', async () => {
+  expect(files.length).toBeGreaterThanOrEqual(10);
+  const results = await replay(files.map((f) => join(DIR, f)));
+  expect(results).toHaveLength(files.length);
+  expect(results.filter((r) => r.error)).toEqual([]);
+}, 120_000);
