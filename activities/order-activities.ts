@@ -9,7 +9,7 @@ import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { RoutingSetup } from '../store/routing';
 import type { CustomerNotifications } from '../store/notifications';
-import { routeOrder, type AvailableStock, type RoutingExplanation, type RoutingOrder, type RoutingPart } from '../domain/routing';
+import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../worker/logger';
 
@@ -52,10 +52,6 @@ function activityAttempt(): number {
   }
 }
 
-function routingOrderOf(order: Order): RoutingOrder {
-  const pickupLocationId = order.fulfillment?.method === 'pickup' ? order.fulfillment.pickupLocationId : undefined;
-  return { channel: order.channel, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: order.shippingAddress, allowSplit: !pickupLocationId && order.fulfillment?.allowSplit !== false, ...(pickupLocationId && { pickupLocationId }) };
-}
 
 // The first line the best-stocked location cannot fill, for the order's awaiting_stock note.
 function shortfallOf(lines: AllocationLine[], stock: AvailableStock): { sku: string; requested: number; available: number } | undefined {

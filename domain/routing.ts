@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Address } from './address';
+import type { Order } from './order';
 import { LOCATION_TYPES, type Location } from './catalog';
 import { distanceKm, EMPTY_POSTAL_TABLE, locate, normalisePostalCode, type Located, type PostalPrefixTable } from './geo';
 import { parseOrThrow } from './validation';
@@ -107,6 +108,19 @@ export interface RoutingOrder {
   // Buy online, pick up in store: the store the customer chose. Such orders go there or nowhere.
   pickupLocationId?: string;
   allowSplit: boolean;
+}
+
+// What the engine needs of a captured order: the same for the reserve step and the simulator. A pickup
+// order goes to its store whole; any other may be split unless the customer asked for one shipment.
+export function routingOrderOf(order: Pick<Order, 'channel' | 'lines' | 'shippingAddress' | 'fulfillment'>): RoutingOrder {
+  const pickupLocationId = order.fulfillment?.method === 'pickup' ? order.fulfillment.pickupLocationId : undefined;
+  return {
+    channel: order.channel,
+    lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    shippingAddress: order.shippingAddress,
+    allowSplit: !pickupLocationId && order.fulfillment?.allowSplit !== false,
+    ...(pickupLocationId && { pickupLocationId }),
+  };
 }
 
 export type RoutingLocation = Location & {

@@ -5,7 +5,7 @@ import { orderIdSchema } from '../../domain/order';
 import { skuSchema, locationIdSchema } from '../../domain/catalog';
 import { NotFoundError, ValidationError, type FieldProblem } from '../../domain/errors';
 import { parsePostalPrefixCsv } from '../../domain/geo';
-import { routeOrder, routingRulesSchema, type RoutingOrder } from '../../domain/routing';
+import { routeOrder, routingOrderOf, routingRulesSchema, type RoutingOrder } from '../../domain/routing';
 import { parseOrThrow, problemsOf } from '../../domain/validation';
 import type { ApiDeps } from '../app';
 
@@ -24,7 +24,8 @@ const simulateBody = z
       .optional(),
     shippingAddress: addressSchema.pick({ country: true, postalCode: true, latitude: true, longitude: true }).strict().optional(),
     pickupLocationId: locationIdSchema.optional(),
-    allowSplit: z.boolean().default(false),
+    // Absent: as the order says (a stored order's own choice; a described order may be split).
+    allowSplit: z.boolean().optional(),
     excludedLocationIds: z.array(locationIdSchema).max(500).optional(),
     rules: routingRulesSchema.optional(),
   });
@@ -81,16 +82,19 @@ export function routingRouter(deps: ApiDeps): Router {
     if (problems.length || !parsed.success) throw new ValidationError(`Invalid routing simulation: ${problems.length} problem(s)`, problems);
     const body = parsed.data;
     let order: RoutingOrder;
+    let excluded = body.excludedLocationIds;
     if (body.orderId !== undefined) {
       const stored = await orders.get(body.orderId);
       if (!stored) throw new NotFoundError(`Order ${body.orderId} does not exist`, { orderId: body.orderId });
-      const storeId = stored.order.fulfillment?.method === 'pickup' ? stored.order.fulfillment.pickupLocationId : undefined;
-      order = { channel: stored.order.channel, lines: stored.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: stored.order.shippingAddress, allowSplit: body.allowSplit, ...(storeId && { pickupLocationId: storeId }) };
+      order = routingOrderOf(stored.order);
+      // As the reserve step would route it again: without the locations that rejected it.
+      excluded ??= stored.rejections?.map((r) => r.locationId);
     } else {
-      order = { channel: body.channel!, lines: body.lines!, shippingAddress: body.shippingAddress!, allowSplit: body.allowSplit };
+      order = { channel: body.channel!, lines: body.lines!, shippingAddress: body.shippingAddress!, allowSplit: true };
     }
+    if (body.allowSplit !== undefined) order = { ...order, allowSplit: body.allowSplit };
     if (body.pickupLocationId !== undefined) order = { ...order, pickupLocationId: body.pickupLocationId };
-    const input = await routing.inputFor(order, { ledger, locations }, body.excludedLocationIds ?? []);
+    const input = await routing.inputFor(order, { ledger, locations }, excluded ?? []);
     if (body.rules) input.rules = body.rules;
     // Unknown skus and locations are mistakes in the request, not orders that would wait.
     const missing = new Set(await items.missing(order.lines.map((l) => l.sku)));

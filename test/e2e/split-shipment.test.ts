@@ -85,6 +85,13 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   const waiting = await waitFor(together, 'awaiting_stock');
   expect(waiting.routing.steps[0].outcome).toBe('split_not_allowed');
   expect(waiting.parts).toBeUndefined();
+  // The simulator routes a stored order as the reserve step does (its own choice), or as asked.
+  const asIs = await api.post('/routing/simulate', { orderId: together });
+  expect(asIs.body.decision.kind).toBe('wait');
+  expect(asIs.body.explanation.steps[0].outcome).toBe('split_not_allowed');
+  const ifAllowed = await api.post('/routing/simulate', { orderId: together, allowSplit: true });
+  expect(ifAllowed.body.decision).toEqual({ kind: 'split', parts: [{ locationId: 'SPL-A', lines: [{ sku: 'LAMP', quantity: 1 }] }, { locationId: 'SPL-B', lines: [{ sku: 'SHADE', quantity: 1 }] }] });
+  expect(ifAllowed.body.reserved).toBe(false);
 
   const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'LAMP', quantity: 2 }, { sku: 'SHADE', quantity: 1 }] }));
   const orderId = body.orderId as string;
@@ -202,6 +209,9 @@ test('a warehouse rejecting its part sends the whole order back to routing witho
   expect(waiting.rejections).toEqual([expect.objectContaining({ locationId: 'SPL-B', reason: 'damaged' })]);
   expect(await stockAt('BULB', 'SPL-B')).toMatchObject({ onHand: 2, reserved: 0 });
   expect(await stockAt('LAMP', 'SPL-A')).toMatchObject({ onHand: lampBefore!.onHand, reserved: lampBefore!.reserved - 1 });
+  // Simulated as stored, the order is routed without the location that rejected it.
+  const sim = await api.post('/routing/simulate', { orderId });
+  expect(sim.body.explanation.steps[0].locations.find((l: { locationId: string }) => l.locationId === 'SPL-B').reasons[0].code).toBe('excluded');
 
   // Bulbs arrive at SPL-C: the order is split again, without SPL-B.
   await api.post('/stock/receipts', { sku: 'BULB', locationId: 'SPL-C', quantity: 2 });
