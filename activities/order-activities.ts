@@ -8,7 +8,7 @@ import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { RoutingSetup } from '../store/routing';
-import type { CustomerNotifications } from '../store/notifications';
+import type { CustomerNotifications, NotificationKind } from '../store/notifications';
 import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../worker/logger';
@@ -207,10 +207,10 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       }
     },
 
-    // Tell the customer, once per order and kind, through the notifications outbox.
-    async notifyCustomer(order: Order, kind: 'ready_for_pickup', details: Record<string, string>): Promise<void> {
+    // Tell the customer, once per order, kind (and part of a split order), through the notifications outbox.
+    async notifyCustomer(order: Order, kind: NotificationKind, details: Record<string, string>, part?: string): Promise<void> {
       const { name, email, phone } = order.customer;
-      await deps.notifications.queue({ orderId: order.id, kind, channel: order.channel, to: { name, ...(email && { email }), ...(phone && { phone }) }, details });
+      await deps.notifications.queue({ orderId: order.id, kind, ...(part !== undefined && { part }), channel: order.channel, to: { name, ...(email && { email }), ...(phone && { phone }) }, details });
     },
 
     // One part of a split order, at the location the routing engine chose for it. The reservation id is

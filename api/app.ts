@@ -18,6 +18,7 @@ import { connectionsRouter } from './routes/connections';
 import { routingRouter } from './routes/routing';
 import { carriersRouter } from './routes/carriers';
 import { picklistsRouter } from './routes/picking';
+import { notificationsRouter } from './routes/notifications';
 import { documentsRouter } from './routes/documents';
 import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
 import type { Queue } from 'bullmq';
@@ -68,6 +69,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(carriersRouter(deps));
   app.use(picklistsRouter(deps));
   app.use(documentsRouter(deps));
+  app.use(notificationsRouter(deps));
   app.use(deadLettersRouter(deps));
 
   app.use(notFoundRoute);

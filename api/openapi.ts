@@ -164,6 +164,24 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'The PDF (Content-Disposition names the file)', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } }, '302': { description: "The carrier's own label file" }, '404': { description: 'No such order, part, label or picklist' }, ...errors },
         },
       },
+      '/customer-notifications': {
+        get: {
+          summary: 'The customer notifications outbox, oldest first: ready_for_pickup, shipped (per part of a split order, with carrier and tracking number), delivered. Whatever sends email or SMS reads it, then marks each sent.',
+          parameters: [
+            { name: 'status', in: 'query', schema: { enum: ['pending', 'sent'] } },
+            { name: 'orderId', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          ],
+          responses: { '200': { description: '{ notifications: [{ id, orderId, kind, part?, channel, to, details, status, at, sentAt? }] }' }, ...errors },
+        },
+      },
+      '/customer-notifications/{id}/sent': {
+        post: {
+          summary: 'Mark a notification sent (id <orderId>|<kind>[|part:<n>], URL-encoded); repeating it changes nothing',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:manual:PO-1001|shipped' } }],
+          responses: { '200': { description: 'The notification, now sent' }, '404': { description: 'No such notification' }, ...errors },
+        },
+      },
       '/api-keys': { post: { summary: 'Create another API key; the key is shown once', responses: { '201': { description: '{ name, key }' }, ...errors } } },
     },
   };

@@ -1,17 +1,28 @@
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './mongo';
 
-// An outbox of messages to customers ("your order is ready for pickup"). Orderhub decides what to say and
-// when; sending it (email, SMS, the storefront's own notifications) is the job of whatever reads the outbox.
+// An outbox of messages to customers ("your order is ready for pickup", "part 2 of your order has
+// shipped"). Orderhub decides what to say and when; sending it (email, SMS) is the job of whatever reads
+// the outbox (GET /customer-notifications, then POST /customer-notifications/:id/sent). It is written for
+// every channel: a reader skips channels that tell their customers themselves (Shopify does, when
+// Orderhub reports the fulfilment with notifyCustomer).
+export const NOTIFICATION_KINDS = ['ready_for_pickup', 'shipped', 'delivered'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const notificationId = (orderId: string, kind: NotificationKind, part?: string) => `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}`;
+
 export interface CustomerNotification {
-  _id: string; // `${orderId}|${kind}`: one per order and kind, however often the step is retried
+  _id: string; // notificationId(): one per order, kind (and part), however often the step is retried
   orderId: string;
-  kind: 'ready_for_pickup';
+  kind: NotificationKind;
+  part?: string;
   channel: string;
   to: { name: string; email?: string; phone?: string };
   details: Record<string, string>;
   status: 'pending' | 'sent';
   at: Date;
+  sentAt?: Date;
+  sentBy?: string;
 }
 
 export class CustomerNotifications {
@@ -22,7 +33,7 @@ export class CustomerNotifications {
 
   async queue(n: Omit<CustomerNotification, '_id' | 'status' | 'at'>): Promise<boolean> {
     try {
-      await this.col.insertOne({ ...n, _id: `${n.orderId}|${n.kind}`, status: 'pending', at: new Date() });
+      await this.col.insertOne({ ...n, _id: notificationId(n.orderId, n.kind, n.part), status: 'pending', at: new Date() });
       return true;
     } catch (err) {
       if (isDuplicateKey(err)) return false;
@@ -32,5 +43,25 @@ export class CustomerNotifications {
 
   forOrder(orderId: string): Promise<CustomerNotification[]> {
     return this.col.find({ orderId }).toArray();
+  }
+
+  // Oldest first, by status and/or order (equality filters, which FerretDB evaluates in the database).
+  async list(q: { status?: 'pending' | 'sent'; orderId?: string; limit: number }): Promise<CustomerNotification[]> {
+    const filter = { ...(q.status && { status: q.status }), ...(q.orderId && { orderId: q.orderId }) };
+    const docs = await this.col.find(filter).toArray();
+    return docs.sort((a, b) => a.at.getTime() - b.at.getTime() || (a._id < b._id ? -1 : 1)).slice(0, q.limit);
+  }
+
+  get(id: string): Promise<CustomerNotification | null> {
+    return this.col.findOne({ _id: id });
+  }
+
+  // Mark it sent. Repeating it leaves it sent with its first time (two senders racing on FerretDB v1, whose
+  // updates do not re-check the filter, may leave either one's time: it is sent either way).
+  async markSent(id: string, by: string): Promise<CustomerNotification | null> {
+    const found = await this.col.findOne({ _id: id });
+    if (!found || found.status === 'sent') return found;
+    await this.col.updateOne({ _id: id, status: 'pending' }, { $set: { status: 'sent', sentAt: new Date(), sentBy: by } });
+    return this.col.findOne({ _id: id });
   }
 }

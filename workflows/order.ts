@@ -4,6 +4,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -100,6 +101,9 @@ export interface OrderOutcome {
 // ---- Workflow -----------------------------------------------------------------------------------------
 
 class OrderCancelled extends Error {}
+
+// Patch ids (Temporal's patched()): behaviour added while orders were in flight.
+const NOTIFY_SHIPMENTS = 'notify-customer-shipped-delivered';
 
 // Stock the order holds at one location and the events reported for it: the whole order, or one part of
 // a split order.
@@ -392,6 +396,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     else state.shipment = shipment;
     await advance(run, 'shipped', `${shipment.carrier} ${shipment.trackingNumber}`);
     await step('channel_shipment', () => acts.reportShipmentToChannel(order, shipment, split() ? { id: run.id, lines: run.held.lines! } : undefined), { cancellable: false });
+    // Added after orders were already in flight: patched() keeps their histories replaying unchanged.
+    if (patched(NOTIFY_SHIPMENTS)) {
+      const details = { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shipment.shippedAt, ...(split() && { part: run.id, parts: String(runs.length), items: run.held.lines!.map((l) => `${l.sku} ×${l.quantity}`).join(', ') }) };
+      await step('notify_customer', () => acts.notifyCustomer(order, 'shipped', details, labelKeyOf(run)), { cancellable: false });
+    }
   };
 
   upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
@@ -586,6 +595,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       state.payment = { ...state.payment, status: 'captured', reference: collected.reference ?? state.payment.reference };
     }
     state.deliveredAt = now();
+    if (patched(NOTIFY_SHIPMENTS)) {
+      const deliveredAt = state.deliveredAt;
+      await step('notify_customer', () => acts.notifyCustomer(order, 'delivered', { deliveredAt }), { cancellable: false });
+    }
     await setStatus('delivered', split() ? `all ${runs.length} parts delivered` : undefined);
     await setStatus('completed');
     return { orderId: order.id, status: state.status };

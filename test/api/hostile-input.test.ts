@@ -114,6 +114,7 @@ interface RouteSpec {
   empty?: string[]; // paths named when the body is {}
 }
 const existing = `/orders/${ORDER_ID}`;
+const NOTIFICATION_PATH = `/customer-notifications/${encodeURIComponent(`${ORDER_ID}|delivered`)}/sent`;
 const ROUTES: RouteSpec[] = [
   { route: 'GET /orders', method: 'get', path: '/orders' },
   { route: 'POST /orders', method: 'post', path: '/orders', validBody: validOrder, body: 'required', empty: ['channel', 'channelOrderId', 'currency', 'customer', 'shippingAddress', 'lines'] },
@@ -161,6 +162,8 @@ const ROUTES: RouteSpec[] = [
   { route: 'POST /picklists/:id/scans', method: 'post', path: `/picklists/${PICKLIST_ID}/scans`, validBody: () => ({ code: 'TEE-M', quantity: 1 }), body: 'required', empty: ['code', 'quantity'] },
   { route: 'POST /picklists/:id/short', method: 'post', path: `/picklists/${PICKLIST_ID}/short`, validBody: () => ({ sku: 'TEE-M', missingQuantity: 1 }), body: 'required', empty: ['sku', 'missingQuantity'] },
   { route: 'POST /picklists/:id/close', method: 'post', path: `/picklists/${PICKLIST_ID}/close`, validBody: () => ({ reason: 'end of shift' }), body: 'optional' },
+  { route: 'GET /customer-notifications', method: 'get', path: '/customer-notifications' },
+  { route: 'POST /customer-notifications/:id/sent', method: 'post', path: NOTIFICATION_PATH, validBody: () => ({}), body: 'optional' },
   { route: 'GET /orders/:id/documents', method: 'get', path: `${existing}/documents` },
   { route: 'GET /documents/:id', method: 'get', path: `/documents/${encodeURIComponent(`doc:packing_slip:${ORDER_ID}`)}` },
 ];
@@ -909,6 +912,29 @@ queryCases('GET /stock/:sku/ledger', '/stock/TEE-M/ledger', [
   ['locationId=A&locationId=B', ['locationId']],
   ['type=receipt', ['type']],
 ]);
+queryCases('GET /customer-notifications', '/customer-notifications', [
+  ...LIMIT_QUERIES(500),
+  ['status=queued', ['status']],
+  ['status[$ne]=sent', ['status[$ne]']],
+  ['orderId=ORDER:manual:1', ['orderId']],
+  ['orderId[$regex]=.*', ['orderId[$regex]']],
+  ['to=ada%40example.com', ['to']],
+]);
+fieldCases('POST /customer-notifications/:id/sent', [
+  ['status', 'sent'],
+  ['sentAt', '2020-01-01T00:00:00Z'],
+]);
+for (const [n, id, st] of [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['a bare order id', encodeURIComponent(ORDER_ID), 400],
+  ['an unknown kind', encodeURIComponent(`${ORDER_ID}|paid`), 400],
+  ['part 0', encodeURIComponent(`${ORDER_ID}|shipped|part:0`), 400],
+  ['a NUL byte in the id', `${encodeURIComponent(`${ORDER_ID}|shipped`)}%00`, 400],
+  ['a malformed order id', encodeURIComponent('ORDER:manual:1|shipped'), 400],
+  ['an unknown notification', encodeURIComponent(`${ORDER_ID}|shipped|part:7`), 404],
+] as IdSpec[]) {
+  add({ route: 'POST /customer-notifications/:id/sent', name: n, send: json('post', `/customer-notifications/${id}/sent`, {}), status: st, ...(st === 400 && { paths: ['id'] }) });
+}
 queryCases('GET /webhooks/dead-letters', '/webhooks/dead-letters', [...LIMIT_QUERIES(500), ['status=queued', ['status']]]);
 queryCases('GET /connections/:id/stock-sync', `/connections/${CONN.a}/stock-sync`, [
   ['sku[$ne]=x', ['sku[$ne]']],

@@ -164,6 +164,20 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   expect(done.history.some((h: { reason?: string }) => /part 2 \(SPL-B\) delivered/.test(h.reason ?? ''))).toBe(true);
   expect(buys).toHaveLength(2);
 
+  // The customer is told of each part's shipment and of the delivery, through the outbox a sender reads.
+  const outbox = async (q: string) => (await api.get(`/customer-notifications?orderId=${encodeURIComponent(orderId)}${q}`)).body.notifications as { id: string; kind: string; part?: string; status: string; details: Record<string, string>; sentAt?: string }[];
+  const told = await outbox('');
+  expect(told.map((n) => `${n.kind}${n.part ? `:${n.part}` : ''}`).sort()).toEqual(['delivered', 'shipped:1', 'shipped:2']);
+  expect(told.find((n) => n.part === '1')!.details).toEqual({ carrier: 'USPS', trackingNumber: trackingOf(1), shippedAt: expect.any(String), part: '1', parts: '2', items: 'LAMP ×2' });
+  const first = told.find((n) => n.part === '1')!;
+  const sent = await api.post(`/customer-notifications/${encodeURIComponent(first.id)}/sent`, {});
+  expect(sent.status).toBe(200);
+  expect(sent.body).toMatchObject({ id: `${orderId}|shipped|part:1`, status: 'sent', sentBy: 'test-operator', sentAt: expect.any(String) });
+  const again = await api.post(`/customer-notifications/${encodeURIComponent(first.id)}/sent`, {});
+  expect(again.body.sentAt).toBe(sent.body.sentAt);
+  expect((await outbox('&status=pending')).map((n) => n.id).sort()).toEqual([`${orderId}|delivered`, `${orderId}|shipped|part:2`]);
+  expect((await api.post(`/customer-notifications/${encodeURIComponent(`${orderId}|shipped|part:9`)}/sent`, {})).status).toBe(404);
+
   // Documents: a packing slip per part (its own lines), the invoice, the carrier's label per part, the picklists.
   const docs = (await api.get(`/orders/${encodeURIComponent(orderId)}/documents`)).body.documents as { id: string; kind: string; url: string; part?: string; source?: string }[];
   expect(docs.map((d) => `${d.kind}${d.part ? `:${d.part}` : ''}`).sort()).toEqual(['invoice', 'packing_slip:1', 'packing_slip:2', 'picklist', 'picklist', 'shipping_label:1', 'shipping_label:2']);

@@ -8,7 +8,8 @@ import { workflowBundlePath } from '../support/paths';
 // with a non-determinism error. These histories were recorded with earlier versions of the order
 // workflow (session2__: happy path, cancel, awaiting stock, hold, SLA breach, manual payment,
 // needs_attention, pickup, allocation rejection, carrier labels and tracking, a Shopify order; session3__:
-// split shipments, tracking updates, uncertain label purchases), finished and still running; each must
+// split shipments, tracking updates, uncertain label purchases, shipment notifications behind
+// patched()), finished and still running; each must
 // replay under this code. When the workflow gains a path, record its suite's histories with
 // ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');
