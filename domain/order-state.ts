@@ -11,6 +11,7 @@ export interface OrderLabel {
   service: string;
   trackingNumber: string;
   labelUrl?: string;
+  trackingUrl?: string; // the carrier's public tracking page, for the customer
   moreParcels?: { trackingNumber: string; labelUrl?: string }[];
   explanation: string[];
   voided?: 'voided' | 'pending' | 'rejected' | 'none';

@@ -373,7 +373,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       if (labelled.bought) {
         const { label } = labelled;
         const more = (labelled.more ?? []).map((l) => ({ trackingNumber: l.trackingNumber, ...(l.labelUrl && { labelUrl: l.labelUrl }) }));
-        const bought: OrderLabel = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), ...(more.length && { moreParcels: more }), explanation: labelled.explanation };
+        const bought: OrderLabel = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), ...(label.trackingUrl && { trackingUrl: label.trackingUrl }), ...(more.length && { moreParcels: more }), explanation: labelled.explanation };
         if (split()) partView(run).label = bought;
         else state.label = bought;
         await advance(run, 'packed', `label bought: ${label.carrier} ${label.service} ${label.trackingNumber}`);
@@ -398,7 +398,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     await step('channel_shipment', () => acts.reportShipmentToChannel(order, shipment, split() ? { id: run.id, lines: run.held.lines! } : undefined), { cancellable: false });
     // Added after orders were already in flight: patched() keeps their histories replaying unchanged.
     if (patched(NOTIFY_SHIPMENTS)) {
-      const details = { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shipment.shippedAt, ...(split() && { part: run.id, parts: String(runs.length), items: run.held.lines!.map((l) => `${l.sku} ×${l.quantity}`).join(', ') }) };
+      const label = split() ? partView(run).label : state.label;
+      const trackingUrl = label?.trackingNumber === shipment.trackingNumber ? label.trackingUrl : undefined;
+      const details = { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shipment.shippedAt, ...(trackingUrl && { trackingUrl }), ...(split() && { part: run.id, parts: String(runs.length), items: run.held.lines!.map((l) => `${l.sku} ×${l.quantity}`).join(', ') }) };
       await step('notify_customer', () => acts.notifyCustomer(order, 'shipped', details, labelKeyOf(run)), { cancellable: false });
     }
   };

@@ -168,7 +168,8 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   const outbox = async (q: string) => (await api.get(`/customer-notifications?orderId=${encodeURIComponent(orderId)}${q}`)).body.notifications as { id: string; kind: string; part?: string; status: string; details: Record<string, string>; sentAt?: string }[];
   const told = await outbox('');
   expect(told.map((n) => `${n.kind}${n.part ? `:${n.part}` : ''}`).sort()).toEqual(['delivered', 'shipped:1', 'shipped:2']);
-  expect(told.find((n) => n.part === '1')!.details).toEqual({ carrier: 'USPS', trackingNumber: trackingOf(1), shippedAt: expect.any(String), part: '1', parts: '2', items: 'LAMP ×2' });
+  const shipment1 = buys.find((b) => b.tracking === trackingOf(1))!.shipment;
+  expect(told.find((n) => n.part === '1')!.details).toEqual({ carrier: 'USPS', trackingNumber: trackingOf(1), trackingUrl: `https://track.easypost.com/${shipment1}`, shippedAt: expect.any(String), part: '1', parts: '2', items: 'LAMP ×2' });
   const first = told.find((n) => n.part === '1')!;
   const sent = await api.post(`/customer-notifications/${encodeURIComponent(first.id)}/sent`, {});
   expect(sent.status).toBe(200);
