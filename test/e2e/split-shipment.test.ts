@@ -243,3 +243,41 @@ test('a warehouse rejecting its part sends the whole order back to routing witho
   expect(await stockAt('BULB', 'SPL-C')).toMatchObject({ onHand: 2, reserved: 0 });
   expect(await stockAt('LAMP', 'SPL-A')).toMatchObject({ onHand: lampBefore!.onHand, reserved: lampBefore!.reserved - 1 });
 });
+
+test('another order taking a part\'s stock between routing and reserving: the parts held are given back and the order waits, then splits when stock comes', async () => {
+  for (const sku of ['DESK', 'CHAIR']) expect((await api.post('/items', { sku, name: `Item ${sku}` })).status).toBe(201);
+  await api.post('/stock/receipts', { sku: 'DESK', locationId: 'SPL-A', quantity: 1 });
+  await api.post('/stock/receipts', { sku: 'CHAIR', locationId: 'SPL-B', quantity: 1 });
+  // Fault injection with the real ledger: just before this order's CHAIR part reserves at SPL-B, a walk-in
+  // sale takes SPL-B's only chair (the routing snapshot still counted it).
+  const allocations = ctx.stores.allocations;
+  const reserveAll = allocations.reserveAll.bind(allocations);
+  let raced = false;
+  allocations.reserveAll = async (args) => {
+    if (!raced && args.reservationId.includes(':part:SPL-B') && args.lines.some((l) => l.sku === 'CHAIR')) {
+      raced = true;
+      await ctx.stores.ledger.apply({ sku: 'CHAIR', locationId: 'SPL-B', type: 'adjustment', quantity: -1, reason: 'sold', idempotencyKey: `walk-in-${run}`, actor: 'pos' });
+    }
+    return reserveAll(args);
+  };
+  try {
+    const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'DESK', quantity: 1 }, { sku: 'CHAIR', quantity: 1 }] }));
+    const orderId = body.orderId as string;
+    const waiting = await waitFor(orderId, 'awaiting_stock');
+    expect(raced).toBe(true);
+    expect(waiting.parts).toBeUndefined();
+    expect(waiting.awaitingStock.shortfall).toMatchObject({ sku: 'CHAIR', available: 0 });
+    // The DESK part that had been reserved at SPL-A was given back.
+    expect(await stockAt('DESK', 'SPL-A')).toMatchObject({ onHand: 1, reserved: 0 });
+    const desk = (await api.get('/stock/DESK/ledger')).body.entries as { type: string; reference?: string }[];
+    expect(desk.filter((e) => e.reference === orderId).map((e) => e.type).sort()).toEqual(['release', 'reservation']);
+
+    await api.post('/stock/receipts', { sku: 'CHAIR', locationId: 'SPL-B', quantity: 1 });
+    const released = await waitFor(orderId, 'released_to_fulfillment');
+    expect(released.parts.map((p: Part) => p.locationId)).toEqual(['SPL-A', 'SPL-B']);
+    expect(await stockAt('DESK', 'SPL-A')).toMatchObject({ onHand: 1, reserved: 1 });
+    expect(await stockAt('CHAIR', 'SPL-B')).toMatchObject({ onHand: 1, reserved: 1 });
+  } finally {
+    allocations.reserveAll = reserveAll;
+  }
+});
