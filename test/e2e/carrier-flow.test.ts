@@ -12,6 +12,7 @@ const BACKUP = 'https://backup-easypost.example';
 const SECRET = 'easypost-webhook-secret-e2e';
 const run = String(Date.now()).slice(-9);
 const TRACKING = `9405500105440${run}`;
+const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
 
 let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
@@ -62,13 +63,12 @@ test('a packed order gets its label from the next carrier when the first does no
   nock(BACKUP)
     .persist()
     .get(/\/v2\/shipments\/.+/)
-    .reply(404, { error: { code: 'NOT_FOUND', message: 'The requested resource could not be found.', errors: [] } })
+    .reply(404, EP_NOT_FOUND)
     .post('/v2/shipments')
     .reply(201, (_u, body) => shipment('shp_backup', true, ((body as { shipment: { reference?: string } }).shipment.reference ?? null) as string | null))
     .post(/\/v2\/shipments\/shp_backup\/buy/)
     .reply(200, () => (buys.push('shp_backup'), bought('shp_backup', null)));
 
-  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
   const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 2 }] }));
   const orderId = body.orderId as string;
   await waitFor(orderId, 'released_to_fulfillment');
@@ -116,7 +116,6 @@ test('an order cancelled after its label was bought gets the label voided, its s
     .post('/v2/shipments/shp_backup/refund')
     .reply(200, () => (refunds.push('shp_backup'), { ...bought('shp_backup', null), refund_status: 'submitted' }));
   const before = (await api.get('/stock/GADGET')).body.total;
-  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
   const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 1 }] }));
   const orderId = body.orderId as string;
   await waitFor(orderId, 'released_to_fulfillment');
@@ -140,7 +139,7 @@ test('a two-parcel order gets a label per parcel from the same carrier, and is d
   nock(BACKUP)
     .persist()
     .get(/\/v2\/shipments\/.+/)
-    .reply(404, { error: { code: 'NOT_FOUND', message: 'The requested resource could not be found.', errors: [] } })
+    .reply(404, EP_NOT_FOUND)
     .post('/v2/shipments')
     .reply(201, () => shipment(`shp_mp${++created}`, true))
     .post(/\/v2\/shipments\/shp_mp\d+\/buy/)
@@ -149,7 +148,6 @@ test('a two-parcel order gets a label per parcel from the same carrier, and is d
       buys.push(id);
       return { ...bought(id, null), tracking_code: trackingOf(id) };
     });
-  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
   const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 2 }] }));
   const orderId = body.orderId as string;
   await waitFor(orderId, 'released_to_fulfillment');
@@ -202,7 +200,6 @@ test('a purchase whose outcome was unknown at the first carrier is looked up aft
     .post('/v2/shipments/shp_ok/buy')
     .reply(200, () => ({ ...bought('shp_ok', null), tracking_code: `OK${run}` }));
 
-  const customer = { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' };
   const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'GADGET', quantity: 1 }] }));
   const orderId = body.orderId as string;
   await waitFor(orderId, 'released_to_fulfillment');
