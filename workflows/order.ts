@@ -185,7 +185,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     if (!update?.trackingNumber || !update.status || !update.at) return;
     const list = state.tracking ?? [];
     const known = list.find((t) => t.trackingNumber === update.trackingNumber);
-    if (known && known.at > update.at) return; // an older scan arriving late
+    if (known && Date.parse(known.at) > Date.parse(update.at)) return; // an older scan arriving late (times as instants, not strings)
     state.tracking = known ? list.map((t) => (t === known ? update : t)) : [...list, update].slice(-100);
     trackingChanged = true;
   });

@@ -31,6 +31,8 @@ interface OrderRef {
   part?: string;
   parcel?: number;
 }
+// A label file the carrier issued, served by redirect: only an https URL is followed.
+const carrierFileOf = (label: { labelUrl?: string } | undefined) => (label?.labelUrl && /^https:\/\//.test(label.labelUrl) ? label.labelUrl : undefined);
 const refOf = (r: OrderRef) => `${r.orderId}${r.part ? `|part:${r.part}` : ''}${r.parcel ? `|parcel:${r.parcel}` : ''}`;
 
 const documentId = (kind: Kind, ref: string) => `doc:${kind}:${ref}`;
@@ -97,21 +99,28 @@ export function documentsRouter(deps: ApiDeps): Router {
     return found;
   };
 
+  // The parcels' labels of the order (or one part): the label bought for it unless voided, one per
+  // parcel, and the shipment the warehouse reported (which gets our own label when none was bought).
+  async function parcelLabelsOf(view: OrderView, part: OrderPart | undefined) {
+    const record = await carriers.labelFor(view.orderId, part?.id);
+    const labels = record && !record.voided ? [record.label, ...(record.more ?? [])] : [];
+    const shipment = part ? part.shipment : view.shipment;
+    return { record, labels, shipment, count: labels.length || (shipment ? 1 : 0) };
+  }
+
   // The label of the order (or part), parcel by parcel: the carrier's file where it issued one, else the
-  // facts for our own label. A shipment the warehouse reported without a bought label gets ours too.
+  // facts for our own label.
   async function labelOf(view: OrderView, ref: OrderRef): Promise<{ url: string } | { label: ShippingLabel }> {
     const part = partOrThrow(view, ref.part);
     if (view.parts?.length && !part) throw new NotFoundError(`Order ${view.orderId} is split: each part has its own label (doc:shipping_label:${view.orderId}|part:<n>)`, { orderId: view.orderId });
-    const record = await carriers.labelFor(view.orderId, ref.part);
-    const labels = record && !record.voided ? [record.label, ...(record.more ?? [])] : [];
-    const shipment = part?.shipment ?? (part ? undefined : view.shipment);
+    const { record, labels, shipment, count } = await parcelLabelsOf(view, part);
     const parcel = ref.parcel ?? 1;
     const what = `${part ? `part ${part.id} of ` : ''}order ${view.orderId}`;
-    if (labels.length === 0 && !shipment) throw new NotFoundError(`No shipping label for ${what} yet${record?.voided ? ': its label was voided' : ''}`, { orderId: view.orderId });
-    const count = Math.max(labels.length, 1);
+    if (count === 0) throw new NotFoundError(`No shipping label for ${what} yet${record?.voided ? ': its label was voided' : ''}`, { orderId: view.orderId });
     if (parcel > count) throw new NotFoundError(`${what.charAt(0).toUpperCase()}${what.slice(1)} has ${count} parcel(s), not ${parcel}`, { orderId: view.orderId, parcels: count });
     const label = labels[parcel - 1];
-    if (label?.labelUrl && /^https:\/\//.test(label.labelUrl)) return { url: label.labelUrl };
+    const url = carrierFileOf(label);
+    if (url) return { url };
     const from = await shipFromOf(view, part);
     const to: Address = { ...view.order.shippingAddress, name: view.order.shippingAddress.name ?? view.order.customer.name };
     return {
@@ -169,14 +178,12 @@ export function documentsRouter(deps: ApiDeps): Router {
     const lists = await picklists.idsForOrder(order.orderId, parts.map((p) => p.id));
     // Labels: one per parcel of each label bought (not voided), or ours for a shipment reported without one.
     const labels: ReturnType<typeof entry>[] = [];
-    for (const part of parts.length ? parts.map((p) => p.id) : [undefined]) {
-      const record = await carriers.labelFor(order.orderId, part);
-      const shipped = part === undefined ? order.shipment : parts.find((p) => p.id === part)?.shipment;
-      const count = record && !record.voided ? 1 + (record.more?.length ?? 0) : shipped ? 1 : 0;
+    for (const part of parts.length ? parts : [undefined]) {
+      const { labels: bought, shipment, count } = await parcelLabelsOf(order, part);
       for (let parcel = 1; parcel <= count; parcel++) {
-        const ref = refOf({ orderId: order.orderId, ...(part && { part }), ...(count > 1 && parcel > 1 && { parcel }) });
-        const label = record && !record.voided ? [record.label, ...(record.more ?? [])][parcel - 1] : undefined;
-        labels.push(entry('shipping_label', ref, { ...(part && { part }), ...(count > 1 && { parcel }), trackingNumber: label?.trackingNumber ?? shipped!.trackingNumber, source: label?.labelUrl ? 'carrier' : 'orderhub' }));
+        const ref = refOf({ orderId: order.orderId, ...(part && { part: part.id }), ...(parcel > 1 && { parcel }) });
+        const label = bought[parcel - 1];
+        labels.push(entry('shipping_label', ref, { ...(part && { part: part.id }), ...(count > 1 && { parcel }), trackingNumber: label?.trackingNumber ?? shipment!.trackingNumber, source: carrierFileOf(label) ? 'carrier' : 'orderhub' }));
       }
     }
     res.json({
