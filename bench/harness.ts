@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
-import { freePort, spawnManaged, startStack, waitFor, type ManagedProcess, type Stack, type StackPorts } from '../scripts/stack';
+import { freePort, freeStackPorts, spawnManaged, startStack, waitFor, type ManagedProcess, type Stack } from '../scripts/stack';
 import { REPO_ROOT } from '../scripts/tools';
 import { FakeShopify } from './fake-shopify';
 import { ApiClient } from './api-client';
@@ -55,9 +55,8 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
     else log(`keeping ${dataDir} (ORDERHUB_KEEP_BENCH_DATA is set)`);
   };
   try {
-    const ports = await distinctFreePorts(5);
-    const stackPorts: StackPorts = { temporal: ports[0], temporalUi: ports[1], mongo: ports[2], redis: ports[3] };
-    const apiPort = ports[4];
+    const stackPorts = await freeStackPorts();
+    const apiPort = await freePortBesides(Object.values(stackPorts));
     const started = Date.now();
     // Bundling is CPU work and the stack mostly waits on Temporal's start: do both at once.
     const [stack, bundles] = await Promise.all([
@@ -167,10 +166,11 @@ async function hasPollers(temporal: Client, taskQueue: string): Promise<boolean>
   return (await pollerIdentities(temporal, taskQueue)).length > 0;
 }
 
-async function distinctFreePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
+async function freePortBesides(taken: number[]): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!taken.includes(port)) return port;
+  }
 }
 
 /** Resident and peak resident memory of a process, in MiB, from /proc/<pid>/status. */

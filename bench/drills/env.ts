@@ -5,13 +5,14 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
-import { freePort, isPortOpen, sleep, spawnManaged, startStack, waitFor, type ManagedProcess, type Stack, type StackPorts } from '../../scripts/stack';
+import pg from 'pg';
+import { freePort, freeStackPorts, isPortOpen, sleep, spawnManaged, startStack, stopSignal, waitFor, type ManagedProcess, type Stack } from '../../scripts/stack';
 import { REPO_ROOT } from '../../scripts/tools';
 
 // The drills' own world: a stack on free ports in a throwaway directory, plus the real API and worker
 // processes. Every service can be stopped and started again with the same command and data directory.
 
-export type ServiceName = 'temporal' | 'mongo' | 'redis';
+export type ServiceName = 'temporal' | 'postgres' | 'mongo' | 'redis';
 export type AppName = 'api' | 'worker';
 
 export const DRILL_API_KEY = 'drill-api-key-0123456789abcdef';
@@ -32,6 +33,8 @@ interface ServiceSlot {
   cwd: string;
   logFile: string;
   pid: number; // process group of the current incarnation
+  uid?: number; // PostgreSQL runs as the postgres user when we are root
+  gid?: number;
   proc?: ManagedProcess; // set once we spawned it ourselves (after a restart)
 }
 
@@ -61,7 +64,7 @@ export class DrillEnv {
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
     this.temporal = new Client({ connection: temporalConnection });
     this.services = new Map(
-      stack.spawned.map((s) => [s.service as ServiceName, { name: s.service as ServiceName, command: s.command, cwd: s.cwd, logFile: s.logFile, pid: s.pid }]),
+      stack.spawned.map((s) => [s.service as ServiceName, { name: s.service as ServiceName, command: s.command, cwd: s.cwd, logFile: s.logFile, pid: s.pid, uid: s.uid, gid: s.gid }]),
     );
   }
 
@@ -69,7 +72,7 @@ export class DrillEnv {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderhub-drill-'));
     let stack: Stack | undefined;
     try {
-      stack = await startStack({ dataDir, ports: await distinctFreePorts(), reuse: false, env: {}, log: (m) => log(`[stack] ${m}`) });
+      stack = await startStack({ dataDir, ports: await freeStackPorts(), reuse: false, env: {}, log: (m) => log(`[stack] ${m}`) });
       // The worker would bundle the workflows at every start; bundle once so a restart measures recovery, not webpack.
       const bundleStarted = Date.now();
       const { code } = await bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'workflows', 'index.ts'), logger: quietLogger });
@@ -167,16 +170,16 @@ export class DrillEnv {
 
   /**
    * Stops a service (SIGTERM to its process group, so Redis flushes its AOF and Temporal closes its SQLite
-   * file), waits downMs, then starts it again with the same command line and data directory.
+   * file; PostgreSQL a fast shutdown), waits downMs, then starts it again with the same command line and data directory.
    */
   async restartService(name: ServiceName, downMs = 0): Promise<Outage> {
     const slot = this.services.get(name);
     if (!slot) throw new Error(`${name} was not started by the drills, so it cannot be restarted`);
-    await stopGroup(slot.pid, 20_000);
+    await stopGroup(name, slot.pid, 20_000);
     const stoppedAt = Date.now();
     this.log(`${name} stopped (pid ${slot.pid})`);
     if (downMs > 0) await sleep(downMs);
-    const proc = spawnManaged(name, slot.command, { cwd: slot.cwd, logFile: slot.logFile, log: (m) => this.log(`[${name}] ${m}`) });
+    const proc = spawnManaged(name, slot.command, { cwd: slot.cwd, logFile: slot.logFile, log: (m) => this.log(`[${name}] ${m}`), ...(slot.uid !== undefined && { uid: slot.uid, gid: slot.gid }) });
     const restartedAt = Date.now();
     slot.pid = proc.info.pid;
     slot.proc = proc;
@@ -198,6 +201,19 @@ export class DrillEnv {
         return false;
       } finally {
         redis.disconnect();
+      }
+    }
+    if (name === 'postgres') {
+      const client = new pg.Client({ connectionString: env.POSTGRES_URL, connectionTimeoutMillis: 1_000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await client.end().catch(() => undefined);
       }
     }
     if (name === 'mongo') {
@@ -241,7 +257,7 @@ export class DrillEnv {
   }
 }
 
-async function stopGroup(pgid: number, graceMs: number): Promise<void> {
+async function stopGroup(service: ServiceName, pgid: number, graceMs: number): Promise<void> {
   const alive = () => {
     try {
       process.kill(-pgid, 0);
@@ -250,11 +266,8 @@ async function stopGroup(pgid: number, graceMs: number): Promise<void> {
       return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
   };
-  try {
-    process.kill(-pgid, 'SIGTERM');
-  } catch {
-    return;
-  }
+  if (!alive()) return;
+  stopSignal(service, pgid);
   const deadline = Date.now() + graceMs;
   while (alive() && Date.now() < deadline) await sleep(50);
   if (alive()) {
@@ -263,12 +276,6 @@ async function stopGroup(pgid: number, graceMs: number): Promise<void> {
   }
 }
 
-async function distinctFreePorts(): Promise<StackPorts> {
-  const ports = new Set<number>();
-  while (ports.size < 4) ports.add(await freePort());
-  const [temporal, temporalUi, mongo, redis] = [...ports];
-  return { temporal, temporalUi, mongo, redis };
-}
 
 const noop = () => {};
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };

@@ -32,7 +32,7 @@ describe('local stack scripts', () => {
 
   test('npm test describes the stack it spawned for drill tests', () => {
     const info = JSON.parse(readFileSync(process.env.ORDERHUB_TEST_STACK_INFO!, 'utf8'));
-    expect(Object.keys(info.services).sort()).toEqual(['mongo', 'redis', 'temporal']);
+    expect(Object.keys(info.services).sort()).toEqual(['mongo', 'postgres', 'redis', 'temporal']);
     for (const service of Object.values<{ pid: number }>(info.services)) {
       expect(() => process.kill(service.pid, 0)).not.toThrow();
     }
