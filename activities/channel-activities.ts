@@ -13,7 +13,6 @@ import type { StockLedger } from '../store/stock-ledger';
 import type { StockSyncLog } from '../store/stock-sync';
 import { ingestChannelOrder, type IngestOutcome } from '../worker/channel-orders';
 import type { Logger } from '../worker/logger';
-import { notifyStockArrived } from '../worker/order-intake';
 import { pushStock } from '../worker/stock-sync';
 
 export interface ChannelActivityDeps {
@@ -145,11 +144,9 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
             continue;
           }
           const applied = await deps.ledger.apply({ sku: r.sku, locationId: r.locationCode, type: 'receipt', quantity: r.quantity, idempotencyKey: `erp:${connectionId}:${r.receiptId}`, actor: `erp:${connectionId}`, reference: r.reference });
+          // A new receipt is offered to the orders waiting for it by the ledger's listener (worker/stock-offers.ts).
           if (applied.duplicate) result.repeated++;
-          else {
-            result.applied++;
-            await notifyStockArrived(intake(), r.sku);
-          }
+          else result.applied++;
         }
         Context.current().heartbeat(result);
         if (!page.nextCursor) break;

@@ -219,6 +219,26 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       return deps.allocations.reserveAll({ reservationId: stepKey(order.id, `alloc:${attempt}:part:${part.locationId}`), orderId: order.id, locationId: part.locationId, lines: part.lines, actor: ACTOR });
     },
 
+    // The reserve step failed past its retries and the order parks: whatever its attempts reserved (an
+    // attempt that timed out may have reserved after all, or still be running) is given back, so a parked
+    // order holds no stock. A retry starts a new reservation from scratch.
+    async abandonReservation(order: Order, attempt: number): Promise<number> {
+      const locations = await deps.locations.list();
+      const reservationIds = locations.map((l) => ({ reservationId: stepKey(order.id, `alloc:${attempt}:${l.id}`), locationId: l.id }));
+      const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+      const released = await deps.allocations.abandon({ orderId: order.id, reservationIds, lines, actor: ACTOR, reason: 'reservation attempt abandoned: the order needs attention' });
+      if (released.length) deps.log.info('abandoned reservation attempt gave stock back', { orderId: order.id, attempt, reservations: released.length });
+      return released.length;
+    },
+
+    // The order is over (cancelled): give back everything any attempt of it still holds, including what a
+    // timed-out attempt reserved that the workflow never heard of. Nothing is reserved for it afterwards.
+    async releaseOrderStock(order: Order, reason: string): Promise<number> {
+      const released = await deps.allocations.releaseEverythingOf(order.id, { actor: ACTOR, reason });
+      if (released.length) deps.log.info('released stock an order still held', { orderId: order.id, reservations: released.length });
+      return released.length;
+    },
+
     async releaseStock(order: Order, allocation: HeldStock, reason: string): Promise<void> {
       await deps.allocations.releaseAll({
         reservationId: allocation.reservationId,

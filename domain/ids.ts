@@ -26,6 +26,12 @@ export function stepKey(orderId: string, step: string): string {
   return `${orderId}:${step}`;
 }
 
+// Housekeeping schedules, one per job.
+export type MaintenanceJob = 'reservations';
+export function maintenanceScheduleId(job: MaintenanceJob): string {
+  return `maintenance:${job}`;
+}
+
 export type SyncKind = 'orders' | 'stock' | 'erp-receipts';
 
 // Temporal Schedule ids, one per connection and kind of sync: visible, pausable and triggerable in the UI.

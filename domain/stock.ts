@@ -70,3 +70,33 @@ export const adjustmentSchema = z.strictObject({
   reference: z.string().min(1).max(128).optional(),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
+
+/** An order waiting for stock, as the stock offer sees it. */
+export interface StockWaiter {
+  orderId: string;
+  since: string; // when it started waiting
+  lines: { sku: string; quantity: number }[];
+}
+
+/**
+ * Which waiting orders freed stock is offered to: first come, first served. Waiters are taken in the
+ * order they started waiting, each given what it needs of every line from what is still unoffered; one
+ * that cannot be covered is passed over (the stock goes to the next in line rather than to nobody), and
+ * nobody is offered stock another waiter was offered first, so a burst of freed units wakes exactly the
+ * orders they can serve, not every waiting order at once. `passOver` names waiters offered recently
+ * that are still waiting (their own attempt said no): the stock goes on to the next in line.
+ */
+export function chooseOffers(waiters: StockWaiter[], available: Record<string, number>, passOver: ReadonlySet<string> = new Set()): string[] {
+  const left = { ...available };
+  const chosen: string[] = [];
+  const inLine = [...waiters].sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1));
+  for (const w of inLine) {
+    if (passOver.has(w.orderId)) continue;
+    const needs = new Map<string, number>();
+    for (const l of w.lines) needs.set(l.sku, (needs.get(l.sku) ?? 0) + l.quantity);
+    if (![...needs].every(([sku, q]) => (left[sku] ?? 0) >= q)) continue;
+    for (const [sku, q] of needs) left[sku] -= q;
+    chosen.push(w.orderId);
+  }
+  return chosen;
+}

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { InsufficientStockError } from '../domain/errors';
-import { isDuplicateKey } from './mongo';
+import { insertOnce } from './atomic';
 import type { StockLedger } from './stock-ledger';
 
 export interface AllocationLine {
@@ -20,6 +20,26 @@ interface AllocationRecord {
   at: Date;
 }
 
+// A reservation that may hold stock: inserted before its first line is reserved, deleted once everything
+// it holds is released or shipped. Whatever an attempt reserved, even one that timed out and was never
+// heard of again, is findable here by order, so a cancelled order gives it all back and the
+// reconciliation (reconcile) frees what orders that ended still hold.
+interface OpenReservation {
+  _id: string; // reservation id
+  orderId: string;
+  locationId: string;
+  lines: AllocationLine[];
+  at: Date;
+}
+
+// An order that will reserve nothing more (cancelled, or its stock given back by the reconciliation): an
+// attempt still running checks this after reserving and gives back what it took.
+interface ClosedOrder {
+  _id: string; // order id
+  reason: string;
+  at: Date;
+}
+
 export type ReserveResult =
   | { reserved: true; reservationId: string; locationId: string }
   | { reserved: false; reservationId: string; locationId: string; shortfall?: { sku: string; requested: number; available: number } };
@@ -28,14 +48,24 @@ export const reservationKey = (reservationId: string, sku: string) => `${reserva
 export const releaseKey = (reservationId: string, sku: string) => `${reservationId}|${sku}|release`;
 export const shipmentKey = (reservationId: string, sku: string) => `${reservationId}|${sku}|ship`;
 
+export interface ReleasedStock {
+  reservationId: string;
+  locationId: string;
+  lines: AllocationLine[]; // what was actually given back
+}
+
 export class Allocations {
   private readonly records: Collection<AllocationRecord>;
+  private readonly open: Collection<OpenReservation>;
+  private readonly closed: Collection<ClosedOrder>;
 
   constructor(
     db: Db,
     private readonly ledger: StockLedger,
   ) {
     this.records = db.collection<AllocationRecord>('allocations');
+    this.open = db.collection<OpenReservation>('open_reservations');
+    this.closed = db.collection<ClosedOrder>('closed_orders');
   }
 
   // Reserve every line at one location, or none: a line that cannot be reserved rolls back the others.
@@ -44,6 +74,7 @@ export class Allocations {
     const decided = await this.records.findOne({ _id: reservationId });
     if (decided) return this.finish(decided, actor);
 
+    await insertOnce(this.open, { _id: reservationId, orderId, locationId, lines, at: new Date() });
     let shortfall: AllocationRecord['shortfall'];
     for (const line of lines) {
       try {
@@ -62,19 +93,19 @@ export class Allocations {
         break;
       }
     }
+    // Checked after reserving: an order closed before this point either saw our open reservation (and
+    // gives it back) or is seen here.
+    const closed = !shortfall && (await this.closed.findOne({ _id: orderId }));
     const record: AllocationRecord = {
       _id: reservationId,
       orderId,
       locationId,
       lines,
-      outcome: shortfall ? 'rolled_back' : 'reserved',
+      outcome: shortfall || closed ? 'rolled_back' : 'reserved',
       at: new Date(),
       ...(shortfall && { shortfall }),
     };
-    try {
-      await this.records.insertOne(record);
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+    if (!(await insertOnce(this.records, record))) {
       // A concurrent attempt of the same reservation decided first; follow its decision.
       return this.finish((await this.records.findOne({ _id: reservationId }))!, actor);
     }
@@ -87,12 +118,7 @@ export class Allocations {
   async decideShort(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; shortfall?: AllocationRecord['shortfall'] }): Promise<ReserveResult> {
     const { reservationId, orderId, locationId, lines, actor, shortfall } = args;
     const record: AllocationRecord = { _id: reservationId, orderId, locationId, lines, outcome: 'rolled_back', at: new Date(), ...(shortfall && { shortfall }) };
-    try {
-      await this.records.insertOne(record);
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      return this.finish((await this.records.findOne({ _id: reservationId }))!, actor);
-    }
+    if (!(await insertOnce(this.records, record))) return this.finish((await this.records.findOne({ _id: reservationId }))!, actor);
     return this.finish(record, actor);
   }
 
@@ -104,11 +130,12 @@ export class Allocations {
   }
 
   // Give back everything a reservation holds (cancellation, or a rolled-back attempt).
-  async releaseAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; reason?: string }): Promise<void> {
+  async releaseAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; reason?: string }): Promise<AllocationLine[]> {
+    const released: AllocationLine[] = [];
     for (const line of args.lines) {
       const held = await this.ledger.findByIdempotencyKey(reservationKey(args.reservationId, line.sku));
-      if (!held) continue;
-      await this.ledger.apply({
+      if (!held || (await this.ledger.findByIdempotencyKey(shipmentKey(args.reservationId, line.sku)))) continue;
+      const applied = await this.ledger.apply({
         sku: line.sku,
         locationId: args.locationId,
         type: 'release',
@@ -118,7 +145,10 @@ export class Allocations {
         reference: args.orderId,
         ...(args.reason !== undefined && { reason: args.reason }),
       });
+      if (!applied.duplicate) released.push({ sku: line.sku, quantity: held.quantity });
     }
+    await this.open.deleteOne({ _id: args.reservationId });
+    return released;
   }
 
   // Goods left the building: on hand and reserved both go down, once.
@@ -134,6 +164,54 @@ export class Allocations {
         reference: args.reference ?? args.orderId,
       });
     }
+    await this.open.deleteOne({ _id: args.reservationId });
+  }
+
+  /**
+   * The order will reserve nothing more: give back everything any attempt of it reserved and has not
+   * shipped, however the attempt ended (completed, timed out and forgotten, still running). Idempotent.
+   */
+  async releaseEverythingOf(orderId: string, args: { actor: string; reason: string }): Promise<ReleasedStock[]> {
+    await insertOnce(this.closed, { _id: orderId, reason: args.reason, at: new Date() });
+    const released: ReleasedStock[] = [];
+    for (const open of await this.open.find({ orderId }).toArray()) {
+      const reservation = { reservationId: open._id, orderId, locationId: open.locationId, lines: open.lines, actor: args.actor };
+      // An attempt still deciding follows this decision and gives back what it takes afterwards.
+      await this.decideShort(reservation);
+      const lines = await this.releaseAll({ ...reservation, reason: args.reason });
+      if (lines.length) released.push({ reservationId: open._id, locationId: open.locationId, lines });
+    }
+    return released;
+  }
+
+  /**
+   * These reservations of an order are abandoned (the attempt that made them failed and the order parks):
+   * each is decided rolled back, so a straggling attempt gives back what it takes later, and whatever it
+   * holds now is given back.
+   */
+  async abandon(args: { orderId: string; reservationIds: { reservationId: string; locationId: string }[]; lines: AllocationLine[]; actor: string; reason: string }): Promise<ReleasedStock[]> {
+    const released: ReleasedStock[] = [];
+    for (const { reservationId, locationId } of args.reservationIds) {
+      const open = await this.open.findOne({ _id: reservationId });
+      const lines = open?.lines ?? args.lines;
+      await this.decideShort({ reservationId, orderId: args.orderId, locationId, lines, actor: args.actor });
+      if (!open) continue;
+      const given = await this.releaseAll({ reservationId, orderId: args.orderId, locationId, lines, actor: args.actor, reason: args.reason });
+      if (given.length) released.push({ reservationId, locationId, lines: given });
+    }
+    return released;
+  }
+
+  /** Reservations open for longer than `olderThanMs`, by order: what the reconciliation looks at. */
+  async openReservationsByOrder(olderThanMs: number): Promise<Map<string, OpenReservation[]>> {
+    // The collection holds only reservations not yet released or shipped: the stock held right now.
+    const cutoff = Date.now() - olderThanMs;
+    const byOrder = new Map<string, OpenReservation[]>();
+    for (const open of await this.open.find({}).toArray()) {
+      if (open.at.getTime() > cutoff) continue;
+      byOrder.set(open.orderId, [...(byOrder.get(open.orderId) ?? []), open]);
+    }
+    return byOrder;
   }
 
   private async finish(record: AllocationRecord, actor: string): Promise<ReserveResult> {

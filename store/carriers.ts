@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { CarrierRule } from '../domain/carrier-rules';
 import type { Label } from '../domain/carrier';
-import { isDuplicateKey } from './mongo';
+import { insertOnce, insertOrGet } from './atomic';
 
 // Carrier rules (replaced whole by an operator), the label bought for each order, and which order a
 // tracking number belongs to (how a carrier's tracking webhook finds its order).
@@ -72,14 +72,7 @@ export class CarrierSetup {
   async recordLabel(record: Omit<LabelRecord, '_id' | 'boughtAt'>): Promise<LabelRecord> {
     for (const label of [record.label, ...(record.more ?? [])]) await this.trackOrder(record.carrierConnectionId, label.trackingNumber, record.orderId, record.part);
     const _id = labelRecordId(record.orderId, record.part);
-    const doc: LabelRecord = { ...record, _id, boughtAt: new Date() };
-    try {
-      await this.labels.insertOne(doc);
-      return doc;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      return (await this.labels.findOne({ _id }))!;
-    }
+    return (await insertOrGet(this.labels, { ...record, _id, boughtAt: new Date() })).doc;
   }
 
   // Every label of an order: one, or one per part of a split order.
@@ -103,9 +96,7 @@ export class CarrierSetup {
   }
 
   async trackOrder(carrierConnectionId: string, trackingNumber: string, orderId: string, part?: string): Promise<void> {
-    await this.tracking.insertOne({ _id: `${carrierConnectionId}|${trackingNumber}`, orderId, ...(part !== undefined && { part }), at: new Date() }).catch((err) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+    await insertOnce(this.tracking, { _id: `${carrierConnectionId}|${trackingNumber}`, orderId, ...(part !== undefined && { part }), at: new Date() });
   }
 
   // A parcel was delivered. Returns how many parcels of its label (the order's, or its part's) are now

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { Item, Location } from '../domain/catalog';
 import { ConflictError } from '../domain/errors';
-import { isDuplicateKey } from './mongo';
+import { insertOnce } from './atomic';
 
 type Stored<T> = T & { _id: string; createdAt: Date };
 
@@ -12,11 +12,8 @@ export class Locations {
   }
 
   async create(location: Location): Promise<Location> {
-    try {
-      await this.col.insertOne({ ...location, _id: location.id, createdAt: new Date() });
-    } catch (err) {
-      if (isDuplicateKey(err)) throw new ConflictError(`Location ${location.id} already exists`, { id: location.id });
-      throw err;
+    if (!(await insertOnce(this.col, { ...location, _id: location.id, createdAt: new Date() }))) {
+      throw new ConflictError(`Location ${location.id} already exists`, { id: location.id });
     }
     return location;
   }
@@ -40,11 +37,8 @@ export class Items {
   }
 
   async create(item: Item): Promise<Item> {
-    try {
-      await this.col.insertOne({ ...item, _id: item.sku, createdAt: new Date() });
-    } catch (err) {
-      if (isDuplicateKey(err)) throw new ConflictError(`Item ${item.sku} already exists`, { sku: item.sku });
-      throw err;
+    if (!(await insertOnce(this.col, { ...item, _id: item.sku, createdAt: new Date() }))) {
+      throw new ConflictError(`Item ${item.sku} already exists`, { sku: item.sku });
     }
     return item;
   }

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ConnectionInput, ConnectionPatch, ConnectionView } from '../domain/connection';
 import { ConflictError, NotFoundError } from '../domain/errors';
-import { isDuplicateKey } from './mongo';
+import { insertOnce } from './atomic';
 import type { Sealed, SecretBox } from './secret-box';
 
 interface ConnectionDoc extends Omit<ConnectionInput, 'credentials' | 'id'> {
@@ -31,12 +31,7 @@ export class Connections {
     const { id, credentials, ...rest } = input;
     const now = new Date();
     const doc: ConnectionDoc = { ...rest, _id: id, credentials: this.box.seal(credentials), credentialFields: Object.keys(credentials).sort(), createdAt: now, updatedAt: now };
-    try {
-      await this.col.insertOne(doc);
-    } catch (err) {
-      if (isDuplicateKey(err)) throw new ConflictError(`Connection ${id} already exists`, { id });
-      throw err;
-    }
+    if (!(await insertOnce(this.col, doc))) throw new ConflictError(`Connection ${id} already exists`, { id });
     return toView(doc);
   }
 

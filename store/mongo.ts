@@ -1,4 +1,6 @@
-import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
+
+export { isDuplicateKey } from './atomic';
 
 export interface Mongo {
   client: MongoClient;
@@ -13,19 +15,63 @@ export async function connectMongo(url: string, dbName: string): Promise<Mongo> 
   return { client, db, close: () => client.close() };
 }
 
-export function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
+export interface DeclaredIndex {
+  field: string;
+  unique?: boolean;
 }
 
-// Indexes every store relies on. Unique indexes are the only atomic guard FerretDB v1 gives us.
+/**
+ * Every secondary index the store relies on, by collection. Every lookup the store makes is either by
+ * `_id` or by equality on one of these fields, and nothing else (no ranges, `$in`, sorts in the database):
+ * those are what FerretDB v1 pushes down to PostgreSQL, where the GIN mirror of each index serves them
+ * (store/postgres/ferretdb-gin-mirror.sql; test/store/indexes.test.ts reads the plans). On MongoDB these are
+ * ordinary indexes. Unique indexes are also the only atomic guard FerretDB v1 gives (store/atomic.ts).
+ */
+export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
+  stock_ledger: [{ field: 'idempotencyKey', unique: true }, { field: 'sku' }],
+  stock_balances: [{ field: 'sku' }],
+  open_reservations: [{ field: 'orderId' }],
+  orders: [{ field: 'status' }, { field: 'channel' }, { field: 'skus' }, { field: 'listKeys' }],
+  order_list_days: [{ field: 'combo' }],
+  order_list_hours: [{ field: 'comboDay' }],
+  payments: [{ field: 'orderId' }],
+  customer_notifications: [{ field: 'orderId' }, { field: 'status' }],
+  webhook_deliveries: [{ field: 'status' }],
+  picklist_events: [{ field: 'picklistId' }],
+  stock_sync: [{ field: 'connectionId' }, { field: 'sku' }],
+};
+
+/** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */
+export const ID_ONLY_COLLECTIONS = [
+  'stock_idempotency',
+  'allocations',
+  'order_states',
+  'order_versions',
+  'items',
+  'locations',
+  'routing_setup',
+  'carrier_setup',
+  'shipping_labels',
+  'tracking_numbers',
+  'api_keys',
+  'connections',
+  'webhook_resends',
+  'bin_locations',
+  'picklists',
+  'picklist_orders',
+  'migrations',
+] as const;
+
+const indexName = (index: DeclaredIndex) => (index.unique ? `${index.field}_unique` : index.field);
+
+// Creates every declared index (and with it each collection, so its _id index exists before the first
+// write). Idempotent: run by every process at start.
 export async function ensureIndexes(db: Db): Promise<void> {
-  await Promise.all([
-    db.collection('stock_ledger').createIndex({ idempotencyKey: 1 }, { unique: true, name: 'idempotencyKey_unique' }),
-    db.collection('stock_ledger').createIndex({ sku: 1 }, { name: 'sku' }),
-    db.collection('stock_balances').createIndex({ sku: 1 }, { name: 'sku' }),
-    db.collection('orders').createIndex({ status: 1 }, { name: 'status' }),
-    db.collection('orders').createIndex({ channel: 1 }, { name: 'channel' }),
-    db.collection('orders').createIndex({ skus: 1 }, { name: 'skus' }),
-    db.collection('payments').createIndex({ orderId: 1 }, { name: 'orderId' }),
-  ]);
+  await Promise.all(
+    Object.entries(STORE_INDEXES).flatMap(([collection, indexes]) =>
+      indexes.map((index) => db.collection(collection).createIndex({ [index.field]: 1 }, { name: indexName(index), ...(index.unique && { unique: true }) })),
+    ),
+  );
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  await Promise.all(ID_ONLY_COLLECTIONS.filter((c) => !existing.has(c)).map((c) => db.createCollection(c).catch(() => undefined)));
 }

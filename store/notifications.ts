@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './mongo';
+import { insertOnce } from './atomic';
 
 // An outbox of messages to customers ("your order is ready for pickup", "part 2 of your order has
 // shipped"). Orderhub decides what to say and when; sending it (email, SMS) is the job of whatever reads
@@ -32,13 +32,7 @@ export class CustomerNotifications {
   }
 
   async queue(n: Omit<CustomerNotification, '_id' | 'status' | 'at'>): Promise<boolean> {
-    try {
-      await this.col.insertOne({ ...n, _id: notificationId(n.orderId, n.kind, n.part), status: 'pending', at: new Date() });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return insertOnce<CustomerNotification>(this.col, { ...n, _id: notificationId(n.orderId, n.kind, n.part), status: 'pending', at: new Date() });
   }
 
   forOrder(orderId: string): Promise<CustomerNotification[]> {

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './mongo';
+import { insertOrGet } from './atomic';
 
 export type PaymentOperation = 'authorize' | 'confirm' | 'capture' | 'void' | 'refund';
 
@@ -24,14 +24,7 @@ export class PaymentsJournal {
 
   // Insert once; a repeat with the same key returns the first record unchanged.
   async record(entry: Omit<PaymentRecord, 'at'>): Promise<PaymentRecord> {
-    const doc: PaymentRecord = { ...entry, at: new Date() };
-    try {
-      await this.col.insertOne(doc);
-      return doc;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      return (await this.col.findOne({ _id: entry._id }))!;
-    }
+    return (await insertOrGet(this.col, { ...entry, at: new Date() })).doc;
   }
 
   async forOrder(orderId: string): Promise<PaymentRecord[]> {

@@ -1,7 +1,7 @@
 import { pickUnitId } from '../domain/ids';
 import type { Collection, Db } from 'mongodb';
 import type { Picklist, PickEvent, ShortLine } from '../domain/picking';
-import { isDuplicateKey } from './mongo';
+import { insertOnce } from './atomic';
 
 // Warehouse work: bin locations per location, picklists, which order is on which list, and the pick log.
 // FerretDB v1 updates are read-modify-write, so nothing here is updated in place under concurrency:
@@ -117,13 +117,8 @@ export class Picklists {
     const lost: string[] = [];
     await Promise.all(
       orderIds.map(async (_id) => {
-        try {
-          await this.claims.insertOne({ _id, picklistId, claimedAt: new Date() });
-          won.push(_id);
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
-          lost.push(_id);
-        }
+        if (await insertOnce(this.claims, { _id, picklistId, claimedAt: new Date() })) won.push(_id);
+        else lost.push(_id);
       }),
     );
     return { won, lost };
@@ -165,12 +160,6 @@ export class Picklists {
 
   // Append at `seq`; false when another writer took that position first.
   async append(picklistId: string, entry: StoredPickEvent): Promise<boolean> {
-    try {
-      await this.events.insertOne({ ...entry, _id: eventId(picklistId, entry.seq), picklistId, at: new Date() });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return insertOnce(this.events, { ...entry, _id: eventId(picklistId, entry.seq), picklistId, at: new Date() });
   }
 }

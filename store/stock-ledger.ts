@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { applyChange, ZERO_BALANCE, type Balance, type LedgerEntryType } from '../domain/stock';
 import { ConflictError, InsufficientStockError } from '../domain/errors';
-import { isDuplicateKey } from './mongo';
+import { appendRacing, insertOnce, upsertRacing } from './atomic';
 
 export interface LedgerEntry {
   _id: string; // `${locationId}|${sku}|${seq}`: the insert that claims a sequence number is the atomic step
@@ -59,6 +59,18 @@ export interface AppliedChange {
   duplicate: boolean; // true when this idempotency key had already been applied
 }
 
+/** A new ledger entry, as the ledger's listener hears of it (repeats are not heard). */
+export interface StockChanged {
+  sku: string;
+  locationId: string;
+  type: LedgerEntryType;
+  deltas: { onHand: number; reserved: number };
+  balance: Balance;
+}
+
+/** True when the change made more stock available to sell (a receipt, a release, a positive count). */
+export const freesStock = (c: Pick<StockChanged, 'deltas'>) => c.deltas.onHand - c.deltas.reserved > 0;
+
 export interface LocationBalance extends Balance {
   locationId: string;
 }
@@ -77,7 +89,7 @@ export class StockLedger {
   // Called after every new entry (not for repeats): channels are told the sku changed.
   constructor(
     db: Db,
-    private readonly onChange?: (sku: string, locationId: string) => void,
+    private readonly onChange?: (change: StockChanged) => void,
   ) {
     this.entries = db.collection<LedgerEntry>('stock_ledger');
     this.hints = db.collection<BalanceHint>('stock_balances');
@@ -115,7 +127,8 @@ export class StockLedger {
     const existing = await this.findByIdempotencyKey(change.idempotencyKey);
     if (existing) return { entry: sameChange(existing, change), duplicate: true };
     let claimed = false;
-    for (let attempt = 0; attempt < MAX_CONTENDED_ATTEMPTS; attempt++) {
+    const contended = () => new ConflictError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; retry`);
+    return appendRacing<AppliedChange>(MAX_CONTENDED_ATTEMPTS, async () => {
       const head = await this.head(change.sku, change.locationId);
       const result = applyChange(head.balance, change.type, change.quantity);
       if (!result.ok) {
@@ -129,12 +142,8 @@ export class StockLedger {
         });
       }
       // Claimed only once the rule allows the change, so a refused change leaves no claim behind.
-      if (!claimed) {
-        await this.claims.insertOne({ _id: change.idempotencyKey, at: new Date() }).catch((err) => {
-          if (!isDuplicateKey(err)) throw err; // a concurrent or crashed writer of the same key claimed it first
-        });
-        claimed = true;
-      }
+      // (A concurrent or crashed writer of the same key may have claimed it first: same claim either way.)
+      if (!claimed) claimed = (await insertOnce(this.claims, { _id: change.idempotencyKey, at: new Date() })) || true;
       const entry: LedgerEntry = {
         _id: entryId(change.locationId, change.sku, head.seq + 1),
         sku: change.sku,
@@ -151,26 +160,18 @@ export class StockLedger {
         ...(change.reason !== undefined && { reason: change.reason }),
         ...(change.note !== undefined && { note: change.note }),
       };
-      try {
-        await this.entries.insertOne(entry);
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
+      if (!(await insertOnce(this.entries, entry))) {
         // Either the sequence number was taken (retry on the new head) or this key was applied meanwhile.
         const taken = await this.entries.findOne({ _id: entry._id });
         const same = taken?.idempotencyKey === change.idempotencyKey ? taken : taken ? null : await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
-        if (same) {
-          await this.recordClaim(change.idempotencyKey, same._id);
-          return { entry: sameChange(same, change), duplicate: true };
-        }
-        await sleep(Math.random() * Math.min(20, 1 + attempt));
-        continue;
+        if (!same) return 'lost';
+        await this.recordClaim(change.idempotencyKey, same._id);
+        return { entry: sameChange(same, change), duplicate: true };
       }
-      await this.recordClaim(change.idempotencyKey, entry._id);
-      await this.moveHint(change.sku, change.locationId, entry.seq, entry.balance);
-      this.onChange?.(change.sku, change.locationId);
+      await Promise.all([this.recordClaim(change.idempotencyKey, entry._id), this.moveHint(change.sku, change.locationId, entry.seq, entry.balance)]);
+      this.onChange?.({ sku: change.sku, locationId: change.locationId, type: change.type, deltas: entry.deltas, balance: entry.balance });
       return { entry, duplicate: false };
-    }
-    throw new ConflictError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; retry`);
+    }, contended);
   }
 
   async findByIdempotencyKey(key: string): Promise<LedgerEntry | null> {
@@ -182,10 +183,9 @@ export class StockLedger {
     return entry;
   }
 
+  // Two writers of the same claim both carry the same entryId, so the racing upsert is safe.
   private async recordClaim(key: string, id: string): Promise<void> {
-    await this.claims.updateOne({ _id: key }, { $set: { entryId: id }, $setOnInsert: { at: new Date() } }, { upsert: true }).catch((err) => {
-      if (!isDuplicateKey(err)) throw err; // two upserts of the same claim: both carry the same entryId
-    });
+    await upsertRacing(this.claims, { _id: key }, { $set: { entryId: id }, $setOnInsert: { at: new Date() } });
   }
 
   // Per-location balances for a sku, each walked to its true head.
@@ -212,13 +212,7 @@ export class StockLedger {
     const _id = headId(locationId, sku);
     const current = await this.hints.findOne({ _id });
     if (current && current.seq >= seq) return;
-    await this.hints.updateOne(
-      { _id },
-      { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } },
-      { upsert: true },
-    ).catch((err) => {
-      if (!isDuplicateKey(err)) throw err; // two first writers upserting at once: the other one won
-    });
+    await upsertRacing(this.hints, { _id }, { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } });
   }
 }
 
@@ -249,4 +243,3 @@ class KeyedSerializer {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

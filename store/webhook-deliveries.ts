@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './mongo';
+import { insertOnce, upsertRacing } from './atomic';
 
 export type DeliveryStatus = 'queued' | 'processed' | 'ignored' | 'dead';
 
@@ -35,25 +35,22 @@ export class WebhookDeliveries {
   // Stores a verified delivery once. Returns false when this delivery id was already stored.
   async record(d: { connectionId: string; deliveryId: string; topic: string; body: string }): Promise<boolean> {
     const now = new Date();
-    try {
-      await this.col.insertOne({ ...d, bodyBytes: Buffer.byteLength(d.body), _id: deliveryKey(d.connectionId, d.deliveryId), receivedAt: now, status: 'queued', replays: 0, updatedAt: now });
-      await this.resendCounts.insertOne({ _id: deliveryKey(d.connectionId, d.deliveryId), count: 0 }).catch((err) => {
-        if (!isDuplicateKey(err)) throw err;
-      });
-      return true;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // Counted, never blocking: concurrent resends may undercount on FerretDB, which is only a statistic.
-      await this.resendCounts.updateOne({ _id: deliveryKey(d.connectionId, d.deliveryId) }, { $inc: { count: 1 } }, { upsert: true }).catch((e) => {
-        if (!isDuplicateKey(e)) throw e;
-      });
-      return false;
-    }
+    const _id = deliveryKey(d.connectionId, d.deliveryId);
+    if (await insertOnce(this.col, { ...d, bodyBytes: Buffer.byteLength(d.body), _id, receivedAt: now, status: 'queued', replays: 0, updatedAt: now })) return true;
+    // Counted only on a resend (off the first delivery's path), never blocking: concurrent resends may
+    // undercount on FerretDB, which is only a statistic.
+    await upsertRacing(this.resendCounts, { _id }, { $inc: { count: 1 } });
+    return false;
   }
 
   async get(id: string): Promise<WebhookDelivery | null> {
     const doc = await this.col.findOne({ _id: id });
     return doc && this.withResends(doc);
+  }
+
+  // The delivery as the consumer needs it: without the resend count, one lookup fewer per delivery.
+  getForProcessing(id: string): Promise<Omit<WebhookDelivery, 'resends'> | null> {
+    return this.col.findOne({ _id: id });
   }
 
   private async withResends(doc: Omit<WebhookDelivery, 'resends'>): Promise<WebhookDelivery> {

@@ -4,7 +4,7 @@ import { ApiKeys } from '../store/api-keys';
 import { Items, Locations } from '../store/catalog';
 import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
-import { StockLedger } from '../store/stock-ledger';
+import { StockLedger, type StockChanged } from '../store/stock-ledger';
 import { RoutingSetup } from '../store/routing';
 import { CarrierSetup } from '../store/carriers';
 import { CustomerNotifications } from '../store/notifications';
@@ -35,7 +35,7 @@ export interface Stores {
 }
 
 // Built once per process and handed to activities and the API.
-export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (sku: string, locationId: string) => void } = {}): Stores {
+export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (change: StockChanged) => void } = {}): Stores {
   const ledger = new StockLedger(db, opts.onStockChange);
   return {
     ledger,

@@ -4,11 +4,14 @@ import { Redis } from 'ioredis';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { connectMongo, ensureIndexes } from '../store/mongo';
+import { migrate } from '../store/migrations';
 import { createPaymentProviders } from './deps';
 import { createWiredStores } from './wiring';
 import { createOrderWorker } from './order-worker';
 import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from './stock-sync';
+import { startStockOfferConsumer } from './stock-offers';
+import { ensureMaintenanceSchedules } from './schedules';
 
 // The worker process: order and sync workflows with their activities (Temporal), and the BullMQ consumers
 // for webhook deliveries and stock pushes. Stateless; run as many as needed.
@@ -17,6 +20,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL, { process: 'worker' });
   const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB);
   await ensureIndexes(mongo.db);
+  await migrate(mongo.db, (msg, fields) => log.info(msg, fields));
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on('error', (err) => log.warn('redis error', { error: err.message }));
   const { stores, notifier } = createWiredStores(mongo.db, redis, config.encryptionKey, log, config.BULLMQ_PREFIX);
@@ -39,10 +43,12 @@ async function main(): Promise<void> {
   const intake = { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, orders: stores.orders, log };
   const webhooks = startWebhookConsumer({ stores, intake, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
+  const stockOffers = startStockOfferConsumer({ ...stores, temporal, redis, log }, { prefix: config.BULLMQ_PREFIX });
+  await ensureMaintenanceSchedules(temporal, config.TEMPORAL_TASK_QUEUE);
   log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
   await worker.run();
-  await Promise.allSettled([webhooks.close(), stockPush.close(), notifier.close()]);
+  await Promise.allSettled([webhooks.close(), stockPush.close(), stockOffers.close(), notifier.close()]);
   await connection.close();
   await clientConnection.close();
   await mongo.close();

@@ -4,7 +4,7 @@ import { toOrder, type OrderInput } from '../domain/order';
 import { initialOrderState, type OrderView } from '../domain/order-state';
 import { NotFoundError } from '../domain/errors';
 import type { OrdersView } from '../store/orders';
-import { orderWorkflow, stockChangedSignal, type OrderWorkflowInput } from '../workflows/order';
+import { orderWorkflow, type OrderWorkflowInput } from '../workflows/order';
 import { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
 import type { Logger } from './logger';
 
@@ -61,15 +61,4 @@ export async function signalOrder<Args extends unknown[]>(temporal: Client, orde
     if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`Order ${orderId} has no running workflow`, { orderId });
     throw err;
   }
-}
-
-// Stock arrived: wake the orders waiting for this sku (their own timer is the safety net if this is missed).
-export async function notifyStockArrived(deps: Pick<IntakeDeps, 'temporal' | 'orders' | 'log'>, sku: string): Promise<number> {
-  const waiting = await deps.orders.idsWaitingForSku(sku);
-  await Promise.all(
-    waiting.map((orderId) =>
-      signalOrder(deps.temporal, orderId, stockChangedSignal).catch((err) => deps.log.warn('could not notify waiting order', { orderId, sku, error: String(err) })),
-    ),
-  );
-  return waiting.length;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { isCarrierKind, type ConnectionView } from '../domain/connection';
-import { syncScheduleId, type SyncKind } from '../domain/ids';
+import { maintenanceScheduleId, syncScheduleId, type SyncKind } from '../domain/ids';
 import { pollChannelOrdersWorkflow, pullErpReceiptsWorkflow, reconcileChannelStockWorkflow } from '../workflows/channel-sync';
+import { reconcileReservationsWorkflow } from '../workflows/maintenance';
 
 const WORKFLOWS = { orders: pollChannelOrdersWorkflow, stock: reconcileChannelStockWorkflow, 'erp-receipts': pullErpReceiptsWorkflow } as const;
 const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts'];
@@ -36,6 +37,19 @@ export async function applySchedules(temporal: Client, taskQueue: string, connec
     }
   }
   return ids;
+}
+
+// The housekeeping schedules, created by every worker at start (the first one wins, the rest find them).
+export async function ensureMaintenanceSchedules(temporal: Client, taskQueue: string, opts: { reservationsEveryMinutes?: number } = {}): Promise<string[]> {
+  const scheduleId = maintenanceScheduleId('reservations');
+  const spec = { intervals: [{ every: (opts.reservationsEveryMinutes ?? 10) * 60_000 }] };
+  const action = { type: 'startWorkflow' as const, workflowType: reconcileReservationsWorkflow, args: [{}] as [{}], taskQueue, workflowId: `${scheduleId}:run` };
+  try {
+    await temporal.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '10m' }, state: { note: 'gives back stock held for orders that ended' } });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  return [scheduleId];
 }
 
 export async function deleteSchedules(temporal: Client, connectionId: string): Promise<void> {

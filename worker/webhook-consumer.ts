@@ -40,7 +40,7 @@ export interface WebhookConsumerDeps {
 // be mapped becomes a dead letter with its reason; anything else (Temporal or MongoDB away) is retried.
 export function webhookProcessor(deps: WebhookConsumerDeps) {
   return async (job: Job<WebhookJob>): Promise<string> => {
-    const delivery = await deps.stores.webhooks.get(job.data.delivery);
+    const delivery = await deps.stores.webhooks.getForProcessing(job.data.delivery);
     if (!delivery) return 'missing';
     // A job run again after its delivery was settled (the worker died in between): nothing left to do.
     if (delivery.status !== 'queued' || delivery.body === undefined) return `already ${delivery.status}`;
@@ -74,7 +74,7 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
 
 // A carrier's tracking update becomes a signal on the order that owns the tracking number: the first
 // scan ships it, delivered delivers it, an exception puts it in front of an operator.
-async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: WebhookDelivery, webhooks: NonNullable<CarrierGateway['webhooks']>): Promise<string> {
+async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Omit<WebhookDelivery, 'resends'>, webhooks: NonNullable<CarrierGateway['webhooks']>): Promise<string> {
   let parsed;
   try {
     parsed = webhooks.parse(Buffer.from(delivery.body!, 'utf8'));

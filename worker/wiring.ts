@@ -1,17 +1,32 @@
 import type { Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { SecretBox } from '../store/secret-box';
+import { freesStock } from '../store/stock-ledger';
 import { createStores, type Stores } from './deps';
 import type { Logger } from './logger';
 import { StockChangeNotifier } from './stock-sync';
+import { StockOffers } from './stock-offers';
 
-// Stores whose ledger tells the channels about every stock change (debounced pushes via BullMQ).
-export function createWiredStores(db: Db, redis: Redis, encryptionKey: string, log: Logger, bullPrefix: string): { stores: Stores; notifier: StockChangeNotifier } {
-  let notifier: StockChangeNotifier | undefined;
+export interface StockListeners {
+  notifier: StockChangeNotifier;
+  offers: StockOffers;
+  close(): Promise<void>;
+}
+
+// Stores whose ledger tells the channels about every stock change (debounced pushes via BullMQ) and
+// offers freed stock to the orders waiting for it (debounced offer rounds via BullMQ).
+export function createWiredStores(db: Db, redis: Redis, encryptionKey: string, log: Logger, bullPrefix: string): { stores: Stores; notifier: StockListeners } {
+  let listeners: StockListeners | undefined;
   const stores = createStores(db, new SecretBox(encryptionKey), {
-    // A lost mark is corrected by the scheduled reconciliation; it must never fail the ledger change.
-    onStockChange: (sku) => void notifier?.markChanged(sku).catch((err) => log.warn('could not mark stock change', { sku, error: String(err) })),
+    // A lost mark or offer is corrected by the scheduled reconciliation and the orders' own recheck; it
+    // must never fail the ledger change.
+    onStockChange: (change) => {
+      void listeners?.notifier.markChanged(change.sku).catch((err) => log.warn('could not mark stock change', { sku: change.sku, error: String(err) }));
+      if (freesStock(change)) void listeners?.offers.offer(change.sku).catch((err) => log.warn('could not offer freed stock', { sku: change.sku, error: String(err) }));
+    },
   });
-  notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);
-  return { stores, notifier };
+  const notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);
+  const offers = new StockOffers(redis, bullPrefix);
+  listeners = { notifier, offers, close: async () => void (await Promise.all([notifier.close(), offers.close()])) };
+  return { stores, notifier: listeners };
 }

@@ -1,3 +1,4 @@
 // Everything the worker registers as a workflow.
 export { orderWorkflow } from './order';
 export { pollChannelOrdersWorkflow, reconcileChannelStockWorkflow, pullErpReceiptsWorkflow } from './channel-sync';
+export { reconcileReservationsWorkflow } from './maintenance';

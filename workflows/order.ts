@@ -104,6 +104,9 @@ class OrderCancelled extends Error {}
 
 // Patch ids (Temporal's patched()): behaviour added while orders were in flight.
 const NOTIFY_SHIPMENTS = 'notify-customer-shipped-delivered';
+// A cancelled order gives back whatever any reservation attempt still holds; a reservation step that
+// parks the order gives back what its attempts reserved.
+const RELEASE_ALL_STOCK = 'release-all-stock-on-cancel-and-park';
 
 // Stock the order holds at one location and the events reported for it: the whole order, or one part of
 // a split order.
@@ -120,19 +123,22 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     ...input.settings,
     slaMs: { ...DEFAULT_ORDER_SETTINGS.slaMs, ...input.settings?.slaMs },
   };
-  // Activities are short database or provider calls: a dead worker's attempt is retried after 10 s.
+  // Activities are database or provider calls, usually short. The worker heartbeats every running activity
+  // (worker/order-worker.ts), so a dead worker's attempt is retried after 10 s without a heartbeat, while a
+  // slow one (a store busy with a burst) may take minutes without failing: slow is not broken.
   const quick: ActivityOptions = {
-    startToCloseTimeout: '10s',
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '10s',
     retry: { initialInterval: settings.activityInitialIntervalMs, backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.activityMaxAttempts },
   };
   // The view must catch up eventually, however long MongoDB is away: retry without limit. A local activity:
   // it runs inside the workflow task that changed the state, which saves Temporal two task round trips per
   // status change; it is as durable (re-run after a crash) and the write is idempotent (version-guarded).
-  const projection: LocalActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
+  const projection: LocalActivityOptions = { startToCloseTimeout: '30s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
   const acts = proxyActivities<OrderActivities & ChannelActivities>(quick);
   const { recordOrderState } = proxyLocalActivities<OrderActivities>(projection);
-  // A label purchase may try several carriers, each with retries of its own.
-  const { buyShippingLabel, voidShippingLabel } = proxyActivities<CarrierActivities>({ ...quick, startToCloseTimeout: '2m' });
+  // A label purchase may try several carriers, each with retries of its own: within the same 5 minutes.
+  const { buyShippingLabel, voidShippingLabel } = proxyActivities<CarrierActivities>(quick);
 
   const now = () => new Date().toISOString();
   const state: OrderState = initialOrderState(order);
@@ -274,7 +280,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
 
   // Run a side effect; when it fails past its retry policy, park the order in needs_attention until an
   // operator sends retry (or cancel) instead of failing the workflow.
-  const step = async <T>(name: string, run: () => Promise<T>, opts: { cancellable?: boolean } = { cancellable: true }): Promise<T> => {
+  const step = async <T>(name: string, run: () => Promise<T>, opts: { cancellable?: boolean; beforePark?: () => Promise<unknown> } = { cancellable: true }): Promise<T> => {
     for (;;) {
       try {
         return await run();
@@ -282,6 +288,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         if (!(err instanceof ActivityFailure)) throw err;
         const cause = err.cause;
         if (cause instanceof ApplicationFailure && cause.type === 'InvalidOrder') throw cause;
+        // Best effort: a cancel and the reservations reconciliation cover what this could not do.
+        if (opts.beforePark) await opts.beforePark().catch(() => undefined);
         const resumeTo = state.status;
         state.attention = { step: name, error: cause?.message ?? err.message, since: now() };
         retryRequested = false;
@@ -296,6 +304,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   };
 
   const compensations: Array<() => Promise<void>> = [];
+
 
   const reject = async (reason: string, details?: unknown): Promise<OrderOutcome> => {
     state.rejection = { reason, ...(details !== undefined && { details }) };
@@ -464,11 +473,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     let splitMisses = 0;
     for (let round = 1; ; round++) {
       for (;;) {
-        const attempt = ++reserveAttempt;
+        let attempt = ++reserveAttempt;
         const excluded = order.fulfillment?.method === 'pickup' ? [] : [...rejectedAt];
         // Cleared before the attempt, not after: stock arriving while it runs must wake the next one.
         stockChanged = false;
-        const result = await step('reserve_stock', () => acts.reserveStock(order, attempt, excluded));
+        // Parking the order gives back whatever the attempts reserved, and a retry starts a new attempt.
+        const giveBack = async () => {
+          if (!patched(RELEASE_ALL_STOCK)) return;
+          await acts.abandonReservation(order, attempt);
+          attempt = ++reserveAttempt;
+        };
+        const result = await step('reserve_stock', () => acts.reserveStock(order, attempt, excluded), { cancellable: true, beforePark: giveBack });
         state.routing = result.routing;
         if (result.reserved) {
           runs = [{ id: '1', held: { reservationId: result.reservationId, locationId: result.locationId }, reported: new Map() }];
@@ -610,6 +625,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     const reason = cancelRequest?.reason ?? 'cancelled';
     const fromChannel = cancelRequest?.source === 'channel';
     for (const undo of compensations.reverse()) await undo();
+    // Whatever any reservation attempt still holds (one that timed out and was never heard of again).
+    if (patched(RELEASE_ALL_STOCK)) await step('release_stock', () => acts.releaseOrderStock(order, `order cancelled: ${reason}`), { cancellable: false });
     const told = fromChannel ? undefined : await step('channel_cancellation', () => acts.reportCancellationToChannel(order, reason), { cancellable: false });
     state.cancellation = { reason, at: now(), ...(told?.notice && { channelNotice: told.notice }) };
     await setStatus('cancelled', reason);

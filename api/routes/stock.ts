@@ -5,7 +5,6 @@ import { locationIdSchema, skuSchema } from '../../domain/catalog';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { adjustmentSchema, receiptSchema } from '../../domain/stock';
 import { parseOrThrow } from '../../domain/validation';
-import { notifyStockArrived } from '../../worker/order-intake';
 import type { ApiDeps } from '../app';
 
 const ledgerQuerySchema = z.strictObject({
@@ -36,6 +35,14 @@ export function stockRouter(deps: ApiDeps): Router {
     if (problems.length) throw new ValidationError(`Invalid stock change: ${problems.length} problem(s)`, problems);
   };
 
+  // How many orders wait for this sku. The stock a change frees is offered to them, first come, first
+  // served, within about a second (worker/stock-offers.ts), not by this request. A lookup that fails
+  // does not fail the change, which is already applied.
+  const waiting = async (sku: string): Promise<{ waitingOrders?: number }> => {
+    const orders = await deps.stores.orders.waitingForSku(sku).catch(() => undefined);
+    return orders ? { waitingOrders: orders.length } : {};
+  };
+
   router.post('/stock/receipts', async (req, res) => {
     const receipt = parseOrThrow(receiptSchema, req.body, 'receipt');
     await mustExist(receipt.sku, receipt.locationId);
@@ -48,8 +55,7 @@ export function stockRouter(deps: ApiDeps): Router {
       actor: req.actor ?? 'api',
       ...(receipt.reference !== undefined && { reference: receipt.reference }),
     });
-    const notified = applied.duplicate ? 0 : await notifyStockArrived({ temporal: deps.temporal, orders: deps.stores.orders, log: deps.log }, receipt.sku);
-    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, waitingOrdersNotified: notified });
+    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, ...(await waiting(receipt.sku)) });
   });
 
   router.post('/stock/adjustments', async (req, res) => {
@@ -66,8 +72,7 @@ export function stockRouter(deps: ApiDeps): Router {
       ...(adj.note !== undefined && { note: adj.note }),
       ...(adj.reference !== undefined && { reference: adj.reference }),
     });
-    const notified = !applied.duplicate && adj.delta > 0 ? await notifyStockArrived({ temporal: deps.temporal, orders: deps.stores.orders, log: deps.log }, adj.sku) : 0;
-    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, waitingOrdersNotified: notified });
+    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, ...(await waiting(adj.sku)) });
   });
 
   router.get('/stock/:sku', async (req, res) => {

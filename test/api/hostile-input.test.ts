@@ -1044,7 +1044,7 @@ add({
   name: 'a replay of a delivery already received answers duplicate and stores nothing new',
   send: hook({ body: QUEUED_BODY, headers: { 'x-shopify-webhook-id': QUEUED_DELIVERY } }),
   status: 200,
-  unchanged: 'counts', // the repeat is counted (webhook_resends), nothing is added
+  unchanged: 'counts', // the repeat is counted (one webhook_resends counter per resent delivery), nothing else is added
   check: (res) => expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { received: true, duplicate: true } }),
 });
 
@@ -1112,7 +1112,12 @@ describe('hostile input at every public route', () => {
     last = after;
     if (c.check) c.check(res);
     else expectRefused(res, c);
-    if (c.unchanged === 'counts') expect(countsOf(after)).toEqual(countsOf(before));
+    if (c.unchanged === 'counts') {
+      const { webhook_resends: resendsAfter, ...rest } = countsOf(after);
+      const { webhook_resends: resendsBefore, ...restBefore } = countsOf(before);
+      expect(rest).toEqual(restBefore);
+      expect(Number(resendsAfter)).toBeLessThanOrEqual(Number(resendsBefore) + 1);
+    }
     else expect(after).toEqual(before);
     expect(Object.keys(Object.prototype)).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -101,7 +101,7 @@ describe('operator API: orders', () => {
     const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'GLOVES', quantity: 2 }] }));
     await waitFor(body.orderId, 'awaiting_stock');
     const receipt = await api.post('/stock/receipts', { sku: 'GLOVES', locationId: 'BER-1', quantity: 2 });
-    expect(receipt.body.waitingOrdersNotified).toBe(1);
+    expect(receipt.body.waitingOrders).toBe(1);
     await waitFor(body.orderId, 'released_to_fulfillment');
   });
 

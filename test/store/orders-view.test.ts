@@ -31,3 +31,84 @@ describe('orders view', () => {
     expect(await ctx.stores.orders.get(order.id)).toMatchObject({ status: 'payment_authorized', version: s3.version });
   });
 });
+
+describe('orders view: listings and compaction', () => {
+  const HOUR = 3_600_000;
+  const base = Date.parse('2026-03-10T12:00:00Z');
+  // 60 orders over about five days, on two channels, each ending in a final or an in-between status.
+  const specs = Array.from({ length: 60 }, (_, i) => ({
+    channel: i % 3 === 0 ? 'pos' : 'web',
+    status: (['completed', 'shipped', 'cancelled', 'awaiting_stock'] as OrderStatus[])[i % 4],
+    receivedAt: new Date(base - i * 2 * HOUR - (i % 5) * 60_000).toISOString(),
+  }));
+  const orders = specs.map((s) => ({ ...s, order: toOrder(parsedOrder({ channel: s.channel, lines: [{ sku: 'LIST-1', quantity: 1 }] }), s.receivedAt) }));
+
+  beforeAll(async () => {
+    for (const { order, status } of orders) {
+      const s1 = initialOrderState(order);
+      await ctx.stores.orders.insertReceived(order, s1);
+      let state = s1;
+      for (const next of ['validated', 'payment_authorized', status] as OrderStatus[]) {
+        state = { ...state, status: next, version: state.version + 1, history: [...state.history, { status: next, at: new Date().toISOString() }] };
+        await ctx.stores.orders.project(order, state);
+      }
+    }
+  });
+
+  const expected = (filter: (o: (typeof orders)[number]) => boolean) =>
+    orders
+      .filter(filter)
+      .sort((a, b) => Date.parse(b.receivedAt) - Date.parse(a.receivedAt) || (a.order.id < b.order.id ? 1 : -1))
+      .map((o) => o.order.id);
+  const mine = new Set(orders.map((o) => o.order.id));
+  const listAll = async (q: Omit<Parameters<typeof ctx.stores.orders.list>[0], 'limit' | 'cursor'>, limit: number) => {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await ctx.stores.orders.list({ ...q, limit, ...(cursor && { cursor }) });
+      expect(page.orders.length).toBeLessThanOrEqual(limit);
+      ids.push(...page.orders.map((o) => o.orderId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids.filter((id) => mine.has(id));
+  };
+
+  test.each([
+    ['every order', {}, () => true],
+    ['a channel', { channel: 'pos' }, (o: (typeof orders)[number]) => o.channel === 'pos'],
+    ['a final status', { status: 'completed' as const }, (o: (typeof orders)[number]) => o.status === 'completed'],
+    ['a final status on a channel', { status: 'cancelled' as const, channel: 'web' }, (o: (typeof orders)[number]) => o.status === 'cancelled' && o.channel === 'web'],
+    ['a status orders pass through', { status: 'shipped' as const }, (o: (typeof orders)[number]) => o.status === 'shipped'],
+    ['a status orders pass through, on a channel', { status: 'awaiting_stock' as const, channel: 'pos' }, (o: (typeof orders)[number]) => o.status === 'awaiting_stock' && o.channel === 'pos'],
+  ])('%s: newest first, page after page, each order once', async (_name, q, filter) => {
+    expect(await listAll(q, 7)).toEqual(expected(filter));
+  });
+
+  test('from and to bound the listing by creation time', async () => {
+    const from = new Date(base - 50 * HOUR);
+    const to = new Date(base - 20 * HOUR);
+    const inRange = (o: (typeof orders)[number]) => Date.parse(o.receivedAt) >= from.getTime() && Date.parse(o.receivedAt) < to.getTime();
+    expect(await listAll({ from, to }, 5)).toEqual(expected(inRange));
+    expect(await listAll({ from, to, status: 'completed' }, 5)).toEqual(expected((o) => inRange(o) && o.status === 'completed'));
+  });
+
+  test('an order that reaches a final status leaves the listing of the status it was in', async () => {
+    const { order } = orders.find((o) => o.status === 'shipped')!;
+    const view = (await ctx.stores.orders.get(order.id))!;
+    const { order: _o, createdAt: _c, updatedAt: _u, ...state } = view;
+    await ctx.stores.orders.project(order, { ...state, status: 'completed', version: state.version + 1 });
+    expect(await listAll({ status: 'shipped' }, 50)).not.toContain(order.id);
+    expect(await listAll({ status: 'completed' }, 50)).toContain(order.id);
+  });
+
+  test('each order keeps one recorded state, not one per version', async () => {
+    const states = await ctx.mongo.db.collection('order_states').find({}, { projection: { _id: 1 } }).toArray();
+    const perOrder = new Map<string, number>();
+    for (const { _id } of states) {
+      const orderId = String(_id).slice(0, String(_id).lastIndexOf('|'));
+      if (mine.has(orderId)) perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
+    }
+    expect(perOrder.size).toBe(orders.length);
+    expect(Math.max(...perOrder.values())).toBe(1);
+  });
+});

@@ -9,10 +9,12 @@ import { Redis } from 'ioredis';
 import { connectMongo, ensureIndexes, type Mongo } from '../../store/mongo';
 import { createPaymentProviders, type Stores } from '../../worker/deps';
 import { createWiredStores } from '../../worker/wiring';
-import { createOrderWorker } from '../../worker/order-worker';
+import { createOrderWorker, type OrderWorkerOptions } from '../../worker/order-worker';
 import { silentLogger, type Logger } from '../../worker/logger';
 import { startWebhookConsumer, WEBHOOK_QUEUE } from '../../worker/webhook-consumer';
-import { startStockPushConsumer, type StockChangeNotifier } from '../../worker/stock-sync';
+import { startStockPushConsumer } from '../../worker/stock-sync';
+import { startStockOfferConsumer } from '../../worker/stock-offers';
+import type { StockListeners } from '../../worker/wiring';
 import type { PaymentProviders } from '../../connectors/payments/types';
 import { workflowBundlePath } from './paths';
 
@@ -40,15 +42,16 @@ function quietRuntime() {
 export interface TestContext {
   mongo: Mongo;
   stores: Stores;
-  notifier: StockChangeNotifier;
+  notifier: StockListeners;
   temporal: Client;
   redis: Redis;
   taskQueue: string;
   bullPrefix: string;
   webhookQueue: Queue;
   log: Logger;
-  startWorker(opts?: { payments?: PaymentProviders; taskQueue?: string }): Promise<RunningWorker>;
-  // The BullMQ consumers the worker process runs: webhook deliveries and debounced stock pushes.
+  startWorker(opts?: { payments?: PaymentProviders; taskQueue?: string; activityOverrides?: OrderWorkerOptions['activityOverrides'] }): Promise<RunningWorker>;
+  // The BullMQ consumers the worker process runs: webhook deliveries and debounced stock pushes (startWorker
+  // starts the stock offer rounds).
   startConsumers(): Promise<{ stop(): Promise<void> }>;
   close(): Promise<void>;
 }
@@ -72,6 +75,8 @@ export async function createTestContext(name: string): Promise<TestContext> {
   const webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: bullPrefix });
   const stoppers: Array<() => Promise<void>> = [];
   const nativeConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  // The worker process always runs the stock offer rounds (freed stock to waiting orders): so does a test's worker.
+  let offerConsumer: { close(): Promise<void> } | undefined;
 
   return {
     mongo,
@@ -91,8 +96,14 @@ export async function createTestContext(name: string): Promise<TestContext> {
         workflowBundlePath: workflowBundlePath(),
         activityDeps: { ...stores, payments: opts.payments ?? createPaymentProviders(stores.payments), log: silentLogger },
         channelDeps: { ...stores, temporal, taskQueue: opts.taskQueue ?? taskQueue, redis, log: silentLogger },
+        ...(opts.activityOverrides && { activityOverrides: opts.activityOverrides }),
       });
       const running = worker.run();
+      if (!offerConsumer) {
+        const consumer = startStockOfferConsumer({ ...stores, temporal, redis, log: silentLogger }, { prefix: bullPrefix });
+        offerConsumer = consumer;
+        stoppers.push(() => consumer.close());
+      }
       const handle: RunningWorker = {
         worker,
         async stop() {
