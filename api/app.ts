@@ -8,6 +8,7 @@ import type { Stores } from '../worker/deps';
 import type { Logger } from '../worker/logger';
 import type { OrderWorkflowInput } from '../workflows/order';
 import { requireApiKey } from './auth';
+import { admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission';
 import { errorHandler, notFoundRoute } from './errors';
 import { checkHealth } from './health';
 import { docsPage, openApiDocument } from './openapi';
@@ -32,6 +33,7 @@ export interface ApiDeps {
   log: Logger;
   webhookQueue: Queue;
   orderSettings?: OrderWorkflowInput['settings'];
+  admission?: AdmissionLimits;
 }
 
 const apiKeyRequestSchema = z.strictObject({ name: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces or . _ -') });
@@ -40,6 +42,8 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple'); // no nested objects from query strings: `?status[$ne]=x` stays a plain string
+  // Every request but GET /health waits its turn or is turned away when the API is at capacity.
+  app.use(admission(deps.admission ?? DEFAULT_ADMISSION, (req) => req.method === 'GET' && req.path === '/health'));
   app.use(webhookIntakeRouter(deps)); // raw body for signature checks: before the JSON parser
   app.use(express.json({ limit: '1mb', strict: true }));
 

@@ -10,7 +10,11 @@ import { ORDER_STATUSES } from '../domain/status';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
-const errors = { '400': { description: 'Invalid input: every bad field is named with its path', ...json('Error') }, '401': { description: 'Missing or invalid API key', ...json('Error') } };
+const errors = {
+  '400': { description: 'Invalid input: every bad field is named with its path', ...json('Error') },
+  '401': { description: 'Missing or invalid API key', ...json('Error') },
+  '503': { description: 'At capacity, or the store or Temporal is away: nothing was changed; send the request again after Retry-After seconds', ...json('Error') },
+};
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:shopify:450789469' } };
 const locationParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'BER-1' } };
 const picklistParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'PL-BER-1-20250301T091500-3fa9c1' } };
@@ -103,8 +107,8 @@ export function openApiDocument(): object {
       },
       '/items': { post: { summary: 'Create an item', requestBody: json('Item'), responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors } } },
       '/items/{sku}': { get: { summary: 'One item', parameters: [skuParam], responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } } } },
-      '/stock/receipts': { post: { summary: 'Receive stock (applied once per idempotencyKey or Idempotency-Key header); wakes orders waiting for it', requestBody: json('StockReceipt'), responses: { '201': { description: 'Applied' }, '200': { description: 'Already applied' }, ...errors } } },
-      '/stock/adjustments': { post: { summary: 'Adjust on-hand stock with a reason', requestBody: json('StockAdjustment'), responses: { '201': { description: 'Applied' }, '200': { description: 'Already applied' }, '409': { description: 'Would leave a negative balance' }, ...errors } } },
+      '/stock/receipts': { post: { summary: 'Receive stock (applied once per idempotencyKey or Idempotency-Key header); the stock is offered to the orders waiting for it, first come, first served', requestBody: json('StockReceipt'), responses: { '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' }, '200': { description: 'Already applied' }, ...errors, '503': { description: 'Not applied now (the store is busy or away): send it again with the idempotencyKey in details, Retry-After seconds later', ...json('Error') } } } },
+      '/stock/adjustments': { post: { summary: 'Adjust on-hand stock with a reason', requestBody: json('StockAdjustment'), responses: { '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' }, '200': { description: 'Already applied' }, '409': { description: 'Would leave a negative balance' }, ...errors, '503': { description: 'Not applied now: send it again with the idempotencyKey in details', ...json('Error') } } } },
       '/stock/{sku}': { get: { summary: 'On hand, reserved and available per location and in total', parameters: [skuParam], responses: { '200': { description: 'Balances' }, '404': { description: 'No such item' } } } },
       '/stock/{sku}/ledger': { get: { summary: 'The append-only ledger of a sku', parameters: [skuParam, { name: 'locationId', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: '{ sku, entries }' } } } },
       '/routing/rules': {

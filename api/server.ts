@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: config.BULLMQ_PREFIX });
-  const app = createApp({ stores, db: mongo.db, temporal, redis, webhookQueue, taskQueue: config.TEMPORAL_TASK_QUEUE, log });
+  const admission = { maxInFlight: config.API_MAX_IN_FLIGHT, maxQueued: config.API_MAX_QUEUED, queueTimeoutMs: 10_000 };
+  const app = createApp({ stores, db: mongo.db, temporal, redis, webhookQueue, taskQueue: config.TEMPORAL_TASK_QUEUE, log, admission });
   const server = app.listen(config.PORT, config.API_HOST, () => log.info('api listening', { url: `http://${config.API_HOST}:${config.PORT}` }));
   const stop = () => {
     log.info('api stopping');

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'upstream_unavailable'
   | 'upstream_rejected'
   | 'rate_limited'
+  | 'unavailable'
   | 'insufficient_stock';
 
 export interface FieldProblem {
@@ -55,6 +56,18 @@ export class UnauthorizedError extends OrderhubError {
 export class UpstreamUnavailableError extends OrderhubError {
   constructor(message: string, details?: unknown) {
     super('upstream_unavailable', message, details);
+  }
+}
+
+// Orderhub itself cannot take this request right now (its store or Temporal is busy or away): nothing
+// was changed, and the same request may be sent again after retryAfterSeconds.
+export class UnavailableError extends OrderhubError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 2,
+    details?: unknown,
+  ) {
+    super('unavailable', message, details);
   }
 }
 

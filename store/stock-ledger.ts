@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { applyChange, ZERO_BALANCE, type Balance, type LedgerEntryType } from '../domain/stock';
-import { ConflictError, InsufficientStockError } from '../domain/errors';
+import { ConflictError, InsufficientStockError, UnavailableError } from '../domain/errors';
 import { appendRacing, insertOnce, upsertRacing } from './atomic';
 
 export interface LedgerEntry {
@@ -127,7 +127,7 @@ export class StockLedger {
     const existing = await this.findByIdempotencyKey(change.idempotencyKey);
     if (existing) return { entry: sameChange(existing, change), duplicate: true };
     let claimed = false;
-    const contended = () => new ConflictError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; retry`);
+    const contended = () => new UnavailableError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; send the change again`, 1);
     return appendRacing<AppliedChange>(MAX_CONTENDED_ATTEMPTS, async () => {
       const head = await this.head(change.sku, change.locationId);
       const result = applyChange(head.balance, change.type, change.quantity);

@@ -19,6 +19,9 @@ const schema = z.object({
   ORDERHUB_ENCRYPTION_KEY: z.string().optional(),
   BULLMQ_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('orderhub'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).
+  API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),
+  API_MAX_QUEUED: z.coerce.number().int().min(0).default(1024),
   // Worker tuning (see README, Performance).
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),

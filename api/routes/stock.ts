@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { locationIdSchema, skuSchema } from '../../domain/catalog';
-import { NotFoundError, ValidationError } from '../../domain/errors';
+import { NotFoundError, UnavailableError, ValidationError } from '../../domain/errors';
+import { unavailableService } from '../errors';
 import { adjustmentSchema, receiptSchema } from '../../domain/stock';
 import { parseOrThrow } from '../../domain/validation';
 import type { ApiDeps } from '../app';
@@ -12,14 +13,27 @@ const ledgerQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-// The caller's key (body field or Idempotency-Key header) makes a repeated request apply once.
-function idempotencyKeyOf(req: Request, bodyKey: string | undefined, kind: string): string {
+// The caller's key (body field or Idempotency-Key header) makes a repeated request apply once. Without
+// one, a key is made up and answered (also with a 503), so the caller can send the same change again safely.
+function idempotencyKeyOf(req: Request, bodyKey: string | undefined, kind: string): { stored: string; idempotencyKey: string } {
   const header = req.get('idempotency-key');
   if (header !== undefined && !/^[\x21-\x7e]{8,200}$/.test(header)) {
     throw new ValidationError('Invalid Idempotency-Key header', [{ path: 'headers.idempotency-key', message: 'must be 8 to 200 printable ASCII characters without spaces' }]);
   }
-  const key = bodyKey ?? header;
-  return key ? `api:${kind}:${key}` : `api:${kind}:${randomUUID()}`;
+  const idempotencyKey = bodyKey ?? header ?? randomUUID();
+  return { stored: `api:${kind}:${idempotencyKey}`, idempotencyKey };
+}
+
+// A ledger change either applied once or not at all: when the store cannot answer, the caller gets 503
+// with the key to send the change again under.
+async function applyOnce<T>(idempotencyKey: string, apply: () => Promise<T>): Promise<T> {
+  try {
+    return await apply();
+  } catch (err) {
+    const away = err instanceof UnavailableError ? err.message : unavailableService(err) && `${unavailableService(err) === 'the store' ? 'The store' : unavailableService(err)} is not answering right now`;
+    if (!away) throw err;
+    throw new UnavailableError(`${away}: the change may not have been applied; send it again with idempotencyKey ${idempotencyKey}, which applies it once`, 2, { idempotencyKey });
+  }
 }
 
 export function stockRouter(deps: ApiDeps): Router {
@@ -46,33 +60,39 @@ export function stockRouter(deps: ApiDeps): Router {
   router.post('/stock/receipts', async (req, res) => {
     const receipt = parseOrThrow(receiptSchema, req.body, 'receipt');
     await mustExist(receipt.sku, receipt.locationId);
-    const applied = await ledger.apply({
-      sku: receipt.sku,
-      locationId: receipt.locationId,
-      type: 'receipt',
-      quantity: receipt.quantity,
-      idempotencyKey: idempotencyKeyOf(req, receipt.idempotencyKey, 'receipt'),
-      actor: req.actor ?? 'api',
-      ...(receipt.reference !== undefined && { reference: receipt.reference }),
-    });
-    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, ...(await waiting(receipt.sku)) });
+    const key = idempotencyKeyOf(req, receipt.idempotencyKey, 'receipt');
+    const applied = await applyOnce(key.idempotencyKey, () =>
+      ledger.apply({
+        sku: receipt.sku,
+        locationId: receipt.locationId,
+        type: 'receipt',
+        quantity: receipt.quantity,
+        idempotencyKey: key.stored,
+        actor: req.actor ?? 'api',
+        ...(receipt.reference !== undefined && { reference: receipt.reference }),
+      }),
+    );
+    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, idempotencyKey: key.idempotencyKey, ...(await waiting(receipt.sku)) });
   });
 
   router.post('/stock/adjustments', async (req, res) => {
     const adj = parseOrThrow(adjustmentSchema, req.body, 'adjustment');
     await mustExist(adj.sku, adj.locationId);
-    const applied = await ledger.apply({
-      sku: adj.sku,
-      locationId: adj.locationId,
-      type: 'adjustment',
-      quantity: adj.delta,
-      reason: adj.reason,
-      idempotencyKey: idempotencyKeyOf(req, adj.idempotencyKey, 'adjustment'),
-      actor: req.actor ?? 'api',
-      ...(adj.note !== undefined && { note: adj.note }),
-      ...(adj.reference !== undefined && { reference: adj.reference }),
-    });
-    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, ...(await waiting(adj.sku)) });
+    const key = idempotencyKeyOf(req, adj.idempotencyKey, 'adjustment');
+    const applied = await applyOnce(key.idempotencyKey, () =>
+      ledger.apply({
+        sku: adj.sku,
+        locationId: adj.locationId,
+        type: 'adjustment',
+        quantity: adj.delta,
+        reason: adj.reason,
+        idempotencyKey: key.stored,
+        actor: req.actor ?? 'api',
+        ...(adj.note !== undefined && { note: adj.note }),
+        ...(adj.reference !== undefined && { reference: adj.reference }),
+      }),
+    );
+    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, idempotencyKey: key.idempotencyKey, ...(await waiting(adj.sku)) });
   });
 
   router.get('/stock/:sku', async (req, res) => {
