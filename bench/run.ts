@@ -12,13 +12,17 @@ import { captureToVisible } from './figures/visible';
 import { stockToChannelManySkus, stockToChannelOneSku } from './figures/stock';
 import { hotSku } from './figures/hot-sku';
 import { memoryFigure, snapshotMemory } from './figures/memory';
+import { scaleFigure, scaleSample, type ScaleSample } from './figures/scale';
+import { bursts } from './figures/bursts';
+import { checkGoals } from './goals';
+import { EMBEDDED_TUNING } from '../scripts/tuning';
 
 // `npm run bench` (full, about 10 minutes), `npm run bench:smoke` (every figure small, about a minute,
 // non-zero exit when anything breaks) and `npm run bench -- --tune` (figure 2 under several worker
 // settings). Each starts its own stack and processes and stops them; see bench/README.md.
 
-/** The worker settings the bench runs with; see bench/README.md for why. */
-export const BENCH_TUNING: WorkerTuning = { activities: 20, workflowTasks: 10, cachedWorkflows: 2000 };
+/** The worker settings the bench runs with: npm start's for the embedded store; see bench/README.md for why. */
+export const BENCH_TUNING: WorkerTuning = { ...EMBEDDED_TUNING };
 
 const TUNING_CANDIDATES: WorkerTuning[] = [
   { activities: 100, workflowTasks: 40, cachedWorkflows: 2000 },
@@ -108,6 +112,14 @@ async function main(): Promise<number> {
     log(`figure ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
 
+  // Figure 7's empty-store half: before any other figure adds orders.
+  log('figure 7: scale, empty store');
+  let empty: ScaleSample | undefined;
+  try {
+    empty = await scaleSample(ctx, 'empty', []);
+  } catch (err) {
+    results.push({ metrics: [], failures: [`7 scale (empty store): ${(err as Error).stack ?? err}`], details: {} });
+  }
   await figure('4a: stock to channel, 1 sku', () => stockToChannelOneSku(ctx));
   // Shopify's REST limit makes the many-sku push take minutes in the full run; it needs no CPU to speak
   // of, so it finishes while the next figures run (see bench/README.md).
@@ -128,6 +140,9 @@ async function main(): Promise<number> {
     log('waiting for figure 4b to finish');
     results.push(await many.result);
   }
+  // With a year of orders stored: the scale figure's second half, then the bursts on that store.
+  if (empty) await figure('7: scale, with the history stored', () => scaleFigure(ctx, empty!));
+  await figure('8: bursts', () => bursts(ctx));
 
   const metrics = order(results.flatMap((r) => r.metrics));
   const failures = results.flatMap((r) => r.failures);
@@ -146,11 +161,13 @@ async function main(): Promise<number> {
     metrics,
     details: Object.fromEntries(results.map((r, i) => [r.metrics[0]?.figure ?? `figure-${i}`, r.details])),
     failures,
+    goals: checkGoals(metrics),
     ok: failures.length === 0,
   };
   const file = writeReport(report, mode);
   console.log(`\n${textTable(metrics)}\n`);
   console.log(`load average at start ${fmtLoad(loadStart)}, at end ${fmtLoad(loadEnd)}; results in ${path.relative(process.cwd(), file)}`);
+  console.log(`goals (issue 9):\n${report.goals.map((g) => `  ${g.met === undefined ? '?' : g.met ? 'met    ' : 'MISSED '} ${g.goal}: ${g.measured}`).join('\n')}`);
   if (!args.smoke) console.log(`\nMarkdown:\n\n${markdownTable(metrics)}\n`);
   if (failures.length) {
     console.error(`\nbench FAILED:\n- ${failures.join('\n- ')}`);

@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { DEV_API_KEY } from '../worker/config';
 import { isPortOpen, spawnManaged, startStack, waitFor, type ManagedProcess, type Stack } from './stack';
 import { REPO_ROOT } from './tools';
+import { EMBEDDED_TUNING } from './tuning';
 
 // `npm start`: the local stack (kept in .data/), then the worker and the API with prefixed output.
 
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (shuttingDown) return; // Ctrl-C while the stack was starting
 
-  const env = { ...process.env, ...stack.env };
+  const env = { ...process.env, ...stack.env, ...embeddedStoreTuning(process.env) };
   for (const app of APPS) {
     // Node with tsx's loader, not the tsx CLI: the CLI SIGKILLs a child that is slow to acknowledge
     // SIGTERM (30 ms), and a busy worker must be allowed to drain.
@@ -69,6 +70,20 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(lines.join('\n'));
+}
+
+/**
+ * Worker settings for the embedded store (FerretDB on PostgreSQL on this machine): fewer activities at once
+ * than the MongoDB defaults, since each waits on the same local database and more only queue there (see
+ * README, Performance). Only when the store is ours and the developer set nothing.
+ */
+export function embeddedStoreTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.MONGODB_URL) return {};
+  return {
+    WORKER_MAX_CONCURRENT_ACTIVITIES: env.WORKER_MAX_CONCURRENT_ACTIVITIES ?? String(EMBEDDED_TUNING.activities),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? String(EMBEDDED_TUNING.workflowTasks),
+    WORKER_MAX_CACHED_WORKFLOWS: env.WORKER_MAX_CACHED_WORKFLOWS ?? String(EMBEDDED_TUNING.cachedWorkflows),
+  };
 }
 
 // Worker first so it stops taking tasks while the API and the stack are still up, then the API, then the stack.

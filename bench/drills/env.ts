@@ -8,6 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import pg from 'pg';
 import { freePort, freeStackPorts, isPortOpen, sleep, spawnManaged, startStack, stopSignal, waitFor, type ManagedProcess, type Stack } from '../../scripts/stack';
 import { REPO_ROOT } from '../../scripts/tools';
+import { EMBEDDED_TUNING } from '../../scripts/tuning';
 
 // The drills' own world: a stack on free ports in a throwaway directory, plus the real API and worker
 // processes. Every service can be stopped and started again with the same command and data directory.
@@ -16,9 +17,9 @@ export type ServiceName = 'temporal' | 'postgres' | 'mongo' | 'redis';
 export type AppName = 'api' | 'worker';
 
 export const DRILL_API_KEY = 'drill-api-key-0123456789abcdef';
-// FerretDB on SQLite answers slower the more requests it juggles: on a small machine, fewer activities at a
-// time finish sooner than the default 100, whose queueing inside FerretDB pushes activities past their 10 s timeout.
-const WORKER_MAX_CONCURRENT_ACTIVITIES = process.env.DRILL_WORKER_MAX_CONCURRENT_ACTIVITIES ?? '16';
+// The worker settings npm start uses for the embedded store (scripts/tuning.ts): on a small machine fewer
+// activities at a time finish sooner than the MongoDB default of 100.
+const WORKER_MAX_CONCURRENT_ACTIVITIES = process.env.DRILL_WORKER_MAX_CONCURRENT_ACTIVITIES ?? String(EMBEDDED_TUNING.activities);
 
 /** Each drill gets its own database, task queue and BullMQ prefix: its checks see only its own orders. */
 export interface DrillScope {

@@ -27,6 +27,8 @@ export async function hotSku(ctx: FigureContext): Promise<FigureResult> {
   const failures: string[] = [];
   const rates: number[] = [];
   const baseRates: number[] = [];
+  const settleRates: number[] = [];
+  const distinctRates: number[] = [];
   let oversold = 0;
   let strandedTotal = 0;
   const perRun: unknown[] = [];
@@ -72,19 +74,42 @@ export async function hotSku(ctx: FigureContext): Promise<FigureResult> {
 
     const baseRate = await rawInserts(ctx, run, orders, smoke ? 300 : 1_000);
     baseRates.push(baseRate);
+    settleRates.push((orders - refused) / elapsed);
+    const distinct = await distinctSkus(ctx, run, orders);
+    distinctRates.push(distinct.rate);
+    if (distinct.failure) failures.push(distinct.failure);
     perRun.push({ run, orders, stock, stranded, reservations: reservations.length, reservedUnits, released, waiting: orders - refused - released, oversold: over, reservationSpanSeconds: span, secondsToSettle: elapsed, final: total });
-    log(`  hot sku run ${run}: ${reservations.length} reservations in ${span.toFixed(2)} s (${rate.toFixed(0)}/s), ${released} released, oversell ${over}, stranded ${stranded}; raw inserts ${baseRate.toFixed(0)}/s`);
+    log(`  hot sku run ${run}: ${reservations.length} reservations in ${span.toFixed(2)} s (${rate.toFixed(0)}/s), ${released} released, oversell ${over}, stranded ${stranded}; raw inserts ${baseRate.toFixed(0)}/s; ${orders} orders settled at ${settleRates[run - 1].toFixed(1)}/s, on ${orders} skus ${distinct.rate.toFixed(1)}/s`);
   }
   const fig = '5 hot sku';
   return {
     metrics: [
       metric({ figure: fig, name: `reservations, ${orders} orders on 1 sku`, unit: '/s', better: 'higher', runs: rates, baseline: { name: `raw insertOne, ${orders} at once`, runs: baseRates } }),
+      metric({ figure: fig, name: `orders settled, ${orders} orders on 1 sku`, unit: '/s', better: 'higher', runs: settleRates, baseline: { name: `${orders} orders on ${orders} skus, same run`, runs: distinctRates } }),
       metric({ figure: fig, name: 'oversell', unit: 'units', better: 'lower', runs: [oversold] }),
       metric({ figure: fig, name: 'orders waiting for stock while holding a reservation', unit: 'orders', better: 'lower', runs: [strandedTotal] }),
     ],
     failures,
     details: { runs, ordersPerRun: orders, stockPerRun: stock, perRun },
   };
+}
+
+// The same burst spread over as many skus as orders (each with stock): what the hot sku's queueing costs.
+async function distinctSkus(ctx: FigureContext, run: number, orders: number): Promise<{ rate: number; failure?: string }> {
+  const { bench } = ctx;
+  const channel = `bench-spread-${run}`;
+  const skus = Array.from({ length: orders }, (_, i) => `SPREAD-${ctx.runTag}-${run}-${i}`);
+  await mapLimit(skus, 16, async (sku) => {
+    await bench.api.postOk('/items', { sku, name: 'Spread item' }, [201]);
+    await bench.api.postOk('/stock/receipts', { sku, locationId: LOCATIONS.hot, quantity: 5, idempotencyKey: `${sku}-stock` }, [201]);
+  });
+  const started = performance.now();
+  const answers = await mapLimit(skus, orders, (sku, i) => bench.api.post('/orders', orderBody(channel, `${ctx.runTag}-spread-${run}-${i}`, [{ sku, quantity: 1 }])));
+  const accepted = answers.filter((a) => a.status === 202).length;
+  const query = `SalesChannel = '${channel}' AND OrderStatus = 'released_to_fulfillment'`;
+  const done = await until('spread orders released', 240_000, async () => (await bench.temporal.workflow.count(query)).count >= accepted, 250);
+  const rate = accepted / ((performance.now() - started) / 1000);
+  return { rate, ...(!done && { failure: `hot sku run ${run}: the same orders on ${orders} skus were not all released within 240 s` }) };
 }
 
 async function rawInserts(ctx: FigureContext, run: number, atOnce: number, total: number): Promise<number> {
