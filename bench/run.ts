@@ -36,6 +36,7 @@ const TUNING_CANDIDATES: WorkerTuning[] = [
 const RESULTS_DIR = path.join(__dirname, 'results');
 
 interface Args {
+  only?: number[];
   smoke: boolean;
   tune: boolean;
   tuning: WorkerTuning;
@@ -46,6 +47,7 @@ function parseArgs(argv: string[]): Args {
   const args: Args = { smoke: false, tune: false, tuning: { ...BENCH_TUNING }, candidates: TUNING_CANDIDATES };
   for (const a of argv) {
     if (a === '--smoke') args.smoke = true;
+    else if (/^--only=\d(,\d)*$/.test(a)) args.only = a.slice('--only='.length).split(',').map(Number);
     else if (a === '--tune') args.tune = true;
     else if (/^--candidates=(\d+\/\d+\/\d+,?)+$/.test(a)) {
       // --candidates=100/40/2000,20/10/2000: activities/workflow tasks/cached workflows, tried in this order
@@ -112,37 +114,44 @@ async function main(): Promise<number> {
     log(`figure ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
 
+  // --only=1,7,8: a subset of the figures, for working on one of them (not for the recorded results).
+  const want = (n: number) => !args.only || args.only.includes(n);
   // Figure 7's empty-store half: before any other figure adds orders.
-  log('figure 7: scale, empty store');
   let empty: ScaleSample | undefined;
-  try {
-    empty = await scaleSample(ctx, 'empty', []);
-  } catch (err) {
-    results.push({ metrics: [], failures: [`7 scale (empty store): ${(err as Error).stack ?? err}`], details: {} });
+  if (want(7)) {
+    log('figure 7: scale, empty store');
+    try {
+      empty = await scaleSample(ctx, 'empty', []);
+    } catch (err) {
+      results.push({ metrics: [], failures: [`7 scale (empty store): ${(err as Error).stack ?? err}`], details: {} });
+    }
   }
-  await figure('4a: stock to channel, 1 sku', () => stockToChannelOneSku(ctx));
+  if (want(4)) await figure('4a: stock to channel, 1 sku', () => stockToChannelOneSku(ctx));
   // Shopify's REST limit makes the many-sku push take minutes in the full run; it needs no CPU to speak
   // of, so it finishes while the next figures run (see bench/README.md).
-  log(`figure 4b: stock to channel, ${manySkus} skus (${args.smoke ? 'now' : 'in the background'})`);
-  const many = stockToChannelManySkus(ctx, manySkus, args.smoke ? 30_000 : 720_000);
-  await many.receipts;
-  if (args.smoke) results.push(await many.result);
-  await figure('3: capture to visible', () => captureToVisible(ctx));
-  await figure('2: orders end to end', () => ordersEndToEnd(ctx));
-  const loaded = await snapshotMemory(ctx);
-  const running = (await bench.temporal.workflow.count(`ExecutionStatus = 'Running'`)).count;
-  results.push(memoryFigure(idle, loaded, running));
-  await figure('5: hot sku', () => hotSku(ctx));
-  // Last: it leaves thousands of stored raw deliveries behind, and on FerretDB every later lookup in
-  // that collection scans them all (see bench/README.md).
-  await figure('1: webhook intake', () => webhookIntake(ctx));
-  if (!args.smoke) {
+  const many = want(4) ? stockToChannelManySkus(ctx, manySkus, args.smoke ? 30_000 : 720_000) : undefined;
+  if (many) {
+    log(`figure 4b: stock to channel, ${manySkus} skus (${args.smoke ? 'now' : 'in the background'})`);
+    await many.receipts;
+    if (args.smoke) results.push(await many.result);
+  }
+  if (want(3)) await figure('3: capture to visible', () => captureToVisible(ctx));
+  if (want(2)) await figure('2: orders end to end', () => ordersEndToEnd(ctx));
+  if (want(6)) {
+    const loaded = await snapshotMemory(ctx);
+    const running = (await bench.temporal.workflow.count(`ExecutionStatus = 'Running'`)).count;
+    results.push(memoryFigure(idle, loaded, running));
+  }
+  if (want(5)) await figure('5: hot sku', () => hotSku(ctx));
+  // Last of the small-store figures: it leaves thousands of stored deliveries behind.
+  if (want(1)) await figure('1: webhook intake', () => webhookIntake(ctx));
+  if (many && !args.smoke) {
     log('waiting for figure 4b to finish');
     results.push(await many.result);
   }
   // With a year of orders stored: the scale figure's second half, then the bursts on that store.
   if (empty) await figure('7: scale, with the history stored', () => scaleFigure(ctx, empty!));
-  await figure('8: bursts', () => bursts(ctx));
+  if (want(8)) await figure('8: bursts', () => bursts(ctx));
 
   const metrics = order(results.flatMap((r) => r.metrics));
   const failures = results.flatMap((r) => r.failures);

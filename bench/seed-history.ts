@@ -5,7 +5,7 @@ import { routeOrder, routingOrderOf } from '../domain/routing';
 import type { Location } from '../domain/catalog';
 import type { OrderStatus } from '../domain/status';
 import { stepKey } from '../domain/ids';
-import { listKeysOf } from '../store/orders';
+import { directoryOf, viewDocOf } from '../store/orders';
 import { releaseKey, reservationKey, shipmentKey } from '../store/allocations';
 import { deltasFor } from '../domain/stock';
 import { postalTableOf } from '../domain/geo';
@@ -88,21 +88,18 @@ export async function seedOrderHistory(db: Db, opts: { count: number; days: numb
     const outcome = outcomeOf(i);
     const { state, at } = historyOf(order, outcome, createdAt, routing);
     if (i % Math.max(1, Math.floor(opts.count / 200)) === 0) sampleIds.push(order.id);
-    const listKeys = listKeysOf(state.status, channel, createdAt);
-    for (const key of listKeys.filter((k) => k.includes('|h:'))) {
-      if (directory.has(key)) continue;
-      directory.add(key);
-      const [combo, hour] = key.split('|h:');
-      const comboDay = `${combo}|d:${hour.slice(0, 10)}`;
-      if (!directory.has(comboDay)) {
-        directory.add(comboDay);
-        add('order_list_days', { _id: comboDay, combo });
+    const view = viewDocOf(order, state, at);
+    const { months, hours } = directoryOf(view.listKeys);
+    for (const [collection, list] of [['order_list_months', months], ['order_list_hours', hours]] as const) {
+      for (const doc of list) {
+        if (directory.has(doc._id)) continue;
+        directory.add(doc._id);
+        add(collection, doc);
       }
-      add('order_list_hours', { _id: key, comboDay });
     }
-    add('orders', { ...stripId(state), _id: order.id, orderId: order.id, order, skus: order.lines.map((l) => l.sku), listKeys, createdAt, updatedAt: at });
+    add('orders', view);
     for (let v = 1; v <= state.version; v++) add('order_versions', { _id: `${order.id}|${v}` });
-    add('order_states', { _id: `${order.id}|${state.version}`, state, at });
+    add('order_states', { _id: `${order.id}|${state.version}`, body: JSON.stringify(state), at });
     // Reserved at the history location; shipped unless it was cancelled before.
     const reservationId = stepKey(order.id, `alloc:1:${HISTORY_LOCATION}`);
     add('allocations', { _id: reservationId, orderId: order.id, locationId: HISTORY_LOCATION, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), outcome: 'reserved', at: createdAt });
@@ -181,14 +178,15 @@ function historyOf(order: Order, outcome: OrderStatus, createdAt: Date, routing:
   return { state, at: new Date(t) };
 }
 
-function stripId(state: OrderState): Omit<OrderState, 'orderId'> {
-  const { orderId: _ignored, ...rest } = state;
-  void _ignored;
-  return rest;
-}
-
+// Unordered inserts; a document already there (a directory entry the run's own orders wrote) is kept.
 async function bulk(db: Db, collection: string, docs: Document[]): Promise<void> {
   if (docs.length === 0) return;
   const ops: AnyBulkWriteOperation<Document>[] = docs.map((document) => ({ insertOne: { document } }));
-  await db.collection(collection).bulkWrite(ops, { ordered: false });
+  try {
+    await db.collection(collection).bulkWrite(ops, { ordered: false });
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: { code: number }[] | { code: number } }).writeErrors;
+    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+    if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
+  }
 }

@@ -42,6 +42,17 @@ export async function upsertRacing<T extends Document>(col: Collection<T>, filte
   }
 }
 
+/** A whole-document replace that creates it when missing; the loser of a racing first insert replaces instead. */
+export async function replaceRacing<T extends Document & { _id: unknown }>(col: Collection<T>, doc: T): Promise<void> {
+  const filter = { _id: doc._id } as Filter<T>;
+  try {
+    await col.replaceOne(filter, doc, { upsert: true });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    await col.replaceOne(filter, doc);
+  }
+}
+
 /**
  * The loop of an append at the next sequence number: `attempt` reads the head, decides, and inserts at the
  * next number; it answers 'lost' when another writer took that number first, and then runs again on the new

@@ -1,7 +1,8 @@
-import type { Db } from 'mongodb';
-import type { OrderStatus } from '../domain/status';
+import type { Db, Document } from 'mongodb';
+import type { Order } from '../domain/order';
+import type { OrderState } from '../domain/order-state';
 import { insertOnce } from './atomic';
-import { OrdersView, listKeysOf } from './orders';
+import { OrdersView, viewDocOf } from './orders';
 
 // One-off data changes for documents written by earlier versions, each run once per database (a marker
 // in `migrations` says it is done). Each is idempotent, so two processes starting at once may both run it.
@@ -14,16 +15,20 @@ interface MigrationDoc {
 
 const MIGRATIONS: { id: string; run(db: Db): Promise<number> }[] = [
   {
-    // Orders captured before listings walked list keys (and their day and hour directories).
-    id: '2026-11-28-order-list-keys',
+    // Order views written before views kept their body as JSON text beside list keys (store/orders.ts).
+    id: '2026-11-28-order-views-v2',
     async run(db) {
-      const orders = db.collection<{ _id: string; status: OrderStatus; channel: string; createdAt: Date; listKeys?: string[] }>('orders');
+      const orders = db.collection<Document>('orders');
       const view = new OrdersView(db);
       let changed = 0;
-      for await (const doc of orders.find({ listKeys: { $exists: false } }, { projection: { _id: 1, status: 1, channel: 1, createdAt: 1 } })) {
-        const listKeys = listKeysOf(doc.status, doc.channel, doc.createdAt);
-        await view.ensureListed(listKeys);
-        await orders.updateOne({ _id: doc._id, listKeys: { $exists: false } }, { $set: { listKeys } });
+      for await (const legacy of orders.find({ body: { $exists: false } })) {
+        const { _id, order, skus, listKeys, createdAt, updatedAt, ...state } = legacy as unknown as Document & { order: Order; updatedAt: Date };
+        void skus;
+        void listKeys;
+        void createdAt;
+        const doc = viewDocOf(order, { ...(state as OrderState), orderId: String(_id) }, updatedAt);
+        await view.ensureListed(doc.listKeys);
+        await orders.replaceOne({ _id, body: { $exists: false } }, doc);
         changed++;
       }
       return changed;

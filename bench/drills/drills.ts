@@ -136,6 +136,18 @@ export const mongoRestart: Drill = {
   processedSince: orderMovedSince,
 };
 
+export const postgresRestart: Drill = {
+  name: 'postgres-restart',
+  title: 'PostgreSQL under FerretDB stopped (fast shutdown) and started (same data directory)',
+  recoveryMeans: 'PostgreSQL answering again -> first order state change the worker projects into the orders view (through FerretDB)',
+  async inject(ctx) {
+    const startedAt = Date.now();
+    const outage = await ctx.env.restartService('postgres', ctx.serviceDownMs ?? 2_000);
+    return { startedAt, endedAt: outage.healthyAt, details: { downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000, restartSeconds: (outage.healthyAt - outage.restartedAt) / 1000 } };
+  },
+  processedSince: orderMovedSince,
+};
+
 export const outboundOutage: Drill = {
   name: 'channel+carrier-500-429',
   title: `channel (Shopify stand-in) and carrier stand-in (ERP) answering 500/429 for ${OUTAGE_MS / 1000} s`,
@@ -168,4 +180,4 @@ export const outboundOutage: Drill = {
   },
 };
 
-export const ALL_DRILLS: Drill[] = [workerKill, temporalRestart, redisRestart, mongoRestart, outboundOutage];
+export const ALL_DRILLS: Drill[] = [workerKill, temporalRestart, redisRestart, mongoRestart, postgresRestart, outboundOutage];

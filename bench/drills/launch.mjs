@@ -1,5 +1,5 @@
 // Entry point for `npm run drill` and `npm run drill:smoke`: plain Node, so it works on a fresh clone.
-// Installs npm dependencies when tsx is missing (as scripts/bootstrap.mjs does), then runs bench/drill.ts.
+// Installs npm dependencies (npm ci) when tsx is missing, as scripts/bootstrap.mjs does, then runs bench/drill.ts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
 if (!existsSync(tsx)) {
-  console.log('[drill] node_modules is missing: running npm install');
-  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  console.log('[drill] node_modules is missing: running npm ci');
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
   if (npm.status !== 0) process.exit(npm.status ?? 1);
 }
 

@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { sleep } from '../../scripts/stack';
 import type { Submission } from './load';
 import type { FakeErp, FakeShopify } from './upstreams';
+import { toView, type OrderDoc as StoredOrder } from '../../store/orders';
 
 // After a drill: did every order reach the state it should, exactly once? Checked against what Orderhub
 // stored (orders view, stock ledger, payments journal, webhook deliveries), against Temporal (one run per
@@ -27,13 +28,6 @@ export interface DrillVerdict {
   examples: Finding[];
 }
 
-interface OrderDoc {
-  _id: string;
-  status: string;
-  channel: string;
-  channelOrderId: string;
-  attention?: { step: string; error: string };
-}
 
 interface LedgerDoc {
   _id: string;
@@ -153,7 +147,7 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
 
   const byId = new Map(submissions.map((s) => [s.orderId, s]));
   const ids = [...byId.keys()];
-  const views = new Map((await db.collection<OrderDoc>('orders').find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
+  const views = new Map((await db.collection<StoredOrder>('orders').find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, toView(d)]));
 
   // 1. Every order that was submitted is there and completed (an unaccepted one may still have arrived).
   let completed = 0;

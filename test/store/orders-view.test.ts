@@ -3,6 +3,8 @@ import { initialOrderState, type OrderState } from '../../domain/order-state';
 import type { OrderStatus } from '../../domain/status';
 import { parsedOrder } from '../support/fixtures';
 import { createTestContext, type TestContext } from '../support/stack';
+import { viewDocOf, type OrderDoc } from '../../store/orders';
+import { migrate } from '../../store/migrations';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -22,7 +24,7 @@ describe('orders view', () => {
     expect((await ctx.stores.orders.get(order.id))?.status).toBe('payment_authorized');
 
     // FerretDB v1: the straggler read version 1 before s3 was written, and its write of s2 lands after.
-    await ctx.mongo.db.collection('orders').updateOne({ _id: order.id as never }, { $set: { status: 'validated', version: s2.version } });
+    await ctx.mongo.db.collection<OrderDoc>('orders').replaceOne({ _id: order.id }, viewDocOf(order, s2));
     await ctx.stores.orders.project(order, s2); // the rest of the straggler's call: it checks for newer states
     expect(await ctx.stores.orders.get(order.id)).toMatchObject({ status: 'payment_authorized', version: s3.version });
 
@@ -110,5 +112,22 @@ describe('orders view: listings and compaction', () => {
     }
     expect(perOrder.size).toBe(orders.length);
     expect(Math.max(...perOrder.values())).toBe(1);
+  });
+});
+
+describe('orders view: documents written by earlier versions', () => {
+  test('a view stored field by field (before bodies and list keys) is migrated once at worker start: readable and listed', async () => {
+    const order = toOrder(parsedOrder({ channel: 'legacy', lines: [{ sku: 'OLD-1', quantity: 2 }] }), new Date(Date.now() - 3 * 86_400_000).toISOString());
+    const state = { ...initialOrderState(order), status: 'completed' as OrderStatus, stage: 'completed' as const, version: 9 };
+    const { orderId: _ignored, ...fields } = state;
+    void _ignored;
+    await ctx.mongo.db.collection<Record<string, unknown> & { _id: string }>('orders').insertOne({ ...fields, _id: order.id, orderId: order.id, order, skus: ['OLD-1'], createdAt: new Date(order.receivedAt), updatedAt: new Date() });
+    await ctx.mongo.db.collection('migrations').deleteMany({});
+
+    await migrate(ctx.mongo.db);
+    expect(await ctx.stores.orders.get(order.id)).toMatchObject({ orderId: order.id, status: 'completed', version: 9, order: { lines: [{ sku: 'OLD-1', quantity: 2 }] } });
+    const listed = await ctx.stores.orders.list({ status: 'completed', channel: 'legacy', limit: 10 });
+    expect(listed.orders.map((o) => o.orderId)).toEqual([order.id]);
+    expect(await ctx.mongo.db.collection('migrations').countDocuments({})).toBeGreaterThan(0);
   });
 });

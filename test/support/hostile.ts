@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Agent, Response, Test } from 'supertest';
 import type { TestContext } from './stack';
+import { ID_ONLY_COLLECTIONS, STORE_INDEXES } from '../../store/mongo';
 
 // Building blocks for table-driven hostile-input suites: what a case is, how its answer is checked,
 // and a fingerprint of everything the API could have written, taken before and after each case.
@@ -28,33 +29,8 @@ export const CODE_BY_STATUS: Record<number, string> = {
   415: 'unsupported_media_type',
 };
 
-// Every collection the API or the stores behind it can write.
-export const WATCHED_COLLECTIONS = [
-  'orders',
-  'stock_ledger',
-  'stock_balances',
-  'allocations',
-  'payments',
-  'items',
-  'locations',
-  'connections',
-  'webhook_deliveries',
-  'webhook_resends',
-  'stock_sync',
-  'api_keys',
-  'routing_setup',
-  'carrier_setup',
-  'shipping_labels',
-  'tracking_numbers',
-  'order_states',
-  'order_versions',
-  'customer_notifications',
-  'stock_idempotency',
-  'bin_locations',
-  'picklists',
-  'picklist_orders',
-  'picklist_events',
-] as const;
+// Every collection the API or the stores behind it can write: all the store declares (store/mongo.ts).
+export const WATCHED_COLLECTIONS = [...new Set([...Object.keys(STORE_INDEXES), ...ID_ONLY_COLLECTIONS])].sort();
 
 export interface Fingerprint {
   collections: Record<string, { count: number; digest: string }>;
