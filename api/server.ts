@@ -12,7 +12,7 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, { process: 'api' });
-  const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB);
+  const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
   await ensureIndexes(mongo.db);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on('error', (err) => log.warn('redis error', { error: err.message }));

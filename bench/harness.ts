@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { freePort, freeStackPorts, spawnManaged, startStack, waitFor, type ManagedProcess, type Stack } from '../scripts/stack';
 import { REPO_ROOT } from '../scripts/tools';
+import { EMBEDDED_MONGO_POOL_SIZE } from '../scripts/tuning';
 import { FakeShopify } from './fake-shopify';
 import { ApiClient } from './api-client';
 
@@ -86,6 +87,7 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
       WORKER_MAX_CONCURRENT_ACTIVITIES: String(tuning.activities),
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(tuning.workflowTasks),
       WORKER_MAX_CACHED_WORKFLOWS: String(tuning.cachedWorkflows),
+      MONGODB_MAX_POOL_SIZE: String(EMBEDDED_MONGO_POOL_SIZE),
     });
     const spawnApp = (name: string, script: string, tuning: WorkerTuning) =>
       spawnManaged(name, [process.execPath, '--import', 'tsx', script], {
@@ -98,7 +100,7 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
     const temporalConnection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS });
     cleanups.push(() => temporalConnection.close());
     const temporal = new Client({ connection: temporalConnection });
-    const mongo = new MongoClient(stack.env.MONGODB_URL, { maxPoolSize: 120 });
+    const mongo = new MongoClient(stack.env.MONGODB_URL, { maxPoolSize: 120 }); // reads and inserts only: no update, so no second PostgreSQL connection each
     await mongo.connect();
     cleanups.push(() => mongo.close());
     const redis = new Redis(stack.env.REDIS_URL, { maxRetriesPerRequest: null });

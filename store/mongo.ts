@@ -8,8 +8,9 @@ export interface Mongo {
   close(): Promise<void>;
 }
 
-export async function connectMongo(url: string, dbName: string): Promise<Mongo> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, maxPoolSize: 50 });
+// maxPoolSize bounds how many operations this process has in the store at once; beyond it they queue here.
+export async function connectMongo(url: string, dbName: string, opts: { maxPoolSize?: number } = {}): Promise<Mongo> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, maxPoolSize: opts.maxPoolSize ?? 50 });
   await client.connect();
   const db = client.db(dbName);
   return { client, db, close: () => client.close() };
@@ -33,7 +34,8 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   open_reservations: [{ field: 'orderId' }],
   orders: [{ field: 'status' }, { field: 'channel' }, { field: 'skus' }, { field: 'listKeys' }],
   order_list_months: [{ field: 'combo' }],
-  order_list_hours: [{ field: 'comboMonth' }],
+  order_list_days: [{ field: 'comboMonth' }],
+  order_list_hours: [{ field: 'comboDay' }],
   payments: [{ field: 'orderId' }],
   customer_notifications: [{ field: 'orderId' }, { field: 'status' }],
   webhook_deliveries: [{ field: 'status' }],

@@ -17,10 +17,11 @@ import { insertOnce, replaceRacing } from './atomic';
 //   document; as text the whole view costs it next to nothing. Recorded states (order_states) likewise.
 // - Listings (GET /orders) walk "list keys": each order carries one key per filter it can be listed by
 //   (all, its channel, its status, status and channel). A key of a filter whose orders never leave it (all
-//   orders, a channel, a final status) also names the hour the order was created in, and two small
-//   directories say which days and hours have orders for that filter; the newest first page reads the
-//   newest hour buckets only. A filter on a status orders pass through (awaiting_stock, shipped, ...) lists
-//   the work in progress, which is read whole and sorted here.
+//   orders, a channel, a final status) also names the month, day and hour the order was created in, and
+//   a small directory says which months, days and hours have orders for that filter (with a rough count
+//   of hours per day). The first page reads the newest buckets only: a quiet month or day in one read of
+//   its bucket, a busy day hour by hour. A filter on a status orders pass through (awaiting_stock, shipped,
+//   ...) lists the work in progress, which is read whole and sorted here.
 // - Waiting orders are found by equality on status and sku.
 
 export interface OrderDoc {
@@ -42,15 +43,23 @@ interface StateDoc {
   at: Date;
 }
 
-// The listing directory: which months have orders for a filter, and which hours of a month.
+// The listing directory: which months have orders for a filter, which days of a month, which hours of a day.
 interface MonthDoc {
   _id: string; // `${combo}|m:${month}`
   combo: string;
 }
 
+interface DayDoc {
+  _id: string; // `${combo}|d:${day}`
+  comboMonth: string;
+  // How many hours of the day have orders: a hint for reading the day whole or hour by hour. Counted
+  // without an atomic update, so two first orders of two hours at the same moment may count once.
+  hours: number;
+}
+
 interface HourDoc {
   _id: string; // `${combo}|h:${hour}`
-  comboMonth: string;
+  comboDay: string;
 }
 
 const stateKey = (orderId: string, version: number) => `${orderId}|${version}`;
@@ -80,17 +89,27 @@ const comboOf = (status: OrderStatus | undefined, channel: string | undefined) =
 // Orders never leave these filters once in them, so their buckets and directories only ever grow.
 const bucketed = (status: OrderStatus | undefined) => status === undefined || isTerminal(status);
 const hourOf = (at: Date) => at.toISOString().slice(0, 13); // 2026-11-28T09
+const dayOf = (hour: string) => hour.slice(0, 10);
 const monthOf = (hour: string) => hour.slice(0, 7);
-const bucketKey = (combo: string, hour: string) => `${combo}|h:${hour}`;
+const hourKey = (combo: string, hour: string) => `${combo}|h:${hour}`;
+const dayKey = (combo: string, day: string) => `${combo}|d:${day}`;
 const monthKey = (combo: string, month: string) => `${combo}|m:${month}`;
-// Hour buckets read at once when filling a page: one round trip for several sparse hours.
-const BUCKETS_AT_ONCE = 6;
+const suffix = (id: string, marker: string) => id.slice(id.lastIndexOf(marker) + marker.length);
+// A day with orders in at most this many hours is read whole, in one read of its day bucket; a month with
+// orders in at most this many hours, in one read of its month bucket. (Hours with orders are all the
+// directory counts: a busy hour of a busy day is read alone.)
+const QUIET_DAY_HOURS = 12;
+const QUIET_MONTH_HOURS = 96;
+// Hour buckets of a busy day read at once, at first and at most: the newest busy hours fill a page in the
+// first round, quieter ones in a few rounds.
+const BUCKETS_AT_ONCE = 4;
+const MAX_BUCKETS_AT_ONCE = 16;
 
 /** The list keys of an order with this status, channel and creation time. */
 export function listKeysOf(status: OrderStatus, channel: string, createdAt: Date): string[] {
   const hour = hourOf(createdAt);
-  return [comboOf(undefined, undefined), comboOf(undefined, channel), comboOf(status, undefined), comboOf(status, channel)].map((combo, i) =>
-    bucketed(i < 2 ? undefined : status) ? bucketKey(combo, hour) : combo,
+  return [comboOf(undefined, undefined), comboOf(undefined, channel), comboOf(status, undefined), comboOf(status, channel)].flatMap((combo, i) =>
+    bucketed(i < 2 ? undefined : status) ? [monthKey(combo, monthOf(hour)), dayKey(combo, dayOf(hour)), hourKey(combo, hour)] : [combo],
   );
 }
 
@@ -111,14 +130,18 @@ export function viewDocOf(order: Order, state: OrderState, updatedAt = new Date(
   };
 }
 
-/** The directory entries (months, hours) that make these list keys reachable. */
-export function directoryOf(listKeys: string[]): { months: MonthDoc[]; hours: HourDoc[] } {
+/** The directory entries (months, days, hours) that make these list keys reachable. */
+export function directoryOf(listKeys: string[]): { months: MonthDoc[]; days: DayDoc[]; hours: HourDoc[] } {
   const hours = listKeys.filter((k) => k.includes('|h:')).map((key) => {
     const [combo, hour] = key.split('|h:');
-    return { _id: key, comboMonth: monthKey(combo, monthOf(hour)) };
+    return { _id: key, comboDay: dayKey(combo, dayOf(hour)) };
   });
-  const months = [...new Map(hours.map((h) => [h.comboMonth, { _id: h.comboMonth, combo: h.comboMonth.slice(0, h.comboMonth.lastIndexOf('|m:')) }])).values()];
-  return { months, hours };
+  const days = [...new Map(hours.map((h) => {
+    const [combo, day] = h.comboDay.split('|d:');
+    return [h.comboDay, { _id: h.comboDay, comboMonth: monthKey(combo, monthOf(day)), hours: 1 }] as const;
+  })).values()];
+  const months = [...new Map(days.map((d) => [d.comboMonth, { _id: d.comboMonth, combo: d.comboMonth.slice(0, d.comboMonth.lastIndexOf('|m:')) }])).values()];
+  return { months, days, hours };
 }
 
 // Directory entries written by this process; bounded, and only ever an optimisation (entries are never removed).
@@ -129,6 +152,7 @@ export class OrdersView {
   private readonly states: Collection<StateDoc>;
   private readonly versions: Collection<{ _id: string }>;
   private readonly months: Collection<MonthDoc>;
+  private readonly days: Collection<DayDoc>;
   private readonly hours: Collection<HourDoc>;
   private readonly listed = new Set<string>();
 
@@ -137,6 +161,7 @@ export class OrdersView {
     this.states = db.collection<StateDoc>('order_states');
     this.versions = db.collection<{ _id: string }>('order_versions');
     this.months = db.collection<MonthDoc>('order_list_months');
+    this.days = db.collection<DayDoc>('order_list_days');
     this.hours = db.collection<HourDoc>('order_list_hours');
   }
 
@@ -186,17 +211,21 @@ export class OrdersView {
     }
   }
 
-  // The month and hour directory entries of bucketed keys, before any order carries the key.
+  // The directory entries of bucketed keys, before any order carries the key. A new hour counts in its day.
   async ensureListed(listKeys: string[]): Promise<void> {
-    const { months, hours } = directoryOf(listKeys.filter((k) => !this.listed.has(k)));
+    const { months, days, hours } = directoryOf(listKeys.filter((k) => k.includes('|h:') && !this.listed.has(k)));
     if (hours.length === 0) return;
-    await Promise.all(hours.map(async (hour) => {
-      const month = months.find((m) => m._id === hour.comboMonth)!;
-      if (!this.listed.has(month._id)) await insertOnce(this.months, month);
-      await insertOnce(this.hours, hour);
-    }));
+    await Promise.all(
+      hours.map(async (hour) => {
+        const day = days.find((d) => d._id === hour.comboDay)!;
+        const month = months.find((m) => m._id === day.comboMonth)!;
+        if (!this.listed.has(month._id)) await insertOnce(this.months, month);
+        const newDay = !this.listed.has(day._id) && (await insertOnce(this.days, day));
+        if ((await insertOnce(this.hours, hour)) && !newDay) await this.days.updateOne({ _id: day._id }, { $inc: { hours: 1 } });
+      }),
+    );
     if (this.listed.size > MAX_REMEMBERED) this.listed.clear();
-    for (const doc of [...months, ...hours]) this.listed.add(doc._id);
+    for (const doc of [...months, ...days, ...hours]) this.listed.add(doc._id);
   }
 
   async get(orderId: string): Promise<OrderView | null> {
@@ -216,20 +245,45 @@ export class OrdersView {
     if (!bucketed(q.status)) {
       page.push(...(await this.col.find({ listKeys: combo }).toArray()).filter(wanted).sort(newestFirst));
     } else {
-      // The newest hours first, from the cursor or `to` down to `from`, until the page is full: the months
-      // that have orders for this filter, then each month's hours, a few hour buckets at a time.
+      // The newest first, from the cursor or `to` down to `from`, until the page is full: the months that
+      // have orders for this filter, each month's days, each busy day's hours; buckets several at a time.
       const upTo = hourOf(new Date(Math.min(after?.createdAt.getTime() ?? Infinity, q.to?.getTime() ?? Infinity, Date.now() + 366 * 86_400_000)));
       const downTo = q.from ? hourOf(q.from) : '';
-      const suffix = (id: string, marker: string) => id.slice(id.lastIndexOf(marker) + marker.length);
       const months = (await this.months.find({ combo }).toArray()).map((m) => suffix(m._id, '|m:')).filter((m) => m <= monthOf(upTo) && m >= monthOf(downTo)).sort().reverse();
+      const read = (key: string) => this.col.find({ listKeys: key }).toArray();
       fill: for (const month of months) {
-        const hours = (await this.hours.find({ comboMonth: monthKey(combo, month) }).toArray()).map((h) => suffix(h._id, '|h:')).filter((h) => h <= upTo && h >= downTo).sort().reverse();
-        for (let i = 0; i < hours.length; i += BUCKETS_AT_ONCE) {
-          const buckets = await Promise.all(hours.slice(i, i + BUCKETS_AT_ONCE).map((hour) => this.col.find({ listKeys: bucketKey(combo, hour) }).toArray()));
-          for (const bucket of buckets) page.push(...bucket.filter(wanted).sort(newestFirst));
+        const allDays = await this.days.find({ comboMonth: monthKey(combo, month) }).toArray();
+        if (allDays.reduce((n, d) => n + d.hours, 0) <= QUIET_MONTH_HOURS) {
+          page.push(...(await read(monthKey(combo, month))).filter(wanted));
+          if (page.length > q.limit) break fill;
+          continue;
+        }
+        const days = allDays
+          .map((d) => ({ day: suffix(d._id, '|d:'), hours: d.hours }))
+          .filter((d) => d.day <= dayOf(upTo) && d.day >= dayOf(downTo))
+          .sort((a, b) => (a.day < b.day ? 1 : -1));
+        // Newest first: a run of quiet days read together (each one read of its day bucket, until their
+        // hours could fill the page), a busy day alone, hour by hour, a few hours at a time.
+        for (let i = 0; i < days.length; ) {
+          if (days[i].hours > QUIET_DAY_HOURS) {
+            const { day } = days[i++];
+            const inDay = (await this.hours.find({ comboDay: dayKey(combo, day) }).toArray()).map((h) => suffix(h._id, '|h:')).filter((h) => h <= upTo && h >= downTo).sort().reverse();
+            for (let h = 0, n = BUCKETS_AT_ONCE; h < inDay.length; h += n, n = Math.min(n * 2, MAX_BUCKETS_AT_ONCE)) {
+              for (const bucket of await Promise.all(inDay.slice(h, h + n).map((hour) => read(hourKey(combo, hour))))) page.push(...bucket.filter(wanted));
+              if (page.length > q.limit) break fill;
+            }
+            continue;
+          }
+          const quiet: string[] = [];
+          for (let hours = 0; i < days.length && days[i].hours <= QUIET_DAY_HOURS && hours <= q.limit && quiet.length < MAX_BUCKETS_AT_ONCE; i++) {
+            quiet.push(days[i].day);
+            hours += days[i].hours;
+          }
+          for (const bucket of await Promise.all(quiet.map((day) => read(dayKey(combo, day))))) page.push(...bucket.filter(wanted));
           if (page.length > q.limit) break fill;
         }
       }
+      page.sort(newestFirst);
     }
     const shown = page.slice(0, q.limit);
     const last = shown[shown.length - 1];

@@ -12,6 +12,8 @@ const schema = z.object({
   TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
   MONGODB_URL: z.string().default('mongodb://127.0.0.1:27027/'),
   MONGODB_DB: z.string().default('orderhub'),
+  // Operations one process has in the store at once (the driver's pool); more queue in the process.
+  MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   REDIS_URL: z.string().default('redis://127.0.0.1:6390'),
   // The first operator API key; stored hashed on start. Required in production.
   ORDERHUB_API_KEY: z.string().min(16).optional(),

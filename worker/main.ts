@@ -18,7 +18,7 @@ import { ensureMaintenanceSchedules } from './schedules';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, { process: 'worker' });
-  const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB);
+  const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
   await ensureIndexes(mongo.db);
   await migrate(mongo.db, (msg, fields) => log.info(msg, fields));
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });

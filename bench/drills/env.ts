@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import pg from 'pg';
 import { freePort, freeStackPorts, isPortOpen, sleep, spawnManaged, startStack, stopSignal, waitFor, type ManagedProcess, type Stack } from '../../scripts/stack';
 import { REPO_ROOT } from '../../scripts/tools';
-import { EMBEDDED_TUNING } from '../../scripts/tuning';
+import { EMBEDDED_MONGO_POOL_SIZE, EMBEDDED_TUNING } from '../../scripts/tuning';
 
 // The drills' own world: a stack on free ports in a throwaway directory, plus the real API and worker
 // processes. Every service can be stopped and started again with the same command and data directory.
@@ -92,6 +92,7 @@ export class DrillEnv {
         ORDERHUB_API_KEY: DRILL_API_KEY,
         LOG_LEVEL: 'warn',
         WORKER_MAX_CONCURRENT_ACTIVITIES,
+        MONGODB_MAX_POOL_SIZE: String(EMBEDDED_MONGO_POOL_SIZE),
         WORKFLOW_BUNDLE_PATH: bundlePath,
       };
       const temporalConnection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS });

@@ -32,6 +32,7 @@ type Service = {
   volumes?: string[];
   healthcheck?: Healthcheck;
   restart?: string;
+  profiles?: string[];
 };
 type Compose = { services: Record<string, Service>; volumes?: Record<string, unknown> };
 
@@ -230,6 +231,40 @@ describe('docker-compose.yml', () => {
     expect(deps).toMatchObject({ temporal: 'service_healthy', mongodb: 'service_healthy', redis: 'service_healthy' });
     const setup = Object.entries(deps).filter(([, condition]) => condition === 'service_completed_successfully');
     expect(setup.map(([name]) => name)).toContain(namespaceSetupService(services));
+  });
+
+  test('with --profile ferretdb the apps can keep their data in PostgreSQL through FerretDB v1, indexes mirrored by the same SQL the local stack installs', () => {
+    const withFerret = loadCompose({ ...operatorEnv, MONGODB_URL: 'mongodb://ferretdb:27017/', FERRETDB_DB_PASSWORD: 'ferret-test-password' }).services;
+    const ferret = withFerret.ferretdb;
+    expect(ferret.profiles).toEqual(['ferretdb']);
+    expect(imageName(ferret.image!)).toBe('ghcr.io/ferretdb/ferretdb');
+    expect(imageTag(ferret.image!)).toMatch(/^1\.24\./); // v1: v2 needs the DocumentDB extension
+    for (const app of APP_SERVICES) {
+      expect(new URL(environmentOf(withFerret[app]).MONGODB_URL).hostname).toBe('ferretdb');
+      expect(dependenciesOf(withFerret[app]).ferretdb).toBe('service_healthy');
+    }
+    const pgUrl = new URL(environmentOf(ferret).FERRETDB_POSTGRESQL_URL);
+    const postgres = withFerret[pgUrl.hostname];
+    expect(postgres.profiles).toEqual(['ferretdb']);
+    expect(imageName(postgres.image!)).toBe('postgres');
+    expect(environmentOf(postgres)).toMatchObject({ POSTGRES_USER: pgUrl.username, POSTGRES_PASSWORD: 'ferret-test-password', POSTGRES_DB: pgUrl.pathname.slice(1) });
+    expect(decodeURIComponent(pgUrl.password)).toBe('ferret-test-password');
+    expect(commandText(postgres.command)).toContain('plan_cache_mode=force_custom_plan');
+    // The set-up job runs the mirror SQL against the same database before FerretDB starts.
+    const [setupName, condition] = Object.entries(dependenciesOf(ferret))[0];
+    expect(condition).toBe('service_completed_successfully');
+    const setup = withFerret[setupName];
+    const sqlInContainer = Object.entries(bindMounts(setup)).find(([, source]) => source === './store/postgres/ferretdb-gin-mirror.sql')?.[0];
+    expect(sqlInContainer).toBeDefined();
+    expect(existsSync(path.join(repoRoot, 'store/postgres/ferretdb-gin-mirror.sql'))).toBe(true);
+    expect(commandText(setup.command)).toMatch(new RegExp(`-h ${pgUrl.hostname} -U ${pgUrl.username} -d ${pgUrl.pathname.slice(1)} -f ${sqlInContainer}`));
+    expect(environmentOf(setup).PGPASSWORD).toBe('ferret-test-password');
+  });
+
+  test('without the profile the apps use MongoDB 7, and the FerretDB services stay out', () => {
+    for (const name of ['ferretdb', 'ferretdb-postgres', 'ferretdb-setup']) expect(services[name].profiles).toEqual(['ferretdb']);
+    expect(services.mongodb.profiles).toBeUndefined();
+    for (const app of APP_SERVICES) expect(new URL(environmentOf(services[app]).MONGODB_URL).hostname).toBe('mongodb');
   });
 
   test('gives every service that others wait on as healthy a healthcheck', () => {

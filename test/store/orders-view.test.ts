@@ -37,11 +37,13 @@ describe('orders view', () => {
 describe('orders view: listings and compaction', () => {
   const HOUR = 3_600_000;
   const base = Date.parse('2026-03-10T12:00:00Z');
-  // 60 orders over about five days, on two channels, each ending in a final or an in-between status.
-  const specs = Array.from({ length: 60 }, (_, i) => ({
+  // 150 orders on two channels, each ending in a final or an in-between status: 120 over five busy days (an
+  // order an hour: every order listing reads such days hour by hour), then 30 over quiet weeks reaching back
+  // into the month before (one order a day or less: read a day or a whole month at a time).
+  const specs = Array.from({ length: 150 }, (_, i) => ({
     channel: i % 3 === 0 ? 'pos' : 'web',
     status: (['completed', 'shipped', 'cancelled', 'awaiting_stock'] as OrderStatus[])[i % 4],
-    receivedAt: new Date(base - i * 2 * HOUR - (i % 5) * 60_000).toISOString(),
+    receivedAt: new Date(base - (i < 120 ? i * HOUR : 120 * HOUR + (i - 120) * 30 * HOUR) - (i % 5) * 60_000).toISOString(),
   }));
   const orders = specs.map((s) => ({ ...s, order: toOrder(parsedOrder({ channel: s.channel, lines: [{ sku: 'LIST-1', quantity: 1 }] }), s.receivedAt) }));
 
@@ -76,7 +78,7 @@ describe('orders view: listings and compaction', () => {
   };
 
   test.each([
-    ['every order', {}, () => true],
+    ['every order (busy days hour by hour, quiet days whole, the month before whole)', {}, () => true],
     ['a channel', { channel: 'pos' }, (o: (typeof orders)[number]) => o.channel === 'pos'],
     ['a final status', { status: 'completed' as const }, (o: (typeof orders)[number]) => o.status === 'completed'],
     ['a final status on a channel', { status: 'cancelled' as const, channel: 'web' }, (o: (typeof orders)[number]) => o.status === 'cancelled' && o.channel === 'web'],
