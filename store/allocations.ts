@@ -71,9 +71,8 @@ export class Allocations {
   // Reserve every line at one location, or none: a line that cannot be reserved rolls back the others.
   async reserveAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string }): Promise<ReserveResult> {
     const { reservationId, orderId, locationId, lines, actor } = args;
-    const decided = await this.records.findOne({ _id: reservationId });
-    if (decided) return this.finish(decided, actor);
-
+    // No look for an earlier decision first: a repeat reserves nothing twice (the ledger applies each
+    // line's key once), and the decision insert below fails to the one written first, which is followed.
     await insertOnce(this.open, { _id: reservationId, orderId, locationId, lines, at: new Date() });
     let shortfall: AllocationRecord['shortfall'];
     for (const line of lines) {

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { applyChange, ZERO_BALANCE, type Balance, type LedgerEntryType } from '../domain/stock';
 import { ConflictError, InsufficientStockError, UnavailableError } from '../domain/errors';
-import { appendRacing, insertOnce, upsertRacing } from './atomic';
+import { appendRacing, insertOnce, isDuplicateKey, upsertRacing } from './atomic';
 
 export interface LedgerEntry {
   _id: string; // `${locationId}|${sku}|${seq}`: the insert that claims a sequence number is the atomic step
@@ -20,12 +20,12 @@ export interface LedgerEntry {
   at: Date;
 }
 
-// Which entry an idempotency key produced, found by _id. FerretDB v1 answers no filter but _id from an
-// index (an idempotencyKey filter reads the whole ledger), so every lookup starts here. A claim is inserted
-// before its entry and gets entryId after it: no claim means the key was never applied (authoritative);
-// a claim without entryId means in flight, refused after a lost race, or its writer died between the two
-// writes, and only then is the ledger scanned. Every writer of a key sets the same entryId (the unique
-// index on stock_ledger.idempotencyKey allows one entry per key), so the non-atomic update is safe.
+// Which entry an idempotency key produced, found by _id. A claim is inserted before its entry, naming the
+// entry its writer means to append: no claim means the key was never applied (authoritative). A claim
+// whose entry holds the key answers at once; otherwise (the writer lost that sequence number and died
+// before re-pointing the claim, or died before appending, or its change was refused) the unique index on
+// stock_ledger.idempotencyKey decides. Every writer of a key points the claim at the same entry (the
+// unique index allows one entry per key), so the non-atomic update is safe.
 interface IdempotencyClaim {
   _id: string; // the idempotency key
   entryId?: string;
@@ -76,6 +76,7 @@ export interface LocationBalance extends Balance {
 }
 
 const MAX_CONTENDED_ATTEMPTS = 500;
+const MAX_REMEMBERED_HEADS = 100_000;
 
 const entryId = (locationId: string, sku: string, seq: number) => `${locationId}|${sku}|${seq}`;
 const headId = (locationId: string, sku: string) => `${locationId}|${sku}`;
@@ -85,6 +86,10 @@ export class StockLedger {
   private readonly hints: Collection<BalanceHint>;
   private readonly claims: Collection<IdempotencyClaim>;
   private readonly serial = new KeyedSerializer();
+  // The newest head this process has seen per sku and location, and the hint's sequence it last knew:
+  // a head read starts there and checks only whether another writer appended since (one lookup instead of
+  // two). Never ahead of the ledger: it only ever holds an entry that exists.
+  private readonly heads = new Map<string, { seq: number; balance: Balance; hintSeq: number }>();
 
   // Called after every new entry (not for repeats): channels are told the sku changed.
   constructor(
@@ -96,19 +101,32 @@ export class StockLedger {
     this.claims = db.collection<IdempotencyClaim>('stock_idempotency');
   }
 
-  // The true head: start at the hint and follow sequence numbers until the next one is missing.
+  // The true head: start at the newest head known here (or the hint) and follow sequence numbers until
+  // the next one is missing.
   async head(sku: string, locationId: string): Promise<{ seq: number; balance: Balance }> {
-    const hint = await this.hints.findOne({ _id: headId(locationId, sku) });
-    let seq = hint?.seq ?? 0;
-    let balance: Balance = hint ? { onHand: hint.onHand, reserved: hint.reserved, available: hint.available } : ZERO_BALANCE;
+    const key = headId(locationId, sku);
+    let known = this.heads.get(key);
+    if (!known) {
+      const hint = await this.hints.findOne({ _id: key });
+      known = hint ? { seq: hint.seq, balance: { onHand: hint.onHand, reserved: hint.reserved, available: hint.available }, hintSeq: hint.seq } : { seq: 0, balance: ZERO_BALANCE, hintSeq: 0 };
+    }
+    let { seq, balance } = known;
     for (;;) {
       const next = await this.entries.findOne({ _id: entryId(locationId, sku, seq + 1) });
       if (!next) break;
       seq = next.seq;
       balance = next.balance;
     }
-    if (seq > (hint?.seq ?? 0)) await this.moveHint(sku, locationId, seq, balance);
+    this.remember(key, seq, balance, known.hintSeq);
+    if (seq > known.hintSeq) await this.moveHint(sku, locationId, seq, balance);
     return { seq, balance };
+  }
+
+  private remember(key: string, seq: number, balance: Balance, hintSeq: number): void {
+    const current = this.heads.get(key);
+    if (current && current.seq >= seq) return;
+    if (this.heads.size > MAX_REMEMBERED_HEADS) this.heads.clear();
+    this.heads.set(key, { seq, balance, hintSeq: Math.max(hintSeq, current?.hintSeq ?? 0) });
   }
 
   async balance(sku: string, locationId: string): Promise<Balance> {
@@ -126,7 +144,9 @@ export class StockLedger {
   private async applyOnce(change: StockChange): Promise<AppliedChange> {
     const existing = await this.findByIdempotencyKey(change.idempotencyKey);
     if (existing) return { entry: sameChange(existing, change), duplicate: true };
-    let claimed = false;
+    // The claim names the entry this writer means to append; if that sequence number is lost to another
+    // writer, the claim is pointed at the entry finally appended.
+    let claimedAs: string | undefined;
     const contended = () => new UnavailableError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; send the change again`, 1);
     return appendRacing<AppliedChange>(MAX_CONTENDED_ATTEMPTS, async () => {
       const head = await this.head(change.sku, change.locationId);
@@ -142,8 +162,11 @@ export class StockLedger {
         });
       }
       // Claimed only once the rule allows the change, so a refused change leaves no claim behind.
-      // (A concurrent or crashed writer of the same key may have claimed it first: same claim either way.)
-      if (!claimed) claimed = (await insertOnce(this.claims, { _id: change.idempotencyKey, at: new Date() })) || true;
+      // (A concurrent or crashed writer of the same key may have claimed it first: same key either way.)
+      if (claimedAs === undefined) {
+        claimedAs = entryId(change.locationId, change.sku, head.seq + 1);
+        await insertOnce(this.claims, { _id: change.idempotencyKey, entryId: claimedAs, at: new Date() });
+      }
       const entry: LedgerEntry = {
         _id: entryId(change.locationId, change.sku, head.seq + 1),
         sku: change.sku,
@@ -168,16 +191,21 @@ export class StockLedger {
         await this.recordClaim(change.idempotencyKey, same._id);
         return { entry: sameChange(same, change), duplicate: true };
       }
-      await Promise.all([this.recordClaim(change.idempotencyKey, entry._id), this.moveHint(change.sku, change.locationId, entry.seq, entry.balance)]);
+      this.remember(headId(change.locationId, change.sku), entry.seq, entry.balance, 0);
+      await Promise.all([claimedAs !== entry._id && this.recordClaim(change.idempotencyKey, entry._id), this.moveHint(change.sku, change.locationId, entry.seq, entry.balance)]);
       this.onChange?.({ sku: change.sku, locationId: change.locationId, type: change.type, deltas: entry.deltas, balance: entry.balance });
       return { entry, duplicate: false };
     }, contended);
   }
 
+  // No claim: never applied. A claim names the entry its writer meant to append; when that entry holds
+  // another key (the writer lost the sequence number and died before re-pointing the claim) or does not
+  // exist (it died before appending, or its change was refused), the unique idempotencyKey index decides.
   async findByIdempotencyKey(key: string): Promise<LedgerEntry | null> {
     const claim = await this.claims.findOne({ _id: key });
     if (!claim) return null;
-    if (claim.entryId) return this.entries.findOne({ _id: claim.entryId });
+    const named = claim.entryId ? await this.entries.findOne({ _id: claim.entryId }) : null;
+    if (named?.idempotencyKey === key) return named;
     const entry = await this.entries.findOne({ idempotencyKey: key });
     if (entry) await this.recordClaim(key, entry._id);
     return entry;
@@ -207,12 +235,15 @@ export class StockLedger {
       .slice(0, opts.limit);
   }
 
-  // The hint only moves forward in intent; a lost race can leave it behind, which head() corrects.
+  // The hint only moves forward in intent (one guarded upsert: a newer hint does not match, and its _id
+  // turns the upsert's insert away); a lost race can leave it behind, which head() corrects.
   private async moveHint(sku: string, locationId: string, seq: number, balance: Balance): Promise<void> {
     const _id = headId(locationId, sku);
-    const current = await this.hints.findOne({ _id });
-    if (current && current.seq >= seq) return;
-    await upsertRacing(this.hints, { _id }, { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } });
+    await this.hints.updateOne({ _id, seq: { $lt: seq } }, { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } }, { upsert: true }).catch((err) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+    const known = this.heads.get(_id);
+    if (known && known.hintSeq < seq) known.hintSeq = seq;
   }
 }
 

@@ -96,8 +96,13 @@ describe('stock ledger', () => {
     await ledger.apply({ sku: 'LAG', locationId: 'W1', type: 'reservation', quantity: 4, idempotencyKey: 'res-lag-1', actor: 'test' });
     // Simulate a lost hint update (FerretDB v1 updates are not atomic).
     await ctx.mongo.db.collection('stock_balances').updateOne({ _id: 'W1|LAG' as never }, { $set: { seq: 1, onHand: 10, reserved: 0, available: 10 } });
-    expect(await ledger.balance('LAG', 'W1')).toEqual({ onHand: 10, reserved: 4, available: 6 });
-    await expect(ledger.apply({ sku: 'LAG', locationId: 'W1', type: 'reservation', quantity: 7, idempotencyKey: 'res-lag-2', actor: 'test' })).rejects.toThrow(InsufficientStockError);
+    // Another process (a ledger that has not seen these entries) starts from the hint and walks on.
+    const elsewhere = new StockLedger(ctx.mongo.db);
+    expect(await elsewhere.balance('LAG', 'W1')).toEqual({ onHand: 10, reserved: 4, available: 6 });
+    await expect(elsewhere.apply({ sku: 'LAG', locationId: 'W1', type: 'reservation', quantity: 7, idempotencyKey: 'res-lag-2', actor: 'test' })).rejects.toThrow(InsufficientStockError);
+    // And a ledger that has seen them sees what the other process appends.
+    await elsewhere.apply({ sku: 'LAG', locationId: 'W1', type: 'reservation', quantity: 1, idempotencyKey: 'res-lag-3', actor: 'test' });
+    expect(await ledger.balance('LAG', 'W1')).toEqual({ onHand: 10, reserved: 5, available: 5 });
   });
 
   test('a writer that died between its entry and its claim record is found again, and not applied twice', async () => {
@@ -114,6 +119,18 @@ describe('stock ledger', () => {
     expect(again).toMatchObject({ duplicate: true, entry: { _id: reserved.entry._id } });
     expect(await ledger.balance('CRASH', 'W1')).toEqual({ onHand: 10, reserved: 3, available: 7 });
     expect(await ledger.entriesForSku('CRASH', { limit: 10 })).toHaveLength(2);
+  });
+
+  test('a claim naming an entry another key took (its writer lost the sequence number and died) counts as not applied', async () => {
+    const { ledger } = ctx.stores;
+    const other = await ledger.apply({ sku: 'LOST', locationId: 'W1', type: 'receipt', quantity: 5, idempotencyKey: 'rcpt-lost-1', actor: 'test' });
+    await ctx.mongo.db.collection('stock_idempotency').insertOne({ _id: 'res-lost-1' as never, entryId: other.entry._id, at: new Date() });
+    expect(await ledger.findByIdempotencyKey('res-lost-1')).toBeNull();
+    const applied = await ledger.apply({ sku: 'LOST', locationId: 'W1', type: 'reservation', quantity: 2, idempotencyKey: 'res-lost-1', actor: 'test' });
+    expect(applied.duplicate).toBe(false);
+    expect((await ledger.findByIdempotencyKey('res-lost-1'))?._id).toBe(applied.entry._id);
+    expect((await ledger.apply({ sku: 'LOST', locationId: 'W1', type: 'reservation', quantity: 2, idempotencyKey: 'res-lost-1', actor: 'test' })).duplicate).toBe(true);
+    expect(await ledger.balance('LOST', 'W1')).toEqual({ onHand: 5, reserved: 2, available: 3 });
   });
 
   test('a refused change leaves no claim, so the same key can succeed once stock arrives', async () => {
