@@ -90,7 +90,8 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
       MONGODB_MAX_POOL_SIZE: String(EMBEDDED_MONGO_POOL_SIZE),
     });
     const spawnApp = (name: string, script: string, tuning: WorkerTuning) =>
-      spawnManaged(name, [process.execPath, '--import', 'tsx', script], {
+      // BENCH_CPU_PROF=<dir>: each app process writes a V8 CPU profile there when it stops.
+      spawnManaged(name, [process.execPath, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', script], {
         cwd: REPO_ROOT,
         env: appEnv(tuning),
         logFile: path.join(dataDir, 'logs', `${name}.log`),
