@@ -488,3 +488,15 @@ export function pickedByOrder(state: PickState): { orderId: string; lines: { sku
   }
   return state.orderIds.filter((id) => byOrder.has(id)).map((orderId) => ({ orderId, lines: byOrder.get(orderId)! }));
 }
+
+/** The state of a picklist after these events, in order: the log is the truth, the state its replay. */
+export function replayPicking(picklist: Picklist, events: readonly PickEvent[]): PickState {
+  let state = startPicking(picklist);
+  for (const event of events) {
+    const at = event.at !== undefined ? { at: event.at } : {};
+    if (event.kind === 'picked') state = confirmPick(state, { code: event.code, quantity: event.quantity, ...at });
+    else if (event.kind === 'short') state = shortPick(state, event.sku, event.quantity, event.at).state;
+    else state = closePicking(state, { ...(event.reason !== undefined && { reason: event.reason }), ...at }).state;
+  }
+  return state;
+}

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { pickUnitId } from '../domain/ids';
+import { ConflictError } from '../domain/errors';
 import type { Collection, Db } from 'mongodb';
-import type { Picklist, PickEvent, ShortLine } from '../domain/picking';
-import { insertOnce } from './atomic';
+import { replayPicking, type Picklist, type PickEvent, type PickState, type ShortLine } from '../domain/picking';
+import { appendRacing, insertOnce } from './atomic';
 
 // Warehouse work: bin locations per location, picklists, which order is on which list, and the pick log.
 // FerretDB v1 updates are read-modify-write, so nothing here is updated in place under concurrency:
@@ -84,6 +86,15 @@ interface EventDoc extends StoredPickEvent {
 }
 
 const ORPHAN_CLAIM_MS = 60_000;
+const CLAIM_ROUNDS = 5;
+const APPEND_ATTEMPTS = 25;
+
+/** What appending one event decided: the state after it, and the caller's answer. */
+export interface Decided<T> {
+  state: PickState;
+  extra?: Pick<StoredPickEvent, 'shortLines'>;
+  result: T;
+}
 
 const eventId = (picklistId: string, seq: number) => `${picklistId}|${String(seq).padStart(6, '0')}`;
 
@@ -148,6 +159,60 @@ export class Picklists {
       if (list && !ids.includes(list._id)) ids.push(list._id);
     }
     return ids;
+  }
+
+  /**
+   * Claims orders for a new picklist, in rounds: `build` makes the list from the candidates, their orders
+   * are claimed by insert, and an order another list claimed first is dropped and the list built again
+   * from the rest, so its place goes to the next in rank. Returns the list of the orders won.
+   */
+  async claimOrders<C extends { id: string }>(picklistId: string, candidates: C[], build: (candidates: C[]) => Picklist): Promise<{ picklist: Picklist; claimed: string[] }> {
+    const mine = new Set<string>();
+    let left = candidates;
+    let picklist = build(left);
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      const toClaim = picklist.orderIds.filter((o) => !mine.has(o));
+      if (toClaim.length === 0) break;
+      const { won, lost } = await this.claim(picklistId, toClaim);
+      won.forEach((o) => mine.add(o));
+      if (lost.length === 0) break;
+      left = left.filter((o) => !lost.includes(o.id));
+      picklist = build(left);
+    }
+    if (!picklist.orderIds.every((o) => mine.has(o))) picklist = build(left.filter((o) => mine.has(o.id)));
+    // Orders claimed in an earlier round but built out of the final list go back to the backlog.
+    const unused = [...mine].filter((o) => !picklist.orderIds.includes(o));
+    if (unused.length) await this.releaseClaims(picklistId, unused);
+    return { picklist, claimed: picklist.orderIds };
+  }
+
+  /**
+   * Appends one event after deciding it against the latest log. `decide` throws to refuse the event;
+   * a lost race for a log position re-reads and decides again. A repeated idempotency key answers what
+   * its first event did (`same`), without appending.
+   */
+  async appendDecided<T>(
+    picklist: Picklist,
+    opts: { key?: string; actor: string; decide: (state: PickState) => Decided<T>; same: (stored: StoredPickEvent) => T },
+  ): Promise<{ state: PickState; result: T; duplicate: boolean }> {
+    const idempotencyKey = opts.key ?? `gen-${randomBytes(12).toString('hex')}`;
+    const busy = () => new ConflictError(`Picklist ${picklist.id} is busy with other scans: send the scan again`, { picklistId: picklist.id });
+    return appendRacing(APPEND_ATTEMPTS, async () => {
+      const log = await this.log(picklist.id);
+      const state = replayPicking(picklist, log.map((e) => e.event));
+      const earlier = opts.key === undefined ? undefined : log.find((e) => e.idempotencyKey === opts.key);
+      if (earlier) return { state, result: opts.same(earlier), duplicate: true };
+      const decided = opts.decide(state);
+      const event = decided.state.events[decided.state.events.length - 1];
+      const seq = (log.length ? log[log.length - 1].seq : 0) + 1;
+      if (!(await this.append(picklist.id, { seq, event, idempotencyKey, actor: opts.actor, ...decided.extra }))) return 'lost';
+      return { state: decided.state, result: decided.result, duplicate: false };
+    }, busy);
+  }
+
+  /** The picklist's state: its log replayed. */
+  async state(picklist: Picklist): Promise<PickState> {
+    return replayPicking(picklist, (await this.log(picklist.id)).map((e) => e.event));
   }
 
   // The picklist's log in order (equality filter on picklistId, sorted here).

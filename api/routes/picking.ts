@@ -13,6 +13,7 @@ import {
   currentStop,
   pickedByOrder,
   picklistCriteriaSchema,
+  replayPicking,
   shortPick,
   startPicking,
   type Picklist,
@@ -24,7 +25,6 @@ import { DEFAULT_ORDER_SETTINGS, fulfillmentEventSignal, rejectAllocationSignal 
 import { flowIndex, isTerminal } from '../../domain/status';
 import { parsePickUnitId, pickUnitId } from '../../domain/ids';
 import { signalOrder } from '../../worker/order-intake';
-import type { StoredPickEvent } from '../../store/picking';
 import type { ApiDeps } from '../app';
 
 // Warehouse work over HTTP: bin locations, picklists built from released orders, scans and short picks.
@@ -54,8 +54,6 @@ const PICKED_SLA_MS = DEFAULT_ORDER_SETTINGS.slaMs.picked;
 // Orders have no priority field yet: every order ranks alike, then by SLA and age.
 const DEFAULT_PRIORITY = 100;
 const RELEASED_PAGE = 1000;
-const CLAIM_ROUNDS = 5;
-const APPEND_ATTEMPTS = 25;
 
 const actorOf = (req: Request) => req.actor ?? 'api';
 
@@ -86,17 +84,6 @@ function releasedAt(view: OrderView, locationId: string): ReleasedOrder[] {
 
 // Rebuild the pick state from the stored log. Every event was checked against the state of the events
 // before it when it was appended, so replaying never refuses one.
-export function replay(picklist: Picklist, log: StoredPickEvent[]): PickState {
-  let state = startPicking(picklist);
-  for (const { event } of log) {
-    const at = event.at !== undefined ? { at: event.at } : {};
-    if (event.kind === 'picked') state = confirmPick(state, { code: event.code, quantity: event.quantity, ...at });
-    else if (event.kind === 'short') state = shortPick(state, event.sku, event.quantity, event.at).state;
-    else state = closePicking(state, { ...(event.reason !== undefined && { reason: event.reason }), ...at }).state;
-  }
-  return state;
-}
-
 export function progressOf(state: PickState) {
   const sum = (pick: (s: PickState['stops'][number]) => number) => state.stops.reduce((n, s) => n + pick(s), 0);
   return {
@@ -123,32 +110,6 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const picklist = await picklists.get(id);
     if (!picklist) throw new NotFoundError(`Picklist ${id} does not exist`, { id });
     return picklist;
-  }
-
-  // Append one event after re-checking it against the latest log. `decide` throws (409) when the event
-  // is refused; a lost race for a log position re-reads and decides again.
-  async function appendEvent<T>(
-    picklist: Picklist,
-    key: string | undefined,
-    actor: string,
-    decide: (state: PickState) => { state: PickState; extra?: Pick<StoredPickEvent, 'shortLines'>; result: T },
-    same: (stored: StoredPickEvent) => T,
-  ): Promise<{ state: PickState; result: T; duplicate: boolean }> {
-    const idempotencyKey = key ?? `gen-${randomBytes(12).toString('hex')}`;
-    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const log = await picklists.log(picklist.id);
-      const state = replay(picklist, log);
-      const earlier = key === undefined ? undefined : log.find((e) => e.idempotencyKey === key);
-      if (earlier) return { state, result: same(earlier), duplicate: true };
-      const decided = decide(state);
-      const event = decided.state.events[decided.state.events.length - 1];
-      const seq = (log.length ? log[log.length - 1].seq : 0) + 1;
-      if (await picklists.append(picklist.id, { seq, event, idempotencyKey, actor, ...decided.extra })) {
-        return { state: decided.state, result: decided.result, duplicate: false };
-      }
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
-    }
-    throw new ConflictError(`Picklist ${picklist.id} is busy with other scans: send the scan again`, { picklistId: picklist.id });
   }
 
   // ---- bin locations ----
@@ -196,11 +157,11 @@ export function picklistsRouter(deps: ApiDeps): Router {
       cursor = page.nextCursor;
     } while (cursor);
 
-    const claimed = await picklists.claimedOf(released.map((o) => o.id));
-    let candidates = released.filter((o) => !claimed.has(o.id));
-    const waiting = `${released.length} released at ${location.id}, ${claimed.size} already on a picklist`;
+    const onLists = await picklists.claimedOf(released.map((o) => o.id));
+    const candidates = released.filter((o) => !onLists.has(o.id));
+    const waiting = `${released.length} released at ${location.id}, ${onLists.size} already on a picklist`;
     if (candidates.length === 0) {
-      throw new ConflictError(`No released orders at ${location.id} are waiting for a picklist (${waiting})`, { locationId: location.id, released: released.length, onPicklists: claimed.size });
+      throw new ConflictError(`No released orders at ${location.id} are waiting for a picklist (${waiting})`, { locationId: location.id, released: released.length, onPicklists: onLists.size });
     }
 
     const now = new Date();
@@ -210,20 +171,9 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const catalogue = (await Promise.all(skus.map((sku) => items.get(sku)))).filter((i) => i !== null);
     const build = (orders: ReleasedOrder[]) => buildPicklist({ id, locationId: location.id, createdAt: now.toISOString(), orders, bins: binMap, items: catalogue, criteria });
 
-    // Claim each chosen order by inserting its `_id`: of two racing requests, one list gets the order.
-    // A lost order is dropped and the next in rank fills its place.
-    const mine = new Set<string>();
-    let picklist = build(candidates);
-    for (let round = 0; round < CLAIM_ROUNDS; round++) {
-      const toClaim = picklist.orderIds.filter((o) => !mine.has(o));
-      if (toClaim.length === 0) break;
-      const { won, lost } = await picklists.claim(id, toClaim);
-      won.forEach((o) => mine.add(o));
-      if (lost.length === 0) break;
-      candidates = candidates.filter((o) => !lost.includes(o.id));
-      picklist = build(candidates);
-    }
-    if (!picklist.orderIds.every((o) => mine.has(o))) picklist = build(candidates.filter((o) => mine.has(o.id)));
+    // Each chosen order is claimed by insert: of two racing requests, one list gets the order, and a lost
+    // order's place goes to the next in rank.
+    const { picklist, claimed } = await picklists.claimOrders(id, candidates, build);
     if (picklist.orderIds.length === 0) {
       const reasons = [...new Set(picklist.leftOut.map((l) => l.reason))].join(', ');
       throw new ConflictError(`No released order at ${location.id} fits the criteria (${waiting}${reasons ? `; left out: ${reasons}` : ''})`, { locationId: location.id, leftOut: picklist.leftOut.length });
@@ -231,7 +181,7 @@ export function picklistsRouter(deps: ApiDeps): Router {
     try {
       await picklists.insert(picklist, actorOf(req));
     } catch (err) {
-      await picklists.releaseClaims(id, [...mine]).catch(() => undefined);
+      await picklists.releaseClaims(id, claimed).catch(() => undefined);
       throw err;
     }
     deps.log.info('picklist created', { picklistId: id, locationId: location.id, orders: picklist.orderIds.length, by: actorOf(req) });
@@ -240,8 +190,7 @@ export function picklistsRouter(deps: ApiDeps): Router {
 
   router.get('/picklists/:id', async (req, res) => {
     const picklist = await picklistOrThrow(req.params.id);
-    const state = replay(picklist, await picklists.log(picklist.id));
-    res.json({ picklist, progress: progressOf(state) });
+    res.json({ picklist, progress: progressOf(await picklists.state(picklist)) });
   });
 
   router.post('/picklists/:id/scans', async (req, res) => {
@@ -250,18 +199,17 @@ export function picklistsRouter(deps: ApiDeps): Router {
     // The scanned code as a sku, so a refusal can name an item that is not on this list.
     const known = await items.get(scan.code).catch(() => null);
     const at = new Date().toISOString();
-    const out = await appendEvent(
-      picklist,
-      scan.idempotencyKey,
-      actorOf(req),
-      (state) => ({ state: confirmPick(state, { code: scan.code, quantity: scan.quantity, at }, known ? [known] : []), result: undefined }),
-      (earlier) => {
+    const out = await picklists.appendDecided(picklist, {
+      ...(scan.idempotencyKey !== undefined && { key: scan.idempotencyKey }),
+      actor: actorOf(req),
+      decide: (state) => ({ state: confirmPick(state, { code: scan.code, quantity: scan.quantity, at }, known ? [known] : []), result: undefined }),
+      same: (earlier) => {
         if (earlier.event.kind !== 'picked' || earlier.event.code !== scan.code || earlier.event.quantity !== scan.quantity) {
           throw new ConflictError(`idempotencyKey ${scan.idempotencyKey} was already used for another ${earlier.event.kind === 'picked' ? 'scan' : 'short pick'} on picklist ${picklist.id}`, { idempotencyKey: scan.idempotencyKey });
         }
         return undefined;
       },
-    );
+    });
     // Orders this scan finished are picked: tell their workflows (a repeat is ignored there, so a repeated
     // request heals a crash between the stored scan and the signal).
     const sku = out.state.stops.find((s) => s.sku === scan.code || s.barcode === scan.code)?.sku;
@@ -283,21 +231,20 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const body = parseOrThrow(shortBody, req.body, 'short pick');
     const picklist = await picklistOrThrow(req.params.id);
     const at = new Date().toISOString();
-    const out = await appendEvent(
-      picklist,
-      body.idempotencyKey,
-      actorOf(req),
-      (state) => {
+    const out = await picklists.appendDecided(picklist, {
+      ...(body.idempotencyKey !== undefined && { key: body.idempotencyKey }),
+      actor: actorOf(req),
+      decide: (state) => {
         const r = shortPick(state, body.sku, body.missingQuantity, at);
         return { state: r.state, extra: { shortLines: r.shortLines }, result: r.shortLines };
       },
-      (earlier) => {
+      same: (earlier) => {
         if (earlier.event.kind !== 'short' || earlier.event.sku !== body.sku || earlier.event.quantity !== body.missingQuantity) {
           throw new ConflictError(`idempotencyKey ${body.idempotencyKey} was already used for another ${earlier.event.kind === 'short' ? 'short pick' : 'scan'} on picklist ${picklist.id}`, { idempotencyKey: body.idempotencyKey });
         }
         return earlier.shortLines ?? [];
       },
-    );
+    });
     deps.log.info('short pick', { picklistId: picklist.id, sku: body.sku, missing: body.missingQuantity, orderIds: out.result.map((l) => l.orderId), by: actorOf(req) });
     // Each order made short is taken off this list and routed again without this location (its stock of
     // the sku written off as not there), unless it has moved on already. A repeated request asks nothing again.
@@ -338,18 +285,16 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const close = async (): Promise<{ state: PickState; result: string[]; duplicate: boolean }> => {
       const log = await picklists.log(picklist.id);
       const closed = log.find((e) => e.event.kind === 'closed');
-      if (closed?.event.kind === 'closed') return { state: replay(picklist, log), result: closed.event.released, duplicate: true };
+      if (closed?.event.kind === 'closed') return { state: replayPicking(picklist, log.map((e) => e.event)), result: closed.event.released, duplicate: true };
       try {
-        return await appendEvent(
-          picklist,
-          undefined,
-          actorOf(req),
-          (state) => {
+        return await picklists.appendDecided(picklist, {
+          actor: actorOf(req),
+          decide: (state) => {
             const r = closePicking(state, { ...(body.reason !== undefined && { reason: body.reason }), at: new Date().toISOString() });
             return { state: r.state, result: r.released };
           },
-          () => [],
-        );
+          same: () => [],
+        });
       } catch (err) {
         // Another request closed it first: answer as that close.
         if (err instanceof ConflictError && (await picklists.log(picklist.id)).some((e) => e.event.kind === 'closed')) return close();
