@@ -107,6 +107,9 @@ const NOTIFY_SHIPMENTS = 'notify-customer-shipped-delivered';
 // A cancelled order gives back whatever any reservation attempt still holds; a reservation step that
 // parks the order gives back what its attempts reserved.
 const RELEASE_ALL_STOCK = 'release-all-stock-on-cancel-and-park';
+// The view skips states it would only show for a moment: the capture already wrote the first, and
+// stock_reserved is followed at once by released_to_fulfillment (both stay in the history).
+const FEWER_PROJECTIONS = 'fewer-projections';
 
 // Stock the order holds at one location and the events reported for it: the whole order, or one part of
 // a split order.
@@ -221,12 +224,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     reported.set(event.type, event);
   });
 
-  const setStatus = async (status: OrderStatus, reason?: string) => {
+  // `project: false` for a status the next change follows at once: the view gets both with that change.
+  // Versions count projections, so they stay consecutive (the view's guard against stragglers needs that).
+  const setStatus = async (status: OrderStatus, reason?: string, opts: { project?: boolean } = {}) => {
     state.status = status;
     if ((FLOW as readonly string[]).includes(status) && flowIndex(status as FlowStatus) > flowIndex(state.stage)) state.stage = status as FlowStatus;
     state.history.push({ status, at: now(), ...(reason !== undefined && { reason }) });
-    state.version++;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    if (opts.project === false) return;
+    state.version++;
     await recordOrderState(order, state);
   };
 
@@ -414,8 +420,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     }
   };
 
+  const fewerProjections = patched(FEWER_PROJECTIONS);
   upsertSearchAttributes([{ key: OrderStatusKey, value: state.status }]);
-  await recordOrderState(order, state);
+  // The capture wrote this state (version 1) into the view already.
+  if (!fewerProjections) await recordOrderState(order, state);
 
   void (async () => {
     for (;;) {
@@ -516,7 +524,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       };
       compensations.push(undo);
       const where = holding.map((h) => h.locationId).join(', ');
-      await setStatus('stock_reserved', holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`);
+      await setStatus('stock_reserved', holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`, { project: !fewerProjections });
       await waitUntil(() => true);
       for (const part of state.parts ?? []) part.stage = 'released_to_fulfillment';
       await setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
