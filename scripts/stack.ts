@@ -326,6 +326,7 @@ async function providePostgres(ctx: ServiceContext, port: number, fromEnv: strin
         '-c', 'unix_socket_directories=', // TCP only: no lock file beside a system PostgreSQL's socket
         '-c', `max_connections=${FERRETDB_POOL_MAX_CONNS + 50}`, // FerretDB's pool, and room for tools and tests
         '-c', 'plan_cache_mode=force_custom_plan', // see store/postgres/ferretdb-gin-mirror.sql
+        '-c', 'shared_buffers=256MB', // a year of orders' views and indexes stay in PostgreSQL's own cache
         '-c', 'log_min_messages=warning',
         '-c', 'log_checkpoints=off',
         ...(ctx.durability === 'throwaway' ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
