@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { locationIdSchema, skuSchema } from '../../domain/catalog';
 import { NotFoundError, UnavailableError, ValidationError } from '../../domain/errors';
 import { unavailableService } from '../errors';
+import type { StockChange } from '../../store/stock-ledger';
 import { adjustmentSchema, receiptSchema } from '../../domain/stock';
 import { parseOrThrow } from '../../domain/validation';
 import type { ApiDeps } from '../app';
@@ -57,42 +58,24 @@ export function stockRouter(deps: ApiDeps): Router {
     return orders ? { waitingOrders: orders.length } : {};
   };
 
+  // One ledger change from the API: applied once per idempotency key; the answer names the key and how
+  // many orders wait for the sku.
+  const change = async (req: Request, res: Response, kind: 'receipt' | 'adjustment', c: Omit<StockChange, 'idempotencyKey' | 'actor'>, bodyKey: string | undefined) => {
+    await mustExist(c.sku, c.locationId);
+    const key = idempotencyKeyOf(req, bodyKey, kind);
+    const applied = await applyOnce(key.idempotencyKey, () => ledger.apply({ ...c, idempotencyKey: key.stored, actor: req.actor ?? 'api' }));
+    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, idempotencyKey: key.idempotencyKey, ...(await waiting(c.sku)) });
+  };
+
   router.post('/stock/receipts', async (req, res) => {
-    const receipt = parseOrThrow(receiptSchema, req.body, 'receipt');
-    await mustExist(receipt.sku, receipt.locationId);
-    const key = idempotencyKeyOf(req, receipt.idempotencyKey, 'receipt');
-    const applied = await applyOnce(key.idempotencyKey, () =>
-      ledger.apply({
-        sku: receipt.sku,
-        locationId: receipt.locationId,
-        type: 'receipt',
-        quantity: receipt.quantity,
-        idempotencyKey: key.stored,
-        actor: req.actor ?? 'api',
-        ...(receipt.reference !== undefined && { reference: receipt.reference }),
-      }),
-    );
-    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, idempotencyKey: key.idempotencyKey, ...(await waiting(receipt.sku)) });
+    const r = parseOrThrow(receiptSchema, req.body, 'receipt');
+    await change(req, res, 'receipt', { sku: r.sku, locationId: r.locationId, type: 'receipt', quantity: r.quantity, ...(r.reference !== undefined && { reference: r.reference }) }, r.idempotencyKey);
   });
 
   router.post('/stock/adjustments', async (req, res) => {
-    const adj = parseOrThrow(adjustmentSchema, req.body, 'adjustment');
-    await mustExist(adj.sku, adj.locationId);
-    const key = idempotencyKeyOf(req, adj.idempotencyKey, 'adjustment');
-    const applied = await applyOnce(key.idempotencyKey, () =>
-      ledger.apply({
-        sku: adj.sku,
-        locationId: adj.locationId,
-        type: 'adjustment',
-        quantity: adj.delta,
-        reason: adj.reason,
-        idempotencyKey: key.stored,
-        actor: req.actor ?? 'api',
-        ...(adj.note !== undefined && { note: adj.note }),
-        ...(adj.reference !== undefined && { reference: adj.reference }),
-      }),
-    );
-    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, idempotencyKey: key.idempotencyKey, ...(await waiting(adj.sku)) });
+    const a = parseOrThrow(adjustmentSchema, req.body, 'adjustment');
+    const extra = { ...(a.note !== undefined && { note: a.note }), ...(a.reference !== undefined && { reference: a.reference }) };
+    await change(req, res, 'adjustment', { sku: a.sku, locationId: a.locationId, type: 'adjustment', quantity: a.delta, reason: a.reason, ...extra }, a.idempotencyKey);
   });
 
   router.get('/stock/:sku', async (req, res) => {

@@ -1,5 +1,5 @@
 import { sleep } from '../../scripts/stack';
-import type { DrillEnv } from './env';
+import type { DrillEnv, ServiceName } from './env';
 import type { Submission } from './load';
 import type { FakeErp, FakeShopify } from './upstreams';
 
@@ -100,53 +100,56 @@ export const workerKill: Drill = {
   processedSince: orderMovedSince,
 };
 
-export const temporalRestart: Drill = {
+// A service of the stack stopped and started again on the same data; the fault ends when it answers.
+function serviceRestart(opts: { name: string; service: ServiceName; title: string; recoveryMeans: string; defaultDownMs: number; processedSince: Drill['processedSince'] }): Drill {
+  return {
+    name: opts.name,
+    title: opts.title,
+    recoveryMeans: opts.recoveryMeans,
+    async inject(ctx) {
+      const startedAt = Date.now();
+      const outage = await ctx.env.restartService(opts.service, ctx.serviceDownMs ?? opts.defaultDownMs);
+      return { startedAt, endedAt: outage.healthyAt, details: { downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000, restartSeconds: (outage.healthyAt - outage.restartedAt) / 1000 } };
+    },
+    processedSince: opts.processedSince,
+  };
+}
+
+export const temporalRestart = serviceRestart({
   name: 'temporal-restart',
+  service: 'temporal',
   title: 'Temporal dev server stopped and started (state file kept)',
   recoveryMeans: 'Temporal answering again -> first state change of an order captured after the restart, projected by the worker',
-  async inject(ctx) {
-    const startedAt = Date.now();
-    const outage = await ctx.env.restartService('temporal', ctx.serviceDownMs ?? 1_000);
-    return { startedAt, endedAt: outage.healthyAt, details: { downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000, restartSeconds: (outage.healthyAt - outage.restartedAt) / 1000 } };
-  },
+  defaultDownMs: 1_000,
   processedSince: newOrderMovedSince,
-};
+});
 
-export const redisRestart: Drill = {
+export const redisRestart = serviceRestart({
   name: 'redis-restart',
+  service: 'redis',
   title: 'Redis stopped and started (AOF kept) while webhooks arrive',
   recoveryMeans: 'Redis answering again -> first webhook delivery processed by the worker (API -> BullMQ -> workflow)',
-  async inject(ctx) {
-    const startedAt = Date.now();
-    const outage = await ctx.env.restartService('redis', ctx.serviceDownMs ?? 2_000);
-    return { startedAt, endedAt: outage.healthyAt, details: { downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000 } };
-  },
+  defaultDownMs: 2_000,
   processedSince: webhookProcessedSince,
-};
+});
 
-export const mongoRestart: Drill = {
+export const mongoRestart = serviceRestart({
   name: 'ferretdb-restart',
-  title: 'FerretDB stopped and started (same data directory)',
+  service: 'mongo',
+  title: 'FerretDB stopped and started (its data is in PostgreSQL, which stays up)',
   recoveryMeans: 'FerretDB answering again -> first order state change the worker projects into the orders view',
-  async inject(ctx) {
-    const startedAt = Date.now();
-    const outage = await ctx.env.restartService('mongo', ctx.serviceDownMs ?? 2_000);
-    return { startedAt, endedAt: outage.healthyAt, details: { downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000 } };
-  },
+  defaultDownMs: 2_000,
   processedSince: orderMovedSince,
-};
+});
 
-export const postgresRestart: Drill = {
+export const postgresRestart = serviceRestart({
   name: 'postgres-restart',
+  service: 'postgres',
   title: 'PostgreSQL under FerretDB stopped (fast shutdown) and started (same data directory)',
   recoveryMeans: 'PostgreSQL answering again -> first order state change the worker projects into the orders view (through FerretDB)',
-  async inject(ctx) {
-    const startedAt = Date.now();
-    const outage = await ctx.env.restartService('postgres', ctx.serviceDownMs ?? 2_000);
-    return { startedAt, endedAt: outage.healthyAt, details: { downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000, restartSeconds: (outage.healthyAt - outage.restartedAt) / 1000 } };
-  },
+  defaultDownMs: 2_000,
   processedSince: orderMovedSince,
-};
+});
 
 export const outboundOutage: Drill = {
   name: 'channel+carrier-500-429',

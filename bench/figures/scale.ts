@@ -51,6 +51,9 @@ export async function scaleSample(ctx: FigureContext, label: string, knownIds: s
     ids.push(wf.workflowId);
     if (ids.length > knownIds.length + 200) break;
   }
+  // The reads measure the store as it stands, not the tail of the load above: its last orders' workflows
+  // are still finishing their steps for a few seconds.
+  await new Promise((r) => setTimeout(r, smoke ? 2_000 : 5_000));
   const requests = smoke ? 100 : 600;
   const byId = await timed(requests, 4, (i) => bench.api.get(`/orders/${encodeURIComponent(ids[(i * 7919) % ids.length])}`));
   // Listings one at a time, as an operator pages: their latency, not how many the API serves at once.
