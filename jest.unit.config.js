@@ -1,0 +1,16 @@
+/**
+ * The fast tier (`npm run test:unit`): the suites that need no services (no Temporal, MongoDB or Redis).
+ * A suite listed here that reaches for the stack fails at once: test/support/stack.ts refuses to run
+ * without the stack's environment. `npm test` runs these too, with everything else.
+ */
+const base = require('./jest.config');
+
+module.exports = {
+  ...base,
+  testMatch: [
+    '<rootDir>/test/domain/**/*.test.ts',
+    '<rootDir>/test/documents/**/*.test.ts',
+    '<rootDir>/test/deploy/**/*.test.ts',
+    '<rootDir>/test/workflows/replay.test.ts',
+  ],
+};
