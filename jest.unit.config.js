@@ -12,5 +12,6 @@ module.exports = {
     '<rootDir>/test/documents/**/*.test.ts',
     '<rootDir>/test/deploy/**/*.test.ts',
     '<rootDir>/test/workflows/replay.test.ts',
+    '<rootDir>/test/api/openapi-coverage.test.ts',
   ],
 };

@@ -7,6 +7,7 @@ import { carrierRulesSchema } from '../domain/carrier-rules';
 import { binSchema, picklistCriteriaSchema } from '../domain/picking';
 import { allocationRejectionSchema, fulfillmentEventSchema } from './routes/orders';
 import { ORDER_STATUSES } from '../domain/status';
+import { connectionInputSchema, connectionPatchSchema } from '../domain/connection';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -18,6 +19,7 @@ const errors = {
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:shopify:450789469' } };
 const locationParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'BER-1' } };
 const picklistParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'PL-BER-1-20250301T091500-3fa9c1' } };
+const connectionParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu' } };
 const skuParam = { name: 'sku', in: 'path', required: true, schema: { type: 'string' } };
 const command = (summary: string, body?: string) => ({
   post: {
@@ -47,6 +49,8 @@ export function openApiDocument(): object {
         RoutingRules: { type: 'object', required: ['rules'], properties: { rules: schema(routingRulesSchema) }, additionalProperties: false },
         FulfillmentEvent: schema(fulfillmentEventSchema),
         AllocationRejection: schema(allocationRejectionSchema),
+        ConnectionInput: schema(connectionInputSchema),
+        ConnectionPatch: schema(connectionPatchSchema),
         Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
         BinLocations: {
           type: 'object',
@@ -75,6 +79,41 @@ export function openApiDocument(): object {
     },
     security: [{ apiKey: [] }],
     paths: {
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/docs': { get: { summary: 'This document as an HTML page', security: [], responses: { '200': { description: 'HTML' } } } },
+      '/webhooks/{connectionId}': {
+        post: {
+          summary: "A channel's or carrier's webhook delivery, verified with the connection's secret (Shopify X-Shopify-Hmac-Sha256, EasyPost X-Hmac-Signature), stored and queued; repeats of a delivery id are recognised",
+          security: [],
+          parameters: [{ name: 'connectionId', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu' } }],
+          requestBody: { content: { '*/*': { schema: { description: 'The raw body exactly as the sender signed it (up to 2 MB)' } } } },
+          responses: { '200': { description: '{ received: true, duplicate }' }, '401': { description: 'The signature does not match', ...json('Error') }, '404': { description: 'No enabled connection with that id takes webhooks', ...json('Error') }, '400': errors['400'], '503': errors['503'] },
+        },
+      },
+      '/webhooks/dead-letters': {
+        get: { summary: 'Webhook deliveries that failed past their retries, newest first, without their bodies', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }], responses: { '200': { description: '{ deadLetters }' }, ...errors } },
+      },
+      '/webhooks/dead-letters/{id}/replay': {
+        post: { summary: 'Queue a dead letter again (its stored body, through the same processing)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu|2c1f…' } }], responses: { '202': { description: '{ id, replay }' }, '404': { description: 'No such dead letter', ...json('Error') }, ...errors } },
+      },
+      '/connections': {
+        post: { summary: 'Connect a channel, ERP or carrier; its credentials are stored encrypted and never returned. Creates its Temporal schedules', requestBody: json('ConnectionInput'), responses: { '201': { description: 'The connection (without credentials), its schedules and webhookUrl' }, '409': { description: 'Exists', ...json('Error') }, ...errors } },
+        get: { summary: 'All connections, without credentials', responses: { '200': { description: '{ connections }' }, ...errors } },
+      },
+      '/connections/{id}': {
+        get: { summary: 'One connection, without credentials', parameters: [connectionParam], responses: { '200': { description: 'The connection' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+        patch: { summary: 'Change options, credentials, stock feeds or enabled; the schedules follow', parameters: [connectionParam], requestBody: json('ConnectionPatch'), responses: { '200': { description: 'The connection and its schedules' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+        delete: { summary: 'Remove a connection and its schedules', parameters: [connectionParam], responses: { '204': { description: 'Removed' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+      },
+      '/connections/{id}/test': {
+        post: { summary: 'One cheap authenticated call to the system behind the connection', parameters: [connectionParam], responses: { '200': { description: '{ ok: true, latencyMs }' }, '404': { description: 'No such connection', ...json('Error') }, '502': { description: "The system refused the connection's credentials or failed", ...json('Error') }, ...errors } },
+      },
+      '/connections/{id}/sync': {
+        post: { summary: 'Run its order poll and stock reconciliation (or ERP receipt pull) now, beside its schedules', parameters: [connectionParam], responses: { '202': { description: '{ triggered }' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+      },
+      '/connections/{id}/stock-sync': {
+        get: { summary: 'What was last pushed to this connection, per sku and channel location: the available quantity, when, and whether a change or a reconciliation sent it', parameters: [connectionParam, { name: 'sku', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: '{ connectionId, pushes }' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+      },
       '/health': { get: { summary: 'Temporal, MongoDB and Redis reachability; 503 when one is down', security: [], responses: { '200': { description: 'All up' }, '503': { description: 'Something is down' } } } },
       '/orders': {
         post: { summary: 'Capture an order (manual, phone or POS entry). Repeats of the same channel order id are harmless.', requestBody: json('OrderInput'), responses: { '202': { description: 'Captured; the order workflow started' }, '200': { description: 'Already captured earlier' }, ...errors } },
@@ -105,6 +144,7 @@ export function openApiDocument(): object {
         post: { summary: 'Create a location', requestBody: json('Location'), responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors } },
         get: { summary: 'All locations in allocation order', responses: { '200': { description: '{ locations }' } } },
       },
+      '/locations/{id}': { get: { summary: 'One location', parameters: [locationParam], responses: { '200': { description: 'The location' }, '404': { description: 'No such location', ...json('Error') }, ...errors } } },
       '/items': { post: { summary: 'Create an item', requestBody: json('Item'), responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors } } },
       '/items/{sku}': { get: { summary: 'One item', parameters: [skuParam], responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } } } },
       '/stock/receipts': { post: { summary: 'Receive stock (applied once per idempotencyKey or Idempotency-Key header); the stock is offered to the orders waiting for it, first come, first served', requestBody: json('StockReceipt'), responses: { '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' }, '200': { description: 'Already applied' }, ...errors, '503': { description: 'Not applied now (the store is busy or away): send it again with the idempotencyKey in details, Retry-After seconds later', ...json('Error') } } } },
