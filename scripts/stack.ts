@@ -192,7 +192,7 @@ async function provideService(ctx: ServiceContext, spec: ServiceSpec, fromEnv: s
   } catch (err) {
     await proc.stop();
     const tail = await logTail(logFile);
-    throw new Error(`${(err as Error).message}\n--- last lines of ${logFile} ---\n${tail}`);
+    throw new Error(`${(err as Error).message}\n--- last lines of ${logFile} ---\n${tail}`, { cause: err });
   }
   ctx.log(`${spec.label}: started on ${spec.url} in ${((Date.now() - started) / 1000).toFixed(1)} s (log: ${logFile})`);
   return { url: spec.url, process: proc };
@@ -725,7 +725,7 @@ export async function waitFor<T>(
   opts: { intervalMs?: number; giveUpIf?: () => string | undefined } = {},
 ): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
-  let lastError = 'no answer';
+  let lastError: string;
   for (;;) {
     const reason = opts.giveUpIf?.();
     if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);

@@ -43,7 +43,7 @@ export async function applySchedules(temporal: Client, taskQueue: string, connec
 export async function ensureMaintenanceSchedules(temporal: Client, taskQueue: string, opts: { reservationsEveryMinutes?: number } = {}): Promise<string[]> {
   const scheduleId = maintenanceScheduleId('reservations');
   const spec = { intervals: [{ every: (opts.reservationsEveryMinutes ?? 10) * 60_000 }] };
-  const action = { type: 'startWorkflow' as const, workflowType: reconcileReservationsWorkflow, args: [{}] as [{}], taskQueue, workflowId: `${scheduleId}:run` };
+  const action = { type: 'startWorkflow' as const, workflowType: reconcileReservationsWorkflow, args: [{}] as Parameters<typeof reconcileReservationsWorkflow>, taskQueue, workflowId: `${scheduleId}:run` };
   try {
     await temporal.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '10m' }, state: { note: 'gives back stock held for orders that ended' } });
   } catch (err) {

@@ -16,6 +16,8 @@ export interface StockListeners {
 // Stores whose ledger tells the channels about every stock change (debounced pushes via BullMQ) and
 // offers freed stock to the orders waiting for it (debounced offer rounds via BullMQ).
 export function createWiredStores(db: Db, redis: Redis, encryptionKey: string, log: Logger, bullPrefix: string): { stores: Stores; notifier: StockListeners } {
+  // Assigned below, once the notifier exists; the change hook runs only after that.
+  // eslint-disable-next-line prefer-const
   let listeners: StockListeners | undefined;
   const stores = createStores(db, new SecretBox(encryptionKey), {
     // A lost mark or offer is corrected by the scheduled reconciliation and the orders' own recheck; it

@@ -20,7 +20,7 @@ import type { Order } from '../domain/order';
 import { initialOrderState, type OrderLabel, type OrderPart, type OrderState, type ParcelTracking } from '../domain/order-state';
 import type { HeldStock } from '../activities/order-activities';
 import type { RoutingPart } from '../domain/routing';
-import { acceptsEvent, canCancel, flowIndex, FLOW, FULFILLMENT_EVENTS, isTerminal, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../domain/status';
+import { canCancel, flowIndex, FLOW, FULFILLMENT_EVENTS, isTerminal, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../domain/status';
 import { OrderLateKey, OrderStatusKey } from './search-attributes';
 
 // ---- Contract -------------------------------------------------------------------------------------------

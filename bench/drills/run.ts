@@ -144,7 +144,7 @@ async function loadAndFault(drill: Drill, index: number, ctx: DrillContext, api:
   const loadStarted = Date.now();
   load.start();
   let fault: FaultWindow | undefined;
-  let watching: Promise<number | undefined> = Promise.resolve(undefined);
+  let watching: Promise<number | undefined> | undefined;
   try {
     await sleep(opts.warmupMs);
     if (drill.ready) {

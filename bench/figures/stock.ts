@@ -17,7 +17,7 @@ const DEBOUNCE_MS = 1_000; // worker/stock-sync.ts
 const SHOPIFY_REST = { ratePerSecond: 2, burst: 40 }; // connectors/shopify/client.ts
 
 export async function stockToChannelOneSku(ctx: FigureContext): Promise<FigureResult> {
-  const { bench, smoke, log } = ctx;
+  const { smoke, log } = ctx;
   const runs = smoke ? 3 : 5;
   const sku = stockSku(0);
   const failures: string[] = [];

@@ -22,6 +22,7 @@ const CREDENTIALS: AmazonCredentials = {
 };
 
 // Vendor JSON as nock reply bodies.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor JSON, read field by field in assertions
 type Json = Record<string, any>;
 const fixture = (name: string): Json => JSON.parse(readFileSync(join(__dirname, 'fixtures', 'amazon', `${name}.json`), 'utf8'));
 

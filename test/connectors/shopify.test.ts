@@ -16,6 +16,7 @@ const SECRET = 'shpss_test_client_secret';
 const TOKEN = 'shpat_test_access_token';
 const ORDER_ID = String(documentedOrder.id);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor JSON, read field by field in assertions
 type Json = Record<string, any>;
 const orderFixture = (changes: Json = {}): Json => ({ ...structuredClone(documentedOrder), ...changes });
 
