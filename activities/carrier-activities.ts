@@ -22,8 +22,7 @@ export interface CarrierActivityDeps {
 }
 
 export type LabelOutcome =
-  | { bought: true; carrierConnectionId: string; label: Label; more: Label[]; explanation: string[] }
-  | { bought: false; reason: string };
+  { bought: true; carrierConnectionId: string; label: Label; more: Label[]; explanation: string[] } | { bought: false; reason: string };
 
 // A parcel when the packer gave none: the items' catalogue weights (500 g for an item without one) in a
 // 30 × 20 × 10 cm box.
@@ -51,12 +50,28 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
         }
         const voided = await gateway.voidLabel(stray.labelId);
         const outcome = voided.status === 'voided' ? 'voided' : voided.status === 'pending' ? 'void_pending' : 'void_rejected';
-        strays.push({ carrierConnectionId, idempotencyKey, outcome, trackingNumber: stray.trackingNumber, ...('detail' in voided && { detail: voided.detail }) });
-        deps.log.warn('voided a label bought after all by an uncertain purchase', { orderId, carrier: carrierConnectionId, trackingNumber: stray.trackingNumber, status: voided.status });
+        strays.push({
+          carrierConnectionId,
+          idempotencyKey,
+          outcome,
+          trackingNumber: stray.trackingNumber,
+          ...('detail' in voided && { detail: voided.detail }),
+        });
+        deps.log.warn('voided a label bought after all by an uncertain purchase', {
+          orderId,
+          carrier: carrierConnectionId,
+          trackingNumber: stray.trackingNumber,
+          status: voided.status,
+        });
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
         strays.push({ carrierConnectionId, idempotencyKey, outcome: 'unchecked', detail });
-        deps.log.warn('could not check a carrier for a label bought by an uncertain purchase: check it by hand', { orderId, carrier: carrierConnectionId, idempotencyKey, error: detail });
+        deps.log.warn('could not check a carrier for a label bought by an uncertain purchase: check it by hand', {
+          orderId,
+          carrier: carrierConnectionId,
+          idempotencyKey,
+          error: detail,
+        });
       }
     }
     await deps.carriers.recordStrays(orderId, part, strays);
@@ -71,7 +86,10 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
   };
   const withStrays = (explanation: string[], strays: LabelRecord['strays']) => [
     ...explanation,
-    ...(strays ?? []).map((s) => `the uncertain purchase at ${s.carrierConnectionId} (key ${s.idempotencyKey}) ${STRAY_TEXT[s.outcome]}${s.trackingNumber ? ` (${s.trackingNumber})` : ''}`),
+    ...(strays ?? []).map(
+      (s) =>
+        `the uncertain purchase at ${s.carrierConnectionId} (key ${s.idempotencyKey}) ${STRAY_TEXT[s.outcome]}${s.trackingNumber ? ` (${s.trackingNumber})` : ''}`,
+    ),
   ];
 
   return {
@@ -80,31 +98,54 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
     // is down. Once per order: the label is stored under the order id and every purchase carries an
     // idempotency key derived from it, so a retry never buys a second label.
     // A part of a split order gets a label of its own, from its own location, for its own lines.
-    async buyShippingLabel(order: Order, allocation: { locationId: string; lines?: { sku: string; quantity: number }[] }, parcels?: Parcel[], part?: string): Promise<LabelOutcome> {
+    async buyShippingLabel(
+      order: Order,
+      allocation: { locationId: string; lines?: { sku: string; quantity: number }[] },
+      parcels?: Parcel[],
+      part?: string,
+    ): Promise<LabelOutcome> {
       const done = await deps.carriers.labelFor(order.id, part);
       if (done) {
         // A crash after storing the label but before settling the uncertain purchases: settle them now.
         const strays = done.uncertain?.length && !done.strays ? await settleStrays(order.id, part, done.uncertain) : done.strays;
-        return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, more: done.more ?? [], explanation: withStrays(done.explanation, strays) };
+        return {
+          bought: true,
+          carrierConnectionId: done.carrierConnectionId,
+          label: done.label,
+          more: done.more ?? [],
+          explanation: withStrays(done.explanation, strays),
+        };
       }
       const { rules } = await deps.carriers.rules();
-      if (rules.length === 0) return { bought: false, reason: 'no carrier rules are set up: the warehouse ships and reports the tracking number' };
+      if (rules.length === 0)
+        return { bought: false, reason: 'no carrier rules are set up: the warehouse ships and reports the tracking number' };
 
       const location = await deps.locations.get(allocation.locationId);
       if (!location) throw ApplicationFailure.nonRetryable(`Location ${allocation.locationId} no longer exists`, 'LocationGone');
       const parcel = parcels?.[0] ?? (await defaultParcel(deps.items, allocation.lines ?? order.lines));
       const to: Address = { ...order.shippingAddress, name: order.shippingAddress.name ?? order.customer.name };
-      const shipment: ParcelShipment = { from: { ...location.address, name: location.address.name ?? location.name }, to, parcel, ...(order.customer.email && { email: order.customer.email }) };
+      const shipment: ParcelShipment = {
+        from: { ...location.address, name: location.address.name ?? location.name },
+        to,
+        parcel,
+        ...(order.customer.email && { email: order.customer.email }),
+      };
       const gateways = new Map<string, Promise<CarrierGateway>>();
       const gateway = (id: string) => {
         if (!gateways.has(id)) gateways.set(id, gatewayOf(id));
         return gateways.get(id)!;
       };
       const plan = await planLabelPurchase(
-        { destination: order.shippingAddress, rules, idempotencyKey: stepKey(order.id, part === undefined ? 'label' : `label:part:${part}`), shipDate: todayUtc() },
+        {
+          destination: order.shippingAddress,
+          rules,
+          idempotencyKey: stepKey(order.id, part === undefined ? 'label' : `label:part:${part}`),
+          shipDate: todayUtc(),
+        },
         {
           rates: async (carrier) => (await gateway(carrier)).rates(shipment),
-          buy: async (carrier, rate, idempotencyKey) => (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
+          buy: async (carrier, rate, idempotencyKey) =>
+            (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
         },
       );
       if (plan.status === 'no_rule') return { bought: false, reason: plan.explanation.join('; ') };
@@ -113,14 +154,47 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
       const more: Label[] = [];
       for (const [i, extra] of (parcels ?? []).slice(1).entries()) {
         const key = `${plan.idempotencyKey}:parcel-${i + 2}`;
-        more.push(await (await gateway(plan.carrier)).buyLabel({ shipment: { ...shipment, parcel: extra }, carrier: plan.rate.carrier, service: plan.rate.service }, { idempotencyKey: key }));
+        more.push(
+          await (
+            await gateway(plan.carrier)
+          ).buyLabel(
+            { shipment: { ...shipment, parcel: extra }, carrier: plan.rate.carrier, service: plan.rate.service },
+            { idempotencyKey: key },
+          ),
+        );
       }
-      const explanation = more.length ? [...plan.explanation, `${more.length} more parcel(s) with ${plan.carrier} ${plan.rate.service}`] : plan.explanation;
-      const uncertain = plan.tried.filter((t) => t.uncertain && t.idempotencyKey && t.carrier !== plan.carrier).map((t) => ({ carrierConnectionId: t.carrier, idempotencyKey: t.idempotencyKey! }));
-      const record = await deps.carriers.recordLabel({ orderId: order.id, ...(part !== undefined && { part }), carrierConnectionId: plan.carrier, label: plan.label, more, ruleId: plan.ruleId, explanation, ...(uncertain.length && { uncertain }) });
+      const explanation = more.length
+        ? [...plan.explanation, `${more.length} more parcel(s) with ${plan.carrier} ${plan.rate.service}`]
+        : plan.explanation;
+      const uncertain = plan.tried
+        .filter((t) => t.uncertain && t.idempotencyKey && t.carrier !== plan.carrier)
+        .map((t) => ({ carrierConnectionId: t.carrier, idempotencyKey: t.idempotencyKey! }));
+      const record = await deps.carriers.recordLabel({
+        orderId: order.id,
+        ...(part !== undefined && { part }),
+        carrierConnectionId: plan.carrier,
+        label: plan.label,
+        more,
+        ruleId: plan.ruleId,
+        explanation,
+        ...(uncertain.length && { uncertain }),
+      });
       const strays = record.uncertain?.length ? (record.strays ?? (await settleStrays(order.id, part, record.uncertain))) : undefined;
-      deps.log.info('label bought', { orderId: order.id, ...(part !== undefined && { part }), carrier: plan.carrier, service: plan.label.service, trackingNumber: plan.label.trackingNumber, parcels: 1 + more.length });
-      return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, more: record.more ?? [], explanation: withStrays(record.explanation, strays) };
+      deps.log.info('label bought', {
+        orderId: order.id,
+        ...(part !== undefined && { part }),
+        carrier: plan.carrier,
+        service: plan.label.service,
+        trackingNumber: plan.label.trackingNumber,
+        parcels: 1 + more.length,
+      });
+      return {
+        bought: true,
+        carrierConnectionId: record.carrierConnectionId,
+        label: record.label,
+        more: record.more ?? [],
+        explanation: withStrays(record.explanation, strays),
+      };
     },
 
     // The order was cancelled after its label was bought: ask the carrier to void (refund) it. Safe to
@@ -132,7 +206,12 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
       for (const extra of record.more ?? []) await gateway.voidLabel(extra.labelId);
       const outcome = await gateway.voidLabel(record.label.labelId);
       await deps.carriers.recordVoid(order.id, outcome.status, 'detail' in outcome ? outcome.detail : undefined, part);
-      deps.log.info('label voided', { orderId: order.id, ...(part !== undefined && { part }), carrier: record.carrierConnectionId, status: outcome.status });
+      deps.log.info('label voided', {
+        orderId: order.id,
+        ...(part !== undefined && { part }),
+        carrier: record.carrierConnectionId,
+        status: outcome.status,
+      });
       return { status: outcome.status, ...('detail' in outcome && { detail: outcome.detail }) };
     },
   };

@@ -85,24 +85,36 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     // The ERP learns of each order when it is released to the warehouse.
     async pushSalesOrderToErps(order: Order): Promise<number> {
       const erps = await erpConnections();
-      for (const { connection, connector } of erps) await connector.erp!.pushSalesOrder(order, `${order.id}:erp:${connection.id}:sales-order`);
+      for (const { connection, connector } of erps)
+        await connector.erp!.pushSalesOrder(order, `${order.id}:erp:${connection.id}:sales-order`);
       return erps.length;
     },
 
     // ...and is invoiced when it ships.
     async pushInvoiceToErps(order: Order, shipment: { carrier: string; trackingNumber: string; shippedAt: string }): Promise<number> {
       const erps = await erpConnections();
-      for (const { connection, connector } of erps) await connector.erp!.pushInvoice({ order, ...shipment }, `${order.id}:erp:${connection.id}:invoice`);
+      for (const { connection, connector } of erps)
+        await connector.erp!.pushInvoice({ order, ...shipment }, `${order.id}:erp:${connection.id}:invoice`);
       return erps.length;
     },
 
     // Tell the channel the order came from that it shipped (with tracking) or was cancelled.
     // A part of a split order is reported as a shipment of its own lines.
-    async reportShipmentToChannel(order: Order, shipment: { carrier: string; trackingNumber: string }, part?: { id: string; lines: { sku: string; quantity: number }[] }): Promise<boolean> {
+    async reportShipmentToChannel(
+      order: Order,
+      shipment: { carrier: string; trackingNumber: string },
+      part?: { id: string; lines: { sku: string; quantity: number }[] },
+    ): Promise<boolean> {
       const target = await channelFulfillment(order.channel);
       if (!target) return false;
       const lines = part?.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      await target.reportShipment({ channelOrderId: order.channelOrderId, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, lines, idempotencyKey: `${order.id}:channel:shipment${part ? `:part:${part.id}` : ''}` });
+      await target.reportShipment({
+        channelOrderId: order.channelOrderId,
+        carrier: shipment.carrier,
+        trackingNumber: shipment.trackingNumber,
+        lines,
+        idempotencyKey: `${order.id}:channel:shipment${part ? `:part:${part.id}` : ''}`,
+      });
       return true;
     },
 
@@ -129,7 +141,9 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     },
 
     // Purchase-order receipts from the ERP, each applied to the ledger exactly once (keyed by the ERP's id).
-    async pullErpReceipts(connectionId: string): Promise<{ applied: number; repeated: number; rejected: { receiptId: string; reason: string }[] }> {
+    async pullErpReceipts(
+      connectionId: string,
+    ): Promise<{ applied: number; repeated: number; rejected: { receiptId: string; reason: string }[] }> {
       const { connector } = await connectorFor(connectionId);
       const result = { applied: 0, repeated: 0, rejected: [] as { receiptId: string; reason: string }[] };
       if (!connector.erp) return result;
@@ -143,7 +157,15 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
             result.rejected.push({ receiptId: r.receiptId, reason: !item ? `unknown sku ${r.sku}` : `unknown location ${r.locationCode}` });
             continue;
           }
-          const applied = await deps.ledger.apply({ sku: r.sku, locationId: r.locationCode, type: 'receipt', quantity: r.quantity, idempotencyKey: `erp:${connectionId}:${r.receiptId}`, actor: `erp:${connectionId}`, reference: r.reference });
+          const applied = await deps.ledger.apply({
+            sku: r.sku,
+            locationId: r.locationCode,
+            type: 'receipt',
+            quantity: r.quantity,
+            idempotencyKey: `erp:${connectionId}:${r.receiptId}`,
+            actor: `erp:${connectionId}`,
+            reference: r.reference,
+          });
           // A new receipt is offered to the orders waiting for it by the ledger's listener (worker/stock-offers.ts).
           if (applied.duplicate) result.repeated++;
           else result.applied++;

@@ -35,7 +35,10 @@ export function createMaintenanceActivities(deps: MaintenanceActivityDeps) {
         heartbeat({ checked });
         if (view && !isTerminal(view.status)) continue;
         const status = view?.status ?? 'unknown';
-        const given = await deps.allocations.releaseEverythingOf(orderId, { actor: 'reconciliation', reason: `reconciliation: order ${status}` });
+        const given = await deps.allocations.releaseEverythingOf(orderId, {
+          actor: 'reconciliation',
+          reason: `reconciliation: order ${status}`,
+        });
         if (given.length === 0) continue;
         const units = given.reduce((n, r) => n + r.lines.reduce((m, l) => m + l.quantity, 0), 0);
         released.push({ orderId, status, reservations: given.length, units });

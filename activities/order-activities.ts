@@ -41,7 +41,8 @@ export interface HeldStock {
   lines?: AllocationLine[];
 }
 
-const linesOf = (order: Order, held: HeldStock): AllocationLine[] => held.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+const linesOf = (order: Order, held: HeldStock): AllocationLine[] =>
+  held.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
 
 // Which attempt of the current activity this is (1 outside an activity, e.g. in tests).
 function activityAttempt(): number {
@@ -51,7 +52,6 @@ function activityAttempt(): number {
     return 1;
   }
 }
-
 
 // The first line the best-stocked location cannot fill, for the order's awaiting_stock note.
 function shortfallOf(lines: AllocationLine[], stock: AvailableStock): { sku: string; requested: number; available: number } | undefined {
@@ -66,7 +66,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
   const provider = (order: Order) => {
     const p = deps.payments[paymentProviderOf(order)];
     // A provider that does not exist will not appear by retrying.
-    if (!p) throw ApplicationFailure.nonRetryable(`No payment provider "${paymentProviderOf(order)}" is configured`, 'UnknownPaymentProvider');
+    if (!p)
+      throw ApplicationFailure.nonRetryable(`No payment provider "${paymentProviderOf(order)}" is configured`, 'UnknownPaymentProvider');
     return p;
   };
   const paymentRequest = (order: Order, step: string) => ({
@@ -126,9 +127,19 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     async reserveStock(order: Order, attempt: number, excludedLocationIds: string[] = []): Promise<ReserveOutcome> {
       const lines: AllocationLine[] = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
       const retried = activityAttempt() > 1;
-      const reservation = (locationId: string) => ({ reservationId: stepKey(order.id, `alloc:${attempt}:${locationId}`), orderId: order.id, locationId, lines, actor: ACTOR });
+      const reservation = (locationId: string) => ({
+        reservationId: stepKey(order.id, `alloc:${attempt}:${locationId}`),
+        orderId: order.id,
+        locationId,
+        lines,
+        actor: ACTOR,
+      });
       const locations = retried ? await deps.locations.list() : [];
-      const byEarlierAttempt = (r: { reservationId: string; locationId: string }): ReserveOutcome => ({ ...r, reserved: true, routing: { summary: `Reserved at ${r.locationId} by an earlier attempt of this step`, steps: [] } });
+      const byEarlierAttempt = (r: { reservationId: string; locationId: string }): ReserveOutcome => ({
+        ...r,
+        reserved: true,
+        routing: { summary: `Reserved at ${r.locationId} by an earlier attempt of this step`, steps: [] },
+      });
       // Settle the other locations' reservation ids; returns a reservation an earlier attempt completed meanwhile.
       const settleOthers = async (kept: { reservationId: string; locationId: string } | undefined): Promise<ReserveResult | undefined> => {
         if (!retried) return undefined;
@@ -178,15 +189,32 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       }
       const other = await settleOthers(undefined);
       if (other) return byEarlierAttempt(other);
-      return { reserved: false, tried: lostRaces, ...(shortfall && { shortfall }), routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] } };
+      return {
+        reserved: false,
+        tried: lostRaces,
+        ...(shortfall && { shortfall }),
+        routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] },
+      };
     },
 
     // A location rejected its allocation: give the reservation back, then correct its stock as the reason
     // says (damaged: the order's units are written off; not_in_stock: what the ledger thought was available
     // there is not). Each adjustment once per rejection round, however often this is retried.
-    async rejectAllocation(order: Order, allocation: HeldStock, rejection: { reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string }, round: number): Promise<void> {
+    async rejectAllocation(
+      order: Order,
+      allocation: HeldStock,
+      rejection: { reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string },
+      round: number,
+    ): Promise<void> {
       const lines = linesOf(order, allocation);
-      await deps.allocations.releaseAll({ reservationId: allocation.reservationId, locationId: allocation.locationId, orderId: order.id, lines, actor: 'location', reason: `allocation rejected: ${rejection.reason}` });
+      await deps.allocations.releaseAll({
+        reservationId: allocation.reservationId,
+        locationId: allocation.locationId,
+        orderId: order.id,
+        lines,
+        actor: 'location',
+        reason: `allocation rejected: ${rejection.reason}`,
+      });
       for (const line of lines.filter((l) => !rejection.skus || rejection.skus.includes(l.sku))) {
         const idempotencyKey = stepKey(order.id, `reject:${round}:${line.sku}`);
         if (await deps.ledger.findByIdempotencyKey(idempotencyKey)) continue;
@@ -210,13 +238,26 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // Tell the customer, once per order, kind (and part of a split order), through the notifications outbox.
     async notifyCustomer(order: Order, kind: NotificationKind, details: Record<string, string>, part?: string): Promise<void> {
       const { name, email, phone } = order.customer;
-      await deps.notifications.queue({ orderId: order.id, kind, ...(part !== undefined && { part }), channel: order.channel, to: { name, ...(email && { email }), ...(phone && { phone }) }, details });
+      await deps.notifications.queue({
+        orderId: order.id,
+        kind,
+        ...(part !== undefined && { part }),
+        channel: order.channel,
+        to: { name, ...(email && { email }), ...(phone && { phone }) },
+        details,
+      });
     },
 
     // One part of a split order, at the location the routing engine chose for it. The reservation id is
     // per reservation attempt and location, so a retry of this activity converges on the same outcome.
     async reservePart(order: Order, attempt: number, part: RoutingPart): Promise<ReserveResult> {
-      return deps.allocations.reserveAll({ reservationId: stepKey(order.id, `alloc:${attempt}:part:${part.locationId}`), orderId: order.id, locationId: part.locationId, lines: part.lines, actor: ACTOR });
+      return deps.allocations.reserveAll({
+        reservationId: stepKey(order.id, `alloc:${attempt}:part:${part.locationId}`),
+        orderId: order.id,
+        locationId: part.locationId,
+        lines: part.lines,
+        actor: ACTOR,
+      });
     },
 
     // The reserve step failed past its retries and the order parks: whatever its attempts reserved (an
@@ -226,8 +267,15 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const locations = await deps.locations.list();
       const reservationIds = locations.map((l) => ({ reservationId: stepKey(order.id, `alloc:${attempt}:${l.id}`), locationId: l.id }));
       const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      const released = await deps.allocations.abandon({ orderId: order.id, reservationIds, lines, actor: ACTOR, reason: 'reservation attempt abandoned: the order needs attention' });
-      if (released.length) deps.log.info('abandoned reservation attempt gave stock back', { orderId: order.id, attempt, reservations: released.length });
+      const released = await deps.allocations.abandon({
+        orderId: order.id,
+        reservationIds,
+        lines,
+        actor: ACTOR,
+        reason: 'reservation attempt abandoned: the order needs attention',
+      });
+      if (released.length)
+        deps.log.info('abandoned reservation attempt gave stock back', { orderId: order.id, attempt, reservations: released.length });
       return released.length;
     },
 

@@ -18,7 +18,8 @@ export function admission(limits: AdmissionLimits, exempt: (req: Request) => boo
   const waiting: Array<() => void> = [];
   const release = () => {
     const next = waiting.shift();
-    if (next) next(); // the place passes straight to the next in line
+    if (next)
+      next(); // the place passes straight to the next in line
     else inFlight--;
   };
   return (req, res, next) => {
@@ -39,7 +40,12 @@ export function admission(limits: AdmissionLimits, exempt: (req: Request) => boo
     }
     const turnAway = () => {
       res.set('Retry-After', '1');
-      res.status(503).json({ error: { code: 'unavailable', message: `Orderhub is at capacity (${limits.maxInFlight} requests in progress, ${waiting.length} waiting); send the request again` } });
+      res.status(503).json({
+        error: {
+          code: 'unavailable',
+          message: `Orderhub is at capacity (${limits.maxInFlight} requests in progress, ${waiting.length} waiting); send the request again`,
+        },
+      });
     };
     if (waiting.length >= limits.maxQueued) return turnAway();
     const timer = setTimeout(() => {

@@ -36,7 +36,9 @@ export interface ApiDeps {
   admission?: AdmissionLimits;
 }
 
-const apiKeyRequestSchema = z.strictObject({ name: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces or . _ -') });
+const apiKeyRequestSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces or . _ -'),
+});
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();

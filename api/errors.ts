@@ -45,7 +45,12 @@ export function unavailableService(err: unknown): 'the store' | 'Temporal' | 'Re
   return undefined;
 }
 
-function sendError(res: Response, status: number, body: { code: string; message: string; details?: unknown }, retryAfterSeconds?: number): void {
+function sendError(
+  res: Response,
+  status: number,
+  body: { code: string; message: string; details?: unknown },
+  retryAfterSeconds?: number,
+): void {
   if (retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds));
   res.status(status).json({ error: body });
 }
@@ -64,24 +69,44 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     // body-parser failures: broken JSON, too large, wrong charset.
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') {
-      sendError(res, 400, { code: 'validation_failed', message: 'Request body is not valid JSON', details: [{ path: '(body)', message: 'is not valid JSON' }] });
+      sendError(res, 400, {
+        code: 'validation_failed',
+        message: 'Request body is not valid JSON',
+        details: [{ path: '(body)', message: 'is not valid JSON' }],
+      });
       return;
     }
     if (type === 'entity.too.large') {
       const limit = (err as { limit?: number }).limit; // JSON bodies 1 MB, webhook bodies 2 MB
-      sendError(res, 413, { code: 'payload_too_large', message: `Request body is larger than the ${limit ? `${Math.round(limit / 2 ** 20)} MB` : 'size'} limit` });
+      sendError(res, 413, {
+        code: 'payload_too_large',
+        message: `Request body is larger than the ${limit ? `${Math.round(limit / 2 ** 20)} MB` : 'size'} limit`,
+      });
       return;
     }
     const status = (err as { status?: number }).status;
     if (status && status >= 400 && status < 500) {
       // body-parser answers 415 for a charset or Content-Encoding it cannot read.
-      sendError(res, status, { code: status === 415 ? 'unsupported_media_type' : 'validation_failed', message: String((err as Error).message) });
+      sendError(res, status, {
+        code: status === 415 ? 'unsupported_media_type' : 'validation_failed',
+        message: String((err as Error).message),
+      });
       return;
     }
     const away = unavailableService(err);
     if (away) {
-      log.warn('service unavailable for a request', { method: req.method, path: req.path, service: away, error: String((err as Error)?.message ?? err) });
-      sendError(res, 503, { code: 'unavailable', message: `${away === 'the store' ? 'The store' : away} is not answering right now; send the request again` }, 2);
+      log.warn('service unavailable for a request', {
+        method: req.method,
+        path: req.path,
+        service: away,
+        error: String((err as Error)?.message ?? err),
+      });
+      sendError(
+        res,
+        503,
+        { code: 'unavailable', message: `${away === 'the store' ? 'The store' : away} is not answering right now; send the request again` },
+        2,
+      );
       return;
     }
     log.error('unhandled error', { method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });

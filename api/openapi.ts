@@ -14,7 +14,10 @@ const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref
 const errors = {
   '400': { description: 'Invalid input: every bad field is named with its path', ...json('Error') },
   '401': { description: 'Missing or invalid API key', ...json('Error') },
-  '503': { description: 'At capacity, or the store or Temporal is away: nothing was changed; send the request again after Retry-After seconds', ...json('Error') },
+  '503': {
+    description: 'At capacity, or the store or Temporal is away: nothing was changed; send the request again after Retry-After seconds',
+    ...json('Error'),
+  },
 };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:shopify:450789469' } };
 const locationParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'BER-1' } };
@@ -26,7 +29,12 @@ const command = (summary: string, body?: string) => ({
     summary,
     parameters: [idParam],
     ...(body && { requestBody: json(body) }),
-    responses: { '202': { description: 'Accepted: the order workflow was signalled' }, '404': { description: 'No such order' }, '409': { description: 'Not allowed in the order\'s current state', ...json('Error') }, ...errors },
+    responses: {
+      '202': { description: 'Accepted: the order workflow was signalled' },
+      '404': { description: 'No such order' },
+      '409': { description: "Not allowed in the order's current state", ...json('Error') },
+      ...errors,
+    },
   },
 });
 
@@ -36,7 +44,12 @@ let cached: object | undefined;
 export function openApiDocument(): object {
   cached ??= {
     openapi: '3.1.0',
-    info: { title: 'Orderhub API', version: '0.1.0', description: 'Orders, stock and locations. Send `Authorization: Bearer <API key>` on every route but /health, /openapi.json and /docs.' },
+    info: {
+      title: 'Orderhub API',
+      version: '0.1.0',
+      description:
+        'Orders, stock and locations. Send `Authorization: Bearer <API key>` on every route but /health, /openapi.json and /docs.',
+    },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
       schemas: {
@@ -45,8 +58,18 @@ export function openApiDocument(): object {
         Item: schema(itemSchema),
         StockReceipt: schema(receiptSchema),
         StockAdjustment: schema(adjustmentSchema),
-        CarrierRules: { type: 'object', required: ['rules'], properties: { rules: schema(carrierRulesSchema) }, additionalProperties: false },
-        RoutingRules: { type: 'object', required: ['rules'], properties: { rules: schema(routingRulesSchema) }, additionalProperties: false },
+        CarrierRules: {
+          type: 'object',
+          required: ['rules'],
+          properties: { rules: schema(carrierRulesSchema) },
+          additionalProperties: false,
+        },
+        RoutingRules: {
+          type: 'object',
+          required: ['rules'],
+          properties: { rules: schema(routingRulesSchema) },
+          additionalProperties: false,
+        },
         FulfillmentEvent: schema(fulfillmentEventSchema),
         AllocationRejection: schema(allocationRejectionSchema),
         ConnectionInput: schema(connectionInputSchema),
@@ -55,25 +78,50 @@ export function openApiDocument(): object {
         BinLocations: {
           type: 'object',
           required: ['bins'],
-          properties: { bins: { type: 'object', description: 'sku → bin, "A-03-2" (zone-aisle-shelf[-position]) or structured', additionalProperties: schema(binSchema) } },
+          properties: {
+            bins: {
+              type: 'object',
+              description: 'sku → bin, "A-03-2" (zone-aisle-shelf[-position]) or structured',
+              additionalProperties: schema(binSchema),
+            },
+          },
           additionalProperties: false,
         },
-        PicklistRequest: { type: 'object', required: ['locationId'], properties: { locationId: { type: 'string' }, criteria: schema(picklistCriteriaSchema) }, additionalProperties: false },
+        PicklistRequest: {
+          type: 'object',
+          required: ['locationId'],
+          properties: { locationId: { type: 'string' }, criteria: schema(picklistCriteriaSchema) },
+          additionalProperties: false,
+        },
         Scan: {
           type: 'object',
           required: ['code', 'quantity'],
-          properties: { code: { type: 'string', description: 'barcode or sku as scanned' }, quantity: { type: 'integer', minimum: 1, maximum: 100000 }, idempotencyKey: { type: 'string', minLength: 8, maxLength: 200 } },
+          properties: {
+            code: { type: 'string', description: 'barcode or sku as scanned' },
+            quantity: { type: 'integer', minimum: 1, maximum: 100000 },
+            idempotencyKey: { type: 'string', minLength: 8, maxLength: 200 },
+          },
           additionalProperties: false,
         },
         ShortPick: {
           type: 'object',
           required: ['sku', 'missingQuantity'],
-          properties: { sku: { type: 'string' }, missingQuantity: { type: 'integer', minimum: 1, maximum: 100000 }, idempotencyKey: { type: 'string', minLength: 8, maxLength: 200 } },
+          properties: {
+            sku: { type: 'string' },
+            missingQuantity: { type: 'integer', minimum: 1, maximum: 100000 },
+            idempotencyKey: { type: 'string', minLength: 8, maxLength: 200 },
+          },
           additionalProperties: false,
         },
         Error: {
           type: 'object',
-          properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} }, required: ['code', 'message'] } },
+          properties: {
+            error: {
+              type: 'object',
+              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+              required: ['code', 'message'],
+            },
+          },
         },
       },
     },
@@ -83,40 +131,125 @@ export function openApiDocument(): object {
       '/docs': { get: { summary: 'This document as an HTML page', security: [], responses: { '200': { description: 'HTML' } } } },
       '/webhooks/{connectionId}': {
         post: {
-          summary: "A channel's or carrier's webhook delivery, verified with the connection's secret (Shopify X-Shopify-Hmac-Sha256, EasyPost X-Hmac-Signature), stored and queued; repeats of a delivery id are recognised",
+          summary:
+            "A channel's or carrier's webhook delivery, verified with the connection's secret (Shopify X-Shopify-Hmac-Sha256, EasyPost X-Hmac-Signature), stored and queued; repeats of a delivery id are recognised",
           security: [],
           parameters: [{ name: 'connectionId', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu' } }],
           requestBody: { content: { '*/*': { schema: { description: 'The raw body exactly as the sender signed it (up to 2 MB)' } } } },
-          responses: { '200': { description: '{ received: true, duplicate }' }, '401': { description: 'The signature does not match', ...json('Error') }, '404': { description: 'No enabled connection with that id takes webhooks', ...json('Error') }, '400': errors['400'], '503': errors['503'] },
+          responses: {
+            '200': { description: '{ received: true, duplicate }' },
+            '401': { description: 'The signature does not match', ...json('Error') },
+            '404': { description: 'No enabled connection with that id takes webhooks', ...json('Error') },
+            '400': errors['400'],
+            '503': errors['503'],
+          },
         },
       },
       '/webhooks/dead-letters': {
-        get: { summary: 'Webhook deliveries that failed past their retries, newest first, without their bodies', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }], responses: { '200': { description: '{ deadLetters }' }, ...errors } },
+        get: {
+          summary: 'Webhook deliveries that failed past their retries, newest first, without their bodies',
+          parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }],
+          responses: { '200': { description: '{ deadLetters }' }, ...errors },
+        },
       },
       '/webhooks/dead-letters/{id}/replay': {
-        post: { summary: 'Queue a dead letter again (its stored body, through the same processing)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu|2c1f…' } }], responses: { '202': { description: '{ id, replay }' }, '404': { description: 'No such dead letter', ...json('Error') }, ...errors } },
+        post: {
+          summary: 'Queue a dead letter again (its stored body, through the same processing)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu|2c1f…' } }],
+          responses: {
+            '202': { description: '{ id, replay }' },
+            '404': { description: 'No such dead letter', ...json('Error') },
+            ...errors,
+          },
+        },
       },
       '/connections': {
-        post: { summary: 'Connect a channel, ERP or carrier; its credentials are stored encrypted and never returned. Creates its Temporal schedules', requestBody: json('ConnectionInput'), responses: { '201': { description: 'The connection (without credentials), its schedules and webhookUrl' }, '409': { description: 'Exists', ...json('Error') }, ...errors } },
+        post: {
+          summary:
+            'Connect a channel, ERP or carrier; its credentials are stored encrypted and never returned. Creates its Temporal schedules',
+          requestBody: json('ConnectionInput'),
+          responses: {
+            '201': { description: 'The connection (without credentials), its schedules and webhookUrl' },
+            '409': { description: 'Exists', ...json('Error') },
+            ...errors,
+          },
+        },
         get: { summary: 'All connections, without credentials', responses: { '200': { description: '{ connections }' }, ...errors } },
       },
       '/connections/{id}': {
-        get: { summary: 'One connection, without credentials', parameters: [connectionParam], responses: { '200': { description: 'The connection' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
-        patch: { summary: 'Change options, credentials, stock feeds or enabled; the schedules follow', parameters: [connectionParam], requestBody: json('ConnectionPatch'), responses: { '200': { description: 'The connection and its schedules' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
-        delete: { summary: 'Remove a connection and its schedules', parameters: [connectionParam], responses: { '204': { description: 'Removed' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+        get: {
+          summary: 'One connection, without credentials',
+          parameters: [connectionParam],
+          responses: {
+            '200': { description: 'The connection' },
+            '404': { description: 'No such connection', ...json('Error') },
+            ...errors,
+          },
+        },
+        patch: {
+          summary: 'Change options, credentials, stock feeds or enabled; the schedules follow',
+          parameters: [connectionParam],
+          requestBody: json('ConnectionPatch'),
+          responses: {
+            '200': { description: 'The connection and its schedules' },
+            '404': { description: 'No such connection', ...json('Error') },
+            ...errors,
+          },
+        },
+        delete: {
+          summary: 'Remove a connection and its schedules',
+          parameters: [connectionParam],
+          responses: { '204': { description: 'Removed' }, '404': { description: 'No such connection', ...json('Error') }, ...errors },
+        },
       },
       '/connections/{id}/test': {
-        post: { summary: 'One cheap authenticated call to the system behind the connection', parameters: [connectionParam], responses: { '200': { description: '{ ok: true, latencyMs }' }, '404': { description: 'No such connection', ...json('Error') }, '502': { description: "The system refused the connection's credentials or failed", ...json('Error') }, ...errors } },
+        post: {
+          summary: 'One cheap authenticated call to the system behind the connection',
+          parameters: [connectionParam],
+          responses: {
+            '200': { description: '{ ok: true, latencyMs }' },
+            '404': { description: 'No such connection', ...json('Error') },
+            '502': { description: "The system refused the connection's credentials or failed", ...json('Error') },
+            ...errors,
+          },
+        },
       },
       '/connections/{id}/sync': {
-        post: { summary: 'Run its order poll and stock reconciliation (or ERP receipt pull) now, beside its schedules', parameters: [connectionParam], responses: { '202': { description: '{ triggered }' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+        post: {
+          summary: 'Run its order poll and stock reconciliation (or ERP receipt pull) now, beside its schedules',
+          parameters: [connectionParam],
+          responses: { '202': { description: '{ triggered }' }, '404': { description: 'No such connection', ...json('Error') }, ...errors },
+        },
       },
       '/connections/{id}/stock-sync': {
-        get: { summary: 'What was last pushed to this connection, per sku and channel location: the available quantity, when, and whether a change or a reconciliation sent it', parameters: [connectionParam, { name: 'sku', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: '{ connectionId, pushes }' }, '404': { description: 'No such connection', ...json('Error') }, ...errors } },
+        get: {
+          summary:
+            'What was last pushed to this connection, per sku and channel location: the available quantity, when, and whether a change or a reconciliation sent it',
+          parameters: [connectionParam, { name: 'sku', in: 'query', schema: { type: 'string' } }],
+          responses: {
+            '200': { description: '{ connectionId, pushes }' },
+            '404': { description: 'No such connection', ...json('Error') },
+            ...errors,
+          },
+        },
       },
-      '/health': { get: { summary: 'Temporal, MongoDB and Redis reachability; 503 when one is down', security: [], responses: { '200': { description: 'All up' }, '503': { description: 'Something is down' } } } },
+      '/health': {
+        get: {
+          summary: 'Temporal, MongoDB and Redis reachability; 503 when one is down',
+          security: [],
+          responses: { '200': { description: 'All up' }, '503': { description: 'Something is down' } },
+        },
+      },
       '/orders': {
-        post: { summary: 'Capture an order (manual, phone or POS entry). Repeats of the same channel order id are harmless.', requestBody: json('OrderInput'), responses: { '202': { description: 'Captured; the order workflow started' }, '200': { description: 'Already captured earlier' }, ...errors } },
+        post: {
+          summary: 'Capture an order (manual, phone or POS entry). Repeats of the same channel order id are harmless.',
+          requestBody: json('OrderInput'),
+          responses: {
+            '202': { description: 'Captured; the order workflow started' },
+            '200': { description: 'Already captured earlier' },
+            ...errors,
+          },
+        },
         get: {
           summary: 'List orders, newest first',
           parameters: [
@@ -130,93 +263,280 @@ export function openApiDocument(): object {
           responses: { '200': { description: '{ orders, nextCursor? }' }, ...errors },
         },
       },
-      '/orders/{id}': { get: { summary: 'One order with its full state history', parameters: [idParam], responses: { '200': { description: 'The order view' }, '404': { description: 'No such order' }, ...errors } } },
+      '/orders/{id}': {
+        get: {
+          summary: 'One order with its full state history',
+          parameters: [idParam],
+          responses: { '200': { description: 'The order view' }, '404': { description: 'No such order' }, ...errors },
+        },
+      },
       '/orders/{id}/cancel': command('Cancel before shipment: releases stock, voids or refunds payment', 'Reason'),
       '/orders/{id}/hold': command('Put the order on hold where it stands', 'Reason'),
       '/orders/{id}/release': command('Release a held order'),
       '/orders/{id}/retry': command('Retry the failed step of an order in needs_attention'),
-      '/orders/{id}/events': command('Report warehouse or carrier progress: picked, packed (parcels), shipped (carrier, trackingNumber), delivered; for a split order, per part (part)', 'FulfillmentEvent'),
-      '/orders/{id}/allocation/reject': command('The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note; locationId names the part of a split order): its reservation is released, its stock corrected, and the whole order routed again without it', 'AllocationRejection'),
+      '/orders/{id}/events': command(
+        'Report warehouse or carrier progress: picked, packed (parcels), shipped (carrier, trackingNumber), delivered; for a split order, per part (part)',
+        'FulfillmentEvent',
+      ),
+      '/orders/{id}/allocation/reject': command(
+        'The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note; locationId names the part of a split order): its reservation is released, its stock corrected, and the whole order routed again without it',
+        'AllocationRejection',
+      ),
       '/orders/{id}/pickup': command('A pickup order was collected at its store (only when ready_for_pickup)'),
       '/orders/{id}/payment/confirm': command('Confirm a manual payment the order is waiting for'),
       '/orders/{id}/payment/decline': command('Decline the payment: the order is rejected', 'Reason'),
       '/locations': {
-        post: { summary: 'Create a location', requestBody: json('Location'), responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors } },
+        post: {
+          summary: 'Create a location',
+          requestBody: json('Location'),
+          responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors },
+        },
         get: { summary: 'All locations in allocation order', responses: { '200': { description: '{ locations }' } } },
       },
-      '/locations/{id}': { get: { summary: 'One location', parameters: [locationParam], responses: { '200': { description: 'The location' }, '404': { description: 'No such location', ...json('Error') }, ...errors } } },
-      '/items': { post: { summary: 'Create an item', requestBody: json('Item'), responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors } } },
-      '/items/{sku}': { get: { summary: 'One item', parameters: [skuParam], responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } } } },
-      '/stock/receipts': { post: { summary: 'Receive stock (applied once per idempotencyKey or Idempotency-Key header); the stock is offered to the orders waiting for it, first come, first served', requestBody: json('StockReceipt'), responses: { '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' }, '200': { description: 'Already applied' }, ...errors, '503': { description: 'Not applied now (the store is busy or away): send it again with the idempotencyKey in details, Retry-After seconds later', ...json('Error') } } } },
-      '/stock/adjustments': { post: { summary: 'Adjust on-hand stock with a reason', requestBody: json('StockAdjustment'), responses: { '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' }, '200': { description: 'Already applied' }, '409': { description: 'Would leave a negative balance' }, ...errors, '503': { description: 'Not applied now: send it again with the idempotencyKey in details', ...json('Error') } } } },
-      '/stock/{sku}': { get: { summary: 'On hand, reserved and available per location and in total', parameters: [skuParam], responses: { '200': { description: 'Balances' }, '404': { description: 'No such item' } } } },
-      '/stock/{sku}/ledger': { get: { summary: 'The append-only ledger of a sku', parameters: [skuParam, { name: 'locationId', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: '{ sku, entries }' } } } },
+      '/locations/{id}': {
+        get: {
+          summary: 'One location',
+          parameters: [locationParam],
+          responses: { '200': { description: 'The location' }, '404': { description: 'No such location', ...json('Error') }, ...errors },
+        },
+      },
+      '/items': {
+        post: {
+          summary: 'Create an item',
+          requestBody: json('Item'),
+          responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors },
+        },
+      },
+      '/items/{sku}': {
+        get: {
+          summary: 'One item',
+          parameters: [skuParam],
+          responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } },
+        },
+      },
+      '/stock/receipts': {
+        post: {
+          summary:
+            'Receive stock (applied once per idempotencyKey or Idempotency-Key header); the stock is offered to the orders waiting for it, first come, first served',
+          requestBody: json('StockReceipt'),
+          responses: {
+            '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' },
+            '200': { description: 'Already applied' },
+            ...errors,
+            '503': {
+              description:
+                'Not applied now (the store is busy or away): send it again with the idempotencyKey in details, Retry-After seconds later',
+              ...json('Error'),
+            },
+          },
+        },
+      },
+      '/stock/adjustments': {
+        post: {
+          summary: 'Adjust on-hand stock with a reason',
+          requestBody: json('StockAdjustment'),
+          responses: {
+            '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' },
+            '200': { description: 'Already applied' },
+            '409': { description: 'Would leave a negative balance' },
+            ...errors,
+            '503': { description: 'Not applied now: send it again with the idempotencyKey in details', ...json('Error') },
+          },
+        },
+      },
+      '/stock/{sku}': {
+        get: {
+          summary: 'On hand, reserved and available per location and in total',
+          parameters: [skuParam],
+          responses: { '200': { description: 'Balances' }, '404': { description: 'No such item' } },
+        },
+      },
+      '/stock/{sku}/ledger': {
+        get: {
+          summary: 'The append-only ledger of a sku',
+          parameters: [
+            skuParam,
+            { name: 'locationId', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer' } },
+          ],
+          responses: { '200': { description: '{ sku, entries }' } },
+        },
+      },
       '/routing/rules': {
-        get: { summary: 'The routing rule set, in the order the rules run', responses: { '200': { description: '{ rules, updatedAt, updatedBy }' }, ...errors } },
-        put: { summary: 'Replace the routing rule set (filters, sort, what to do when nothing fits; per channel or for all)', requestBody: json('RoutingRules'), responses: { '200': { description: 'Stored' }, ...errors } },
+        get: {
+          summary: 'The routing rule set, in the order the rules run',
+          responses: { '200': { description: '{ rules, updatedAt, updatedBy }' }, ...errors },
+        },
+        put: {
+          summary: 'Replace the routing rule set (filters, sort, what to do when nothing fits; per channel or for all)',
+          requestBody: json('RoutingRules'),
+          responses: { '200': { description: 'Stored' }, ...errors },
+        },
       },
       '/routing/postal-prefixes': {
-        get: { summary: 'How many postal-code prefixes are loaded, per country', responses: { '200': { description: '{ rows, countries }' }, ...errors } },
-        put: { summary: 'Replace the postal-code prefix table that places addresses without coordinates: text/csv, or JSON { csv }, header country,prefix,latitude,longitude', responses: { '200': { description: '{ rows, updatedAt }' }, ...errors } },
+        get: {
+          summary: 'How many postal-code prefixes are loaded, per country',
+          responses: { '200': { description: '{ rows, countries }' }, ...errors },
+        },
+        put: {
+          summary:
+            'Replace the postal-code prefix table that places addresses without coordinates: text/csv, or JSON { csv }, header country,prefix,latitude,longitude',
+          responses: { '200': { description: '{ rows, updatedAt }' }, ...errors },
+        },
       },
       '/carrier-rules': {
         get: { summary: 'The carrier rules', responses: { '200': { description: '{ rules, updatedAt, updatedBy }' }, ...errors } },
-        put: { summary: 'Replace the carrier rules: per region or postal prefix, carrier services in priority order (carrier = a carrier connection id), and how to choose among their rates (priority, cheapest, fastest_within_promise)', requestBody: json('CarrierRules'), responses: { '200': { description: 'Stored' }, ...errors } },
+        put: {
+          summary:
+            'Replace the carrier rules: per region or postal prefix, carrier services in priority order (carrier = a carrier connection id), and how to choose among their rates (priority, cheapest, fastest_within_promise)',
+          requestBody: json('CarrierRules'),
+          responses: { '200': { description: 'Stored' }, ...errors },
+        },
       },
-      '/routing/simulate': { post: { summary: 'Where an order (stored, by orderId, or described: channel, lines, shippingAddress) would be fulfilled and why, with live stock; nothing is reserved. `rules` tries a draft set.', responses: { '200': { description: '{ decision, explanation, stock }' }, '404': { description: 'No such order' }, ...errors } } },
+      '/routing/simulate': {
+        post: {
+          summary:
+            'Where an order (stored, by orderId, or described: channel, lines, shippingAddress) would be fulfilled and why, with live stock; nothing is reserved. `rules` tries a draft set.',
+          responses: { '200': { description: '{ decision, explanation, stock }' }, '404': { description: 'No such order' }, ...errors },
+        },
+      },
       '/locations/{id}/bins': {
-        get: { summary: 'Where each sku sits at this location (sku → bin code)', parameters: [locationParam], responses: { '200': { description: '{ locationId, bins, updatedAt?, updatedBy? }' }, '404': { description: 'No such location' }, ...errors } },
-        put: { summary: 'Replace the whole sku → bin map of a location; unknown skus are named one by one', parameters: [locationParam], requestBody: json('BinLocations'), responses: { '200': { description: 'Stored, bins in canonical form' }, '404': { description: 'No such location' }, ...errors } },
+        get: {
+          summary: 'Where each sku sits at this location (sku → bin code)',
+          parameters: [locationParam],
+          responses: {
+            '200': { description: '{ locationId, bins, updatedAt?, updatedBy? }' },
+            '404': { description: 'No such location' },
+            ...errors,
+          },
+        },
+        put: {
+          summary: 'Replace the whole sku → bin map of a location; unknown skus are named one by one',
+          parameters: [locationParam],
+          requestBody: json('BinLocations'),
+          responses: { '200': { description: 'Stored, bins in canonical form' }, '404': { description: 'No such location' }, ...errors },
+        },
       },
       '/picklists': {
         post: {
-          summary: 'Batch the released orders at a location that are on no picklist yet into one picklist: each bin visited once, in walking order. An order goes on one picklist only.',
+          summary:
+            'Batch the released orders at a location that are on no picklist yet into one picklist: each bin visited once, in walking order. An order goes on one picklist only.',
           requestBody: json('PicklistRequest'),
-          responses: { '201': { description: '{ picklist, progress }' }, '409': { description: 'No released order at the location is waiting for a picklist, or none fits the criteria', ...json('Error') }, ...errors },
+          responses: {
+            '201': { description: '{ picklist, progress }' },
+            '409': {
+              description: 'No released order at the location is waiting for a picklist, or none fits the criteria',
+              ...json('Error'),
+            },
+            ...errors,
+          },
         },
       },
-      '/picklists/{id}': { get: { summary: 'A picklist with its pick progress: stops, current stop, what each order got', parameters: [picklistParam], responses: { '200': { description: '{ picklist, progress }' }, '404': { description: 'No such picklist' }, ...errors } } },
+      '/picklists/{id}': {
+        get: {
+          summary: 'A picklist with its pick progress: stops, current stop, what each order got',
+          parameters: [picklistParam],
+          responses: { '200': { description: '{ picklist, progress }' }, '404': { description: 'No such picklist' }, ...errors },
+        },
+      },
       '/picklists/{id}/scans': {
         post: {
           summary: 'Confirm a pick: a barcode or sku and a quantity, at any stop. Applied once per idempotencyKey.',
           parameters: [picklistParam],
           requestBody: json('Scan'),
-          responses: { '201': { description: '{ picklistId, duplicate: false, progress }' }, '200': { description: 'Already applied (same idempotencyKey)' }, '404': { description: 'No such picklist' }, '409': { description: 'Refused: the item is not on the list, or more units than the list still needs', ...json('Error') }, ...errors },
+          responses: {
+            '201': { description: '{ picklistId, duplicate: false, progress }' },
+            '200': { description: 'Already applied (same idempotencyKey)' },
+            '404': { description: 'No such picklist' },
+            '409': { description: 'Refused: the item is not on the list, or more units than the list still needs', ...json('Error') },
+            ...errors,
+          },
         },
       },
       '/picklists/{id}/short': {
         post: {
-          summary: 'Record units missing from a bin; answers the order lines made short (lowest-ranked orders first), and each such order is routed again without this location (reroutes).',
+          summary:
+            'Record units missing from a bin; answers the order lines made short (lowest-ranked orders first), and each such order is routed again without this location (reroutes).',
           parameters: [picklistParam],
           requestBody: json('ShortPick'),
-          responses: { '201': { description: '{ picklistId, shortLines, reroutes, progress }' }, '200': { description: 'Already applied (same idempotencyKey)' }, '404': { description: 'No such picklist, or the sku is not on it' }, '409': { description: 'More units short than the list still needs, or the list is closed', ...json('Error') }, ...errors },
+          responses: {
+            '201': { description: '{ picklistId, shortLines, reroutes, progress }' },
+            '200': { description: 'Already applied (same idempotencyKey)' },
+            '404': { description: 'No such picklist, or the sku is not on it' },
+            '409': { description: 'More units short than the list still needs, or the list is closed', ...json('Error') },
+            ...errors,
+          },
         },
       },
       '/picklists/{id}/close': {
         post: {
-          summary: 'Close the list (finished, or abandoned): no more scans; orders fully picked stay on it, every other order is released from it for the next picklist. Closing again answers the first close.',
+          summary:
+            'Close the list (finished, or abandoned): no more scans; orders fully picked stay on it, every other order is released from it for the next picklist. Closing again answers the first close.',
           parameters: [picklistParam],
-          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } }, additionalProperties: false } } } },
-          responses: { '201': { description: '{ picklistId, kept, released, progress }' }, '200': { description: 'Already closed: the first close (duplicate: true)' }, '404': { description: 'No such picklist' }, ...errors },
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+                  additionalProperties: false,
+                },
+              },
+            },
+          },
+          responses: {
+            '201': { description: '{ picklistId, kept, released, progress }' },
+            '200': { description: 'Already closed: the first close (duplicate: true)' },
+            '404': { description: 'No such picklist' },
+            ...errors,
+          },
         },
       },
-      '/orders/{id}/documents': { get: { summary: 'Documents available for an order: packing slip (one per part of a split order), invoice, shipping labels (one per parcel; source carrier or orderhub), and the picklists that hold it, each with its id and URL', parameters: [idParam], responses: { '200': { description: '{ orderId, documents: [{ id, kind, title, contentType, url, part?, parcel?, trackingNumber?, source? }] }' }, '404': { description: 'No such order' }, ...errors } } },
+      '/orders/{id}/documents': {
+        get: {
+          summary:
+            'Documents available for an order: packing slip (one per part of a split order), invoice, shipping labels (one per parcel; source carrier or orderhub), and the picklists that hold it, each with its id and URL',
+          parameters: [idParam],
+          responses: {
+            '200': {
+              description: '{ orderId, documents: [{ id, kind, title, contentType, url, part?, parcel?, trackingNumber?, source? }] }',
+            },
+            '404': { description: 'No such order' },
+            ...errors,
+          },
+        },
+      },
       '/documents/{id}': {
         get: {
-          summary: 'Render a document as PDF from stored facts: doc:packing_slip:<orderId>[|part:<n>], doc:invoice:<orderId>, doc:shipping_label:<orderId>[|part:<n>][|parcel:<k>], doc:picklist:<picklistId>. A label the carrier issued as a file answers 302 to the carrier\'s URL.',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'doc:invoice:order:shopify:450789469' } }],
-          responses: { '200': { description: 'The PDF (Content-Disposition names the file)', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } }, '302': { description: "The carrier's own label file" }, '404': { description: 'No such order, part, label or picklist' }, ...errors },
+          summary:
+            "Render a document as PDF from stored facts: doc:packing_slip:<orderId>[|part:<n>], doc:invoice:<orderId>, doc:shipping_label:<orderId>[|part:<n>][|parcel:<k>], doc:picklist:<picklistId>. A label the carrier issued as a file answers 302 to the carrier's URL.",
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'doc:invoice:order:shopify:450789469' } },
+          ],
+          responses: {
+            '200': {
+              description: 'The PDF (Content-Disposition names the file)',
+              content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+            },
+            '302': { description: "The carrier's own label file" },
+            '404': { description: 'No such order, part, label or picklist' },
+            ...errors,
+          },
         },
       },
       '/customer-notifications': {
         get: {
-          summary: 'The customer notifications outbox, oldest first: ready_for_pickup, shipped (per part of a split order, with carrier and tracking number), delivered. Whatever sends email or SMS reads it, then marks each sent.',
+          summary:
+            'The customer notifications outbox, oldest first: ready_for_pickup, shipped (per part of a split order, with carrier and tracking number), delivered. Whatever sends email or SMS reads it, then marks each sent.',
           parameters: [
             { name: 'status', in: 'query', schema: { enum: ['pending', 'sent'] } },
             { name: 'orderId', in: 'query', schema: { type: 'string' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
           ],
-          responses: { '200': { description: '{ notifications: [{ id, orderId, kind, part?, channel, to, details, status, at, sentAt? }] }' }, ...errors },
+          responses: {
+            '200': { description: '{ notifications: [{ id, orderId, kind, part?, channel, to, details, status, at, sentAt? }] }' },
+            ...errors,
+          },
         },
       },
       '/customer-notifications/{id}/sent': {
@@ -226,7 +546,12 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'The notification, now sent' }, '404': { description: 'No such notification' }, ...errors },
         },
       },
-      '/api-keys': { post: { summary: 'Create another API key; the key is shown once', responses: { '201': { description: '{ name, key }' }, ...errors } } },
+      '/api-keys': {
+        post: {
+          summary: 'Create another API key; the key is shown once',
+          responses: { '201': { description: '{ name, key }' }, ...errors },
+        },
+      },
     },
   };
   return cached;
@@ -234,10 +559,18 @@ export function openApiDocument(): object {
 
 // A self-contained page (no CDN: it must work offline) listing every route from the OpenAPI document.
 export function docsPage(): string {
-  const doc = openApiDocument() as { info: { title: string; description: string }; paths: Record<string, Record<string, { summary: string }>> };
+  const doc = openApiDocument() as {
+    info: { title: string; description: string };
+    paths: Record<string, Record<string, { summary: string }>>;
+  };
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
   const rows = Object.entries(doc.paths)
-    .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${esc(path)}</code></td><td>${esc(op.summary)}</td></tr>`))
+    .flatMap(([path, ops]) =>
+      Object.entries(ops).map(
+        ([method, op]) =>
+          `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${esc(path)}</code></td><td>${esc(op.summary)}</td></tr>`,
+      ),
+    )
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(doc.info.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}td{padding:.3rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}</style></head>

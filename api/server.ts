@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: config.BULLMQ_PREFIX });
   const admission = { maxInFlight: config.API_MAX_IN_FLIGHT, maxQueued: config.API_MAX_QUEUED, queueTimeoutMs: 10_000 };
   const app = createApp({ stores, db: mongo.db, temporal, redis, webhookQueue, taskQueue: config.TEMPORAL_TASK_QUEUE, log, admission });
-  const server = app.listen(config.PORT, config.API_HOST, () => log.info('api listening', { url: `http://${config.API_HOST}:${config.PORT}` }));
+  const server = app.listen(config.PORT, config.API_HOST, () =>
+    log.info('api listening', { url: `http://${config.API_HOST}:${config.PORT}` }),
+  );
   const stop = () => {
     log.info('api stopping');
     server.close(async () => {
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed', error: String(err?.stack ?? err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed', error: String(err?.stack ?? err) })}\n`,
+  );
   process.exit(1);
 });

@@ -41,7 +41,13 @@ export class ApiClient {
     return res;
   }
 
-  private async request<T>(method: string, path: string, body?: string, headers: Record<string, string> = {}, auth = true): Promise<ApiResponse<T>> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+    auth = true,
+  ): Promise<ApiResponse<T>> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: { ...(auth && { authorization: `Bearer ${this.apiKey}` }), ...headers },

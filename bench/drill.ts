@@ -47,8 +47,11 @@ async function main(): Promise<number> {
   const { results, file, seconds } = await runDrills(opts);
   console.log(`\n${formatTable(results)}\n`);
   for (const r of results.filter((x) => !x.passed)) {
-    console.log(`${r.drill} failed: lost ${JSON.stringify(r.verdict.lostBy)}, duplicated ${JSON.stringify(r.verdict.duplicatedBy)}, recovery ${r.recoverySeconds ?? 'not seen'}, rate ${r.load.ratePerSecondAchieved}/s`);
-    for (const e of r.verdict.examples.slice(0, 5)) console.log(`  e.g. ${e.what}${e.orderId ? ` (${e.orderId}${e.sku ? ` ${e.sku}` : ''})` : ''}`);
+    console.log(
+      `${r.drill} failed: lost ${JSON.stringify(r.verdict.lostBy)}, duplicated ${JSON.stringify(r.verdict.duplicatedBy)}, recovery ${r.recoverySeconds ?? 'not seen'}, rate ${r.load.ratePerSecondAchieved}/s`,
+    );
+    for (const e of r.verdict.examples.slice(0, 5))
+      console.log(`  e.g. ${e.what}${e.orderId ? ` (${e.orderId}${e.sku ? ` ${e.sku}` : ''})` : ''}`);
   }
   console.log(`results: ${path.relative(process.cwd(), file)} (${seconds.toFixed(0)} s in all)`);
   return results.every((r) => r.passed) ? 0 : 1;

@@ -111,7 +111,8 @@ export class FakeShopify {
       return send(200, { inventory_level: { ...level, updated_at: new Date().toISOString() } });
     }
     if (req.method === 'GET' && path === '/orders.json') return send(200, { orders: [] });
-    if (req.method === 'GET' && path === '/shop.json') return send(200, { shop: { name: 'Orderhub bench', myshopify_domain: 'orderhub-bench.myshopify.com' } });
+    if (req.method === 'GET' && path === '/shop.json')
+      return send(200, { shop: { name: 'Orderhub bench', myshopify_domain: 'orderhub-bench.myshopify.com' } });
     this.unexpected.push(`${req.method} ${req.url}`);
     return send(404, { errors: 'Not Found' });
   }

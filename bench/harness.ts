@@ -91,12 +91,22 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
     });
     const spawnApp = (name: string, script: string, tuning: WorkerTuning) =>
       // BENCH_CPU_PROF=<dir>: each app process writes a V8 CPU profile there when it stops.
-      spawnManaged(name, [process.execPath, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', script], {
-        cwd: REPO_ROOT,
-        env: appEnv(tuning),
-        logFile: path.join(dataDir, 'logs', `${name}.log`),
-        log: (m) => log(`[${name}] ${m}`),
-      });
+      spawnManaged(
+        name,
+        [
+          process.execPath,
+          ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+          '--import',
+          'tsx',
+          script,
+        ],
+        {
+          cwd: REPO_ROOT,
+          env: appEnv(tuning),
+          logFile: path.join(dataDir, 'logs', `${name}.log`),
+          log: (m) => log(`[${name}] ${m}`),
+        },
+      );
 
     const temporalConnection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS });
     cleanups.push(() => temporalConnection.close());
@@ -161,7 +171,11 @@ async function bundleAll(dataDir: string): Promise<{ orders: string; baseline: s
 const noop = () => {};
 
 async function pollerIdentities(temporal: Client, taskQueue: string): Promise<string[]> {
-  const res = await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: 1 /* WORKFLOW */ });
+  const res = await temporal.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: taskQueue },
+    taskQueueType: 1 /* WORKFLOW */,
+  });
   return (res.pollers ?? []).map((p) => p.identity ?? '');
 }
 

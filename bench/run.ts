@@ -51,17 +51,24 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--tune') args.tune = true;
     else if (/^--candidates=(\d+\/\d+\/\d+,?)+$/.test(a)) {
       // --candidates=100/40/2000,20/10/2000: activities/workflow tasks/cached workflows, tried in this order
-      args.candidates = a.slice('--candidates='.length).split(',').filter(Boolean).map((c) => {
-        const [activities, workflowTasks, cachedWorkflows] = c.split('/').map(Number);
-        return { activities, workflowTasks, cachedWorkflows };
-      });
-    }
-    else if (/^--(activities|workflow-tasks|cached-workflows)=\d+$/.test(a)) {
+      args.candidates = a
+        .slice('--candidates='.length)
+        .split(',')
+        .filter(Boolean)
+        .map((c) => {
+          const [activities, workflowTasks, cachedWorkflows] = c.split('/').map(Number);
+          return { activities, workflowTasks, cachedWorkflows };
+        });
+    } else if (/^--(activities|workflow-tasks|cached-workflows)=\d+$/.test(a)) {
       const [k, v] = a.slice(2).split('=');
-      const key = ({ activities: 'activities', 'workflow-tasks': 'workflowTasks', 'cached-workflows': 'cachedWorkflows' } as const)[k as 'activities'];
+      const key = ({ activities: 'activities', 'workflow-tasks': 'workflowTasks', 'cached-workflows': 'cachedWorkflows' } as const)[
+        k as 'activities'
+      ];
       args.tuning[key] = Number(v);
     } else {
-      console.error(`unknown argument ${a}\nusage: npm run bench [-- --smoke | --tune [--candidates=A/W/C,...]] [--activities=N --workflow-tasks=N --cached-workflows=N]`);
+      console.error(
+        `unknown argument ${a}\nusage: npm run bench [-- --smoke | --tune [--candidates=A/W/C,...]] [--activities=N --workflow-tasks=N --cached-workflows=N]`,
+      );
       process.exit(2);
     }
   }
@@ -74,10 +81,11 @@ const log = (msg: string) => console.log(`[bench ${((performance.now() - t0) / 1
 let bench: Bench | undefined;
 let stopped: Promise<void> | undefined;
 // One stop, however it is asked for: a signal and the end of main() may both want it.
-const stopOnce = (): Promise<void> => (stopped ??= (async () => {
-  log('stopping the stack');
-  await bench?.stop();
-})());
+const stopOnce = (): Promise<void> =>
+  (stopped ??= (async () => {
+    log('stopping the stack');
+    await bench?.stop();
+  })());
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -91,7 +99,9 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const loadStart = os.loadavg();
   const mode = args.tune ? 'tune' : args.smoke ? 'smoke' : 'full';
-  log(`mode ${mode}; ${os.cpus().length} cores, load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}; worker: ${tuningLabel(args.tuning)}`);
+  log(
+    `mode ${mode}; ${os.cpus().length} cores, load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}; worker: ${tuningLabel(args.tuning)}`,
+  );
   if (args.tune) return tune(args.candidates, startedAt, loadStart);
   bench = await startBench({ tuning: args.tuning, log });
   const ctx: FigureContext = { bench, smoke: args.smoke, log, runTag: `b${Date.now().toString(36)}` };
@@ -106,7 +116,12 @@ async function main(): Promise<number> {
     const sizesBefore = await collectionSizes(ctx);
     try {
       const result = await run();
-      result.details = { ...result.details, sizesBefore, sizesAfter: await collectionSizes(ctx), seconds: Math.round((performance.now() - started) / 1000) };
+      result.details = {
+        ...result.details,
+        sizesBefore,
+        sizesAfter: await collectionSizes(ctx),
+        seconds: Math.round((performance.now() - started) / 1000),
+      };
       results.push(result);
     } catch (err) {
       results.push({ metrics: [], failures: [`${name}: ${(err as Error).stack ?? err}`], details: {} });
@@ -176,7 +191,9 @@ async function main(): Promise<number> {
   const file = writeReport(report, mode);
   console.log(`\n${textTable(metrics)}\n`);
   console.log(`load average at start ${fmtLoad(loadStart)}, at end ${fmtLoad(loadEnd)}; results in ${path.relative(process.cwd(), file)}`);
-  console.log(`goals (issue 9):\n${report.goals.map((g) => `  ${g.met === undefined ? '?' : g.met ? 'met    ' : 'MISSED '} ${g.goal}: ${g.measured}`).join('\n')}`);
+  console.log(
+    `goals (issue 9):\n${report.goals.map((g) => `  ${g.met === undefined ? '?' : g.met ? 'met    ' : 'MISSED '} ${g.goal}: ${g.measured}`).join('\n')}`,
+  );
   if (!args.smoke) console.log(`\nMarkdown:\n\n${markdownTable(metrics)}\n`);
   if (failures.length) {
     console.error(`\nbench FAILED:\n- ${failures.join('\n- ')}`);
@@ -199,13 +216,33 @@ async function tune(candidates: WorkerTuning[], startedAt: Date, loadStart: numb
     await realOrdersRun(ctx, 'bench-tune-warm', 5);
     const r = await realOrdersRun(ctx, 'bench-tune', seconds);
     const mem = await snapshotMemory(ctx);
-    const row = { ...t, ordersPerSecond: r.throughput, p50Ms: r.p50, p99Ms: r.p99, orders: r.captured, notReleased: r.notReleased.length, workerRssMiB: mem.worker?.rssMiB, loadAverage: os.loadavg()[0] };
+    const row = {
+      ...t,
+      ordersPerSecond: r.throughput,
+      p50Ms: r.p50,
+      p99Ms: r.p99,
+      orders: r.captured,
+      notReleased: r.notReleased.length,
+      workerRssMiB: mem.worker?.rssMiB,
+      loadAverage: os.loadavg()[0],
+    };
     rows.push(row);
-    log(`  ${r.throughput.toFixed(1)} orders/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, worker ${mem.worker?.rssMiB.toFixed(0)} MiB, load ${os.loadavg()[0].toFixed(2)}`);
+    log(
+      `  ${r.throughput.toFixed(1)} orders/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, worker ${mem.worker?.rssMiB.toFixed(0)} MiB, load ${os.loadavg()[0].toFixed(2)}`,
+    );
     await bench.stop();
     bench = undefined;
   }
-  const report = { version: 1, mode: 'tune', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine: machine(loadStart, os.loadavg()), inFlightOrders: IN_FLIGHT, secondsPerSetting: seconds, rows };
+  const report = {
+    version: 1,
+    mode: 'tune',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: machine(loadStart, os.loadavg()),
+    inFlightOrders: IN_FLIGHT,
+    secondsPerSetting: seconds,
+    rows,
+  };
   const file = writeReport(report, 'tune');
   console.log(JSON.stringify(rows, null, 2));
   console.log(`results in ${path.relative(process.cwd(), file)}`);
@@ -232,7 +269,10 @@ const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 
 function writeReport(report: object, mode: string): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const file = path.join(RESULTS_DIR, `${stamp}${mode === 'full' ? '' : `-${mode}`}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;

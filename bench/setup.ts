@@ -31,7 +31,13 @@ export async function seed(bench: Bench, opts: { stockSkus: number; log: (m: str
   await mapLimit(skus, 16, (sku) => api.postOk('/items', { sku, name: `Bench item ${sku}` }, [201]));
   // Plenty of stock where orders are reserved, so figure 2 never waits for stock.
   await mapLimit([...E2E_SKUS, ...WEBHOOK_SKUS], 8, (sku) =>
-    api.postOk('/stock/receipts', { sku, locationId: LOCATIONS.warehouse, quantity: 1_000_000, reference: 'bench opening stock', idempotencyKey: `bench-open-${sku}` }),
+    api.postOk('/stock/receipts', {
+      sku,
+      locationId: LOCATIONS.warehouse,
+      quantity: 1_000_000,
+      reference: 'bench opening stock',
+      idempotencyKey: `bench-open-${sku}`,
+    }),
   );
   for (const id of Object.values(CONNECTIONS)) {
     await api.postOk(
@@ -58,7 +64,9 @@ export async function seed(bench: Bench, opts: { stockSkus: number; log: (m: str
   }
   // The ledger's change notifier caches the connection list for 2 s (worker/stock-sync.ts): let it see the new ones.
   await new Promise((r) => setTimeout(r, 2_500));
-  opts.log(`seeded ${skus.length} items, 3 locations and ${Object.keys(CONNECTIONS).length} Shopify connections in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  opts.log(
+    `seeded ${skus.length} items, 3 locations and ${Object.keys(CONNECTIONS).length} Shopify connections in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 // ---- Shopify webhooks ---------------------------------------------------------------------------------
@@ -79,7 +87,10 @@ export function shopifyDelivery(orderId: number, deliveryId: string): { body: st
     name: `#B${orderId}`,
     order_number: orderId,
     // Spread over the catalogue like a real shop's orders: on one or two skus they would queue on each other in the ledger.
-    line_items: fixture.line_items.map((l, i) => ({ ...l, sku: i === 1 ? WEBHOOK_SKUS[orderId % WEBHOOK_SKUS.length] : E2E_SKUS[(orderId + i) % E2E_SKUS.length] })),
+    line_items: fixture.line_items.map((l, i) => ({
+      ...l,
+      sku: i === 1 ? WEBHOOK_SKUS[orderId % WEBHOOK_SKUS.length] : E2E_SKUS[(orderId + i) % E2E_SKUS.length],
+    })),
   };
   const body = JSON.stringify(order);
   return {

@@ -34,7 +34,9 @@ export interface Metric {
   note?: string;
 }
 
-export function metric(m: Omit<Metric, 'value' | 'baseline' | 'ratio'> & { runs: number[]; baseline?: { name: string; runs: number[] } }): Metric {
+export function metric(
+  m: Omit<Metric, 'value' | 'baseline' | 'ratio'> & { runs: number[]; baseline?: { name: string; runs: number[] } },
+): Metric {
   const value = spread(m.runs);
   const baseline = m.baseline ? { name: m.baseline.name, ...spread(m.baseline.runs) } : undefined;
   const ratio = baseline && baseline.median !== 0 ? value.median / baseline.median : undefined;
@@ -75,7 +77,11 @@ const HEADER = ['figure', 'metric', 'median', 'min–max', 'baseline median (min
 export function textTable(metrics: readonly Metric[]): string {
   const rows = [HEADER, ...tableRows(metrics)];
   const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 

@@ -29,7 +29,9 @@ export class UpstreamError extends OrderhubError {
     readonly body?: unknown,
   ) {
     // A refusal (4xx) is not an outage: retrying will not help, and the API reports it as 502.
-    super(status !== undefined && status >= 400 && status < 500 && status !== 429 ? 'upstream_rejected' : 'upstream_unavailable', message, { status });
+    super(status !== undefined && status >= 400 && status < 500 && status !== 429 ? 'upstream_rejected' : 'upstream_unavailable', message, {
+      status,
+    });
   }
 }
 
@@ -80,7 +82,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           const why = response ? `status ${response.status}` : describeNetworkError(networkError);
           throw new UpstreamUnavailableError(`${what} failed after ${attempt} attempts: ${why}`, { status: response?.status });
         }
-        opts.log.warn('outbound call will be retried', { connectionId: opts.connectionId, request: what, status: response?.status, attempt, delayMs: Math.round(delay) });
+        opts.log.warn('outbound call will be retried', {
+          connectionId: opts.connectionId,
+          request: what,
+          status: response?.status,
+          attempt,
+          delayMs: Math.round(delay),
+        });
         await new Promise((r) => setTimeout(r, delay));
       }
     },

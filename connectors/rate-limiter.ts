@@ -37,7 +37,17 @@ export class RateLimiter {
   async acquire(key: string, limit: RateLimit, opts: { maxWaitMs?: number } = {}): Promise<void> {
     const started = Date.now();
     for (;;) {
-      const wait = Number(await this.redis.eval(TAKE, 2, `${this.prefix}:${key}:bucket`, `${this.prefix}:${key}:pause`, limit.ratePerSecond, limit.burst, Date.now()));
+      const wait = Number(
+        await this.redis.eval(
+          TAKE,
+          2,
+          `${this.prefix}:${key}:bucket`,
+          `${this.prefix}:${key}:pause`,
+          limit.ratePerSecond,
+          limit.burst,
+          Date.now(),
+        ),
+      );
       if (wait <= 0) return;
       if (opts.maxWaitMs !== undefined && Date.now() - started + wait > opts.maxWaitMs) {
         throw new RateLimitWaitTooLong(key, wait);

@@ -22,12 +22,19 @@ export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory<never, never>>
 
 export function factoryFor(kind: string): ConnectorFactory<unknown, unknown> {
   const factory = CONNECTOR_FACTORIES[kind] as ConnectorFactory<unknown, unknown> | undefined;
-  if (!factory) throw new ValidationError(`Unknown connection kind ${kind}`, [{ path: 'kind', message: `must be one of ${Object.keys(CONNECTOR_FACTORIES).join(', ')}` }]);
+  if (!factory)
+    throw new ValidationError(`Unknown connection kind ${kind}`, [
+      { path: 'kind', message: `must be one of ${Object.keys(CONNECTOR_FACTORIES).join(', ')}` },
+    ]);
   return factory;
 }
 
 // Options and credentials are checked when a connection is created or changed, not on first use.
-export function validateConnectionSettings(kind: string, options: unknown, credentials: unknown | undefined): { options: unknown; credentials?: unknown } {
+export function validateConnectionSettings(
+  kind: string,
+  options: unknown,
+  credentials: unknown | undefined,
+): { options: unknown; credentials?: unknown } {
   const factory = factoryFor(kind);
   const o = factory.optionsSchema.safeParse(options);
   const c = credentials === undefined ? undefined : factory.credentialsSchema.safeParse(credentials);

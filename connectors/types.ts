@@ -9,7 +9,9 @@ export interface ConnectorContext {
   connectionId: string;
   channel: string; // the sales channel name orders from this connection carry (order:<channel>:<id>)
   // Builds the one HTTP client per base URL, with the connection's shared rate limit (see http.ts).
-  http(opts: Pick<HttpClientOptions, 'baseURL' | 'limit' | 'headers' | 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>): HttpClient;
+  http(
+    opts: Pick<HttpClientOptions, 'baseURL' | 'limit' | 'headers' | 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>,
+  ): HttpClient;
   log: Logger;
   // Small per-connection cache in Redis (e.g. an OAuth access token until shortly before it expires).
   cache: { get(key: string): Promise<string | null>; set(key: string, value: string, ttlMs: number): Promise<void> };
@@ -30,9 +32,7 @@ export interface VerifiedWebhook {
   topic: string;
 }
 
-export type WebhookEvent =
-  | { kind: 'order'; order: ChannelOrder }
-  | { kind: 'ignored'; reason: string }; // a topic we do not act on
+export type WebhookEvent = { kind: 'order'; order: ChannelOrder } | { kind: 'ignored'; reason: string }; // a topic we do not act on
 
 // Orders from a storefront or marketplace.
 export interface OrderSource {
@@ -60,7 +60,13 @@ export interface StockTarget {
 
 // Shipment and cancellation reported back to the channel an order came from.
 export interface FulfillmentTarget {
-  reportShipment(shipment: { channelOrderId: string; carrier: string; trackingNumber: string; lines: { sku: string; quantity: number }[]; idempotencyKey: string }): Promise<void>;
+  reportShipment(shipment: {
+    channelOrderId: string;
+    carrier: string;
+    trackingNumber: string;
+    lines: { sku: string; quantity: number }[];
+    idempotencyKey: string;
+  }): Promise<void>;
   reportCancellation(cancel: { channelOrderId: string; reason: string; idempotencyKey: string }): Promise<void>;
 }
 
@@ -80,9 +86,7 @@ export interface ErpTarget {
   fetchStockReceipts(cursor: string | undefined): Promise<{ receipts: StockReceipt[]; nextCursor?: string }>;
 }
 
-export type CarrierWebhookEvent =
-  | { kind: 'tracking'; event: TrackingEvent }
-  | { kind: 'ignored'; reason: string }; // an event we do not act on (a label created, nothing scanned yet)
+export type CarrierWebhookEvent = { kind: 'tracking'; event: TrackingEvent } | { kind: 'ignored'; reason: string }; // an event we do not act on (a label created, nothing scanned yet)
 
 // Rates, labels and tracking from a carrier or a multi-carrier aggregator.
 export interface CarrierGateway {

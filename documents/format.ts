@@ -30,7 +30,9 @@ export function formatMoney(amountMinor: number, currency: string, locale = 'en-
 // Basis points as a percentage: 1900 → "19%", 750 → "7.5%".
 export function formatRate(basisPoints: number): string {
   const whole = Math.trunc(basisPoints / 100);
-  const rest = String(Math.abs(basisPoints % 100)).padStart(2, '0').replace(/0+$/, '');
+  const rest = String(Math.abs(basisPoints % 100))
+    .padStart(2, '0')
+    .replace(/0+$/, '');
   return rest ? `${whole}.${rest}%` : `${whole}%`;
 }
 

@@ -6,7 +6,15 @@ import { renderPicklistPdf } from './picklist';
 import { renderShippingLabelPdf, type ShippingLabel } from './shipping-label';
 
 export { formatMoney, formatRate, minorUnitDigits } from './format';
-export { invoiceFromOrder, invoiceTotals, renderInvoicePdf, type Invoice, type InvoiceLine, type InvoiceTotals, type TaxLine } from './invoice';
+export {
+  invoiceFromOrder,
+  invoiceTotals,
+  renderInvoicePdf,
+  type Invoice,
+  type InvoiceLine,
+  type InvoiceTotals,
+  type TaxLine,
+} from './invoice';
 export { packingSlipFromOrder, renderPackingSlipPdf, type PackingSlip } from './packing-slip';
 export { renderPicklistPdf } from './picklist';
 export { humanReadableTracking, renderShippingLabelPdf, type ShippingLabel } from './shipping-label';

@@ -56,11 +56,13 @@ function add(a: number, b: number): number {
 }
 
 function checkAmount(amount: number, what: string): number {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`${what} must be a whole, non-negative number of minor units, got ${amount}`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new RangeError(`${what} must be a whole, non-negative number of minor units, got ${amount}`);
   return amount;
 }
 
-const lineNet = (l: InvoiceLine) => checkAmount(l.quantity * checkAmount(l.unitPrice, `unit price of ${l.sku}`), `amount of ${l.sku}`) - (l.discount ?? 0);
+const lineNet = (l: InvoiceLine) =>
+  checkAmount(l.quantity * checkAmount(l.unitPrice, `unit price of ${l.sku}`), `amount of ${l.sku}`) - (l.discount ?? 0);
 
 // Same arithmetic as domain/order.ts totalsOf, plus one tax line per rate (net base and tax).
 export function invoiceTotals(invoice: Invoice): InvoiceTotals {
@@ -94,7 +96,10 @@ export function invoiceTotals(invoice: Invoice): InvoiceTotals {
 
 // An invoice for a stored order. Order lines carry tax amounts only; pass the rates to show them per rate.
 export function invoiceFromOrder(
-  order: Pick<Order, 'channelOrderId' | 'currency' | 'customer' | 'billingAddress' | 'shippingAddress' | 'lines' | 'discounts' | 'shippingAmount'>,
+  order: Pick<
+    Order,
+    'channelOrderId' | 'currency' | 'customer' | 'billingAddress' | 'shippingAddress' | 'lines' | 'discounts' | 'shippingAmount'
+  >,
   options: {
     invoiceNumber: string;
     issuedAt: string;
@@ -136,60 +141,63 @@ export function invoiceFromOrder(
 export function renderInvoicePdf(invoice: Invoice): Promise<Buffer> {
   const totals = invoiceTotals(invoice);
   const money = (amount: number) => formatMoney(amount, invoice.currency, invoice.locale);
-  return renderPdf({ title: `Invoice ${invoice.invoiceNumber}`, subject: `Order ${invoice.orderNumber}`, createdAt: invoice.issuedAt }, (doc) => {
-    const left = doc.page.margins.left;
-    heading(doc, `Invoice ${invoice.invoiceNumber}`);
-    facts(doc, [
-      ['Invoice number', invoice.invoiceNumber],
-      ['Order number', invoice.orderNumber],
-      ['Date', invoice.issuedAt.slice(0, 10)],
-      ...(invoice.seller.taxId ? [['Seller tax id', invoice.seller.taxId] as [string, string]] : []),
-    ]);
-    const top = doc.y;
-    const afterSeller = block(doc, 'From', [invoice.seller.name, ...addressLines(invoice.seller.address)], left, top, 160);
-    const afterBill = block(doc, 'Bill to', addressLines(invoice.billTo), left + 170, top, 160);
-    const afterShip = invoice.shipTo ? block(doc, 'Ship to', addressLines(invoice.shipTo), left + 340, top, 160) : top;
-    doc.x = left;
-    doc.y = Math.max(afterSeller, afterBill, afterShip) + 16;
+  return renderPdf(
+    { title: `Invoice ${invoice.invoiceNumber}`, subject: `Order ${invoice.orderNumber}`, createdAt: invoice.issuedAt },
+    (doc) => {
+      const left = doc.page.margins.left;
+      heading(doc, `Invoice ${invoice.invoiceNumber}`);
+      facts(doc, [
+        ['Invoice number', invoice.invoiceNumber],
+        ['Order number', invoice.orderNumber],
+        ['Date', invoice.issuedAt.slice(0, 10)],
+        ...(invoice.seller.taxId ? [['Seller tax id', invoice.seller.taxId] as [string, string]] : []),
+      ]);
+      const top = doc.y;
+      const afterSeller = block(doc, 'From', [invoice.seller.name, ...addressLines(invoice.seller.address)], left, top, 160);
+      const afterBill = block(doc, 'Bill to', addressLines(invoice.billTo), left + 170, top, 160);
+      const afterShip = invoice.shipTo ? block(doc, 'Ship to', addressLines(invoice.shipTo), left + 340, top, 160) : top;
+      doc.x = left;
+      doc.y = Math.max(afterSeller, afterBill, afterShip) + 16;
 
-    table(
-      doc,
-      [
-        { header: 'SKU', width: 80 },
-        { header: 'Item', width: 130 },
-        { header: 'Qty', width: 35, align: 'right' },
-        { header: 'Unit price', width: 70, align: 'right' },
-        { header: 'Discount', width: 60, align: 'right' },
-        { header: 'Tax', width: 60, align: 'right' },
-        { header: 'Net', width: 64, align: 'right' },
-      ],
-      invoice.lines.map((l) => [
-        l.sku,
-        l.name ?? '',
-        String(l.quantity),
-        money(l.unitPrice),
-        l.discount ? money(-l.discount) : '',
-        `${money(l.tax)}${l.taxRate !== undefined ? ` (${formatRate(l.taxRate)})` : ''}`,
-        money(lineNet(l)),
-      ]),
-    );
-    doc.moveDown(0.5);
+      table(
+        doc,
+        [
+          { header: 'SKU', width: 80 },
+          { header: 'Item', width: 130 },
+          { header: 'Qty', width: 35, align: 'right' },
+          { header: 'Unit price', width: 70, align: 'right' },
+          { header: 'Discount', width: 60, align: 'right' },
+          { header: 'Tax', width: 60, align: 'right' },
+          { header: 'Net', width: 64, align: 'right' },
+        ],
+        invoice.lines.map((l) => [
+          l.sku,
+          l.name ?? '',
+          String(l.quantity),
+          money(l.unitPrice),
+          l.discount ? money(-l.discount) : '',
+          `${money(l.tax)}${l.taxRate !== undefined ? ` (${formatRate(l.taxRate)})` : ''}`,
+          money(lineNet(l)),
+        ]),
+      );
+      doc.moveDown(0.5);
 
-    const summary: [string, string][] = [['Subtotal', money(totals.subtotal)]];
-    if (totals.discountTotal > 0) summary.push(['Discounts', money(-totals.discountTotal)]);
-    for (const d of invoice.discounts ?? []) if (d.code) summary.push([`  Code ${d.code}`, money(-d.amount)]);
-    if (totals.shippingTotal > 0) summary.push(['Shipping', money(totals.shippingTotal)]);
-    for (const t of totals.taxLines) summary.push([`${t.label} on ${money(t.base)}`, money(t.tax)]);
-    summary.push(['Tax total', money(totals.taxTotal)]);
-    table(
-      doc,
-      [
-        { header: 'Summary', width: 300 },
-        { header: invoice.currency, width: 199, align: 'right' },
-      ],
-      summary,
-      { fontSize: 10 },
-    );
-    heading(doc, `Total ${money(totals.total)}`, 13);
-  });
+      const summary: [string, string][] = [['Subtotal', money(totals.subtotal)]];
+      if (totals.discountTotal > 0) summary.push(['Discounts', money(-totals.discountTotal)]);
+      for (const d of invoice.discounts ?? []) if (d.code) summary.push([`  Code ${d.code}`, money(-d.amount)]);
+      if (totals.shippingTotal > 0) summary.push(['Shipping', money(totals.shippingTotal)]);
+      for (const t of totals.taxLines) summary.push([`${t.label} on ${money(t.base)}`, money(t.tax)]);
+      summary.push(['Tax total', money(totals.taxTotal)]);
+      table(
+        doc,
+        [
+          { header: 'Summary', width: 300 },
+          { header: invoice.currency, width: 199, align: 'right' },
+        ],
+        summary,
+        { fontSize: 10 },
+      );
+      heading(doc, `Total ${money(totals.total)}`, 13);
+    },
+  );
 }

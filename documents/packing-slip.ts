@@ -30,7 +30,8 @@ export function packingSlipFromOrder(
 }
 
 export function renderPackingSlipPdf(slip: PackingSlip): Promise<Buffer> {
-  if (!Number.isSafeInteger(slip.parcels) || slip.parcels < 1) throw new RangeError(`parcels must be a whole number of at least 1, got ${slip.parcels}`);
+  if (!Number.isSafeInteger(slip.parcels) || slip.parcels < 1)
+    throw new RangeError(`parcels must be a whole number of at least 1, got ${slip.parcels}`);
   return renderPdf({ title: `Packing slip ${slip.orderNumber}`, createdAt: slip.createdAt }, (doc) => {
     heading(doc, 'Packing slip');
     const units = slip.lines.reduce((s, l) => s + l.quantity, 0);

@@ -59,7 +59,12 @@ export interface Column {
 const ROW_HEIGHT = 16;
 
 // Rows under a bold header; a new page repeats the header. Returns the y below the last row.
-export function table(doc: Pdf, columns: readonly Column[], rows: readonly (readonly string[])[], options: { fontSize?: number } = {}): number {
+export function table(
+  doc: Pdf,
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  options: { fontSize?: number } = {},
+): number {
   const fontSize = options.fontSize ?? 9;
   const left = doc.page.margins.left;
   const bottom = () => doc.page.height - doc.page.margins.bottom;
@@ -80,7 +85,11 @@ export function table(doc: Pdf, columns: readonly Column[], rows: readonly (read
       'Helvetica-Bold',
     );
     const width = columns.reduce((s, c) => s + c.width, 0);
-    doc.moveTo(left, doc.y - 4).lineTo(left + width, doc.y - 4).lineWidth(0.5).stroke();
+    doc
+      .moveTo(left, doc.y - 4)
+      .lineTo(left + width, doc.y - 4)
+      .lineWidth(0.5)
+      .stroke();
   };
   header();
   for (const row of rows) {
@@ -102,7 +111,12 @@ export function heading(doc: Pdf, text: string, size = 16): void {
 // Label: value pairs, one per line.
 export function facts(doc: Pdf, pairs: readonly [string, string][]): void {
   for (const [label, value] of pairs) {
-    doc.font('Helvetica-Bold').fontSize(10).text(`${pdfText(label)}: `, { continued: true }).font('Helvetica').text(pdfText(value));
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(10)
+      .text(`${pdfText(label)}: `, { continued: true })
+      .font('Helvetica')
+      .text(pdfText(value));
   }
   doc.moveDown(0.5);
 }

@@ -21,7 +21,11 @@ function drawHeader(doc: Pdf): void {
     doc.text(c.header, x, y, { width: c.width - 4, align: c.align ?? 'left', lineBreak: false });
     x += c.width;
   }
-  doc.moveTo(left, y + 12).lineTo(x, y + 12).lineWidth(0.5).stroke();
+  doc
+    .moveTo(left, y + 12)
+    .lineTo(x, y + 12)
+    .lineWidth(0.5)
+    .stroke();
   doc.x = left;
   doc.y = y + 16;
 }
@@ -44,30 +48,36 @@ function drawStop(doc: Pdf, n: number, stop: PickStop): void {
     doc.text(pdfText(cells[i]), x, y, { width: c.width - 4, align: c.align ?? 'left', lineBreak: false, ellipsis: true, height: 12 });
     x += c.width;
   });
-  doc.font('Helvetica').fontSize(8).text(ordersText, left + 26, y + 14, { width: width - 26 });
+  doc
+    .font('Helvetica')
+    .fontSize(8)
+    .text(ordersText, left + 26, y + 14, { width: width - 26 });
   doc.x = left;
   doc.y += 6;
 }
 
 // The picker's sheet: stops in walking order, then the unlocated section, each with its order split.
 export function renderPicklistPdf(picklist: Picklist): Promise<Buffer> {
-  return renderPdf({ title: `Picklist ${picklist.id}`, subject: `Location ${picklist.locationId}`, createdAt: picklist.createdAt }, (doc) => {
-    heading(doc, `Picklist ${picklist.id}`);
-    facts(doc, [
-      ['Location', picklist.locationId],
-      ['Created', picklist.createdAt],
-      ['Route', picklist.route],
-      ['Orders', `${picklist.totals.orders} (${picklist.orderIds.join(', ')})`],
-      ['Stops', String(picklist.totals.stops)],
-      ['Units', String(picklist.totals.units)],
-    ]);
-    drawHeader(doc);
-    picklist.stops.forEach((stop, i) => drawStop(doc, i + 1, stop));
-    if (picklist.unlocated.length > 0) {
-      doc.moveDown(0.5);
-      heading(doc, `${UNLOCATED_SECTION}: no bin at ${picklist.locationId}`, 12);
+  return renderPdf(
+    { title: `Picklist ${picklist.id}`, subject: `Location ${picklist.locationId}`, createdAt: picklist.createdAt },
+    (doc) => {
+      heading(doc, `Picklist ${picklist.id}`);
+      facts(doc, [
+        ['Location', picklist.locationId],
+        ['Created', picklist.createdAt],
+        ['Route', picklist.route],
+        ['Orders', `${picklist.totals.orders} (${picklist.orderIds.join(', ')})`],
+        ['Stops', String(picklist.totals.stops)],
+        ['Units', String(picklist.totals.units)],
+      ]);
       drawHeader(doc);
-      picklist.unlocated.forEach((stop, i) => drawStop(doc, picklist.stops.length + i + 1, stop));
-    }
-  });
+      picklist.stops.forEach((stop, i) => drawStop(doc, i + 1, stop));
+      if (picklist.unlocated.length > 0) {
+        doc.moveDown(0.5);
+        heading(doc, `${UNLOCATED_SECTION}: no bin at ${picklist.locationId}`, 12);
+        drawHeader(doc);
+        picklist.unlocated.forEach((stop, i) => drawStop(doc, picklist.stops.length + i + 1, stop));
+      }
+    },
+  );
 }

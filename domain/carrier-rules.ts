@@ -41,7 +41,8 @@ export const carrierRuleSchema = z.strictObject({
       const seen = new Set<string>();
       services.forEach((s, i) => {
         const key = `${s.carrier}|${s.service?.toLowerCase() ?? '*'}`;
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: `${s.carrier} ${s.service ?? '(any service)'} is listed twice` });
+        if (seen.has(key))
+          ctx.addIssue({ code: 'custom', path: [i], message: `${s.carrier} ${s.service ?? '(any service)'} is listed twice` });
         seen.add(key);
       });
     }),
@@ -65,7 +66,8 @@ export const carrierRulesSchema = z
   .array(carrierRuleSchema)
   .max(200)
   .superRefine((rules, ctx) => {
-    for (const p of duplicateIds(rules)) ctx.addIssue({ code: 'custom', path: p.path.split('.').map((k, i) => (i === 0 ? Number(k) : k)), message: p.message });
+    for (const p of duplicateIds(rules))
+      ctx.addIssue({ code: 'custom', path: p.path.split('.').map((k, i) => (i === 0 ? Number(k) : k)), message: p.message });
   });
 
 // Throws a ValidationError naming every bad field (2.services.0.carrier) at once.
@@ -149,7 +151,17 @@ export interface CandidateReport {
 }
 
 export type LabelPlanOutcome<L> =
-  | { status: 'purchased'; ruleId: string; mode: CarrierShoppingMode; carrier: string; rate: CarrierRate; label: L; idempotencyKey: string; tried: CandidateReport[]; explanation: string[] }
+  | {
+      status: 'purchased';
+      ruleId: string;
+      mode: CarrierShoppingMode;
+      carrier: string;
+      rate: CarrierRate;
+      label: L;
+      idempotencyKey: string;
+      tried: CandidateReport[];
+      explanation: string[];
+    }
   | { status: 'exhausted'; ruleId: string; mode: CarrierShoppingMode; tried: CandidateReport[]; explanation: string[] }
   | { status: 'no_rule'; tried: []; explanation: string[] };
 
@@ -220,7 +232,8 @@ export async function planLabelPurchase<L>(input: LabelPlanInput, deps: LabelPla
     if (!pending) {
       pending = (async (): Promise<RatesResult> => {
         try {
-          if (deps.isDown && (await deps.isDown(carrier))) return { ok: false, outcome: 'carrier_down', detail: 'skipped: the carrier is marked down' };
+          if (deps.isDown && (await deps.isDown(carrier)))
+            return { ok: false, outcome: 'carrier_down', detail: 'skipped: the carrier is marked down' };
         } catch (err) {
           return { ok: false, outcome: 'carrier_down', detail: `skipped: its health check failed (${describe(err)})` };
         }
@@ -248,14 +261,22 @@ export async function planLabelPurchase<L>(input: LabelPlanInput, deps: LabelPla
     }
     const offered = result.rates.filter((r) => rateMatchesService(r, candidate.service));
     if (offered.length === 0) {
-      report({ ...base, outcome: 'no_rates', detail: `skipped: no ${candidate.service ? `${candidate.service} ` : ''}rate for ${where} (does not serve the zone)` });
+      report({
+        ...base,
+        outcome: 'no_rates',
+        detail: `skipped: no ${candidate.service ? `${candidate.service} ` : ''}rate for ${where} (does not serve the zone)`,
+      });
       return undefined;
     }
     // Priority mode compares nothing across carriers, so it needs no common currency unless one is asked for.
     if (currency === undefined && mode !== 'priority') currency = offered[0].price.currency;
     const comparable = currency === undefined ? offered : offered.filter((r) => r.price.currency === currency);
     if (comparable.length === 0) {
-      report({ ...base, outcome: 'currency_mismatch', detail: `skipped: quotes only in ${offered[0].price.currency}, prices are compared in ${currency}` });
+      report({
+        ...base,
+        outcome: 'currency_mismatch',
+        detail: `skipped: quotes only in ${offered[0].price.currency}, prices are compared in ${currency}`,
+      });
       return undefined;
     }
     const quotes = comparable.map((rate): Quote => {
@@ -324,7 +345,10 @@ export async function planLabelPurchase<L>(input: LabelPlanInput, deps: LabelPla
       if (q && !quotes.some((o) => o.candidate.carrier === q.candidate.carrier && o.rate.rateId === q.rate.rateId)) quotes.push(q);
     }
     quotes.sort(sortQuotes);
-    if (quotes.length) explanation.push(`ranked: ${quotes.map((q) => `${q.candidate.carrier} ${q.rate.service} ${formatPrice(q.rate)}${q.expected ? ` by ${q.expected}` : ''}`).join(', ')}`);
+    if (quotes.length)
+      explanation.push(
+        `ranked: ${quotes.map((q) => `${q.candidate.carrier} ${q.rate.service} ${formatPrice(q.rate)}${q.expected ? ` by ${q.expected}` : ''}`).join(', ')}`,
+      );
     for (const q of quotes) {
       const bought = await attempt(q);
       if (bought) return done(q, bought.label);

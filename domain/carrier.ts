@@ -103,7 +103,10 @@ export class RateChangedError extends OrderhubError {
     readonly quoted: Money,
     readonly current: Money,
   ) {
-    super('conflict', `The rate went up from ${quoted.amount} to ${current.amount} ${current.currency} (minor units) since it was quoted`, { quoted, current });
+    super('conflict', `The rate went up from ${quoted.amount} to ${current.amount} ${current.currency} (minor units) since it was quoted`, {
+      quoted,
+      current,
+    });
   }
 }
 

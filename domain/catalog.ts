@@ -33,7 +33,10 @@ export type Location = z.infer<typeof locationSchema>;
 export const itemSchema = z.strictObject({
   sku: skuSchema,
   name: z.string().min(1).max(300),
-  barcode: z.string().regex(/^[0-9A-Za-z-]{4,64}$/, 'must be 4 to 64 letters, digits or -').optional(),
+  barcode: z
+    .string()
+    .regex(/^[0-9A-Za-z-]{4,64}$/, 'must be 4 to 64 letters, digits or -')
+    .optional(),
   weightGrams: z.number().int().min(0).max(10_000_000).optional(),
   dimensionsMm: z
     .strictObject({

@@ -71,8 +71,7 @@ export function lookupPostalPrefix(
 }
 
 export type Located =
-  | { source: 'address'; coordinates: Coordinates }
-  | { source: 'postal_prefix'; prefix: string; coordinates: Coordinates };
+  { source: 'address'; coordinates: Coordinates } | { source: 'postal_prefix'; prefix: string; coordinates: Coordinates };
 
 // Where an address is: its own coordinates when it has both, else the postal prefix table.
 export function locate(
@@ -125,7 +124,8 @@ function splitCsvLine(line: string): string[] | undefined {
 }
 
 function coordinateOf(raw: string, min: number, max: number): number | string {
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(raw)) return raw === '' ? 'is required' : `"${raw}" is not a decimal number (use a point, e.g. 52.52)`;
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(raw))
+    return raw === '' ? 'is required' : `"${raw}" is not a decimal number (use a point, e.g. 52.52)`;
   const value = Number(raw);
   return value < min || value > max ? `must be between ${min} and ${max}` : value;
 }
@@ -152,7 +152,8 @@ export function parsePostalPrefixCsv(csv: string): PostalPrefixRow[] {
     else if (column.has(name as PostalCsvColumn)) problem(1, name, 'appears more than once');
     else column.set(name as PostalCsvColumn, index);
   });
-  for (const name of POSTAL_CSV_COLUMNS) if (!column.has(name)) problem(1, name, `is missing: the header must be ${POSTAL_CSV_COLUMNS.join(',')}`);
+  for (const name of POSTAL_CSV_COLUMNS)
+    if (!column.has(name)) problem(1, name, `is missing: the header must be ${POSTAL_CSV_COLUMNS.join(',')}`);
   if (problems.length > 0) throw fail();
 
   const rows: PostalPrefixRow[] = [];

@@ -55,7 +55,10 @@ export const orderInputSchema = z
     payment: z
       .strictObject({
         method: z.enum(PAYMENT_METHODS),
-        provider: z.string().regex(/^[a-z0-9_-]{1,32}$/).default('manual'),
+        provider: z
+          .string()
+          .regex(/^[a-z0-9_-]{1,32}$/)
+          .default('manual'),
         // True when the channel or till already took the money (a paid Shopify order, a POS sale).
         alreadyPaid: z.boolean().default(false),
         reference: z.string().max(128).optional(),
@@ -66,19 +69,35 @@ export const orderInputSchema = z
     placedAt: z.iso.datetime({ offset: true }).optional(),
   })
   .superRefine((o, ctx) => {
-    if (o.fulfillment.method === 'pickup' && !o.fulfillment.pickupLocationId) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'is required for a pickup order: the store the customer collects from' });
-    if (o.fulfillment.method === 'pickup' && o.fulfillment.allowSplit) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'allowSplit'], message: 'cannot be true for a pickup order: it is collected whole at one store' });
-    if (o.fulfillment.method === 'ship' && o.fulfillment.pickupLocationId) ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'only goes with method "pickup"' });
+    if (o.fulfillment.method === 'pickup' && !o.fulfillment.pickupLocationId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fulfillment', 'pickupLocationId'],
+        message: 'is required for a pickup order: the store the customer collects from',
+      });
+    if (o.fulfillment.method === 'pickup' && o.fulfillment.allowSplit)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fulfillment', 'allowSplit'],
+        message: 'cannot be true for a pickup order: it is collected whole at one store',
+      });
+    if (o.fulfillment.method === 'ship' && o.fulfillment.pickupLocationId)
+      ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'only goes with method "pickup"' });
     const seen = new Set<string>();
     o.lines.forEach((l, i) => {
-      if (seen.has(l.sku)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `sku ${l.sku} appears on more than one line` });
+      if (seen.has(l.sku))
+        ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `sku ${l.sku} appears on more than one line` });
       seen.add(l.sku);
       if (l.discount > l.quantity * l.unitPrice) {
         ctx.addIssue({ code: 'custom', path: ['lines', i, 'discount'], message: 'must not exceed the line amount' });
       }
       // Past 2^53 minor units a product is rounded: refuse it rather than store an inexact amount.
       if (!Number.isSafeInteger(l.quantity * l.unitPrice)) {
-        ctx.addIssue({ code: 'custom', path: ['lines', i, 'unitPrice'], message: 'times the quantity is too large to count exactly in minor units' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', i, 'unitPrice'],
+          message: 'times the quantity is too large to count exactly in minor units',
+        });
       }
     });
     if (o.payment.method === 'cash_on_delivery' && o.payment.alreadyPaid) {
@@ -121,4 +140,6 @@ export function toOrder(input: OrderInput, receivedAt: string): Order {
 }
 
 // The id of a captured order, as the API takes it in paths and bodies.
-export const orderIdSchema = z.string().regex(/^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}$/, 'must look like order:<channel>:<channelOrderId>');
+export const orderIdSchema = z
+  .string()
+  .regex(/^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}$/, 'must look like order:<channel>:<channelOrderId>');

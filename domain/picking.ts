@@ -23,7 +23,10 @@ const BIN_CODE = /^([A-Z][A-Z0-9]{0,3})-(\d{1,3})-(\d{1,3})(?:-(\d{1,3}))?$/;
 const binPart = z.number().int('must be a whole number').min(0).max(999);
 
 export const binLocationSchema = z.strictObject({
-  zone: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,3}$/, 'must be a letter then up to 3 letters or digits, such as "A"').transform((zone) => zone.toUpperCase()),
+  zone: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,3}$/, 'must be a letter then up to 3 letters or digits, such as "A"')
+    .transform((zone) => zone.toUpperCase()),
   aisle: binPart,
   shelf: binPart,
   position: binPart.optional(),
@@ -105,7 +108,10 @@ export const releasedOrderSchema = z.strictObject({
   priority: z.number().int().min(0).max(1_000_000).default(100),
   slaDueAt: isoSchema,
   createdAt: isoSchema,
-  lines: z.array(z.strictObject({ sku: skuSchema, quantity: quantitySchema })).min(1, 'an order needs at least one line').max(500),
+  lines: z
+    .array(z.strictObject({ sku: skuSchema, quantity: quantitySchema }))
+    .min(1, 'an order needs at least one line')
+    .max(500),
 });
 export type ReleasedOrder = z.infer<typeof releasedOrderSchema>;
 
@@ -117,9 +123,7 @@ export const picklistInputSchema = z
     orders: z.array(releasedOrderSchema).max(100_000),
     // The pick face of each sku at this location; a sku missing here is picked from the "Unlocated" section.
     bins: z.record(z.string(), binSchema).default({}),
-    items: z
-      .array(z.object({ sku: skuSchema, name: z.string().min(1).max(300), barcode: z.string().max(64).optional() }))
-      .default([]),
+    items: z.array(z.object({ sku: skuSchema, name: z.string().min(1).max(300), barcode: z.string().max(64).optional() })).default([]),
     criteria: picklistCriteriaSchema.default({ orderSize: 'any', maxOrders: 50, route: 'serpentine' }),
   })
   .superRefine((input, ctx) => {
@@ -331,18 +335,22 @@ export interface ShortLine {
 }
 
 export function startPicking(picklist: Picklist): PickState {
-  const stops = [...picklist.stops, ...picklist.unlocated].map(
-    (s): StopProgress => ({
-      bin: s.bin,
-      sku: s.sku,
-      ...(s.barcode !== undefined && { barcode: s.barcode }),
-      expected: s.totalQuantity,
-      picked: 0,
-      short: 0,
-      orders: s.orders.map((o) => ({ orderId: o.orderId, quantity: o.quantity, picked: 0, short: 0 })),
-    }),
-  );
-  return { picklistId: picklist.id, orderIds: [...picklist.orderIds], status: stops.length === 0 ? 'complete' : 'picking', stops, events: [] };
+  const stops = [...picklist.stops, ...picklist.unlocated].map((s): StopProgress => ({
+    bin: s.bin,
+    sku: s.sku,
+    ...(s.barcode !== undefined && { barcode: s.barcode }),
+    expected: s.totalQuantity,
+    picked: 0,
+    short: 0,
+    orders: s.orders.map((o) => ({ orderId: o.orderId, quantity: o.quantity, picked: 0, short: 0 })),
+  }));
+  return {
+    picklistId: picklist.id,
+    orderIds: [...picklist.orderIds],
+    status: stops.length === 0 ? 'complete' : 'picking',
+    stops,
+    events: [],
+  };
 }
 
 const remainingOf = (s: StopProgress) => s.expected - s.picked - s.short;
@@ -359,7 +367,11 @@ function currentStopText(state: PickState): string {
 }
 
 function refuseIfClosed(state: PickState): void {
-  if (state.status === 'closed') throw new ConflictError(`Picklist ${state.picklistId} is closed: nothing more is picked on it`, { picklistId: state.picklistId, status: state.status });
+  if (state.status === 'closed')
+    throw new ConflictError(`Picklist ${state.picklistId} is closed: nothing more is picked on it`, {
+      picklistId: state.picklistId,
+      status: state.status,
+    });
 }
 
 /**
@@ -372,7 +384,12 @@ export function closePicking(state: PickState, opts: { reason?: string; at?: str
   const released = pickedByOrder(state)
     .filter((o) => !o.lines.every((l) => l.picked >= l.quantity))
     .map((o) => o.orderId);
-  const event: PickEvent = { kind: 'closed', released, ...(opts.reason !== undefined && { reason: opts.reason }), ...(opts.at !== undefined && { at: opts.at }) };
+  const event: PickEvent = {
+    kind: 'closed',
+    released,
+    ...(opts.reason !== undefined && { reason: opts.reason }),
+    ...(opts.at !== undefined && { at: opts.at }),
+  };
   return { state: { ...state, status: 'closed', events: [...state.events, event] }, released };
 }
 
@@ -383,7 +400,9 @@ function withStop(state: PickState, index: number, stop: StopProgress, event: Pi
 
 function checkQuantity(quantity: number, path: string): void {
   if (!Number.isSafeInteger(quantity) || quantity < 1) {
-    throw new ValidationError(`Invalid ${path}: must be a whole number of at least 1`, [{ path, message: 'must be a whole number of at least 1' }]);
+    throw new ValidationError(`Invalid ${path}: must be a whole number of at least 1`, [
+      { path, message: 'must be a whole number of at least 1' },
+    ]);
   }
 }
 
@@ -406,7 +425,9 @@ export function confirmPick(state: PickState, scan: Scan, items: readonly { sku:
   if (index < 0) {
     const known = items.find((i) => i.barcode === code) ?? items.find((i) => i.sku === code);
     const scanned = known && known.sku !== code ? `${code} (${known.sku})` : code;
-    const what = known ? `${known.sku} is not on picklist ${state.picklistId}` : `no item on picklist ${state.picklistId} has this barcode or sku`;
+    const what = known
+      ? `${known.sku} is not on picklist ${state.picklistId}`
+      : `no item on picklist ${state.picklistId} has this barcode or sku`;
     throw new ConflictError(`Scanned ${scanned} but ${currentStopText(state)}: ${what}`, {
       scanned: code,
       sku: known?.sku,
@@ -478,7 +499,9 @@ export function shortPick(
 }
 
 // What each order got, for the pack bench: the per-order split of everything picked or short.
-export function pickedByOrder(state: PickState): { orderId: string; lines: { sku: string; quantity: number; picked: number; short: number }[] }[] {
+export function pickedByOrder(
+  state: PickState,
+): { orderId: string; lines: { sku: string; quantity: number; picked: number; short: number }[] }[] {
   const byOrder = new Map<string, { sku: string; quantity: number; picked: number; short: number }[]>();
   for (const stop of state.stops) {
     for (const o of stop.orders) {

@@ -182,15 +182,7 @@ export interface LocationConsideration {
 }
 
 export type RoutingStepOutcome =
-  | 'not_for_channel'
-  | 'placed'
-  | 'split'
-  | 'next_rule'
-  | 'wait_for_stock'
-  | 'split_not_allowed'
-  | 'split_short'
-  | 'pickup'
-  | 'pickup_waits';
+  'not_for_channel' | 'placed' | 'split' | 'next_rule' | 'wait_for_stock' | 'split_not_allowed' | 'split_short' | 'pickup' | 'pickup_waits';
 
 export interface RoutingStep {
   // Absent for the pickup step, which no rule drives.
@@ -293,7 +285,9 @@ function filterReasons(ctx: Context, site: Site, rule: RoutingRule): RoutingReas
   if (filters.pickup !== undefined && location.pickup !== filters.pickup) {
     reasons.push({
       code: 'pickup_filter',
-      message: filters.pickup ? 'filtered: does not offer pickup, which the rule requires' : 'filtered: offers pickup, which the rule excludes',
+      message: filters.pickup
+        ? 'filtered: does not offer pickup, which the rule requires'
+        : 'filtered: offers pickup, which the rule excludes',
     });
   }
   if (filters.regions && !inRegion(location, filters.regions)) {
@@ -466,10 +460,12 @@ function runRule(ctx: Context, rule: RoutingRule): RuleRun {
 
   ranked.forEach((site, i) => {
     const by = rule.sort.map((key) => sortValueText(ctx, site, key)).join(', then ');
-    reasons.get(site.location.id)!.push(
-      { code: 'ranked', position: i + 1, of: ranked.length, message: `ranked ${ordinal(i + 1)} of ${ranked.length} by ${by}` },
-      ...stockReasons(ctx, site.location.id, ctx.lines, minimum),
-    );
+    reasons
+      .get(site.location.id)!
+      .push(
+        { code: 'ranked', position: i + 1, of: ranked.length, message: `ranked ${ordinal(i + 1)} of ${ranked.length} by ${by}` },
+        ...stockReasons(ctx, site.location.id, ctx.lines, minimum),
+      );
   });
   const fits = (site: Site) => !reasons.get(site.location.id)!.some((r) => r.code === 'short' || r.code === 'below_safety_stock');
   const considerations = () =>
@@ -528,7 +524,8 @@ function runRule(ctx: Context, rule: RoutingRule): RuleRun {
         });
       });
       for (const site of ranked) {
-        if (!chosenIds.has(site.location.id)) reasons.get(site.location.id)!.push({ code: 'not_needed', message: 'not needed for the split' });
+        if (!chosenIds.has(site.location.id))
+          reasons.get(site.location.id)!.push({ code: 'not_needed', message: 'not needed for the split' });
       }
       return {
         step: step('split', `${nobody}; split into ${plan.parts.length} parts from ${plan.parts.map((p) => p.locationId).join(', ')}`),
@@ -571,7 +568,9 @@ function routePickup(ctx: Context, storeId: string): RoutingResult {
   const message = ok
     ? `pickup at ${storeId}`
     : `pickup store ${storeId} ${store ? 'cannot take the order: ' : ''}${why}; pickup orders never go to another store`;
-  const decision: RoutingDecision = ok ? { kind: 'pickup', locationId: storeId } : { kind: 'wait', reason: `Pickup store ${storeId}: ${why}` };
+  const decision: RoutingDecision = ok
+    ? { kind: 'pickup', locationId: storeId }
+    : { kind: 'wait', reason: `Pickup store ${storeId}: ${why}` };
   return {
     decision,
     explanation: {

@@ -13,14 +13,7 @@ export const FLOW = [
   'completed',
 ] as const;
 
-export const SIDE_STATES = [
-  'awaiting_payment',
-  'awaiting_stock',
-  'on_hold',
-  'needs_attention',
-  'cancelled',
-  'rejected',
-] as const;
+export const SIDE_STATES = ['awaiting_payment', 'awaiting_stock', 'on_hold', 'needs_attention', 'cancelled', 'rejected'] as const;
 
 export const ORDER_STATUSES = [...FLOW, ...SIDE_STATES] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -46,7 +46,11 @@ export function applyChange(
   return { ok: true, after: { onHand, reserved, available }, deltas };
 }
 
-const idempotencyKeySchema = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+const idempotencyKeySchema = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
 export const receiptSchema = z.strictObject({
   sku: skuSchema,
@@ -86,7 +90,11 @@ export interface StockWaiter {
  * orders they can serve, not every waiting order at once. `passOver` names waiters offered recently
  * that are still waiting (their own attempt said no): the stock goes on to the next in line.
  */
-export function chooseOffers(waiters: StockWaiter[], available: Record<string, number>, passOver: ReadonlySet<string> = new Set()): string[] {
+export function chooseOffers(
+  waiters: StockWaiter[],
+  available: Record<string, number>,
+  passOver: ReadonlySet<string> = new Set(),
+): string[] {
   const left = { ...available };
   const chosen: string[] = [];
   const inLine = [...waiters].sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1));

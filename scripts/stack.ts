@@ -103,9 +103,7 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failures.length > 0) {
     await stop();
-    throw failures.length === 1
-      ? failures[0]
-      : new Error(`local stack failed to start:\n- ${failures.map((e) => e.message).join('\n- ')}`);
+    throw failures.length === 1 ? failures[0] : new Error(`local stack failed to start:\n- ${failures.map((e) => e.message).join('\n- ')}`);
   }
 
   const [[temporal], mongoAndPostgres, [redis]] = results.map((r) => (r as PromiseFulfilledResult<Provided[]>).value);
@@ -162,7 +160,12 @@ interface Provided {
   process?: ManagedProcess;
 }
 
-async function provideService(ctx: ServiceContext, spec: ServiceSpec, fromEnv: string | undefined, opts: { probeUrl?: string } = {}): Promise<Provided> {
+async function provideService(
+  ctx: ServiceContext,
+  spec: ServiceSpec,
+  fromEnv: string | undefined,
+  opts: { probeUrl?: string } = {},
+): Promise<Provided> {
   const probe = opts.probeUrl ?? spec.url; // what answers once the server is up (before any set-up of ours)
   if (fromEnv) {
     await waitFor(() => spec.check(fromEnv), URL_CHECK_TIMEOUT_MS, `${spec.label} at ${spec.urlEnv}=${fromEnv}`);
@@ -220,17 +223,26 @@ async function provideTemporal(
       const bin = await ensureTool('temporal', ctx.log);
       mkdirSync(dir, { recursive: true });
       return [
-        bin, 'server', 'start-dev',
-        '--ip', '127.0.0.1',
-        '--port', String(ports.temporal),
-        '--ui-port', String(ports.temporalUi),
-        '--db-filename', path.join(dir, 'temporal.db'),
+        bin,
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(ports.temporal),
+        '--ui-port',
+        String(ports.temporalUi),
+        '--db-filename',
+        path.join(dir, 'temporal.db'),
         // WAL lets the UI and the worker read while history is written; NORMAL is safe with WAL.
-        '--sqlite-pragma', 'journal_mode=wal',
-        '--sqlite-pragma', 'synchronous=normal',
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--sqlite-pragma',
+        'synchronous=normal',
         ...(namespace === 'default' ? [] : ['--namespace', namespace]),
         ...Object.entries(ORDER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-        '--log-level', 'warn',
+        '--log-level',
+        'warn',
       ];
     },
   };
@@ -320,15 +332,24 @@ async function providePostgres(ctx: ServiceContext, port: number, fromEnv: strin
       await initPostgres(bin.initdb, dir, runAs, ctx.log);
       return [
         bin.postgres,
-        '-D', dir,
-        '-p', String(port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=', // TCP only: no lock file beside a system PostgreSQL's socket
-        '-c', `max_connections=${FERRETDB_POOL_MAX_CONNS + 50}`, // FerretDB's pool, and room for tools and tests
-        '-c', 'plan_cache_mode=force_custom_plan', // see store/postgres/ferretdb-gin-mirror.sql
-        '-c', 'shared_buffers=256MB', // a year of orders' views and indexes stay in PostgreSQL's own cache
-        '-c', 'log_min_messages=warning',
-        '-c', 'log_checkpoints=off',
+        '-D',
+        dir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=', // TCP only: no lock file beside a system PostgreSQL's socket
+        '-c',
+        `max_connections=${FERRETDB_POOL_MAX_CONNS + 50}`, // FerretDB's pool, and room for tools and tests
+        '-c',
+        'plan_cache_mode=force_custom_plan', // see store/postgres/ferretdb-gin-mirror.sql
+        '-c',
+        'shared_buffers=256MB', // a year of orders' views and indexes stay in PostgreSQL's own cache
+        '-c',
+        'log_min_messages=warning',
+        '-c',
+        'log_checkpoints=off',
         ...(ctx.durability === 'throwaway' ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
       ];
     },
@@ -404,14 +425,24 @@ function postgresUser(log: (msg: string) => void): { uid: number; gid: number } 
   const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
   if (id('-u').status !== 0) {
     log('PostgreSQL will not run as root: creating the system user postgres to run it');
-    const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { encoding: 'utf8' });
-    if (made.status !== 0) throw new Error(`could not create the postgres user to run PostgreSQL as (useradd: ${made.stderr.trim()}); set POSTGRES_URL to a PostgreSQL you run`);
+    const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], {
+      encoding: 'utf8',
+    });
+    if (made.status !== 0)
+      throw new Error(
+        `could not create the postgres user to run PostgreSQL as (useradd: ${made.stderr.trim()}); set POSTGRES_URL to a PostgreSQL you run`,
+      );
   }
   return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
 }
 
 // A new cluster in `dir` (trust authentication on 127.0.0.1 only), unless one is there already.
-async function initPostgres(initdb: string, dir: string, runAs: { uid: number; gid: number } | undefined, log: (msg: string) => void): Promise<void> {
+async function initPostgres(
+  initdb: string,
+  dir: string,
+  runAs: { uid: number; gid: number } | undefined,
+  log: (msg: string) => void,
+): Promise<void> {
   if (runAs) allowTraversal(path.dirname(dir), runAs.uid);
   if (existsSync(path.join(dir, 'PG_VERSION'))) {
     if (runAs) chownTree(dir, runAs);
@@ -427,7 +458,8 @@ async function initPostgres(initdb: string, dir: string, runAs: { uid: number; g
     ...(runAs && { uid: runAs.uid, gid: runAs.gid }),
     cwd: os.tmpdir(),
   });
-  if (res.status !== 0) throw new Error(`initdb failed (exit ${res.status}): ${`${res.stderr}${res.stdout}`.trim().split('\n').slice(-10).join('\n')}`);
+  if (res.status !== 0)
+    throw new Error(`initdb failed (exit ${res.status}): ${`${res.stderr}${res.stdout}`.trim().split('\n').slice(-10).join('\n')}`);
 }
 
 // The postgres user must reach its data directory: every directory above it needs the search bit for
@@ -512,13 +544,19 @@ function redisSpec(ctx: ServiceContext, port: number): ServiceSpec {
       mkdirSync(dir, { recursive: true });
       return [
         bin,
-        '--bind', '127.0.0.1',
-        '--port', String(port),
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
         // No RDB snapshots: the AOF is the only persistence, and forks for snapshots would slow tests.
-        '--save', '',
-        '--dir', dir,
+        '--save',
+        '',
+        '--dir',
+        dir,
       ];
     },
   };
@@ -617,7 +655,14 @@ export function spawnManaged(name: string, argv: string[], opts: SpawnManagedOpt
   const done = exitedPromise.then(() => waitGroupGone(pid, STOP_GRACE_MS));
 
   const proc: ManagedProcess = {
-    info: { service: name, command: argv, cwd: opts.cwd, pid, logFile: opts.logFile ?? '', ...(opts.uid !== undefined && { uid: opts.uid, gid: opts.gid ?? opts.uid }) },
+    info: {
+      service: name,
+      command: argv,
+      cwd: opts.cwd,
+      pid,
+      logFile: opts.logFile ?? '',
+      ...(opts.uid !== undefined && { uid: opts.uid, gid: opts.gid ?? opts.uid }),
+    },
     child,
     get exited() {
       return exited;

@@ -79,7 +79,12 @@ async function main(): Promise<number> {
 // One plain closing line that any CI reader understands.
 function printTotals(resultsFile: string): void {
   try {
-    const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+    const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    };
     console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   } catch {
     // jest did not get far enough to write results; its own output says why

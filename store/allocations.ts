@@ -69,7 +69,13 @@ export class Allocations {
   }
 
   // Reserve every line at one location, or none: a line that cannot be reserved rolls back the others.
-  async reserveAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string }): Promise<ReserveResult> {
+  async reserveAll(args: {
+    reservationId: string;
+    orderId: string;
+    locationId: string;
+    lines: AllocationLine[];
+    actor: string;
+  }): Promise<ReserveResult> {
     const { reservationId, orderId, locationId, lines, actor } = args;
     // No look for an earlier decision first: a repeat reserves nothing twice (the ledger applies each
     // line's key once), and the decision insert below fails to the one written first, which is followed.
@@ -114,9 +120,24 @@ export class Allocations {
   // Record that this reservation did not happen (the location was short when looked at), unless another
   // attempt of it already decided; either way the decision written first is the one returned and honoured.
   // Without a shortfall: the reservation was superseded (a later attempt of the same activity took over).
-  async decideShort(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; shortfall?: AllocationRecord['shortfall'] }): Promise<ReserveResult> {
+  async decideShort(args: {
+    reservationId: string;
+    orderId: string;
+    locationId: string;
+    lines: AllocationLine[];
+    actor: string;
+    shortfall?: AllocationRecord['shortfall'];
+  }): Promise<ReserveResult> {
     const { reservationId, orderId, locationId, lines, actor, shortfall } = args;
-    const record: AllocationRecord = { _id: reservationId, orderId, locationId, lines, outcome: 'rolled_back', at: new Date(), ...(shortfall && { shortfall }) };
+    const record: AllocationRecord = {
+      _id: reservationId,
+      orderId,
+      locationId,
+      lines,
+      outcome: 'rolled_back',
+      at: new Date(),
+      ...(shortfall && { shortfall }),
+    };
     if (!(await insertOnce(this.records, record))) return this.finish((await this.records.findOne({ _id: reservationId }))!, actor);
     return this.finish(record, actor);
   }
@@ -129,7 +150,14 @@ export class Allocations {
   }
 
   // Give back everything a reservation holds (cancellation, or a rolled-back attempt).
-  async releaseAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; reason?: string }): Promise<AllocationLine[]> {
+  async releaseAll(args: {
+    reservationId: string;
+    orderId: string;
+    locationId: string;
+    lines: AllocationLine[];
+    actor: string;
+    reason?: string;
+  }): Promise<AllocationLine[]> {
     const released: AllocationLine[] = [];
     for (const line of args.lines) {
       const held = await this.ledger.findByIdempotencyKey(reservationKey(args.reservationId, line.sku));
@@ -151,7 +179,14 @@ export class Allocations {
   }
 
   // Goods left the building: on hand and reserved both go down, once.
-  async shipAll(args: { reservationId: string; orderId: string; locationId: string; lines: AllocationLine[]; actor: string; reference?: string }): Promise<void> {
+  async shipAll(args: {
+    reservationId: string;
+    orderId: string;
+    locationId: string;
+    lines: AllocationLine[];
+    actor: string;
+    reference?: string;
+  }): Promise<void> {
     for (const line of args.lines) {
       await this.ledger.apply({
         sku: line.sku,
@@ -188,14 +223,27 @@ export class Allocations {
    * each is decided rolled back, so a straggling attempt gives back what it takes later, and whatever it
    * holds now is given back.
    */
-  async abandon(args: { orderId: string; reservationIds: { reservationId: string; locationId: string }[]; lines: AllocationLine[]; actor: string; reason: string }): Promise<ReleasedStock[]> {
+  async abandon(args: {
+    orderId: string;
+    reservationIds: { reservationId: string; locationId: string }[];
+    lines: AllocationLine[];
+    actor: string;
+    reason: string;
+  }): Promise<ReleasedStock[]> {
     const released: ReleasedStock[] = [];
     for (const { reservationId, locationId } of args.reservationIds) {
       const open = await this.open.findOne({ _id: reservationId });
       const lines = open?.lines ?? args.lines;
       await this.decideShort({ reservationId, orderId: args.orderId, locationId, lines, actor: args.actor });
       if (!open) continue;
-      const given = await this.releaseAll({ reservationId, orderId: args.orderId, locationId, lines, actor: args.actor, reason: args.reason });
+      const given = await this.releaseAll({
+        reservationId,
+        orderId: args.orderId,
+        locationId,
+        lines,
+        actor: args.actor,
+        reason: args.reason,
+      });
       if (given.length) released.push({ reservationId, locationId, lines: given });
     }
     return released;
@@ -215,7 +263,19 @@ export class Allocations {
 
   private async finish(record: AllocationRecord, actor: string): Promise<ReserveResult> {
     if (record.outcome === 'reserved') return { reserved: true, reservationId: record._id, locationId: record.locationId };
-    await this.releaseAll({ reservationId: record._id, orderId: record.orderId, locationId: record.locationId, lines: record.lines, actor, reason: 'allocation_rolled_back' });
-    return { reserved: false, reservationId: record._id, locationId: record.locationId, ...(record.shortfall && { shortfall: record.shortfall }) };
+    await this.releaseAll({
+      reservationId: record._id,
+      orderId: record.orderId,
+      locationId: record.locationId,
+      lines: record.lines,
+      actor,
+      reason: 'allocation_rolled_back',
+    });
+    return {
+      reserved: false,
+      reservationId: record._id,
+      locationId: record.locationId,
+      ...(record.shortfall && { shortfall: record.shortfall }),
+    };
   }
 }

@@ -1,4 +1,12 @@
-import { MongoServerError, type Collection, type Document, type Filter, type OptionalUnlessRequiredId, type UpdateFilter, type WithId } from 'mongodb';
+import {
+  MongoServerError,
+  type Collection,
+  type Document,
+  type Filter,
+  type OptionalUnlessRequiredId,
+  type UpdateFilter,
+  type WithId,
+} from 'mongodb';
 
 // The store's concurrency primitives. FerretDB v1 (the local store) has no transactions and applies an
 // update as read, modify, write back without re-checking its filter, so a guarded $inc or compare-and-set
@@ -22,7 +30,10 @@ export async function insertOnce<T extends Document>(col: Collection<T>, doc: Op
 }
 
 /** insertOnce, then whichever document holds the _id: ours, or the one inserted first. */
-export async function insertOrGet<T extends Document & { _id: unknown }>(col: Collection<T>, doc: OptionalUnlessRequiredId<T>): Promise<{ doc: WithId<T>; inserted: boolean }> {
+export async function insertOrGet<T extends Document & { _id: unknown }>(
+  col: Collection<T>,
+  doc: OptionalUnlessRequiredId<T>,
+): Promise<{ doc: WithId<T>; inserted: boolean }> {
   if (await insertOnce(col, doc)) return { doc: doc as WithId<T>, inserted: true };
   const found = await col.findOne({ _id: (doc as { _id: unknown })._id } as Filter<T>);
   // Deleted between the two calls: the caller's document is the one that counts now.

@@ -30,7 +30,13 @@ export interface LabelRecord {
   // Purchases at other carriers whose outcome was unknown (timeout, outage) before this label was bought:
   // each is looked up under its key and voided if it went through after all (`strays` says how it went).
   uncertain?: { carrierConnectionId: string; idempotencyKey: string }[];
-  strays?: { carrierConnectionId: string; idempotencyKey: string; outcome: 'none' | 'voided' | 'void_pending' | 'void_rejected' | 'unchecked'; trackingNumber?: string; detail?: string }[];
+  strays?: {
+    carrierConnectionId: string;
+    idempotencyKey: string;
+    outcome: 'none' | 'voided' | 'void_pending' | 'void_rejected' | 'unchecked';
+    trackingNumber?: string;
+    detail?: string;
+  }[];
 }
 
 interface TrackingDoc {
@@ -70,7 +76,8 @@ export class CarrierSetup {
   // The tracking index first, then the label: a crash in between leaves an index entry that the retried
   // purchase (same idempotency key, same label) writes again.
   async recordLabel(record: Omit<LabelRecord, '_id' | 'boughtAt'>): Promise<LabelRecord> {
-    for (const label of [record.label, ...(record.more ?? [])]) await this.trackOrder(record.carrierConnectionId, label.trackingNumber, record.orderId, record.part);
+    for (const label of [record.label, ...(record.more ?? [])])
+      await this.trackOrder(record.carrierConnectionId, label.trackingNumber, record.orderId, record.part);
     const _id = labelRecordId(record.orderId, record.part);
     return (await insertOrGet(this.labels, { ...record, _id, boughtAt: new Date() })).doc;
   }
@@ -92,16 +99,29 @@ export class CarrierSetup {
   }
 
   async recordVoid(orderId: string, status: 'voided' | 'pending' | 'rejected', detail?: string, part?: string): Promise<void> {
-    await this.labels.updateOne({ _id: labelRecordId(orderId, part) }, { $set: { voided: { status, ...(detail !== undefined && { detail }), at: new Date() } } });
+    await this.labels.updateOne(
+      { _id: labelRecordId(orderId, part) },
+      { $set: { voided: { status, ...(detail !== undefined && { detail }), at: new Date() } } },
+    );
   }
 
   async trackOrder(carrierConnectionId: string, trackingNumber: string, orderId: string, part?: string): Promise<void> {
-    await insertOnce(this.tracking, { _id: `${carrierConnectionId}|${trackingNumber}`, orderId, ...(part !== undefined && { part }), at: new Date() });
+    await insertOnce(this.tracking, {
+      _id: `${carrierConnectionId}|${trackingNumber}`,
+      orderId,
+      ...(part !== undefined && { part }),
+      at: new Date(),
+    });
   }
 
   // A parcel was delivered. Returns how many parcels of its label (the order's, or its part's) are now
   // delivered, out of how many.
-  async parcelDelivered(carrierConnectionId: string, trackingNumber: string, orderId: string, part?: string): Promise<{ delivered: number; of: number }> {
+  async parcelDelivered(
+    carrierConnectionId: string,
+    trackingNumber: string,
+    orderId: string,
+    part?: string,
+  ): Promise<{ delivered: number; of: number }> {
     await this.tracking.updateOne({ _id: `${carrierConnectionId}|${trackingNumber}` }, { $set: { deliveredAt: new Date() } });
     const record = await this.labels.findOne({ _id: labelRecordId(orderId, part) });
     const numbers = record ? [record.label.trackingNumber, ...(record.more ?? []).map((l) => l.trackingNumber)] : [trackingNumber];

@@ -30,7 +30,14 @@ export class Connections {
   async create(input: ConnectionInput): Promise<ConnectionView> {
     const { id, credentials, ...rest } = input;
     const now = new Date();
-    const doc: ConnectionDoc = { ...rest, _id: id, credentials: this.box.seal(credentials), credentialFields: Object.keys(credentials).sort(), createdAt: now, updatedAt: now };
+    const doc: ConnectionDoc = {
+      ...rest,
+      _id: id,
+      credentials: this.box.seal(credentials),
+      credentialFields: Object.keys(credentials).sort(),
+      createdAt: now,
+      updatedAt: now,
+    };
     if (!(await insertOnce(this.col, doc))) throw new ConflictError(`Connection ${id} already exists`, { id });
     return toView(doc);
   }

@@ -22,7 +22,10 @@ const MIGRATIONS: { id: string; run(db: Db): Promise<number> }[] = [
       const view = new OrdersView(db);
       let changed = 0;
       for await (const legacy of orders.find({ body: { $exists: false } })) {
-        const { _id, order, skus, listKeys, createdAt, updatedAt, ...state } = legacy as unknown as Document & { order: Order; updatedAt: Date };
+        const { _id, order, skus, listKeys, createdAt, updatedAt, ...state } = legacy as unknown as Document & {
+          order: Order;
+          updatedAt: Date;
+        };
         void skus;
         void listKeys;
         void createdAt;

@@ -71,7 +71,9 @@ const indexName = (index: DeclaredIndex) => (index.unique ? `${index.field}_uniq
 export async function ensureIndexes(db: Db): Promise<void> {
   await Promise.all(
     Object.entries(STORE_INDEXES).flatMap(([collection, indexes]) =>
-      indexes.map((index) => db.collection(collection).createIndex({ [index.field]: 1 }, { name: indexName(index), ...(index.unique && { unique: true }) })),
+      indexes.map((index) =>
+        db.collection(collection).createIndex({ [index.field]: 1 }, { name: indexName(index), ...(index.unique && { unique: true }) }),
+      ),
     ),
   );
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));

@@ -9,7 +9,8 @@ import { insertOnce } from './atomic';
 export const NOTIFICATION_KINDS = ['ready_for_pickup', 'shipped', 'delivered'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-export const notificationId = (orderId: string, kind: NotificationKind, part?: string) => `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}`;
+export const notificationId = (orderId: string, kind: NotificationKind, part?: string) =>
+  `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}`;
 
 export interface CustomerNotification {
   _id: string; // notificationId(): one per order, kind (and part), however often the step is retried
@@ -32,7 +33,12 @@ export class CustomerNotifications {
   }
 
   async queue(n: Omit<CustomerNotification, '_id' | 'status' | 'at'>): Promise<boolean> {
-    return insertOnce<CustomerNotification>(this.col, { ...n, _id: notificationId(n.orderId, n.kind, n.part), status: 'pending', at: new Date() });
+    return insertOnce<CustomerNotification>(this.col, {
+      ...n,
+      _id: notificationId(n.orderId, n.kind, n.part),
+      status: 'pending',
+      at: new Date(),
+    });
   }
 
   forOrder(orderId: string): Promise<CustomerNotification[]> {

@@ -108,8 +108,9 @@ const MAX_BUCKETS_AT_ONCE = 16;
 /** The list keys of an order with this status, channel and creation time. */
 export function listKeysOf(status: OrderStatus, channel: string, createdAt: Date): string[] {
   const hour = hourOf(createdAt);
-  return [comboOf(undefined, undefined), comboOf(undefined, channel), comboOf(status, undefined), comboOf(status, channel)].flatMap((combo, i) =>
-    bucketed(i < 2 ? undefined : status) ? [monthKey(combo, monthOf(hour)), dayKey(combo, dayOf(hour)), hourKey(combo, hour)] : [combo],
+  return [comboOf(undefined, undefined), comboOf(undefined, channel), comboOf(status, undefined), comboOf(status, channel)].flatMap(
+    (combo, i) =>
+      bucketed(i < 2 ? undefined : status) ? [monthKey(combo, monthOf(hour)), dayKey(combo, dayOf(hour)), hourKey(combo, hour)] : [combo],
   );
 }
 
@@ -132,15 +133,25 @@ export function viewDocOf(order: Order, state: OrderState, updatedAt = new Date(
 
 /** The directory entries (months, days, hours) that make these list keys reachable. */
 export function directoryOf(listKeys: string[]): { months: MonthDoc[]; days: DayDoc[]; hours: HourDoc[] } {
-  const hours = listKeys.filter((k) => k.includes('|h:')).map((key) => {
-    const [combo, hour] = key.split('|h:');
-    return { _id: key, comboDay: dayKey(combo, dayOf(hour)) };
-  });
-  const days = [...new Map(hours.map((h) => {
-    const [combo, day] = h.comboDay.split('|d:');
-    return [h.comboDay, { _id: h.comboDay, comboMonth: monthKey(combo, monthOf(day)), hours: 1 }] as const;
-  })).values()];
-  const months = [...new Map(days.map((d) => [d.comboMonth, { _id: d.comboMonth, combo: d.comboMonth.slice(0, d.comboMonth.lastIndexOf('|m:')) }])).values()];
+  const hours = listKeys
+    .filter((k) => k.includes('|h:'))
+    .map((key) => {
+      const [combo, hour] = key.split('|h:');
+      return { _id: key, comboDay: dayKey(combo, dayOf(hour)) };
+    });
+  const days = [
+    ...new Map(
+      hours.map((h) => {
+        const [combo, day] = h.comboDay.split('|d:');
+        return [h.comboDay, { _id: h.comboDay, comboMonth: monthKey(combo, monthOf(day)), hours: 1 }] as const;
+      }),
+    ).values(),
+  ];
+  const months = [
+    ...new Map(
+      days.map((d) => [d.comboMonth, { _id: d.comboMonth, combo: d.comboMonth.slice(0, d.comboMonth.lastIndexOf('|m:')) }]),
+    ).values(),
+  ];
   return { months, days, hours };
 }
 
@@ -182,7 +193,10 @@ export class OrdersView {
   // a straggler needs them to see that it is one.
   async project(order: Order, state: OrderState): Promise<void> {
     const key = stateKey(state.orderId, state.version);
-    await Promise.all([insertOnce(this.states, { _id: key, body: JSON.stringify(state), at: new Date() }), insertOnce(this.versions, { _id: key })]);
+    await Promise.all([
+      insertOnce(this.states, { _id: key, body: JSON.stringify(state), at: new Date() }),
+      insertOnce(this.versions, { _id: key }),
+    ]);
     let target = state;
     for (let round = 0; round < 20; round++) {
       await this.write(order, target);
@@ -247,9 +261,15 @@ export class OrdersView {
     } else {
       // The newest first, from the cursor or `to` down to `from`, until the page is full: the months that
       // have orders for this filter, each month's days, each busy day's hours; buckets several at a time.
-      const upTo = hourOf(new Date(Math.min(after?.createdAt.getTime() ?? Infinity, q.to?.getTime() ?? Infinity, Date.now() + 366 * 86_400_000)));
+      const upTo = hourOf(
+        new Date(Math.min(after?.createdAt.getTime() ?? Infinity, q.to?.getTime() ?? Infinity, Date.now() + 366 * 86_400_000)),
+      );
       const downTo = q.from ? hourOf(q.from) : '';
-      const months = (await this.months.find({ combo }).toArray()).map((m) => suffix(m._id, '|m:')).filter((m) => m <= monthOf(upTo) && m >= monthOf(downTo)).sort().reverse();
+      const months = (await this.months.find({ combo }).toArray())
+        .map((m) => suffix(m._id, '|m:'))
+        .filter((m) => m <= monthOf(upTo) && m >= monthOf(downTo))
+        .sort()
+        .reverse();
       const read = (key: string) => this.col.find({ listKeys: key }).toArray();
       fill: for (const month of months) {
         const allDays = await this.days.find({ comboMonth: monthKey(combo, month) }).toArray();
@@ -264,18 +284,27 @@ export class OrdersView {
           .sort((a, b) => (a.day < b.day ? 1 : -1));
         // Newest first: a run of quiet days read together (each one read of its day bucket, until their
         // hours could fill the page), a busy day alone, hour by hour, a few hours at a time.
-        for (let i = 0; i < days.length; ) {
+        for (let i = 0; i < days.length;) {
           if (days[i].hours > QUIET_DAY_HOURS) {
             const { day } = days[i++];
-            const inDay = (await this.hours.find({ comboDay: dayKey(combo, day) }).toArray()).map((h) => suffix(h._id, '|h:')).filter((h) => h <= upTo && h >= downTo).sort().reverse();
+            const inDay = (await this.hours.find({ comboDay: dayKey(combo, day) }).toArray())
+              .map((h) => suffix(h._id, '|h:'))
+              .filter((h) => h <= upTo && h >= downTo)
+              .sort()
+              .reverse();
             for (let h = 0, n = BUCKETS_AT_ONCE; h < inDay.length; h += n, n = Math.min(n * 2, MAX_BUCKETS_AT_ONCE)) {
-              for (const bucket of await Promise.all(inDay.slice(h, h + n).map((hour) => read(hourKey(combo, hour))))) page.push(...bucket.filter(wanted));
+              for (const bucket of await Promise.all(inDay.slice(h, h + n).map((hour) => read(hourKey(combo, hour)))))
+                page.push(...bucket.filter(wanted));
               if (page.length > q.limit) break fill;
             }
             continue;
           }
           const quiet: string[] = [];
-          for (let hours = 0; i < days.length && days[i].hours <= QUIET_DAY_HOURS && hours <= q.limit && quiet.length < MAX_BUCKETS_AT_ONCE; i++) {
+          for (
+            let hours = 0;
+            i < days.length && days[i].hours <= QUIET_DAY_HOURS && hours <= q.limit && quiet.length < MAX_BUCKETS_AT_ONCE;
+            i++
+          ) {
             quiet.push(days[i].day);
             hours += days[i].hours;
           }
@@ -309,7 +338,8 @@ export class OrdersView {
   }
 }
 
-const newestFirst = (a: OrderDoc, b: OrderDoc) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
+const newestFirst = (a: OrderDoc, b: OrderDoc) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
 
 /** The view an order's stored document holds. */
 export function toView(doc: OrderDoc): OrderView {

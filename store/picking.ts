@@ -51,7 +51,12 @@ export class BinLocations {
 }
 
 function toBins(doc: BinsDoc): LocationBins {
-  return { locationId: doc._id, bins: Object.fromEntries(doc.bins.map((b) => [b.sku, b.bin])), updatedAt: doc.updatedAt.toISOString(), updatedBy: doc.updatedBy };
+  return {
+    locationId: doc._id,
+    bins: Object.fromEntries(doc.bins.map((b) => [b.sku, b.bin])),
+    updatedAt: doc.updatedAt.toISOString(),
+    updatedBy: doc.updatedBy,
+  };
 }
 
 interface PicklistDoc {
@@ -115,7 +120,9 @@ export class Picklists {
     const claimed = new Set<string>();
     for (const claim of found) {
       if (!claim) continue;
-      const orphan = claim.claimedAt.getTime() < Date.now() - ORPHAN_CLAIM_MS && !(await this.lists.findOne({ _id: claim.picklistId }, { projection: { _id: 1 } }));
+      const orphan =
+        claim.claimedAt.getTime() < Date.now() - ORPHAN_CLAIM_MS &&
+        !(await this.lists.findOne({ _id: claim.picklistId }, { projection: { _id: 1 } }));
       if (orphan) await this.releaseClaims(claim.picklistId, [claim._id]);
       else claimed.add(claim._id);
     }
@@ -166,7 +173,11 @@ export class Picklists {
    * are claimed by insert, and an order another list claimed first is dropped and the list built again
    * from the rest, so its place goes to the next in rank. Returns the list of the orders won.
    */
-  async claimOrders<C extends { id: string }>(picklistId: string, candidates: C[], build: (candidates: C[]) => Picklist): Promise<{ picklist: Picklist; claimed: string[] }> {
+  async claimOrders<C extends { id: string }>(
+    picklistId: string,
+    candidates: C[],
+    build: (candidates: C[]) => Picklist,
+  ): Promise<{ picklist: Picklist; claimed: string[] }> {
     const mine = new Set<string>();
     let left = candidates;
     let picklist = build(left);
@@ -196,23 +207,34 @@ export class Picklists {
     opts: { key?: string; actor: string; decide: (state: PickState) => Decided<T>; same: (stored: StoredPickEvent) => T },
   ): Promise<{ state: PickState; result: T; duplicate: boolean }> {
     const idempotencyKey = opts.key ?? `gen-${randomBytes(12).toString('hex')}`;
-    const busy = () => new ConflictError(`Picklist ${picklist.id} is busy with other scans: send the scan again`, { picklistId: picklist.id });
-    return appendRacing(APPEND_ATTEMPTS, async () => {
-      const log = await this.log(picklist.id);
-      const state = replayPicking(picklist, log.map((e) => e.event));
-      const earlier = opts.key === undefined ? undefined : log.find((e) => e.idempotencyKey === opts.key);
-      if (earlier) return { state, result: opts.same(earlier), duplicate: true };
-      const decided = opts.decide(state);
-      const event = decided.state.events[decided.state.events.length - 1];
-      const seq = (log.length ? log[log.length - 1].seq : 0) + 1;
-      if (!(await this.append(picklist.id, { seq, event, idempotencyKey, actor: opts.actor, ...decided.extra }))) return 'lost';
-      return { state: decided.state, result: decided.result, duplicate: false };
-    }, busy);
+    const busy = () =>
+      new ConflictError(`Picklist ${picklist.id} is busy with other scans: send the scan again`, { picklistId: picklist.id });
+    return appendRacing(
+      APPEND_ATTEMPTS,
+      async () => {
+        const log = await this.log(picklist.id);
+        const state = replayPicking(
+          picklist,
+          log.map((e) => e.event),
+        );
+        const earlier = opts.key === undefined ? undefined : log.find((e) => e.idempotencyKey === opts.key);
+        if (earlier) return { state, result: opts.same(earlier), duplicate: true };
+        const decided = opts.decide(state);
+        const event = decided.state.events[decided.state.events.length - 1];
+        const seq = (log.length ? log[log.length - 1].seq : 0) + 1;
+        if (!(await this.append(picklist.id, { seq, event, idempotencyKey, actor: opts.actor, ...decided.extra }))) return 'lost';
+        return { state: decided.state, result: decided.result, duplicate: false };
+      },
+      busy,
+    );
   }
 
   /** The picklist's state: its log replayed. */
   async state(picklist: Picklist): Promise<PickState> {
-    return replayPicking(picklist, (await this.log(picklist.id)).map((e) => e.event));
+    return replayPicking(
+      picklist,
+      (await this.log(picklist.id)).map((e) => e.event),
+    );
   }
 
   // The picklist's log in order (equality filter on picklistId, sorted here).
@@ -220,7 +242,13 @@ export class Picklists {
     const docs = await this.events.find({ picklistId }).toArray();
     return docs
       .sort((a, b) => a.seq - b.seq)
-      .map(({ seq, event, idempotencyKey, actor, shortLines }) => ({ seq, event, idempotencyKey, actor, ...(shortLines && { shortLines }) }));
+      .map(({ seq, event, idempotencyKey, actor, shortLines }) => ({
+        seq,
+        event,
+        idempotencyKey,
+        actor,
+        ...(shortLines && { shortLines }),
+      }));
   }
 
   // Append at `seq`; false when another writer took that position first.

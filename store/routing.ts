@@ -71,14 +71,20 @@ export class RoutingSetup {
 
   // Everything routeOrder needs for one order: rules, locations, available stock per location (each
   // balance walked to the ledger's true head), and the postal table.
-  async inputFor(order: RoutingOrder, from: { ledger: StockLedger; locations: Locations }, excludedLocationIds: readonly string[] = []): Promise<RoutingInput> {
+  async inputFor(
+    order: RoutingOrder,
+    from: { ledger: StockLedger; locations: Locations },
+    excludedLocationIds: readonly string[] = [],
+  ): Promise<RoutingInput> {
     const skus = [...new Set(order.lines.map((l) => l.sku))];
     const [{ rules, postal }, locations, balances] = await Promise.all([
       this.forRouting(),
       from.locations.list(),
       Promise.all(skus.map(async (sku) => [sku, await from.ledger.balancesForSku(sku)] as const)),
     ]);
-    const stock: AvailableStock = Object.fromEntries(balances.map(([sku, rows]) => [sku, Object.fromEntries(rows.map((b) => [b.locationId, b.available]))]));
+    const stock: AvailableStock = Object.fromEntries(
+      balances.map(([sku, rows]) => [sku, Object.fromEntries(rows.map((b) => [b.locationId, b.available]))]),
+    );
     return { order, rules, locations, stock, postalTable: postal, excludedLocationIds };
   }
 }

@@ -13,7 +13,8 @@ export class SecretBox {
 
   constructor(keyBase64: string) {
     this.key = Buffer.from(keyBase64, 'base64');
-    if (this.key.length !== 32) throw new Error('ORDERHUB_ENCRYPTION_KEY must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+    if (this.key.length !== 32)
+      throw new Error('ORDERHUB_ENCRYPTION_KEY must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
   }
 
   seal(value: unknown): Sealed {

@@ -108,7 +108,9 @@ export class StockLedger {
     let known = this.heads.get(key);
     if (!known) {
       const hint = await this.hints.findOne({ _id: key });
-      known = hint ? { seq: hint.seq, balance: { onHand: hint.onHand, reserved: hint.reserved, available: hint.available }, hintSeq: hint.seq } : { seq: 0, balance: ZERO_BALANCE, hintSeq: 0 };
+      known = hint
+        ? { seq: hint.seq, balance: { onHand: hint.onHand, reserved: hint.reserved, available: hint.available }, hintSeq: hint.seq }
+        : { seq: 0, balance: ZERO_BALANCE, hintSeq: 0 };
     }
     let { seq, balance } = known;
     for (;;) {
@@ -147,55 +149,77 @@ export class StockLedger {
     // The claim names the entry this writer means to append; if that sequence number is lost to another
     // writer, the claim is pointed at the entry finally appended.
     let claimedAs: string | undefined;
-    const contended = () => new UnavailableError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; send the change again`, 1);
-    return appendRacing<AppliedChange>(MAX_CONTENDED_ATTEMPTS, async () => {
-      const head = await this.head(change.sku, change.locationId);
-      const result = applyChange(head.balance, change.type, change.quantity);
-      if (!result.ok) {
-        if (change.type === 'reservation') {
-          throw new InsufficientStockError(change.sku, change.locationId, change.quantity, head.balance.available);
+    const contended = () =>
+      new UnavailableError(`Stock for ${change.sku} at ${change.locationId} is too contended right now; send the change again`, 1);
+    return appendRacing<AppliedChange>(
+      MAX_CONTENDED_ATTEMPTS,
+      async () => {
+        const head = await this.head(change.sku, change.locationId);
+        const result = applyChange(head.balance, change.type, change.quantity);
+        if (!result.ok) {
+          if (change.type === 'reservation') {
+            throw new InsufficientStockError(change.sku, change.locationId, change.quantity, head.balance.available);
+          }
+          throw new ConflictError(
+            `Cannot apply ${change.type} of ${change.quantity} ${change.sku} at ${change.locationId}: ${result.reason}`,
+            {
+              sku: change.sku,
+              locationId: change.locationId,
+              balance: head.balance,
+            },
+          );
         }
-        throw new ConflictError(`Cannot apply ${change.type} of ${change.quantity} ${change.sku} at ${change.locationId}: ${result.reason}`, {
+        // Claimed only once the rule allows the change, so a refused change leaves no claim behind.
+        // (A concurrent or crashed writer of the same key may have claimed it first: same key either way.)
+        if (claimedAs === undefined) {
+          claimedAs = entryId(change.locationId, change.sku, head.seq + 1);
+          await insertOnce(this.claims, { _id: change.idempotencyKey, entryId: claimedAs, at: new Date() });
+        }
+        const entry: LedgerEntry = {
+          _id: entryId(change.locationId, change.sku, head.seq + 1),
           sku: change.sku,
           locationId: change.locationId,
-          balance: head.balance,
+          seq: head.seq + 1,
+          type: change.type,
+          quantity: change.quantity,
+          deltas: result.deltas,
+          balance: result.after,
+          idempotencyKey: change.idempotencyKey,
+          actor: change.actor,
+          at: new Date(),
+          ...(change.reference !== undefined && { reference: change.reference }),
+          ...(change.reason !== undefined && { reason: change.reason }),
+          ...(change.note !== undefined && { note: change.note }),
+        };
+        if (!(await insertOnce(this.entries, entry))) {
+          // Either the sequence number was taken (retry on the new head) or this key was applied meanwhile.
+          const taken = await this.entries.findOne({ _id: entry._id });
+          const same =
+            taken?.idempotencyKey === change.idempotencyKey
+              ? taken
+              : taken
+                ? null
+                : await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
+          if (!same) return 'lost';
+          await this.recordClaim(change.idempotencyKey, same._id);
+          return { entry: sameChange(same, change), duplicate: true };
+        }
+        this.remember(headId(change.locationId, change.sku), entry.seq, entry.balance, 0);
+        await Promise.all([
+          claimedAs !== entry._id && this.recordClaim(change.idempotencyKey, entry._id),
+          this.moveHint(change.sku, change.locationId, entry.seq, entry.balance),
+        ]);
+        this.onChange?.({
+          sku: change.sku,
+          locationId: change.locationId,
+          type: change.type,
+          deltas: entry.deltas,
+          balance: entry.balance,
         });
-      }
-      // Claimed only once the rule allows the change, so a refused change leaves no claim behind.
-      // (A concurrent or crashed writer of the same key may have claimed it first: same key either way.)
-      if (claimedAs === undefined) {
-        claimedAs = entryId(change.locationId, change.sku, head.seq + 1);
-        await insertOnce(this.claims, { _id: change.idempotencyKey, entryId: claimedAs, at: new Date() });
-      }
-      const entry: LedgerEntry = {
-        _id: entryId(change.locationId, change.sku, head.seq + 1),
-        sku: change.sku,
-        locationId: change.locationId,
-        seq: head.seq + 1,
-        type: change.type,
-        quantity: change.quantity,
-        deltas: result.deltas,
-        balance: result.after,
-        idempotencyKey: change.idempotencyKey,
-        actor: change.actor,
-        at: new Date(),
-        ...(change.reference !== undefined && { reference: change.reference }),
-        ...(change.reason !== undefined && { reason: change.reason }),
-        ...(change.note !== undefined && { note: change.note }),
-      };
-      if (!(await insertOnce(this.entries, entry))) {
-        // Either the sequence number was taken (retry on the new head) or this key was applied meanwhile.
-        const taken = await this.entries.findOne({ _id: entry._id });
-        const same = taken?.idempotencyKey === change.idempotencyKey ? taken : taken ? null : await this.entries.findOne({ idempotencyKey: change.idempotencyKey });
-        if (!same) return 'lost';
-        await this.recordClaim(change.idempotencyKey, same._id);
-        return { entry: sameChange(same, change), duplicate: true };
-      }
-      this.remember(headId(change.locationId, change.sku), entry.seq, entry.balance, 0);
-      await Promise.all([claimedAs !== entry._id && this.recordClaim(change.idempotencyKey, entry._id), this.moveHint(change.sku, change.locationId, entry.seq, entry.balance)]);
-      this.onChange?.({ sku: change.sku, locationId: change.locationId, type: change.type, deltas: entry.deltas, balance: entry.balance });
-      return { entry, duplicate: false };
-    }, contended);
+        return { entry, duplicate: false };
+      },
+      contended,
+    );
   }
 
   // No claim: never applied. A claim names the entry its writer meant to append; when that entry holds
@@ -219,9 +243,7 @@ export class StockLedger {
   // Per-location balances for a sku, each walked to its true head.
   async balancesForSku(sku: string): Promise<LocationBalance[]> {
     const hints = await this.hints.find({ sku }).toArray();
-    const balances = await Promise.all(
-      hints.map(async (h) => ({ locationId: h.locationId, ...(await this.balance(sku, h.locationId)) })),
-    );
+    const balances = await Promise.all(hints.map(async (h) => ({ locationId: h.locationId, ...(await this.balance(sku, h.locationId)) })));
     return balances.sort((a, b) => a.locationId.localeCompare(b.locationId));
   }
 
@@ -239,9 +261,11 @@ export class StockLedger {
   // turns the upsert's insert away); a lost race can leave it behind, which head() corrects.
   private async moveHint(sku: string, locationId: string, seq: number, balance: Balance): Promise<void> {
     const _id = headId(locationId, sku);
-    await this.hints.updateOne({ _id, seq: { $lt: seq } }, { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } }, { upsert: true }).catch((err) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+    await this.hints
+      .updateOne({ _id, seq: { $lt: seq } }, { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } }, { upsert: true })
+      .catch((err) => {
+        if (!isDuplicateKey(err)) throw err;
+      });
     const known = this.heads.get(_id);
     if (known && known.hintSeq < seq) known.hintSeq = seq;
   }
@@ -249,7 +273,12 @@ export class StockLedger {
 
 // A repeat must be the same change: a reused key with other content is a caller's bug, not a retry.
 function sameChange(entry: LedgerEntry, change: StockChange): LedgerEntry {
-  if (entry.sku !== change.sku || entry.locationId !== change.locationId || entry.type !== change.type || entry.quantity !== change.quantity) {
+  if (
+    entry.sku !== change.sku ||
+    entry.locationId !== change.locationId ||
+    entry.type !== change.type ||
+    entry.quantity !== change.quantity
+  ) {
     throw new ConflictError(`Idempotency key ${change.idempotencyKey} was already used for a different change`, {
       idempotencyKey: change.idempotencyKey,
       existing: { sku: entry.sku, locationId: entry.locationId, type: entry.type, quantity: entry.quantity },
@@ -273,4 +302,3 @@ class KeyedSerializer {
     return result;
   }
 }
-

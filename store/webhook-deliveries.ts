@@ -36,7 +36,18 @@ export class WebhookDeliveries {
   async record(d: { connectionId: string; deliveryId: string; topic: string; body: string }): Promise<boolean> {
     const now = new Date();
     const _id = deliveryKey(d.connectionId, d.deliveryId);
-    if (await insertOnce(this.col, { ...d, bodyBytes: Buffer.byteLength(d.body), _id, receivedAt: now, status: 'queued', replays: 0, updatedAt: now })) return true;
+    if (
+      await insertOnce(this.col, {
+        ...d,
+        bodyBytes: Buffer.byteLength(d.body),
+        _id,
+        receivedAt: now,
+        status: 'queued',
+        replays: 0,
+        updatedAt: now,
+      })
+    )
+      return true;
     // Counted only on a resend (off the first delivery's path), never blocking: concurrent resends may
     // undercount on FerretDB, which is only a statistic.
     await upsertRacing(this.resendCounts, { _id }, { $inc: { count: 1 } });

@@ -12,7 +12,10 @@ export async function ingestChannelOrder(deps: IntakeDeps, co: ChannelOrder): Pr
   if (co.cancelled) {
     const view = await deps.orders.get(orderId);
     if (!view || isTerminal(view.status) || !canCancel(view.stage)) return 'ignored';
-    await signalOrder(deps.temporal, orderId, cancelOrderSignal, { reason: `cancelled at ${co.order.channel}${co.cancelReason ? `: ${co.cancelReason}` : ''}`, source: 'channel' });
+    await signalOrder(deps.temporal, orderId, cancelOrderSignal, {
+      reason: `cancelled at ${co.order.channel}${co.cancelReason ? `: ${co.cancelReason}` : ''}`,
+      source: 'channel',
+    });
     return 'cancelled';
   }
   const result = await captureOrder(deps, co.order);

@@ -19,7 +19,10 @@ const schema = z.object({
   ORDERHUB_API_KEY: z.string().min(16).optional(),
   // 32 bytes, base64: encrypts connection credentials at rest. Required in production.
   ORDERHUB_ENCRYPTION_KEY: z.string().optional(),
-  BULLMQ_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('orderhub'),
+  BULLMQ_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('orderhub'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).
   API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),
@@ -47,9 +50,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('Invalid configuration: ORDERHUB_API_KEY must be set in production (at least 16 characters)');
   }
   if (cfg.NODE_ENV === 'production' && !cfg.ORDERHUB_ENCRYPTION_KEY) {
-    throw new Error('Invalid configuration: ORDERHUB_ENCRYPTION_KEY must be set in production (32 bytes, base64: `openssl rand -base64 32`)');
+    throw new Error(
+      'Invalid configuration: ORDERHUB_ENCRYPTION_KEY must be set in production (32 bytes, base64: `openssl rand -base64 32`)',
+    );
   }
   const encryptionKey = cfg.ORDERHUB_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY;
-  if (Buffer.from(encryptionKey, 'base64').length !== 32) throw new Error('Invalid configuration: ORDERHUB_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
+  if (Buffer.from(encryptionKey, 'base64').length !== 32)
+    throw new Error('Invalid configuration: ORDERHUB_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
   return { ...cfg, apiKey: cfg.ORDERHUB_API_KEY ?? DEV_API_KEY, encryptionKey };
 }

@@ -6,11 +6,13 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 const SECRET_FIELD = /authorization|password|secret|token|api[_-]?key|credential/i;
 
 export function createLogger(level: LogLevel = 'info', base: Record<string, unknown> = {}): Logger {
-  const write = (lvl: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[lvl] < ORDER[level]) return;
-    const safe = Object.fromEntries(Object.entries({ ...base, ...fields }).map(([k, v]) => [k, SECRET_FIELD.test(k) ? '[redacted]' : v]));
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...safe })}\n`);
-  };
+  const write =
+    (lvl: LogLevel) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[lvl] < ORDER[level]) return;
+      const safe = Object.fromEntries(Object.entries({ ...base, ...fields }).map(([k, v]) => [k, SECRET_FIELD.test(k) ? '[redacted]' : v]));
+      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...safe })}\n`);
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 

@@ -54,7 +54,12 @@ export async function captureOrder(deps: IntakeDeps, input: OrderInput): Promise
   return { orderId: order.id, duplicate: true, status: existing?.status ?? 'received' };
 }
 
-export async function signalOrder<Args extends unknown[]>(temporal: Client, orderId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
+export async function signalOrder<Args extends unknown[]>(
+  temporal: Client,
+  orderId: string,
+  signal: SignalDefinition<Args>,
+  ...args: Args
+): Promise<void> {
   try {
     await temporal.workflow.getHandle(orderId).signal(signal, ...args);
   } catch (err) {

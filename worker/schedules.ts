@@ -5,7 +5,11 @@ import { maintenanceScheduleId, syncScheduleId, type SyncKind } from '../domain/
 import { pollChannelOrdersWorkflow, pullErpReceiptsWorkflow, reconcileChannelStockWorkflow } from '../workflows/channel-sync';
 import { reconcileReservationsWorkflow } from '../workflows/maintenance';
 
-const WORKFLOWS = { orders: pollChannelOrdersWorkflow, stock: reconcileChannelStockWorkflow, 'erp-receipts': pullErpReceiptsWorkflow } as const;
+const WORKFLOWS = {
+  orders: pollChannelOrdersWorkflow,
+  stock: reconcileChannelStockWorkflow,
+  'erp-receipts': pullErpReceiptsWorkflow,
+} as const;
 const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts'];
 
 // Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock); an ERP receives;
@@ -26,10 +30,22 @@ export async function applySchedules(temporal: Client, taskQueue: string, connec
     const scheduleId = syncScheduleId(connection.id, kind);
     ids.push(scheduleId);
     const spec = { intervals: [{ every: everyMinutes(connection, kind) * 60_000 }] };
-    const action = { type: 'startWorkflow' as const, workflowType: WORKFLOWS[kind], args: [{ connectionId: connection.id }] as [{ connectionId: string }], taskQueue, workflowId: `${scheduleId}:run` };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: WORKFLOWS[kind],
+      args: [{ connectionId: connection.id }] as [{ connectionId: string }],
+      taskQueue,
+      workflowId: `${scheduleId}:run`,
+    };
     const note = connection.enabled ? 'connection enabled' : 'connection paused';
     try {
-      await temporal.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '10m' }, state: { paused: !connection.enabled, note } });
+      await temporal.schedule.create({
+        scheduleId,
+        spec,
+        action,
+        policies: { overlap: 'SKIP', catchupWindow: '10m' },
+        state: { paused: !connection.enabled, note },
+      });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       const handle = temporal.schedule.getHandle(scheduleId);
@@ -40,12 +56,28 @@ export async function applySchedules(temporal: Client, taskQueue: string, connec
 }
 
 // The housekeeping schedules, created by every worker at start (the first one wins, the rest find them).
-export async function ensureMaintenanceSchedules(temporal: Client, taskQueue: string, opts: { reservationsEveryMinutes?: number } = {}): Promise<string[]> {
+export async function ensureMaintenanceSchedules(
+  temporal: Client,
+  taskQueue: string,
+  opts: { reservationsEveryMinutes?: number } = {},
+): Promise<string[]> {
   const scheduleId = maintenanceScheduleId('reservations');
   const spec = { intervals: [{ every: (opts.reservationsEveryMinutes ?? 10) * 60_000 }] };
-  const action = { type: 'startWorkflow' as const, workflowType: reconcileReservationsWorkflow, args: [{}] as Parameters<typeof reconcileReservationsWorkflow>, taskQueue, workflowId: `${scheduleId}:run` };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: reconcileReservationsWorkflow,
+    args: [{}] as Parameters<typeof reconcileReservationsWorkflow>,
+    taskQueue,
+    workflowId: `${scheduleId}:run`,
+  };
   try {
-    await temporal.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '10m' }, state: { note: 'gives back stock held for orders that ended' } });
+    await temporal.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: 'SKIP', catchupWindow: '10m' },
+      state: { note: 'gives back stock held for orders that ended' },
+    });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
@@ -70,7 +102,11 @@ export async function startSyncsNow(temporal: Client, taskQueue: string, connect
   const ids = syncKindsOf(connection).map((kind) => syncScheduleId(connection.id, kind));
   const stamp = `${Date.now()}-${randomUUID().slice(0, 8)}`;
   for (const kind of syncKindsOf(connection)) {
-    await temporal.workflow.start(WORKFLOWS[kind], { taskQueue, workflowId: `${syncScheduleId(connection.id, kind)}:now-${stamp}`, args: [{ connectionId: connection.id }] });
+    await temporal.workflow.start(WORKFLOWS[kind], {
+      taskQueue,
+      workflowId: `${syncScheduleId(connection.id, kind)}:now-${stamp}`,
+      args: [{ connectionId: connection.id }],
+    });
   }
   return ids;
 }

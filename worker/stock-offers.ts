@@ -40,7 +40,11 @@ const offeredKey = (prefix: string, sku: string) => `${prefix}:stock-offered:${s
 async function scheduleRound(queue: Queue, sku: string, delayMs: number, followUp = false): Promise<void> {
   const bucket = Math.floor((Date.now() + delayMs) / DEBOUNCE_MS);
   const jobId = createHash('sha1').update(`${sku}|${bucket}|${followUp}`).digest('hex');
-  await queue.add('offer', { sku, followUp }, { jobId, delay: delayMs, attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: 1000 });
+  await queue.add(
+    'offer',
+    { sku, followUp },
+    { jobId, delay: delayMs, attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: 1000 },
+  );
 }
 
 /** The producer: asks for an offer round when a sku's available stock went up. */
@@ -60,7 +64,12 @@ export class StockOffers {
 }
 
 /** One offer round for a sku; returns the orders woken. */
-export async function offerStock(deps: StockOfferDeps, prefix: string, sku: string, opts: { followUp: boolean }): Promise<{ offered: string[]; waiting: number }> {
+export async function offerStock(
+  deps: StockOfferDeps,
+  prefix: string,
+  sku: string,
+  opts: { followUp: boolean },
+): Promise<{ offered: string[]; waiting: number }> {
   const waiters = await deps.orders.waitingForSku(sku);
   if (waiters.length === 0) return { offered: [], waiting: 0 };
   const skus = [...new Set(waiters.flatMap((w) => w.lines.map((l) => l.sku)))];
@@ -71,10 +80,16 @@ export async function offerStock(deps: StockOfferDeps, prefix: string, sku: stri
   const passOver = opts.followUp ? new Set(await deps.redis.smembers(offeredKey(prefix, sku))) : new Set<string>();
   const offered = chooseOffers(waiters, available, passOver);
   for (const orderId of offered) {
-    await signalOrder(deps.temporal, orderId, stockChangedSignal).catch((err) => deps.log.warn('could not offer stock to a waiting order', { orderId, sku, error: String(err) }));
+    await signalOrder(deps.temporal, orderId, stockChangedSignal).catch((err) =>
+      deps.log.warn('could not offer stock to a waiting order', { orderId, sku, error: String(err) }),
+    );
   }
   if (offered.length) {
-    await deps.redis.multi().sadd(offeredKey(prefix, sku), ...offered).expire(offeredKey(prefix, sku), PASSED_OVER_TTL_S).exec();
+    await deps.redis
+      .multi()
+      .sadd(offeredKey(prefix, sku), ...offered)
+      .expire(offeredKey(prefix, sku), PASSED_OVER_TTL_S)
+      .exec();
     deps.log.info('stock offered to waiting orders', { sku, offered: offered.length, waiting: waiters.length, followUp: opts.followUp });
   }
   return { offered, waiting: waiters.length };
@@ -100,7 +115,9 @@ export function startStockOfferConsumer(deps: StockOfferDeps, opts: { prefix: st
     }
   };
   const worker = new Worker(STOCK_OFFER_QUEUE, processor, { connection, prefix: opts.prefix, concurrency: opts.concurrency ?? 5 });
-  worker.on('failed', (job, err) => deps.log.warn('stock offer failed, will retry', { sku: job?.data.sku, attempt: job?.attemptsMade, error: err.message }));
+  worker.on('failed', (job, err) =>
+    deps.log.warn('stock offer failed, will retry', { sku: job?.data.sku, attempt: job?.attemptsMade, error: err.message }),
+  );
   return {
     async close() {
       await worker.close();

@@ -25,11 +25,24 @@ const dirtyKey = (connectionId: string) => `orderhub:stock-dirty:${connectionId}
 const lockKey = (connectionId: string) => `orderhub:stock-push-lock:${connectionId}`;
 
 // The consumer of the debounced pushes; runs in the worker process.
-export function startStockPushConsumer(deps: StockSyncDeps, opts: { prefix: string; concurrency?: number }): { worker: Worker; close(): Promise<void> } {
+export function startStockPushConsumer(
+  deps: StockSyncDeps,
+  opts: { prefix: string; concurrency?: number },
+): { worker: Worker; close(): Promise<void> } {
   const connection = deps.redis.duplicate({ maxRetriesPerRequest: null });
   const queue = new Queue(STOCK_PUSH_QUEUE, { connection, prefix: opts.prefix });
-  const worker = new Worker(STOCK_PUSH_QUEUE, stockFlushProcessor(deps, queue), { connection, prefix: opts.prefix, concurrency: opts.concurrency ?? 10 });
-  worker.on('failed', (job, err) => deps.log.warn('stock push failed, will retry', { connectionId: job?.data.connectionId, attempt: job?.attemptsMade, error: err.message }));
+  const worker = new Worker(STOCK_PUSH_QUEUE, stockFlushProcessor(deps, queue), {
+    connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency ?? 10,
+  });
+  worker.on('failed', (job, err) =>
+    deps.log.warn('stock push failed, will retry', {
+      connectionId: job?.data.connectionId,
+      attempt: job?.attemptsMade,
+      error: err.message,
+    }),
+  );
   return {
     worker,
     async close() {
@@ -46,14 +59,26 @@ export async function levelsFor(connection: ConnectionView, skus: string[], ledg
   for (const feed of connection.stockFeeds) {
     for (const sku of skus) {
       const balances = await Promise.all(feed.locationIds.map((loc) => ledger.balance(sku, loc)));
-      levels.push({ sku, channelLocationId: feed.channelLocationId, available: availableToSell(balances.map((b) => b.available), connection.safetyBuffer) });
+      levels.push({
+        sku,
+        channelLocationId: feed.channelLocationId,
+        available: availableToSell(
+          balances.map((b) => b.available),
+          connection.safetyBuffer,
+        ),
+      });
     }
   }
   return levels;
 }
 
 // Push the current available-to-sell of these skus to one channel and record what was sent.
-export async function pushStock(deps: StockSyncDeps, connectionId: string, skus: string[], trigger: 'change' | 'reconcile'): Promise<number> {
+export async function pushStock(
+  deps: StockSyncDeps,
+  connectionId: string,
+  skus: string[],
+  trigger: 'change' | 'reconcile',
+): Promise<number> {
   const connection = await deps.connections.withCredentials(connectionId);
   if (!connection || !connection.enabled || connection.stockFeeds.length === 0) return 0;
   const connector = buildConnector(connection, { redis: deps.redis, log: deps.log });
@@ -96,7 +121,8 @@ export class StockChangeNotifier {
 
   private async stockConnections(): Promise<ConnectionView[]> {
     // A short cache: a new connection starts receiving change pushes within two seconds.
-    if (!this.cached || Date.now() - this.cached.at > 2_000) this.cached = { at: Date.now(), connections: await this.deps.connections.list() };
+    if (!this.cached || Date.now() - this.cached.at > 2_000)
+      this.cached = { at: Date.now(), connections: await this.deps.connections.list() };
     return this.cached.connections;
   }
 }
@@ -105,7 +131,11 @@ export class StockChangeNotifier {
 async function scheduleFlush(queue: Queue, connectionId: string, delayMs: number): Promise<void> {
   const bucket = Math.floor((Date.now() + delayMs) / DEBOUNCE_MS);
   const jobId = createHash('sha1').update(`${connectionId}|${bucket}`).digest('hex');
-  await queue.add('flush', { connectionId }, { jobId, delay: delayMs, attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: 1000 });
+  await queue.add(
+    'flush',
+    { connectionId },
+    { jobId, delay: delayMs, attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: 1000 },
+  );
 }
 
 // The flush job: one at a time per connection (a Redis lock), takes the dirty skus, pushes their current value.

@@ -59,7 +59,11 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
       if (!(err instanceof ValidationError)) throw err;
       const problems = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
       await deps.stores.webhooks.settle(delivery._id, 'dead', problems ? `${err.message} (${problems})` : err.message);
-      deps.log.warn('webhook dead-lettered', { connectionId: delivery.connectionId, deliveryId: delivery.deliveryId, topic: delivery.topic });
+      deps.log.warn('webhook dead-lettered', {
+        connectionId: delivery.connectionId,
+        deliveryId: delivery.deliveryId,
+        topic: delivery.topic,
+      });
       return 'dead';
     }
     if (event.kind === 'ignored') {
@@ -74,7 +78,11 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
 
 // A carrier's tracking update becomes a signal on the order that owns the tracking number: the first
 // scan ships it, delivered delivers it, an exception puts it in front of an operator.
-async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Omit<WebhookDelivery, 'resends'>, webhooks: NonNullable<CarrierGateway['webhooks']>): Promise<string> {
+async function processTrackingDelivery(
+  deps: WebhookConsumerDeps,
+  delivery: Omit<WebhookDelivery, 'resends'>,
+  webhooks: NonNullable<CarrierGateway['webhooks']>,
+): Promise<string> {
   let parsed;
   try {
     parsed = webhooks.parse(Buffer.from(delivery.body!, 'utf8'));
@@ -110,7 +118,11 @@ async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Omit
       ...ofPart,
     });
     if (event.status === 'exception') {
-      await signalOrder(deps.intake.temporal, orderId, carrierExceptionSignal, { trackingNumber: event.trackingNumber, message: event.detail ?? event.carrierStatus, at: event.occurredAt });
+      await signalOrder(deps.intake.temporal, orderId, carrierExceptionSignal, {
+        trackingNumber: event.trackingNumber,
+        message: event.detail ?? event.carrierStatus,
+        at: event.occurredAt,
+      });
     } else {
       // Any scan means the parcel left; the order ignores a second "shipped".
       await signalOrder(deps.intake.temporal, orderId, fulfillmentEventSignal, shipped);
@@ -135,10 +147,19 @@ async function processTrackingDelivery(deps: WebhookConsumerDeps, delivery: Omit
   return outcome;
 }
 
-export function startWebhookConsumer(deps: WebhookConsumerDeps, opts: { prefix: string; concurrency?: number }): { worker: Worker<WebhookJob>; close(): Promise<void> } {
+export function startWebhookConsumer(
+  deps: WebhookConsumerDeps,
+  opts: { prefix: string; concurrency?: number },
+): { worker: Worker<WebhookJob>; close(): Promise<void> } {
   const connection = deps.redis.duplicate({ maxRetriesPerRequest: null });
-  const worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, webhookProcessor(deps), { connection, concurrency: opts.concurrency ?? 20, prefix: opts.prefix });
-  worker.on('failed', (job, err) => deps.log.warn('webhook job failed, will retry', { delivery: job?.data.delivery, attempt: job?.attemptsMade, error: err.message }));
+  const worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, webhookProcessor(deps), {
+    connection,
+    concurrency: opts.concurrency ?? 20,
+    prefix: opts.prefix,
+  });
+  worker.on('failed', (job, err) =>
+    deps.log.warn('webhook job failed, will retry', { delivery: job?.data.delivery, attempt: job?.attemptsMade, error: err.message }),
+  );
   return {
     worker,
     async close() {

@@ -15,7 +15,13 @@ export interface StockListeners {
 
 // Stores whose ledger tells the channels about every stock change (debounced pushes via BullMQ) and
 // offers freed stock to the orders waiting for it (debounced offer rounds via BullMQ).
-export function createWiredStores(db: Db, redis: Redis, encryptionKey: string, log: Logger, bullPrefix: string): { stores: Stores; notifier: StockListeners } {
+export function createWiredStores(
+  db: Db,
+  redis: Redis,
+  encryptionKey: string,
+  log: Logger,
+  bullPrefix: string,
+): { stores: Stores; notifier: StockListeners } {
   // Assigned below, once the notifier exists; the change hook runs only after that.
   // eslint-disable-next-line prefer-const
   let listeners: StockListeners | undefined;
@@ -23,8 +29,13 @@ export function createWiredStores(db: Db, redis: Redis, encryptionKey: string, l
     // A lost mark or offer is corrected by the scheduled reconciliation and the orders' own recheck; it
     // must never fail the ledger change.
     onStockChange: (change) => {
-      void listeners?.notifier.markChanged(change.sku).catch((err) => log.warn('could not mark stock change', { sku: change.sku, error: String(err) }));
-      if (freesStock(change)) void listeners?.offers.offer(change.sku).catch((err) => log.warn('could not offer freed stock', { sku: change.sku, error: String(err) }));
+      void listeners?.notifier
+        .markChanged(change.sku)
+        .catch((err) => log.warn('could not mark stock change', { sku: change.sku, error: String(err) }));
+      if (freesStock(change))
+        void listeners?.offers
+          .offer(change.sku)
+          .catch((err) => log.warn('could not offer freed stock', { sku: change.sku, error: String(err) }));
     },
   });
   const notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);

@@ -20,7 +20,16 @@ import type { Order } from '../domain/order';
 import { initialOrderState, type OrderLabel, type OrderPart, type OrderState, type ParcelTracking } from '../domain/order-state';
 import type { HeldStock } from '../activities/order-activities';
 import type { RoutingPart } from '../domain/routing';
-import { canCancel, flowIndex, FLOW, FULFILLMENT_EVENTS, isTerminal, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../domain/status';
+import {
+  canCancel,
+  flowIndex,
+  FLOW,
+  FULFILLMENT_EVENTS,
+  isTerminal,
+  type FlowStatus,
+  type FulfillmentEventType,
+  type OrderStatus,
+} from '../domain/status';
 import { OrderLateKey, OrderStatusKey } from './search-attributes';
 
 // ---- Contract -------------------------------------------------------------------------------------------
@@ -132,7 +141,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   const quick: ActivityOptions = {
     startToCloseTimeout: '5m',
     heartbeatTimeout: '10s',
-    retry: { initialInterval: settings.activityInitialIntervalMs, backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.activityMaxAttempts },
+    retry: {
+      initialInterval: settings.activityInitialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: settings.activityMaxAttempts,
+    },
   };
   // The view must catch up eventually, however long MongoDB is away: retry without limit. A local activity:
   // it runs inside the workflow task that changed the state, which saves Temporal two task round trips per
@@ -158,11 +172,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   const split = () => runs.length > 1;
   let shippedAny = false; // from the first part that ships on, cancellation no longer applies
   const reportedFor = (run: PartRun, type: FulfillmentEventType) => run.reported.get(type) ?? reported.get(type);
-  const reachedAtLeast = (run: PartRun, stage: FulfillmentEventType) => FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => !!reportedFor(run, s));
+  const reachedAtLeast = (run: PartRun, stage: FulfillmentEventType) =>
+    FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => !!reportedFor(run, s));
 
   setHandler(orderStatusQuery, () => state);
   setHandler(cancelOrderSignal, (req) => {
-    if (!isTerminal(state.status) && canCancel(state.stage) && !shippedAny) cancelRequest ??= { reason: req?.reason || 'cancelled by operator', ...(req?.source && { source: req.source }) };
+    if (!isTerminal(state.status) && canCancel(state.stage) && !shippedAny)
+      cancelRequest ??= { reason: req?.reason || 'cancelled by operator', ...(req?.source && { source: req.source }) };
   });
   setHandler(holdOrderSignal, (req) => {
     if (!isTerminal(state.status)) holdRequest = { reason: req?.reason || 'held by operator' };
@@ -178,7 +194,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   });
   let rejection: AllocationRejection | undefined;
   setHandler(rejectAllocationSignal, (r) => {
-    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || runs.length === 0 || isTerminal(state.status) || flowIndex(state.stage) >= flowIndex('picked')) return;
+    if (
+      !r ||
+      (r.reason !== 'not_in_stock' && r.reason !== 'damaged') ||
+      runs.length === 0 ||
+      isTerminal(state.status) ||
+      flowIndex(state.stage) >= flowIndex('picked')
+    )
+      return;
     if (runs.some((run) => reachedAtLeast(run, 'picked'))) return;
     const at = r.locationId === undefined ? runs[0] : runs.find((run) => run.held.locationId === r.locationId);
     if (!at) return;
@@ -228,7 +251,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   // Versions count projections, so they stay consecutive (the view's guard against stragglers needs that).
   const setStatus = async (status: OrderStatus, reason?: string, opts: { project?: boolean } = {}) => {
     state.status = status;
-    if ((FLOW as readonly string[]).includes(status) && flowIndex(status as FlowStatus) > flowIndex(state.stage)) state.stage = status as FlowStatus;
+    if ((FLOW as readonly string[]).includes(status) && flowIndex(status as FlowStatus) > flowIndex(state.stage))
+      state.stage = status as FlowStatus;
     state.history.push({ status, at: now(), ...(reason !== undefined && { reason }) });
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     if (opts.project === false) return;
@@ -261,7 +285,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   };
 
   // Wait for pred while honouring hold and cancel; an SLA deadline marks the order late but keeps waiting.
-  const waitUntil = async (pred: () => boolean, opts: { sla?: { stage: FlowStatus; ms: number }; timeoutMs?: number } = {}): Promise<boolean> => {
+  const waitUntil = async (
+    pred: () => boolean,
+    opts: { sla?: { stage: FlowStatus; ms: number }; timeoutMs?: number } = {},
+  ): Promise<boolean> => {
     const started = Date.now();
     let slaDeadline = opts.sla ? started + opts.sla.ms : undefined;
     for (;;) {
@@ -271,7 +298,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         continue;
       }
       if (pred()) return true;
-      const deadlines = [slaDeadline, opts.timeoutMs !== undefined ? started + opts.timeoutMs : undefined].filter((d): d is number => d !== undefined);
+      const deadlines = [slaDeadline, opts.timeoutMs !== undefined ? started + opts.timeoutMs : undefined].filter(
+        (d): d is number => d !== undefined,
+      );
       const wake = deadlines.length ? Math.max(1, Math.min(...deadlines) - Date.now()) : undefined;
       const wakeOn = () => pred() || !!holdRequest || !!cancelRequest;
       const woke = wake === undefined ? await condition(wakeOn) : await condition(wakeOn, wake);
@@ -286,7 +315,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
 
   // Run a side effect; when it fails past its retry policy, park the order in needs_attention until an
   // operator sends retry (or cancel) instead of failing the workflow.
-  const step = async <T>(name: string, run: () => Promise<T>, opts: { cancellable?: boolean; beforePark?: () => Promise<unknown> } = { cancellable: true }): Promise<T> => {
+  const step = async <T>(
+    name: string,
+    run: () => Promise<T>,
+    opts: { cancellable?: boolean; beforePark?: () => Promise<unknown> } = { cancellable: true },
+  ): Promise<T> => {
     for (;;) {
       try {
         return await run();
@@ -311,13 +344,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
 
   const compensations: Array<() => Promise<void>> = [];
 
-
   const reject = async (reason: string, details?: unknown): Promise<OrderOutcome> => {
     state.rejection = { reason, ...(details !== undefined && { details }) };
     await setStatus('rejected', reason);
     return { orderId: order.id, status: state.status };
   };
-
 
   // ---- Parts: an unsplit order is one part whose progress is the order's; a split order's parts move on
   // their own, and the order's status follows the slowest part.
@@ -347,10 +378,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   };
 
   // Reserve each part of a split plan; if one falls short, give back the parts already held.
-  const reserveParts = async (attempt: number, plan: RoutingPart[]): Promise<{ reserved: true; runs: PartRun[] } | { reserved: false; shortfall?: { sku: string; requested: number; available: number } }> => {
+  const reserveParts = async (
+    attempt: number,
+    plan: RoutingPart[],
+  ): Promise<
+    { reserved: true; runs: PartRun[] } | { reserved: false; shortfall?: { sku: string; requested: number; available: number } }
+  > => {
     const held: HeldStock[] = [];
     const giveBack = async () => {
-      for (const h of held.splice(0)) await step('release_stock', () => acts.releaseStock(order, h, 'split reservation fell short'), { cancellable: false });
+      for (const h of held.splice(0))
+        await step('release_stock', () => acts.releaseStock(order, h, 'split reservation fell short'), { cancellable: false });
     };
     // Cancelled while reserving: the compensations give back what is held so far.
     compensations.push(giveBack);
@@ -388,7 +425,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       if (labelled.bought) {
         const { label } = labelled;
         const more = (labelled.more ?? []).map((l) => ({ trackingNumber: l.trackingNumber, ...(l.labelUrl && { labelUrl: l.labelUrl }) }));
-        const bought: OrderLabel = { carrierConnectionId: labelled.carrierConnectionId, carrier: label.carrier, service: label.service, trackingNumber: label.trackingNumber, ...(label.labelUrl && { labelUrl: label.labelUrl }), ...(label.trackingUrl && { trackingUrl: label.trackingUrl }), ...(more.length && { moreParcels: more }), explanation: labelled.explanation };
+        const bought: OrderLabel = {
+          carrierConnectionId: labelled.carrierConnectionId,
+          carrier: label.carrier,
+          service: label.service,
+          trackingNumber: label.trackingNumber,
+          ...(label.labelUrl && { labelUrl: label.labelUrl }),
+          ...(label.trackingUrl && { trackingUrl: label.trackingUrl }),
+          ...(more.length && { moreParcels: more }),
+          explanation: labelled.explanation,
+        };
         if (split()) partView(run).label = bought;
         else state.label = bought;
         await advance(run, 'packed', `label bought: ${label.carrier} ${label.service} ${label.trackingNumber}`);
@@ -410,12 +456,26 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     if (split()) partView(run).shipment = shipment;
     else state.shipment = shipment;
     await advance(run, 'shipped', `${shipment.carrier} ${shipment.trackingNumber}`);
-    await step('channel_shipment', () => acts.reportShipmentToChannel(order, shipment, split() ? { id: run.id, lines: run.held.lines! } : undefined), { cancellable: false });
+    await step(
+      'channel_shipment',
+      () => acts.reportShipmentToChannel(order, shipment, split() ? { id: run.id, lines: run.held.lines! } : undefined),
+      { cancellable: false },
+    );
     // Added after orders were already in flight: patched() keeps their histories replaying unchanged.
     if (patched(NOTIFY_SHIPMENTS)) {
       const label = split() ? partView(run).label : state.label;
       const trackingUrl = label?.trackingNumber === shipment.trackingNumber ? label.trackingUrl : undefined;
-      const details = { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shipment.shippedAt, ...(trackingUrl && { trackingUrl }), ...(split() && { part: run.id, parts: String(runs.length), items: run.held.lines!.map((l) => `${l.sku} ×${l.quantity}`).join(', ') }) };
+      const details = {
+        carrier: shipment.carrier,
+        trackingNumber: shipment.trackingNumber,
+        shippedAt: shipment.shippedAt,
+        ...(trackingUrl && { trackingUrl }),
+        ...(split() && {
+          part: run.id,
+          parts: String(runs.length),
+          items: run.held.lines!.map((l) => `${l.sku} ×${l.quantity}`).join(', '),
+        }),
+      };
       await step('notify_customer', () => acts.notifyCustomer(order, 'shipped', details, labelKeyOf(run)), { cancellable: false });
     }
   };
@@ -467,7 +527,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       }
       auth = await step('confirm_payment', () => acts.confirmPayment(order, decision.reference));
     }
-    if (auth.status !== 'authorized' && auth.status !== 'captured') throw ApplicationFailure.nonRetryable(`Unexpected payment status ${auth.status}`, 'PaymentProtocol');
+    if (auth.status !== 'authorized' && auth.status !== 'captured')
+      throw ApplicationFailure.nonRetryable(`Unexpected payment status ${auth.status}`, 'PaymentProtocol');
     state.payment = { ...state.payment, status: auth.status, reference: auth.reference };
     await setStatus('payment_authorized');
     await waitUntil(() => true);
@@ -491,7 +552,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
           await acts.abandonReservation(order, attempt);
           attempt = ++reserveAttempt;
         };
-        const result = await step('reserve_stock', () => acts.reserveStock(order, attempt, excluded), { cancellable: true, beforePark: giveBack });
+        const result = await step('reserve_stock', () => acts.reserveStock(order, attempt, excluded), {
+          cancellable: true,
+          beforePark: giveBack,
+        });
         state.routing = result.routing;
         if (result.reserved) {
           runs = [{ id: '1', held: { reservationId: result.reservationId, locationId: result.locationId }, reported: new Map() }];
@@ -504,7 +568,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
           const parts = await reserveParts(attempt, result.split);
           if (parts.reserved) {
             runs = parts.runs;
-            state.parts = runs.map((r) => ({ id: r.id, locationId: r.held.locationId, reservationId: r.held.reservationId, lines: r.held.lines!, stage: 'stock_reserved' }));
+            state.parts = runs.map((r) => ({
+              id: r.id,
+              locationId: r.held.locationId,
+              reservationId: r.held.reservationId,
+              lines: r.held.lines!,
+              stage: 'stock_reserved',
+            }));
             state.awaitingStock = undefined;
             break;
           }
@@ -514,17 +584,27 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         }
         state.awaitingStock = { since: state.awaitingStock?.since ?? now(), attempts: attempt, ...(shortfall && { shortfall }) };
         if (state.status !== 'awaiting_stock') {
-          await setStatus('awaiting_stock', shortfall ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed` : result.routing?.summary ?? 'no location can ship this order');
+          await setStatus(
+            'awaiting_stock',
+            shortfall
+              ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed`
+              : (result.routing?.summary ?? 'no location can ship this order'),
+          );
         }
         await waitUntil(() => stockChanged, { timeoutMs: settings.awaitingStockRecheckMs });
       }
       const holding = runs.map((r) => r.held);
       const undo = async () => {
-        for (const held of holding) await step('release_stock', () => acts.releaseStock(order, held, 'order cancelled'), { cancellable: false });
+        for (const held of holding)
+          await step('release_stock', () => acts.releaseStock(order, held, 'order cancelled'), { cancellable: false });
       };
       compensations.push(undo);
       const where = holding.map((h) => h.locationId).join(', ');
-      await setStatus('stock_reserved', holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`, { project: !fewerProjections });
+      await setStatus(
+        'stock_reserved',
+        holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`,
+        { project: !fewerProjections },
+      );
       await waitUntil(() => true);
       for (const part of state.parts ?? []) part.stage = 'released_to_fulfillment';
       await setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
@@ -539,11 +619,25 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       await step('reject_allocation', () => acts.rejectAllocation(order, at.held, refused, round), { cancellable: false });
       // The whole order is routed again: the other parts give their stock back too.
       for (const other of runs) {
-        if (other !== at) await step('release_stock', () => acts.releaseStock(order, other.held, `routing again: ${at.held.locationId} rejected its part`), { cancellable: false });
+        if (other !== at)
+          await step(
+            'release_stock',
+            () => acts.releaseStock(order, other.held, `routing again: ${at.held.locationId} rejected its part`),
+            { cancellable: false },
+          );
       }
       compensations.splice(compensations.indexOf(undo), 1);
       rejectedAt.push(at.held.locationId);
-      state.rejections = [...(state.rejections ?? []), { locationId: at.held.locationId, reason: refused.reason, ...(refused.skus && { skus: refused.skus }), ...(refused.note && { note: refused.note }), at: now() }];
+      state.rejections = [
+        ...(state.rejections ?? []),
+        {
+          locationId: at.held.locationId,
+          reason: refused.reason,
+          ...(refused.skus && { skus: refused.skus }),
+          ...(refused.note && { note: refused.note }),
+          at: now(),
+        },
+      ];
       state.allocation = undefined;
       state.parts = undefined;
       runs = [];
@@ -597,7 +691,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     const allDelivered = () => runs.every(isDelivered);
     const newlyDelivered = () => (split() ? runs.filter((r) => isDelivered(r) && !partView(r).deliveredAt) : []);
     for (;;) {
-      await waitUntil(() => allDelivered() || newlyDelivered().length > 0 || !!carrierException, { sla: { stage: 'delivered', ms: settings.slaMs.delivered } });
+      await waitUntil(() => allDelivered() || newlyDelivered().length > 0 || !!carrierException, {
+        sla: { stage: 'delivered', ms: settings.slaMs.delivered },
+      });
       const fresh = newlyDelivered();
       for (const run of fresh) Object.assign(partView(run), { stage: 'delivered', deliveredAt: now() });
       if (allDelivered()) break;
@@ -634,8 +730,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     const fromChannel = cancelRequest?.source === 'channel';
     for (const undo of compensations.reverse()) await undo();
     // Whatever any reservation attempt still holds (one that timed out and was never heard of again).
-    if (patched(RELEASE_ALL_STOCK)) await step('release_stock', () => acts.releaseOrderStock(order, `order cancelled: ${reason}`), { cancellable: false });
-    const told = fromChannel ? undefined : await step('channel_cancellation', () => acts.reportCancellationToChannel(order, reason), { cancellable: false });
+    if (patched(RELEASE_ALL_STOCK))
+      await step('release_stock', () => acts.releaseOrderStock(order, `order cancelled: ${reason}`), { cancellable: false });
+    const told = fromChannel
+      ? undefined
+      : await step('channel_cancellation', () => acts.reportCancellationToChannel(order, reason), { cancellable: false });
     state.cancellation = { reason, at: now(), ...(told?.notice && { channelNotice: told.notice }) };
     await setStatus('cancelled', reason);
     return { orderId: order.id, status: state.status };

@@ -24,8 +24,14 @@ export function carriersRouter(deps: ApiDeps): Router {
     const problems = rules.flatMap((rule, i) =>
       rule.services.flatMap((ref, j) => {
         const kind = kinds.get(ref.carrier);
-        if (kind === undefined) return [{ path: `rules.${i}.services.${j}.carrier`, message: `no connection ${ref.carrier}: create it with POST /connections first` }];
-        if (!isCarrierKind(kind)) return [{ path: `rules.${i}.services.${j}.carrier`, message: `connection ${ref.carrier} is a ${kind} connection, not a carrier` }];
+        if (kind === undefined)
+          return [
+            { path: `rules.${i}.services.${j}.carrier`, message: `no connection ${ref.carrier}: create it with POST /connections first` },
+          ];
+        if (!isCarrierKind(kind))
+          return [
+            { path: `rules.${i}.services.${j}.carrier`, message: `connection ${ref.carrier} is a ${kind} connection, not a carrier` },
+          ];
         return [];
       }),
     );

@@ -35,7 +35,11 @@ export function connectionsRouter(deps: ApiDeps): Router {
     const input = parseOrThrow(connectionInputSchema, req.body, 'connection');
     const settings = validateConnectionSettings(input.kind, input.options, input.credentials);
     await checkFeeds(input.stockFeeds);
-    const view = await connections.create({ ...input, options: settings.options as Record<string, unknown>, credentials: settings.credentials as Record<string, unknown> });
+    const view = await connections.create({
+      ...input,
+      options: settings.options as Record<string, unknown>,
+      credentials: settings.credentials as Record<string, unknown>,
+    });
     const schedules = await applySchedules(deps.temporal, deps.taskQueue, view);
     deps.log.info('connection created', { connectionId: view.id, kind: view.kind, by: req.actor });
     res.status(201).json({ ...view, schedules, webhookUrl: `/webhooks/${view.id}` });
@@ -82,7 +86,8 @@ export function connectionsRouter(deps: ApiDeps): Router {
       await buildConnector(connection, { redis: deps.redis, log: deps.log }).testConnection();
     } catch (err) {
       // The channel refusing our credentials is not the caller's API key being refused: answer 502, not 401.
-      if (err instanceof OrderhubError && err.code === 'unauthorized') throw new OrderhubError('upstream_rejected', `${connection.kind} refused the connection's credentials: ${err.message}`);
+      if (err instanceof OrderhubError && err.code === 'unauthorized')
+        throw new OrderhubError('upstream_rejected', `${connection.kind} refused the connection's credentials: ${err.message}`);
       throw err;
     }
     res.json({ ok: true, latencyMs: Date.now() - started });

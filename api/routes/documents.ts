@@ -22,7 +22,12 @@ export const MERCHANT_NAME = 'Orderhub merchant';
 const KINDS = ['packing_slip', 'invoice', 'shipping_label', 'picklist'] as const;
 type Kind = (typeof KINDS)[number];
 
-const TITLES: Record<Kind, string> = { packing_slip: 'Packing slip', invoice: 'Invoice', shipping_label: 'Shipping label', picklist: 'Picklist' };
+const TITLES: Record<Kind, string> = {
+  packing_slip: 'Packing slip',
+  invoice: 'Invoice',
+  shipping_label: 'Shipping label',
+  picklist: 'Picklist',
+};
 
 // An order document's reference: the order id, then the part (packing slip, label) and parcel (label).
 const ORDER_REF = /^(order:[^|]+)(?:\|part:([1-9][0-9]{0,2}))?(?:\|parcel:([1-9][0-9]?))?$/;
@@ -32,7 +37,8 @@ interface OrderRef {
   parcel?: number;
 }
 // A label file the carrier issued, served by redirect: only an https URL is followed.
-const carrierFileOf = (label: { labelUrl?: string } | undefined) => (label?.labelUrl && /^https:\/\//.test(label.labelUrl) ? label.labelUrl : undefined);
+const carrierFileOf = (label: { labelUrl?: string } | undefined) =>
+  label?.labelUrl && /^https:\/\//.test(label.labelUrl) ? label.labelUrl : undefined;
 const refOf = (r: OrderRef) => `${r.orderId}${r.part ? `|part:${r.part}` : ''}${r.parcel ? `|parcel:${r.parcel}` : ''}`;
 
 const documentId = (kind: Kind, ref: string) => `doc:${kind}:${ref}`;
@@ -64,8 +70,10 @@ const documentIdSchema = z
     const match = ORDER_REF.exec(d.ref);
     const ref = orderIdSchema.safeParse(match?.[1] ?? d.ref);
     if (!ref.success) ctx.addIssue({ code: 'custom', message: `the order id ${ref.error.issues[0].message}` });
-    else if (!match) ctx.addIssue({ code: 'custom', message: 'must be an order id, optionally followed by |part:<n> and (for a label) |parcel:<k>' });
-    else if (match[2] && d.kind === 'invoice') ctx.addIssue({ code: 'custom', message: 'an invoice is for the whole order: leave |part out' });
+    else if (!match)
+      ctx.addIssue({ code: 'custom', message: 'must be an order id, optionally followed by |part:<n> and (for a label) |parcel:<k>' });
+    else if (match[2] && d.kind === 'invoice')
+      ctx.addIssue({ code: 'custom', message: 'an invoice is for the whole order: leave |part out' });
     else if (match[3] && d.kind !== 'shipping_label') ctx.addIssue({ code: 'custom', message: 'only a shipping label has parcels' });
   });
 
@@ -95,7 +103,11 @@ export function documentsRouter(deps: ApiDeps): Router {
   const partOrThrow = (view: OrderView, part: string | undefined): OrderPart | undefined => {
     if (part === undefined) return undefined;
     const found = view.parts?.find((p) => p.id === part);
-    if (!found) throw new NotFoundError(`Order ${view.orderId} has no part ${part}${view.parts?.length ? ` (its parts: ${view.parts.map((p) => p.id).join(', ')})` : ': it is not split'}`, { orderId: view.orderId, part });
+    if (!found)
+      throw new NotFoundError(
+        `Order ${view.orderId} has no part ${part}${view.parts?.length ? ` (its parts: ${view.parts.map((p) => p.id).join(', ')})` : ': it is not split'}`,
+        { orderId: view.orderId, part },
+      );
     return found;
   };
 
@@ -112,12 +124,22 @@ export function documentsRouter(deps: ApiDeps): Router {
   // facts for our own label.
   async function labelOf(view: OrderView, ref: OrderRef): Promise<{ url: string } | { label: ShippingLabel }> {
     const part = partOrThrow(view, ref.part);
-    if (view.parts?.length && !part) throw new NotFoundError(`Order ${view.orderId} is split: each part has its own label (doc:shipping_label:${view.orderId}|part:<n>)`, { orderId: view.orderId });
+    if (view.parts?.length && !part)
+      throw new NotFoundError(`Order ${view.orderId} is split: each part has its own label (doc:shipping_label:${view.orderId}|part:<n>)`, {
+        orderId: view.orderId,
+      });
     const { record, labels, shipment, count } = await parcelLabelsOf(view, part);
     const parcel = ref.parcel ?? 1;
     const what = `${part ? `part ${part.id} of ` : ''}order ${view.orderId}`;
-    if (count === 0) throw new NotFoundError(`No shipping label for ${what} yet${record?.voided ? ': its label was voided' : ''}`, { orderId: view.orderId });
-    if (parcel > count) throw new NotFoundError(`${what.charAt(0).toUpperCase()}${what.slice(1)} has ${count} parcel(s), not ${parcel}`, { orderId: view.orderId, parcels: count });
+    if (count === 0)
+      throw new NotFoundError(`No shipping label for ${what} yet${record?.voided ? ': its label was voided' : ''}`, {
+        orderId: view.orderId,
+      });
+    if (parcel > count)
+      throw new NotFoundError(`${what.charAt(0).toUpperCase()}${what.slice(1)} has ${count} parcel(s), not ${parcel}`, {
+        orderId: view.orderId,
+        parcels: count,
+      });
     const label = labels[parcel - 1];
     const url = carrierFileOf(label);
     if (url) return { url };
@@ -128,9 +150,11 @@ export function documentsRouter(deps: ApiDeps): Router {
         carrier: label?.carrier ?? shipment!.carrier,
         service: label?.service ?? 'standard',
         trackingNumber: label?.trackingNumber ?? shipment!.trackingNumber,
-        from: from ? { ...from.address, company: from.address.company ?? MERCHANT_NAME } : { line1: '', city: '', postalCode: '', country: view.order.shippingAddress.country },
+        from: from
+          ? { ...from.address, company: from.address.company ?? MERCHANT_NAME }
+          : { line1: '', city: '', postalCode: '', country: view.order.shippingAddress.country },
         to,
-        createdAt: (record?.boughtAt.toISOString() ?? shipment?.shippedAt ?? view.createdAt),
+        createdAt: record?.boughtAt.toISOString() ?? shipment?.shippedAt ?? view.createdAt,
         orderNumber: view.channelOrderId,
         ...(count > 1 && { parcel: { index: parcel, count } }),
       },
@@ -153,9 +177,17 @@ export function documentsRouter(deps: ApiDeps): Router {
     const from = await shipFromOf(view, part);
     const fromAddress: Address | undefined = from && { ...from.address, company: from.address.company ?? MERCHANT_NAME };
     if (kind === 'packing_slip') {
-      const lines = part ? view.order.lines.flatMap((l) => part.lines.filter((p) => p.sku === l.sku).map((p) => ({ ...l, quantity: p.quantity }))) : view.order.lines;
+      const lines = part
+        ? view.order.lines.flatMap((l) => part.lines.filter((p) => p.sku === l.sku).map((p) => ({ ...l, quantity: p.quantity })))
+        : view.order.lines;
       const parcels = Math.max(1, 1 + ((part ? part.label : view.label)?.moreParcels?.length ?? 0));
-      return { kind, packingSlip: packingSlipFromOrder({ ...view.order, lines }, { createdAt: view.createdAt, parcels, ...(fromAddress && { shipFrom: fromAddress }) }) };
+      return {
+        kind,
+        packingSlip: packingSlipFromOrder(
+          { ...view.order, lines },
+          { createdAt: view.createdAt, parcels, ...(fromAddress && { shipFrom: fromAddress }) },
+        ),
+      };
     }
     // Order lines carry tax amounts without rates, so the tax shows as one line; totals equal the order's.
     const invoice = invoiceFromOrder(view.order, {
@@ -172,10 +204,20 @@ export function documentsRouter(deps: ApiDeps): Router {
     const entry = (kind: Kind, ref: string, extra: { part?: string; parcel?: number; [k: string]: unknown } = {}) => {
       const docId = documentId(kind, ref);
       const suffix = `${extra.part ? ` part ${extra.part}` : ''}${extra.parcel ? ` parcel ${extra.parcel}` : ''}`;
-      return { id: docId, kind, title: `${TITLES[kind]} ${kind === 'picklist' ? ref : order.channelOrderId}${suffix}`, contentType: 'application/pdf', url: documentUrl(docId), ...extra };
+      return {
+        id: docId,
+        kind,
+        title: `${TITLES[kind]} ${kind === 'picklist' ? ref : order.channelOrderId}${suffix}`,
+        contentType: 'application/pdf',
+        url: documentUrl(docId),
+        ...extra,
+      };
     };
     const parts = order.parts ?? [];
-    const lists = await picklists.idsForOrder(order.orderId, parts.map((p) => p.id));
+    const lists = await picklists.idsForOrder(
+      order.orderId,
+      parts.map((p) => p.id),
+    );
     // Labels: one per parcel of each label bought (not voided), or ours for a shipment reported without one.
     const labels: ReturnType<typeof entry>[] = [];
     for (const part of parts.length ? parts : [undefined]) {
@@ -183,13 +225,22 @@ export function documentsRouter(deps: ApiDeps): Router {
       for (let parcel = 1; parcel <= count; parcel++) {
         const ref = refOf({ orderId: order.orderId, ...(part && { part: part.id }), ...(parcel > 1 && { parcel }) });
         const label = bought[parcel - 1];
-        labels.push(entry('shipping_label', ref, { ...(part && { part: part.id }), ...(count > 1 && { parcel }), trackingNumber: label?.trackingNumber ?? shipment!.trackingNumber, source: carrierFileOf(label) ? 'carrier' : 'orderhub' }));
+        labels.push(
+          entry('shipping_label', ref, {
+            ...(part && { part: part.id }),
+            ...(count > 1 && { parcel }),
+            trackingNumber: label?.trackingNumber ?? shipment!.trackingNumber,
+            source: carrierFileOf(label) ? 'carrier' : 'orderhub',
+          }),
+        );
       }
     }
     res.json({
       orderId: order.orderId,
       documents: [
-        ...(parts.length ? parts.map((p) => entry('packing_slip', refOf({ orderId: order.orderId, part: p.id }), { part: p.id, locationId: p.locationId })) : [entry('packing_slip', order.orderId)]),
+        ...(parts.length
+          ? parts.map((p) => entry('packing_slip', refOf({ orderId: order.orderId, part: p.id }), { part: p.id, locationId: p.locationId }))
+          : [entry('packing_slip', order.orderId)]),
         entry('invoice', order.orderId, { invoiceNumber: invoiceNumberOf(order.orderId) }),
         ...labels,
         ...lists.map((picklistId) => entry('picklist', picklistId)),
@@ -199,7 +250,8 @@ export function documentsRouter(deps: ApiDeps): Router {
 
   router.get('/documents/:id', async (req, res) => {
     const { kind, ref } = parseOrThrow(documentIdSchema, req.params.id, 'document id', 'id');
-    if (!(KINDS as readonly string[]).includes(kind)) throw new ValidationError('Invalid document id', [{ path: 'id', message: `unknown kind ${kind}` }]);
+    if (!(KINDS as readonly string[]).includes(kind))
+      throw new ValidationError('Invalid document id', [{ path: 'id', message: `unknown kind ${kind}` }]);
     const request = await requestFor(kind as Kind, ref);
     // The carrier's own label file: sent there (carrier label URLs are public, time-limited links).
     if ('url' in request) {

@@ -17,7 +17,10 @@ const listQuery = z.strictObject({
 const notificationIdSchema = z
   .string()
   .max(300)
-  .regex(new RegExp(`^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}\\|(${NOTIFICATION_KINDS.join('|')})(\\|part:[1-9][0-9]{0,2})?$`), `must look like <orderId>|<kind>[|part:<n>], kind one of ${NOTIFICATION_KINDS.join(', ')}`);
+  .regex(
+    new RegExp(`^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}\\|(${NOTIFICATION_KINDS.join('|')})(\\|part:[1-9][0-9]{0,2})?$`),
+    `must look like <orderId>|<kind>[|part:<n>], kind one of ${NOTIFICATION_KINDS.join(', ')}`,
+  );
 
 const toJson = (n: CustomerNotification) => {
   const { _id, at, sentAt, ...rest } = n;
@@ -30,7 +33,11 @@ export function notificationsRouter(deps: ApiDeps): Router {
 
   router.get('/customer-notifications', async (req, res) => {
     const q = parseOrThrow(listQuery, req.query, 'query');
-    const found = await notifications.list({ limit: q.limit, ...(q.status && { status: q.status }), ...(q.orderId && { orderId: q.orderId }) });
+    const found = await notifications.list({
+      limit: q.limit,
+      ...(q.status && { status: q.status }),
+      ...(q.orderId && { orderId: q.orderId }),
+    });
     res.json({ notifications: found.map(toJson) });
   });
 

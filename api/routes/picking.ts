@@ -36,18 +36,29 @@ const binsBody = z.strictObject({
 
 const picklistBody = z.strictObject({ locationId: locationIdSchema, criteria: picklistCriteriaSchema.optional() });
 
-const idempotencyKeySchema = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+const idempotencyKeySchema = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 const quantitySchema = z.number().int('must be a whole number').positive('must be at least 1').max(100_000);
 const scanBody = z.strictObject({
   // What the scanner read: a barcode, or the sku typed in.
-  code: z.string().trim().min(1, 'must be a barcode or sku').max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a barcode or sku: letters, digits and . _ -'),
+  code: z
+    .string()
+    .trim()
+    .min(1, 'must be a barcode or sku')
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a barcode or sku: letters, digits and . _ -'),
   quantity: quantitySchema,
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 const closeBody = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
 const shortBody = z.strictObject({ sku: skuSchema, missingQuantity: quantitySchema, idempotencyKey: idempotencyKeySchema.optional() });
 
-export const picklistIdSchema = z.string().regex(/^PL-[A-Za-z0-9_-]{1,64}-\d{8}T\d{6}-[0-9a-f]{6}$/, 'must look like PL-<location>-<yyyymmddThhmmss>-<6 hex digits>');
+export const picklistIdSchema = z
+  .string()
+  .regex(/^PL-[A-Za-z0-9_-]{1,64}-\d{8}T\d{6}-[0-9a-f]{6}$/, 'must look like PL-<location>-<yyyymmddThhmmss>-<6 hex digits>');
 
 // The picked SLA the order workflow applies by default: the picklist ranks orders by when it falls due.
 const PICKED_SLA_MS = DEFAULT_ORDER_SETTINGS.slaMs.picked;
@@ -79,7 +90,9 @@ function releasedAt(view: OrderView, locationId: string): ReleasedOrder[] {
     };
   };
   if (view.allocation?.locationId === locationId) return [unit(view.orderId, view.order.lines)];
-  return (view.parts ?? []).filter((p) => p.locationId === locationId && p.stage === 'released_to_fulfillment').map((p) => unit(pickUnitId(view.orderId, p.id), p.lines));
+  return (view.parts ?? [])
+    .filter((p) => p.locationId === locationId && p.stage === 'released_to_fulfillment')
+    .map((p) => unit(pickUnitId(view.orderId, p.id), p.lines));
 }
 
 // Rebuild the pick state from the stored log. Every event was checked against the state of the events
@@ -125,7 +138,10 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const id = parseOrThrow(locationIdSchema, req.params.id, 'location id', 'id');
     const parsed = binsBody.safeParse(req.body);
     const problems: FieldProblem[] = parsed.success ? [] : problemsOf(parsed.error);
-    const keys = req.body && typeof req.body.bins === 'object' && req.body.bins !== null && !Array.isArray(req.body.bins) ? Object.keys(req.body.bins) : [];
+    const keys =
+      req.body && typeof req.body.bins === 'object' && req.body.bins !== null && !Array.isArray(req.body.bins)
+        ? Object.keys(req.body.bins)
+        : [];
     for (const sku of keys) {
       const r = skuSchema.safeParse(sku);
       if (!r.success) problems.push({ path: `bins.${sku}`, message: `is not a sku: ${r.error.issues[0].message}` });
@@ -134,7 +150,10 @@ export function picklistsRouter(deps: ApiDeps): Router {
     await locationOrThrow(id);
     const missing = await items.missing(keys);
     if (missing.length) {
-      throw new ValidationError(`Invalid bin locations: ${missing.length} unknown sku(s)`, missing.map((sku) => ({ path: `bins.${sku}`, message: `unknown sku ${sku}` })));
+      throw new ValidationError(
+        `Invalid bin locations: ${missing.length} unknown sku(s)`,
+        missing.map((sku) => ({ path: `bins.${sku}`, message: `unknown sku ${sku}` })),
+      );
     }
     const codes = Object.fromEntries(Object.entries(parsed.data.bins).map(([sku, bin]) => [sku, binCode(bin)]));
     res.json(await bins.replace(id, codes, actorOf(req)));
@@ -145,7 +164,10 @@ export function picklistsRouter(deps: ApiDeps): Router {
   router.post('/picklists', async (req, res) => {
     const body = parseOrThrow(picklistBody, req.body, 'picklist request');
     const location = await locations.get(body.locationId);
-    if (!location) throw new ValidationError('Invalid picklist request: unknown location', [{ path: 'locationId', message: `unknown location ${body.locationId}` }]);
+    if (!location)
+      throw new ValidationError('Invalid picklist request: unknown location', [
+        { path: 'locationId', message: `unknown location ${body.locationId}` },
+      ]);
     const criteria = picklistCriteriaSchema.parse(body.criteria ?? {});
 
     // Released orders: equality on status (FerretDB pushes it down), the location checked here.
@@ -161,7 +183,11 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const candidates = released.filter((o) => !onLists.has(o.id));
     const waiting = `${released.length} released at ${location.id}, ${onLists.size} already on a picklist`;
     if (candidates.length === 0) {
-      throw new ConflictError(`No released orders at ${location.id} are waiting for a picklist (${waiting})`, { locationId: location.id, released: released.length, onPicklists: onLists.size });
+      throw new ConflictError(`No released orders at ${location.id} are waiting for a picklist (${waiting})`, {
+        locationId: location.id,
+        released: released.length,
+        onPicklists: onLists.size,
+      });
     }
 
     const now = new Date();
@@ -169,14 +195,18 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const { bins: binMap } = await bins.get(location.id);
     const skus = [...new Set(candidates.flatMap((o) => o.lines.map((l) => l.sku)))];
     const catalogue = (await Promise.all(skus.map((sku) => items.get(sku)))).filter((i) => i !== null);
-    const build = (orders: ReleasedOrder[]) => buildPicklist({ id, locationId: location.id, createdAt: now.toISOString(), orders, bins: binMap, items: catalogue, criteria });
+    const build = (orders: ReleasedOrder[]) =>
+      buildPicklist({ id, locationId: location.id, createdAt: now.toISOString(), orders, bins: binMap, items: catalogue, criteria });
 
     // Each chosen order is claimed by insert: of two racing requests, one list gets the order, and a lost
     // order's place goes to the next in rank.
     const { picklist, claimed } = await picklists.claimOrders(id, candidates, build);
     if (picklist.orderIds.length === 0) {
       const reasons = [...new Set(picklist.leftOut.map((l) => l.reason))].join(', ');
-      throw new ConflictError(`No released order at ${location.id} fits the criteria (${waiting}${reasons ? `; left out: ${reasons}` : ''})`, { locationId: location.id, leftOut: picklist.leftOut.length });
+      throw new ConflictError(
+        `No released order at ${location.id} fits the criteria (${waiting}${reasons ? `; left out: ${reasons}` : ''})`,
+        { locationId: location.id, leftOut: picklist.leftOut.length },
+      );
     }
     try {
       await picklists.insert(picklist, actorOf(req));
@@ -202,10 +232,16 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const out = await picklists.appendDecided(picklist, {
       ...(scan.idempotencyKey !== undefined && { key: scan.idempotencyKey }),
       actor: actorOf(req),
-      decide: (state) => ({ state: confirmPick(state, { code: scan.code, quantity: scan.quantity, at }, known ? [known] : []), result: undefined }),
+      decide: (state) => ({
+        state: confirmPick(state, { code: scan.code, quantity: scan.quantity, at }, known ? [known] : []),
+        result: undefined,
+      }),
       same: (earlier) => {
         if (earlier.event.kind !== 'picked' || earlier.event.code !== scan.code || earlier.event.quantity !== scan.quantity) {
-          throw new ConflictError(`idempotencyKey ${scan.idempotencyKey} was already used for another ${earlier.event.kind === 'picked' ? 'scan' : 'short pick'} on picklist ${picklist.id}`, { idempotencyKey: scan.idempotencyKey });
+          throw new ConflictError(
+            `idempotencyKey ${scan.idempotencyKey} was already used for another ${earlier.event.kind === 'picked' ? 'scan' : 'short pick'} on picklist ${picklist.id}`,
+            { idempotencyKey: scan.idempotencyKey },
+          );
         }
         return undefined;
       },
@@ -213,7 +249,9 @@ export function picklistsRouter(deps: ApiDeps): Router {
     // Orders this scan finished are picked: tell their workflows (a repeat is ignored there, so a repeated
     // request heals a crash between the stored scan and the signal).
     const sku = out.state.stops.find((s) => s.sku === scan.code || s.barcode === scan.code)?.sku;
-    const finished = pickedByOrder(out.state).filter((o) => o.lines.some((l) => l.sku === sku) && o.lines.every((l) => l.picked >= l.quantity));
+    const finished = pickedByOrder(out.state).filter(
+      (o) => o.lines.some((l) => l.sku === sku) && o.lines.every((l) => l.picked >= l.quantity),
+    );
     const reported: string[] = [];
     for (const { orderId: unitId } of finished) {
       const { orderId, part } = parsePickUnitId(unitId);
@@ -224,7 +262,9 @@ export function picklistsRouter(deps: ApiDeps): Router {
         if (!(err instanceof NotFoundError)) throw err; // the order is closed: nothing to report
       }
     }
-    res.status(out.duplicate ? 200 : 201).json({ picklistId: picklist.id, duplicate: out.duplicate, pickedOrders: reported, progress: progressOf(out.state) });
+    res
+      .status(out.duplicate ? 200 : 201)
+      .json({ picklistId: picklist.id, duplicate: out.duplicate, pickedOrders: reported, progress: progressOf(out.state) });
   });
 
   router.post('/picklists/:id/short', async (req, res) => {
@@ -240,12 +280,21 @@ export function picklistsRouter(deps: ApiDeps): Router {
       },
       same: (earlier) => {
         if (earlier.event.kind !== 'short' || earlier.event.sku !== body.sku || earlier.event.quantity !== body.missingQuantity) {
-          throw new ConflictError(`idempotencyKey ${body.idempotencyKey} was already used for another ${earlier.event.kind === 'short' ? 'short pick' : 'scan'} on picklist ${picklist.id}`, { idempotencyKey: body.idempotencyKey });
+          throw new ConflictError(
+            `idempotencyKey ${body.idempotencyKey} was already used for another ${earlier.event.kind === 'short' ? 'short pick' : 'scan'} on picklist ${picklist.id}`,
+            { idempotencyKey: body.idempotencyKey },
+          );
         }
         return earlier.shortLines ?? [];
       },
     });
-    deps.log.info('short pick', { picklistId: picklist.id, sku: body.sku, missing: body.missingQuantity, orderIds: out.result.map((l) => l.orderId), by: actorOf(req) });
+    deps.log.info('short pick', {
+      picklistId: picklist.id,
+      sku: body.sku,
+      missing: body.missingQuantity,
+      orderIds: out.result.map((l) => l.orderId),
+      by: actorOf(req),
+    });
     // Each order made short is taken off this list and routed again without this location (its stock of
     // the sku written off as not there), unless it has moved on already. A repeated request asks nothing again.
     const reroutes: { orderId: string; outcome: 'requested' | 'not_rerouted'; detail: string }[] = [];
@@ -258,11 +307,18 @@ export function picklistsRouter(deps: ApiDeps): Router {
         const here = allocatedAt.includes(picklist.locationId);
         const picked = (view?.parts ?? []).some((p) => flowIndex(p.stage) >= flowIndex('picked'));
         if (!view || !here || picked || isTerminal(view.status) || !['stock_reserved', 'released_to_fulfillment'].includes(view.stage)) {
-          const detail = !view ? 'order not found' : `order is ${view.status}${here ? '' : ` and allocated at ${allocatedAt.join(', ') || 'no location'}`}${picked ? ' with a part already picked' : ''}`;
+          const detail = !view
+            ? 'order not found'
+            : `order is ${view.status}${here ? '' : ` and allocated at ${allocatedAt.join(', ') || 'no location'}`}${picked ? ' with a part already picked' : ''}`;
           reroutes.push({ orderId: unitId, outcome: 'not_rerouted', detail });
           continue;
         }
-        await signalOrder(deps.temporal, orderId, rejectAllocationSignal, { reason: 'not_in_stock', skus, note: `short pick on ${picklist.id}`, locationId: picklist.locationId });
+        await signalOrder(deps.temporal, orderId, rejectAllocationSignal, {
+          reason: 'not_in_stock',
+          skus,
+          note: `short pick on ${picklist.id}`,
+          locationId: picklist.locationId,
+        });
         await picklists.releaseClaims(picklist.id, [unitId]);
         reroutes.push({ orderId: unitId, outcome: 'requested', detail: `routing again without ${picklist.locationId}` });
       }
@@ -285,7 +341,15 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const close = async (): Promise<{ state: PickState; result: string[]; duplicate: boolean }> => {
       const log = await picklists.log(picklist.id);
       const closed = log.find((e) => e.event.kind === 'closed');
-      if (closed?.event.kind === 'closed') return { state: replayPicking(picklist, log.map((e) => e.event)), result: closed.event.released, duplicate: true };
+      if (closed?.event.kind === 'closed')
+        return {
+          state: replayPicking(
+            picklist,
+            log.map((e) => e.event),
+          ),
+          result: closed.event.released,
+          duplicate: true,
+        };
       try {
         return await picklists.appendDecided(picklist, {
           actor: actorOf(req),
@@ -304,8 +368,11 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const out = await close();
     await picklists.releaseClaims(picklist.id, out.result);
     const kept = picklist.orderIds.filter((o) => !out.result.includes(o));
-    if (!out.duplicate) deps.log.info('picklist closed', { picklistId: picklist.id, kept: kept.length, released: out.result.length, by: actorOf(req) });
-    res.status(out.duplicate ? 200 : 201).json({ picklistId: picklist.id, duplicate: out.duplicate, kept, released: out.result, progress: progressOf(out.state) });
+    if (!out.duplicate)
+      deps.log.info('picklist closed', { picklistId: picklist.id, kept: kept.length, released: out.result.length, by: actorOf(req) });
+    res
+      .status(out.duplicate ? 200 : 201)
+      .json({ picklistId: picklist.id, duplicate: out.duplicate, kept, released: out.result, progress: progressOf(out.state) });
   });
 
   return router;

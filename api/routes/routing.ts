@@ -13,29 +13,34 @@ const rulesBody = z.strictObject({ rules: routingRulesSchema });
 const postalBody = z.strictObject({ csv: z.string().min(1, 'must not be empty').max(5_000_000) });
 
 // What would happen to an order: a stored one (orderId) or one described here. `rules` tries a draft set.
-const simulateBody = z
-  .strictObject({
-    orderId: orderIdSchema.optional(),
-    channel: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be 1 to 32 lowercase letters, digits, _ or -').optional(),
-    lines: z
-      .array(z.strictObject({ sku: skuSchema, quantity: z.number().int('must be a whole number').positive().max(1_000_000) }))
-      .min(1)
-      .max(500)
-      .optional(),
-    shippingAddress: addressSchema.pick({ country: true, postalCode: true, latitude: true, longitude: true }).strict().optional(),
-    pickupLocationId: locationIdSchema.optional(),
-    // Absent: as the order says (a stored order's own choice; a described order may be split).
-    allowSplit: z.boolean().optional(),
-    excludedLocationIds: z.array(locationIdSchema).max(500).optional(),
-    rules: routingRulesSchema.optional(),
-  });
+const simulateBody = z.strictObject({
+  orderId: orderIdSchema.optional(),
+  channel: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/, 'must be 1 to 32 lowercase letters, digits, _ or -')
+    .optional(),
+  lines: z
+    .array(z.strictObject({ sku: skuSchema, quantity: z.number().int('must be a whole number').positive().max(1_000_000) }))
+    .min(1)
+    .max(500)
+    .optional(),
+  shippingAddress: addressSchema.pick({ country: true, postalCode: true, latitude: true, longitude: true }).strict().optional(),
+  pickupLocationId: locationIdSchema.optional(),
+  // Absent: as the order says (a stored order's own choice; a described order may be split).
+  allowSplit: z.boolean().optional(),
+  excludedLocationIds: z.array(locationIdSchema).max(500).optional(),
+  rules: routingRulesSchema.optional(),
+});
 
 // Either orderId or the order itself; checked on the raw body so these problems come with the schema's own.
 function shapeProblems(body: unknown): FieldProblem[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return [];
   const b = body as Record<string, unknown>;
   const fields = ['channel', 'lines', 'shippingAddress'] as const;
-  if (b.orderId !== undefined) return fields.filter((f) => b[f] !== undefined).map((f) => ({ path: f, message: 'give either orderId or the order (channel, lines, shippingAddress), not both' }));
+  if (b.orderId !== undefined)
+    return fields
+      .filter((f) => b[f] !== undefined)
+      .map((f) => ({ path: f, message: 'give either orderId or the order (channel, lines, shippingAddress), not both' }));
   return fields.filter((f) => b[f] === undefined).map((f) => ({ path: f, message: 'is required when no orderId is given' }));
 }
 
@@ -70,7 +75,11 @@ export function routingRouter(deps: ApiDeps): Router {
       rows = parsePostalPrefixCsv(csv);
     } catch (err) {
       // Problems carry line and field too; the API's error details are { path, message } everywhere.
-      if (err instanceof ValidationError) throw new ValidationError(err.message, err.problems.map(({ path, message }) => ({ path, message })));
+      if (err instanceof ValidationError)
+        throw new ValidationError(
+          err.message,
+          err.problems.map(({ path, message }) => ({ path, message })),
+        );
       throw err;
     }
     res.json(await routing.replacePostalRows(rows, actorOf(req)));
@@ -79,7 +88,8 @@ export function routingRouter(deps: ApiDeps): Router {
   router.post('/routing/simulate', async (req, res) => {
     const parsed = simulateBody.safeParse(req.body);
     const problems = [...shapeProblems(req.body), ...(parsed.success ? [] : problemsOf(parsed.error))];
-    if (problems.length || !parsed.success) throw new ValidationError(`Invalid routing simulation: ${problems.length} problem(s)`, problems);
+    if (problems.length || !parsed.success)
+      throw new ValidationError(`Invalid routing simulation: ${problems.length} problem(s)`, problems);
     const body = parsed.data;
     let order: RoutingOrder;
     let excluded = body.excludedLocationIds;
@@ -100,12 +110,21 @@ export function routingRouter(deps: ApiDeps): Router {
     const missing = new Set(await items.missing(order.lines.map((l) => l.sku)));
     const known = new Set(input.locations.map((l) => l.id));
     const unknown: FieldProblem[] = [
-      ...(body.orderId === undefined ? order.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}` }] : [])) : []),
-      ...(body.pickupLocationId !== undefined && !known.has(body.pickupLocationId) ? [{ path: 'pickupLocationId', message: `unknown location ${body.pickupLocationId}` }] : []),
-      ...(body.excludedLocationIds ?? []).flatMap((id, i) => (known.has(id) ? [] : [{ path: `excludedLocationIds.${i}`, message: `unknown location ${id}` }])),
+      ...(body.orderId === undefined
+        ? order.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}` }] : []))
+        : []),
+      ...(body.pickupLocationId !== undefined && !known.has(body.pickupLocationId)
+        ? [{ path: 'pickupLocationId', message: `unknown location ${body.pickupLocationId}` }]
+        : []),
+      ...(body.excludedLocationIds ?? []).flatMap((id, i) =>
+        known.has(id) ? [] : [{ path: `excludedLocationIds.${i}`, message: `unknown location ${id}` }],
+      ),
     ];
     if (unknown.length) throw new ValidationError(`Invalid routing simulation: ${unknown.length} problem(s)`, unknown);
-    if (input.locations.length === 0) throw new ValidationError('No locations exist yet: create one with POST /locations first', [{ path: '(body)', message: 'no locations to route to' }]);
+    if (input.locations.length === 0)
+      throw new ValidationError('No locations exist yet: create one with POST /locations first', [
+        { path: '(body)', message: 'no locations to route to' },
+      ]);
     const { decision, explanation } = routeOrder(input);
     res.json({ decision, explanation, stock: input.stock, rulesUsed: body.rules ? 'draft' : 'stored', reserved: false });
   });

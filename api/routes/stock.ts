@@ -19,7 +19,9 @@ const ledgerQuerySchema = z.strictObject({
 function idempotencyKeyOf(req: Request, bodyKey: string | undefined, kind: string): { stored: string; idempotencyKey: string } {
   const header = req.get('idempotency-key');
   if (header !== undefined && !/^[\x21-\x7e]{8,200}$/.test(header)) {
-    throw new ValidationError('Invalid Idempotency-Key header', [{ path: 'headers.idempotency-key', message: 'must be 8 to 200 printable ASCII characters without spaces' }]);
+    throw new ValidationError('Invalid Idempotency-Key header', [
+      { path: 'headers.idempotency-key', message: 'must be 8 to 200 printable ASCII characters without spaces' },
+    ]);
   }
   const idempotencyKey = bodyKey ?? header ?? randomUUID();
   return { stored: `api:${kind}:${idempotencyKey}`, idempotencyKey };
@@ -31,9 +33,17 @@ async function applyOnce<T>(idempotencyKey: string, apply: () => Promise<T>): Pr
   try {
     return await apply();
   } catch (err) {
-    const away = err instanceof UnavailableError ? err.message : unavailableService(err) && `${unavailableService(err) === 'the store' ? 'The store' : unavailableService(err)} is not answering right now`;
+    const away =
+      err instanceof UnavailableError
+        ? err.message
+        : unavailableService(err) &&
+          `${unavailableService(err) === 'the store' ? 'The store' : unavailableService(err)} is not answering right now`;
     if (!away) throw err;
-    throw new UnavailableError(`${away}: the change may not have been applied; send it again with idempotencyKey ${idempotencyKey}, which applies it once`, 2, { idempotencyKey });
+    throw new UnavailableError(
+      `${away}: the change may not have been applied; send it again with idempotencyKey ${idempotencyKey}, which applies it once`,
+      2,
+      { idempotencyKey },
+    );
   }
 }
 
@@ -60,29 +70,60 @@ export function stockRouter(deps: ApiDeps): Router {
 
   // One ledger change from the API: applied once per idempotency key; the answer names the key and how
   // many orders wait for the sku.
-  const change = async (req: Request, res: Response, kind: 'receipt' | 'adjustment', c: Omit<StockChange, 'idempotencyKey' | 'actor'>, bodyKey: string | undefined) => {
+  const change = async (
+    req: Request,
+    res: Response,
+    kind: 'receipt' | 'adjustment',
+    c: Omit<StockChange, 'idempotencyKey' | 'actor'>,
+    bodyKey: string | undefined,
+  ) => {
     await mustExist(c.sku, c.locationId);
     const key = idempotencyKeyOf(req, bodyKey, kind);
-    const applied = await applyOnce(key.idempotencyKey, () => ledger.apply({ ...c, idempotencyKey: key.stored, actor: req.actor ?? 'api' }));
-    res.status(applied.duplicate ? 200 : 201).json({ entry: applied.entry, duplicate: applied.duplicate, idempotencyKey: key.idempotencyKey, ...(await waiting(c.sku)) });
+    const applied = await applyOnce(key.idempotencyKey, () =>
+      ledger.apply({ ...c, idempotencyKey: key.stored, actor: req.actor ?? 'api' }),
+    );
+    res
+      .status(applied.duplicate ? 200 : 201)
+      .json({ entry: applied.entry, duplicate: applied.duplicate, idempotencyKey: key.idempotencyKey, ...(await waiting(c.sku)) });
   };
 
   router.post('/stock/receipts', async (req, res) => {
     const r = parseOrThrow(receiptSchema, req.body, 'receipt');
-    await change(req, res, 'receipt', { sku: r.sku, locationId: r.locationId, type: 'receipt', quantity: r.quantity, ...(r.reference !== undefined && { reference: r.reference }) }, r.idempotencyKey);
+    await change(
+      req,
+      res,
+      'receipt',
+      {
+        sku: r.sku,
+        locationId: r.locationId,
+        type: 'receipt',
+        quantity: r.quantity,
+        ...(r.reference !== undefined && { reference: r.reference }),
+      },
+      r.idempotencyKey,
+    );
   });
 
   router.post('/stock/adjustments', async (req, res) => {
     const a = parseOrThrow(adjustmentSchema, req.body, 'adjustment');
     const extra = { ...(a.note !== undefined && { note: a.note }), ...(a.reference !== undefined && { reference: a.reference }) };
-    await change(req, res, 'adjustment', { sku: a.sku, locationId: a.locationId, type: 'adjustment', quantity: a.delta, reason: a.reason, ...extra }, a.idempotencyKey);
+    await change(
+      req,
+      res,
+      'adjustment',
+      { sku: a.sku, locationId: a.locationId, type: 'adjustment', quantity: a.delta, reason: a.reason, ...extra },
+      a.idempotencyKey,
+    );
   });
 
   router.get('/stock/:sku', async (req, res) => {
     const sku = parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku');
     if (!(await items.get(sku))) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
     const perLocation = await ledger.balancesForSku(sku);
-    const total = perLocation.reduce((t, b) => ({ onHand: t.onHand + b.onHand, reserved: t.reserved + b.reserved, available: t.available + b.available }), { onHand: 0, reserved: 0, available: 0 });
+    const total = perLocation.reduce(
+      (t, b) => ({ onHand: t.onHand + b.onHand, reserved: t.reserved + b.reserved, available: t.available + b.available }),
+      { onHand: 0, reserved: 0, available: 0 },
+    );
     res.json({ sku, total, locations: perLocation });
   });
 

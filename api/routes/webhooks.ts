@@ -26,9 +26,16 @@ export function webhookIntakeRouter(deps: ApiDeps): Router {
     } catch (err) {
       deps.log.warn('webhook refused', { connectionId, reason: (err as Error).message });
       // A ValidationError comes after the signature matched (a header is missing): 400 naming the header.
-      throw err instanceof UnauthorizedError || err instanceof ValidationError ? err : new UnauthorizedError('Webhook signature could not be verified');
+      throw err instanceof UnauthorizedError || err instanceof ValidationError
+        ? err
+        : new UnauthorizedError('Webhook signature could not be verified');
     }
-    const fresh = await deps.stores.webhooks.record({ connectionId, deliveryId: verified.deliveryId, topic: verified.topic, body: raw.toString('utf8') });
+    const fresh = await deps.stores.webhooks.record({
+      connectionId,
+      deliveryId: verified.deliveryId,
+      topic: verified.topic,
+      body: raw.toString('utf8'),
+    });
     // Enqueue even for a repeat: if the first attempt stored but crashed before queueing, this heals it;
     // the job id derived from the delivery makes it a no-op otherwise.
     await enqueueDelivery(deps.webhookQueue, deliveryKey(connectionId, verified.deliveryId));
@@ -44,10 +51,17 @@ export function deadLettersRouter(deps: ApiDeps): Router {
   router.get('/webhooks/dead-letters', async (req, res) => {
     const q = parseOrThrow(listQuery, req.query, 'query');
     const dead = await deps.stores.webhooks.deadLetters(q.limit);
-    res.json({ deadLetters: dead.map(({ _id, body, ...d }) => ({ id: _id, ...d, bodyBytes: d.bodyBytes ?? Buffer.byteLength(body ?? '') })) });
+    res.json({
+      deadLetters: dead.map(({ _id, body, ...d }) => ({ id: _id, ...d, bodyBytes: d.bodyBytes ?? Buffer.byteLength(body ?? '') })),
+    });
   });
   router.post('/webhooks/dead-letters/:id/replay', async (req, res) => {
-    const id = parseOrThrow(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}\|[\x21-\x7e]{1,200}$/, 'is not a dead letter id'), req.params.id, 'dead letter id', 'id');
+    const id = parseOrThrow(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}\|[\x21-\x7e]{1,200}$/, 'is not a dead letter id'),
+      req.params.id,
+      'dead letter id',
+      'id',
+    );
     const current = await deps.stores.webhooks.get(id);
     if (!current || current.status !== 'dead') throw new NotFoundError(`No dead letter ${id}`);
     const requeued = (await deps.stores.webhooks.requeue(id))!;

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'baseline worker failed', error: String(err?.stack ?? err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'baseline worker failed', error: String(err?.stack ?? err) })}\n`,
+  );
   process.exit(1);
 });

@@ -1,4 +1,10 @@
-import { proxyActivities, proxyLocalActivities, upsertSearchAttributes, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { Order } from '../../domain/order';
 import { initialOrderState } from '../../domain/order-state';
 import type { OrderStatus } from '../../domain/status';
@@ -9,7 +15,10 @@ import type { BaselineActivities } from './activities';
 // eight activity calls (the state projections local, as there) with the same timeout and retry profiles, the same payloads (order and state),
 // and the same five OrderStatus search-attribute upserts. Whatever this costs is Temporal's floor.
 
-const quick: ActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 6 } };
+const quick: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 6 },
+};
 const projection: LocalActivityOptions = { startToCloseTimeout: '10s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
 
 export async function baselineOrderWorkflow(input: { order: Order }): Promise<{ orderId: string; status: OrderStatus }> {

@@ -46,13 +46,21 @@ const WORKER_RESTART_DELAY_MS = 2_000; // what a process supervisor typically wa
 const SAMPLE = 8;
 let cursor = 0;
 async function orderMovedSince(ctx: DrillContext, since: number, subs: Submission[]): Promise<number | undefined> {
-  return orderMoved(ctx, since, subs.filter((s) => s.acceptedAt !== undefined));
+  return orderMoved(
+    ctx,
+    since,
+    subs.filter((s) => s.acceptedAt !== undefined),
+  );
 }
 
 // After a Temporal restart an activity dispatched before the stop can still finish and write; an order
 // captured after the restart moving on proves tasks are dispatched again.
 async function newOrderMovedSince(ctx: DrillContext, since: number, subs: Submission[]): Promise<number | undefined> {
-  return orderMoved(ctx, since, subs.filter((s) => s.acceptedAt !== undefined && s.firstAttemptAt >= since));
+  return orderMoved(
+    ctx,
+    since,
+    subs.filter((s) => s.acceptedAt !== undefined && s.firstAttemptAt >= since),
+  );
 }
 
 async function orderMoved(ctx: DrillContext, since: number, accepted: Submission[]): Promise<number | undefined> {
@@ -74,7 +82,9 @@ async function webhookProcessedSince(ctx: DrillContext, since: number, subs: Sub
   let first: number | undefined;
   for (const s of candidates) {
     try {
-      const doc = await ctx.env.db.collection<{ _id: string; status: string; updatedAt: Date }>('webhook_deliveries').findOne({ _id: s.webhookDeliveries[0] });
+      const doc = await ctx.env.db
+        .collection<{ _id: string; status: string; updatedAt: Date }>('webhook_deliveries')
+        .findOne({ _id: s.webhookDeliveries[0] });
       if (doc?.status === 'processed' && (first === undefined || doc.updatedAt.getTime() < first)) first = doc.updatedAt.getTime();
     } catch {
       return undefined;
@@ -101,7 +111,14 @@ export const workerKill: Drill = {
 };
 
 // A service of the stack stopped and started again on the same data; the fault ends when it answers.
-function serviceRestart(opts: { name: string; service: ServiceName; title: string; recoveryMeans: string; defaultDownMs: number; processedSince: Drill['processedSince'] }): Drill {
+function serviceRestart(opts: {
+  name: string;
+  service: ServiceName;
+  title: string;
+  recoveryMeans: string;
+  defaultDownMs: number;
+  processedSince: Drill['processedSince'];
+}): Drill {
   return {
     name: opts.name,
     title: opts.title,
@@ -109,7 +126,14 @@ function serviceRestart(opts: { name: string; service: ServiceName; title: strin
     async inject(ctx) {
       const startedAt = Date.now();
       const outage = await ctx.env.restartService(opts.service, ctx.serviceDownMs ?? opts.defaultDownMs);
-      return { startedAt, endedAt: outage.healthyAt, details: { downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000, restartSeconds: (outage.healthyAt - outage.restartedAt) / 1000 } };
+      return {
+        startedAt,
+        endedAt: outage.healthyAt,
+        details: {
+          downSeconds: (outage.healthyAt - outage.stoppedAt) / 1000,
+          restartSeconds: (outage.healthyAt - outage.restartedAt) / 1000,
+        },
+      };
     },
     processedSince: opts.processedSince,
   };
@@ -154,9 +178,12 @@ export const postgresRestart = serviceRestart({
 export const outboundOutage: Drill = {
   name: 'channel+carrier-500-429',
   title: `channel (Shopify stand-in) and carrier stand-in (ERP) answering 500/429 for ${OUTAGE_MS / 1000} s`,
-  recoveryMeans: 'both answering normally again -> first successful POST to each (fulfillment or inventory push; sales order or invoice); the later of the two',
+  recoveryMeans:
+    'both answering normally again -> first successful POST to each (fulfillment or inventory push; sales order or invoice); the later of the two',
   // Start the outage once orders are reaching the outside world, so it hits calls in flight.
-  ready: (ctx, since) => ctx.erp.firstSuccessAfter(since, (c) => c.method === 'POST') !== undefined || ctx.shopify.firstSuccessAfter(since, (c) => c.method === 'POST') !== undefined,
+  ready: (ctx, since) =>
+    ctx.erp.firstSuccessAfter(since, (c) => c.method === 'POST') !== undefined ||
+    ctx.shopify.firstSuccessAfter(since, (c) => c.method === 'POST') !== undefined,
   loadCapMs: OUTAGE_LOAD_MS,
   async inject(ctx) {
     const startedAt = Date.now();
@@ -168,8 +195,19 @@ export const outboundOutage: Drill = {
     const endedAt = Date.now();
     // Calls refused in each 5 s of the outage: the outage was hit from start to end, not just at its start.
     const refused = (calls: { at: number }[]) =>
-      Array.from({ length: Math.ceil(OUTAGE_MS / 5_000) }, (_, i) => calls.filter((c) => c.at >= startedAt + i * 5_000 && c.at < Math.min(endedAt, startedAt + (i + 1) * 5_000)).length);
-    return { startedAt, endedAt, details: { outageSeconds: OUTAGE_MS / 1000, channelCallsRefusedPer5s: refused(ctx.shopify.calls), carrierCallsRefusedPer5s: refused(ctx.erp.calls) } };
+      Array.from(
+        { length: Math.ceil(OUTAGE_MS / 5_000) },
+        (_, i) => calls.filter((c) => c.at >= startedAt + i * 5_000 && c.at < Math.min(endedAt, startedAt + (i + 1) * 5_000)).length,
+      );
+    return {
+      startedAt,
+      endedAt,
+      details: {
+        outageSeconds: OUTAGE_MS / 1000,
+        channelCallsRefusedPer5s: refused(ctx.shopify.calls),
+        carrierCallsRefusedPer5s: refused(ctx.erp.calls),
+      },
+    };
   },
   async processedSince(ctx, since) {
     const channel = ctx.shopify.firstSuccessAfter(since, (c) => c.method === 'POST');
@@ -179,7 +217,10 @@ export const outboundOutage: Drill = {
   detailsAfter(ctx, since) {
     const channel = ctx.shopify.firstSuccessAfter(since, (c) => c.method === 'POST');
     const carrier = ctx.erp.firstSuccessAfter(since, (c) => c.method === 'POST');
-    return { channelRecoverySeconds: channel === undefined ? null : (channel - since) / 1000, carrierRecoverySeconds: carrier === undefined ? null : (carrier - since) / 1000 };
+    return {
+      channelRecoverySeconds: channel === undefined ? null : (channel - since) / 1000,
+      carrierRecoverySeconds: carrier === undefined ? null : (carrier - since) / 1000,
+    };
   },
 };
 

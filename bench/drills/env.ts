@@ -6,7 +6,18 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import pg from 'pg';
-import { freePort, freeStackPorts, isPortOpen, sleep, spawnManaged, startStack, stopSignal, waitFor, type ManagedProcess, type Stack } from '../../scripts/stack';
+import {
+  freePort,
+  freeStackPorts,
+  isPortOpen,
+  sleep,
+  spawnManaged,
+  startStack,
+  stopSignal,
+  waitFor,
+  type ManagedProcess,
+  type Stack,
+} from '../../scripts/stack';
 import { REPO_ROOT } from '../../scripts/tools';
 import { EMBEDDED_MONGO_POOL_SIZE, EMBEDDED_TUNING } from '../../scripts/tuning';
 
@@ -65,7 +76,10 @@ export class DrillEnv {
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
     this.temporal = new Client({ connection: temporalConnection });
     this.services = new Map(
-      stack.spawned.map((s) => [s.service as ServiceName, { name: s.service as ServiceName, command: s.command, cwd: s.cwd, logFile: s.logFile, pid: s.pid, uid: s.uid, gid: s.gid }]),
+      stack.spawned.map((s) => [
+        s.service as ServiceName,
+        { name: s.service as ServiceName, command: s.command, cwd: s.cwd, logFile: s.logFile, pid: s.pid, uid: s.uid, gid: s.gid },
+      ]),
     );
   }
 
@@ -181,11 +195,19 @@ export class DrillEnv {
     const stoppedAt = Date.now();
     this.log(`${name} stopped (pid ${slot.pid})`);
     if (downMs > 0) await sleep(downMs);
-    const proc = spawnManaged(name, slot.command, { cwd: slot.cwd, logFile: slot.logFile, log: (m) => this.log(`[${name}] ${m}`), ...(slot.uid !== undefined && { uid: slot.uid, gid: slot.gid }) });
+    const proc = spawnManaged(name, slot.command, {
+      cwd: slot.cwd,
+      logFile: slot.logFile,
+      log: (m) => this.log(`[${name}] ${m}`),
+      ...(slot.uid !== undefined && { uid: slot.uid, gid: slot.gid }),
+    });
     const restartedAt = Date.now();
     slot.pid = proc.info.pid;
     slot.proc = proc;
-    await waitFor(() => this.serviceHealthy(name), 120_000, `${name} to come back`, { intervalMs: 100, giveUpIf: () => (proc.exited ? `it exited (${proc.exitReason}); see ${slot.logFile}` : undefined) });
+    await waitFor(() => this.serviceHealthy(name), 120_000, `${name} to come back`, {
+      intervalMs: 100,
+      giveUpIf: () => (proc.exited ? `it exited (${proc.exitReason}); see ${slot.logFile}` : undefined),
+    });
     const healthyAt = Date.now();
     this.log(`${name} back after ${((healthyAt - stoppedAt) / 1000).toFixed(1)} s down (pid ${proc.info.pid})`);
     return { stoppedAt, restartedAt, healthyAt };
@@ -194,7 +216,13 @@ export class DrillEnv {
   async serviceHealthy(name: ServiceName): Promise<boolean> {
     const env = this.stack.env;
     if (name === 'redis') {
-      const redis = new Redis(env.REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+      const redis = new Redis(env.REDIS_URL, {
+        lazyConnect: true,
+        connectTimeout: 1_000,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => null,
+      });
       redis.on('error', () => undefined);
       try {
         await redis.connect();
@@ -277,7 +305,6 @@ async function stopGroup(service: ServiceName, pgid: number, graceMs: number): P
     while (alive()) await sleep(50);
   }
 }
-
 
 const noop = () => {};
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };

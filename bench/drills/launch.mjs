@@ -14,7 +14,10 @@ if (!existsSync(tsx)) {
   if (npm.status !== 0) process.exit(npm.status ?? 1);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'drill.ts'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'drill.ts'), ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 // The drill stops what it started on SIGINT/SIGTERM; wait for it rather than dying first.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('error', (err) => {

@@ -116,7 +116,13 @@ export class LoadGenerator {
     const channelOrderId = `D${this.plan.idPrefix}-${n}`;
     const first = skus.store[n % skus.store.length];
     const second = skus.store[(n + 1) % skus.store.length];
-    const lines = n % 4 === 0 ? [{ sku: first, quantity: 1 }, { sku: second, quantity: 2 }] : [{ sku: first, quantity: 1 + (n % 3) }];
+    const lines =
+      n % 4 === 0
+        ? [
+            { sku: first, quantity: 1 },
+            { sku: second, quantity: 2 },
+          ]
+        : [{ sku: first, quantity: 1 + (n % 3) }];
     // Mostly paid at the till; some cash on delivery; a few waiting for an operator to confirm payment.
     const payment: Submission['payment'] = n % 10 === 9 ? 'pending' : n % 5 === 1 ? 'cod' : 'paid';
     const body = JSON.stringify({

@@ -31,10 +31,25 @@ export interface DrillResult {
   drill: string;
   title: string;
   recoveryMeans: string;
-  load: { ratePerSecondTarget: number; ratePerSecondAchieved: number; seconds: number; webhookOrders: number; apiOrders: number; submissionRetries: number; submissionFailures: Record<string, number>; gaveUp: number };
+  load: {
+    ratePerSecondTarget: number;
+    ratePerSecondAchieved: number;
+    seconds: number;
+    webhookOrders: number;
+    apiOrders: number;
+    submissionRetries: number;
+    submissionFailures: Record<string, number>;
+    gaveUp: number;
+  };
   fault: { startedAt: string; endedAt: string; seconds: number; details: Record<string, unknown> };
   recoverySeconds: number | null;
-  settle: { seconds: number; stillRunning: number; parkedInNeedsAttention: number; webhookDeliveriesSettledSeconds: number; signalRetries: Record<string, number> };
+  settle: {
+    seconds: number;
+    stillRunning: number;
+    parkedInNeedsAttention: number;
+    webhookDeliveriesSettledSeconds: number;
+    signalRetries: Record<string, number>;
+  };
   verdict: DrillVerdict;
   passed: boolean;
 }
@@ -77,7 +92,9 @@ export async function runDrills(opts: RunOptions): Promise<RunSummary> {
   const results: DrillResult[] = [];
   try {
     env = await DrillEnv.start(log);
-    log(`stack up in ${((Date.now() - started) / 1000).toFixed(0)} s, workflows bundled in ${env.workflowBundleSeconds.toFixed(1)} s (data: ${env.dataDir})`);
+    log(
+      `stack up in ${((Date.now() - started) / 1000).toFixed(0)} s, workflows bundled in ${env.workflowBundleSeconds.toFixed(1)} s (data: ${env.dataDir})`,
+    );
     const api = apiClient(env.apiUrl);
     const ctx: DrillContext = { env, shopify, erp, log, ...(opts.serviceDownMs !== undefined && { serviceDownMs: opts.serviceDownMs }) };
     for (const [i, drill] of opts.drills.entries()) {
@@ -92,9 +109,16 @@ export async function runDrills(opts: RunOptions): Promise<RunSummary> {
       const accepted = run.load.submissions.filter((s) => s.acceptedAt).length;
       const drained = await drain(env.temporal, run.since, accepted, opts.drainTimeoutMs, log);
       warehouse.close();
-      log(`settled ${drained.seconds.toFixed(0)} s after the load (${drained.running - drained.parked} still moving, ${drained.parked} parked in needs_attention)`);
-      const deliveries = await settleDeliveries(env.db, run.load.submissions.flatMap((sub) => sub.webhookDeliveries), 90_000);
-      if (deliveries.seconds > 2) log(`webhook deliveries settled ${deliveries.seconds.toFixed(0)} s later (${deliveries.queued} still queued)`);
+      log(
+        `settled ${drained.seconds.toFixed(0)} s after the load (${drained.running - drained.parked} still moving, ${drained.parked} parked in needs_attention)`,
+      );
+      const deliveries = await settleDeliveries(
+        env.db,
+        run.load.submissions.flatMap((sub) => sub.webhookDeliveries),
+        90_000,
+      );
+      if (deliveries.seconds > 2)
+        log(`webhook deliveries settled ${deliveries.seconds.toFixed(0)} s later (${deliveries.queued} still queued)`);
       const verdict = await verifyDrill({
         db: env.db,
         apiUrl: env.apiUrl,
@@ -108,7 +132,9 @@ export async function runDrills(opts: RunOptions): Promise<RunSummary> {
       });
       const result = toResult(run, verdict, drained, deliveries, warehouse.errors, opts);
       results.push(result);
-      log(`${drill.name}: ${verdict.orders} orders, ${verdict.lost} lost, ${verdict.duplicated} duplicated, recovery ${result.recoverySeconds === null ? 'not seen' : `${result.recoverySeconds.toFixed(1)} s`}`);
+      log(
+        `${drill.name}: ${verdict.orders} orders, ${verdict.lost} lost, ${verdict.duplicated} duplicated, recovery ${result.recoverySeconds === null ? 'not seen' : `${result.recoverySeconds.toFixed(1)} s`}`,
+      );
       await env.stopApps();
     }
   } finally {
@@ -120,14 +146,28 @@ export async function runDrills(opts: RunOptions): Promise<RunSummary> {
   return { results, file, seconds: (Date.now() - started) / 1000 };
 }
 
-async function loadAndFault(drill: Drill, index: number, ctx: DrillContext, api: ApiClient, warehouse: Warehouse, opts: RunOptions): Promise<DrillRun> {
+async function loadAndFault(
+  drill: Drill,
+  index: number,
+  ctx: DrillContext,
+  api: ApiClient,
+  warehouse: Warehouse,
+  opts: RunOptions,
+): Promise<DrillRun> {
   const { env, log } = ctx;
   const prefix = `K${index}${Date.now().toString(36).slice(-4).toUpperCase()}`;
   // Enough skus that orders do not queue behind each other on one ledger head (changes to a sku are serialised).
-  const skus = { store: 'ABCDEFGHJK'.split('').map((c) => `${prefix}-${c}`), web: ['TEE', 'MUG', 'CAP', 'BAG'].map((w) => `${prefix}-WEB-${w}`) };
+  const skus = {
+    store: 'ABCDEFGHJK'.split('').map((c) => `${prefix}-${c}`),
+    web: ['TEE', 'MUG', 'CAP', 'BAG'].map((w) => `${prefix}-WEB-${w}`),
+  };
   for (const sku of [...skus.store, ...skus.web]) {
     await api.post('/items', { sku, name: `Drill item ${sku}` }, 201);
-    await api.post('/stock/receipts', { sku, locationId: WAREHOUSE, quantity: OPENING_STOCK, reference: `PO-${prefix}`, idempotencyKey: `opening-${sku}` }, 201);
+    await api.post(
+      '/stock/receipts',
+      { sku, locationId: WAREHOUSE, quantity: OPENING_STOCK, reference: `PO-${prefix}`, idempotencyKey: `opening-${sku}` },
+      201,
+    );
   }
   const since = new Date(Date.now() - 1_000);
   const load = new LoadGenerator({
@@ -175,11 +215,22 @@ async function loadAndFault(drill: Drill, index: number, ctx: DrillContext, api:
   const loadSeconds = ((load.stoppedAt ?? Date.now()) - loadStarted) / 1000;
   log(`load: ${load.submissions.length} orders in ${loadSeconds.toFixed(0)} s (${load.rateAchieved.toFixed(1)}/s sent), all accepted`);
   const recoveredAt = await watching;
-  log(recoveredAt === undefined ? 'no processing seen after the fault' : `processing again ${((recoveredAt - fault.endedAt) / 1000).toFixed(1)} s after the fault ended`);
+  log(
+    recoveredAt === undefined
+      ? 'no processing seen after the fault'
+      : `processing again ${((recoveredAt - fault.endedAt) / 1000).toFixed(1)} s after the fault ended`,
+  );
   return { drill, since, skus, load, loadSeconds, fault, recoveredAt, details: drill.detailsAfter?.(ctx, fault.endedAt) ?? {} };
 }
 
-function toResult(run: DrillRun, verdict: DrillVerdict, drained: DrainOutcome, deliveries: { seconds: number; queued: number }, signalRetries: Record<string, number>, opts: RunOptions): DrillResult {
+function toResult(
+  run: DrillRun,
+  verdict: DrillVerdict,
+  drained: DrainOutcome,
+  deliveries: { seconds: number; queued: number },
+  signalRetries: Record<string, number>,
+  opts: RunOptions,
+): DrillResult {
   const subs = run.load.submissions;
   const failures: Record<string, number> = {};
   for (const s of subs) for (const [k, n] of Object.entries(s.failures)) failures[k] = (failures[k] ?? 0) + n;
@@ -206,7 +257,13 @@ function toResult(run: DrillRun, verdict: DrillVerdict, drained: DrainOutcome, d
       details: { ...run.fault.details, ...run.details },
     },
     recoverySeconds,
-    settle: { seconds: Number(drained.seconds.toFixed(1)), stillRunning: drained.running, parkedInNeedsAttention: drained.parked, webhookDeliveriesSettledSeconds: Number(deliveries.seconds.toFixed(1)), signalRetries },
+    settle: {
+      seconds: Number(drained.seconds.toFixed(1)),
+      stillRunning: drained.running,
+      parkedInNeedsAttention: drained.parked,
+      webhookDeliveriesSettledSeconds: Number(deliveries.seconds.toFixed(1)),
+      signalRetries,
+    },
     verdict,
     passed: verdict.lost === 0 && verdict.duplicated === 0 && recoverySeconds !== null && rate >= 10,
   };
@@ -228,20 +285,38 @@ function apiClient(apiUrl: string): ApiClient {
         signal: AbortSignal.timeout(30_000),
       });
       const json = await res.json().catch(() => undefined);
-      if (expect !== undefined && res.status !== expect) throw new Error(`POST ${p} answered ${res.status}, expected ${expect}: ${JSON.stringify(json)}`);
+      if (expect !== undefined && res.status !== expect)
+        throw new Error(`POST ${p} answered ${res.status}, expected ${expect}: ${JSON.stringify(json)}`);
       return json;
     },
   };
 }
 
 async function setUpConnections(api: ApiClient, shopify: FakeShopify, erp: FakeErp): Promise<void> {
-  await api.post('/locations', { id: WAREHOUSE, name: 'Drill warehouse', type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' }, priority: 1 }, 201);
+  await api.post(
+    '/locations',
+    {
+      id: WAREHOUSE,
+      name: 'Drill warehouse',
+      type: 'warehouse',
+      address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' },
+      priority: 1,
+    },
+    201,
+  );
   // Schedules stay out of the way (daily); the drills trigger nothing on a timer.
   const sync = { ordersEveryMinutes: 1440, stockEveryMinutes: 1440 };
   for (const id of SHOP_IDS) {
     await api.post(
       '/connections',
-      { id, kind: 'shopify', name: `Drill ${id}`, options: { shopDomain: `${id}.myshopify.com`, baseUrl: shopify.baseUrl(id) }, credentials: { accessToken: `shpat_${id}_drill`, webhookSecret: WEBHOOK_SECRET }, sync },
+      {
+        id,
+        kind: 'shopify',
+        name: `Drill ${id}`,
+        options: { shopDomain: `${id}.myshopify.com`, baseUrl: shopify.baseUrl(id) },
+        credentials: { accessToken: `shpat_${id}_drill`, webhookSecret: WEBHOOK_SECRET },
+        sync,
+      },
       201,
     );
   }
@@ -259,7 +334,18 @@ async function setUpConnections(api: ApiClient, shopify: FakeShopify, erp: FakeE
     201,
   );
   // The ERP's own limit is configurable; a real one for this volume would allow well over the 2 calls per order per second.
-  await api.post('/connections', { id: 'erp', kind: 'erp', name: 'Drill ERP', options: { baseUrl: erp.baseUrl(), requestsPerSecond: 100, burst: 200 }, credentials: { apiKey: 'drill-erp-key' }, sync }, 201);
+  await api.post(
+    '/connections',
+    {
+      id: 'erp',
+      kind: 'erp',
+      name: 'Drill ERP',
+      options: { baseUrl: erp.baseUrl(), requestsPerSecond: 100, burst: 200 },
+      credentials: { apiKey: 'drill-erp-key' },
+      sync,
+    },
+    201,
+  );
 }
 
 // ---- Report ---------------------------------------------------------------------------------------------------
@@ -286,14 +372,22 @@ export function formatTable(results: DrillResult[]): string {
 function writeResults(opts: RunOptions, results: DrillResult[], totalSeconds: number): string {
   const dir = path.join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '');
   const file = path.join(dir, `${opts.resultsName}-${stamp}.json`);
   const doc = {
     kind: opts.resultsName,
     at: new Date().toISOString(),
     totalSeconds: Number(totalSeconds.toFixed(1)),
     machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), node: process.version },
-    settings: { ratePerSecond: opts.ratePerSecond, webhookShare: opts.webhookShare, warmupSeconds: opts.warmupMs / 1000, afterSeconds: opts.afterMs / 1000 },
+    settings: {
+      ratePerSecond: opts.ratePerSecond,
+      webhookShare: opts.webhookShare,
+      warmupSeconds: opts.warmupMs / 1000,
+      afterSeconds: opts.afterMs / 1000,
+    },
     passed: results.length > 0 && results.every((r) => r.passed),
     results,
   };

@@ -59,7 +59,10 @@ abstract class FakeUpstream {
     let headers: Record<string, string> = {};
     if (this.outageSince !== undefined) {
       status = this.failures++ % 2 === 0 ? 500 : 429;
-      body = status === 429 ? { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' } : { errors: 'Internal Server Error' };
+      body =
+        status === 429
+          ? { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' }
+          : { errors: 'Internal Server Error' };
       if (status === 429) headers = { 'retry-after': '1.0' };
     } else {
       let parsed: unknown;
@@ -92,7 +95,11 @@ interface ShopOrder {
   shop: string;
   id: string;
   lineItems: { id: number; sku: string; quantity: number }[];
-  fulfillmentOrder: { id: number; status: 'open' | 'closed'; line_items: { id: number; line_item_id: number; fulfillable_quantity: number }[] };
+  fulfillmentOrder: {
+    id: number;
+    status: 'open' | 'closed';
+    line_items: { id: number; line_item_id: number; fulfillable_quantity: number }[];
+  };
   fulfillments: { id: number; status: 'success'; tracking_number: string; tracking_numbers: string[]; at: number }[];
   cancelledAt?: string;
 }
@@ -122,7 +129,11 @@ export class FakeShopify extends FakeUpstream {
       shop,
       id,
       lineItems,
-      fulfillmentOrder: { id: this.nextId++, status: 'open', line_items: lineItems.map((li) => ({ id: this.nextId++, line_item_id: li.id, fulfillable_quantity: li.quantity })) },
+      fulfillmentOrder: {
+        id: this.nextId++,
+        status: 'open',
+        line_items: lineItems.map((li) => ({ id: this.nextId++, line_item_id: li.id, fulfillable_quantity: li.quantity })),
+      },
       fulfillments: [],
     });
     const now = new Date().toISOString();
@@ -140,8 +151,25 @@ export class FakeShopify extends FakeUpstream {
       taxes_included: false,
       total_discounts: '0.00',
       customer: { id: 7012345678901, email: 'drill@example.com', first_name: 'Ada', last_name: 'Lovelace' },
-      shipping_address: { first_name: 'Ada', last_name: 'Lovelace', name: 'Ada Lovelace', address1: 'Friedrichstrasse 43', city: 'Berlin', zip: '10117', country_code: 'DE' },
-      line_items: lineItems.map((li) => ({ id: li.id, sku: li.sku, name: li.sku, title: li.sku, quantity: li.quantity, price: '19.99', discount_allocations: [], tax_lines: [{ price: '3.80', rate: 0.19, title: 'MwSt' }] })),
+      shipping_address: {
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        name: 'Ada Lovelace',
+        address1: 'Friedrichstrasse 43',
+        city: 'Berlin',
+        zip: '10117',
+        country_code: 'DE',
+      },
+      line_items: lineItems.map((li) => ({
+        id: li.id,
+        sku: li.sku,
+        name: li.sku,
+        title: li.sku,
+        quantity: li.quantity,
+        price: '19.99',
+        discount_allocations: [],
+        tax_lines: [{ price: '3.80', rate: 0.19, title: 'MwSt' }],
+      })),
       shipping_lines: [{ price: '4.90', discount_allocations: [], tax_lines: [] }],
       discount_applications: [],
     };
@@ -164,21 +192,40 @@ export class FakeShopify extends FakeUpstream {
     const method = req.method ?? 'GET';
     const b = (body ?? {}) as Record<string, unknown>;
 
-    if (method === 'GET' && path === '/shop.json') return { status: 200, body: { shop: { name: match[1], myshopify_domain: `${match[1]}.myshopify.com` } } };
+    if (method === 'GET' && path === '/shop.json')
+      return { status: 200, body: { shop: { name: match[1], myshopify_domain: `${match[1]}.myshopify.com` } } };
     if (method === 'GET' && path === '/orders.json') return { status: 200, body: { orders: [] } };
 
     if (method === 'POST' && path === '/graphql.json') {
       const query = String((b.variables as { query?: string } | undefined)?.query ?? '');
       const skus = [...query.matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
-      const nodes = skus.filter(this.knows).map((sku) => ({ sku, inventoryItem: { id: `gid://shopify/InventoryItem/${this.itemOf(sku)}` } }));
-      return { status: 200, body: { data: { productVariants: { nodes } }, extensions: { cost: { requestedQueryCost: 10, throttleStatus: { currentlyAvailable: 990, restoreRate: 50 } } } } };
+      const nodes = skus
+        .filter(this.knows)
+        .map((sku) => ({ sku, inventoryItem: { id: `gid://shopify/InventoryItem/${this.itemOf(sku)}` } }));
+      return {
+        status: 200,
+        body: {
+          data: { productVariants: { nodes } },
+          extensions: { cost: { requestedQueryCost: 10, throttleStatus: { currentlyAvailable: 990, restoreRate: 50 } } },
+        },
+      };
     }
 
     if (method === 'POST' && path === '/inventory_levels/set.json') {
       const item = Number(b.inventory_item_id);
       if (!this.skusByItem.has(item)) return { status: 422, body: { errors: { inventory_item_id: ['not found'] } } };
       this.levels.set(`${b.location_id}|${item}`, { available: Number(b.available), at: Date.now() });
-      return { status: 200, body: { inventory_level: { inventory_item_id: item, location_id: b.location_id, available: b.available, updated_at: new Date().toISOString() } } };
+      return {
+        status: 200,
+        body: {
+          inventory_level: {
+            inventory_item_id: item,
+            location_id: b.location_id,
+            available: b.available,
+            updated_at: new Date().toISOString(),
+          },
+        },
+      };
     }
 
     let m = /^\/orders\/(\d+)\.json$/.exec(path);
@@ -203,11 +250,25 @@ export class FakeShopify extends FakeUpstream {
       const order = this.orders.get(m[1]);
       if (!order) return { status: 404, body: { errors: 'Not Found' } };
       const fo = order.fulfillmentOrder;
-      return { status: 200, body: { fulfillment_orders: [{ ...fo, assigned_location_id: Number(SHOPIFY_LOCATION_ID), supported_actions: fo.status === 'open' ? ['create_fulfillment'] : [] }] } };
+      return {
+        status: 200,
+        body: {
+          fulfillment_orders: [
+            {
+              ...fo,
+              assigned_location_id: Number(SHOPIFY_LOCATION_ID),
+              supported_actions: fo.status === 'open' ? ['create_fulfillment'] : [],
+            },
+          ],
+        },
+      };
     }
 
     if (method === 'POST' && path === '/fulfillments.json') {
-      const f = (b.fulfillment ?? {}) as { line_items_by_fulfillment_order?: { fulfillment_order_id: number }[]; tracking_info?: { number?: string } };
+      const f = (b.fulfillment ?? {}) as {
+        line_items_by_fulfillment_order?: { fulfillment_order_id: number }[];
+        tracking_info?: { number?: string };
+      };
       const foIds = (f.line_items_by_fulfillment_order ?? []).map((x) => x.fulfillment_order_id);
       const order = [...this.orders.values()].find((o) => foIds.includes(o.fulfillmentOrder.id));
       if (!order) return { status: 404, body: { errors: 'Not Found' } };
@@ -215,9 +276,18 @@ export class FakeShopify extends FakeUpstream {
       order.fulfillmentOrder.status = 'closed';
       for (const li of order.fulfillmentOrder.line_items) li.fulfillable_quantity = 0;
       const tracking = f.tracking_info?.number ?? '';
-      const fulfillment = { id: this.nextId++, status: 'success' as const, tracking_number: tracking, tracking_numbers: [tracking], at: Date.now() };
+      const fulfillment = {
+        id: this.nextId++,
+        status: 'success' as const,
+        tracking_number: tracking,
+        tracking_numbers: [tracking],
+        at: Date.now(),
+      };
       order.fulfillments.push(fulfillment);
-      return { status: 201, body: { fulfillment: { id: fulfillment.id, order_id: Number(order.id), status: 'success', tracking_number: tracking } } };
+      return {
+        status: 201,
+        body: { fulfillment: { id: fulfillment.id, order_id: Number(order.id), status: 'success', tracking_number: tracking } },
+      };
     }
 
     m = /^\/orders\/(\d+)\/cancel\.json$/.exec(path);

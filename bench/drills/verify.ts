@@ -28,7 +28,6 @@ export interface DrillVerdict {
   examples: Finding[];
 }
 
-
 interface LedgerDoc {
   _id: string;
   sku: string;
@@ -52,7 +51,13 @@ export interface DrainOutcome {
  * Waits until every accepted order's workflow has started and every running one is parked or finished.
  * Counted in Temporal's visibility store, so waiting adds no load to MongoDB.
  */
-export async function drain(temporal: Client, since: Date, expected: number, timeoutMs: number, log: (m: string) => void): Promise<DrainOutcome> {
+export async function drain(
+  temporal: Client,
+  since: Date,
+  expected: number,
+  timeoutMs: number,
+  log: (m: string) => void,
+): Promise<DrainOutcome> {
   const started = Date.now();
   const base = `WorkflowType = 'orderWorkflow' AND StartTime >= '${since.toISOString()}'`;
   const count = async (q: string) => (await temporal.workflow.count(q)).count;
@@ -78,7 +83,9 @@ export async function drain(temporal: Client, since: Date, expected: number, tim
       return { seconds: (Date.now() - started) / 1000, ...last };
     }
     if (Date.now() - lastReport > 20_000) {
-      log(`drain: ${last.running - last.parked} order(s) still moving, ${last.parked} parked, ${Math.max(0, expected - last.started)} not started`);
+      log(
+        `drain: ${last.running - last.parked} order(s) still moving, ${last.parked} parked, ${Math.max(0, expected - last.started)} not started`,
+      );
       lastReport = Date.now();
     }
     await sleep(2_000);
@@ -147,7 +154,14 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
 
   const byId = new Map(submissions.map((s) => [s.orderId, s]));
   const ids = [...byId.keys()];
-  const views = new Map((await db.collection<StoredOrder>('orders').find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, toView(d)]));
+  const views = new Map(
+    (
+      await db
+        .collection<StoredOrder>('orders')
+        .find({ _id: { $in: ids } })
+        .toArray()
+    ).map((d) => [d._id, toView(d)]),
+  );
 
   // 1. Every order that was submitted is there and completed (an unaccepted one may still have arrived).
   let completed = 0;
@@ -170,7 +184,10 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
   }
 
   // 3. The ledger: each order line reserved once net of releases and shipped once.
-  const entries = await db.collection<LedgerDoc>('stock_ledger').find({ sku: { $in: input.skus } }).toArray();
+  const entries = await db
+    .collection<LedgerDoc>('stock_ledger')
+    .find({ sku: { $in: input.skus } })
+    .toArray();
   const perLine = new Map<string, { reserve: number; release: number; ship: number }>();
   for (const e of entries) {
     const m = /^(order:.+):alloc:\d+(?:\.\d+)?:[^|]+\|(.+)\|(reserve|release|ship)$/.exec(e.idempotencyKey);
@@ -198,10 +215,14 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
   }
 
   // 4. Payments: money taken once per completed order.
-  const payments = await db.collection<{ orderId: string; operation: string; status: string }>('payments').find({ orderId: { $in: ids } }).toArray();
+  const payments = await db
+    .collection<{ orderId: string; operation: string; status: string }>('payments')
+    .find({ orderId: { $in: ids } })
+    .toArray();
   const captures = new Map<string, number>();
   for (const p of payments) {
-    if (p.operation === 'capture' || (p.operation === 'authorize' && p.status === 'captured')) captures.set(p.orderId, (captures.get(p.orderId) ?? 0) + 1);
+    if (p.operation === 'capture' || (p.operation === 'authorize' && p.status === 'captured'))
+      captures.set(p.orderId, (captures.get(p.orderId) ?? 0) + 1);
   }
   for (const id of ids) {
     const n = captures.get(id) ?? 0;
@@ -228,12 +249,20 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
   // 6. Every webhook delivery settled: processed (or ignored), none left queued or dead.
   const deliveryIds = submissions.flatMap((sub) => sub.webhookDeliveries);
   const webhookDeliveries: Record<string, number> = {};
-  const settled = new Map((await db.collection<{ _id: string; status: string }>('webhook_deliveries').find({ _id: { $in: deliveryIds } }, { projection: { status: 1 } }).toArray()).map((d) => [d._id, d.status]));
+  const settled = new Map(
+    (
+      await db
+        .collection<{ _id: string; status: string }>('webhook_deliveries')
+        .find({ _id: { $in: deliveryIds } }, { projection: { status: 1 } })
+        .toArray()
+    ).map((d) => [d._id, d.status]),
+  );
   for (const id of deliveryIds) {
     const status = settled.get(id) ?? 'missing';
     webhookDeliveries[status] = (webhookDeliveries[status] ?? 0) + 1;
   }
-  for (const status of ['queued', 'dead']) if (webhookDeliveries[status]) lostBy[`webhook delivery left ${status}`] = webhookDeliveries[status];
+  for (const status of ['queued', 'dead'])
+    if (webhookDeliveries[status]) lostBy[`webhook delivery left ${status}`] = webhookDeliveries[status];
   const accepted = new Set(submissions.filter((sub) => sub.acceptedAt).flatMap((sub) => sub.webhookDeliveries.slice(0, 1)));
   const missingDeliveries = [...accepted].filter((id) => !settled.has(id)).length;
   if (missingDeliveries) lostBy['accepted webhook delivery not stored'] = missingDeliveries;
@@ -243,7 +272,9 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
   if (stock.mismatches.length) lostBy['stock balance differs from the ledger'] = stock.mismatches.length;
   for (const m of stock.mismatches.slice(0, 5)) examples.push({ what: `stock: ${m}` });
 
-  const extraLost = Object.entries(lostBy).filter(([k]) => k.startsWith('webhook delivery') || k.startsWith('accepted webhook') || k.startsWith('stock balance')).reduce((sum, [, n]) => sum + n, 0);
+  const extraLost = Object.entries(lostBy)
+    .filter(([k]) => k.startsWith('webhook delivery') || k.startsWith('accepted webhook') || k.startsWith('stock balance'))
+    .reduce((sum, [, n]) => sum + n, 0);
   return {
     orders: ids.length,
     accepted: submissions.filter((s) => s.acceptedAt).length,
@@ -252,13 +283,21 @@ export async function verifyDrill(input: VerifyInput): Promise<DrillVerdict> {
     duplicated: duplicatedOrders.size,
     lostBy,
     duplicatedBy,
-    stock: { skuLocations: stock.skuLocations, ledgerEntries: entries.length, mismatches: stock.mismatches.length, channelDrift: stock.channelDrift },
+    stock: {
+      skuLocations: stock.skuLocations,
+      ledgerEntries: entries.length,
+      mismatches: stock.mismatches.length,
+      channelDrift: stock.channelDrift,
+    },
     webhookDeliveries,
     examples,
   };
 }
 
-async function checkStock(input: VerifyInput, entries: LedgerDoc[]): Promise<{ skuLocations: number; mismatches: string[]; channelDrift: string[] }> {
+async function checkStock(
+  input: VerifyInput,
+  entries: LedgerDoc[],
+): Promise<{ skuLocations: number; mismatches: string[]; channelDrift: string[] }> {
   const mismatches: string[] = [];
   const groups = new Map<string, LedgerDoc[]>();
   for (const e of entries) {
@@ -266,7 +305,10 @@ async function checkStock(input: VerifyInput, entries: LedgerDoc[]): Promise<{ s
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
   const api = async (path: string) => {
-    const res = await fetch(`${input.apiUrl}${path}`, { headers: { authorization: `Bearer ${input.apiKey}` }, signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`${input.apiUrl}${path}`, {
+      headers: { authorization: `Bearer ${input.apiKey}` },
+      signal: AbortSignal.timeout(15_000),
+    });
     return (await res.json()) as { locations?: { locationId: string; onHand: number; reserved: number; available: number }[] };
   };
   const available = new Map<string, number>();
@@ -279,7 +321,9 @@ async function checkStock(input: VerifyInput, entries: LedgerDoc[]): Promise<{ s
       onHand += e.deltas.onHand;
       reserved += e.deltas.reserved;
       if (e.balance.onHand !== onHand || e.balance.reserved !== reserved || e.balance.available !== onHand - reserved) {
-        mismatches.push(`${key}#${e.seq}: entry says ${JSON.stringify(e.balance)}, the sum of deltas is onHand ${onHand}, reserved ${reserved}`);
+        mismatches.push(
+          `${key}#${e.seq}: entry says ${JSON.stringify(e.balance)}, the sum of deltas is onHand ${onHand}, reserved ${reserved}`,
+        );
       }
     });
     if (reserved !== 0) mismatches.push(`${key}: ${reserved} still reserved after every order completed`);
@@ -296,6 +340,7 @@ async function checkStock(input: VerifyInput, entries: LedgerDoc[]): Promise<{ s
   const drift = () => input.webSkus.filter((sku) => input.shopify.levelOf(sku) !== (available.get(sku) ?? 0));
   const until = Date.now() + 15_000;
   while (drift().length && Date.now() < until) await sleep(500);
-  for (const sku of drift()) channelDrift.push(`${sku}: channel shows ${input.shopify.levelOf(sku)}, ledger has ${available.get(sku) ?? 0} available`);
+  for (const sku of drift())
+    channelDrift.push(`${sku}: channel shows ${input.shopify.levelOf(sku)}, ledger has ${available.get(sku) ?? 0} available`);
   return { skuLocations: groups.size, mismatches, channelDrift };
 }

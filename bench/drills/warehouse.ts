@@ -32,7 +32,12 @@ export class Warehouse {
 
   private async drive(sub: Submission): Promise<void> {
     const handle = this.temporal.workflow.getHandle(sub.orderId);
-    const events: FulfillmentEvent[] = [{ type: 'picked' }, { type: 'packed' }, { type: 'shipped', carrier: 'dhl', trackingNumber: trackingNumberFor(sub.orderId) }, { type: 'delivered' }];
+    const events: FulfillmentEvent[] = [
+      { type: 'picked' },
+      { type: 'packed' },
+      { type: 'shipped', carrier: 'dhl', trackingNumber: trackingNumberFor(sub.orderId) },
+      { type: 'delivered' },
+    ];
     const deadline = Date.now() + GIVE_UP_MS;
     const send = async (signal: () => Promise<void>): Promise<boolean> => {
       for (;;) {
@@ -52,7 +57,11 @@ export class Warehouse {
         }
       }
     };
-    if (sub.payment === 'pending' && !(await send(() => handle.signal(confirmPaymentSignal, { reference: `BANK-${sub.orderId.slice(-10)}` })))) return;
+    if (
+      sub.payment === 'pending' &&
+      !(await send(() => handle.signal(confirmPaymentSignal, { reference: `BANK-${sub.orderId.slice(-10)}` })))
+    )
+      return;
     for (const event of events) if (!(await send(() => handle.signal(fulfillmentEventSignal, event)))) return;
   }
 }

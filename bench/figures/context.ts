@@ -33,6 +33,9 @@ export async function until(what: string, timeoutMs: number, check: () => Promis
  * index; others scan, so some costs grow with these sizes (see bench/README.md).
  */
 export async function collectionSizes(ctx: FigureContext): Promise<{ ledgerEntries: number; orders: number }> {
-  const [ledgerEntries, orders] = await Promise.all([ctx.bench.db.collection('stock_ledger').estimatedDocumentCount(), ctx.bench.db.collection('orders').estimatedDocumentCount()]);
+  const [ledgerEntries, orders] = await Promise.all([
+    ctx.bench.db.collection('stock_ledger').estimatedDocumentCount(),
+    ctx.bench.db.collection('orders').estimatedDocumentCount(),
+  ]);
   return { ledgerEntries, orders };
 }

@@ -36,15 +36,26 @@ export async function hotSku(ctx: FigureContext): Promise<FigureResult> {
     const sku = `HOT-${ctx.runTag}-${run}`;
     const channel = `bench-hot-${run}`;
     await bench.api.postOk('/items', { sku, name: `Hot item ${run}` }, [201]);
-    await bench.api.postOk('/stock/receipts', { sku, locationId: LOCATIONS.hot, quantity: stock, reference: 'hot sku', idempotencyKey: `${ctx.runTag}-hot-${run}` }, [201]);
+    await bench.api.postOk(
+      '/stock/receipts',
+      { sku, locationId: LOCATIONS.hot, quantity: stock, reference: 'hot sku', idempotencyKey: `${ctx.runTag}-hot-${run}` },
+      [201],
+    );
     const started = performance.now();
-    const answers = await mapLimit(Array.from({ length: orders }, (_, i) => i), orders, (i) =>
-      bench.api.post('/orders', orderBody(channel, `${ctx.runTag}-hot-${run}-${i}`, [{ sku, quantity: 1 }])),
+    const answers = await mapLimit(
+      Array.from({ length: orders }, (_, i) => i),
+      orders,
+      (i) => bench.api.post('/orders', orderBody(channel, `${ctx.runTag}-hot-${run}-${i}`, [{ sku, quantity: 1 }])),
     );
     const refused = answers.filter((a) => a.status !== 202).length;
     if (refused) failures.push(`hot sku run ${run}: ${refused} of ${orders} captures refused`);
     const settledQuery = `SalesChannel = '${channel}' AND (OrderStatus = 'released_to_fulfillment' OR OrderStatus = 'awaiting_stock')`;
-    const settled = await until('hot sku orders settled', 240_000, async () => (await bench.temporal.workflow.count(settledQuery)).count >= orders - refused, 250);
+    const settled = await until(
+      'hot sku orders settled',
+      240_000,
+      async () => (await bench.temporal.workflow.count(settledQuery)).count >= orders - refused,
+      250,
+    );
     if (!settled) failures.push(`hot sku run ${run}: not every order was released or left waiting for stock within 240 s`);
     const elapsed = (performance.now() - started) / 1000;
 
@@ -54,15 +65,24 @@ export async function hotSku(ctx: FigureContext): Promise<FigureResult> {
     const releases = entries.filter((e) => e.type === 'release');
     const reservedUnits = reservations.reduce((t, e) => t + e.quantity, 0) - releases.reduce((t, e) => t + e.quantity, 0);
     const negative = entries.filter((e) => e.balance.available < 0 || e.balance.onHand < 0 || e.balance.reserved < 0).length;
-    const total = (await bench.api.get<{ total: { onHand: number; reserved: number; available: number } }>(`/stock/${encodeURIComponent(sku)}`)).body.total;
+    const total = (
+      await bench.api.get<{ total: { onHand: number; reserved: number; available: number } }>(`/stock/${encodeURIComponent(sku)}`)
+    ).body.total;
     const released = (await bench.temporal.workflow.count(`SalesChannel = '${channel}' AND OrderStatus = 'released_to_fulfillment'`)).count;
     const over = Math.max(0, reservedUnits - stock) + negative + (total.available < 0 ? 1 : 0) + Math.max(0, released - stock);
     oversold += over;
-    if (over > 0) failures.push(`hot sku run ${run}: OVERSELL ${over} (reserved ${reservedUnits} of ${stock}, ${negative} negative balances, ${released} orders released)`);
-    if (reservedUnits < Math.min(stock, orders - refused)) failures.push(`hot sku run ${run}: only ${reservedUnits} of ${stock} units reserved with ${orders} orders waiting`);
+    if (over > 0)
+      failures.push(
+        `hot sku run ${run}: OVERSELL ${over} (reserved ${reservedUnits} of ${stock}, ${negative} negative balances, ${released} orders released)`,
+      );
+    if (reservedUnits < Math.min(stock, orders - refused))
+      failures.push(`hot sku run ${run}: only ${reservedUnits} of ${stock} units reserved with ${orders} orders waiting`);
     // Stock held for an order that believes it has none: its reserveStock attempt timed out after reserving,
     // and the retry saw no stock left (its own) and reported a shortfall.
-    const views = await bench.db.collection<{ _id: string; status: string }>('orders').find({ channel }, { projection: { status: 1 } }).toArray();
+    const views = await bench.db
+      .collection<{ _id: string; status: string }>('orders')
+      .find({ channel }, { projection: { status: 1 } })
+      .toArray();
     const holding = new Set(reservations.map((e) => e.reference));
     const stranded = views.filter((v) => v.status === 'awaiting_stock' && holding.has(v._id)).length;
     strandedTotal += stranded;
@@ -78,16 +98,51 @@ export async function hotSku(ctx: FigureContext): Promise<FigureResult> {
     const distinct = await distinctSkus(ctx, run, orders);
     distinctRates.push(distinct.rate);
     if (distinct.failure) failures.push(distinct.failure);
-    perRun.push({ run, orders, stock, stranded, reservations: reservations.length, reservedUnits, released, waiting: orders - refused - released, oversold: over, reservationSpanSeconds: span, secondsToSettle: elapsed, final: total });
-    log(`  hot sku run ${run}: ${reservations.length} reservations in ${span.toFixed(2)} s (${rate.toFixed(0)}/s), ${released} released, oversell ${over}, stranded ${stranded}; raw inserts ${baseRate.toFixed(0)}/s; ${orders} orders settled at ${settleRates[run - 1].toFixed(1)}/s, on ${orders} skus ${distinct.rate.toFixed(1)}/s`);
+    perRun.push({
+      run,
+      orders,
+      stock,
+      stranded,
+      reservations: reservations.length,
+      reservedUnits,
+      released,
+      waiting: orders - refused - released,
+      oversold: over,
+      reservationSpanSeconds: span,
+      secondsToSettle: elapsed,
+      final: total,
+    });
+    log(
+      `  hot sku run ${run}: ${reservations.length} reservations in ${span.toFixed(2)} s (${rate.toFixed(0)}/s), ${released} released, oversell ${over}, stranded ${stranded}; raw inserts ${baseRate.toFixed(0)}/s; ${orders} orders settled at ${settleRates[run - 1].toFixed(1)}/s, on ${orders} skus ${distinct.rate.toFixed(1)}/s`,
+    );
   }
   const fig = '5 hot sku';
   return {
     metrics: [
-      metric({ figure: fig, name: `reservations, ${orders} orders on 1 sku`, unit: '/s', better: 'higher', runs: rates, baseline: { name: `raw insertOne, ${orders} at once`, runs: baseRates } }),
-      metric({ figure: fig, name: `orders settled, ${orders} orders on 1 sku`, unit: '/s', better: 'higher', runs: settleRates, baseline: { name: `${orders} orders on ${orders} skus, same run`, runs: distinctRates } }),
+      metric({
+        figure: fig,
+        name: `reservations, ${orders} orders on 1 sku`,
+        unit: '/s',
+        better: 'higher',
+        runs: rates,
+        baseline: { name: `raw insertOne, ${orders} at once`, runs: baseRates },
+      }),
+      metric({
+        figure: fig,
+        name: `orders settled, ${orders} orders on 1 sku`,
+        unit: '/s',
+        better: 'higher',
+        runs: settleRates,
+        baseline: { name: `${orders} orders on ${orders} skus, same run`, runs: distinctRates },
+      }),
       metric({ figure: fig, name: 'oversell', unit: 'units', better: 'lower', runs: [oversold] }),
-      metric({ figure: fig, name: 'orders waiting for stock while holding a reservation', unit: 'orders', better: 'lower', runs: [strandedTotal] }),
+      metric({
+        figure: fig,
+        name: 'orders waiting for stock while holding a reservation',
+        unit: 'orders',
+        better: 'lower',
+        runs: [strandedTotal],
+      }),
     ],
     failures,
     details: { runs, ordersPerRun: orders, stockPerRun: stock, perRun },
@@ -104,10 +159,17 @@ async function distinctSkus(ctx: FigureContext, run: number, orders: number): Pr
     await bench.api.postOk('/stock/receipts', { sku, locationId: LOCATIONS.hot, quantity: 5, idempotencyKey: `${sku}-stock` }, [201]);
   });
   const started = performance.now();
-  const answers = await mapLimit(skus, orders, (sku, i) => bench.api.post('/orders', orderBody(channel, `${ctx.runTag}-spread-${run}-${i}`, [{ sku, quantity: 1 }])));
+  const answers = await mapLimit(skus, orders, (sku, i) =>
+    bench.api.post('/orders', orderBody(channel, `${ctx.runTag}-spread-${run}-${i}`, [{ sku, quantity: 1 }])),
+  );
   const accepted = answers.filter((a) => a.status === 202).length;
   const query = `SalesChannel = '${channel}' AND OrderStatus = 'released_to_fulfillment'`;
-  const done = await until('spread orders released', 240_000, async () => (await bench.temporal.workflow.count(query)).count >= accepted, 250);
+  const done = await until(
+    'spread orders released',
+    240_000,
+    async () => (await bench.temporal.workflow.count(query)).count >= accepted,
+    250,
+  );
   const rate = accepted / ((performance.now() - started) / 1000);
   return { rate, ...(!done && { failure: `hot sku run ${run}: the same orders on ${orders} skus were not all released within 240 s` }) };
 }
@@ -115,20 +177,23 @@ async function distinctSkus(ctx: FigureContext, run: number, orders: number): Pr
 async function rawInserts(ctx: FigureContext, run: number, atOnce: number, total: number): Promise<number> {
   const col = ctx.bench.db.collection<{ _id: string }>('bench_raw_inserts');
   const started = performance.now();
-  await mapLimit(Array.from({ length: total }, (_, i) => i), atOnce, (i) =>
-    col.insertOne({
-      _id: `${ctx.runTag}|${run}|${i}`,
-      sku: 'RAW',
-      locationId: LOCATIONS.hot,
-      seq: i,
-      type: 'reservation',
-      quantity: 1,
-      deltas: { onHand: 0, reserved: 1 },
-      balance: { onHand: total, reserved: i + 1, available: total - i - 1 },
-      idempotencyKey: `${ctx.runTag}-raw-${run}-${i}`,
-      actor: 'bench',
-      at: new Date(),
-    } as { _id: string }),
+  await mapLimit(
+    Array.from({ length: total }, (_, i) => i),
+    atOnce,
+    (i) =>
+      col.insertOne({
+        _id: `${ctx.runTag}|${run}|${i}`,
+        sku: 'RAW',
+        locationId: LOCATIONS.hot,
+        seq: i,
+        type: 'reservation',
+        quantity: 1,
+        deltas: { onHand: 0, reserved: 1 },
+        balance: { onHand: total, reserved: i + 1, available: total - i - 1 },
+        idempotencyKey: `${ctx.runTag}-raw-${run}-${i}`,
+        actor: 'bench',
+        at: new Date(),
+      } as { _id: string }),
   );
   return total / ((performance.now() - started) / 1000);
 }

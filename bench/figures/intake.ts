@@ -40,7 +40,9 @@ export async function webhookIntake(ctx: FigureContext): Promise<FigureResult> {
       base.rate.push(b.rate);
       base.p50.push(b.p50);
       base.p99.push(b.p99);
-      log(`  intake run ${run}: ${(r['2xx'] / r.duration).toFixed(0)}/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; plain Queue.add ${b.rate.toFixed(0)}/s`);
+      log(
+        `  intake run ${run}: ${(r['2xx'] / r.duration).toFixed(0)}/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; plain Queue.add ${b.rate.toFixed(0)}/s`,
+      );
     }
   } finally {
     await queue.drain(true).catch(() => undefined);
@@ -65,7 +67,12 @@ export async function webhookIntake(ctx: FigureContext): Promise<FigureResult> {
       metric({ figure: fig, name: 'p99 latency', unit: 'ms', better: 'lower', runs: real.p99, baseline: baseline(base.p99) }),
     ],
     failures,
-    details: { connections: CONNECTIONS_AT_ONCE, secondsPerRun: seconds, runs, afterwards: { storedDeliveries: stored, deliveryLookupByIdMs: idLookupMs } },
+    details: {
+      connections: CONNECTIONS_AT_ONCE,
+      secondsPerRun: seconds,
+      runs,
+      afterwards: { storedDeliveries: stored, deliveryLookupByIdMs: idLookupMs },
+    },
   };
 }
 

@@ -24,7 +24,14 @@ export function memoryFigure(idle: MemorySnapshot, loaded: MemorySnapshot, order
   const failures: string[] = [];
   if (!loaded.worker || !loaded.api) failures.push('memory: could not read /proc/<pid>/status of the worker or the API');
   const m = (name: string, now: number | undefined, before: number | undefined) =>
-    metric({ figure: fig, name: `${name} VmRSS`, unit: 'MiB', better: 'lower', runs: [now ?? Number.NaN], baseline: { name: 'same process idle after start', runs: [before ?? Number.NaN] } });
+    metric({
+      figure: fig,
+      name: `${name} VmRSS`,
+      unit: 'MiB',
+      better: 'lower',
+      runs: [now ?? Number.NaN],
+      baseline: { name: 'same process idle after start', runs: [before ?? Number.NaN] },
+    });
   return {
     metrics: [m('worker', loaded.worker?.rssMiB, idle.worker?.rssMiB), m('API', loaded.api?.rssMiB, idle.api?.rssMiB)],
     failures,

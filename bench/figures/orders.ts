@@ -199,7 +199,10 @@ export async function ordersEndToEnd(ctx: FigureContext): Promise<FigureResult> 
     const started = performance.now();
     const sizes = await collectionSizes(ctx);
     const r = await realOrdersRun(ctx, `bench-e2e-${run}`, seconds);
-    if (r.notReleased.length) failures.push(`orders end to end run ${run}: ${r.notReleased.length} of ${r.captured} orders never released (e.g. ${r.notReleased.slice(0, 3).join(', ')})`);
+    if (r.notReleased.length)
+      failures.push(
+        `orders end to end run ${run}: ${r.notReleased.length} of ${r.captured} orders never released (e.g. ${r.notReleased.slice(0, 3).join(', ')})`,
+      );
     if (r.refused) failures.push(`orders end to end run ${run}: ${r.refused} captures refused`);
     real.rate.push(r.throughput);
     real.p50.push(r.p50);
@@ -209,7 +212,12 @@ export async function ordersEndToEnd(ctx: FigureContext): Promise<FigureResult> 
     base.rate.push(b.throughput);
     base.p50.push(b.p50);
     base.p99.push(b.p99);
-    perRun.push({ run, sizesBefore: sizes, real: { ...r, notReleased: r.notReleased.length }, baseline: { ...b, notReleased: b.notReleased.length } });
+    perRun.push({
+      run,
+      sizesBefore: sizes,
+      real: { ...r, notReleased: r.notReleased.length },
+      baseline: { ...b, notReleased: b.notReleased.length },
+    });
     log(
       `  orders run ${run}: ${r.throughput.toFixed(1)}/s p50 ${r.p50.toFixed(0)} ms p99 ${r.p99.toFixed(0)} ms (${r.captured} orders); ` +
         `no-op workflow ${b.throughput.toFixed(1)}/s p50 ${b.p50.toFixed(0)} ms (${((performance.now() - started) / 1000).toFixed(0)} s)`,
@@ -220,17 +228,50 @@ export async function ordersEndToEnd(ctx: FigureContext): Promise<FigureResult> 
   const alone = await realOrdersRun(ctx, 'bench-alone', aloneSeconds, 1);
   const aloneBase = await baselineOrdersRun(ctx, 'bench-base-alone', aloneSeconds, 1);
   if (alone.notReleased.length) failures.push(`orders end to end, one at a time: ${alone.notReleased.length} never released`);
-  log(`  one order at a time: p50 ${alone.p50.toFixed(0)} ms (${alone.captured} orders); no-op workflow p50 ${aloneBase.p50.toFixed(0)} ms`);
+  log(
+    `  one order at a time: p50 ${alone.p50.toFixed(0)} ms (${alone.captured} orders); no-op workflow p50 ${aloneBase.p50.toFixed(0)} ms`,
+  );
   const fig = '2 orders end to end';
   const baseline = (runs: number[]) => ({ name: 'no-op workflow, same shape', runs });
   return {
     metrics: [
-      metric({ figure: fig, name: 'p50 capture → released, one order at a time', unit: 'ms', better: 'lower', runs: [alone.p50], baseline: baseline([aloneBase.p50]) }),
+      metric({
+        figure: fig,
+        name: 'p50 capture → released, one order at a time',
+        unit: 'ms',
+        better: 'lower',
+        runs: [alone.p50],
+        baseline: baseline([aloneBase.p50]),
+      }),
       metric({ figure: fig, name: 'orders released', unit: '/s', better: 'higher', runs: real.rate, baseline: baseline(base.rate) }),
-      metric({ figure: fig, name: `p50 capture → released, ${IN_FLIGHT} in flight`, unit: 'ms', better: 'lower', runs: real.p50, baseline: baseline(base.p50) }),
-      metric({ figure: fig, name: `p99 capture → released, ${IN_FLIGHT} in flight`, unit: 'ms', better: 'lower', runs: real.p99, baseline: baseline(base.p99) }),
+      metric({
+        figure: fig,
+        name: `p50 capture → released, ${IN_FLIGHT} in flight`,
+        unit: 'ms',
+        better: 'lower',
+        runs: real.p50,
+        baseline: baseline(base.p50),
+      }),
+      metric({
+        figure: fig,
+        name: `p99 capture → released, ${IN_FLIGHT} in flight`,
+        unit: 'ms',
+        better: 'lower',
+        runs: real.p99,
+        baseline: baseline(base.p99),
+      }),
     ],
     failures,
-    details: { runs, secondsPerRun: seconds, baselineSecondsPerRun: baselineSeconds, inFlight: IN_FLIGHT, perRun, oneAtATime: { real: { ...alone, notReleased: alone.notReleased.length }, baseline: { ...aloneBase, notReleased: aloneBase.notReleased.length } } },
+    details: {
+      runs,
+      secondsPerRun: seconds,
+      baselineSecondsPerRun: baselineSeconds,
+      inFlight: IN_FLIGHT,
+      perRun,
+      oneAtATime: {
+        real: { ...alone, notReleased: alone.notReleased.length },
+        baseline: { ...aloneBase, notReleased: aloneBase.notReleased.length },
+      },
+    },
   };
 }

@@ -27,15 +27,23 @@ export interface ScaleSample {
   failures: string[];
 }
 
-async function timed(n: number, concurrency: number, request: (i: number) => Promise<{ status: number }>): Promise<{ ms: number[]; failed: number }> {
+async function timed(
+  n: number,
+  concurrency: number,
+  request: (i: number) => Promise<{ status: number }>,
+): Promise<{ ms: number[]; failed: number }> {
   const ms: number[] = [];
   let failed = 0;
-  await mapLimit(Array.from({ length: n }, (_, i) => i), concurrency, async (i) => {
-    const t = performance.now();
-    const res = await request(i);
-    ms.push(performance.now() - t);
-    if (res.status !== 200) failed++;
-  });
+  await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const t = performance.now();
+      const res = await request(i);
+      ms.push(performance.now() - t);
+      if (res.status !== 200) failed++;
+    },
+  );
   return { ms, failed };
 }
 
@@ -57,9 +65,17 @@ export async function scaleSample(ctx: FigureContext, label: string, knownIds: s
   const requests = smoke ? 100 : 600;
   const byId = await timed(requests, 4, (i) => bench.api.get(`/orders/${encodeURIComponent(ids[(i * 7919) % ids.length])}`));
   // Listings one at a time, as an operator pages: their latency, not how many the API serves at once.
-  const listFinal = await timed(smoke ? 40 : 200, 1, () => bench.api.get(`/orders?status=completed&channel=${HISTORY_CHANNELS[0]}&limit=50`));
-  const listInProgress = await timed(smoke ? 40 : 200, 1, () => bench.api.get(`/orders?status=released_to_fulfillment&channel=${channel}&limit=50`));
-  for (const [what, r] of [['GET /orders/:id', byId], ['GET /orders', listFinal], ['GET /orders (in progress)', listInProgress]] as const) {
+  const listFinal = await timed(smoke ? 40 : 200, 1, () =>
+    bench.api.get(`/orders?status=completed&channel=${HISTORY_CHANNELS[0]}&limit=50`),
+  );
+  const listInProgress = await timed(smoke ? 40 : 200, 1, () =>
+    bench.api.get(`/orders?status=released_to_fulfillment&channel=${channel}&limit=50`),
+  );
+  for (const [what, r] of [
+    ['GET /orders/:id', byId],
+    ['GET /orders', listFinal],
+    ['GET /orders (in progress)', listInProgress],
+  ] as const) {
     if (r.failed) failures.push(`scale (${label}): ${r.failed} ${what} requests did not answer 200`);
   }
   const storedOrders = await bench.db.collection('orders').estimatedDocumentCount();
@@ -67,7 +83,15 @@ export async function scaleSample(ctx: FigureContext, label: string, knownIds: s
     `  scale ${label} (${storedOrders} orders stored): ${run.throughput.toFixed(1)} orders/s; GET /orders/:id p99 ${percentile(byId.ms, 99).toFixed(1)} ms; ` +
       `GET /orders p99 ${percentile(listFinal.ms, 99).toFixed(1)} ms (final status), ${percentile(listInProgress.ms, 99).toFixed(1)} ms (in progress)`,
   );
-  return { label, storedOrders, ordersPerSecond: run.throughput, getByIdMs: byId.ms, listFinalMs: listFinal.ms, listInProgressMs: listInProgress.ms, failures };
+  return {
+    label,
+    storedOrders,
+    ordersPerSecond: run.throughput,
+    getByIdMs: byId.ms,
+    listFinalMs: listFinal.ms,
+    listInProgressMs: listInProgress.ms,
+    failures,
+  };
 }
 
 /** Stores the year of orders, measures again, and compares with the empty-store sample. */
@@ -89,10 +113,38 @@ export async function scaleFigure(ctx: FigureContext, empty: ScaleSample): Promi
   const failures = [...empty.failures, ...loaded.failures];
   return {
     metrics: [
-      metric({ figure: fig, name: `orders released, ${stored}`, unit: '/s', better: 'higher', runs: [loaded.ordersPerSecond], baseline: vsEmpty([empty.ordersPerSecond]) }),
-      metric({ figure: fig, name: `GET /orders/:id p99, ${stored}`, unit: 'ms', better: 'lower', runs: p99(loaded.getByIdMs), baseline: vsEmpty(p99(empty.getByIdMs)) }),
-      metric({ figure: fig, name: `GET /orders p99, first page by status and channel, ${stored}`, unit: 'ms', better: 'lower', runs: p99(loaded.listFinalMs), baseline: vsEmpty(p99(empty.listFinalMs)) }),
-      metric({ figure: fig, name: `GET /orders p99, first page of an in-progress status, ${stored}`, unit: 'ms', better: 'lower', runs: p99(loaded.listInProgressMs), baseline: vsEmpty(p99(empty.listInProgressMs)) }),
+      metric({
+        figure: fig,
+        name: `orders released, ${stored}`,
+        unit: '/s',
+        better: 'higher',
+        runs: [loaded.ordersPerSecond],
+        baseline: vsEmpty([empty.ordersPerSecond]),
+      }),
+      metric({
+        figure: fig,
+        name: `GET /orders/:id p99, ${stored}`,
+        unit: 'ms',
+        better: 'lower',
+        runs: p99(loaded.getByIdMs),
+        baseline: vsEmpty(p99(empty.getByIdMs)),
+      }),
+      metric({
+        figure: fig,
+        name: `GET /orders p99, first page by status and channel, ${stored}`,
+        unit: 'ms',
+        better: 'lower',
+        runs: p99(loaded.listFinalMs),
+        baseline: vsEmpty(p99(empty.listFinalMs)),
+      }),
+      metric({
+        figure: fig,
+        name: `GET /orders p99, first page of an in-progress status, ${stored}`,
+        unit: 'ms',
+        better: 'lower',
+        runs: p99(loaded.listInProgressMs),
+        baseline: vsEmpty(p99(empty.listInProgressMs)),
+      }),
     ],
     failures,
     details: {

@@ -39,7 +39,16 @@ export async function stockToChannelOneSku(ctx: FigureContext): Promise<FigureRe
   log(`  stock 1 sku: ${latencies.map((l) => l.toFixed(0)).join(', ')} ms; baseline ${baseline.map((l) => l.toFixed(0)).join(', ')} ms`);
   const fig = '4 stock to channel, 1 sku';
   return {
-    metrics: [metric({ figure: fig, name: 'receipt 201 → Shopify call', unit: 'ms', better: 'lower', runs: latencies, baseline: { name: '1 s delayed job → same call', runs: baseline } })],
+    metrics: [
+      metric({
+        figure: fig,
+        name: 'receipt 201 → Shopify call',
+        unit: 'ms',
+        better: 'lower',
+        runs: latencies,
+        baseline: { name: '1 s delayed job → same call', runs: baseline },
+      }),
+    ],
     failures,
     details: { runs, debounceMs: DEBOUNCE_MS, note: 'median/min/max are over runs; each run is one receipt' },
   };
@@ -63,7 +72,13 @@ export function stockToChannelManySkus(ctx: FigureContext, count: number, timeou
   const receipts = (async () => {
     await pushPipelineIdle(ctx);
     await mapLimit(skus, 32, async (sku) => {
-      const res = await bench.api.post('/stock/receipts', { sku, locationId: LOCATIONS.feed, quantity, reference: `${ctx.runTag}-bulk`, idempotencyKey: `${ctx.runTag}-bulk-${sku}` });
+      const res = await bench.api.post('/stock/receipts', {
+        sku,
+        locationId: LOCATIONS.feed,
+        quantity,
+        reference: `${ctx.runTag}-bulk`,
+        idempotencyKey: `${ctx.runTag}-bulk-${sku}`,
+      });
       if (res.status !== 201) failures.push(`receipt for ${sku} answered ${res.status}`);
       answeredAt.set(sku, performance.now());
     });
@@ -77,18 +92,37 @@ export function stockToChannelManySkus(ctx: FigureContext, count: number, timeou
       const at = bench.shopify.arrival(sku, quantity, since);
       return at === undefined ? [] : [at - answeredAt.get(sku)!];
     });
-    if (!done) failures.push(`stock to channel (${count} skus): ${count - latencies.length} skus never reached the channel within ${Math.round(timeoutMs / 1000)} s`);
+    if (!done)
+      failures.push(
+        `stock to channel (${count} skus): ${count - latencies.length} skus never reached the channel within ${Math.round(timeoutMs / 1000)} s`,
+      );
     const last = Math.max(...latencies);
     const baseline = await baselineRuns(ctx, 1, count);
     const baselineLatencies = baseline.slice(1); // per sku
     const floor = rateLimitFloor(count);
-    log(`  stock ${count} skus: p50 ${(percentile(latencies, 50) / 1000).toFixed(1)} s, p99 ${(percentile(latencies, 99) / 1000).toFixed(1)} s, last ${(last / 1000).toFixed(1)} s`);
+    log(
+      `  stock ${count} skus: p50 ${(percentile(latencies, 50) / 1000).toFixed(1)} s, p99 ${(percentile(latencies, 99) / 1000).toFixed(1)} s, last ${(last / 1000).toFixed(1)} s`,
+    );
     const fig = `4 stock to channel, ${count.toLocaleString('en-US')} skus`;
     const base = (runs: number[]) => ({ name: '1 s delayed job → same calls, no limit', runs });
     return {
       metrics: [
-        metric({ figure: fig, name: 'p50 receipt 201 → Shopify call', unit: 's', better: 'lower', runs: [percentile(latencies, 50) / 1000], baseline: base([percentile(baselineLatencies, 50) / 1000]) }),
-        metric({ figure: fig, name: 'p99 receipt 201 → Shopify call', unit: 's', better: 'lower', runs: [percentile(latencies, 99) / 1000], baseline: base([percentile(baselineLatencies, 99) / 1000]) }),
+        metric({
+          figure: fig,
+          name: 'p50 receipt 201 → Shopify call',
+          unit: 's',
+          better: 'lower',
+          runs: [percentile(latencies, 50) / 1000],
+          baseline: base([percentile(baselineLatencies, 50) / 1000]),
+        }),
+        metric({
+          figure: fig,
+          name: 'p99 receipt 201 → Shopify call',
+          unit: 's',
+          better: 'lower',
+          runs: [percentile(latencies, 99) / 1000],
+          baseline: base([percentile(baselineLatencies, 99) / 1000]),
+        }),
       ],
       failures,
       details: {
@@ -116,7 +150,13 @@ async function receiptAndArrival(ctx: FigureContext, sku: string, quantity: numb
   const { bench } = ctx;
   const arrival = bench.shopify.waitForLevel(sku, expected, 30_000);
   arrival.catch(() => undefined); // awaited below; a refused receipt must not leave it unhandled
-  const res = await bench.api.post('/stock/receipts', { sku, locationId: LOCATIONS.feed, quantity, reference: `${ctx.runTag}-one`, idempotencyKey: `${ctx.runTag}-one-${expected}` });
+  const res = await bench.api.post('/stock/receipts', {
+    sku,
+    locationId: LOCATIONS.feed,
+    quantity,
+    reference: `${ctx.runTag}-one`,
+    idempotencyKey: `${ctx.runTag}-one-${expected}`,
+  });
   const answered = performance.now();
   if (res.status !== 201) throw new Error(`receipt answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   return (await arrival) - answered;
@@ -155,7 +195,11 @@ async function baselineRuns(ctx: FigureContext, runs: number, skus: number): Pro
         const res = await fetch(`${shopify.url}/admin/api/2024-10/inventory_levels/set.json`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_bench_token_value' },
-          body: JSON.stringify({ location_id: Number(SHOPIFY_LOCATION), inventory_item_id: shopify.itemIdFor(sku), available: job.data.available }),
+          body: JSON.stringify({
+            location_id: Number(SHOPIFY_LOCATION),
+            inventory_item_id: shopify.itemIdFor(sku),
+            available: job.data.available,
+          }),
         });
         await res.arrayBuffer();
       }

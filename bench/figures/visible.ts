@@ -24,7 +24,10 @@ export async function captureToVisible(ctx: FigureContext): Promise<FigureResult
   const samples: number[] = [];
   for (let run = 1; run <= runs; run++) {
     const r = await webhookRun(ctx, perRun);
-    if (r.missing > 0) failures.push(`capture to visible run ${run}: ${r.missing} of ${perRun} orders did not appear in GET /orders within 15 s of the last webhook`);
+    if (r.missing > 0)
+      failures.push(
+        `capture to visible run ${run}: ${r.missing} of ${perRun} orders did not appear in GET /orders within 15 s of the last webhook`,
+      );
     if (r.refused > 0) failures.push(`capture to visible run ${run}: ${r.refused} webhooks not answered 200`);
     real.p50.push(percentile(r.latencies, 50));
     real.p99.push(percentile(r.latencies, 99));
@@ -32,18 +35,41 @@ export async function captureToVisible(ctx: FigureContext): Promise<FigureResult
     const b = await baselineRun(ctx, perRun, run);
     base.p50.push(percentile(b, 50));
     base.p99.push(percentile(b, 99));
-    log(`  visible run ${run}: p50 ${percentile(r.latencies, 50).toFixed(0)} ms p99 ${percentile(r.latencies, 99).toFixed(0)} ms; bare queue+insert p50 ${percentile(b, 50).toFixed(0)} ms`);
+    log(
+      `  visible run ${run}: p50 ${percentile(r.latencies, 50).toFixed(0)} ms p99 ${percentile(r.latencies, 99).toFixed(0)} ms; bare queue+insert p50 ${percentile(b, 50).toFixed(0)} ms`,
+    );
   }
   // Let these orders finish their way to release, so figure 2 starts from a quiet system.
   const created = (await ctx.bench.temporal.workflow.count(`SalesChannel = '${CONNECTIONS.visible}'`)).count;
-  const drained = await until('figure 3 orders released', 300_000, async () => (await ctx.bench.temporal.workflow.count(`SalesChannel = '${CONNECTIONS.visible}' AND OrderStatus = 'released_to_fulfillment'`)).count >= created, 1_000);
+  const drained = await until(
+    'figure 3 orders released',
+    300_000,
+    async () =>
+      (await ctx.bench.temporal.workflow.count(`SalesChannel = '${CONNECTIONS.visible}' AND OrderStatus = 'released_to_fulfillment'`))
+        .count >= created,
+    1_000,
+  );
   if (!drained) failures.push(`capture to visible: not all ${created} webhook orders were released within 300 s`);
   const fig = '3 capture to visible';
   const baseline = (runs: number[]) => ({ name: 'BullMQ job inserting one doc', runs });
   return {
     metrics: [
-      metric({ figure: fig, name: 'p50 webhook 200 → in GET /orders', unit: 'ms', better: 'lower', runs: real.p50, baseline: baseline(base.p50) }),
-      metric({ figure: fig, name: 'p99 webhook 200 → in GET /orders', unit: 'ms', better: 'lower', runs: real.p99, baseline: baseline(base.p99) }),
+      metric({
+        figure: fig,
+        name: 'p50 webhook 200 → in GET /orders',
+        unit: 'ms',
+        better: 'lower',
+        runs: real.p50,
+        baseline: baseline(base.p50),
+      }),
+      metric({
+        figure: fig,
+        name: 'p99 webhook 200 → in GET /orders',
+        unit: 'ms',
+        better: 'lower',
+        runs: real.p99,
+        baseline: baseline(base.p99),
+      }),
     ],
     failures,
     details: { runs, ordersPerRun: perRun, paceMs: PACE_MS, allRunsP50: percentile(samples, 50), allRunsP99: percentile(samples, 99) },

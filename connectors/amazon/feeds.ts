@@ -108,7 +108,11 @@ export class ListingsFeeds {
       const feed = parseAmazon(feedSchema, res.data, 'getFeed');
       if (feed.processingStatus === 'DONE') {
         // DONE means processed; per-sku problems are in the processing report (resultFeedDocumentId).
-        this.ctx.log.info('amazon listings feed done', { connectionId: this.ctx.connectionId, feedId, resultFeedDocumentId: feed.resultFeedDocumentId });
+        this.ctx.log.info('amazon listings feed done', {
+          connectionId: this.ctx.connectionId,
+          feedId,
+          resultFeedDocumentId: feed.resultFeedDocumentId,
+        });
         return { feedId, resultFeedDocumentId: feed.resultFeedDocumentId };
       }
       if (feed.processingStatus === 'CANCELLED' || feed.processingStatus === 'FATAL') {
@@ -120,6 +124,8 @@ export class ListingsFeeds {
       }
       if (poll < this.polling.maxPolls) await new Promise((r) => setTimeout(r, this.polling.intervalMs));
     }
-    throw new UpstreamUnavailableError(`Amazon listings feed ${feedId} was still being processed after ${this.polling.maxPolls} checks`, { feedId });
+    throw new UpstreamUnavailableError(`Amazon listings feed ${feedId} was still being processed after ${this.polling.maxPolls} checks`, {
+      feedId,
+    });
   }
 }

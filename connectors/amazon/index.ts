@@ -64,15 +64,26 @@ export const amazonConnector: ConnectorFactory<AmazonOptions, AmazonCredentials>
   create: (options, credentials, ctx) => createAmazonConnector(options, credentials, ctx),
 };
 
-export function createAmazonConnector(options: AmazonOptions, credentials: AmazonCredentials, ctx: ConnectorContext, tuning: Partial<AmazonTuning> = {}): Connector {
+export function createAmazonConnector(
+  options: AmazonOptions,
+  credentials: AmazonCredentials,
+  ctx: ConnectorContext,
+  tuning: Partial<AmazonTuning> = {},
+): Connector {
   const t = { ...DEFAULT_TUNING, ...tuning };
   const client = new SpApiClient(options.region, new LwaAuth(credentials, ctx), ctx);
   const feeds = new ListingsFeeds(client, ctx, options.marketplaceIds, t.feedPolling);
 
   const orders: OrderSource = {
     async fetchOrdersUpdatedSince(since, pageToken) {
-      const cursor = pageToken ? decodePageToken(pageToken) : { after: since ?? new Date(t.now().getTime() - t.defaultLookBackMs).toISOString() };
-      const page = await client.getOrders({ marketplaceIds: options.marketplaceIds, lastUpdatedAfter: cursor.after, nextToken: cursor.next });
+      const cursor = pageToken
+        ? decodePageToken(pageToken)
+        : { after: since ?? new Date(t.now().getTime() - t.defaultLookBackMs).toISOString() };
+      const page = await client.getOrders({
+        marketplaceIds: options.marketplaceIds,
+        lastUpdatedAfter: cursor.after,
+        nextToken: cursor.next,
+      });
       const mapped: ChannelOrder[] = [];
       for (const order of page.Orders) {
         const skip = skipReason(order);
@@ -86,7 +97,11 @@ export function createAmazonConnector(options: AmazonOptions, credentials: Amazo
         } catch (err) {
           // A cancelled order Amazon left without address or items is nothing Orderhub could have taken in.
           if (!(err instanceof ValidationError) || !isCancelled(order)) throw err;
-          ctx.log.warn('cancelled amazon order cannot be mapped and is skipped', { connectionId: ctx.connectionId, channelOrderId: order.AmazonOrderId, problems: err.problems });
+          ctx.log.warn('cancelled amazon order cannot be mapped and is skipped', {
+            connectionId: ctx.connectionId,
+            channelOrderId: order.AmazonOrderId,
+            problems: err.problems,
+          });
         }
       }
       return { orders: mapped, ...(page.NextToken && { nextPageToken: encodePageToken({ after: cursor.after, next: page.NextToken }) }) };
@@ -128,7 +143,8 @@ export function createAmazonConnector(options: AmazonOptions, credentials: Amazo
 
   async function marketplaceOf(orderId: string): Promise<string> {
     const order = await client.getOrder(orderId);
-    if (!order.MarketplaceId) throw new ValidationError(`Amazon order ${orderId} has no MarketplaceId`, [{ path: 'amazon.MarketplaceId', message: 'is missing' }]);
+    if (!order.MarketplaceId)
+      throw new ValidationError(`Amazon order ${orderId} has no MarketplaceId`, [{ path: 'amazon.MarketplaceId', message: 'is missing' }]);
     return order.MarketplaceId;
   }
 
@@ -162,7 +178,8 @@ function encodePageToken(cursor: PageCursor): string {
 function decodePageToken(token: string): PageCursor {
   try {
     const cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<PageCursor>;
-    if (typeof cursor.after === 'string' && (cursor.next === undefined || typeof cursor.next === 'string')) return { after: cursor.after, next: cursor.next };
+    if (typeof cursor.after === 'string' && (cursor.next === undefined || typeof cursor.next === 'string'))
+      return { after: cursor.after, next: cursor.next };
   } catch {
     // fall through
   }

@@ -28,7 +28,8 @@ export function toChannelOrder(order: AmazonOrder, items: AmazonOrderItem[], cha
       problems.push({ path, message: parsed });
       return 0;
     }
-    if (currency && m.CurrencyCode && m.CurrencyCode !== currency) problems.push({ path, message: `is in ${m.CurrencyCode}, the order is in ${currency}` });
+    if (currency && m.CurrencyCode && m.CurrencyCode !== currency)
+      problems.push({ path, message: `is in ${m.CurrencyCode}, the order is in ${currency}` });
     return parsed;
   };
 
@@ -40,7 +41,9 @@ export function toChannelOrder(order: AmazonOrder, items: AmazonOrderItem[], cha
     const at = `amazon.OrderItems.${i}`;
     shipping += money(item.ShippingPrice, `${at}.ShippingPrice`) + money(item.ShippingTax, `${at}.ShippingTax`);
     // Discounts are amounts taken off; take the magnitude whichever sign Amazon used.
-    shippingDiscount += Math.abs(money(item.ShippingDiscount, `${at}.ShippingDiscount`)) + Math.abs(money(item.ShippingDiscountTax, `${at}.ShippingDiscountTax`));
+    shippingDiscount +=
+      Math.abs(money(item.ShippingDiscount, `${at}.ShippingDiscount`)) +
+      Math.abs(money(item.ShippingDiscountTax, `${at}.ShippingDiscountTax`));
     const total = money(item.ItemPrice, `${at}.ItemPrice`);
     const promotion = Math.abs(money(item.PromotionDiscount, `${at}.PromotionDiscount`));
     const tax = money(item.ItemTax, `${at}.ItemTax`);
@@ -50,7 +53,14 @@ export function toChannelOrder(order: AmazonOrder, items: AmazonOrderItem[], cha
       problems.push({ path: `${at}.SellerSKU`, message: 'is missing: the item cannot be matched to a catalogue sku' });
       return;
     }
-    const line = bySku.get(item.SellerSKU) ?? { sku: item.SellerSKU, name: item.Title?.slice(0, 300), quantity: 0, total: 0, promotion: 0, tax: 0 };
+    const line = bySku.get(item.SellerSKU) ?? {
+      sku: item.SellerSKU,
+      name: item.Title?.slice(0, 300),
+      quantity: 0,
+      total: 0,
+      promotion: 0,
+      tax: 0,
+    };
     line.quantity += item.QuantityOrdered;
     line.total += total;
     line.promotion += promotion;
@@ -63,7 +73,14 @@ export function toChannelOrder(order: AmazonOrder, items: AmazonOrderItem[], cha
     // discount, so quantity x unitPrice - discount is exactly what Amazon charged.
     const unitPrice = Math.ceil(l.total / l.quantity);
     const roundingRemainder = unitPrice * l.quantity - l.total;
-    return compact({ sku: l.sku, name: l.name || undefined, quantity: l.quantity, unitPrice, discount: l.promotion + roundingRemainder, tax: l.tax });
+    return compact({
+      sku: l.sku,
+      name: l.name || undefined,
+      quantity: l.quantity,
+      unitPrice,
+      discount: l.promotion + roundingRemainder,
+      tax: l.tax,
+    });
   });
 
   const address = order.ShippingAddress;
@@ -172,7 +189,9 @@ const CARRIER_CODES: Record<string, string> = {
 // is spread over them up to each item's QuantityOrdered. No lines means the whole order shipped.
 export function toShipmentConfirmation(shipment: ShipmentInput, items: AmazonOrderItem[]) {
   const problems: FieldProblem[] = [];
-  const wanted = shipment.lines.length ? shipment.lines : items.filter((i) => i.SellerSKU && i.QuantityOrdered > 0).map((i) => ({ sku: i.SellerSKU!, quantity: i.QuantityOrdered }));
+  const wanted = shipment.lines.length
+    ? shipment.lines
+    : items.filter((i) => i.SellerSKU && i.QuantityOrdered > 0).map((i) => ({ sku: i.SellerSKU!, quantity: i.QuantityOrdered }));
   const room = new Map(items.map((i) => [i.OrderItemId, i.QuantityOrdered]));
   const orderItems: { orderItemId: string; quantity: number }[] = [];
   wanted.forEach((line, i) => {
@@ -190,10 +209,14 @@ export function toShipmentConfirmation(shipment: ShipmentInput, items: AmazonOrd
     }
     if (left > 0) {
       const known = items.some((it) => it.SellerSKU === line.sku);
-      problems.push({ path: `lines.${i}`, message: known ? `${left} more of ${line.sku} than the Amazon order has` : `sku ${line.sku} is not on the Amazon order` });
+      problems.push({
+        path: `lines.${i}`,
+        message: known ? `${left} more of ${line.sku} than the Amazon order has` : `sku ${line.sku} is not on the Amazon order`,
+      });
     }
   });
-  if (orderItems.length === 0 && problems.length === 0) problems.push({ path: 'lines', message: 'nothing to confirm: the Amazon order has no shippable items' });
+  if (orderItems.length === 0 && problems.length === 0)
+    problems.push({ path: 'lines', message: 'nothing to confirm: the Amazon order has no shippable items' });
   if (problems.length) throw new ValidationError(`Shipment cannot be confirmed on Amazon: ${problems.length} problem(s)`, problems);
 
   const carrierCode = CARRIER_CODES[shipment.carrier.trim().toLowerCase()];

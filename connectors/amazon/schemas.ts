@@ -134,7 +134,5 @@ export function parseAmazon<S extends z.ZodType>(schema: S, data: unknown, what:
 export function describeAmazonErrors(body: unknown): string | undefined {
   const parsed = errorListSchema.safeParse(body);
   if (!parsed.success || parsed.data.errors.length === 0) return undefined;
-  return parsed.data.errors
-    .map((e) => [e.code, e.message].filter(Boolean).join(': ') + (e.details ? ` (${e.details})` : ''))
-    .join('; ');
+  return parsed.data.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ') + (e.details ? ` (${e.details})` : '')).join('; ');
 }

@@ -53,7 +53,8 @@ export class EasyPostClient {
   async post<T>(url: string, body: unknown, opts: { once?: boolean } = {}): Promise<T> {
     const client = opts.once ? this.once : this.http;
     try {
-      return (await client.request<T>({ method: 'POST', url, data: body, headers: { ...this.auth, 'content-type': 'application/json' } })).data;
+      return (await client.request<T>({ method: 'POST', url, data: body, headers: { ...this.auth, 'content-type': 'application/json' } }))
+        .data;
     } catch (err) {
       throw explain(err, `POST ${url}`);
     }
@@ -72,8 +73,11 @@ export function explain(err: unknown, what: string): unknown {
   const fields = (body.error?.errors ?? []).filter((e) => e.field).map((e) => `${e.field}: ${e.message ?? 'is invalid'}`);
   const said = [code, body.error?.message, ...fields].filter(Boolean).join('; ');
   if (err.status === 401 || err.status === 403) {
-    return new UnauthorizedError(`EasyPost refused the API key (${what}: ${err.status}${said ? `, ${said}` : ''}): check the connection's apiKey credential`);
+    return new UnauthorizedError(
+      `EasyPost refused the API key (${what}: ${err.status}${said ? `, ${said}` : ''}): check the connection's apiKey credential`,
+    );
   }
-  if (err.status === 404) return new NotFoundError(`EasyPost has no such object (${what}${said ? `: ${said}` : ''})`, { status: 404, code });
+  if (err.status === 404)
+    return new NotFoundError(`EasyPost has no such object (${what}${said ? `: ${said}` : ''})`, { status: 404, code });
   return new UpstreamError(`EasyPost refused ${what} with ${err.status}${said ? `: ${said}` : ''}`, err.status, body);
 }

@@ -1,6 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { LABEL_FORMATS, RateChangedError, RateUnavailableError, rateMatchesService, type Label, type LabelFormat, type LabelPurchase } from '../../domain/carrier';
+import {
+  LABEL_FORMATS,
+  RateChangedError,
+  RateUnavailableError,
+  rateMatchesService,
+  type Label,
+  type LabelFormat,
+  type LabelPurchase,
+} from '../../domain/carrier';
 import { OrderhubError, UnauthorizedError, UpstreamUnavailableError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { UpstreamError } from '../http';
@@ -101,10 +109,13 @@ function createEasyPostGateway(client: EasyPostClient, opts: EasyPostOptions, we
     const what = `${purchase.carrier ? `${purchase.carrier} ` : ''}${purchase.service}`;
     if (!chosen) {
       const said = (shipment.messages ?? []).map((m) => [m.carrier, m.message].filter(Boolean).join(': ')).filter(Boolean);
-      throw new RateUnavailableError(`EasyPost offers no ${what} rate for this shipment${said.length ? ` (${said.join('; ')})` : ''}`, { shipmentId: shipment.id });
+      throw new RateUnavailableError(`EasyPost offers no ${what} rate for this shipment${said.length ? ` (${said.join('; ')})` : ''}`, {
+        shipmentId: shipment.id,
+      });
     }
     const max = purchase.maxPrice;
-    if (max && (chosen.rate.price.currency !== max.currency || chosen.rate.price.amount > max.amount)) throw new RateChangedError(max, chosen.rate.price);
+    if (max && (chosen.rate.price.currency !== max.currency || chosen.rate.price.amount > max.amount))
+      throw new RateChangedError(max, chosen.rate.price);
     try {
       const bought = parseShipment(await client.post(`/shipments/${shipment.id}/buy`, { rate: { id: chosen.raw.id } }, { once: true }));
       return toLabel(bought, format);
@@ -121,7 +132,9 @@ function createEasyPostGateway(client: EasyPostClient, opts: EasyPostOptions, we
 
   return {
     async rates(shipment) {
-      const created = parseShipment(await client.post('/shipments', toEasyPostShipment(shipment, { labelFormat: opts.labelFormat, carrierAccounts })));
+      const created = parseShipment(
+        await client.post('/shipments', toEasyPostShipment(shipment, { labelFormat: opts.labelFormat, carrierAccounts })),
+      );
       return toCarrierRates(created);
     },
 
@@ -131,7 +144,11 @@ function createEasyPostGateway(client: EasyPostClient, opts: EasyPostOptions, we
       const earlier = await client.find<unknown>(`/shipments/${reference}`);
       let shipment = earlier === undefined ? undefined : parseShipment(earlier);
       if (shipment && isPurchased(shipment)) return toLabel(shipment, format);
-      shipment ??= parseShipment(await client.post('/shipments', toEasyPostShipment(purchase.shipment, { labelFormat: format, reference, carrierAccounts }), { once: true }));
+      shipment ??= parseShipment(
+        await client.post('/shipments', toEasyPostShipment(purchase.shipment, { labelFormat: format, reference, carrierAccounts }), {
+          once: true,
+        }),
+      );
       return buy(shipment, purchase, format);
     },
 
@@ -162,10 +179,16 @@ function createEasyPostGateway(client: EasyPostClient, opts: EasyPostOptions, we
 
     webhooks: {
       verify(rawBody, headers) {
-        if (!webhookSecret) throw new UnauthorizedError("EasyPost webhooks are refused: the connection has no webhookSecret credential (the webhook's webhook_secret)");
+        if (!webhookSecret)
+          throw new UnauthorizedError(
+            "EasyPost webhooks are refused: the connection has no webhookSecret credential (the webhook's webhook_secret)",
+          );
         const signature = header(headers, 'x-hmac-signature');
-        if (!signature) throw new UnauthorizedError('EasyPost webhook has no X-Hmac-Signature header: set a webhook_secret on the EasyPost webhook');
-        const digest = createHmac('sha256', Buffer.from(webhookSecret.normalize('NFKD'), 'utf8')).update(rawBody).digest('hex');
+        if (!signature)
+          throw new UnauthorizedError('EasyPost webhook has no X-Hmac-Signature header: set a webhook_secret on the EasyPost webhook');
+        const digest = createHmac('sha256', Buffer.from(webhookSecret.normalize('NFKD'), 'utf8'))
+          .update(rawBody)
+          .digest('hex');
         const expected = Buffer.from(`hmac-sha256-hex=${digest}`, 'utf8');
         const given = Buffer.from(signature, 'utf8');
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

@@ -129,9 +129,7 @@ const easyPostTrackerSchema = z.object({
   updated_at: nullishString,
   est_delivery_date: nullishString,
   public_url: nullishString,
-  tracking_details: z
-    .array(z.object({ message: nullishString, status: nullishString, datetime: nullishString }))
-    .nullish(),
+  tracking_details: z.array(z.object({ message: nullishString, status: nullishString, datetime: nullishString })).nullish(),
 });
 export type EasyPostTracker = z.infer<typeof easyPostTrackerSchema>;
 
@@ -174,7 +172,8 @@ export function toCarrierRate(r: EasyPostRate, path = 'rate'): CarrierRate {
   try {
     amount = toMinorUnits(r.rate, r.currency);
   } catch (err) {
-    if (err instanceof MoneyFormatError) throw new ValidationError('EasyPost rate is not a decimal amount', [{ path: `${path}.rate`, message: err.message }]);
+    if (err instanceof MoneyFormatError)
+      throw new ValidationError('EasyPost rate is not a decimal amount', [{ path: `${path}.rate`, message: err.message }]);
     throw err;
   }
   const deliveryDays = r.delivery_days ?? r.est_delivery_days ?? undefined;

@@ -39,7 +39,12 @@ export class ErpClient {
   async postOnce(url: string, body: unknown, idempotencyKey: string): Promise<void> {
     if (!idempotencyKey) throw new TypeError(`POST ${url} needs an idempotency key`);
     try {
-      await this.http.request({ method: 'POST', url, data: body, headers: { ...this.auth, 'idempotency-key': idempotencyKey, 'content-type': 'application/json' } });
+      await this.http.request({
+        method: 'POST',
+        url,
+        data: body,
+        headers: { ...this.auth, 'idempotency-key': idempotencyKey, 'content-type': 'application/json' },
+      });
     } catch (err) {
       if (err instanceof UpstreamError && err.status === 409) return;
       throw explain(err);

@@ -32,9 +32,7 @@ import { parseStockReceiptPage, toErpInvoice, toErpSalesOrder } from './mapper';
 export const RECEIPTS_PAGE_SIZE = 100;
 
 export const erpOptionsSchema = z.strictObject({
-  baseUrl: z
-    .url({ protocol: /^https?$/, message: 'must be an http or https URL' })
-    .transform((u) => u.replace(/\/+$/, '')),
+  baseUrl: z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }).transform((u) => u.replace(/\/+$/, '')),
   requestsPerSecond: z.number().positive().max(1000).default(5),
   burst: z.number().int().min(1).max(1000).default(10),
 });

@@ -103,7 +103,14 @@ function toErpLines(order: Order): ErpLine[] {
 
 function toErpTotals(order: Order): ErpTotals {
   const t = order.totals;
-  return { subtotal: t.subtotal, discount: t.discountTotal, tax: t.taxTotal, shipping: t.shippingTotal, total: t.total, currency: order.currency };
+  return {
+    subtotal: t.subtotal,
+    discount: t.discountTotal,
+    tax: t.taxTotal,
+    shipping: t.shippingTotal,
+    total: t.total,
+    currency: order.currency,
+  };
 }
 
 export function toErpSalesOrder(order: Order): ErpSalesOrder {
@@ -137,7 +144,14 @@ export function toErpInvoice(invoice: { order: Order; carrier: string; trackingN
 }
 
 export function toStockReceipt(r: ErpStockReceipt): StockReceipt {
-  return { receiptId: r.id, sku: r.sku, locationCode: r.warehouse, quantity: r.quantity, reference: r.purchaseOrder, receivedAt: r.receivedAt };
+  return {
+    receiptId: r.id,
+    sku: r.sku,
+    locationCode: r.warehouse,
+    quantity: r.quantity,
+    reference: r.purchaseOrder,
+    receivedAt: r.receivedAt,
+  };
 }
 
 // Throws a ValidationError naming every bad field (receipts.2.quantity) of the page.

@@ -38,7 +38,8 @@ export const manualCarrierOptionsSchema = z.strictObject({
     .superRefine((rates, ctx) => {
       const seen = new Set<string>();
       rates.forEach((r, i) => {
-        if (seen.has(r.service.toLowerCase())) ctx.addIssue({ code: 'custom', path: [i, 'service'], message: `service ${r.service} appears more than once` });
+        if (seen.has(r.service.toLowerCase()))
+          ctx.addIssue({ code: 'custom', path: [i, 'service'], message: `service ${r.service} appears more than once` });
         seen.add(r.service.toLowerCase());
       });
     }),
@@ -54,7 +55,8 @@ export const manualCarrierCredentialsSchema = z.strictObject({});
 const TRACKING_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{2,63}$/;
 
 export function createManualCarrier(options: ManualCarrierOptions): CarrierGateway {
-  const trackingUrl = (n: string) => options.trackingUrlTemplate && decodeURI(options.trackingUrlTemplate).replace('{trackingNumber}', encodeURIComponent(n));
+  const trackingUrl = (n: string) =>
+    options.trackingUrlTemplate && decodeURI(options.trackingUrlTemplate).replace('{trackingNumber}', encodeURIComponent(n));
   const quotes = (country: string): CarrierRate[] =>
     options.rates
       .filter((r) => !r.countries || r.countries.includes(country))
@@ -81,7 +83,8 @@ export function createManualCarrier(options: ManualCarrierOptions): CarrierGatew
         ]);
       }
       const rate = quotes(purchase.shipment.to.country).find((r) => rateMatchesService(r, purchase.service, purchase.carrier));
-      if (!rate) throw new RateUnavailableError(`${options.carrierName} has no ${purchase.service} service to ${purchase.shipment.to.country}`);
+      if (!rate)
+        throw new RateUnavailableError(`${options.carrierName} has no ${purchase.service} service to ${purchase.shipment.to.country}`);
       const url = trackingUrl(trackingNumber);
       return {
         labelId: `manual:${idempotencyKey}`,
@@ -106,7 +109,13 @@ export function createManualCarrier(options: ManualCarrierOptions): CarrierGatew
     // Nobody reports scans for a manual carrier: the operator marks delivery by hand.
     async track(trackingNumber) {
       const url = trackingUrl(trackingNumber);
-      return { trackingNumber, carrier: options.carrierName, status: 'pending', carrierStatus: 'unknown', ...(url ? { trackingUrl: url } : {}) };
+      return {
+        trackingNumber,
+        carrier: options.carrierName,
+        status: 'pending',
+        carrierStatus: 'unknown',
+        ...(url ? { trackingUrl: url } : {}),
+      };
     },
   };
 }

@@ -4,7 +4,12 @@ import type { PaymentOutcome, PaymentProvider, PaymentRequest } from './types';
 // Money handled outside Orderhub: a bank transfer an operator confirms, a till, or a channel that already
 // charged the customer. Cash on delivery is the same journal with a different moment of capture.
 export function createManualPaymentProvider(journal: PaymentsJournal, kind = 'manual'): PaymentProvider {
-  const write = async (req: PaymentRequest, operation: 'authorize' | 'confirm' | 'capture' | 'void' | 'refund', status: string, reference?: string) => {
+  const write = async (
+    req: PaymentRequest,
+    operation: 'authorize' | 'confirm' | 'capture' | 'void' | 'refund',
+    status: string,
+    reference?: string,
+  ) => {
     const rec = await journal.record({
       _id: req.idempotencyKey,
       orderId: req.orderId,

@@ -178,10 +178,14 @@ export function nextPageInfo(link: unknown): string | undefined {
 function explain(err: unknown, shop: string, what: string): unknown {
   if (!(err instanceof UpstreamError)) return err;
   if (err.status === 401) {
-    return new UnauthorizedError(`Shopify refused the access token for ${shop} (401 on ${what}): check the Admin API access token of this connection`);
+    return new UnauthorizedError(
+      `Shopify refused the access token for ${shop} (401 on ${what}): check the Admin API access token of this connection`,
+    );
   }
   if (err.status === 403) {
-    return new UnauthorizedError(`Shopify refused the access token for ${shop} (403 on ${what}): the app lacks the access scope this call needs`);
+    return new UnauthorizedError(
+      `Shopify refused the access token for ${shop} (403 on ${what}): the app lacks the access scope this call needs`,
+    );
   }
   if (err.status === 404) return new NotFoundError(`Shopify answered 404 for ${what} on ${shop}`, { status: 404 });
   return err;

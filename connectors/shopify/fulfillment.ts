@@ -8,7 +8,11 @@ import type { FulfillmentRequest, ShopifyClient, ShopifyFulfillment } from './cl
 const FULFILLABLE = new Set(['open', 'in_progress']);
 const CANCEL_REASONS = new Set(['customer', 'inventory', 'fraud', 'declined', 'other']);
 
-export function createShopifyFulfillment(client: ShopifyClient, ctx: ConnectorContext, opts: { notifyCustomer: boolean }): FulfillmentTarget {
+export function createShopifyFulfillment(
+  client: ShopifyClient,
+  ctx: ConnectorContext,
+  opts: { notifyCustomer: boolean },
+): FulfillmentTarget {
   return {
     // One fulfillment carrying the tracking number, over the open fulfillment orders' lines for the
     // shipped skus. Shopify has no idempotency key here: the tracking number on the order is the key.
@@ -42,7 +46,10 @@ export function createShopifyFulfillment(client: ShopifyClient, ctx: ConnectorCo
         }
         if (items.length === 0) continue;
         const location = String(fo.assigned_location_id ?? '');
-        byLocation.set(location, [...(byLocation.get(location) ?? []), { fulfillment_order_id: fo.id, fulfillment_order_line_items: items }]);
+        byLocation.set(location, [
+          ...(byLocation.get(location) ?? []),
+          { fulfillment_order_id: fo.id, fulfillment_order_line_items: items },
+        ]);
       }
 
       const unmatched = [...wanted].filter(([, q]) => q > 0).map(([sku, quantity]) => ({ sku, quantity }));
@@ -75,7 +82,8 @@ export function createShopifyFulfillment(client: ShopifyClient, ctx: ConnectorCo
         await client.cancelOrder(orderId, { reason, email: opts.notifyCustomer });
       } catch (err) {
         // A concurrent cancel (or one whose answer was lost) makes Shopify refuse with 422: check.
-        if (err instanceof UpstreamError && err.status === 422 && (await client.order(orderId, ['id', 'cancelled_at'])).cancelled_at) return;
+        if (err instanceof UpstreamError && err.status === 422 && (await client.order(orderId, ['id', 'cancelled_at'])).cancelled_at)
+          return;
         throw err;
       }
       ctx.log.info('order cancelled on Shopify', fields);

@@ -44,7 +44,15 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
   create(options, credentials, ctx) {
     const opts = parseOrThrow(shopifyOptionsSchema, options, 'Shopify connection options');
     const creds = parseOrThrow(shopifyCredentialsSchema, credentials, 'Shopify credentials');
-    const client = createShopifyClient({ shopDomain: opts.shopDomain, apiVersion: opts.apiVersion, accessToken: creds.accessToken, ...(opts.baseUrl && { baseUrl: opts.baseUrl }) }, ctx);
+    const client = createShopifyClient(
+      {
+        shopDomain: opts.shopDomain,
+        apiVersion: opts.apiVersion,
+        accessToken: creds.accessToken,
+        ...(opts.baseUrl && { baseUrl: opts.baseUrl }),
+      },
+      ctx,
+    );
 
     const orders: OrderSource = {
       async fetchOrdersUpdatedSince(since, pageToken) {
@@ -65,7 +73,11 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
           } catch (err) {
             if (!(err instanceof ValidationError)) throw err;
             // One order the merchant must fix should not stop every later order from syncing.
-            ctx.log.error('Shopify order cannot be mapped; skipped', { connectionId: ctx.connectionId, channelOrderId: idOf(raw), problems: err.problems });
+            ctx.log.error('Shopify order cannot be mapped; skipped', {
+              connectionId: ctx.connectionId,
+              channelOrderId: idOf(raw),
+              problems: err.problems,
+            });
           }
         }
         return page.nextPageInfo ? { orders: mapped, nextPageToken: page.nextPageInfo } : { orders: mapped };

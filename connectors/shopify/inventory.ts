@@ -32,11 +32,19 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
     }
     for (let i = 0; i < toResolve.length; i += SKUS_PER_QUERY) {
       const chunk = toResolve.slice(i, i + SKUS_PER_QUERY);
-      const data = await client.graphql<VariantsBySku>(VARIANTS_BY_SKU, { query: chunk.map((s) => `sku:${quote(s)}`).join(' OR '), first: 250 });
+      const data = await client.graphql<VariantsBySku>(VARIANTS_BY_SKU, {
+        query: chunk.map((s) => `sku:${quote(s)}`).join(' OR '),
+        first: 250,
+      });
       for (const sku of chunk) {
         // The search matches loosely; only an exact sku counts.
         const matches = data.productVariants.nodes.filter((n) => n.sku === sku && n.inventoryItem);
-        if (matches.length > 1) ctx.log.warn('sku is on several Shopify variants; using the first', { connectionId: ctx.connectionId, sku, variants: matches.length });
+        if (matches.length > 1)
+          ctx.log.warn('sku is on several Shopify variants; using the first', {
+            connectionId: ctx.connectionId,
+            sku,
+            variants: matches.length,
+          });
         const id = matches[0] ? numericId(matches[0].inventoryItem!.id) : undefined;
         ids.set(sku, id);
         await ctx.cache.set(cacheKey(sku), id ?? UNKNOWN, id ? ID_TTL_MS : UNKNOWN_TTL_MS);
@@ -49,7 +57,8 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
     async setAvailable(levels: StockLevel[]): Promise<void> {
       const problems: FieldProblem[] = [];
       levels.forEach((l, i) => {
-        if (!/^\d+$/.test(l.channelLocationId)) problems.push({ path: `levels.${i}.channelLocationId`, message: 'must be the numeric Shopify location id' });
+        if (!/^\d+$/.test(l.channelLocationId))
+          problems.push({ path: `levels.${i}.channelLocationId`, message: 'must be the numeric Shopify location id' });
         if (!Number.isSafeInteger(l.available)) problems.push({ path: `levels.${i}.available`, message: 'must be a whole number' });
       });
       if (problems.length > 0) throw new ValidationError(`Invalid stock levels for Shopify: ${problems.length} problem(s)`, problems);
@@ -58,10 +67,18 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
       for (const level of levels) {
         const inventoryItemId = ids.get(level.sku);
         if (!inventoryItemId) {
-          ctx.log.warn('sku is unknown to Shopify; stock level not sent', { connectionId: ctx.connectionId, sku: level.sku, channelLocationId: level.channelLocationId });
+          ctx.log.warn('sku is unknown to Shopify; stock level not sent', {
+            connectionId: ctx.connectionId,
+            sku: level.sku,
+            channelLocationId: level.channelLocationId,
+          });
           continue;
         }
-        await client.setInventoryLevel({ location_id: jsonId(level.channelLocationId), inventory_item_id: jsonId(inventoryItemId), available: level.available });
+        await client.setInventoryLevel({
+          location_id: jsonId(level.channelLocationId),
+          inventory_item_id: jsonId(inventoryItemId),
+          available: level.available,
+        });
       }
     },
   };

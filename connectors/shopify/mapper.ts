@@ -108,7 +108,10 @@ interface MappedLine {
 export function mapShopifyOrder(raw: unknown, channel: string): ChannelOrder {
   const parsed = shopifyOrderSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: friendly(issue.message) }));
+    const problems = parsed.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(body)',
+      message: friendly(issue.message),
+    }));
     throw unmappable(raw, problems);
   }
   const o = parsed.data;
@@ -144,10 +147,14 @@ export function mapShopifyOrder(raw: unknown, channel: string): ChannelOrder {
   const shippingDiscounts = new Map<number | undefined, number>();
   o.shipping_lines.forEach((sl, i) => {
     shippingAmount += money(sl.price, `shipping_lines.${i}.price`);
-    if (!o.taxes_included) shippingAmount += sum(sl.tax_lines.map((t, j) => ({ value: t.price, path: `shipping_lines.${i}.tax_lines.${j}.price` })));
+    if (!o.taxes_included)
+      shippingAmount += sum(sl.tax_lines.map((t, j) => ({ value: t.price, path: `shipping_lines.${i}.tax_lines.${j}.price` })));
     sl.discount_allocations.forEach((d, j) => {
       const key = d.discount_application_index ?? undefined;
-      shippingDiscounts.set(key, (shippingDiscounts.get(key) ?? 0) + money(d.amount, `shipping_lines.${i}.discount_allocations.${j}.amount`));
+      shippingDiscounts.set(
+        key,
+        (shippingDiscounts.get(key) ?? 0) + money(d.amount, `shipping_lines.${i}.discount_allocations.${j}.amount`),
+      );
     });
   });
 
@@ -177,9 +184,16 @@ export function mapShopifyOrder(raw: unknown, channel: string): ChannelOrder {
     reference: clip(o.name, 128),
   });
 
-  const name = personName(o.customer) ?? o.shipping_address?.name ?? personName(o.shipping_address) ?? o.billing_address?.name ?? personName(o.billing_address);
-  if (!name) problems.push({ path: 'customer.first_name', message: 'is missing, and neither the shipping nor the billing address has a name' });
-  if (!o.shipping_address) problems.push({ path: 'shipping_address', message: 'is missing: Orderhub ships every order and needs an address' });
+  const name =
+    personName(o.customer) ??
+    o.shipping_address?.name ??
+    personName(o.shipping_address) ??
+    o.billing_address?.name ??
+    personName(o.billing_address);
+  if (!name)
+    problems.push({ path: 'customer.first_name', message: 'is missing, and neither the shipping nor the billing address has a name' });
+  if (!o.shipping_address)
+    problems.push({ path: 'shipping_address', message: 'is missing: Orderhub ships every order and needs an address' });
   const placedAt = timestamp(o.created_at, 'created_at', problems);
   const updatedAt = timestamp(o.updated_at, 'updated_at', problems) ?? placedAt ?? new Date().toISOString();
 
@@ -216,7 +230,9 @@ export function mapShopifyOrder(raw: unknown, channel: string): ChannelOrder {
 // With taxes_included the price holds the tax. Orderhub adds line tax on top of the net amount, so the
 // line is restated net: the undiscounted net amount scaled like what was paid, the unit price rounded up
 // and the rounding put into the discount, so quantity × unitPrice − discount + tax is still exact.
-function withoutIncludedTax(line: Pick<MappedLine, 'quantity' | 'unitPrice' | 'discount' | 'tax'>): Pick<MappedLine, 'unitPrice' | 'discount'> {
+function withoutIncludedTax(
+  line: Pick<MappedLine, 'quantity' | 'unitPrice' | 'discount' | 'tax'>,
+): Pick<MappedLine, 'unitPrice' | 'discount'> {
   if (line.tax === 0) return { unitPrice: line.unitPrice, discount: line.discount };
   const gross = line.quantity * line.unitPrice;
   const paid = gross - line.discount;
@@ -229,7 +245,8 @@ function withoutIncludedTax(line: Pick<MappedLine, 'quantity' | 'unitPrice' | 'd
 // The first discount application no line or shipping line refers to, for the code of an unallocated discount.
 function unallocatedApplication(o: ShopifyOrder): number | undefined {
   const used = new Set<number>();
-  for (const l of [...o.line_items, ...o.shipping_lines]) for (const d of l.discount_allocations) if (typeof d.discount_application_index === 'number') used.add(d.discount_application_index);
+  for (const l of [...o.line_items, ...o.shipping_lines])
+    for (const d of l.discount_allocations) if (typeof d.discount_application_index === 'number') used.add(d.discount_application_index);
   const index = o.discount_applications.findIndex((_, i) => !used.has(i));
   return index >= 0 ? index : undefined;
 }
@@ -286,7 +303,14 @@ const ADDRESS_FIELDS: Record<string, string> = {
   latitude: 'latitude',
   longitude: 'longitude',
 };
-const LINE_FIELDS: Record<string, string> = { sku: 'sku', name: 'name', quantity: 'quantity', unitPrice: 'price', discount: 'discount_allocations', tax: 'tax_lines' };
+const LINE_FIELDS: Record<string, string> = {
+  sku: 'sku',
+  name: 'name',
+  quantity: 'quantity',
+  unitPrice: 'price',
+  discount: 'discount_allocations',
+  tax: 'tax_lines',
+};
 const CUSTOMER_FIELDS: Record<string, string> = { id: 'customer.id', name: 'customer.first_name', email: 'email', phone: 'phone' };
 const TOP_FIELDS: Record<string, string> = {
   channelOrderId: 'id',
@@ -345,7 +369,12 @@ function personName(p: { first_name?: string; last_name?: string } | null | unde
 
 // Tags are labels, not order data: an over-long or 51st tag is trimmed rather than failing the order.
 function tagsOf(tags: string | undefined): string[] {
-  const unique = new Set((tags ?? '').split(',').map((t) => t.trim().slice(0, 64)).filter(Boolean));
+  const unique = new Set(
+    (tags ?? '')
+      .split(',')
+      .map((t) => t.trim().slice(0, 64))
+      .filter(Boolean),
+  );
   return [...unique].slice(0, 50);
 }
 

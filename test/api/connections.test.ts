@@ -55,11 +55,18 @@ describe('connections', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['id']);
-    const deeper = await api.post('/connections', { ...shopifyConnection('bad-shop'), options: { shopDomain: 'example.com' }, credentials: { accessToken: 5 } });
+    const deeper = await api.post('/connections', {
+      ...shopifyConnection('bad-shop'),
+      options: { shopDomain: 'example.com' },
+      credentials: { accessToken: 5 },
+    });
     expect(deeper.status).toBe(400);
     const paths = deeper.body.error.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['options.shopDomain', 'credentials.accessToken', 'credentials.webhookSecret']));
-    const unknownLocation = await api.post('/connections', { ...shopifyConnection('bad-shop'), stockFeeds: [{ channelLocationId: '1', locationIds: ['NOWHERE'] }] });
+    const unknownLocation = await api.post('/connections', {
+      ...shopifyConnection('bad-shop'),
+      stockFeeds: [{ channelLocationId: '1', locationIds: ['NOWHERE'] }],
+    });
     expect(unknownLocation.body.error.details).toEqual([{ path: 'stockFeeds.0.locationIds.0', message: 'unknown location NOWHERE' }]);
     expect((await api.get('/connections')).body.connections).toEqual([]);
   });
@@ -78,11 +85,17 @@ describe('connections', () => {
   });
 
   test('pausing a connection pauses its schedules, and deleting it deletes them', async () => {
-    const created = await api.post('/connections', shopifyConnection('shop-sched', { sync: { ordersEveryMinutes: 3, stockEveryMinutes: 10 } }));
+    const created = await api.post(
+      '/connections',
+      shopifyConnection('shop-sched', { sync: { ordersEveryMinutes: 3, stockEveryMinutes: 10 } }),
+    );
     expect(created.body.schedules).toEqual(['sync:shop-sched:orders', 'sync:shop-sched:stock']);
     const orders = await ctx.temporal.schedule.getHandle('sync:shop-sched:orders').describe();
     expect(orders.spec.intervals?.[0]?.every).toBe(3 * 60_000);
-    const paused = await api.raw.patch('/connections/shop-sched').set('Authorization', 'Bearer test-api-key-0123456789').send({ enabled: false });
+    const paused = await api.raw
+      .patch('/connections/shop-sched')
+      .set('Authorization', 'Bearer test-api-key-0123456789')
+      .send({ enabled: false });
     expect(paused.status).toBe(200);
     expect((await ctx.temporal.schedule.getHandle('sync:shop-sched:orders').describe()).state.paused).toBe(true);
     expect((await ctx.temporal.schedule.getHandle('sync:shop-sched:stock').describe()).state.paused).toBe(true);
@@ -94,11 +107,16 @@ describe('connections', () => {
 
   test('testing a connection makes one authenticated call and reports a refused token clearly', async () => {
     await api.post('/connections', shopifyConnection('shop-test'));
-    nock(shopify('shop-test')).get('/admin/api/2024-10/shop.json').matchHeader('x-shopify-access-token', 'shpat_shop-test_secret_token').reply(200, { shop: { name: 'Test', myshopify_domain: shopOf('shop-test') } });
+    nock(shopify('shop-test'))
+      .get('/admin/api/2024-10/shop.json')
+      .matchHeader('x-shopify-access-token', 'shpat_shop-test_secret_token')
+      .reply(200, { shop: { name: 'Test', myshopify_domain: shopOf('shop-test') } });
     const ok = await api.post('/connections/shop-test/test');
     expect(ok.status).toBe(200);
     expect(ok.body.ok).toBe(true);
-    nock(shopify('shop-test')).get('/admin/api/2024-10/shop.json').reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
+    nock(shopify('shop-test'))
+      .get('/admin/api/2024-10/shop.json')
+      .reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
     const refused = await api.post('/connections/shop-test/test');
     expect(refused.status).toBe(502);
     expect(refused.body.error.code).toBe('upstream_rejected');
@@ -107,27 +125,60 @@ describe('connections', () => {
 
   test('sync now polls Shopify to the last page, captures each order once, and reconciles stock', async () => {
     await api.post('/connections', shopifyConnection('shop-poll'));
-    const pageOrders = [1, 2, 3].map((n) => ({ ...shopifyOrder, id: 9_000_000_000_000 + runId * 10 + n, updated_at: `2026-11-2${n}T10:00:00+00:00` }));
+    const pageOrders = [1, 2, 3].map((n) => ({
+      ...shopifyOrder,
+      id: 9_000_000_000_000 + runId * 10 + n,
+      updated_at: `2026-11-2${n}T10:00:00+00:00`,
+    }));
     const inventory: { inventory_item_id: number; available: number }[] = [];
     nock(shopify('shop-poll'))
       .get('/admin/api/2024-10/orders.json')
       .query((q) => q.status === 'any' && !q.page_info)
-      .reply(200, { orders: pageOrders.slice(0, 2) }, { Link: `<${shopify('shop-poll')}/admin/api/2024-10/orders.json?limit=250&page_info=p2>; rel="next"` })
+      .reply(
+        200,
+        { orders: pageOrders.slice(0, 2) },
+        { Link: `<${shopify('shop-poll')}/admin/api/2024-10/orders.json?limit=250&page_info=p2>; rel="next"` },
+      )
       .get('/admin/api/2024-10/orders.json')
       .query((q) => q.page_info === 'p2')
       .reply(200, { orders: pageOrders.slice(2) })
       .post('/admin/api/2024-10/graphql.json')
-      .reply(200, { data: { productVariants: { nodes: [{ sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/1001' } }, { sku: 'MUG-1', inventoryItem: { id: 'gid://shopify/InventoryItem/1002' } }, { sku: 'CAP-1', inventoryItem: { id: 'gid://shopify/InventoryItem/1003' } }] } } })
+      .reply(200, {
+        data: {
+          productVariants: {
+            nodes: [
+              { sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/1001' } },
+              { sku: 'MUG-1', inventoryItem: { id: 'gid://shopify/InventoryItem/1002' } },
+              { sku: 'CAP-1', inventoryItem: { id: 'gid://shopify/InventoryItem/1003' } },
+            ],
+          },
+        },
+      })
       .post('/admin/api/2024-10/inventory_levels/set.json')
       .times(3)
       .reply(200, (_u, body) => (inventory.push(body as (typeof inventory)[number]), { inventory_level: body }));
     const sync = await api.post('/connections/shop-poll/sync');
     expect(sync.status).toBe(202);
     expect(sync.body.triggered).toEqual(['sync:shop-poll:orders', 'sync:shop-poll:stock']);
-    const listed = await eventually(async () => (await api.get('/orders?channel=shop-poll')).body.orders as { channelOrderId: string }[], (o) => o.length === 3, 30_000, 'three polled orders');
+    const listed = await eventually(
+      async () => (await api.get('/orders?channel=shop-poll')).body.orders as { channelOrderId: string }[],
+      (o) => o.length === 3,
+      30_000,
+      'three polled orders',
+    );
     expect(listed.map((o) => o.channelOrderId).sort()).toEqual(pageOrders.map((o) => String(o.id)).sort());
-    await eventually(async () => (await api.get('/connections/shop-poll')).body.ordersCursor, (c) => c === '2026-11-23T09:59:00.000Z', 30_000, 'the cursor to move past the last page, less the overlap');
-    await eventually(async () => inventory.length, (n) => n === 3, 30_000, 'the reconciliation to push all three skus');
+    await eventually(
+      async () => (await api.get('/connections/shop-poll')).body.ordersCursor,
+      (c) => c === '2026-11-23T09:59:00.000Z',
+      30_000,
+      'the cursor to move past the last page, less the overlap',
+    );
+    await eventually(
+      async () => inventory.length,
+      (n) => n === 3,
+      30_000,
+      'the reconciliation to push all three skus',
+    );
     expect(inventory.map((i) => i.inventory_item_id).sort()).toEqual([1001, 1002, 1003]);
   });
 
@@ -141,10 +192,19 @@ describe('connections', () => {
       .times(100)
       .reply(200, (_u, body) => (pushes.push((body as { available: number }).available), { inventory_level: body }));
     const started = Date.now();
-    await Promise.all(Array.from({ length: 100 }, (_, i) => api.post('/stock/receipts', { sku: 'CAP-1', locationId: 'BER-1', quantity: 1, idempotencyKey: `burst-${runId}-${i}` })));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        api.post('/stock/receipts', { sku: 'CAP-1', locationId: 'BER-1', quantity: 1, idempotencyKey: `burst-${runId}-${i}` }),
+      ),
+    );
     const burstMs = Date.now() - started;
     const final = (await api.get('/stock/CAP-1')).body.total.available as number;
-    await eventually(async () => pushes.at(-1), (last) => last === final - 1, 30_000, `the last push to carry ${final - 1}`);
+    await eventually(
+      async () => pushes.at(-1),
+      (last) => last === final - 1,
+      30_000,
+      `the last push to carry ${final - 1}`,
+    );
     await new Promise((r) => setTimeout(r, 1_000)); // anything still queued would arrive now
     expect(pushes.length).toBeGreaterThanOrEqual(1);
     // At most one push per one-second window while the burst lasts (it takes a few seconds on FerretDB), plus the tail.
@@ -158,18 +218,46 @@ describe('connections', () => {
 
 describe('ERP', () => {
   test('a released order is pushed as a sales order and invoiced on shipment, and receipts are applied once', async () => {
-    const created = await api.post('/connections', { id: 'erp-main', kind: 'erp', name: 'ERP', options: { baseUrl: `${ERP}/api/v1` }, credentials: { apiKey: 'erp-api-key-123456' } });
+    const created = await api.post('/connections', {
+      id: 'erp-main',
+      kind: 'erp',
+      name: 'ERP',
+      options: { baseUrl: `${ERP}/api/v1` },
+      credentials: { apiKey: 'erp-api-key-123456' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.schedules).toEqual(['sync:erp-main:erp-receipts']);
 
     // Receipts: pulled twice (sync now, twice), applied once.
-    const receipts = { receipts: [{ id: `R-${runId}-1`, sku: 'MUG-1', warehouse: 'BER-1', quantity: 12, purchaseOrder: 'PO-7001', receivedAt: '2026-11-21T08:00:00Z' }], nextCursor: null };
+    const receipts = {
+      receipts: [
+        {
+          id: `R-${runId}-1`,
+          sku: 'MUG-1',
+          warehouse: 'BER-1',
+          quantity: 12,
+          purchaseOrder: 'PO-7001',
+          receivedAt: '2026-11-21T08:00:00Z',
+        },
+      ],
+      nextCursor: null,
+    };
     nock(ERP).get('/api/v1/stock-receipts').query(true).times(2).reply(200, receipts);
     const before = (await api.get('/stock/MUG-1')).body.total.onHand as number;
     await api.post('/connections/erp-main/sync');
-    await eventually(async () => (await api.get('/stock/MUG-1')).body.total.onHand, (n) => n === before + 12, 30_000, 'the receipt to land');
+    await eventually(
+      async () => (await api.get('/stock/MUG-1')).body.total.onHand,
+      (n) => n === before + 12,
+      30_000,
+      'the receipt to land',
+    );
     await api.post('/connections/erp-main/sync');
-    await eventually(async () => nock.isDone(), (done) => done, 30_000, 'the second pull');
+    await eventually(
+      async () => nock.isDone(),
+      (done) => done,
+      30_000,
+      'the second pull',
+    );
     await new Promise((r) => setTimeout(r, 1_000)); // let the second pull finish applying what it read
     expect((await api.get('/stock/MUG-1')).body.total.onHand).toBe(before + 12);
 
@@ -181,10 +269,20 @@ describe('ERP', () => {
       .post('/api/v1/invoices')
       .reply(201, (_u, body) => (invoices.push(body as (typeof invoices)[number]), { id: 'INV-1' }));
     const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'MUG-1', quantity: 1 }] }));
-    await eventually(async () => salesOrders.length, (n) => n === 1, 30_000, 'the sales order push');
+    await eventually(
+      async () => salesOrders.length,
+      (n) => n === 1,
+      30_000,
+      'the sales order push',
+    );
     expect(salesOrders[0].number).toBe(body.orderId);
     await api.post(`/orders/${body.orderId}/events`, { type: 'shipped', carrier: 'dhl', trackingNumber: 'JJD0001' });
-    await eventually(async () => invoices.length, (n) => n === 1, 30_000, 'the invoice push');
+    await eventually(
+      async () => invoices.length,
+      (n) => n === 1,
+      30_000,
+      'the invoice push',
+    );
     expect(invoices[0]).toMatchObject({ orderNumber: body.orderId, trackingNumber: 'JJD0001' });
   });
 });

@@ -7,7 +7,18 @@ import { buildPicklist } from '../../domain/picking';
 import { newPicklistId } from '../../api/routes/picking';
 import { apiFor, TEST_API_KEY } from '../support/api';
 import { address } from '../support/fixtures';
-import { countsOf, expectRefused, fingerprint, hmacBase64, type Fingerprint, OPERATOR_IN_URL, rawBody, withField, type Agent, type HostileCase } from '../support/hostile';
+import {
+  countsOf,
+  expectRefused,
+  fingerprint,
+  hmacBase64,
+  type Fingerprint,
+  OPERATOR_IN_URL,
+  rawBody,
+  withField,
+  type Agent,
+  type HostileCase,
+} from '../support/hostile';
 import { createTestContext, type TestContext } from '../support/stack';
 
 // Malformed and hostile input at every public route. Each case is refused with a 4xx in the documented
@@ -50,13 +61,24 @@ const validOrder = () => ({
   lines: [{ sku: 'TEE-M', quantity: 1, unitPrice: 1999 }],
   payment: { method: 'prepaid', alreadyPaid: true },
 });
-const validLocation = () => ({ id: next('LOC'), name: 'Hostile warehouse', type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' } });
+const validLocation = () => ({
+  id: next('LOC'),
+  name: 'Hostile warehouse',
+  type: 'warehouse',
+  address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' },
+});
 const validItem = () => ({ sku: next('ITEM'), name: 'Hostile item' });
 const validReceipt = () => ({ sku: 'TEE-M', locationId: 'BER-1', quantity: 1, idempotencyKey: next('receipt-key') });
 const validAdjustment = () => ({ sku: 'TEE-M', locationId: 'BER-1', delta: 1, reason: 'found', idempotencyKey: next('adjustment-key') });
 const validRules = () => ({ rules: [{ id: 'nearest', name: 'Nearest', sort: ['distance'], whenNothingFits: 'wait_for_stock' }] });
-const validCarrierRules = () => ({ rules: [{ id: 'us', regions: [{ country: 'US' }], services: [{ carrier: 'ep-hostile', service: 'Priority' }] }] });
-const validSimulation = () => ({ channel: 'manual', lines: [{ sku: 'TEE-M', quantity: 1 }], shippingAddress: { country: 'DE', postalCode: '10117' } });
+const validCarrierRules = () => ({
+  rules: [{ id: 'us', regions: [{ country: 'US' }], services: [{ carrier: 'ep-hostile', service: 'Priority' }] }],
+});
+const validSimulation = () => ({
+  channel: 'manual',
+  lines: [{ sku: 'TEE-M', quantity: 1 }],
+  shippingAddress: { country: 'DE', postalCode: '10117' },
+});
 const validConnection = () => ({
   id: next('hx-n').replace(/^hx-n-/, 'hx-n'),
   kind: 'shopify',
@@ -92,7 +114,8 @@ const call =
     if (o.body !== undefined) t = t.set('Content-Type', o.type ?? 'application/json').send(o.body);
     return t;
   };
-const json = (method: Method, path: string, body: unknown, o: CallOptions = {}) => call(method, path, { body: typeof body === 'string' ? body : JSON.stringify(body), ...o });
+const json = (method: Method, path: string, body: unknown, o: CallOptions = {}) =>
+  call(method, path, { body: typeof body === 'string' ? body : JSON.stringify(body), ...o });
 
 const show = (v: unknown) => {
   if (v === undefined) return 'missing';
@@ -117,31 +140,111 @@ const existing = `/orders/${ORDER_ID}`;
 const NOTIFICATION_PATH = `/customer-notifications/${encodeURIComponent(`${ORDER_ID}|delivered`)}/sent`;
 const ROUTES: RouteSpec[] = [
   { route: 'GET /orders', method: 'get', path: '/orders' },
-  { route: 'POST /orders', method: 'post', path: '/orders', validBody: validOrder, body: 'required', empty: ['channel', 'channelOrderId', 'currency', 'customer', 'shippingAddress', 'lines'] },
+  {
+    route: 'POST /orders',
+    method: 'post',
+    path: '/orders',
+    validBody: validOrder,
+    body: 'required',
+    empty: ['channel', 'channelOrderId', 'currency', 'customer', 'shippingAddress', 'lines'],
+  },
   { route: 'GET /orders/:id', method: 'get', path: existing },
-  { route: 'POST /orders/:id/cancel', method: 'post', path: `${existing}/cancel`, validBody: () => ({ reason: 'hostile' }), body: 'optional' },
+  {
+    route: 'POST /orders/:id/cancel',
+    method: 'post',
+    path: `${existing}/cancel`,
+    validBody: () => ({ reason: 'hostile' }),
+    body: 'optional',
+  },
   { route: 'POST /orders/:id/hold', method: 'post', path: `${existing}/hold`, validBody: () => ({ reason: 'hostile' }), body: 'optional' },
   { route: 'POST /orders/:id/release', method: 'post', path: `${existing}/release`, body: 'none' },
   { route: 'POST /orders/:id/retry', method: 'post', path: `${existing}/retry`, body: 'none' },
-  { route: 'POST /orders/:id/events', method: 'post', path: `${existing}/events`, validBody: () => ({ type: 'picked' }), body: 'required', empty: ['type'] },
-  { route: 'POST /orders/:id/allocation/reject', method: 'post', path: `${existing}/allocation/reject`, validBody: () => ({ reason: 'damaged' }), body: 'required', empty: ['reason'] },
+  {
+    route: 'POST /orders/:id/events',
+    method: 'post',
+    path: `${existing}/events`,
+    validBody: () => ({ type: 'picked' }),
+    body: 'required',
+    empty: ['type'],
+  },
+  {
+    route: 'POST /orders/:id/allocation/reject',
+    method: 'post',
+    path: `${existing}/allocation/reject`,
+    validBody: () => ({ reason: 'damaged' }),
+    body: 'required',
+    empty: ['reason'],
+  },
   { route: 'POST /orders/:id/pickup', method: 'post', path: `${existing}/pickup`, validBody: () => ({ by: 'till 1' }), body: 'optional' },
-  { route: 'POST /orders/:id/payment/confirm', method: 'post', path: `${existing}/payment/confirm`, validBody: () => ({}), body: 'optional' },
-  { route: 'POST /orders/:id/payment/decline', method: 'post', path: `${existing}/payment/decline`, validBody: () => ({}), body: 'optional' },
-  { route: 'POST /locations', method: 'post', path: '/locations', validBody: validLocation, body: 'required', empty: ['id', 'name', 'type', 'address'] },
+  {
+    route: 'POST /orders/:id/payment/confirm',
+    method: 'post',
+    path: `${existing}/payment/confirm`,
+    validBody: () => ({}),
+    body: 'optional',
+  },
+  {
+    route: 'POST /orders/:id/payment/decline',
+    method: 'post',
+    path: `${existing}/payment/decline`,
+    validBody: () => ({}),
+    body: 'optional',
+  },
+  {
+    route: 'POST /locations',
+    method: 'post',
+    path: '/locations',
+    validBody: validLocation,
+    body: 'required',
+    empty: ['id', 'name', 'type', 'address'],
+  },
   { route: 'GET /locations', method: 'get', path: '/locations' },
   { route: 'GET /locations/:id', method: 'get', path: '/locations/BER-1' },
   { route: 'POST /items', method: 'post', path: '/items', validBody: validItem, body: 'required', empty: ['sku', 'name'] },
   { route: 'GET /items/:sku', method: 'get', path: '/items/TEE-M' },
-  { route: 'POST /stock/receipts', method: 'post', path: '/stock/receipts', validBody: validReceipt, body: 'required', empty: ['sku', 'locationId', 'quantity'] },
-  { route: 'POST /stock/adjustments', method: 'post', path: '/stock/adjustments', validBody: validAdjustment, body: 'required', empty: ['sku', 'locationId', 'delta', 'reason'] },
+  {
+    route: 'POST /stock/receipts',
+    method: 'post',
+    path: '/stock/receipts',
+    validBody: validReceipt,
+    body: 'required',
+    empty: ['sku', 'locationId', 'quantity'],
+  },
+  {
+    route: 'POST /stock/adjustments',
+    method: 'post',
+    path: '/stock/adjustments',
+    validBody: validAdjustment,
+    body: 'required',
+    empty: ['sku', 'locationId', 'delta', 'reason'],
+  },
   { route: 'GET /stock/:sku', method: 'get', path: '/stock/TEE-M' },
   { route: 'GET /stock/:sku/ledger', method: 'get', path: '/stock/TEE-M/ledger' },
-  { route: 'POST /api-keys', method: 'post', path: '/api-keys', validBody: () => ({ name: 'intruder' }), body: 'required', empty: ['name'] },
-  { route: 'POST /connections', method: 'post', path: '/connections', validBody: validConnection, body: 'required', empty: ['id', 'kind', 'name', 'credentials'] },
+  {
+    route: 'POST /api-keys',
+    method: 'post',
+    path: '/api-keys',
+    validBody: () => ({ name: 'intruder' }),
+    body: 'required',
+    empty: ['name'],
+  },
+  {
+    route: 'POST /connections',
+    method: 'post',
+    path: '/connections',
+    validBody: validConnection,
+    body: 'required',
+    empty: ['id', 'kind', 'name', 'credentials'],
+  },
   { route: 'GET /connections', method: 'get', path: '/connections' },
   { route: 'GET /connections/:id', method: 'get', path: `/connections/${CONN.a}` },
-  { route: 'PATCH /connections/:id', method: 'patch', path: `/connections/${CONN.a}`, validBody: () => ({ name: 'Hijacked' }), body: 'required' },
+  {
+    route: 'PATCH /connections/:id',
+    method: 'patch',
+    path: `/connections/${CONN.a}`,
+    validBody: () => ({ name: 'Hijacked' }),
+    body: 'required',
+  },
   { route: 'DELETE /connections/:id', method: 'delete', path: `/connections/${CONN.a}` },
   { route: 'POST /connections/:id/test', method: 'post', path: `/connections/${CONN.a}/test`, body: 'none' },
   { route: 'POST /connections/:id/sync', method: 'post', path: `/connections/${CONN.a}/sync`, body: 'none' },
@@ -150,18 +253,71 @@ const ROUTES: RouteSpec[] = [
   { route: 'GET /routing/rules', method: 'get', path: '/routing/rules' },
   { route: 'PUT /routing/rules', method: 'put', path: '/routing/rules', validBody: validRules, body: 'required', empty: ['rules'] },
   { route: 'GET /routing/postal-prefixes', method: 'get', path: '/routing/postal-prefixes' },
-  { route: 'PUT /routing/postal-prefixes', method: 'put', path: '/routing/postal-prefixes', validBody: () => ({ csv: 'country,prefix,latitude,longitude\nDE,10,52.52,13.40\n' }), body: 'required', empty: ['csv'] },
-  { route: 'POST /routing/simulate', method: 'post', path: '/routing/simulate', validBody: validSimulation, body: 'required', empty: ['channel', 'lines', 'shippingAddress'] },
+  {
+    route: 'PUT /routing/postal-prefixes',
+    method: 'put',
+    path: '/routing/postal-prefixes',
+    validBody: () => ({ csv: 'country,prefix,latitude,longitude\nDE,10,52.52,13.40\n' }),
+    body: 'required',
+    empty: ['csv'],
+  },
+  {
+    route: 'POST /routing/simulate',
+    method: 'post',
+    path: '/routing/simulate',
+    validBody: validSimulation,
+    body: 'required',
+    empty: ['channel', 'lines', 'shippingAddress'],
+  },
   { route: 'GET /carrier-rules', method: 'get', path: '/carrier-rules' },
   { route: 'PUT /carrier-rules', method: 'put', path: '/carrier-rules', validBody: validCarrierRules, body: 'required', empty: ['rules'] },
-  { route: 'POST /webhooks/dead-letters/:id/replay', method: 'post', path: `/webhooks/dead-letters/${QUEUED_DEAD_LETTER_ID}/replay`, body: 'none' },
+  {
+    route: 'POST /webhooks/dead-letters/:id/replay',
+    method: 'post',
+    path: `/webhooks/dead-letters/${QUEUED_DEAD_LETTER_ID}/replay`,
+    body: 'none',
+  },
   { route: 'GET /locations/:id/bins', method: 'get', path: '/locations/BER-1/bins' },
-  { route: 'PUT /locations/:id/bins', method: 'put', path: '/locations/BER-1/bins', validBody: () => ({ bins: { 'TEE-M': 'A-01-1' } }), body: 'required', empty: ['bins'] },
-  { route: 'POST /picklists', method: 'post', path: '/picklists', validBody: () => ({ locationId: 'BER-1' }), body: 'required', empty: ['locationId'] },
+  {
+    route: 'PUT /locations/:id/bins',
+    method: 'put',
+    path: '/locations/BER-1/bins',
+    validBody: () => ({ bins: { 'TEE-M': 'A-01-1' } }),
+    body: 'required',
+    empty: ['bins'],
+  },
+  {
+    route: 'POST /picklists',
+    method: 'post',
+    path: '/picklists',
+    validBody: () => ({ locationId: 'BER-1' }),
+    body: 'required',
+    empty: ['locationId'],
+  },
   { route: 'GET /picklists/:id', method: 'get', path: `/picklists/${PICKLIST_ID}` },
-  { route: 'POST /picklists/:id/scans', method: 'post', path: `/picklists/${PICKLIST_ID}/scans`, validBody: () => ({ code: 'TEE-M', quantity: 1 }), body: 'required', empty: ['code', 'quantity'] },
-  { route: 'POST /picklists/:id/short', method: 'post', path: `/picklists/${PICKLIST_ID}/short`, validBody: () => ({ sku: 'TEE-M', missingQuantity: 1 }), body: 'required', empty: ['sku', 'missingQuantity'] },
-  { route: 'POST /picklists/:id/close', method: 'post', path: `/picklists/${PICKLIST_ID}/close`, validBody: () => ({ reason: 'end of shift' }), body: 'optional' },
+  {
+    route: 'POST /picklists/:id/scans',
+    method: 'post',
+    path: `/picklists/${PICKLIST_ID}/scans`,
+    validBody: () => ({ code: 'TEE-M', quantity: 1 }),
+    body: 'required',
+    empty: ['code', 'quantity'],
+  },
+  {
+    route: 'POST /picklists/:id/short',
+    method: 'post',
+    path: `/picklists/${PICKLIST_ID}/short`,
+    validBody: () => ({ sku: 'TEE-M', missingQuantity: 1 }),
+    body: 'required',
+    empty: ['sku', 'missingQuantity'],
+  },
+  {
+    route: 'POST /picklists/:id/close',
+    method: 'post',
+    path: `/picklists/${PICKLIST_ID}/close`,
+    validBody: () => ({ reason: 'end of shift' }),
+    body: 'optional',
+  },
   { route: 'GET /customer-notifications', method: 'get', path: '/customer-notifications' },
   { route: 'POST /customer-notifications/:id/sent', method: 'post', path: NOTIFICATION_PATH, validBody: () => ({}), body: 'optional' },
   { route: 'GET /orders/:id/documents', method: 'get', path: `${existing}/documents` },
@@ -173,7 +329,8 @@ const routeOf = (label: string) => ROUTES.find((r) => r.route === label)!;
 
 // ---- API keys: every protected route without a key and with a wrong one; every kind of bad key on a few ----
 
-const authed = (r: RouteSpec, auth: string | null) => (r.validBody ? json(r.method, r.path, r.validBody(), { auth }) : call(r.method, r.path, { auth }));
+const authed = (r: RouteSpec, auth: string | null) =>
+  r.validBody ? json(r.method, r.path, r.validBody(), { auth }) : call(r.method, r.path, { auth });
 for (const r of ROUTES) {
   add({ route: r.route, name: 'no Authorization header', send: authed(r, null), status: 401 });
   add({ route: r.route, name: 'a key that was never issued', send: authed(r, 'Bearer wrong-key-0000000000'), status: 401 });
@@ -207,20 +364,40 @@ const PARSE_FAILURES: { name: string; o: () => CallOptions; status: number; path
   { name: 'two JSON documents', o: () => ({ body: '{}{}' }), status: 400, paths: ['(body)'] },
   { name: 'a NaN literal', o: () => ({ body: '{"quantity": NaN}' }), status: 400, paths: ['(body)'] },
   { name: 'a body over 1 MB', o: () => ({ body: bigJson(1_100_000) }), status: 413 },
-  { name: 'a UTF-16 charset on a UTF-8 body', o: () => ({ body: '{}', type: 'application/json; charset=utf-16' }), status: 400, paths: ['(body)'] },
+  {
+    name: 'a UTF-16 charset on a UTF-8 body',
+    o: () => ({ body: '{}', type: 'application/json; charset=utf-16' }),
+    status: 400,
+    paths: ['(body)'],
+  },
   { name: 'a Latin-1 charset', o: () => ({ body: '{}', type: 'application/json; charset=iso-8859-1' }), status: 415 },
   { name: 'an unknown Content-Encoding', o: () => ({ body: '{}', headers: { 'Content-Encoding': 'x-hostile' } }), status: 415 },
   { name: 'gzip Content-Encoding on a plain body', o: () => ({ body: '{"a":1}', headers: { 'Content-Encoding': 'gzip' } }), status: 400 },
 ];
 for (const r of ROUTES) {
-  const failures = r.body === 'required' || r.body === 'optional' ? PARSE_FAILURES : PARSE_FAILURES.filter((f) => ['broken JSON', 'JSON null', 'a body over 1 MB'].includes(f.name));
-  for (const f of failures) add({ route: r.route, name: f.name, send: call(r.method, r.path, f.o()), status: f.status, ...(f.paths && { paths: f.paths }) });
+  const failures =
+    r.body === 'required' || r.body === 'optional'
+      ? PARSE_FAILURES
+      : PARSE_FAILURES.filter((f) => ['broken JSON', 'JSON null', 'a body over 1 MB'].includes(f.name));
+  for (const f of failures)
+    add({ route: r.route, name: f.name, send: call(r.method, r.path, f.o()), status: f.status, ...(f.paths && { paths: f.paths }) });
 }
 for (const path of ['/health', '/openapi.json', '/docs']) {
   const route = `GET ${path}`;
-  add({ route, name: 'broken JSON in a GET body', send: call('get', path, { auth: null, body: '{"x": ' }), status: 400, paths: ['(body)'] });
+  add({
+    route,
+    name: 'broken JSON in a GET body',
+    send: call('get', path, { auth: null, body: '{"x": ' }),
+    status: 400,
+    paths: ['(body)'],
+  });
   add({ route, name: 'a body over 1 MB', send: call('get', path, { auth: null, body: bigJson(1_100_000) }), status: 413 });
-  add({ route, name: 'a Latin-1 charset', send: call('get', path, { auth: null, body: '{}', type: 'application/json; charset=iso-8859-1' }), status: 415 });
+  add({
+    route,
+    name: 'a Latin-1 charset',
+    send: call('get', path, { auth: null, body: '{}', type: 'application/json; charset=iso-8859-1' }),
+    status: 415,
+  });
   add({ route, name: 'POST without a key', send: call('post', path, { auth: null, body: '{}' }), status: 401 });
   add({ route, name: 'DELETE with a key', send: call('delete', path), status: 404 });
 }
@@ -239,13 +416,29 @@ for (const r of ROUTES.filter((x) => x.body === 'required' || x.body === 'option
     ['a $set operator', rawBody(base() as object, '$set', '{"status":"completed"}'), ['$set']],
     ['a __proto__ key', rawBody(base() as object, '__proto__', '{"polluted":true,"isAdmin":true}'), ['__proto__']],
     ['a constructor.prototype key', rawBody(base() as object, 'constructor', '{"prototype":{"polluted":true}}'), ['constructor']],
-    ['10,000 unknown fields', JSON.stringify({ ...(base() as object), ...Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`f${i}`, i])) }), ['f0', 'f9999']],
+    [
+      '10,000 unknown fields',
+      JSON.stringify({ ...(base() as object), ...Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`f${i}`, i])) }),
+      ['f0', 'f9999'],
+    ],
   ];
   for (const [name, body, paths] of shapes) add({ route: r.route, name, send: json(r.method, r.path, body), status: 400, paths });
   if (r.body === 'required') {
     add({ route: r.route, name: 'no body', send: call(r.method, r.path), status: 400, paths: ['(body)'] });
-    add({ route: r.route, name: 'a text/plain body', send: call(r.method, r.path, { body: JSON.stringify(base()), type: 'text/plain' }), status: 400, paths: ['(body)'] });
-    add({ route: r.route, name: 'a form-encoded body', send: call(r.method, r.path, { body: 'name=x&sku=y', type: 'application/x-www-form-urlencoded' }), status: 400, paths: ['(body)'] });
+    add({
+      route: r.route,
+      name: 'a text/plain body',
+      send: call(r.method, r.path, { body: JSON.stringify(base()), type: 'text/plain' }),
+      status: 400,
+      paths: ['(body)'],
+    });
+    add({
+      route: r.route,
+      name: 'a form-encoded body',
+      send: call(r.method, r.path, { body: 'name=x&sku=y', type: 'application/x-www-form-urlencoded' }),
+      status: 400,
+      paths: ['(body)'],
+    });
     if (r.empty) add({ route: r.route, name: 'an empty object', send: json(r.method, r.path, {}), status: 400, paths: r.empty });
   }
 }
@@ -257,21 +450,45 @@ function fieldCases(label: string, specs: FieldSpec[], o: { base?: () => object;
   const r = routeOf(label);
   const base = o.base ?? (r.validBody as () => object);
   for (const [field, value, paths] of specs) {
-    add({ route: label, name: `${field} = ${show(value)}`, send: json(o.method ?? r.method, o.path ?? r.path, withField(base(), field, value)), status: 400, paths: paths ?? [field] });
+    add({
+      route: label,
+      name: `${field} = ${show(value)}`,
+      send: json(o.method ?? r.method, o.path ?? r.path, withField(base(), field, value)),
+      status: 400,
+      paths: paths ?? [field],
+    });
   }
 }
 type RawSpec = [path: string, raw: string, paths?: string[]];
 function rawCases(label: string, specs: RawSpec[], base?: () => object) {
   const r = routeOf(label);
   const b = base ?? (r.validBody as () => object);
-  for (const [field, raw, paths] of specs) add({ route: label, name: `${field} = ${raw} (raw JSON)`, send: json(r.method, r.path, rawBody(b(), field, raw)), status: 400, paths: paths ?? [field] });
+  for (const [field, raw, paths] of specs)
+    add({
+      route: label,
+      name: `${field} = ${raw} (raw JSON)`,
+      send: json(r.method, r.path, rawBody(b(), field, raw)),
+      status: 400,
+      paths: paths ?? [field],
+    });
 }
 
 const GT = { $gt: '' };
 const NE = { $ne: null };
 const QUANTITIES: unknown[] = [-1, 0, 1.5, '2', null, 'NaN', 'Infinity', true, [1], { $gt: 0 }, 1e308, 2 ** 53];
 const RAW_QUANTITIES = ['1e999', '-1e999', '-0.5'];
-const BAD_SKUS: unknown[] = [42, GT, 'has space', 'x'.repeat(65), 'TEE\u0000M', '\u202eM-EET', '\uff34\uff25\uff25', '-leading', '$where', 'a/b'];
+const BAD_SKUS: unknown[] = [
+  42,
+  GT,
+  'has space',
+  'x'.repeat(65),
+  'TEE\u0000M',
+  '\u202eM-EET',
+  '\uff34\uff25\uff25',
+  '-leading',
+  '$where',
+  'a/b',
+];
 
 fieldCases('POST /orders', [
   ['channel', 42],
@@ -333,15 +550,23 @@ fieldCases('POST /orders', [
   ['totals', { total: 0 }],
   ['status', 'completed'],
 ]);
-fieldCases('POST /orders', [
-  // Amounts that no longer count exactly in floating point: 2 x (2^53 - 1) cents.
-  ['lines.0.quantity', 2, ['lines.0.unitPrice']],
-  ['lines.0.quantity', 100_000, ['lines.0.unitPrice']],
-], { base: () => withField(validOrder(), 'lines.0.unitPrice', Number.MAX_SAFE_INTEGER) });
+fieldCases(
+  'POST /orders',
+  [
+    // Amounts that no longer count exactly in floating point: 2 x (2^53 - 1) cents.
+    ['lines.0.quantity', 2, ['lines.0.unitPrice']],
+    ['lines.0.quantity', 100_000, ['lines.0.unitPrice']],
+  ],
+  { base: () => withField(validOrder(), 'lines.0.unitPrice', Number.MAX_SAFE_INTEGER) },
+);
 fieldCases('POST /orders', [['shippingAmount', Number.MAX_SAFE_INTEGER, ['(body)']]]);
 fieldCases('POST /orders', [['lines.1', { sku: 'TEE-M', quantity: 1, unitPrice: 1 }, ['lines.1.sku']]]);
-fieldCases('POST /orders', [['lines.1', { sku: 'GHOST-2', quantity: 1, unitPrice: 1 }, ['lines.0.sku', 'lines.1.sku']]], { base: () => withField(validOrder(), 'lines.0.sku', 'GHOST-1') });
-fieldCases('POST /orders', [['payment.alreadyPaid', true]], { base: () => withField(validOrder(), 'payment', { method: 'cash_on_delivery' }) });
+fieldCases('POST /orders', [['lines.1', { sku: 'GHOST-2', quantity: 1, unitPrice: 1 }, ['lines.0.sku', 'lines.1.sku']]], {
+  base: () => withField(validOrder(), 'lines.0.sku', 'GHOST-1'),
+});
+fieldCases('POST /orders', [['payment.alreadyPaid', true]], {
+  base: () => withField(validOrder(), 'payment', { method: 'cash_on_delivery' }),
+});
 rawCases('POST /orders', [
   ...RAW_QUANTITIES.map((raw): RawSpec => ['lines.0.quantity', raw]),
   ['lines.0.quantity', '-0'],
@@ -438,7 +663,14 @@ fieldCases('PUT /carrier-rules', [
   ['rules.0.services.0.carrier', GT],
   ['rules.0.services.0.carrier', 'nope', ['rules.0.services.0.carrier']],
   ['rules.0.services.0.carrier', CONN.a, ['rules.0.services.0.carrier']],
-  ['rules.0.services', [{ carrier: 'ep-hostile', service: 'Priority' }, { carrier: 'ep-hostile', service: 'priority' }], ['rules.0.services.1']],
+  [
+    'rules.0.services',
+    [
+      { carrier: 'ep-hostile', service: 'Priority' },
+      { carrier: 'ep-hostile', service: 'priority' },
+    ],
+    ['rules.0.services.1'],
+  ],
   ['rules.0.$where', '1'],
 ]);
 fieldCases('PUT /routing/postal-prefixes', [
@@ -463,8 +695,24 @@ fieldCases('POST /routing/simulate', [
   ['rules', [{ id: 'x' }], ['rules.0.name', 'rules.0.sort', 'rules.0.whenNothingFits']],
   ...QUANTITIES.map((v): FieldSpec => ['lines.0.quantity', v]),
 ]);
-add({ route: 'POST /routing/simulate', name: 'an unknown sku and unknown locations', send: json('post', '/routing/simulate', { ...validSimulation(), lines: [{ sku: 'GHOST', quantity: 1 }], pickupLocationId: 'NOWHERE', excludedLocationIds: ['BER-1', 'ELSEWHERE'] }), status: 400, paths: ['lines.0.sku', 'pickupLocationId', 'excludedLocationIds.1'] });
-add({ route: 'POST /routing/simulate', name: 'an order id that does not exist', send: json('post', '/routing/simulate', { orderId: 'order:manual:NOPE-1' }), status: 404 });
+add({
+  route: 'POST /routing/simulate',
+  name: 'an unknown sku and unknown locations',
+  send: json('post', '/routing/simulate', {
+    ...validSimulation(),
+    lines: [{ sku: 'GHOST', quantity: 1 }],
+    pickupLocationId: 'NOWHERE',
+    excludedLocationIds: ['BER-1', 'ELSEWHERE'],
+  }),
+  status: 400,
+  paths: ['lines.0.sku', 'pickupLocationId', 'excludedLocationIds.1'],
+});
+add({
+  route: 'POST /routing/simulate',
+  name: 'an order id that does not exist',
+  send: json('post', '/routing/simulate', { orderId: 'order:manual:NOPE-1' }),
+  status: 404,
+});
 
 fieldCases('PUT /locations/:id/bins', [
   ['bins', 'A-01-1'],
@@ -487,7 +735,9 @@ fieldCases('PUT /locations/:id/bins', [
   ['bins.__proto__', 'A-01-1'],
   ['updatedBy', 'someone-else'],
 ]);
-fieldCases('PUT /locations/:id/bins', [['bins.GHOST-2', 'A-01-2', ['bins.GHOST-1', 'bins.GHOST-2']]], { base: () => ({ bins: { 'TEE-M': 'A-01-1', 'GHOST-1': 'A-01-1' } }) });
+fieldCases('PUT /locations/:id/bins', [['bins.GHOST-2', 'A-01-2', ['bins.GHOST-1', 'bins.GHOST-2']]], {
+  base: () => ({ bins: { 'TEE-M': 'A-01-1', 'GHOST-1': 'A-01-1' } }),
+});
 fieldCases('POST /picklists', [
   ['locationId', GT],
   ['locationId', 'NOWHERE'],
@@ -548,9 +798,25 @@ rawCases('POST /picklists/:id/scans', [
   ['code', '"TEE-M", "code": {"$gt": ""}', ['code']],
 ]);
 
-fieldCases('POST /stock/receipts', [...receiptSpecs('quantity'), ...QUANTITIES.map((v): FieldSpec => ['quantity', v]), ['quantity', 10_000_001]]);
-add({ route: 'POST /stock/receipts', name: 'an unknown sku at an unknown location', send: json('post', '/stock/receipts', { ...validReceipt(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });
-add({ route: 'POST /stock/adjustments', name: 'an unknown sku at an unknown location', send: json('post', '/stock/adjustments', { ...validAdjustment(), sku: 'GHOST', locationId: 'NOWHERE' }), status: 400, paths: ['sku', 'locationId'] });
+fieldCases('POST /stock/receipts', [
+  ...receiptSpecs('quantity'),
+  ...QUANTITIES.map((v): FieldSpec => ['quantity', v]),
+  ['quantity', 10_000_001],
+]);
+add({
+  route: 'POST /stock/receipts',
+  name: 'an unknown sku at an unknown location',
+  send: json('post', '/stock/receipts', { ...validReceipt(), sku: 'GHOST', locationId: 'NOWHERE' }),
+  status: 400,
+  paths: ['sku', 'locationId'],
+});
+add({
+  route: 'POST /stock/adjustments',
+  name: 'an unknown sku at an unknown location',
+  send: json('post', '/stock/adjustments', { ...validAdjustment(), sku: 'GHOST', locationId: 'NOWHERE' }),
+  status: 400,
+  paths: ['sku', 'locationId'],
+});
 rawCases('POST /stock/receipts', [
   ...RAW_QUANTITIES.map((raw): RawSpec => ['quantity', raw]),
   ['quantity', '-0'],
@@ -579,7 +845,13 @@ for (const label of ['POST /stock/receipts', 'POST /stock/adjustments']) {
   for (const [name, value] of headerKeyCases) {
     const { idempotencyKey: _dropped, ...body } = r.validBody!() as { idempotencyKey: string };
     void _dropped;
-    add({ route: label, name, send: json(r.method, r.path, body, { headers: { 'Idempotency-Key': value } }), status: 400, paths: ['headers.idempotency-key'] });
+    add({
+      route: label,
+      name,
+      send: json(r.method, r.path, body, { headers: { 'Idempotency-Key': value } }),
+      status: 400,
+      paths: ['headers.idempotency-key'],
+    });
   }
 }
 
@@ -645,11 +917,23 @@ fieldCases('POST /connections', [
   ['ordersCursor', '2099-01-01T00:00:00Z'],
   ['_id', 'x'],
 ]);
-fieldCases('POST /connections', [
-  ['options', { baseUrl: 'ftp://erp.example.com' }, ['options.baseUrl']],
-  ['options', { baseUrl: 'https://erp.example.com', requestsPerSecond: 0 }, ['options.requestsPerSecond']],
-  ['credentials', { apiKey: '' }, ['credentials.apiKey']],
-], { base: () => ({ id: next('hx-erp').replace(/^hx-erp-/, 'hx-erp'), kind: 'erp', name: 'ERP', options: { baseUrl: 'https://erp.example.com' }, credentials: { apiKey: 'k' } }) });
+fieldCases(
+  'POST /connections',
+  [
+    ['options', { baseUrl: 'ftp://erp.example.com' }, ['options.baseUrl']],
+    ['options', { baseUrl: 'https://erp.example.com', requestsPerSecond: 0 }, ['options.requestsPerSecond']],
+    ['credentials', { apiKey: '' }, ['credentials.apiKey']],
+  ],
+  {
+    base: () => ({
+      id: next('hx-erp').replace(/^hx-erp-/, 'hx-erp'),
+      kind: 'erp',
+      name: 'ERP',
+      options: { baseUrl: 'https://erp.example.com' },
+      credentials: { apiKey: 'k' },
+    }),
+  },
+);
 rawCases('POST /connections', [
   ['options', '{"__proto__": {"shopDomain": "hx-proto.myshopify.com"}}', ['options.shopDomain']],
   ['credentials', '{"__proto__": {"accessToken": "t", "webhookSecret": "s"}}', ['credentials.accessToken', 'credentials.webhookSecret']],
@@ -746,7 +1030,8 @@ const REASON_FIELDS: FieldSpec[] = [
   ['reason', ['a']],
   ['force', true],
 ];
-for (const label of ['POST /orders/:id/cancel', 'POST /orders/:id/hold', 'POST /orders/:id/payment/decline']) fieldCases(label, REASON_FIELDS);
+for (const label of ['POST /orders/:id/cancel', 'POST /orders/:id/hold', 'POST /orders/:id/payment/decline'])
+  fieldCases(label, REASON_FIELDS);
 fieldCases('POST /orders/:id/payment/confirm', [
   ['reference', ''],
   ['reference', 'x'.repeat(129)],
@@ -774,9 +1059,20 @@ const withIdPaths = (specs: IdSpec[], param: string) => specs.map(([n, s, st]) =
 for (const r of ROUTES.filter((x) => x.path.startsWith(existing))) {
   for (const { n, s, st, paths } of withIdPaths(ORDER_IDS, 'id')) {
     const path = r.path.replace(existing, `/orders/${s}`);
-    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+    add({
+      route: r.route,
+      name: n,
+      send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path),
+      status: st,
+      ...(paths && { paths }),
+    });
   }
-  add({ route: r.route, name: 'a broken percent escape in the id', send: call(r.method, r.path.replace(existing, '/orders/order:manual:%E0%A4%A')), status: 400 });
+  add({
+    route: r.route,
+    name: 'a broken percent escape in the id',
+    send: call(r.method, r.path.replace(existing, '/orders/order:manual:%E0%A4%A')),
+    status: 400,
+  });
 }
 
 const SKU_IDS: IdSpec[] = [
@@ -795,7 +1091,8 @@ for (const [label, tmpl] of [
   ['GET /stock/:sku', '/stock/@'],
   ['GET /stock/:sku/ledger', '/stock/@/ledger'],
 ] as const) {
-  for (const { n, s, st, paths } of withIdPaths(SKU_IDS, 'sku')) add({ route: label, name: n, send: call('get', tmpl.replace('@', s)), status: st, ...(paths && { paths }) });
+  for (const { n, s, st, paths } of withIdPaths(SKU_IDS, 'sku'))
+    add({ route: label, name: n, send: call('get', tmpl.replace('@', s)), status: st, ...(paths && { paths }) });
   add({ route: label, name: 'an invalid UTF-8 escape in the sku', send: call('get', tmpl.replace('@', '%FF')), status: 400 });
 }
 const LOCATION_IDS: IdSpec[] = [
@@ -807,11 +1104,18 @@ const LOCATION_IDS: IdSpec[] = [
   ['a NUL byte in the id', 'a%00', 400],
   ['an unknown location', `NOWHERE-${run}`, 404],
 ];
-for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id')) add({ route: 'GET /locations/:id', name: n, send: call('get', `/locations/${s}`), status: st, ...(paths && { paths }) });
+for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id'))
+  add({ route: 'GET /locations/:id', name: n, send: call('get', `/locations/${s}`), status: st, ...(paths && { paths }) });
 for (const r of ROUTES.filter((x) => x.path === '/locations/BER-1/bins')) {
   for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id')) {
     const path = `/locations/${s}/bins`;
-    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+    add({
+      route: r.route,
+      name: n,
+      send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path),
+      status: st,
+      ...(paths && { paths }),
+    });
   }
 }
 
@@ -829,7 +1133,13 @@ const PICKLIST_IDS: IdSpec[] = [
 for (const r of ROUTES.filter((x) => x.path.startsWith(`/picklists/${PICKLIST_ID}`))) {
   for (const { n, s, st, paths } of withIdPaths(PICKLIST_IDS, 'id')) {
     const path = r.path.replace(PICKLIST_ID, s);
-    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+    add({
+      route: r.route,
+      name: n,
+      send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path),
+      status: st,
+      ...(paths && { paths }),
+    });
   }
 }
 
@@ -850,7 +1160,8 @@ const DOCUMENT_IDS: IdSpec[] = [
   ['an invoice for an unknown order', encodeURIComponent(`doc:invoice:order:manual:NOPE-${run}`), 404],
   ['a picklist document for an unknown picklist', encodeURIComponent(`doc:picklist:${UNKNOWN_PICKLIST_ID}`), 404],
 ];
-for (const { n, s, st, paths } of withIdPaths(DOCUMENT_IDS, 'id')) add({ route: 'GET /documents/:id', name: n, send: call('get', `/documents/${s}`), status: st, ...(paths && { paths }) });
+for (const { n, s, st, paths } of withIdPaths(DOCUMENT_IDS, 'id'))
+  add({ route: 'GET /documents/:id', name: n, send: call('get', `/documents/${s}`), status: st, ...(paths && { paths }) });
 
 const CONNECTION_IDS: IdSpec[] = [
   ['an operator object as id', OPERATOR_IN_URL, 400],
@@ -864,7 +1175,13 @@ const CONNECTION_IDS: IdSpec[] = [
 for (const r of ROUTES.filter((x) => x.path.startsWith(`/connections/${CONN.a}`))) {
   for (const { n, s, st, paths } of withIdPaths(CONNECTION_IDS, 'id')) {
     const path = r.path.replace(CONN.a, s);
-    add({ route: r.route, name: n, send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path), status: st, ...(paths && { paths }) });
+    add({
+      route: r.route,
+      name: n,
+      send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path),
+      status: st,
+      ...(paths && { paths }),
+    });
   }
 }
 
@@ -933,7 +1250,13 @@ for (const [n, id, st] of [
   ['a malformed order id', encodeURIComponent('ORDER:manual:1|shipped'), 400],
   ['an unknown notification', encodeURIComponent(`${ORDER_ID}|shipped|part:7`), 404],
 ] as IdSpec[]) {
-  add({ route: 'POST /customer-notifications/:id/sent', name: n, send: json('post', `/customer-notifications/${id}/sent`, {}), status: st, ...(st === 400 && { paths: ['id'] }) });
+  add({
+    route: 'POST /customer-notifications/:id/sent',
+    name: n,
+    send: json('post', `/customer-notifications/${id}/sent`, {}),
+    status: st,
+    ...(st === 400 && { paths: ['id'] }),
+  });
 }
 queryCases('GET /webhooks/dead-letters', '/webhooks/dead-letters', [...LIMIT_QUERIES(500), ['status=queued', ['status']]]);
 queryCases('GET /connections/:id/stock-sync', `/connections/${CONN.a}/stock-sync`, [
@@ -946,28 +1269,80 @@ queryCases('GET /connections/:id/stock-sync', `/connections/${CONN.a}/stock-sync
 
 // ---- things that are well formed but refer to what is not there, or to a state that does not allow them ----
 
-const conflict = (route: string, name: string, send: HostileCase['send'], code = 'conflict') => add({ route, name, send, status: 409, code });
+const conflict = (route: string, name: string, send: HostileCase['send'], code = 'conflict') =>
+  add({ route, name, send, status: 409, code });
 conflict('POST /locations', 'a location id that exists', json('post', '/locations', { ...validLocation(), id: 'BER-1' }));
 conflict('POST /items', 'a sku that exists', json('post', '/items', { sku: 'TEE-M', name: 'Overwritten' }));
 conflict('POST /connections', 'a connection id that exists', json('post', '/connections', { ...validConnection(), id: CONN.a }));
-conflict('POST /stock/adjustments', 'an adjustment taking on hand below zero', json('post', '/stock/adjustments', { ...validAdjustment(), delta: -6, reason: 'lost' }));
-conflict('POST /stock/adjustments', 'the largest negative adjustment', json('post', '/stock/adjustments', { ...validAdjustment(), delta: -10_000_000, reason: 'lost' }));
+conflict(
+  'POST /stock/adjustments',
+  'an adjustment taking on hand below zero',
+  json('post', '/stock/adjustments', { ...validAdjustment(), delta: -6, reason: 'lost' }),
+);
+conflict(
+  'POST /stock/adjustments',
+  'the largest negative adjustment',
+  json('post', '/stock/adjustments', { ...validAdjustment(), delta: -10_000_000, reason: 'lost' }),
+);
 conflict('POST /orders/:id/retry', 'retry of an order that is not stuck', call('post', `${existing}/retry`));
 conflict('POST /orders/:id/events', 'picked before release', json('post', `${existing}/events`, { type: 'picked' }));
-conflict('POST /orders/:id/allocation/reject', 'an order not yet reserved', json('post', `${existing}/allocation/reject`, { reason: 'damaged' }));
+conflict(
+  'POST /orders/:id/allocation/reject',
+  'an order not yet reserved',
+  json('post', `${existing}/allocation/reject`, { reason: 'damaged' }),
+);
 conflict('POST /orders/:id/pickup', 'a shipped order is not collected', json('post', `${existing}/pickup`, {}));
 conflict('POST /orders/:id/events', 'delivered before shipment', json('post', `${existing}/events`, { type: 'delivered' }));
-conflict('POST /orders/:id/payment/confirm', 'confirming a payment nobody waits for', json('post', `${existing}/payment/confirm`, { reference: 'PAY-1' }));
-conflict('POST /orders/:id/payment/decline', 'declining a payment nobody waits for', json('post', `${existing}/payment/decline`, { reason: 'fraud' }));
+conflict(
+  'POST /orders/:id/payment/confirm',
+  'confirming a payment nobody waits for',
+  json('post', `${existing}/payment/confirm`, { reference: 'PAY-1' }),
+);
+conflict(
+  'POST /orders/:id/payment/decline',
+  'declining a payment nobody waits for',
+  json('post', `${existing}/payment/decline`, { reason: 'fraud' }),
+);
 conflict('POST /picklists', 'a location with no released orders', json('post', '/picklists', { locationId: 'BER-1' }));
-conflict('POST /picklists/:id/scans', 'an item that is not on the list', json('post', `/picklists/${PICKLIST_ID}/scans`, { code: 'MUG-1', quantity: 1 }));
-conflict('POST /picklists/:id/scans', 'a barcode nobody knows', json('post', `/picklists/${PICKLIST_ID}/scans`, { code: '4006381333931', quantity: 1 }));
-conflict('POST /picklists/:id/scans', 'more units than the list holds', json('post', `/picklists/${PICKLIST_ID}/scans`, { code: 'TEE-M', quantity: 3 }));
-conflict('POST /picklists/:id/short', 'more units short than the list holds', json('post', `/picklists/${PICKLIST_ID}/short`, { sku: 'TEE-M', missingQuantity: 3 }));
-add({ route: 'POST /picklists/:id/short', name: 'a sku that is not on the list', send: json('post', `/picklists/${PICKLIST_ID}/short`, { sku: 'MUG-1', missingQuantity: 1 }), status: 404 });
-add({ route: 'PATCH /connections/:id', name: 'a valid change to an unknown connection', send: json('patch', `/connections/hx-none-${run}`, { name: 'x' }), status: 404 });
+conflict(
+  'POST /picklists/:id/scans',
+  'an item that is not on the list',
+  json('post', `/picklists/${PICKLIST_ID}/scans`, { code: 'MUG-1', quantity: 1 }),
+);
+conflict(
+  'POST /picklists/:id/scans',
+  'a barcode nobody knows',
+  json('post', `/picklists/${PICKLIST_ID}/scans`, { code: '4006381333931', quantity: 1 }),
+);
+conflict(
+  'POST /picklists/:id/scans',
+  'more units than the list holds',
+  json('post', `/picklists/${PICKLIST_ID}/scans`, { code: 'TEE-M', quantity: 3 }),
+);
+conflict(
+  'POST /picklists/:id/short',
+  'more units short than the list holds',
+  json('post', `/picklists/${PICKLIST_ID}/short`, { sku: 'TEE-M', missingQuantity: 3 }),
+);
+add({
+  route: 'POST /picklists/:id/short',
+  name: 'a sku that is not on the list',
+  send: json('post', `/picklists/${PICKLIST_ID}/short`, { sku: 'MUG-1', missingQuantity: 1 }),
+  status: 404,
+});
+add({
+  route: 'PATCH /connections/:id',
+  name: 'a valid change to an unknown connection',
+  send: json('patch', `/connections/hx-none-${run}`, { name: 'x' }),
+  status: 404,
+});
 for (const r of ROUTES.filter((x) => x.route.startsWith('POST /orders/:id/') && x.body === 'none')) {
-  add({ route: r.route, name: 'a hostile body for an unknown order', send: json('post', r.path.replace(ORDER_ID, `order:manual:NOPE-${run}`), { $where: 'sleep(1000)' }), status: 404 });
+  add({
+    route: r.route,
+    name: 'a hostile body for an unknown order',
+    send: json('post', r.path.replace(ORDER_ID, `order:manual:NOPE-${run}`), { $where: 'sleep(1000)' }),
+    status: 404,
+  });
 }
 
 // ---- dead letters: replay ids ----
@@ -982,7 +1357,13 @@ const REPLAY_IDS: IdSpec[] = [
   ['a delivery that is queued, not dead', QUEUED_DEAD_LETTER_ID, 404],
 ];
 for (const { n, s, st, paths } of withIdPaths(REPLAY_IDS, 'id')) {
-  add({ route: 'POST /webhooks/dead-letters/:id/replay', name: n, send: call('post', `/webhooks/dead-letters/${s}/replay`), status: st, ...(paths && { paths }) });
+  add({
+    route: 'POST /webhooks/dead-letters/:id/replay',
+    name: n,
+    send: call('post', `/webhooks/dead-letters/${s}/replay`),
+    status: st,
+    ...(paths && { paths }),
+  });
 }
 
 // ---- webhooks: signatures, headers, sizes, connections ----
@@ -1006,9 +1387,15 @@ const hook = (o: HookOptions = {}) => {
     'x-shopify-api-version': '2024-10',
     ...o.headers,
   };
-  return call('post', `/webhooks/${o.conn ?? CONN.a}`, { auth: null, body, type: headers['content-type'], headers: { ...headers, 'content-type': undefined } });
+  return call('post', `/webhooks/${o.conn ?? CONN.a}`, {
+    auth: null,
+    body,
+    type: headers['content-type'],
+    headers: { ...headers, 'content-type': undefined },
+  });
 };
-const refusedHook = (name: string, o: HookOptions, status = 401, paths?: string[]) => add({ route: WEBHOOK, name, send: hook(o), status, ...(paths && { paths }) });
+const refusedHook = (name: string, o: HookOptions, status = 401, paths?: string[]) =>
+  add({ route: WEBHOOK, name, send: hook(o), status, ...(paths && { paths }) });
 const signedBody = webhookBody();
 refusedHook('no signature header', { headers: { 'x-shopify-hmac-sha256': undefined } });
 refusedHook('an empty signature header', { headers: { 'x-shopify-hmac-sha256': '' } });
@@ -1018,26 +1405,43 @@ refusedHook('the body changed after signing (another order id)', { body: signedB
 refusedHook('the body changed after signing (a quantity)', { body: signedBody.replace('"quantity":', '"quantity":9'), signedBody });
 refusedHook('the signature of an empty body', { signedBody: '' });
 refusedHook('the signature in hex', { headers: { 'x-shopify-hmac-sha256': 'ab'.repeat(32) } });
-refusedHook('a truncated signature', { headers: { 'x-shopify-hmac-sha256': hmacBase64(signedBody, SECRET_A).slice(0, 20) }, body: signedBody });
-refusedHook('the signature twice', { headers: { 'x-shopify-hmac-sha256': `${hmacBase64(signedBody, SECRET_A)}, ${hmacBase64(signedBody, SECRET_A)}` }, body: signedBody });
+refusedHook('a truncated signature', {
+  headers: { 'x-shopify-hmac-sha256': hmacBase64(signedBody, SECRET_A).slice(0, 20) },
+  body: signedBody,
+});
+refusedHook('the signature twice', {
+  headers: { 'x-shopify-hmac-sha256': `${hmacBase64(signedBody, SECRET_A)}, ${hmacBase64(signedBody, SECRET_A)}` },
+  body: signedBody,
+});
 refusedHook('a 10,000-character signature', { headers: { 'x-shopify-hmac-sha256': 'A'.repeat(10_000) } });
-refusedHook("the right body signed for connection B, sent to A", { secret: SECRET_B, headers: { 'x-shopify-shop-domain': DOMAIN.b } });
+refusedHook('the right body signed for connection B, sent to A', { secret: SECRET_B, headers: { 'x-shopify-shop-domain': DOMAIN.b } });
 refusedHook("connection A's delivery sent to connection B", { conn: CONN.b });
 refusedHook('a delivery for shop C (same app secret) sent to A', { headers: { 'x-shopify-shop-domain': DOMAIN.c } });
-refusedHook("a delivery for shop A (same app secret) sent to C", { conn: CONN.c });
+refusedHook('a delivery for shop A (same app secret) sent to C', { conn: CONN.c });
 refusedHook('a shop domain header for another shop', { headers: { 'x-shopify-shop-domain': 'evil.myshopify.com' } });
-refusedHook('a signed delivery without a webhook id', { headers: { 'x-shopify-webhook-id': undefined } }, 400, ['headers.x-shopify-webhook-id']);
+refusedHook('a signed delivery without a webhook id', { headers: { 'x-shopify-webhook-id': undefined } }, 400, [
+  'headers.x-shopify-webhook-id',
+]);
 refusedHook('a signed delivery without a topic', { headers: { 'x-shopify-topic': undefined } }, 400, ['headers.x-shopify-topic']);
-refusedHook('a signed delivery with neither webhook id nor topic', { headers: { 'x-shopify-topic': '', 'x-shopify-webhook-id': '   ' } }, 400, ['headers.x-shopify-webhook-id', 'headers.x-shopify-topic']);
+refusedHook(
+  'a signed delivery with neither webhook id nor topic',
+  { headers: { 'x-shopify-topic': '', 'x-shopify-webhook-id': '   ' } },
+  400,
+  ['headers.x-shopify-webhook-id', 'headers.x-shopify-topic'],
+);
 refusedHook('a signed body over 2 MB', { body: JSON.stringify({ ...shopifyOrder, note: 'x'.repeat(2_200_000) }) }, 413);
 refusedHook('an unsigned body over 2 MB', { body: 'x'.repeat(2_200_000), headers: { 'x-shopify-hmac-sha256': undefined } }, 413);
-refusedHook('an unsigned body of 1.5 MB', { body: JSON.stringify({ note: 'x'.repeat(1_500_000) }), headers: { 'x-shopify-hmac-sha256': undefined } });
+refusedHook('an unsigned body of 1.5 MB', {
+  body: JSON.stringify({ note: 'x'.repeat(1_500_000) }),
+  headers: { 'x-shopify-hmac-sha256': undefined },
+});
 refusedHook('unsigned broken JSON', { body: '{"id": ', headers: { 'x-shopify-hmac-sha256': undefined } });
 refusedHook('an unknown Content-Encoding', { headers: { 'content-encoding': 'x-hostile' } }, 415);
 refusedHook('gzip Content-Encoding on a plain body', { headers: { 'content-encoding': 'gzip' } }, 400);
 refusedHook('a paused connection', { conn: CONN.d, headers: { 'x-shopify-shop-domain': DOMAIN.d } }, 404);
 refusedHook('an ERP connection, which takes no webhooks', { conn: CONN.e }, 404);
-for (const { n, s, st, paths } of withIdPaths([...CONNECTION_IDS, ['a dead-letters path', 'dead-letters', 404] as IdSpec], 'connectionId')) refusedHook(n, { conn: s }, st, paths);
+for (const { n, s, st, paths } of withIdPaths([...CONNECTION_IDS, ['a dead-letters path', 'dead-letters', 404] as IdSpec], 'connectionId'))
+  refusedHook(n, { conn: s }, st, paths);
 refusedHook('a broken percent escape in the connection id', { conn: '%E0%A4%A' }, 400);
 add({
   route: WEBHOOK,
@@ -1059,21 +1463,53 @@ beforeAll(async () => {
     const r = await res;
     if (r.status !== status) throw new Error(`setup: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
   };
-  await must(api.post('/locations', { id: 'BER-1', name: 'Berlin', type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' }, priority: 1 }), 201);
+  await must(
+    api.post('/locations', {
+      id: 'BER-1',
+      name: 'Berlin',
+      type: 'warehouse',
+      address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' },
+      priority: 1,
+    }),
+    201,
+  );
   for (const sku of ['TEE-M', 'MUG-1']) await must(api.post('/items', { sku, name: sku }), 201);
   await must(api.post('/stock/receipts', { sku: 'TEE-M', locationId: 'BER-1', quantity: 5, idempotencyKey: `seed-${run}` }), 201);
-  await must(api.post('/connections', shopifyConnection(CONN.a, DOMAIN.a, SECRET_A, { stockFeeds: [{ channelLocationId: '655441491', locationIds: ['BER-1'] }] })), 201);
+  await must(
+    api.post(
+      '/connections',
+      shopifyConnection(CONN.a, DOMAIN.a, SECRET_A, { stockFeeds: [{ channelLocationId: '655441491', locationIds: ['BER-1'] }] }),
+    ),
+    201,
+  );
   await must(api.post('/connections', shopifyConnection(CONN.b, DOMAIN.b, SECRET_B)), 201);
   await must(api.post('/connections', shopifyConnection(CONN.c, DOMAIN.c, SECRET_A)), 201);
   await must(api.post('/connections', shopifyConnection(CONN.d, DOMAIN.d, SECRET_A, { enabled: false })), 201);
-  await must(api.post('/connections', { id: CONN.e, kind: 'erp', name: 'ERP', options: { baseUrl: 'https://erp.example.com' }, credentials: { apiKey: 'erp-key' } }), 201);
-  await must(api.post('/connections', { id: 'ep-hostile', kind: 'easypost', name: 'EasyPost', credentials: { apiKey: 'EZTK_test_hostile' } }), 201);
+  await must(
+    api.post('/connections', {
+      id: CONN.e,
+      kind: 'erp',
+      name: 'ERP',
+      options: { baseUrl: 'https://erp.example.com' },
+      credentials: { apiKey: 'erp-key' },
+    }),
+    201,
+  );
+  await must(
+    api.post('/connections', { id: 'ep-hostile', kind: 'easypost', name: 'EasyPost', credentials: { apiKey: 'EZTK_test_hostile' } }),
+    201,
+  );
   // An order in the view with its workflow (no worker: it stays received), for commands with bad bodies.
   await must(api.post('/orders', { ...validOrder(), channelOrderId: `HOSTILE-${run}` }), 202);
   // A picklist for the existing order, stored directly: scans and short picks against it are all refused.
   const now = new Date().toISOString();
   await ctx.stores.picklists.insert(
-    buildPicklist({ id: PICKLIST_ID, locationId: 'BER-1', createdAt: now, orders: [{ id: ORDER_ID, channel: 'manual', slaDueAt: now, createdAt: now, lines: [{ sku: 'TEE-M', quantity: 2 }] }] }),
+    buildPicklist({
+      id: PICKLIST_ID,
+      locationId: 'BER-1',
+      createdAt: now,
+      orders: [{ id: ORDER_ID, channel: 'manual', slaDueAt: now, createdAt: now, lines: [{ sku: 'TEE-M', quantity: 2 }] }],
+    }),
     'hostile-setup',
   );
   // A delivery stored and queued (no consumer runs), for replays and the "not a dead letter" case.
@@ -1117,15 +1553,18 @@ describe('hostile input at every public route', () => {
       const { webhook_resends: resendsBefore, ...restBefore } = countsOf(before);
       expect(rest).toEqual(restBefore);
       expect(Number(resendsAfter)).toBeLessThanOrEqual(Number(resendsBefore) + 1);
-    }
-    else expect(after).toEqual(before);
+    } else expect(after).toEqual(before);
     expect(Object.keys(Object.prototype)).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   test('the table covers every public route, each case once, with at least 150 cases', () => {
     const perRoute = Object.fromEntries(ALL_ROUTES.map((r) => [r, cases.filter((c) => c.route === r).length]));
-    console.log(`hostile-input cases: ${cases.length}\n${Object.entries(perRoute).map(([r, n]) => `  ${String(n).padStart(4)}  ${r}`).join('\n')}`);
+    console.log(
+      `hostile-input cases: ${cases.length}\n${Object.entries(perRoute)
+        .map(([r, n]) => `  ${String(n).padStart(4)}  ${r}`)
+        .join('\n')}`,
+    );
     expect(byTitle.size).toBe(cases.length);
     expect(cases.filter((c) => !ALL_ROUTES.includes(c.route))).toEqual([]);
     expect(Object.entries(perRoute).filter(([, n]) => n === 0)).toEqual([]);

@@ -42,7 +42,9 @@ test('every route the API mounts is in /openapi.json, and nothing else is', () =
 });
 
 test('the connection routes describe their request bodies with the schemas the routes validate with', () => {
-  const doc = openApiDocument() as { components: { schemas: Record<string, { properties?: Record<string, unknown>; anyOf?: unknown[]; oneOf?: unknown[] }> } };
+  const doc = openApiDocument() as {
+    components: { schemas: Record<string, { properties?: Record<string, unknown>; anyOf?: unknown[]; oneOf?: unknown[] }> };
+  };
   const input = doc.components.schemas.ConnectionInput;
   expect(input.properties ?? input.anyOf ?? input.oneOf).toBeDefined();
   expect(JSON.stringify(input)).toContain('shopify');

@@ -13,13 +13,27 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 const getOrder = async (id: string) => (await api.get(`/orders/${encodeURIComponent(id)}`)).body;
-const waitFor = (id: string, status: string) => eventually(() => getOrder(id), (o) => o.status === status, 30_000, `${id} to be ${status}`);
+const waitFor = (id: string, status: string) =>
+  eventually(
+    () => getOrder(id),
+    (o) => o.status === status,
+    30_000,
+    `${id} to be ${status}`,
+  );
 
 describe('operator API: orders', () => {
   test('the full happy path through the API: set up, receive stock, capture, fulfil, deliver', async () => {
     expect((await api.post('/locations', location('BER-1', 1))).status).toBe(201);
-    expect((await api.post('/items', { sku: 'HOODIE-M', name: 'Hoodie, medium', barcode: '4006381333931', weightGrams: 540 })).status).toBe(201);
-    const receipt = await api.post('/stock/receipts', { sku: 'HOODIE-M', locationId: 'BER-1', quantity: 20, reference: 'PO-1001', idempotencyKey: 'po-1001-line-1' });
+    expect((await api.post('/items', { sku: 'HOODIE-M', name: 'Hoodie, medium', barcode: '4006381333931', weightGrams: 540 })).status).toBe(
+      201,
+    );
+    const receipt = await api.post('/stock/receipts', {
+      sku: 'HOODIE-M',
+      locationId: 'BER-1',
+      quantity: 20,
+      reference: 'PO-1001',
+      idempotencyKey: 'po-1001-line-1',
+    });
     expect(receipt.status).toBe(201);
     expect(receipt.body.entry.balance).toEqual({ onHand: 20, reserved: 0, available: 20 });
 
@@ -37,7 +51,9 @@ describe('operator API: orders', () => {
     await waitFor(orderId, 'picked');
     expect((await api.post(`/orders/${orderId}/events`, { type: 'packed' })).status).toBe(202);
     await waitFor(orderId, 'packed');
-    expect((await api.post(`/orders/${orderId}/events`, { type: 'shipped', carrier: 'dhl', trackingNumber: 'JJD000390007882' })).status).toBe(202);
+    expect(
+      (await api.post(`/orders/${orderId}/events`, { type: 'shipped', carrier: 'dhl', trackingNumber: 'JJD000390007882' })).status,
+    ).toBe(202);
     await waitFor(orderId, 'shipped');
     expect((await api.post(`/orders/${orderId}/events`, { type: 'delivered' })).status).toBe(202);
     const done = await waitFor(orderId, 'completed');

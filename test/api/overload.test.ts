@@ -32,7 +32,18 @@ afterAll(async () => {
 
 const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
 const appWith = (overrides: Partial<Parameters<typeof createApp>[0]>) =>
-  supertest(createApp({ stores: ctx.stores, db: ctx.mongo.db, temporal: ctx.temporal, redis: ctx.redis, webhookQueue: ctx.webhookQueue, taskQueue: ctx.taskQueue, log: ctx.log, ...overrides }));
+  supertest(
+    createApp({
+      stores: ctx.stores,
+      db: ctx.mongo.db,
+      temporal: ctx.temporal,
+      redis: ctx.redis,
+      webhookQueue: ctx.webhookQueue,
+      taskQueue: ctx.taskQueue,
+      log: ctx.log,
+      ...overrides,
+    }),
+  );
 
 describe('the API under overload and outages', () => {
   test('a receipt the store cannot take answers 503 with Retry-After and a key; sent again with it, it applies exactly once', async () => {
@@ -40,7 +51,11 @@ describe('the API under overload and outages', () => {
     const refused = await away.post('/stock/receipts').set(auth).send({ sku: 'BUSY-1', locationId: 'BER-1', quantity: 7 });
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('2');
-    expect(refused.body.error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('send it again with idempotencyKey'), details: { idempotencyKey: expect.any(String) } });
+    expect(refused.body.error).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('send it again with idempotencyKey'),
+      details: { idempotencyKey: expect.any(String) },
+    });
     expect((await api.get('/stock/BUSY-1')).body.total.onHand).toBe(0);
 
     const { idempotencyKey } = refused.body.error.details;
@@ -62,14 +77,29 @@ describe('the API under overload and outages', () => {
   });
 
   test('past its limits the API turns requests away at once with 503 and Retry-After, and takes them again when there is room', async () => {
-    const app = createApp({ stores: ctx.stores, db: ctx.mongo.db, temporal: ctx.temporal, redis: ctx.redis, webhookQueue: ctx.webhookQueue, taskQueue: ctx.taskQueue, log: ctx.log, admission: { maxInFlight: 1, maxQueued: 0, queueTimeoutMs: 1_000 } });
+    const app = createApp({
+      stores: ctx.stores,
+      db: ctx.mongo.db,
+      temporal: ctx.temporal,
+      redis: ctx.redis,
+      webhookQueue: ctx.webhookQueue,
+      taskQueue: ctx.taskQueue,
+      log: ctx.log,
+      admission: { maxInFlight: 1, maxQueued: 0, queueTimeoutMs: 1_000 },
+    });
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
       // A request whose body is still arriving holds the one place.
       const body = JSON.stringify({ sku: 'BUSY-1', locationId: 'BER-1', quantity: 1, idempotencyKey: 'slow-body-0001' });
-      const slow = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/stock/receipts', headers: { ...auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const slow = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/stock/receipts',
+        headers: { ...auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
       const slowAnswer = new Promise<number>((resolve, reject) => {
         slow.on('response', (res) => {
           res.resume();

@@ -29,7 +29,13 @@ beforeAll(async () => {
   // Retries as in production: 20 orders reserving the same skus while other suites load the stack can time out once.
   api = await apiFor(ctx, { activityMaxAttempts: 6, activityInitialIntervalMs: 200 });
   await ctx.startWorker();
-  const loc = { id: 'BER-1', name: 'Berlin', type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' }, priority: 1 };
+  const loc = {
+    id: 'BER-1',
+    name: 'Berlin',
+    type: 'warehouse',
+    address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' },
+    priority: 1,
+  };
   expect((await api.post('/locations', loc)).status).toBe(201);
   for (const sku of [...SKUS, 'SOCK-1']) {
     expect((await api.post('/items', { sku, name: `Item ${sku}`, ...(BARCODE[sku] && { barcode: BARCODE[sku] }) })).status).toBe(201);
@@ -45,7 +51,12 @@ beforeAll(async () => {
     channelOrderIds.push(channelOrderId);
   }
   for (const id of ids) {
-    await eventually(async () => (await api.get(`/orders/${id}`)).body, (o) => o.status === 'released_to_fulfillment', 150_000, `${id} to be released`);
+    await eventually(
+      async () => (await api.get(`/orders/${id}`)).body,
+      (o) => o.status === 'released_to_fulfillment',
+      150_000,
+      `${id} to be released`,
+    );
   }
 }, 300_000);
 afterAll(async () => ctx?.close());
@@ -76,7 +87,11 @@ describe('warehouse work through the API', () => {
     const ok = await api.put('/locations/BER-1/bins', { bins: BINS });
     expect(ok.status).toBe(200);
     expect(ok.body.bins['BAG-1']).toBe('B-01-2'); // stored in canonical form
-    expect((await api.get('/locations/BER-1/bins')).body).toMatchObject({ locationId: 'BER-1', bins: { 'TEE-M': 'A-01-1', 'BAG-1': 'B-01-2' }, updatedBy: 'test-operator' });
+    expect((await api.get('/locations/BER-1/bins')).body).toMatchObject({
+      locationId: 'BER-1',
+      bins: { 'TEE-M': 'A-01-1', 'BAG-1': 'B-01-2' },
+      updatedBy: 'test-operator',
+    });
   });
 
   test('a picklist visits each bin once in walking order with the quantities of its orders summed', async () => {
@@ -89,7 +104,10 @@ describe('warehouse work through the API', () => {
     expect(picklist.stops.map((s: Stop) => s.bin)).toEqual(WALK);
     expect(picklist.unlocated).toEqual([]);
     for (const stop of picklist.stops as Stop[]) {
-      const expected = picklist.orderIds.reduce((n: number, id: string) => n + (demand.get(id)!.find((l) => l.sku === stop.sku)?.quantity ?? 0), 0);
+      const expected = picklist.orderIds.reduce(
+        (n: number, id: string) => n + (demand.get(id)!.find((l) => l.sku === stop.sku)?.quantity ?? 0),
+        0,
+      );
       expect({ sku: stop.sku, total: stop.totalQuantity }).toEqual({ sku: stop.sku, total: expected });
       expect(stop.orders.reduce((n, o) => n + o.quantity, 0)).toBe(expected);
     }
@@ -109,7 +127,9 @@ describe('warehouse work through the API', () => {
 
     const empty = await api.post('/picklists', { locationId: 'BER-1' });
     expect(empty.status).toBe(409);
-    expect(empty.body.error.message).toMatch(/No released orders at BER-1 are waiting for a picklist \(20 released at BER-1, 20 already on a picklist\)/);
+    expect(empty.body.error.message).toMatch(
+      /No released orders at BER-1 are waiting for a picklist \(20 released at BER-1, 20 already on a picklist\)/,
+    );
   });
 
   test('a wrong item and an over-pick are refused with a clear 409, and nothing is recorded', async () => {
@@ -122,7 +142,9 @@ describe('warehouse work through the API', () => {
     const tee = first.stops[0];
     const over = await api.post(`/picklists/${first.id}/scans`, { code: 'TEE-M', quantity: tee.totalQuantity + 1 });
     expect(over.status).toBe(409);
-    expect(over.body.error.message).toBe(`Picked ${tee.totalQuantity + 1} of TEE-M but only ${tee.totalQuantity} ${tee.totalQuantity === 1 ? 'is' : 'are'} on the list`);
+    expect(over.body.error.message).toBe(
+      `Picked ${tee.totalQuantity + 1} of TEE-M but only ${tee.totalQuantity} ${tee.totalQuantity === 1 ? 'is' : 'are'} on the list`,
+    );
     expect((await api.get(`/picklists/${first.id}`)).body.progress.totals).toMatchObject({ picked: 0, short: 0, events: 0 });
   });
 
@@ -139,7 +161,9 @@ describe('warehouse work through the API', () => {
 
     // Every unit of TEE-M still to pick, plus two more, scanned one at a time by parallel scanners.
     const remaining = first.stops[0].totalQuantity - 1;
-    const results = await Promise.all(Array.from({ length: remaining + 2 }, () => api.post(`/picklists/${first.id}/scans`, { code: 'TEE-M', quantity: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: remaining + 2 }, () => api.post(`/picklists/${first.id}/scans`, { code: 'TEE-M', quantity: 1 })),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(remaining);
     expect(results.filter((r) => r.status === 409)).toHaveLength(2);
     const state = (await api.get(`/picklists/${first.id}`)).body.progress;
@@ -161,7 +185,13 @@ describe('warehouse work through the API', () => {
     expect(body.progress.pickedByOrder.map((o: { orderId: string }) => o.orderId)).toEqual(first.orderIds);
     for (const o of body.progress.pickedByOrder) for (const l of o.lines) expect(l.picked).toBe(l.quantity);
     // Every order on the finished list is reported picked to its workflow.
-    for (const id of first.orderIds) await eventually(async () => (await api.get(`/orders/${id}`)).body.status, (st) => st === 'picked', 30_000, `${id} to be picked`);
+    for (const id of first.orderIds)
+      await eventually(
+        async () => (await api.get(`/orders/${id}`)).body.status,
+        (st) => st === 'picked',
+        30_000,
+        `${id} to be picked`,
+      );
     const late = await api.post(`/picklists/${first.id}/scans`, { code: 'MUG-1', quantity: 1 });
     expect(late.status).toBe(409);
     expect(late.body.error.message).toMatch(/nothing is left to pick/);
@@ -178,14 +208,26 @@ describe('warehouse work through the API', () => {
     const key = `short-${run}-1`;
     const res = await api.post(`/picklists/${pick.id}/short`, { sku: stop.sku, missingQuantity: 1, idempotencyKey: key });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ shortLines: [{ orderId: lastOrder.orderId, sku: stop.sku, quantity: 1 }], reroutes: [{ orderId: lastOrder.orderId, outcome: 'requested' }] });
+    expect(res.body).toMatchObject({
+      shortLines: [{ orderId: lastOrder.orderId, sku: stop.sku, quantity: 1 }],
+      reroutes: [{ orderId: lastOrder.orderId, outcome: 'requested' }],
+    });
     const again = await api.post(`/picklists/${pick.id}/short`, { sku: stop.sku, missingQuantity: 1, idempotencyKey: key });
     expect(again.body).toMatchObject({ duplicate: true, shortLines: res.body.shortLines, reroutes: [] });
     // Berlin is the only warehouse: the order gives its reservation back and waits for stock elsewhere.
-    const moved = await eventually(async () => (await api.get(`/orders/${lastOrder.orderId}`)).body, (o) => o.status === 'awaiting_stock', 30_000, 'the short order to be routed again');
-    expect(moved.rejections).toEqual([expect.objectContaining({ locationId: 'BER-1', reason: 'not_in_stock', skus: [stop.sku], note: `short pick on ${pick.id}` })]);
+    const moved = await eventually(
+      async () => (await api.get(`/orders/${lastOrder.orderId}`)).body,
+      (o) => o.status === 'awaiting_stock',
+      30_000,
+      'the short order to be routed again',
+    );
+    expect(moved.rejections).toEqual([
+      expect.objectContaining({ locationId: 'BER-1', reason: 'not_in_stock', skus: [stop.sku], note: `short pick on ${pick.id}` }),
+    ]);
     expect(moved.allocation).toBeUndefined();
-    expect((await api.get(`/stock/${stop.sku}`)).body.locations.find((l: { locationId: string }) => l.locationId === 'BER-1').available).toBe(0);
+    expect(
+      (await api.get(`/stock/${stop.sku}`)).body.locations.find((l: { locationId: string }) => l.locationId === 'BER-1').available,
+    ).toBe(0);
     const after = (await api.get(`/picklists/${pick.id}`)).body.progress;
     expect(after.stops.find((s: { sku: string }) => s.sku === stop.sku)).toMatchObject({ short: 1 });
     const tooMany = await api.post(`/picklists/${pick.id}/short`, { sku: stop.sku, missingQuantity: stop.totalQuantity });
@@ -197,8 +239,18 @@ describe('warehouse work through the API', () => {
   test('closing a half-picked list keeps its fully picked orders and frees the others for the next list; a closed list takes no scans', async () => {
     // Three more orders, released to BER-1, on a list of their own (SOCK-1: the short pick above wrote off another sku).
     const fresh: string[] = [];
-    for (let i = 0; i < 3; i++) fresh.push((await api.post('/orders', orderBody({ channelOrderId: `${run}-close-${i}`, lines: [{ sku: 'SOCK-1', quantity: 1 + i }] }))).body.orderId);
-    for (const id of fresh) await eventually(async () => (await api.get(`/orders/${id}`)).body.status, (st) => st === 'released_to_fulfillment', 60_000, `${id} to be released`);
+    for (let i = 0; i < 3; i++)
+      fresh.push(
+        (await api.post('/orders', orderBody({ channelOrderId: `${run}-close-${i}`, lines: [{ sku: 'SOCK-1', quantity: 1 + i }] }))).body
+          .orderId,
+      );
+    for (const id of fresh)
+      await eventually(
+        async () => (await api.get(`/orders/${id}`)).body.status,
+        (st) => st === 'released_to_fulfillment',
+        60_000,
+        `${id} to be released`,
+      );
     const made = await api.post('/picklists', { locationId: 'BER-1' });
     expect(made.status).toBe(201);
     const list = made.body.picklist as { id: string; orderIds: string[]; stops: Stop[]; unlocated: Stop[] };
@@ -206,7 +258,11 @@ describe('warehouse work through the API', () => {
     // Pick the top-ranked order's units only: scans fill the orders at a stop in rank order.
     const top = list.orderIds[0];
     const before = (await api.get(`/picklists/${list.id}`)).body.progress;
-    const open = new Map<string, number>(before.stops.flatMap((s: { sku: string; orders: { orderId: string; quantity: number; picked: number; short: number }[] }) => s.orders.filter((o) => o.orderId === top).map((o) => [s.sku, o.quantity - o.picked - o.short])));
+    const open = new Map<string, number>(
+      before.stops.flatMap((s: { sku: string; orders: { orderId: string; quantity: number; picked: number; short: number }[] }) =>
+        s.orders.filter((o) => o.orderId === top).map((o) => [s.sku, o.quantity - o.picked - o.short]),
+      ),
+    );
     const reported: string[] = [];
     for (const [sku, quantity] of open) {
       if (quantity === 0) continue;
@@ -224,7 +280,9 @@ describe('warehouse work through the API', () => {
     const late = await api.post(`/picklists/${list.id}/scans`, { code: list.stops[0]?.sku ?? list.unlocated[0].sku, quantity: 1 });
     expect(late.status).toBe(409);
     expect(late.body.error.message).toBe(`Picklist ${list.id} is closed: nothing more is picked on it`);
-    expect((await api.post(`/picklists/${list.id}/short`, { sku: list.stops[0]?.sku ?? list.unlocated[0].sku, missingQuantity: 1 })).status).toBe(409);
+    expect(
+      (await api.post(`/picklists/${list.id}/short`, { sku: list.stops[0]?.sku ?? list.unlocated[0].sku, missingQuantity: 1 })).status,
+    ).toBe(409);
     const again = await api.post(`/picklists/${list.id}/close`, {});
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ duplicate: true, kept: [top], released: closed.body.released });
@@ -241,15 +299,23 @@ describe('warehouse work through the API', () => {
     const order = (await api.get(`/orders/${orderId}`)).body;
     const listed = await api.get(`/orders/${orderId}/documents`);
     expect(listed.status).toBe(200);
-    expect(listed.body.documents.map((d: { id: string }) => d.id)).toEqual([`doc:packing_slip:${orderId}`, `doc:invoice:${orderId}`, `doc:picklist:${first.id}`]);
+    expect(listed.body.documents.map((d: { id: string }) => d.id)).toEqual([
+      `doc:packing_slip:${orderId}`,
+      `doc:invoice:${orderId}`,
+      `doc:picklist:${first.id}`,
+    ]);
     const skus = demand.get(orderId)!.map((l) => l.sku);
 
     const fetchPdf = async (url: string) => {
-      const res = await api.raw.get(url).set('Authorization', 'Bearer test-api-key-0123456789').buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const res = await api.raw
+        .get(url)
+        .set('Authorization', 'Bearer test-api-key-0123456789')
+        .buffer(true)
+        .parse((r, cb) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/pdf');
       return { res, pdf: await parsePdf(res.body as Buffer) };
@@ -275,9 +341,22 @@ describe('warehouse work through the API', () => {
 
     // Shipped by a local courier that issues no label (no carrier rules here): Orderhub renders one.
     expect((await api.post(`/orders/${orderId}/events`, { type: 'packed' })).status).toBe(202);
-    expect((await api.post(`/orders/${orderId}/events`, { type: 'shipped', carrier: 'Kurier Berlin', trackingNumber: 'KB20261122X7' })).status).toBe(202);
-    await eventually(async () => (await api.get(`/orders/${orderId}`)).body.status, (st) => st === 'shipped', 30_000, `${orderId} to be shipped`);
-    const withLabel = (await api.get(`/orders/${orderId}/documents`)).body.documents as { id: string; kind: string; url: string; source?: string; trackingNumber?: string }[];
+    expect(
+      (await api.post(`/orders/${orderId}/events`, { type: 'shipped', carrier: 'Kurier Berlin', trackingNumber: 'KB20261122X7' })).status,
+    ).toBe(202);
+    await eventually(
+      async () => (await api.get(`/orders/${orderId}`)).body.status,
+      (st) => st === 'shipped',
+      30_000,
+      `${orderId} to be shipped`,
+    );
+    const withLabel = (await api.get(`/orders/${orderId}/documents`)).body.documents as {
+      id: string;
+      kind: string;
+      url: string;
+      source?: string;
+      trackingNumber?: string;
+    }[];
     const label = withLabel.find((d) => d.kind === 'shipping_label');
     expect(label).toMatchObject({ id: `doc:shipping_label:${orderId}`, source: 'orderhub', trackingNumber: 'KB20261122X7' });
     const lbl = await fetchPdf(label!.url);
@@ -292,7 +371,18 @@ describe('warehouse work through the API', () => {
 
   test('the OpenAPI document describes every warehouse route', async () => {
     const doc = (await api.raw.get('/openapi.json')).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/locations/{id}/bins', '/picklists', '/picklists/{id}', '/picklists/{id}/scans', '/picklists/{id}/short', '/picklists/{id}/close', '/orders/{id}/documents', '/documents/{id}']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/locations/{id}/bins',
+        '/picklists',
+        '/picklists/{id}',
+        '/picklists/{id}/scans',
+        '/picklists/{id}/short',
+        '/picklists/{id}/close',
+        '/orders/{id}/documents',
+        '/documents/{id}',
+      ]),
+    );
     expect(Object.keys(doc.paths['/locations/{id}/bins'])).toEqual(['get', 'put']);
     expect(doc.components.schemas.PicklistRequest.required).toEqual(['locationId']);
   });
@@ -305,7 +395,9 @@ describe('warehouse work through the API', () => {
     expect(noList.status).toBe(404);
     const kind = await api.get(`/documents/${encodeURIComponent('doc:receipt:order:manual:1')}`);
     expect(kind.status).toBe(400);
-    expect(kind.body.error.details).toEqual([{ path: 'id', message: 'kind receipt is not one of packing_slip, invoice, shipping_label, picklist' }]);
+    expect(kind.body.error.details).toEqual([
+      { path: 'id', message: 'kind receipt is not one of packing_slip, invoice, shipping_label, picklist' },
+    ]);
     const shape = await api.get('/documents/invoice-1');
     expect(shape.status).toBe(400);
     expect(shape.body.error.details[0]).toEqual({ path: 'id', message: expect.stringMatching(/^must look like doc:<kind>:<id>/) });

@@ -22,7 +22,10 @@ describe('operator API: bad input', () => {
       ...orderBody(),
       currency: 'euro',
       customer: { email: 'not-an-email' },
-      lines: [{ sku: 'A', quantity: -1, unitPrice: 10.5 }, { sku: 'has space', quantity: 1.5, unitPrice: 100 }],
+      lines: [
+        { sku: 'A', quantity: -1, unitPrice: 10.5 },
+        { sku: 'has space', quantity: 1.5, unitPrice: 100 },
+      ],
       shippingAddress: { line1: 'x', city: 'Berlin', postalCode: '10117', country: 'Germany' },
       surprise: true,
     });
@@ -30,7 +33,17 @@ describe('operator API: bad input', () => {
     expect(res.body.error.code).toBe('validation_failed');
     const paths = res.body.error.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['currency', 'customer.name', 'customer.email', 'lines.0.quantity', 'lines.0.unitPrice', 'lines.1.sku', 'lines.1.quantity', 'shippingAddress.country', 'surprise']),
+      expect.arrayContaining([
+        'currency',
+        'customer.name',
+        'customer.email',
+        'lines.0.quantity',
+        'lines.0.unitPrice',
+        'lines.1.sku',
+        'lines.1.quantity',
+        'shippingAddress.country',
+        'surprise',
+      ]),
     );
     expect(await countOrders()).toBe(0);
   });
@@ -43,7 +56,11 @@ describe('operator API: bad input', () => {
   });
 
   test('broken JSON is a 400 that says so', async () => {
-    const res = await api.raw.post('/orders').set('Authorization', 'Bearer test-api-key-0123456789').set('Content-Type', 'application/json').send('{"channel": ');
+    const res = await api.raw
+      .post('/orders')
+      .set('Authorization', 'Bearer test-api-key-0123456789')
+      .set('Content-Type', 'application/json')
+      .send('{"channel": ');
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/not valid JSON/);
   });
@@ -112,7 +129,15 @@ describe('operator API: health and docs', () => {
     const deadRedis = new Redis(process.env.REDIS_URL!, { retryStrategy: () => null });
     await deadRedis.ping();
     await deadRedis.quit();
-    const app = createApp({ stores: ctx.stores, db: ctx.mongo.db, temporal: ctx.temporal, redis: deadRedis, webhookQueue: ctx.webhookQueue, taskQueue: ctx.taskQueue, log: ctx.log });
+    const app = createApp({
+      stores: ctx.stores,
+      db: ctx.mongo.db,
+      temporal: ctx.temporal,
+      redis: deadRedis,
+      webhookQueue: ctx.webhookQueue,
+      taskQueue: ctx.taskQueue,
+      log: ctx.log,
+    });
     const res = await supertest(app).get('/health');
     expect(res.status).toBe(503);
     expect(res.body.checks.redis.ok).toBe(false);
@@ -135,12 +160,22 @@ describe('operator API: health and docs', () => {
 describe('operator API: idempotency and paging edge cases', () => {
   test('an idempotency key reused for a different stock change is a conflict, and nothing is applied', async () => {
     await api.post('/items', { sku: 'REUSE', name: 'Reuse' });
-    await api.post('/locations', { id: 'W-REUSE', name: 'W', type: 'warehouse', address: { line1: 'x', city: 'Berlin', postalCode: '10117', country: 'DE' } });
+    await api.post('/locations', {
+      id: 'W-REUSE',
+      name: 'W',
+      type: 'warehouse',
+      address: { line1: 'x', city: 'Berlin', postalCode: '10117', country: 'DE' },
+    });
     const first = await api.post('/stock/receipts', { sku: 'REUSE', locationId: 'W-REUSE', quantity: 5, idempotencyKey: 'po-reuse-1' });
     expect(first.status).toBe(201);
     const same = await api.post('/stock/receipts', { sku: 'REUSE', locationId: 'W-REUSE', quantity: 5, idempotencyKey: 'po-reuse-1' });
     expect(same.status).toBe(200);
-    const different = await api.post('/stock/receipts', { sku: 'REUSE', locationId: 'W-REUSE', quantity: 50, idempotencyKey: 'po-reuse-1' });
+    const different = await api.post('/stock/receipts', {
+      sku: 'REUSE',
+      locationId: 'W-REUSE',
+      quantity: 50,
+      idempotencyKey: 'po-reuse-1',
+    });
     expect(different.status).toBe(409);
     expect(different.body.error.message).toMatch(/already used for a different change/);
     expect((await api.get('/stock/REUSE')).body.total.onHand).toBe(5);

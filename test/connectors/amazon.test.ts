@@ -72,7 +72,12 @@ describe('Amazon connection settings', () => {
     expect(amazonConnector.optionsSchema.parse(OPTIONS)).toEqual(OPTIONS);
     const bad = amazonConnector.optionsSchema.safeParse({ region: 'us', marketplaceIds: [], extra: 1 });
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['marketplaceIds', 'region', 'sellerId', 'unrecognized_keys']);
+    expect(bad.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual([
+      'marketplaceIds',
+      'region',
+      'sellerId',
+      'unrecognized_keys',
+    ]);
     const creds = amazonConnector.credentialsSchema.safeParse({ clientId: 'x' });
     expect(creds.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['clientSecret', 'refreshToken']);
   });
@@ -100,7 +105,9 @@ describe('Login with Amazon', () => {
 
     await new Promise((r) => setTimeout(r, 2200));
     const second = lwaIssues('Atza|second');
-    sp.get('/sellers/v1/marketplaceParticipations').matchHeader('x-amz-access-token', 'Atza|second').reply(200, fixture('marketplace-participations'));
+    sp.get('/sellers/v1/marketplaceParticipations')
+      .matchHeader('x-amz-access-token', 'Atza|second')
+      .reply(200, fixture('marketplace-participations'));
     await connector.testConnection();
 
     expect(second.isDone()).toBe(true);
@@ -112,7 +119,15 @@ describe('Login with Amazon', () => {
     const sp = nock(SP)
       .get('/sellers/v1/marketplaceParticipations')
       .matchHeader('x-amz-access-token', 'Atza|stale')
-      .reply(403, { errors: [{ code: 'Unauthorized', message: 'Access to requested resource is denied.', details: 'The access token you provided has expired.' }] })
+      .reply(403, {
+        errors: [
+          {
+            code: 'Unauthorized',
+            message: 'Access to requested resource is denied.',
+            details: 'The access token you provided has expired.',
+          },
+        ],
+      })
       .get('/sellers/v1/marketplaceParticipations')
       .matchHeader('x-amz-access-token', 'Atza|fresh')
       .reply(200, fixture('marketplace-participations'));
@@ -136,7 +151,9 @@ describe('Login with Amazon', () => {
   });
 
   test('a refused refresh token is reported without any secret in the message', async () => {
-    nock(LWA).post('/auth/o2/token').reply(400, { error: 'invalid_grant', error_description: 'The request has an invalid grant parameter : refresh_token' });
+    nock(LWA)
+      .post('/auth/o2/token')
+      .reply(400, { error: 'invalid_grant', error_description: 'The request has an invalid grant parameter : refresh_token' });
 
     const err = await connector.testConnection().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
@@ -153,7 +170,9 @@ describe('Login with Amazon', () => {
 
     const err = await connector.testConnection().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).problems).toEqual([{ path: 'options.marketplaceIds.1', message: 'the seller does not sell in marketplace A2EUQ1WTGCTBG2' }]);
+    expect((err as ValidationError).problems).toEqual([
+      { path: 'options.marketplaceIds.1', message: 'the seller does not sell in marketplace A2EUQ1WTGCTBG2' },
+    ]);
   });
 });
 
@@ -237,11 +256,21 @@ describe('Amazon orders', () => {
     expect(totalsOf(paid.order).total).toBe(7458);
 
     expect(cancelled.cancelReason).toBe('cancelled on Amazon: Order placed by mistake');
-    expect(cancelled.order.lines).toEqual([{ sku: 'TEE-M', name: 'Organic cotton T-shirt, size M', quantity: 1, unitPrice: 999, discount: 0, tax: 0 }]);
+    expect(cancelled.order.lines).toEqual([
+      { sku: 'TEE-M', name: 'Organic cotton T-shirt, size M', quantity: 1, unitPrice: 999, discount: 0, tax: 0 },
+    ]);
 
     expect(cod.order).toMatchObject({
       customer: { name: 'Charles Babbage' },
-      shippingAddress: { company: 'Analytical Engines Inc.', line1: '500 Pine St', line2: 'Floor 3', city: 'Seattle', region: 'WA', postalCode: '98101', country: 'US' },
+      shippingAddress: {
+        company: 'Analytical Engines Inc.',
+        line1: '500 Pine St',
+        line2: 'Floor 3',
+        city: 'Seattle',
+        region: 'WA',
+        postalCode: '98101',
+        country: 'US',
+      },
       lines: [{ sku: 'MUG-01', quantity: 1, unitPrice: 1250, discount: 0, tax: 0 }],
       shippingAmount: 300,
       discounts: [{ code: 'amazon-shipping-discount', amount: 300 }],
@@ -268,7 +297,11 @@ describe('Amazon orders', () => {
     const sp = nock(SP)
       .get('/orders/v0/orders')
       .query(true)
-      .reply(429, { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.' }] }, { 'Retry-After': '1' })
+      .reply(
+        429,
+        { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.' }] },
+        { 'Retry-After': '1' },
+      )
       .get('/orders/v0/orders')
       .query(true)
       .reply(200, { payload: { Orders: [] } }, { 'x-amzn-RateLimit-Limit': '0.0167' });
@@ -305,7 +338,13 @@ describe('Amazon order mapping', () => {
     OrderTotal: { CurrencyCode: 'EUR', Amount: '10.00' },
     ShippingAddress: { Name: 'Ada', AddressLine1: 'Friedrichstr. 43', City: 'Berlin', PostalCode: '10117', CountryCode: 'DE' },
   };
-  const item = (over: Record<string, unknown>) => ({ OrderItemId: '1', SellerSKU: 'TEE-M', QuantityOrdered: 3, ItemPrice: { CurrencyCode: 'EUR', Amount: '10.00' }, ...over });
+  const item = (over: Record<string, unknown>) => ({
+    OrderItemId: '1',
+    SellerSKU: 'TEE-M',
+    QuantityOrdered: 3,
+    ItemPrice: { CurrencyCode: 'EUR', Amount: '10.00' },
+    ...over,
+  });
 
   test('a total that does not divide by the quantity keeps the line total exact', () => {
     const mapped = toChannelOrder(order, [item({})], 'amazon');
@@ -326,13 +365,22 @@ describe('Amazon order mapping', () => {
   test('an order that cannot be mapped is refused naming every bad field', () => {
     const err = (() => {
       try {
-        toChannelOrder({ ...order, ShippingAddress: { City: 'Berlin', PostalCode: '10117', CountryCode: 'DE' } }, [item({ SellerSKU: undefined }), item({ OrderItemId: '2', SellerSKU: 'MUG', ItemPrice: { Amount: '1.005' } })], 'amazon');
+        toChannelOrder(
+          { ...order, ShippingAddress: { City: 'Berlin', PostalCode: '10117', CountryCode: 'DE' } },
+          [item({ SellerSKU: undefined }), item({ OrderItemId: '2', SellerSKU: 'MUG', ItemPrice: { Amount: '1.005' } })],
+          'amazon',
+        );
       } catch (e) {
         return e;
       }
     })();
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).problems.map((p) => p.path).sort()).toEqual(['amazon.OrderItems.0.SellerSKU', 'amazon.OrderItems.1.ItemPrice', 'customer.name', 'shippingAddress.line1']);
+    expect((err as ValidationError).problems.map((p) => p.path).sort()).toEqual([
+      'amazon.OrderItems.0.SellerSKU',
+      'amazon.OrderItems.1.ItemPrice',
+      'customer.name',
+      'shippingAddress.line1',
+    ]);
     expect((err as Error).message).toContain('171-0000000-0000001');
   });
 });
@@ -398,11 +446,21 @@ describe('Amazon fulfillment', () => {
       .post(`/orders/v0/orders/${ORDER_ID}/shipmentConfirmation`, (body) => ((sent = body), true))
       .reply(204);
 
-    await connector.fulfillment!.reportShipment({ channelOrderId: ORDER_ID, carrier: 'Hermes Germany', trackingNumber: 'H100', lines: [{ sku: 'MUG-01', quantity: 2 }], idempotencyKey: 'k-2' });
+    await connector.fulfillment!.reportShipment({
+      channelOrderId: ORDER_ID,
+      carrier: 'Hermes Germany',
+      trackingNumber: 'H100',
+      lines: [{ sku: 'MUG-01', quantity: 2 }],
+      idempotencyKey: 'k-2',
+    });
 
     expect(sp.isDone()).toBe(true);
     expect(sent.marketplaceId).toBe('ATVPDKIKX0DER');
-    expect(sent.packageDetail).toMatchObject({ carrierCode: 'Other', carrierName: 'Hermes Germany', orderItems: [{ orderItemId: '68828574383268', quantity: 2 }] });
+    expect(sent.packageDetail).toMatchObject({
+      carrierCode: 'Other',
+      carrierName: 'Hermes Germany',
+      orderItems: [{ orderItemId: '68828574383268', quantity: 2 }],
+    });
   });
 
   test('a shipment Amazon already has is success, and a sku not on the order is refused before calling Amazon', async () => {
@@ -413,19 +471,37 @@ describe('Amazon fulfillment', () => {
       .reply(200, itemsBody())
       .post(`/orders/v0/orders/${ORDER_ID}/shipmentConfirmation`)
       // Wording as reported in amzn/selling-partner-api-models#5037; the docs list no error text for this.
-      .reply(400, { errors: [{ code: 'InvalidInput', message: 'Failed to create package due to not finding a matching package or order already fulfilled.', details: '' }] });
+      .reply(400, {
+        errors: [
+          {
+            code: 'InvalidInput',
+            message: 'Failed to create package due to not finding a matching package or order already fulfilled.',
+            details: '',
+          },
+        ],
+      });
 
-    const shipment = { channelOrderId: ORDER_ID, carrier: 'UPS', trackingNumber: '1Z1', lines: [{ sku: 'MUG-01', quantity: 1 }], idempotencyKey: 'k-3' };
+    const shipment = {
+      channelOrderId: ORDER_ID,
+      carrier: 'UPS',
+      trackingNumber: '1Z1',
+      lines: [{ sku: 'MUG-01', quantity: 1 }],
+      idempotencyKey: 'k-3',
+    };
     await expect(connector.fulfillment!.reportShipment(shipment)).resolves.toBeUndefined();
 
-    const err = await connector.fulfillment!.reportShipment({ ...shipment, lines: [{ sku: 'SOCKS', quantity: 1 }] }).catch((e: unknown) => e);
+    const err = await connector
+      .fulfillment!.reportShipment({ ...shipment, lines: [{ sku: 'SOCKS', quantity: 1 }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).problems).toEqual([{ path: 'lines.0', message: 'sku SOCKS is not on the Amazon order' }]);
     expect(sp.isDone()).toBe(true);
   });
 
   test('a cancellation cannot be sent through the API and says to use Seller Central', async () => {
-    const err = await connector.fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer asked', idempotencyKey: 'c-1' }).catch((e: unknown) => e);
+    const err = await connector
+      .fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer asked', idempotencyKey: 'c-1' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as Error).message).toMatch(new RegExp(`${ORDER_ID}.*Seller Central`));
     expect(nock.pendingMocks()).toEqual([]);
@@ -470,7 +546,12 @@ describe('Amazon stock', () => {
       .get('/feeds/2021-06-30/feeds/23492394')
       .reply(200, { feedId: '23492394', feedType: 'JSON_LISTINGS_FEED', createdTime: '2026-03-05T12:00:01Z', processingStatus: 'IN_QUEUE' })
       .get('/feeds/2021-06-30/feeds/23492394')
-      .reply(200, { feedId: '23492394', feedType: 'JSON_LISTINGS_FEED', createdTime: '2026-03-05T12:00:01Z', processingStatus: 'IN_PROGRESS' })
+      .reply(200, {
+        feedId: '23492394',
+        feedType: 'JSON_LISTINGS_FEED',
+        createdTime: '2026-03-05T12:00:01Z',
+        processingStatus: 'IN_PROGRESS',
+      })
       .get('/feeds/2021-06-30/feeds/23492394')
       .reply(200, {
         feedId: '23492394',
@@ -499,14 +580,18 @@ describe('Amazon stock', () => {
           sku: 'TEE-M',
           operationType: 'PATCH',
           productType: 'PRODUCT',
-          patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 15 }] }],
+          patches: [
+            { op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 15 }] },
+          ],
         },
         {
           messageId: 2,
           sku: 'MUG-01',
           operationType: 'PATCH',
           productType: 'PRODUCT',
-          patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 0 }] }],
+          patches: [
+            { op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 0 }] },
+          ],
         },
       ],
     });
@@ -515,11 +600,13 @@ describe('Amazon stock', () => {
   test('a FATAL feed is reported as an error naming the feed', async () => {
     lwaIssues('Atza|feeds');
     feedDocumentAndUpload(() => undefined);
-    nock(SP)
-      .post('/feeds/2021-06-30/feeds')
-      .reply(202, { feedId: '50001' })
-      .get('/feeds/2021-06-30/feeds/50001')
-      .reply(200, { feedId: '50001', feedType: 'JSON_LISTINGS_FEED', createdTime: '2026-03-05T12:00:01Z', processingStatus: 'FATAL', resultFeedDocumentId: 'report-1' });
+    nock(SP).post('/feeds/2021-06-30/feeds').reply(202, { feedId: '50001' }).get('/feeds/2021-06-30/feeds/50001').reply(200, {
+      feedId: '50001',
+      feedType: 'JSON_LISTINGS_FEED',
+      createdTime: '2026-03-05T12:00:01Z',
+      processingStatus: 'FATAL',
+      resultFeedDocumentId: 'report-1',
+    });
 
     const err = await connector.stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: 'BER-1', available: 1 }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);

@@ -48,7 +48,16 @@ afterEach(() => {
 });
 
 const SHIPMENT: ParcelShipment = {
-  from: { name: 'Orderhub Warehouse', line1: '417 Montgomery Street', line2: '5th Floor', city: 'San Francisco', region: 'CA', postalCode: '94104', country: 'US', phone: '4153334445' },
+  from: {
+    name: 'Orderhub Warehouse',
+    line1: '417 Montgomery Street',
+    line2: '5th Floor',
+    city: 'San Francisco',
+    region: 'CA',
+    postalCode: '94104',
+    country: 'US',
+    phone: '4153334445',
+  },
   to: { name: 'Steve Brule', line1: '179 N Harbor Dr', city: 'Redondo Beach', region: 'CA', postalCode: '90277', country: 'US' },
   parcel: { weightGrams: 1000, lengthMm: 300, widthMm: 200, heightMm: 100 },
 };
@@ -93,7 +102,11 @@ function shipment(id: string, reference: string | null = null): Json {
     rates: [
       rate('rate_priority', id, 'USPS', 'Priority', '7.47', { delivery_days: 2, est_delivery_days: 2 }),
       rate('rate_ground', id, 'USPS', 'GroundAdvantage', '4.35', { est_delivery_days: 5 }),
-      rate('rate_ups', id, 'UPS', 'NextDayAir', '46.85', { delivery_days: 1, delivery_date: '2026-03-03T23:59:00Z', delivery_date_guaranteed: true }),
+      rate('rate_ups', id, 'UPS', 'NextDayAir', '46.85', {
+        delivery_days: 1,
+        delivery_date: '2026-03-03T23:59:00Z',
+        delivery_date_guaranteed: true,
+      }),
     ],
     selected_rate: null,
     postage_label: null,
@@ -125,7 +138,14 @@ function bought(id: string, rateId = 'rate_priority', reference: string | null =
       label_epl2_url: null,
       label_file: null,
     },
-    tracker: { id: 'trk_618b', object: 'Tracker', tracking_code: '9405500105440232839154', status: 'unknown', carrier: 'USPS', public_url: 'https://track.easypost.com/djE6dHJrXzYxOGI' },
+    tracker: {
+      id: 'trk_618b',
+      object: 'Tracker',
+      tracking_code: '9405500105440232839154',
+      status: 'unknown',
+      carrier: 'USPS',
+      public_url: 'https://track.easypost.com/djE6dHJrXzYxOGI',
+    },
     fees: [{ object: 'Fee', type: 'PostageFee', amount: '7.47000', charged: true, refunded: false }],
   };
 }
@@ -160,7 +180,13 @@ function tracker(status: string, extra: Json = {}): Json {
     shipment_id: null,
     carrier: 'USPS',
     tracking_details: [
-      { object: 'TrackingDetail', message: 'Pre-Shipment Info Sent to USPS', status: 'pre_transit', datetime: '2026-03-02T10:00:00Z', source: 'USPS' },
+      {
+        object: 'TrackingDetail',
+        message: 'Pre-Shipment Info Sent to USPS',
+        status: 'pre_transit',
+        datetime: '2026-03-02T10:00:00Z',
+        source: 'USPS',
+      },
       { object: 'TrackingDetail', message: 'Delivered, In/At Mailbox', status, datetime: '2026-03-04T13:59:00Z', source: 'USPS' },
     ],
     public_url: 'https://track.easypost.com/djE6dHJrX2M4ZTA',
@@ -188,11 +214,20 @@ function event(result: Json, description = 'tracker.updated', id = `evt_${unique
 }
 
 // What EasyPost sends: HMAC-SHA256 hex over the raw body, keyed with the NFKD form of the secret.
-const sign = (body: Buffer, secret = WEBHOOK_SECRET) => `hmac-sha256-hex=${createHmac('sha256', Buffer.from(secret.normalize('NFKD'), 'utf8')).update(body).digest('hex')}`;
+const sign = (body: Buffer, secret = WEBHOOK_SECRET) =>
+  `hmac-sha256-hex=${createHmac('sha256', Buffer.from(secret.normalize('NFKD'), 'utf8'))
+    .update(body)
+    .digest('hex')}`;
 
 describe('EasyPost carrier connector', () => {
   test('options are validated when the connection is created, every bad field named', () => {
-    expect(easypostConnector.optionsSchema.parse({})).toEqual({ baseUrl: 'https://api.easypost.com/v2', labelFormat: 'PDF', requestsPerSecond: 5, burst: 10, timeoutMs: 20_000 });
+    expect(easypostConnector.optionsSchema.parse({})).toEqual({
+      baseUrl: 'https://api.easypost.com/v2',
+      labelFormat: 'PDF',
+      requestsPerSecond: 5,
+      burst: 10,
+      timeoutMs: 20_000,
+    });
     const bad = easypostConnector.optionsSchema.safeParse({ labelFormat: 'GIF', carrierAccountIds: ['acct_1'], timeoutMs: 5 });
     expect(bad.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['carrierAccountIds.0', 'labelFormat', 'timeoutMs']);
     expect(easypostConnector.credentialsSchema.safeParse({ apiKey: ' ' }).success).toBe(false);
@@ -211,17 +246,48 @@ describe('EasyPost carrier connector', () => {
     expect(sent).toEqual({
       shipment: {
         to_address: { name: 'Steve Brule', street1: '179 N Harbor Dr', city: 'Redondo Beach', state: 'CA', zip: '90277', country: 'US' },
-        from_address: { name: 'Orderhub Warehouse', street1: '417 Montgomery Street', street2: '5th Floor', city: 'San Francisco', state: 'CA', zip: '94104', country: 'US', phone: '4153334445' },
+        from_address: {
+          name: 'Orderhub Warehouse',
+          street1: '417 Montgomery Street',
+          street2: '5th Floor',
+          city: 'San Francisco',
+          state: 'CA',
+          zip: '94104',
+          country: 'US',
+          phone: '4153334445',
+        },
         // 1000 g = 35.27 oz; 300 x 200 x 100 mm = 11.81 x 7.87 x 3.94 in
         parcel: { weight: '35.3', length: '11.9', width: '7.9', height: '4.0' },
         options: { label_format: 'PDF' },
       },
     });
     expect(rates).toEqual([
-      { rateId: 'rate_priority', carrier: 'USPS', service: 'Priority', price: { amount: 747, currency: 'USD' }, deliveryDays: 2, deliveryDateGuaranteed: false },
+      {
+        rateId: 'rate_priority',
+        carrier: 'USPS',
+        service: 'Priority',
+        price: { amount: 747, currency: 'USD' },
+        deliveryDays: 2,
+        deliveryDateGuaranteed: false,
+      },
       // 4.35 * 100 is 434.99999999999994 as a float: the decimal string is parsed, not multiplied
-      { rateId: 'rate_ground', carrier: 'USPS', service: 'GroundAdvantage', price: { amount: 435, currency: 'USD' }, deliveryDays: 5, deliveryDateGuaranteed: false },
-      { rateId: 'rate_ups', carrier: 'UPS', service: 'NextDayAir', price: { amount: 4685, currency: 'USD' }, deliveryDays: 1, deliveryDate: '2026-03-03', deliveryDateGuaranteed: true },
+      {
+        rateId: 'rate_ground',
+        carrier: 'USPS',
+        service: 'GroundAdvantage',
+        price: { amount: 435, currency: 'USD' },
+        deliveryDays: 5,
+        deliveryDateGuaranteed: false,
+      },
+      {
+        rateId: 'rate_ups',
+        carrier: 'UPS',
+        service: 'NextDayAir',
+        price: { amount: 4685, currency: 'USD' },
+        deliveryDays: 1,
+        deliveryDate: '2026-03-03',
+        deliveryDateGuaranteed: true,
+      },
     ]);
   });
 
@@ -315,7 +381,11 @@ describe('EasyPost carrier connector', () => {
     const label = await carrier.buyLabel(PURCHASE, { idempotencyKey: key });
 
     expect(buys).toBe(1);
-    expect(label).toMatchObject({ labelId: 'shp_lost1', trackingNumber: '9405500105440232839154', price: { amount: 747, currency: 'USD' } });
+    expect(label).toMatchObject({
+      labelId: 'shp_lost1',
+      trackingNumber: '9405500105440232839154',
+      price: { amount: 747, currency: 'USD' },
+    });
   });
 
   test('findLabel answers the label bought under a key, and nothing for a key never used or a shipment never bought', async () => {
@@ -358,7 +428,9 @@ describe('EasyPost carrier connector', () => {
       .post('/v2/shipments')
       .reply(201, shipment('shp_nofedex', shipmentReference(key)));
 
-    const err = await carrier.buyLabel({ ...PURCHASE, carrier: 'FedEx', service: 'FEDEX_GROUND' }, { idempotencyKey: key }).catch((e: unknown) => e);
+    const err = await carrier
+      .buyLabel({ ...PURCHASE, carrier: 'FedEx', service: 'FEDEX_GROUND' }, { idempotencyKey: key })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateUnavailableError);
     expect((err as OrderhubError).code).toBe('upstream_rejected');
     expect((err as Error).message).toMatch(/no FedEx FEDEX_GROUND rate.*account not enabled/);
@@ -370,7 +442,9 @@ describe('EasyPost carrier connector', () => {
       .get(`/v2/shipments/${shipmentReference(key)}`)
       .reply(200, shipment('shp_dearer', shipmentReference(key)));
 
-    const err = await carrier.buyLabel({ ...PURCHASE, maxPrice: { amount: 700, currency: 'USD' } }, { idempotencyKey: key }).catch((e: unknown) => e);
+    const err = await carrier
+      .buyLabel({ ...PURCHASE, maxPrice: { amount: 700, currency: 'USD' } }, { idempotencyKey: key })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateChangedError);
     expect((err as RateChangedError).current).toEqual({ amount: 747, currency: 'USD' });
     expect(scope.isDone()).toBe(true);
@@ -386,11 +460,15 @@ describe('EasyPost carrier connector', () => {
 
     const err = await carrier.buyLabel(PURCHASE, { idempotencyKey: key }).catch((e: unknown) => e);
     expect((err as OrderhubError).code).toBe('upstream_rejected');
-    expect((err as Error).message).toMatch(/EasyPost refused POST \/shipments\/shp_refused\/buy with 422: SHIPMENT\.POSTAGE\.FAILURE; Missing or invalid ship to attention name/);
+    expect((err as Error).message).toMatch(
+      /EasyPost refused POST \/shipments\/shp_refused\/buy with 422: SHIPMENT\.POSTAGE\.FAILURE; Missing or invalid ship to attention name/,
+    );
   });
 
   test('a key EasyPost refuses (401) says the API key is wrong', async () => {
-    nock(API).post('/v2/shipments').reply(401, { error: { code: 'APIKEY.INACTIVE', message: 'This api key is no longer active.', errors: [] } });
+    nock(API)
+      .post('/v2/shipments')
+      .reply(401, { error: { code: 'APIKEY.INACTIVE', message: 'This api key is no longer active.', errors: [] } });
     const err = await carrier.rates(SHIPMENT).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect((err as Error).message).toMatch(/EasyPost refused the API key.*APIKEY\.INACTIVE.*apiKey/);
@@ -467,10 +545,25 @@ describe('EasyPost tracking webhooks', () => {
   });
 
   test.each([
-    ['a tampered body', (body: Buffer) => ({ body: Buffer.from(body.toString().replace('"delivered"', '"return_to_sender"')), headers: { 'x-hmac-signature': sign(body) } }), /does not match the body/],
+    [
+      'a tampered body',
+      (body: Buffer) => ({
+        body: Buffer.from(body.toString().replace('"delivered"', '"return_to_sender"')),
+        headers: { 'x-hmac-signature': sign(body) },
+      }),
+      /does not match the body/,
+    ],
     ['an unsigned delivery', (body: Buffer) => ({ body, headers: {} }), /no X-Hmac-Signature header/],
-    ['a signature with another secret', (body: Buffer) => ({ body, headers: { 'x-hmac-signature': sign(body, 'another-secret') } }), /does not match the body/],
-    ['a bare hex signature without its prefix', (body: Buffer) => ({ body, headers: { 'x-hmac-signature': sign(body).replace('hmac-sha256-hex=', '') } }), /does not match the body/],
+    [
+      'a signature with another secret',
+      (body: Buffer) => ({ body, headers: { 'x-hmac-signature': sign(body, 'another-secret') } }),
+      /does not match the body/,
+    ],
+    [
+      'a bare hex signature without its prefix',
+      (body: Buffer) => ({ body, headers: { 'x-hmac-signature': sign(body).replace('hmac-sha256-hex=', '') } }),
+      /does not match the body/,
+    ],
   ])('%s is refused with a clear error', (_name, make, message) => {
     const { body, headers } = make(event(tracker('delivered')));
     const err = (() => {
@@ -505,11 +598,17 @@ describe('EasyPost tracking webhooks', () => {
   });
 
   test.each([['pre_transit'], ['unknown']])('EasyPost status %s (nothing moved yet) is ignored', (easypostStatus) => {
-    expect(carrier.webhooks!.parse(event(tracker(easypostStatus)))).toEqual({ kind: 'ignored', reason: expect.stringMatching(/nothing has moved/) });
+    expect(carrier.webhooks!.parse(event(tracker(easypostStatus)))).toEqual({
+      kind: 'ignored',
+      reason: expect.stringMatching(/nothing has moved/),
+    });
   });
 
   test('events other than tracker updates are ignored', () => {
-    expect(carrier.webhooks!.parse(event({ id: 'batch_1', object: 'Batch' }, 'batch.updated'))).toEqual({ kind: 'ignored', reason: 'EasyPost event batch.updated is not acted on' });
+    expect(carrier.webhooks!.parse(event({ id: 'batch_1', object: 'Batch' }, 'batch.updated'))).toEqual({
+      kind: 'ignored',
+      reason: 'EasyPost event batch.updated is not acted on',
+    });
   });
 
   test('a tracker event missing its tracking code is a validation error naming the field', () => {

@@ -59,7 +59,11 @@ const receipt = (id: string, overrides: Record<string, unknown> = {}) => ({
 
 describe('ERP connector', () => {
   test('options are validated when the connection is created, with defaults for the rate limit', () => {
-    expect(erpConnector.optionsSchema.parse({ baseUrl: 'http://erp.internal:8080' })).toEqual({ baseUrl: 'http://erp.internal:8080', requestsPerSecond: 5, burst: 10 });
+    expect(erpConnector.optionsSchema.parse({ baseUrl: 'http://erp.internal:8080' })).toEqual({
+      baseUrl: 'http://erp.internal:8080',
+      requestsPerSecond: 5,
+      burst: 10,
+    });
     const bad = erpConnector.optionsSchema.safeParse({ baseUrl: 'ftp://erp.example.test', burst: 0 });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['baseUrl', 'burst']);
@@ -121,7 +125,10 @@ describe('ERP connector', () => {
       .matchHeader('authorization', `Bearer ${API_KEY}`)
       .reply(201, { id: 'INV-9001' });
 
-    await connector.erp!.pushInvoice({ order, carrier: 'dhl', trackingNumber: 'JJD000390007882', shippedAt: '2026-03-03T16:20:00Z' }, `${order.id}:erp-invoice`);
+    await connector.erp!.pushInvoice(
+      { order, carrier: 'dhl', trackingNumber: 'JJD000390007882', shippedAt: '2026-03-03T16:20:00Z' },
+      `${order.id}:erp-invoice`,
+    );
 
     expect(scope.isDone()).toBe(true);
     expect(sent).toMatchObject({
@@ -145,7 +152,10 @@ describe('ERP connector', () => {
       .reply(200, { receipts: [receipt('R-1'), receipt('R-2', { sku: 'SOCKS', quantity: 100 })], nextCursor: 'page-2' })
       .get('/api/v1/stock-receipts')
       .query({ cursor: 'page-2', limit: '100' })
-      .reply(200, { receipts: [receipt('R-3', { warehouse: 'WH-HAM', purchaseOrder: 'PO-7002', unknownVendorField: true })], nextCursor: null });
+      .reply(200, {
+        receipts: [receipt('R-3', { warehouse: 'WH-HAM', purchaseOrder: 'PO-7002', unknownVendorField: true })],
+        nextCursor: null,
+      });
 
     const pulled: StockReceipt[] = [];
     let cursor: string | undefined;

@@ -33,9 +33,19 @@ afterEach(() => {
 // Two processes on the same connection: separate Redis connections, separate contexts, one connection id.
 function twoProcesses(): [ConnectorContext, ConnectorContext, Redis] {
   const connectionId = uniqueId('conn');
-  const [a, b] = [new Redis(stackEnv().REDIS_URL, { maxRetriesPerRequest: 1 }), new Redis(stackEnv().REDIS_URL, { maxRetriesPerRequest: 1 })];
-  cleanup.push(() => a.disconnect(), () => b.disconnect());
-  return [createConnectorContext({ connectionId, channel: 'test', redis: a, log: silentLogger }), createConnectorContext({ connectionId, channel: 'test', redis: b, log: silentLogger }), a];
+  const [a, b] = [
+    new Redis(stackEnv().REDIS_URL, { maxRetriesPerRequest: 1 }),
+    new Redis(stackEnv().REDIS_URL, { maxRetriesPerRequest: 1 }),
+  ];
+  cleanup.push(
+    () => a.disconnect(),
+    () => b.disconnect(),
+  );
+  return [
+    createConnectorContext({ connectionId, channel: 'test', redis: a, log: silentLogger }),
+    createConnectorContext({ connectionId, channel: 'test', redis: b, log: silentLogger }),
+    a,
+  ];
 }
 
 async function pauseSet(redis: Redis, connectionId: string): Promise<void> {
@@ -48,7 +58,11 @@ async function pauseSet(redis: Redis, connectionId: string): Promise<void> {
 
 describe('outbound HTTP: retries and backoff', () => {
   test('a 429 with Retry-After: 1 waits about a second, then succeeds', async () => {
-    const scope = nock(API).get('/orders').reply(429, { error: 'slow down' }, { 'Retry-After': '1' }).get('/orders').reply(200, { orders: [] });
+    const scope = nock(API)
+      .get('/orders')
+      .reply(429, { error: 'slow down' }, { 'Retry-After': '1' })
+      .get('/orders')
+      .reply(200, { orders: [] });
     const http = ctx.http({ baseURL: API, limit: roomy, baseDelayMs: 10 });
 
     const started = Date.now();
@@ -103,7 +117,10 @@ describe('outbound HTTP: retries and backoff', () => {
 
     const err = await http.request({ url: '/orders' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamUnavailableError);
-    expect(err).toMatchObject({ code: 'upstream_unavailable', message: expect.stringMatching(/GET \/orders failed after 3 attempts: status 500/) });
+    expect(err).toMatchObject({
+      code: 'upstream_unavailable',
+      message: expect.stringMatching(/GET \/orders failed after 3 attempts: status 500/),
+    });
     expect(scope.isDone()).toBe(true);
   });
 
@@ -120,7 +137,10 @@ describe('outbound HTTP: the rate limit is per connection, across processes', ()
   test('two processes on one connection share the bucket: 6 calls at 5/s with a burst of 2 take about 800 ms', async () => {
     const [one, two] = twoProcesses();
     const limit = { ratePerSecond: 5, burst: 2 };
-    nock(API).get(/\/items\/\d/).times(6).reply(200, {});
+    nock(API)
+      .get(/\/items\/\d/)
+      .times(6)
+      .reply(200, {});
     const [a, b] = [one.http({ baseURL: API, limit }), two.http({ baseURL: API, limit })];
 
     const started = Date.now();
@@ -156,7 +176,9 @@ describe('outbound HTTP: the rate limit is per connection, across processes', ()
       .get('/b')
       .reply(200, {});
 
-    await expect(one.http({ baseURL: API, limit: roomy, maxAttempts: 1 }).request({ url: '/a' })).rejects.toThrow(/failed after 1 attempts: status 429/);
+    await expect(one.http({ baseURL: API, limit: roomy, maxAttempts: 1 }).request({ url: '/a' })).rejects.toThrow(
+      /failed after 1 attempts: status 429/,
+    );
     await pauseSet(redis, one.connectionId);
     await two.http({ baseURL: API, limit: roomy }).request({ url: '/b' });
     expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(900);

@@ -33,18 +33,39 @@ describe('manual carrier', () => {
   test('options are validated when the connection is created, every bad field named', () => {
     const bad = manualCarrierConnector.optionsSchema.safeParse({
       carrierName: '',
-      rates: [{ service: 'SameDay', amount: 14.9, currency: 'eur' }, { service: 'sameday', amount: 100, currency: 'EUR' }],
+      rates: [
+        { service: 'SameDay', amount: 14.9, currency: 'eur' },
+        { service: 'sameday', amount: 100, currency: 'EUR' },
+      ],
       trackingUrlTemplate: 'https://kurier.example/track',
     });
-    expect(bad.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['carrierName', 'rates.0.amount', 'rates.0.currency', 'trackingUrlTemplate']);
+    expect(bad.error?.issues.map((i) => i.path.join('.')).sort()).toEqual([
+      'carrierName',
+      'rates.0.amount',
+      'rates.0.currency',
+      'trackingUrlTemplate',
+    ]);
     const duplicate = manualCarrierConnector.optionsSchema.safeParse({ ...OPTIONS, rates: [OPTIONS.rates[1], OPTIONS.rates[1]] });
     expect(duplicate.error?.issues.map((i) => i.path.join('.'))).toEqual(['rates.1.service']);
   });
 
   test('rates are the configured flat rates for the destination country', async () => {
     await expect(carrier.rates(SHIPMENT)).resolves.toEqual([
-      { rateId: 'manual:SameDay', carrier: 'Kurier Berlin', service: 'SameDay', price: { amount: 1490, currency: 'EUR' }, deliveryDays: 0, deliveryDateGuaranteed: false },
-      { rateId: 'manual:Pallet', carrier: 'Kurier Berlin', service: 'Pallet', price: { amount: 8900, currency: 'EUR' }, deliveryDateGuaranteed: false },
+      {
+        rateId: 'manual:SameDay',
+        carrier: 'Kurier Berlin',
+        service: 'SameDay',
+        price: { amount: 1490, currency: 'EUR' },
+        deliveryDays: 0,
+        deliveryDateGuaranteed: false,
+      },
+      {
+        rateId: 'manual:Pallet',
+        carrier: 'Kurier Berlin',
+        service: 'Pallet',
+        price: { amount: 8900, currency: 'EUR' },
+        deliveryDateGuaranteed: false,
+      },
     ]);
     const toAustria = { ...SHIPMENT, to: { ...SHIPMENT.to, country: 'AT', postalCode: '1010' } };
     expect((await carrier.rates(toAustria)).map((r) => r.service)).toEqual(['Pallet']);
@@ -74,13 +95,18 @@ describe('manual carrier', () => {
 
   test('a service the carrier does not offer to that country is unavailable', async () => {
     const toAustria = { ...SHIPMENT, to: { ...SHIPMENT.to, country: 'AT', postalCode: '1010' } };
-    const err = await carrier.buyLabel({ shipment: toAustria, service: 'SameDay', trackingNumber: 'KB-1' }, { idempotencyKey: 'k2' }).catch((e: unknown) => e);
+    const err = await carrier
+      .buyLabel({ shipment: toAustria, service: 'SameDay', trackingNumber: 'KB-1' }, { idempotencyKey: 'k2' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateUnavailableError);
   });
 
   test('void has nothing to refund and tracking stays pending', async () => {
     await expect(carrier.voidLabel('manual:k')).resolves.toEqual({ status: 'voided' });
-    await expect(carrier.track('KB-2026-0042', 'Kurier Berlin')).resolves.toMatchObject({ status: 'pending', trackingUrl: 'https://kurier.example/track/KB-2026-0042' });
+    await expect(carrier.track('KB-2026-0042', 'Kurier Berlin')).resolves.toMatchObject({
+      status: 'pending',
+      trackingUrl: 'https://kurier.example/track/KB-2026-0042',
+    });
     expect(carrier.webhooks).toBeUndefined();
   });
 });

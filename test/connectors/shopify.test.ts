@@ -103,7 +103,14 @@ describe('Shopify connector: mapping orders', () => {
         latitude: 52.5069,
         longitude: 13.3904,
       },
-      billingAddress: { name: 'Ada Lovelace', line1: 'Unter den Linden 5', city: 'Berlin', region: 'BE', postalCode: '10117', country: 'DE' },
+      billingAddress: {
+        name: 'Ada Lovelace',
+        line1: 'Unter den Linden 5',
+        city: 'Berlin',
+        region: 'BE',
+        postalCode: '10117',
+        country: 'DE',
+      },
       lines: [
         // Two Shopify lines of TEE-M (19.99 × 2 and 24.99 × 1) become one: 64.97 over 3 units is 21.6567,
         // so the unit price rounds up to 21.66 and the extra cent goes into the discount.
@@ -151,7 +158,14 @@ describe('Shopify connector: mapping orders', () => {
     const yen = orderFixture({
       currency: 'JPY',
       total_discounts: '0',
-      line_items: [{ ...documentedOrder.line_items[1], price: '1500', discount_allocations: [], tax_lines: [{ price: '150', rate: 0.1, title: '消費税' }] }],
+      line_items: [
+        {
+          ...documentedOrder.line_items[1],
+          price: '1500',
+          discount_allocations: [],
+          tax_lines: [{ price: '150', rate: 0.1, title: '消費税' }],
+        },
+      ],
       shipping_lines: [{ price: '800', discount_allocations: [], tax_lines: [] }],
     });
     const mapped = parseOrder(connector, yen).order;
@@ -166,7 +180,12 @@ describe('Shopify connector: mapping orders', () => {
       taxes_included: true,
       total_discounts: '19.00',
       line_items: [
-        { ...documentedOrder.line_items[1], price: '119.00', discount_allocations: [{ amount: '19.00', discount_application_index: 0 }], tax_lines: [{ price: '15.97', rate: 0.19 }] },
+        {
+          ...documentedOrder.line_items[1],
+          price: '119.00',
+          discount_allocations: [{ amount: '19.00', discount_application_index: 0 }],
+          tax_lines: [{ price: '15.97', rate: 0.19 }],
+        },
       ],
       shipping_lines: [{ price: '5.95', discount_allocations: [], tax_lines: [{ price: '0.95', rate: 0.19 }] }],
     });
@@ -232,7 +251,9 @@ describe('Shopify connector: polling orders', () => {
     const result = await connector.orders!.fetchOrdersUpdatedSince('2024-10-01T00:00:00Z');
     expect(result.orders.map((o) => o.order.channelOrderId)).toEqual(['2001', '2003']);
     expect(result.nextPageToken).toBeUndefined();
-    expect(errors).toEqual([expect.objectContaining({ channelOrderId: '2002', problems: [expect.objectContaining({ path: 'line_items.1.sku' })] })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ channelOrderId: '2002', problems: [expect.objectContaining({ path: 'line_items.1.sku' })] }),
+    ]);
   });
 });
 
@@ -241,7 +262,11 @@ describe('Shopify connector: calls and limits', () => {
     const { connector } = connect();
     nock(ORIGIN, { reqheaders: { 'x-shopify-access-token': TOKEN } })
       .get(`${API}/shop.json`)
-      .reply(429, { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' }, { 'retry-after': '1.0' })
+      .reply(
+        429,
+        { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' },
+        { 'retry-after': '1.0' },
+      )
       .get(`${API}/shop.json`)
       .reply(200, { shop: { name: 'Orderhub Test', myshopify_domain: SHOP } }, { 'x-shopify-shop-api-call-limit': '2/40' });
 
@@ -253,7 +278,9 @@ describe('Shopify connector: calls and limits', () => {
 
   test('when X-Shopify-Shop-Api-Call-Limit says the bucket is nearly full, the next call waits for it to drain', async () => {
     const { connector } = connect();
-    nock(ORIGIN).get(`${API}/shop.json`).reply(200, { shop: { name: 'Orderhub Test' } }, { 'x-shopify-shop-api-call-limit': '39/40' });
+    nock(ORIGIN)
+      .get(`${API}/shop.json`)
+      .reply(200, { shop: { name: 'Orderhub Test' } }, { 'x-shopify-shop-api-call-limit': '39/40' });
 
     const started = Date.now();
     await connector.testConnection();
@@ -276,7 +303,9 @@ describe('Shopify connector: calls and limits', () => {
 
   test('a refused access token is reported as such', async () => {
     const { connector } = connect();
-    nock(ORIGIN).get(`${API}/shop.json`).reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
+    nock(ORIGIN)
+      .get(`${API}/shop.json`)
+      .reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
 
     const error = await connector.testConnection().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthorizedError);
@@ -287,7 +316,11 @@ describe('Shopify connector: calls and limits', () => {
     const bad = shopifyConnector.optionsSchema.safeParse({ shopDomain: 'https://example.com', notifyCustomer: 'yes', extra: 1 });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['notifyCustomer', 'shopDomain', 'unrecognized_keys']);
-    expect(shopifyConnector.optionsSchema.parse({ shopDomain: 'My-Shop.myshopify.com' })).toEqual({ shopDomain: 'my-shop.myshopify.com', apiVersion: '2024-10', notifyCustomer: true });
+    expect(shopifyConnector.optionsSchema.parse({ shopDomain: 'My-Shop.myshopify.com' })).toEqual({
+      shopDomain: 'my-shop.myshopify.com',
+      apiVersion: '2024-10',
+      notifyCustomer: true,
+    });
     expect(shopifyConnector.credentialsSchema.safeParse({ accessToken: '' }).success).toBe(false);
   });
 });
@@ -298,17 +331,28 @@ describe('Shopify connector: webhooks', () => {
     const webhooks = connector.orders!.webhooks!;
     const body = Buffer.from(JSON.stringify(orderFixture()));
 
-    expect(webhooks.verify(body, webhookHeaders(body))).toEqual({ deliveryId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', topic: 'orders/create' });
+    expect(webhooks.verify(body, webhookHeaders(body))).toEqual({
+      deliveryId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+      topic: 'orders/create',
+    });
     // Header names as another framework might pass them.
-    expect(webhooks.verify(body, { 'X-Shopify-Hmac-Sha256': sign(body), 'X-Shopify-Topic': 'orders/updated', 'X-Shopify-Webhook-Id': 'w-2' })).toEqual({ deliveryId: 'w-2', topic: 'orders/updated' });
+    expect(
+      webhooks.verify(body, { 'X-Shopify-Hmac-Sha256': sign(body), 'X-Shopify-Topic': 'orders/updated', 'X-Shopify-Webhook-Id': 'w-2' }),
+    ).toEqual({ deliveryId: 'w-2', topic: 'orders/updated' });
 
-    expect(thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-hmac-sha256': sign(body, 'another-secret') })))).toBeInstanceOf(UnauthorizedError);
+    expect(
+      thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-hmac-sha256': sign(body, 'another-secret') }))),
+    ).toBeInstanceOf(UnauthorizedError);
     const tampered = Buffer.from(body.toString().replace('"TEE-M"', '"TEE-L"'));
     expect(thrown(() => webhooks.verify(tampered, webhookHeaders(body)))).toBeInstanceOf(UnauthorizedError);
     const { 'x-shopify-hmac-sha256': _dropped, ...unsigned } = webhookHeaders(body);
     expect(thrown(() => webhooks.verify(body, unsigned))).toBeInstanceOf(UnauthorizedError);
-    expect(thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-hmac-sha256': 'short' })))).toBeInstanceOf(UnauthorizedError);
-    expect(thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-shop-domain': 'someone-else.myshopify.com' })))).toBeInstanceOf(UnauthorizedError);
+    expect(thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-hmac-sha256': 'short' })))).toBeInstanceOf(
+      UnauthorizedError,
+    );
+    expect(
+      thrown(() => webhooks.verify(body, webhookHeaders(body, 'orders/create', { 'x-shopify-shop-domain': 'someone-else.myshopify.com' }))),
+    ).toBeInstanceOf(UnauthorizedError);
 
     const { 'x-shopify-webhook-id': _id, ...withoutId } = webhookHeaders(body);
     const missingId = thrown(() => webhooks.verify(body, withoutId));
@@ -327,7 +371,11 @@ describe('Shopify connector: webhooks', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toMatch(/Shopify order 5123456789012 cannot be mapped/);
     // Every problem at once, named by its Shopify field.
-    expect((error as ValidationError).problems.map((p) => p.path).sort()).toEqual(['line_items.0.price', 'line_items.3.sku', 'shipping_address.zip']);
+    expect((error as ValidationError).problems.map((p) => p.path).sort()).toEqual([
+      'line_items.0.price',
+      'line_items.3.sku',
+      'shipping_address.zip',
+    ]);
     expect((error as ValidationError).problems).toContainEqual({ path: 'line_items.3.sku', message: expect.stringMatching(/^is missing/) });
 
     const notJson = thrown(() => connector.orders!.webhooks!.parse('orders/create', Buffer.from('{"id": 1,'))) as ValidationError;
@@ -337,11 +385,18 @@ describe('Shopify connector: webhooks', () => {
 
   test('orders/cancelled marks the order cancelled with its reason; topics other than orders are ignored', () => {
     const { connector } = connect();
-    const cancelled = parseOrder(connector, orderFixture({ cancelled_at: '2024-10-15T10:00:00+02:00', cancel_reason: 'customer' }), 'orders/cancelled');
+    const cancelled = parseOrder(
+      connector,
+      orderFixture({ cancelled_at: '2024-10-15T10:00:00+02:00', cancel_reason: 'customer' }),
+      'orders/cancelled',
+    );
     expect(cancelled).toMatchObject({ cancelled: true, cancelReason: 'customer' });
     expect(cancelled.order.channelOrderId).toBe(ORDER_ID);
 
-    expect(connector.orders!.webhooks!.parse('products/update', Buffer.from('{"id": 632910392}'))).toEqual({ kind: 'ignored', reason: expect.stringContaining('products/update') });
+    expect(connector.orders!.webhooks!.parse('products/update', Buffer.from('{"id": 632910392}'))).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('products/update'),
+    });
   });
 });
 
@@ -370,12 +425,20 @@ describe('Shopify connector: stock', () => {
             ],
           },
         },
-        extensions: { cost: { requestedQueryCost: 12, actualQueryCost: 4, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1996, restoreRate: 100 } } },
+        extensions: {
+          cost: {
+            requestedQueryCost: 12,
+            actualQueryCost: 4,
+            throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1996, restoreRate: 100 },
+          },
+        },
       });
     const setLevel = (location: number, item: number, available: number) =>
       nock(ORIGIN)
         .post(`${API}/inventory_levels/set.json`, { location_id: location, inventory_item_id: item, available })
-        .reply(200, { inventory_level: { inventory_item_id: item, location_id: location, available, updated_at: '2024-10-14T09:30:00+02:00' } });
+        .reply(200, {
+          inventory_level: { inventory_item_id: item, location_id: location, available, updated_at: '2024-10-14T09:30:00+02:00' },
+        });
     setLevel(655441491, 808950810, 7);
     setLevel(655441491, 39072856, 0);
     setLevel(487838322, 808950810, 12);
@@ -383,7 +446,9 @@ describe('Shopify connector: stock', () => {
     await connector.stock!.setAvailable(levels);
     expect(nock.isDone()).toBe(true);
     expect(searched).toBe('sku:"TEE-M" OR sku:"MUG-1" OR sku:"GHOST-1"');
-    expect(warnings).toEqual([expect.objectContaining({ msg: expect.stringMatching(/unknown to Shopify/), fields: expect.objectContaining({ sku: 'GHOST-1' }) })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ msg: expect.stringMatching(/unknown to Shopify/), fields: expect.objectContaining({ sku: 'GHOST-1' }) }),
+    ]);
     expect(await ctx.cache.get('shopify:inventory-item:TEE-M')).toBe('808950810');
 
     // Second sync: no GraphQL lookup (nock would refuse it), only the levels.
@@ -403,10 +468,18 @@ describe('Shopify connector: stock', () => {
       .post(`${API}/graphql.json`)
       .reply(200, {
         errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
-        extensions: { cost: { requestedQueryCost: 12, actualQueryCost: null, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 2, restoreRate: 100 } } },
+        extensions: {
+          cost: {
+            requestedQueryCost: 12,
+            actualQueryCost: null,
+            throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 2, restoreRate: 100 },
+          },
+        },
       })
       .post(`${API}/graphql.json`)
-      .reply(200, { data: { productVariants: { nodes: [{ sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } }] } } })
+      .reply(200, {
+        data: { productVariants: { nodes: [{ sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } }] } },
+      })
       .post(`${API}/inventory_levels/set.json`, { location_id: 655441491, inventory_item_id: 808950810, available: 4 })
       .reply(200, { inventory_level: {} });
 
@@ -416,9 +489,13 @@ describe('Shopify connector: stock', () => {
 
   test('a stock level for a location that is not a Shopify location id is refused naming the level', async () => {
     const { connector } = connect();
-    const error = await connector.stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: 'BER-1', available: 4 }]).catch((e: unknown) => e);
+    const error = await connector
+      .stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: 'BER-1', available: 4 }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).problems).toEqual([{ path: 'levels.0.channelLocationId', message: 'must be the numeric Shopify location id' }]);
+    expect((error as ValidationError).problems).toEqual([
+      { path: 'levels.0.channelLocationId', message: 'must be the numeric Shopify location id' },
+    ]);
   });
 });
 
@@ -453,12 +530,43 @@ describe('Shopify connector: fulfillment', () => {
             status: 'open',
             supported_actions: ['create_fulfillment', 'move'],
             line_items: [
-              { id: 1058737491, fulfillment_order_id: 1046000789, quantity: 2, line_item_id: 13412345678901, inventory_item_id: 808950810, fulfillable_quantity: 2, variant_id: 43210987654321 },
-              { id: 1058737492, fulfillment_order_id: 1046000789, quantity: 1, line_item_id: 13412345678902, inventory_item_id: 39072856, fulfillable_quantity: 1, variant_id: 43210987654322 },
-              { id: 1058737493, fulfillment_order_id: 1046000789, quantity: 1, line_item_id: 13412345678903, inventory_item_id: 808950810, fulfillable_quantity: 1, variant_id: 43210987654321 },
+              {
+                id: 1058737491,
+                fulfillment_order_id: 1046000789,
+                quantity: 2,
+                line_item_id: 13412345678901,
+                inventory_item_id: 808950810,
+                fulfillable_quantity: 2,
+                variant_id: 43210987654321,
+              },
+              {
+                id: 1058737492,
+                fulfillment_order_id: 1046000789,
+                quantity: 1,
+                line_item_id: 13412345678902,
+                inventory_item_id: 39072856,
+                fulfillable_quantity: 1,
+                variant_id: 43210987654322,
+              },
+              {
+                id: 1058737493,
+                fulfillment_order_id: 1046000789,
+                quantity: 1,
+                line_item_id: 13412345678903,
+                inventory_item_id: 808950810,
+                fulfillable_quantity: 1,
+                variant_id: 43210987654321,
+              },
             ],
           },
-          { id: 1046000790, order_id: documentedOrder.id, assigned_location_id: 24826418, status: 'closed', supported_actions: [], line_items: [] },
+          {
+            id: 1046000790,
+            order_id: documentedOrder.id,
+            assigned_location_id: 24826418,
+            status: 'closed',
+            supported_actions: [],
+            line_items: [],
+          },
         ],
       })
       .post(`${API}/fulfillments.json`, {
@@ -477,7 +585,15 @@ describe('Shopify connector: fulfillment', () => {
           notify_customer: true,
         },
       })
-      .reply(201, { fulfillment: { id: 255858046, order_id: documentedOrder.id, status: 'success', tracking_company: 'DHL Express', tracking_number: '00340434161094042557' } });
+      .reply(201, {
+        fulfillment: {
+          id: 255858046,
+          order_id: documentedOrder.id,
+          status: 'success',
+          tracking_company: 'DHL Express',
+          tracking_number: '00340434161094042557',
+        },
+      });
 
     await connector.fulfillment!.reportShipment(shipment);
     expect(nock.isDone()).toBe(true);
@@ -491,7 +607,15 @@ describe('Shopify connector: fulfillment', () => {
           id: documentedOrder.id,
           cancelled_at: null,
           line_items: lineItems,
-          fulfillments: [{ id: 255858046, status: 'success', tracking_company: 'DHL Express', tracking_number: '00340434161094042557', tracking_numbers: ['00340434161094042557'] }],
+          fulfillments: [
+            {
+              id: 255858046,
+              status: 'success',
+              tracking_company: 'DHL Express',
+              tracking_number: '00340434161094042557',
+              tracking_numbers: ['00340434161094042557'],
+            },
+          ],
         },
       });
     await connector.fulfillment!.reportShipment(shipment);
@@ -513,7 +637,11 @@ describe('Shopify connector: fulfillment', () => {
       .get(orderPath)
       .query({ fields: 'id,cancelled_at' })
       .reply(200, { order: { id: documentedOrder.id, cancelled_at: '2024-10-15T10:00:00+02:00' } });
-    await connector.fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer changed their mind', idempotencyKey: 'k1' });
+    await connector.fulfillment!.reportCancellation({
+      channelOrderId: ORDER_ID,
+      reason: 'customer changed their mind',
+      idempotencyKey: 'k1',
+    });
     expect(nock.isDone()).toBe(true);
   });
 });

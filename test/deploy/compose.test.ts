@@ -234,7 +234,11 @@ describe('docker-compose.yml', () => {
   });
 
   test('with --profile ferretdb the apps can keep their data in PostgreSQL through FerretDB v1, indexes mirrored by the same SQL the local stack installs', () => {
-    const withFerret = loadCompose({ ...operatorEnv, MONGODB_URL: 'mongodb://ferretdb:27017/', FERRETDB_DB_PASSWORD: 'ferret-test-password' }).services;
+    const withFerret = loadCompose({
+      ...operatorEnv,
+      MONGODB_URL: 'mongodb://ferretdb:27017/',
+      FERRETDB_DB_PASSWORD: 'ferret-test-password',
+    }).services;
     const ferret = withFerret.ferretdb;
     expect(ferret.profiles).toEqual(['ferretdb']);
     expect(imageName(ferret.image!)).toBe('ghcr.io/ferretdb/ferretdb');
@@ -247,17 +251,25 @@ describe('docker-compose.yml', () => {
     const postgres = withFerret[pgUrl.hostname];
     expect(postgres.profiles).toEqual(['ferretdb']);
     expect(imageName(postgres.image!)).toBe('postgres');
-    expect(environmentOf(postgres)).toMatchObject({ POSTGRES_USER: pgUrl.username, POSTGRES_PASSWORD: 'ferret-test-password', POSTGRES_DB: pgUrl.pathname.slice(1) });
+    expect(environmentOf(postgres)).toMatchObject({
+      POSTGRES_USER: pgUrl.username,
+      POSTGRES_PASSWORD: 'ferret-test-password',
+      POSTGRES_DB: pgUrl.pathname.slice(1),
+    });
     expect(decodeURIComponent(pgUrl.password)).toBe('ferret-test-password');
     expect(commandText(postgres.command)).toContain('plan_cache_mode=force_custom_plan');
     // The set-up job runs the mirror SQL against the same database before FerretDB starts.
     const [setupName, condition] = Object.entries(dependenciesOf(ferret))[0];
     expect(condition).toBe('service_completed_successfully');
     const setup = withFerret[setupName];
-    const sqlInContainer = Object.entries(bindMounts(setup)).find(([, source]) => source === './store/postgres/ferretdb-gin-mirror.sql')?.[0];
+    const sqlInContainer = Object.entries(bindMounts(setup)).find(
+      ([, source]) => source === './store/postgres/ferretdb-gin-mirror.sql',
+    )?.[0];
     expect(sqlInContainer).toBeDefined();
     expect(existsSync(path.join(repoRoot, 'store/postgres/ferretdb-gin-mirror.sql'))).toBe(true);
-    expect(commandText(setup.command)).toMatch(new RegExp(`-h ${pgUrl.hostname} -U ${pgUrl.username} -d ${pgUrl.pathname.slice(1)} -f ${sqlInContainer}`));
+    expect(commandText(setup.command)).toMatch(
+      new RegExp(`-h ${pgUrl.hostname} -U ${pgUrl.username} -d ${pgUrl.pathname.slice(1)} -f ${sqlInContainer}`),
+    );
     expect(environmentOf(setup).PGPASSWORD).toBe('ferret-test-password');
   });
 
@@ -271,7 +283,8 @@ describe('docker-compose.yml', () => {
     for (const service of Object.values(services)) {
       for (const [dep, condition] of Object.entries(dependenciesOf(service))) {
         expect(services[dep]).toBeDefined();
-        if (condition === 'service_healthy') expect({ dep, healthcheck: services[dep].healthcheck }).toEqual({ dep, healthcheck: expect.anything() });
+        if (condition === 'service_healthy')
+          expect({ dep, healthcheck: services[dep].healthcheck }).toEqual({ dep, healthcheck: expect.anything() });
       }
     }
   });

@@ -20,7 +20,14 @@ import { parsePdf, parsePdfs } from '../support/pdf-text';
 // Each document is rendered with PDFKit, then read back with pdfjs-dist (see test/support/pdf-text.ts).
 
 const WAREHOUSE: Address = { name: 'Orderhub Fulfilment', line1: 'Lagerstraße 5', city: 'Berlin', postalCode: '10117', country: 'DE' };
-const CUSTOMER: Address = { name: 'Zoë Łukasiewicz', line1: 'Hauptstraße 12', line2: '2. OG', city: 'Potsdam', postalCode: '14467', country: 'DE' };
+const CUSTOMER: Address = {
+  name: 'Zoë Łukasiewicz',
+  line1: 'Hauptstraße 12',
+  line2: '2. OG',
+  city: 'Potsdam',
+  postalCode: '14467',
+  country: 'DE',
+};
 
 const ORDER = toOrder(
   orderInputSchema.parse({
@@ -112,7 +119,21 @@ describe('PDF documents', () => {
     id: 'PL-20250310-01',
     locationId: 'BER-WH',
     createdAt: at(9),
-    orders: [released('O-1001', [['TEE-M', 2], ['CAP', 1]], 1), released('O-1002', [['TEE-M', 1], ['LAMP', 3]]), released('O-1003', [['MUG-1', 4]])],
+    orders: [
+      released(
+        'O-1001',
+        [
+          ['TEE-M', 2],
+          ['CAP', 1],
+        ],
+        1,
+      ),
+      released('O-1002', [
+        ['TEE-M', 1],
+        ['LAMP', 3],
+      ]),
+      released('O-1003', [['MUG-1', 4]]),
+    ],
     bins: { 'TEE-M': 'A-03-2', CAP: 'B-01-2', 'MUG-1': 'A-02-4' },
     items: [
       { sku: 'TEE-M', name: 'T-shirt M', barcode: '4006381333917' },
@@ -172,7 +193,12 @@ describe('PDF documents', () => {
       id: 'PL-BIG',
       locationId: 'BER-WH',
       createdAt: at(9),
-      orders: Array.from({ length: 30 }, (_, o) => released(`O-${o + 1}`, skus.filter((_, s) => s % 30 === o).map((sku) => [sku, 1 + (o % 4)]))),
+      orders: Array.from({ length: 30 }, (_, o) =>
+        released(
+          `O-${o + 1}`,
+          skus.filter((_, s) => s % 30 === o).map((sku) => [sku, 1 + (o % 4)]),
+        ),
+      ),
       bins: Object.fromEntries(skus.map((sku, i) => [sku, `A-${String(1 + Math.floor(i / 10)).padStart(2, '0')}-${(i % 10) + 1}`])),
     });
     const { text, pages } = await parsePdf(await renderPicklistPdf(big));
@@ -213,7 +239,14 @@ describe('PDF documents', () => {
   });
 
   test('an invoice in yen has no minor digits', async () => {
-    const yen: Invoice = { ...invoice, currency: 'JPY', lines: [{ sku: 'MUG-1', quantity: 3, unitPrice: 1500, tax: 450, taxRate: 1000 }], discounts: [], shipping: undefined, taxLabel: 'Consumption tax' };
+    const yen: Invoice = {
+      ...invoice,
+      currency: 'JPY',
+      lines: [{ sku: 'MUG-1', quantity: 3, unitPrice: 1500, tax: 450, taxRate: 1000 }],
+      discounts: [],
+      shipping: undefined,
+      taxLabel: 'Consumption tax',
+    };
     const { text } = await parsePdf(await renderInvoicePdf(yen));
     expect(text).toMatch(/^Consumption tax 10% on ¥4,500 ¥450$/m);
     expect(text).toMatch(/^Total ¥4,950$/m);
@@ -232,7 +265,11 @@ describe('PDF documents', () => {
   });
 
   test('the same input renders to the same bytes, dated by the input', async () => {
-    const rendered = await Promise.all([renderInvoicePdf(invoice), renderInvoicePdf(invoice), renderInvoicePdf({ ...invoice, issuedAt: '2025-03-12T10:00:00Z' })]);
+    const rendered = await Promise.all([
+      renderInvoicePdf(invoice),
+      renderInvoicePdf(invoice),
+      renderInvoicePdf({ ...invoice, issuedAt: '2025-03-12T10:00:00Z' }),
+    ]);
     expect(rendered[0].equals(rendered[1])).toBe(true);
     expect(rendered[0].equals(rendered[2])).toBe(false);
     const [first, later] = await parsePdfs([rendered[0], rendered[2]]);
@@ -254,6 +291,11 @@ describe('PDF documents', () => {
       ['label-Kiez_Kurier-KK2025031000042.pdf', 'application/pdf', '%PDF-'],
     ]);
     const parsed = await parsePdfs(docs.map((d) => d.body));
-    expect(parsed.map((p) => p.info.Title)).toEqual(['Picklist PL-20250310-01', 'Packing slip SO-1042', 'Invoice INV-2025-0007', 'Label Kiez Kurier KK2025031000042']);
+    expect(parsed.map((p) => p.info.Title)).toEqual([
+      'Picklist PL-20250310-01',
+      'Packing slip SO-1042',
+      'Invoice INV-2025-0007',
+      'Label Kiez Kurier KK2025031000042',
+    ]);
   });
 });

@@ -25,7 +25,9 @@ interface FakeCarrier {
   buyFails?: Error;
 }
 
-function gateways(carriers: Record<string, FakeCarrier>): LabelPlanDeps<{ trackingNumber: string; carrier: string; service: string; key: string }> {
+function gateways(
+  carriers: Record<string, FakeCarrier>,
+): LabelPlanDeps<{ trackingNumber: string; carrier: string; service: string; key: string }> {
   return {
     isDown: (carrier) => carriers[carrier]?.down ?? false,
     async rates(carrier) {
@@ -46,7 +48,11 @@ const rules = (input: CarrierRuleInput[]): CarrierRule[] => parseCarrierRules(in
 
 const REGION_RULES = rules([
   { id: 'de-all', regions: [{ country: 'DE' }], services: [{ carrier: 'dhl' }] },
-  { id: 'berlin', regions: [{ country: 'DE', postalPrefixes: ['10', '12', '13'] }], services: [{ carrier: 'courier' }, { carrier: 'dhl' }] },
+  {
+    id: 'berlin',
+    regions: [{ country: 'DE', postalPrefixes: ['10', '12', '13'] }],
+    services: [{ carrier: 'courier' }, { carrier: 'dhl' }],
+  },
   { id: 'berlin-mitte', regions: [{ country: 'DE', postalPrefixes: ['101'] }], services: [{ carrier: 'bike' }] },
   { id: 'alps', regions: [{ country: 'AT' }, { country: 'CH' }], services: [{ carrier: 'post' }] },
   { id: 'amsterdam', regions: [{ country: 'NL', postalPrefixes: ['10'] }], services: [{ carrier: 'postnl' }] },
@@ -68,7 +74,11 @@ describe('carrier rules: which rule covers a destination', () => {
   });
 
   test('the selection lists the rule services in priority order', () => {
-    expect(selectCarrier({ country: 'DE', postalCode: '13353' }, REGION_RULES)).toEqual({ ruleId: 'berlin', mode: 'priority', candidates: [{ carrier: 'courier' }, { carrier: 'dhl' }] });
+    expect(selectCarrier({ country: 'DE', postalCode: '13353' }, REGION_RULES)).toEqual({
+      ruleId: 'berlin',
+      mode: 'priority',
+      candidates: [{ carrier: 'courier' }, { carrier: 'dhl' }],
+    });
   });
 });
 
@@ -83,7 +93,13 @@ describe('carrier rules: rate shopping', () => {
 
   const plan = (mode: string, services: CarrierRuleInput['services'], extra: Partial<LabelPlanInput> = {}, carriers = CARRIERS) =>
     planLabelPurchase(
-      { destination: { country: 'DE', postalCode: '14467' }, rules: rules([{ id: 'de', regions: [{ country: 'DE' }], mode: mode as never, services }]), idempotencyKey: 'order:shop:1001:label', shipDate: SHIP_DATE, ...extra },
+      {
+        destination: { country: 'DE', postalCode: '14467' },
+        rules: rules([{ id: 'de', regions: [{ country: 'DE' }], mode: mode as never, services }]),
+        idempotencyKey: 'order:shop:1001:label',
+        shipDate: SHIP_DATE,
+        ...extra,
+      },
       gateways(carriers),
     );
 
@@ -93,7 +109,13 @@ describe('carrier rules: rate shopping', () => {
     // mode, promisedBy, bought carrier, service, why
     ['priority', undefined, 'dhl', 'Paket', 'the first service listed'],
     ['cheapest', undefined, 'hermes', 'Standard', 'the lowest price'],
-    ['fastest_within_promise', '2026-03-05', 'dpd', 'Classic', 'the cheapest of those arriving by Thursday (DPD 3 days, GLS Wed, DHL 2 days, courier today)'],
+    [
+      'fastest_within_promise',
+      '2026-03-05',
+      'dpd',
+      'Classic',
+      'the cheapest of those arriving by Thursday (DPD 3 days, GLS Wed, DHL 2 days, courier today)',
+    ],
     ['fastest_within_promise', '2026-03-04', 'gls', 'Business', 'the cheapest of those arriving by Wednesday'],
     ['fastest_within_promise', '2026-03-01', 'courier', 'SameDay', 'nobody keeps a promise in the past, so the fastest'],
     ['fastest_within_promise', undefined, 'hermes', 'Standard', 'without a promise every rate keeps it, so the cheapest'],
@@ -128,7 +150,11 @@ describe('carrier rules: rate shopping', () => {
 
   test('each candidate buys under the purchase key and its carrier, so a retry reuses the same key', async () => {
     const outcome = await plan('cheapest', ALL);
-    expect(outcome).toMatchObject({ status: 'purchased', idempotencyKey: 'order:shop:1001:label:hermes', label: { key: 'order:shop:1001:label:hermes' } });
+    expect(outcome).toMatchObject({
+      status: 'purchased',
+      idempotencyKey: 'order:shop:1001:label:hermes',
+      label: { key: 'order:shop:1001:label:hermes' },
+    });
   });
 
   test('cheapest compares prices in one currency: a quote in another is skipped, named', async () => {
@@ -150,13 +176,22 @@ describe('carrier rules: rate shopping', () => {
 describe('carrier rules: fallback', () => {
   const refused = new RateUnavailableError('DHL refused: address not serviceable');
   const outage = new UpstreamUnavailableError('POST /shipments/shp_1/buy failed after 1 attempts: ECONNABORTED');
-  const ok = (carrier: string, service = 'Std', amount = 500): FakeCarrier => ({ rates: [rate(carrier, service, amount, { deliveryDays: 2 })] });
+  const ok = (carrier: string, service = 'Std', amount = 500): FakeCarrier => ({
+    rates: [rate(carrier, service, amount, { deliveryDays: 2 })],
+  });
 
   const plan = (mode: string, carriers: Record<string, FakeCarrier>) =>
     planLabelPurchase(
       {
         destination: { country: 'DE', postalCode: '10117' },
-        rules: rules([{ id: 'berlin', regions: [{ country: 'DE', postalPrefixes: ['10'] }], mode: mode as never, services: Object.keys(carriers).map((carrier) => ({ carrier })) }]),
+        rules: rules([
+          {
+            id: 'berlin',
+            regions: [{ country: 'DE', postalPrefixes: ['10'] }],
+            mode: mode as never,
+            services: Object.keys(carriers).map((carrier) => ({ carrier })),
+          },
+        ]),
         idempotencyKey: 'order:shop:2002:label',
         shipDate: SHIP_DATE,
       },
@@ -164,12 +199,68 @@ describe('carrier rules: fallback', () => {
     );
 
   test.each<[string, string, Record<string, FakeCarrier>, string, [string, CandidateOutcome, RegExp][]]>([
-    ['a refused purchase', 'priority', { a: { ...ok('A'), buyFails: refused }, b: ok('B') }, 'b', [['a', 'purchase_failed', /buying A Std .* failed \(upstream_rejected: DHL refused/], ['b', 'purchased', /bought B Std/]]],
-    ['a carrier that does not serve the zone', 'priority', { a: { rates: [] }, b: ok('B') }, 'b', [['a', 'no_rates', /no rate for DE 10117 \(does not serve the zone\)/], ['b', 'purchased', /bought/]]],
-    ['a carrier marked down', 'priority', { a: { ...ok('A'), down: true }, b: ok('B') }, 'b', [['a', 'carrier_down', /the carrier is marked down/], ['b', 'purchased', /bought/]]],
-    ['a rate request that fails', 'priority', { a: { ratesFail: new UpstreamUnavailableError('POST /shipments failed after 5 attempts: status 503') }, b: ok('B') }, 'b', [['a', 'rates_failed', /asking for rates failed \(upstream_unavailable: .*503\)/], ['b', 'purchased', /bought/]]],
-    ['the cheapest failing, in cheapest mode', 'cheapest', { a: { ...ok('A', 'Std', 300), buyFails: refused }, b: ok('B', 'Std', 900), c: ok('C', 'Std', 600) }, 'c', [['a', 'purchase_failed', /failed/], ['c', 'purchased', /bought C Std at 600/]]],
-    ['several in a row', 'cheapest', { a: { down: true }, b: { rates: [] }, c: { ...ok('C', 'Std', 100), buyFails: refused }, d: ok('D', 'Std', 700) }, 'd', [['a', 'carrier_down', /down/], ['b', 'no_rates', /does not serve/], ['c', 'purchase_failed', /failed/], ['d', 'purchased', /bought/]]],
+    [
+      'a refused purchase',
+      'priority',
+      { a: { ...ok('A'), buyFails: refused }, b: ok('B') },
+      'b',
+      [
+        ['a', 'purchase_failed', /buying A Std .* failed \(upstream_rejected: DHL refused/],
+        ['b', 'purchased', /bought B Std/],
+      ],
+    ],
+    [
+      'a carrier that does not serve the zone',
+      'priority',
+      { a: { rates: [] }, b: ok('B') },
+      'b',
+      [
+        ['a', 'no_rates', /no rate for DE 10117 \(does not serve the zone\)/],
+        ['b', 'purchased', /bought/],
+      ],
+    ],
+    [
+      'a carrier marked down',
+      'priority',
+      { a: { ...ok('A'), down: true }, b: ok('B') },
+      'b',
+      [
+        ['a', 'carrier_down', /the carrier is marked down/],
+        ['b', 'purchased', /bought/],
+      ],
+    ],
+    [
+      'a rate request that fails',
+      'priority',
+      { a: { ratesFail: new UpstreamUnavailableError('POST /shipments failed after 5 attempts: status 503') }, b: ok('B') },
+      'b',
+      [
+        ['a', 'rates_failed', /asking for rates failed \(upstream_unavailable: .*503\)/],
+        ['b', 'purchased', /bought/],
+      ],
+    ],
+    [
+      'the cheapest failing, in cheapest mode',
+      'cheapest',
+      { a: { ...ok('A', 'Std', 300), buyFails: refused }, b: ok('B', 'Std', 900), c: ok('C', 'Std', 600) },
+      'c',
+      [
+        ['a', 'purchase_failed', /failed/],
+        ['c', 'purchased', /bought C Std at 600/],
+      ],
+    ],
+    [
+      'several in a row',
+      'cheapest',
+      { a: { down: true }, b: { rates: [] }, c: { ...ok('C', 'Std', 100), buyFails: refused }, d: ok('D', 'Std', 700) },
+      'd',
+      [
+        ['a', 'carrier_down', /down/],
+        ['b', 'no_rates', /does not serve/],
+        ['c', 'purchase_failed', /failed/],
+        ['d', 'purchased', /bought/],
+      ],
+    ],
   ])('after %s the next candidate is bought (%s)', async (_name, mode, carriers, boughtFrom, expected) => {
     const outcome = await plan(mode, carriers);
     expect(outcome).toMatchObject({ status: 'purchased', carrier: boughtFrom });
@@ -182,7 +273,12 @@ describe('carrier rules: fallback', () => {
   test('a purchase that timed out is reported as uncertain with the key that finds its label', async () => {
     const outcome = await plan('priority', { a: { ...ok('A'), buyFails: outage }, b: ok('B') });
     expect(outcome.status).toBe('purchased');
-    expect(outcome.tried[0]).toMatchObject({ carrier: 'a', outcome: 'purchase_failed', uncertain: true, idempotencyKey: 'order:shop:2002:label:a' });
+    expect(outcome.tried[0]).toMatchObject({
+      carrier: 'a',
+      outcome: 'purchase_failed',
+      uncertain: true,
+      idempotencyKey: 'order:shop:2002:label:a',
+    });
     expect(outcome.tried[0].detail).toMatch(/may have gone through: buying again with key order:shop:2002:label:a returns that label/);
     expect(outcome.tried[1]).not.toHaveProperty('uncertain');
   });
@@ -207,16 +303,42 @@ describe('carrier rules: validation', () => {
   const good: CarrierRuleInput = { id: 'de', regions: [{ country: 'DE' }], services: [{ carrier: 'dhl' }] };
 
   test('a good rule set parses, with priority as the default mode', () => {
-    expect(parseCarrierRules([good])).toEqual([{ id: 'de', regions: [{ country: 'DE' }], mode: 'priority', services: [{ carrier: 'dhl' }] }]);
+    expect(parseCarrierRules([good])).toEqual([
+      { id: 'de', regions: [{ country: 'DE' }], mode: 'priority', services: [{ carrier: 'dhl' }] },
+    ]);
   });
 
   test.each<[string, unknown, string[]]>([
-    ['a bad country and postal prefix', [{ ...good, regions: [{ country: 'Germany', postalPrefixes: ['10*'] }] }], ['0.regions.0.country', '0.regions.0.postalPrefixes.0']],
+    [
+      'a bad country and postal prefix',
+      [{ ...good, regions: [{ country: 'Germany', postalPrefixes: ['10*'] }] }],
+      ['0.regions.0.country', '0.regions.0.postalPrefixes.0'],
+    ],
     ['an unknown mode and an empty service list', [{ ...good, mode: 'random', services: [] }], ['0.mode', '0.services']],
-    ['a carrier that is not a connection id, and an empty service', [{ ...good, services: [{ carrier: 'DHL Paket' }, { carrier: 'dpd', service: ' ' }] }], ['0.services.0.carrier', '0.services.1.service']],
+    [
+      'a carrier that is not a connection id, and an empty service',
+      [{ ...good, services: [{ carrier: 'DHL Paket' }, { carrier: 'dpd', service: ' ' }] }],
+      ['0.services.0.carrier', '0.services.1.service'],
+    ],
     ['no regions, and an unknown field', [{ ...good, regions: [], priority: 1 }], ['0.regions', '0.priority']],
-    ['a service listed twice', [{ ...good, services: [{ carrier: 'dhl', service: 'Paket' }, { carrier: 'dhl', service: 'paket' }] }], ['0.services.1']],
-    ['two rules with one id, each problem in its own rule', [good, { ...good, regions: [{ country: 'de' }] }, { ...good, id: 'at', services: [{}] }], ['1.regions.0.country', '2.services.0.carrier', '1.id']],
+    [
+      'a service listed twice',
+      [
+        {
+          ...good,
+          services: [
+            { carrier: 'dhl', service: 'Paket' },
+            { carrier: 'dhl', service: 'paket' },
+          ],
+        },
+      ],
+      ['0.services.1'],
+    ],
+    [
+      'two rules with one id, each problem in its own rule',
+      [good, { ...good, regions: [{ country: 'de' }] }, { ...good, id: 'at', services: [{}] }],
+      ['1.regions.0.country', '2.services.0.carrier', '1.id'],
+    ],
     ['not a list', { rules: [] }, ['(body)']],
   ])('%s is rejected naming each bad field', (_name, input, paths) => {
     const err = (() => {

@@ -8,10 +8,28 @@ describe('great-circle distance', () => {
   test.each([
     { name: 'Berlin to Munich is about 504 km', from: BERLIN, to: MUNICH, km: 504, within: 5 },
     { name: 'Munich to Berlin is the same distance', from: MUNICH, to: BERLIN, km: 504, within: 5 },
-    { name: 'New York to London is about 5570 km', from: { latitude: 40.7128, longitude: -74.006 }, to: { latitude: 51.5074, longitude: -0.1278 }, km: 5570, within: 10 },
+    {
+      name: 'New York to London is about 5570 km',
+      from: { latitude: 40.7128, longitude: -74.006 },
+      to: { latitude: 51.5074, longitude: -0.1278 },
+      km: 5570,
+      within: 10,
+    },
     { name: 'a place to itself is 0 km', from: BERLIN, to: BERLIN, km: 0, within: 0 },
-    { name: 'across the antimeridian is short, not around the world', from: { latitude: 0, longitude: 179.5 }, to: { latitude: 0, longitude: -179.5 }, km: 111, within: 1 },
-    { name: 'pole to pole is half the circumference', from: { latitude: 90, longitude: 0 }, to: { latitude: -90, longitude: 0 }, km: 20015, within: 1 },
+    {
+      name: 'across the antimeridian is short, not around the world',
+      from: { latitude: 0, longitude: 179.5 },
+      to: { latitude: 0, longitude: -179.5 },
+      km: 111,
+      within: 1,
+    },
+    {
+      name: 'pole to pole is half the circumference',
+      from: { latitude: 90, longitude: 0 },
+      to: { latitude: -90, longitude: 0 },
+      km: 20015,
+      within: 1,
+    },
   ])('$name', ({ from, to, km, within }) => {
     expect(Math.abs(distanceKm(from, to) - km)).toBeLessThanOrEqual(within);
   });

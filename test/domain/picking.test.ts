@@ -119,10 +119,14 @@ describe('building a picklist', () => {
 
     // Every order line is on the list once, at the stop of its sku, with its own quantity.
     const expectedSplits = new Map<string, { orderId: string; quantity: number }[]>();
-    for (const o of TWENTY) for (const l of o.lines) expectedSplits.set(l.sku, [...(expectedSplits.get(l.sku) ?? []), { orderId: o.id, quantity: l.quantity }]);
+    for (const o of TWENTY)
+      for (const l of o.lines) expectedSplits.set(l.sku, [...(expectedSplits.get(l.sku) ?? []), { orderId: o.id, quantity: l.quantity }]);
     for (const stop of picklist.stops) {
       const expected = expectedSplits.get(stop.sku)!;
-      expect({ sku: stop.sku, orders: [...stop.orders].sort((a, b) => a.orderId.localeCompare(b.orderId)) }).toEqual({ sku: stop.sku, orders: expected });
+      expect({ sku: stop.sku, orders: [...stop.orders].sort((a, b) => a.orderId.localeCompare(b.orderId)) }).toEqual({
+        sku: stop.sku,
+        orders: expected,
+      });
       expect({ sku: stop.sku, total: stop.totalQuantity }).toEqual({ sku: stop.sku, total: expected.reduce((s, o) => s + o.quantity, 0) });
     }
     const units = TWENTY.flatMap((o) => o.lines).reduce((s, l) => s + l.quantity, 0);
@@ -142,7 +146,18 @@ describe('building a picklist', () => {
 
   test('a sku with no bin is listed last, in the unlocated section, and still counted', () => {
     const picklist = buildPicklist(
-      input({ orders: [order('O-1', [['LAMP', 2], ['CAP', 1]]), order('O-2', [['LAMP', 1], ['GIFTCARD', 1]])] }),
+      input({
+        orders: [
+          order('O-1', [
+            ['LAMP', 2],
+            ['CAP', 1],
+          ]),
+          order('O-2', [
+            ['LAMP', 1],
+            ['GIFTCARD', 1],
+          ]),
+        ],
+      }),
     );
     expect(picklist.stops.map((s) => s.sku)).toEqual(['CAP']);
     expect(picklist.unlocated).toEqual([
@@ -163,7 +178,16 @@ describe('building a picklist', () => {
   });
 
   test('a sku on two lines of one order is one demand of that order', () => {
-    const picklist = buildPicklist(input({ orders: [order('O-1', [['CAP', 1], ['CAP', 2]])] }));
+    const picklist = buildPicklist(
+      input({
+        orders: [
+          order('O-1', [
+            ['CAP', 1],
+            ['CAP', 2],
+          ]),
+        ],
+      }),
+    );
     expect(picklist.stops).toMatchObject([{ sku: 'CAP', totalQuantity: 3, orders: [{ orderId: 'O-1', quantity: 3 }] }]);
   });
 
@@ -171,7 +195,14 @@ describe('building a picklist', () => {
     order('single-shopify', [['CAP', 1]]),
     order('single-amazon', [['MUG-1', 1]], { channel: 'amazon' }),
     order('two-units', [['CAP', 2]]),
-    order('two-lines', [['CAP', 1], ['MUG-1', 1]], { channel: 'amazon' }),
+    order(
+      'two-lines',
+      [
+        ['CAP', 1],
+        ['MUG-1', 1],
+      ],
+      { channel: 'amazon' },
+    ),
     order('elsewhere', [['CAP', 1]], { locationId: 'HAM-WH' }),
   ];
 
@@ -265,16 +296,44 @@ describe('building a picklist', () => {
 describe('confirming picks', () => {
   // TEE-M ×2 (O-1, O-2) at A-01-3, MUG-1 ×1 at A-02-4, CAP ×4 (O-1 ×1, O-2 ×1, O-3 ×2) at B-01-2, LAMP unlocated.
   const ORDERS = [
-    order('O-1', [['TEE-M', 1], ['CAP', 1]], { priority: 1 }),
-    order('O-2', [['TEE-M', 1], ['CAP', 1], ['MUG-1', 1]], { priority: 2 }),
-    order('O-3', [['CAP', 2], ['LAMP', 1]], { priority: 3 }),
+    order(
+      'O-1',
+      [
+        ['TEE-M', 1],
+        ['CAP', 1],
+      ],
+      { priority: 1 },
+    ),
+    order(
+      'O-2',
+      [
+        ['TEE-M', 1],
+        ['CAP', 1],
+        ['MUG-1', 1],
+      ],
+      { priority: 2 },
+    ),
+    order(
+      'O-3',
+      [
+        ['CAP', 2],
+        ['LAMP', 1],
+      ],
+      { priority: 3 },
+    ),
   ];
   const fresh = () => startPicking(buildPicklist(input({ orders: ORDERS, bins: { ...BINS, 'TEE-M': 'A-03-2' } })));
-  const pick = (state: PickState, ...scans: [string, number][]) => scans.reduce((s, [code, quantity]) => confirmPick(s, { code, quantity }), state);
+  const pick = (state: PickState, ...scans: [string, number][]) =>
+    scans.reduce((s, [code, quantity]) => confirmPick(s, { code, quantity }), state);
 
   test('picking starts at the first stop in walking order and the unlocated stop comes last', () => {
     const state = fresh();
-    expect(state.stops.map((s) => [s.sku, s.bin])).toEqual([['MUG-1', 'A-02-4'], ['TEE-M', 'A-03-2'], ['CAP', 'B-01-2'], ['LAMP', null]]);
+    expect(state.stops.map((s) => [s.sku, s.bin])).toEqual([
+      ['MUG-1', 'A-02-4'],
+      ['TEE-M', 'A-03-2'],
+      ['CAP', 'B-01-2'],
+      ['LAMP', null],
+    ]);
     expect(currentStop(state)?.sku).toBe('MUG-1');
   });
 
@@ -288,7 +347,13 @@ describe('confirming picks', () => {
     expect(state.events).toHaveLength(5);
   });
 
-  test.each<{ name: string; before: [string, number][]; scan: [string, number]; error: typeof ConflictError | typeof ValidationError; message: string }>([
+  test.each<{
+    name: string;
+    before: [string, number][];
+    scan: [string, number];
+    error: typeof ConflictError | typeof ValidationError;
+    message: string;
+  }>([
     {
       name: 'a barcode of an item not on the list is refused, naming the item and the current stop',
       before: [['MUG-1', 1]],
@@ -368,7 +433,13 @@ describe('confirming picks', () => {
     const done = pick(second.state, ['MUG-1', 1], ['TEE-M', 2], ['LAMP', 1]);
     expect(done.status).toBe('complete');
     expect(pickedByOrder(done)).toEqual([
-      { orderId: 'O-1', lines: [{ sku: 'TEE-M', quantity: 1, picked: 1, short: 0 }, { sku: 'CAP', quantity: 1, picked: 1, short: 0 }] },
+      {
+        orderId: 'O-1',
+        lines: [
+          { sku: 'TEE-M', quantity: 1, picked: 1, short: 0 },
+          { sku: 'CAP', quantity: 1, picked: 1, short: 0 },
+        ],
+      },
       {
         orderId: 'O-2',
         lines: [
@@ -377,13 +448,31 @@ describe('confirming picks', () => {
           { sku: 'CAP', quantity: 1, picked: 0, short: 1 },
         ],
       },
-      { orderId: 'O-3', lines: [{ sku: 'CAP', quantity: 2, picked: 0, short: 2 }, { sku: 'LAMP', quantity: 1, picked: 1, short: 0 }] },
+      {
+        orderId: 'O-3',
+        lines: [
+          { sku: 'CAP', quantity: 2, picked: 0, short: 2 },
+          { sku: 'LAMP', quantity: 1, picked: 1, short: 0 },
+        ],
+      },
     ]);
   });
 
   test.each<{ name: string; sku: string; missing: number; error: typeof ConflictError; message: string }>([
-    { name: 'a short pick of more than is left to pick is refused', sku: 'CAP', missing: 4, error: ConflictError, message: 'Cannot mark 4 of CAP short: only 3 of the 4 on the list are still to pick' },
-    { name: 'a short pick of a sku not on the list is refused', sku: 'TEE-S', missing: 1, error: NotFoundError, message: 'TEE-S is not on picklist PL-1' },
+    {
+      name: 'a short pick of more than is left to pick is refused',
+      sku: 'CAP',
+      missing: 4,
+      error: ConflictError,
+      message: 'Cannot mark 4 of CAP short: only 3 of the 4 on the list are still to pick',
+    },
+    {
+      name: 'a short pick of a sku not on the list is refused',
+      sku: 'TEE-S',
+      missing: 1,
+      error: NotFoundError,
+      message: 'TEE-S is not on picklist PL-1',
+    },
   ])('$name', ({ sku, missing, error, message }) => {
     const state = pick(fresh(), ['CAP', 1]);
     expect(() => shortPick(state, sku, missing)).toThrow(error);

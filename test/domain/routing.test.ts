@@ -138,7 +138,14 @@ describe('routing: where an order ships from', () => {
       name: 'a channel-specific rule applies to its channel',
       order: { channel: 'amazon' },
       rules: [
-        { id: 'amazon-at', name: 'Amazon ships from Vienna', channels: ['amazon'], filters: { regions: [{ country: 'AT' }] }, sort: ['priority'], whenNothingFits: 'next_rule' },
+        {
+          id: 'amazon-at',
+          name: 'Amazon ships from Vienna',
+          channels: ['amazon'],
+          filters: { regions: [{ country: 'AT' }] },
+          sort: ['priority'],
+          whenNothingFits: 'next_rule',
+        },
         warehousesByDistance,
       ],
       expected: { kind: 'single', locationId: 'VIE-WH' },
@@ -147,7 +154,14 @@ describe('routing: where an order ships from', () => {
       name: 'a channel-specific rule does not apply to other channels',
       order: { channel: 'shopify' },
       rules: [
-        { id: 'amazon-at', name: 'Amazon ships from Vienna', channels: ['amazon'], filters: { regions: [{ country: 'AT' }] }, sort: ['priority'], whenNothingFits: 'next_rule' },
+        {
+          id: 'amazon-at',
+          name: 'Amazon ships from Vienna',
+          channels: ['amazon'],
+          filters: { regions: [{ country: 'AT' }] },
+          sort: ['priority'],
+          whenNothingFits: 'next_rule',
+        },
         warehousesByDistance,
       ],
       expected: { kind: 'single', locationId: 'BER-WH' },
@@ -170,7 +184,13 @@ describe('routing: where an order ships from', () => {
     {
       name: 'a rule that says wait stops there, even when a later rule could place the order',
       rules: [
-        { id: 'stores', name: 'Ship from store', filters: { locationTypes: ['store'] }, sort: ['distance'], whenNothingFits: 'wait_for_stock' },
+        {
+          id: 'stores',
+          name: 'Ship from store',
+          filters: { locationTypes: ['store'] },
+          sort: ['distance'],
+          whenNothingFits: 'wait_for_stock',
+        },
         warehousesByDistance,
       ],
       stock: { TEE: { 'FRA-WH': 10 } },
@@ -214,19 +234,38 @@ describe('routing: splitting', () => {
     },
     {
       name: 'a split prefers the location that takes the most lines whole (fewest parts), not the nearest',
-      order: { lines: [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 1 }, { sku: 'C', quantity: 1 }], allowSplit: true },
+      order: {
+        lines: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 1 },
+          { sku: 'C', quantity: 1 },
+        ],
+        allowSplit: true,
+      },
       stock: { A: { 'BER-WH': 1 }, B: { 'HAM-WH': 1, 'MUC-WH': 1 }, C: { 'MUC-WH': 1 } },
       expected: {
         kind: 'split',
         parts: [
-          { locationId: 'MUC-WH', lines: [{ sku: 'B', quantity: 1 }, { sku: 'C', quantity: 1 }] },
+          {
+            locationId: 'MUC-WH',
+            lines: [
+              { sku: 'B', quantity: 1 },
+              { sku: 'C', quantity: 1 },
+            ],
+          },
           { locationId: 'BER-WH', lines: [{ sku: 'A', quantity: 1 }] },
         ],
       },
     },
     {
       name: 'a sku is not split when one location can take all of it',
-      order: { lines: [{ sku: 'TEE', quantity: 10 }, { sku: 'CAP', quantity: 1 }], allowSplit: true },
+      order: {
+        lines: [
+          { sku: 'TEE', quantity: 10 },
+          { sku: 'CAP', quantity: 1 },
+        ],
+        allowSplit: true,
+      },
       stock: { TEE: { 'BER-WH': 6, 'HAM-WH': 6, 'FRA-WH': 10 }, CAP: { 'BER-WH': 1 } },
       expected: {
         kind: 'split',
@@ -272,7 +311,11 @@ describe('routing: splitting', () => {
   });
 
   test('a split is the same whatever order the locations arrive in', () => {
-    const input = { order: { lines: twoLines, allowSplit: true }, rules: [splitRule], stock: { TEE: { 'BER-WH': 3 }, CAP: { 'HAM-WH': 2, 'MUC-WH': 2 } } };
+    const input = {
+      order: { lines: twoLines, allowSplit: true },
+      rules: [splitRule],
+      stock: { TEE: { 'BER-WH': 3 }, CAP: { 'HAM-WH': 2, 'MUC-WH': 2 } },
+    };
     expect(route({ ...input, locations: [...LOCATIONS].reverse() }).decision).toEqual(route(input).decision);
   });
 });
@@ -301,7 +344,10 @@ describe('routing: pickup in store', () => {
   ])('$name', ({ expected, pickupLocationId, ...overrides }) => {
     const result = route({ ...overrides, order: { pickupLocationId: pickupLocationId ?? 'BER-STORE' } });
     expect(result.decision).toEqual(expected);
-    const chosen = result.explanation.steps.flatMap((s) => s.locations).filter((l) => l.chosen).map((l) => l.locationId);
+    const chosen = result.explanation.steps
+      .flatMap((s) => s.locations)
+      .filter((l) => l.chosen)
+      .map((l) => l.locationId);
     expect(chosen).toEqual(expected.kind === 'pickup' ? ['BER-STORE'] : []);
   });
 });
@@ -309,13 +355,22 @@ describe('routing: pickup in store', () => {
 describe('routing: the explanation', () => {
   test('names the reason for every location', () => {
     const { decision, explanation } = route({
-      rules: [{ ...warehousesByDistance, filters: { locationTypes: ['warehouse'], regions: [{ country: 'DE' }], minRemainingAfterAllocation: 2 } }],
+      rules: [
+        {
+          ...warehousesByDistance,
+          filters: { locationTypes: ['warehouse'], regions: [{ country: 'DE' }], minRemainingAfterAllocation: 2 },
+        },
+      ],
       stock: { TEE: { 'BER-WH': 1, 'HAM-WH': 50, 'FRA-WH': 20, 'MUC-WH': 3, 'VIE-WH': 50, 'LEJ-WH': 50 } },
       excludedLocationIds: ['HAM-WH'],
     });
     expect(decision).toEqual({ kind: 'single', locationId: 'FRA-WH' });
     expect(explanation.decidedBy).toEqual({ id: 'nearest-warehouse', name: 'Nearest warehouse' });
-    expect(explanation.destination).toEqual({ source: 'postal_prefix', prefix: '14', coordinates: { latitude: 52.3906, longitude: 13.0645 } });
+    expect(explanation.destination).toEqual({
+      source: 'postal_prefix',
+      prefix: '14',
+      coordinates: { latitude: 52.3906, longitude: 13.0645 },
+    });
     expect(explanation.steps).toHaveLength(1);
 
     const byLocation = Object.fromEntries(explanation.steps[0].locations.map((l) => [l.locationId, l]));
@@ -364,7 +419,13 @@ describe('routing: the explanation', () => {
 
   test('a split names each part', () => {
     const { explanation } = route({
-      order: { lines: [{ sku: 'TEE', quantity: 3 }, { sku: 'CAP', quantity: 2 }], allowSplit: true },
+      order: {
+        lines: [
+          { sku: 'TEE', quantity: 3 },
+          { sku: 'CAP', quantity: 2 },
+        ],
+        allowSplit: true,
+      },
       rules: [{ ...warehousesByDistance, whenNothingFits: 'split' }],
       stock: { TEE: { 'BER-WH': 3 }, CAP: { 'HAM-WH': 2 } },
     });
@@ -378,8 +439,22 @@ describe('routing: the explanation', () => {
 describe('routing rules as data', () => {
   test('a rule set with mistakes is refused naming every bad field', () => {
     const bad = [
-      { id: 'a', name: 'A', filters: { ships: false, locationTypes: ['garage'] }, sort: ['distance', 'distance'], whenNothingFits: 'split' },
-      { id: 'a', name: '', channels: ['Shop!'], filters: { regions: [{ country: 'de', postalPrefixes: ['1#'] }] }, sort: [], whenNothingFits: 'panic', extra: 1 },
+      {
+        id: 'a',
+        name: 'A',
+        filters: { ships: false, locationTypes: ['garage'] },
+        sort: ['distance', 'distance'],
+        whenNothingFits: 'split',
+      },
+      {
+        id: 'a',
+        name: '',
+        channels: ['Shop!'],
+        filters: { regions: [{ country: 'de', postalPrefixes: ['1#'] }] },
+        sort: [],
+        whenNothingFits: 'panic',
+        extra: 1,
+      },
     ];
     let error: unknown;
     try {

@@ -13,7 +13,10 @@ const SECRET = 'shopify-app-client-secret-e2e';
 const SHOPIFY_LOCATION = '655441491';
 // Each run its own Shopify order ids: workflow ids outlive a suite's database on a reused Temporal server.
 const runId = Date.now() % 1_000_000_000;
-const shopifyOrder = { ...JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8')), id: 7_000_000_000_000 + runId };
+const shopifyOrder = {
+  ...JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8')),
+  id: 7_000_000_000_000 + runId,
+};
 const fixture = JSON.stringify(shopifyOrder);
 
 let ctx: TestContext;
@@ -53,7 +56,10 @@ afterAll(async () => {
 
 const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body, 'utf8').digest('base64');
 const postWebhook = (body: string, headers: Record<string, string>) =>
-  api.raw.post('/webhooks/shop-eu').set({ 'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-shop-domain': SHOP, ...headers }).send(body);
+  api.raw
+    .post('/webhooks/shop-eu')
+    .set({ 'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-shop-domain': SHOP, ...headers })
+    .send(body);
 
 test('a Shopify order arrives by webhook exactly once, and a stock receipt reaches Shopify with the right quantity', async () => {
   expect((await api.post('/locations', location('BER-1', 1))).status).toBe(201);
@@ -75,7 +81,10 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
   expect(schedule.state.paused).toBe(false);
 
   // A bad signature is refused and nothing is stored.
-  const forged = await postWebhook(fixture, { 'x-shopify-hmac-sha256': sign(fixture, 'not-the-secret'), 'x-shopify-webhook-id': 'forged-1' });
+  const forged = await postWebhook(fixture, {
+    'x-shopify-hmac-sha256': sign(fixture, 'not-the-secret'),
+    'x-shopify-webhook-id': 'forged-1',
+  });
   expect(forged.status).toBe(401);
   expect(await ctx.mongo.db.collection('webhook_deliveries').countDocuments()).toBe(0);
 
@@ -87,10 +96,20 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
   expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
 
   const orderId = `order:shop-eu:${shopifyOrder.id}`;
-  const waiting = await eventually(async () => (await api.get(`/orders/${orderId}`)).body, (o) => o.status === 'awaiting_stock', 30_000, 'the order to wait for stock');
+  const waiting = await eventually(
+    async () => (await api.get(`/orders/${orderId}`)).body,
+    (o) => o.status === 'awaiting_stock',
+    30_000,
+    'the order to wait for stock',
+  );
   expect(waiting.order.payment.method).toBe('cash_on_delivery');
   // The delivery is remembered (a later resend is still recognised) but its body is not kept once processed.
-  const stored = await eventually(() => ctx.stores.webhooks.get(`shop-eu|${headers['x-shopify-webhook-id']}`), (d) => d?.status === 'processed', 30_000, 'the delivery to be settled');
+  const stored = await eventually(
+    () => ctx.stores.webhooks.get(`shop-eu|${headers['x-shopify-webhook-id']}`),
+    (d) => d?.status === 'processed',
+    30_000,
+    'the delivery to be settled',
+  );
   expect(stored).toMatchObject({ status: 'processed', resends: 7, bodyBytes: Buffer.byteLength(fixture) });
   expect(stored).not.toHaveProperty('body');
   const listed = await api.get('/orders?channel=shop-eu');
@@ -99,10 +118,16 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
   // Stock arrives: the order reserves it, and Shopify is told what is left to sell (minus the buffer).
   await api.post('/stock/receipts', { sku: 'TEE-M', locationId: 'BER-1', quantity: 10, reference: 'PO-7' });
   await api.post('/stock/receipts', { sku: 'MUG-1', locationId: 'BER-1', quantity: 4, reference: 'PO-7' });
-  await eventually(async () => (await api.get(`/orders/${orderId}`)).body.status, (s) => s === 'released_to_fulfillment', 30_000, 'the order to be released');
+  await eventually(
+    async () => (await api.get(`/orders/${orderId}`)).body.status,
+    (s) => s === 'released_to_fulfillment',
+    30_000,
+    'the order to be released',
+  );
   // TEE-M: 10 on hand - 3 reserved - 2 buffer = 5; MUG-1: 4 - 1 - 2 = 1.
   const pushed = await eventually(
-    async () => (await api.get('/connections/shop-eu/stock-sync')).body.pushes as { sku: string; available: number; channelLocationId: string }[],
+    async () =>
+      (await api.get('/connections/shop-eu/stock-sync')).body.pushes as { sku: string; available: number; channelLocationId: string }[],
     (p) => p.find((x) => x.sku === 'TEE-M')?.available === 5 && p.find((x) => x.sku === 'MUG-1')?.available === 1,
     30_000,
     'stock pushes to settle',
@@ -122,11 +147,21 @@ test('a verified delivery that cannot be mapped becomes a dead letter with its r
   const body = JSON.stringify(order);
   const res = await postWebhook(body, { 'x-shopify-hmac-sha256': sign(body), 'x-shopify-webhook-id': `dead-letter-${runId}` });
   expect(res.status).toBe(200);
-  const dead = await eventually(async () => (await api.get('/webhooks/dead-letters')).body.deadLetters as { id: string; deadReason: string }[], (d) => d.length === 1, 30_000, 'a dead letter');
+  const dead = await eventually(
+    async () => (await api.get('/webhooks/dead-letters')).body.deadLetters as { id: string; deadReason: string }[],
+    (d) => d.length === 1,
+    30_000,
+    'a dead letter',
+  );
   expect(dead[0]).toMatchObject({ connectionId: 'shop-eu', deliveryId: `dead-letter-${runId}`, topic: 'orders/create' });
   expect(dead[0].deadReason).toMatch(/line_items\.0\.sku/);
   const replay = await api.post(`/webhooks/dead-letters/${encodeURIComponent(dead[0].id)}/replay`);
   expect(replay.status).toBe(202);
-  await eventually(async () => (await api.get('/webhooks/dead-letters')).body.deadLetters, (d: { replays: number }[]) => d.length === 1 && d[0].replays === 1, 30_000, 'the replay to dead-letter again');
+  await eventually(
+    async () => (await api.get('/webhooks/dead-letters')).body.deadLetters,
+    (d: { replays: number }[]) => d.length === 1 && d[0].replays === 1,
+    30_000,
+    'the replay to dead-letter again',
+  );
   expect((await api.get(`/orders/order:shop-eu:${order.id}`)).status).toBe(404);
 });

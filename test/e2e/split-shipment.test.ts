@@ -34,13 +34,47 @@ beforeAll(async () => {
   await ctx.startWorker();
   await ctx.startConsumers();
 
-  for (const [id, priority, city, zip] of [['SPL-A', 1, 'San Francisco', '94104'], ['SPL-B', 2, 'Oakland', '94607'], ['SPL-C', 3, 'San Jose', '95113']] as const) {
+  for (const [id, priority, city, zip] of [
+    ['SPL-A', 1, 'San Francisco', '94104'],
+    ['SPL-B', 2, 'Oakland', '94607'],
+    ['SPL-C', 3, 'San Jose', '95113'],
+  ] as const) {
     expect((await api.post('/locations', warehouse(id, priority, city, zip))).status).toBe(201);
   }
-  for (const sku of ['LAMP', 'SHADE', 'BULB']) expect((await api.post('/items', { sku, name: `Item ${sku}`, weightGrams: 300 })).status).toBe(201);
-  expect((await api.put('/routing/rules', { rules: [{ id: 'split-when-needed', name: 'By priority, split when no warehouse has it all', sort: ['priority'], whenNothingFits: 'split' }] })).status).toBe(200);
-  expect((await api.post('/connections', { id: 'ep', kind: 'easypost', name: 'EasyPost', options: { baseUrl: `${EASYPOST}/v2` }, credentials: { apiKey: 'EZTK_test_split', webhookSecret: SECRET } })).status).toBe(201);
-  expect((await api.put('/carrier-rules', { rules: [{ id: 'us', regions: [{ country: 'US' }], mode: 'priority', services: [{ carrier: 'ep', service: 'Priority' }] }] })).status).toBe(200);
+  for (const sku of ['LAMP', 'SHADE', 'BULB'])
+    expect((await api.post('/items', { sku, name: `Item ${sku}`, weightGrams: 300 })).status).toBe(201);
+  expect(
+    (
+      await api.put('/routing/rules', {
+        rules: [
+          {
+            id: 'split-when-needed',
+            name: 'By priority, split when no warehouse has it all',
+            sort: ['priority'],
+            whenNothingFits: 'split',
+          },
+        ],
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await api.post('/connections', {
+        id: 'ep',
+        kind: 'easypost',
+        name: 'EasyPost',
+        options: { baseUrl: `${EASYPOST}/v2` },
+        credentials: { apiKey: 'EZTK_test_split', webhookSecret: SECRET },
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await api.put('/carrier-rules', {
+        rules: [{ id: 'us', regions: [{ country: 'US' }], mode: 'priority', services: [{ carrier: 'ep', service: 'Priority' }] }],
+      })
+    ).status,
+  ).toBe(200);
 
   // EasyPost: no shipment exists under a reference yet; each created shipment is rated, and bought once.
   let created = 0;
@@ -71,17 +105,51 @@ afterAll(async () => {
 });
 
 const orderOf = async (id: string) => (await api.get(`/orders/${encodeURIComponent(id)}`)).body;
-const waitFor = (id: string, status: string) => eventually(() => orderOf(id), (o) => o.status === status, 30_000, `${id} to be ${status}`);
-const track = (body: string) => api.raw.post('/webhooks/ep').set({ 'content-type': 'application/json', 'x-hmac-signature': epSign(body, SECRET) }).send(body);
-const stockAt = async (sku: string, locationId: string) => ((await api.get(`/stock/${sku}`)).body.locations as { locationId: string; onHand: number; reserved: number }[]).find((l) => l.locationId === locationId);
-type Part = { id: string; locationId: string; stage: string; lines: { sku: string; quantity: number }[]; label?: { trackingNumber: string }; shipment?: unknown; deliveredAt?: string };
+const waitFor = (id: string, status: string) =>
+  eventually(
+    () => orderOf(id),
+    (o) => o.status === status,
+    30_000,
+    `${id} to be ${status}`,
+  );
+const track = (body: string) =>
+  api.raw
+    .post('/webhooks/ep')
+    .set({ 'content-type': 'application/json', 'x-hmac-signature': epSign(body, SECRET) })
+    .send(body);
+const stockAt = async (sku: string, locationId: string) =>
+  ((await api.get(`/stock/${sku}`)).body.locations as { locationId: string; onHand: number; reserved: number }[]).find(
+    (l) => l.locationId === locationId,
+  );
+type Part = {
+  id: string;
+  locationId: string;
+  stage: string;
+  lines: { sku: string; quantity: number }[];
+  label?: { trackingNumber: string };
+  shipment?: unknown;
+  deliveredAt?: string;
+};
 
 test('an order no warehouse can fill alone ships in two parts, each picked, labelled and tracked on its own', async () => {
   await api.post('/stock/receipts', { sku: 'LAMP', locationId: 'SPL-A', quantity: 5 });
   await api.post('/stock/receipts', { sku: 'SHADE', locationId: 'SPL-B', quantity: 5 });
 
   // The customer asked for one shipment: it waits, and the explanation says why.
-  const together = (await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, fulfillment: { method: 'ship', allowSplit: false }, lines: [{ sku: 'LAMP', quantity: 1 }, { sku: 'SHADE', quantity: 1 }] }))).body.orderId as string;
+  const together = (
+    await api.post(
+      '/orders',
+      orderBody({
+        currency: 'USD',
+        shippingAddress: customer,
+        fulfillment: { method: 'ship', allowSplit: false },
+        lines: [
+          { sku: 'LAMP', quantity: 1 },
+          { sku: 'SHADE', quantity: 1 },
+        ],
+      }),
+    )
+  ).body.orderId as string;
   const waiting = await waitFor(together, 'awaiting_stock');
   expect(waiting.routing.steps[0].outcome).toBe('split_not_allowed');
   expect(waiting.parts).toBeUndefined();
@@ -90,10 +158,26 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   expect(asIs.body.decision.kind).toBe('wait');
   expect(asIs.body.explanation.steps[0].outcome).toBe('split_not_allowed');
   const ifAllowed = await api.post('/routing/simulate', { orderId: together, allowSplit: true });
-  expect(ifAllowed.body.decision).toEqual({ kind: 'split', parts: [{ locationId: 'SPL-A', lines: [{ sku: 'LAMP', quantity: 1 }] }, { locationId: 'SPL-B', lines: [{ sku: 'SHADE', quantity: 1 }] }] });
+  expect(ifAllowed.body.decision).toEqual({
+    kind: 'split',
+    parts: [
+      { locationId: 'SPL-A', lines: [{ sku: 'LAMP', quantity: 1 }] },
+      { locationId: 'SPL-B', lines: [{ sku: 'SHADE', quantity: 1 }] },
+    ],
+  });
   expect(ifAllowed.body.reserved).toBe(false);
 
-  const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'LAMP', quantity: 2 }, { sku: 'SHADE', quantity: 1 }] }));
+  const { body } = await api.post(
+    '/orders',
+    orderBody({
+      currency: 'USD',
+      shippingAddress: customer,
+      lines: [
+        { sku: 'LAMP', quantity: 2 },
+        { sku: 'SHADE', quantity: 1 },
+      ],
+    }),
+  );
   const orderId = body.orderId as string;
   const released = await waitFor(orderId, 'released_to_fulfillment');
   expect(released.allocation).toBeUndefined();
@@ -118,7 +202,12 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   expect([...listA.body.picklist.stops, ...listA.body.picklist.unlocated].map((s: { sku: string }) => s.sku)).toEqual(['LAMP']);
   const scan = await api.post(`/picklists/${listA.body.picklist.id}/scans`, { code: 'LAMP', quantity: 2 });
   expect(scan.body.pickedOrders).toEqual([`${orderId}|part:1`]);
-  const onePicked = await eventually(() => orderOf(orderId), (o) => o.parts[0].stage === 'picked', 30_000, 'part 1 picked');
+  const onePicked = await eventually(
+    () => orderOf(orderId),
+    (o) => o.parts[0].stage === 'picked',
+    30_000,
+    'part 1 picked',
+  );
   expect(onePicked.status).toBe('released_to_fulfillment'); // part 2 is not picked yet
   expect((await api.post('/picklists', { locationId: 'SPL-A' })).status).toBe(409); // nothing left to pick there
   const listB = await api.post('/picklists', { locationId: 'SPL-B' });
@@ -130,7 +219,12 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   // Packed, each part gets a label of its own, bought from its own warehouse.
   expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', part: '1' })).status).toBe(202);
   expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', part: '2' })).status).toBe(202);
-  const labelled = await eventually(() => orderOf(orderId), (o) => o.parts.every((p: Part) => p.label), 30_000, 'both labels');
+  const labelled = await eventually(
+    () => orderOf(orderId),
+    (o) => o.parts.every((p: Part) => p.label),
+    30_000,
+    'both labels',
+  );
   expect(labelled.status).toBe('packed');
   expect(buys.map((b) => b.from).sort()).toEqual(['Oakland', 'San Francisco']);
   const trackingOf = (part: number) => labelled.parts[part - 1].label.trackingNumber as string;
@@ -139,7 +233,12 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
 
   // Part 1's first scan ships part 1 only; the order can no longer be cancelled.
   expect((await track(epTrackerEvent('in_transit', 'Accepted at USPS Origin Facility', trackingOf(1)))).status).toBe(200);
-  const half = await eventually(() => orderOf(orderId), (o) => o.parts[0].stage === 'shipped', 30_000, 'part 1 shipped');
+  const half = await eventually(
+    () => orderOf(orderId),
+    (o) => o.parts[0].stage === 'shipped',
+    30_000,
+    'part 1 shipped',
+  );
   expect(half.status).toBe('packed');
   expect(half.parts[1].stage).toBe('packed');
   expect(await stockAt('LAMP', 'SPL-A')).toMatchObject({ onHand: 3, reserved: 0 });
@@ -155,21 +254,44 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
 
   // Delivered with its last part.
   expect((await track(epTrackerEvent('delivered', 'Delivered, In/At Mailbox', trackingOf(2)))).status).toBe(200);
-  const oneDelivered = await eventually(() => orderOf(orderId), (o) => o.parts[1].stage === 'delivered', 30_000, 'part 2 delivered');
+  const oneDelivered = await eventually(
+    () => orderOf(orderId),
+    (o) => o.parts[1].stage === 'delivered',
+    30_000,
+    'part 2 delivered',
+  );
   expect(oneDelivered.status).toBe('shipped');
   expect(oneDelivered.parts[1].deliveredAt).toEqual(expect.any(String));
   expect((await track(epTrackerEvent('delivered', 'Delivered, Front Door', trackingOf(1)))).status).toBe(200);
   const done = await waitFor(orderId, 'completed');
-  expect(done.history.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['stock_reserved', 'picked', 'packed', 'shipped', 'delivered', 'completed']));
+  expect(done.history.map((h: { status: string }) => h.status)).toEqual(
+    expect.arrayContaining(['stock_reserved', 'picked', 'packed', 'shipped', 'delivered', 'completed']),
+  );
   expect(done.history.some((h: { reason?: string }) => /part 2 \(SPL-B\) delivered/.test(h.reason ?? ''))).toBe(true);
   expect(buys).toHaveLength(2);
 
   // The customer is told of each part's shipment and of the delivery, through the outbox a sender reads.
-  const outbox = async (q: string) => (await api.get(`/customer-notifications?orderId=${encodeURIComponent(orderId)}${q}`)).body.notifications as { id: string; kind: string; part?: string; status: string; details: Record<string, string>; sentAt?: string }[];
+  const outbox = async (q: string) =>
+    (await api.get(`/customer-notifications?orderId=${encodeURIComponent(orderId)}${q}`)).body.notifications as {
+      id: string;
+      kind: string;
+      part?: string;
+      status: string;
+      details: Record<string, string>;
+      sentAt?: string;
+    }[];
   const told = await outbox('');
   expect(told.map((n) => `${n.kind}${n.part ? `:${n.part}` : ''}`).sort()).toEqual(['delivered', 'shipped:1', 'shipped:2']);
   const shipment1 = buys.find((b) => b.tracking === trackingOf(1))!.shipment;
-  expect(told.find((n) => n.part === '1')!.details).toEqual({ carrier: 'USPS', trackingNumber: trackingOf(1), trackingUrl: `https://track.easypost.com/${shipment1}`, shippedAt: expect.any(String), part: '1', parts: '2', items: 'LAMP ×2' });
+  expect(told.find((n) => n.part === '1')!.details).toEqual({
+    carrier: 'USPS',
+    trackingNumber: trackingOf(1),
+    trackingUrl: `https://track.easypost.com/${shipment1}`,
+    shippedAt: expect.any(String),
+    part: '1',
+    parts: '2',
+    items: 'LAMP ×2',
+  });
   const first = told.find((n) => n.part === '1')!;
   const sent = await api.post(`/customer-notifications/${encodeURIComponent(first.id)}/sent`, {});
   expect(sent.status).toBe(200);
@@ -180,8 +302,22 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   expect((await api.post(`/customer-notifications/${encodeURIComponent(`${orderId}|shipped|part:9`)}/sent`, {})).status).toBe(404);
 
   // Documents: a packing slip per part (its own lines), the invoice, the carrier's label per part, the picklists.
-  const docs = (await api.get(`/orders/${encodeURIComponent(orderId)}/documents`)).body.documents as { id: string; kind: string; url: string; part?: string; source?: string }[];
-  expect(docs.map((d) => `${d.kind}${d.part ? `:${d.part}` : ''}`).sort()).toEqual(['invoice', 'packing_slip:1', 'packing_slip:2', 'picklist', 'picklist', 'shipping_label:1', 'shipping_label:2']);
+  const docs = (await api.get(`/orders/${encodeURIComponent(orderId)}/documents`)).body.documents as {
+    id: string;
+    kind: string;
+    url: string;
+    part?: string;
+    source?: string;
+  }[];
+  expect(docs.map((d) => `${d.kind}${d.part ? `:${d.part}` : ''}`).sort()).toEqual([
+    'invoice',
+    'packing_slip:1',
+    'packing_slip:2',
+    'picklist',
+    'picklist',
+    'shipping_label:1',
+    'shipping_label:2',
+  ]);
   const slip2 = await api.raw
     .get(docs.find((d) => d.kind === 'packing_slip' && d.part === '2')!.url)
     .set('Authorization', `Bearer ${TEST_API_KEY}`)
@@ -198,14 +334,27 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   expect(slipText).toContain('Oakland');
   const label1 = docs.find((d) => d.kind === 'shipping_label' && d.part === '1')!;
   expect(label1.source).toBe('carrier');
-  const redirect = await api.get(label1.url).redirects(0).ok(() => true);
+  const redirect = await api
+    .get(label1.url)
+    .redirects(0)
+    .ok(() => true);
   expect(redirect.status).toBe(302);
   expect(redirect.headers.location).toMatch(/^https:\/\/easypost-files\.example\/shp_split\d+\.pdf$/);
 });
 
 test('a warehouse rejecting its part sends the whole order back to routing without it', async () => {
   await api.post('/stock/receipts', { sku: 'BULB', locationId: 'SPL-B', quantity: 4 });
-  const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'LAMP', quantity: 1 }, { sku: 'BULB', quantity: 2 }] }));
+  const { body } = await api.post(
+    '/orders',
+    orderBody({
+      currency: 'USD',
+      shippingAddress: customer,
+      lines: [
+        { sku: 'LAMP', quantity: 1 },
+        { sku: 'BULB', quantity: 2 },
+      ],
+    }),
+  );
   const orderId = body.orderId as string;
   const released = await waitFor(orderId, 'released_to_fulfillment');
   expect(released.parts.map((p: Part) => p.locationId)).toEqual(['SPL-A', 'SPL-B']);
@@ -213,9 +362,13 @@ test('a warehouse rejecting its part sends the whole order back to routing witho
 
   const unnamed = await api.post(`/orders/${orderId}/allocation/reject`, { reason: 'damaged' });
   expect(unnamed.status).toBe(400);
-  expect(unnamed.body.error.details).toEqual([{ path: 'locationId', message: expect.stringMatching(/is required: .* split across SPL-A, SPL-B/) }]);
+  expect(unnamed.body.error.details).toEqual([
+    { path: 'locationId', message: expect.stringMatching(/is required: .* split across SPL-A, SPL-B/) },
+  ]);
   expect((await api.post(`/orders/${orderId}/allocation/reject`, { reason: 'damaged', locationId: 'SPL-C' })).status).toBe(400);
-  expect((await api.post(`/orders/${orderId}/allocation/reject`, { reason: 'damaged', locationId: 'SPL-B', skus: ['LAMP'] })).status).toBe(400);
+  expect((await api.post(`/orders/${orderId}/allocation/reject`, { reason: 'damaged', locationId: 'SPL-B', skus: ['LAMP'] })).status).toBe(
+    400,
+  );
 
   // SPL-B's bulbs are damaged: written off there, SPL-A's part released, and no one else has bulbs.
   expect((await api.post(`/orders/${orderId}/allocation/reject`, { reason: 'damaged', locationId: 'SPL-B' })).status).toBe(202);
@@ -226,7 +379,9 @@ test('a warehouse rejecting its part sends the whole order back to routing witho
   expect(await stockAt('LAMP', 'SPL-A')).toMatchObject({ onHand: lampBefore!.onHand, reserved: lampBefore!.reserved - 1 });
   // Simulated as stored, the order is routed without the location that rejected it.
   const sim = await api.post('/routing/simulate', { orderId });
-  expect(sim.body.explanation.steps[0].locations.find((l: { locationId: string }) => l.locationId === 'SPL-B').reasons[0].code).toBe('excluded');
+  expect(sim.body.explanation.steps[0].locations.find((l: { locationId: string }) => l.locationId === 'SPL-B').reasons[0].code).toBe(
+    'excluded',
+  );
 
   // Bulbs arrive at SPL-C: the order is split again, without SPL-B.
   await api.post('/stock/receipts', { sku: 'BULB', locationId: 'SPL-C', quantity: 2 });
@@ -244,7 +399,7 @@ test('a warehouse rejecting its part sends the whole order back to routing witho
   expect(await stockAt('LAMP', 'SPL-A')).toMatchObject({ onHand: lampBefore!.onHand, reserved: lampBefore!.reserved - 1 });
 });
 
-test('another order taking a part\'s stock between routing and reserving: the parts held are given back and the order waits, then splits when stock comes', async () => {
+test("another order taking a part's stock between routing and reserving: the parts held are given back and the order waits, then splits when stock comes", async () => {
   for (const sku of ['DESK', 'CHAIR']) expect((await api.post('/items', { sku, name: `Item ${sku}` })).status).toBe(201);
   await api.post('/stock/receipts', { sku: 'DESK', locationId: 'SPL-A', quantity: 1 });
   await api.post('/stock/receipts', { sku: 'CHAIR', locationId: 'SPL-B', quantity: 1 });
@@ -256,12 +411,30 @@ test('another order taking a part\'s stock between routing and reserving: the pa
   allocations.reserveAll = async (args) => {
     if (!raced && args.reservationId.includes(':part:SPL-B') && args.lines.some((l) => l.sku === 'CHAIR')) {
       raced = true;
-      await ctx.stores.ledger.apply({ sku: 'CHAIR', locationId: 'SPL-B', type: 'adjustment', quantity: -1, reason: 'sold', idempotencyKey: `walk-in-${run}`, actor: 'pos' });
+      await ctx.stores.ledger.apply({
+        sku: 'CHAIR',
+        locationId: 'SPL-B',
+        type: 'adjustment',
+        quantity: -1,
+        reason: 'sold',
+        idempotencyKey: `walk-in-${run}`,
+        actor: 'pos',
+      });
     }
     return reserveAll(args);
   };
   try {
-    const { body } = await api.post('/orders', orderBody({ currency: 'USD', shippingAddress: customer, lines: [{ sku: 'DESK', quantity: 1 }, { sku: 'CHAIR', quantity: 1 }] }));
+    const { body } = await api.post(
+      '/orders',
+      orderBody({
+        currency: 'USD',
+        shippingAddress: customer,
+        lines: [
+          { sku: 'DESK', quantity: 1 },
+          { sku: 'CHAIR', quantity: 1 },
+        ],
+      }),
+    );
     const orderId = body.orderId as string;
     const waiting = await waitFor(orderId, 'awaiting_stock');
     expect(raced).toBe(true);
@@ -270,7 +443,12 @@ test('another order taking a part\'s stock between routing and reserving: the pa
     // The DESK part that had been reserved at SPL-A was given back.
     expect(await stockAt('DESK', 'SPL-A')).toMatchObject({ onHand: 1, reserved: 0 });
     const desk = (await api.get('/stock/DESK/ledger')).body.entries as { type: string; reference?: string }[];
-    expect(desk.filter((e) => e.reference === orderId).map((e) => e.type).sort()).toEqual(['release', 'reservation']);
+    expect(
+      desk
+        .filter((e) => e.reference === orderId)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['release', 'reservation']);
 
     await api.post('/stock/receipts', { sku: 'CHAIR', locationId: 'SPL-B', quantity: 1 });
     const released = await waitFor(orderId, 'released_to_fulfillment');

@@ -23,7 +23,9 @@ test('120 updates at once, spread and on one document, all complete', async () =
   const col = client.db(ctx.mongo.db.databaseName).collection<{ _id: string; n: number; body: string }>('concurrent_updates');
   await col.insertMany(Array.from({ length: 120 }, (_, i) => ({ _id: `d-${i}`, n: 0, body: 'x'.repeat(200) })));
   const started = Date.now();
-  await Promise.all(Array.from({ length: 120 }, (_, i) => col.replaceOne({ _id: `d-${i}` }, { n: 1, body: 'y'.repeat(200) }, { upsert: true })));
+  await Promise.all(
+    Array.from({ length: 120 }, (_, i) => col.replaceOne({ _id: `d-${i}` }, { n: 1, body: 'y'.repeat(200) }, { upsert: true })),
+  );
   await Promise.all(Array.from({ length: 120 }, (_, i) => col.updateOne({ _id: 'd-0' }, { $set: { n: i } })));
   expect(await col.countDocuments({ n: 1 })).toBeGreaterThanOrEqual(119);
   expect(Date.now() - started).toBeLessThan(60_000);

@@ -28,7 +28,10 @@ afterAll(async () => {
 const schema = () => ctx.mongo.db.databaseName;
 
 async function tableOf(collection: string): Promise<string> {
-  const { rows } = await sql.query<{ table: string }>(`SELECT _jsonb->>'table' AS table FROM ${pg.escapeIdentifier(schema())}._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`, [collection]);
+  const { rows } = await sql.query<{ table: string }>(
+    `SELECT _jsonb->>'table' AS table FROM ${pg.escapeIdentifier(schema())}._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`,
+    [collection],
+  );
   if (!rows[0]) throw new Error(`FerretDB has no table for collection ${collection}`);
   return rows[0].table;
 }
@@ -42,7 +45,9 @@ async function planFor(collection: string, field: string, value: unknown): Promi
     await sql.query('SET LOCAL enable_seqscan = off');
     await sql.query(`PREPARE ferretdb_lookup (text, jsonb) AS SELECT _jsonb FROM ${table} WHERE _jsonb -> $1 @> $2`);
     // A utility statement takes no bind parameters: the values go in as literals.
-    const { rows } = await sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE ferretdb_lookup(${pg.escapeLiteral(field)}, ${pg.escapeLiteral(JSON.stringify(value))})`);
+    const { rows } = await sql.query<{ 'QUERY PLAN': unknown }>(
+      `EXPLAIN (FORMAT JSON) EXECUTE ferretdb_lookup(${pg.escapeLiteral(field)}, ${pg.escapeLiteral(JSON.stringify(value))})`,
+    );
     return JSON.stringify(rows[0]['QUERY PLAN']);
   } finally {
     await sql.query('ROLLBACK');
@@ -66,13 +71,19 @@ describe('every lookup the store makes is served by an index on FerretDB over Po
     expect(await planFor('orders', 'undeclaredField', 'x')).toContain('Seq Scan');
   });
 
-  test('an equality on an array field (an order\'s skus) is served by the same index', async () => {
+  test("an equality on an array field (an order's skus) is served by the same index", async () => {
     expect(await planFor('orders', 'skus', 'TEE-M')).toMatch(/Bitmap Index Scan.*_gin/);
   });
 
   test('the lookups FerretDB really sends use the GIN indexes', async () => {
     const orders = ctx.mongo.db.collection<{ _id: string; status: string; pad: string }>('orders');
-    await orders.insertMany(Array.from({ length: 3_000 }, (_, i) => ({ _id: `o-${i}`, status: i % 100 === 0 ? 'needs_attention' : 'completed', pad: 'x'.repeat(500) })));
+    await orders.insertMany(
+      Array.from({ length: 3_000 }, (_, i) => ({
+        _id: `o-${i}`,
+        status: i % 100 === 0 ? 'needs_attention' : 'completed',
+        pad: 'x'.repeat(500),
+      })),
+    );
     await sql.query(`ANALYZE ${pg.escapeIdentifier(schema())}.${pg.escapeIdentifier(await tableOf('orders'))}`);
     const scans = async () => {
       const { rows } = await sql.query<{ name: string; scans: string }>(
@@ -100,7 +111,14 @@ describe('a lookup costs the same as the store grows', () => {
   }
   const fill = async (col: Collection<Doc>, n: number) => {
     for (let i = 0; i < n; i += 1_000) {
-      await col.insertMany(Array.from({ length: Math.min(1_000, n - i) }, (_, k) => ({ _id: `e-${i + k}`, sku: `SKU-${(i + k) % 997}`, orderId: `order:web:${i + k}`, pad: 'p'.repeat(800) })));
+      await col.insertMany(
+        Array.from({ length: Math.min(1_000, n - i) }, (_, k) => ({
+          _id: `e-${i + k}`,
+          sku: `SKU-${(i + k) % 997}`,
+          orderId: `order:web:${i + k}`,
+          pad: 'p'.repeat(800),
+        })),
+      );
     }
     await sql.query(`ANALYZE ${pg.escapeIdentifier(schema())}.${pg.escapeIdentifier(await tableOf(col.collectionName))}`);
   };
@@ -124,7 +142,10 @@ describe('a lookup costs the same as the store grows', () => {
       for (let i = 0; i < 20; i++) await Promise.all([lookup(small, i), lookup(large, i)]); // warm both
       // Interleaved, so whatever else the machine does weighs on both alike.
       for (let i = 0; i < 200; i++) {
-        for (const [size, col] of [['small', small], ['large', large]] as const) {
+        for (const [size, col] of [
+          ['small', small],
+          ['large', large],
+        ] as const) {
           const t = process.hrtime.bigint();
           await lookup(col, i);
           timings[kind][size].push(Number(process.hrtime.bigint() - t) / 1e6);

@@ -14,7 +14,12 @@ afterAll(async () => ctx.close());
 
 describe('orders view', () => {
   const order = toOrder(parsedOrder({ lines: [{ sku: 'VIEW-1', quantity: 1 }] }), new Date().toISOString());
-  const stateAt = (base: OrderState, status: OrderStatus, version: number): OrderState => ({ ...base, status, version, history: [...base.history, { status, at: new Date().toISOString() }] });
+  const stateAt = (base: OrderState, status: OrderStatus, version: number): OrderState => ({
+    ...base,
+    status,
+    version,
+    history: [...base.history, { status, at: new Date().toISOString() }],
+  });
 
   test('a straggling projection of an older state that lands last is undone by its own check', async () => {
     const s1 = initialOrderState(order);
@@ -45,7 +50,10 @@ describe('orders view: listings and compaction', () => {
     status: (['completed', 'shipped', 'cancelled', 'awaiting_stock'] as OrderStatus[])[i % 4],
     receivedAt: new Date(base - (i < 120 ? i * HOUR : 120 * HOUR + (i - 120) * 30 * HOUR) - (i % 5) * 60_000).toISOString(),
   }));
-  const orders = specs.map((s) => ({ ...s, order: toOrder(parsedOrder({ channel: s.channel, lines: [{ sku: 'LIST-1', quantity: 1 }] }), s.receivedAt) }));
+  const orders = specs.map((s) => ({
+    ...s,
+    order: toOrder(parsedOrder({ channel: s.channel, lines: [{ sku: 'LIST-1', quantity: 1 }] }), s.receivedAt),
+  }));
 
   beforeAll(async () => {
     for (const { order, status } of orders) {
@@ -53,7 +61,12 @@ describe('orders view: listings and compaction', () => {
       await ctx.stores.orders.insertReceived(order, s1);
       let state = s1;
       for (const next of ['validated', 'payment_authorized', status] as OrderStatus[]) {
-        state = { ...state, status: next, version: state.version + 1, history: [...state.history, { status: next, at: new Date().toISOString() }] };
+        state = {
+          ...state,
+          status: next,
+          version: state.version + 1,
+          history: [...state.history, { status: next, at: new Date().toISOString() }],
+        };
         await ctx.stores.orders.project(order, state);
       }
     }
@@ -81,9 +94,17 @@ describe('orders view: listings and compaction', () => {
     ['every order (busy days hour by hour, quiet days whole, the month before whole)', {}, () => true],
     ['a channel', { channel: 'pos' }, (o: (typeof orders)[number]) => o.channel === 'pos'],
     ['a final status', { status: 'completed' as const }, (o: (typeof orders)[number]) => o.status === 'completed'],
-    ['a final status on a channel', { status: 'cancelled' as const, channel: 'web' }, (o: (typeof orders)[number]) => o.status === 'cancelled' && o.channel === 'web'],
+    [
+      'a final status on a channel',
+      { status: 'cancelled' as const, channel: 'web' },
+      (o: (typeof orders)[number]) => o.status === 'cancelled' && o.channel === 'web',
+    ],
     ['a status orders pass through', { status: 'shipped' as const }, (o: (typeof orders)[number]) => o.status === 'shipped'],
-    ['a status orders pass through, on a channel', { status: 'awaiting_stock' as const, channel: 'pos' }, (o: (typeof orders)[number]) => o.status === 'awaiting_stock' && o.channel === 'pos'],
+    [
+      'a status orders pass through, on a channel',
+      { status: 'awaiting_stock' as const, channel: 'pos' },
+      (o: (typeof orders)[number]) => o.status === 'awaiting_stock' && o.channel === 'pos',
+    ],
   ])('%s: newest first, page after page, each order once', async (_name, q, filter) => {
     expect(await listAll(q, 7)).toEqual(expected(filter));
   });
@@ -106,7 +127,10 @@ describe('orders view: listings and compaction', () => {
   });
 
   test('each order keeps one recorded state, not one per version', async () => {
-    const states = await ctx.mongo.db.collection('order_states').find({}, { projection: { _id: 1 } }).toArray();
+    const states = await ctx.mongo.db
+      .collection('order_states')
+      .find({}, { projection: { _id: 1 } })
+      .toArray();
     const perOrder = new Map<string, number>();
     for (const { _id } of states) {
       const orderId = String(_id).slice(0, String(_id).lastIndexOf('|'));
@@ -119,15 +143,31 @@ describe('orders view: listings and compaction', () => {
 
 describe('orders view: documents written by earlier versions', () => {
   test('a view stored field by field (before bodies and list keys) is migrated once at worker start: readable and listed', async () => {
-    const order = toOrder(parsedOrder({ channel: 'legacy', lines: [{ sku: 'OLD-1', quantity: 2 }] }), new Date(Date.now() - 3 * 86_400_000).toISOString());
+    const order = toOrder(
+      parsedOrder({ channel: 'legacy', lines: [{ sku: 'OLD-1', quantity: 2 }] }),
+      new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    );
     const state = { ...initialOrderState(order), status: 'completed' as OrderStatus, stage: 'completed' as const, version: 9 };
     const { orderId: _ignored, ...fields } = state;
     void _ignored;
-    await ctx.mongo.db.collection<Record<string, unknown> & { _id: string }>('orders').insertOne({ ...fields, _id: order.id, orderId: order.id, order, skus: ['OLD-1'], createdAt: new Date(order.receivedAt), updatedAt: new Date() });
+    await ctx.mongo.db.collection<Record<string, unknown> & { _id: string }>('orders').insertOne({
+      ...fields,
+      _id: order.id,
+      orderId: order.id,
+      order,
+      skus: ['OLD-1'],
+      createdAt: new Date(order.receivedAt),
+      updatedAt: new Date(),
+    });
     await ctx.mongo.db.collection('migrations').deleteMany({});
 
     await migrate(ctx.mongo.db);
-    expect(await ctx.stores.orders.get(order.id)).toMatchObject({ orderId: order.id, status: 'completed', version: 9, order: { lines: [{ sku: 'OLD-1', quantity: 2 }] } });
+    expect(await ctx.stores.orders.get(order.id)).toMatchObject({
+      orderId: order.id,
+      status: 'completed',
+      version: 9,
+      order: { lines: [{ sku: 'OLD-1', quantity: 2 }] },
+    });
     const listed = await ctx.stores.orders.list({ status: 'completed', channel: 'legacy', limit: 10 });
     expect(listed.orders.map((o) => o.orderId)).toEqual([order.id]);
     expect(await ctx.mongo.db.collection('migrations').countDocuments({})).toBeGreaterThan(0);

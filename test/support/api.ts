@@ -8,7 +8,16 @@ export const TEST_API_KEY = 'test-api-key-0123456789';
 // The real Express app over the suite's real stores, Temporal and Redis; requests carry a real API key.
 export async function apiFor(ctx: TestContext, orderSettings?: OrderWorkflowInput['settings']) {
   await ctx.stores.apiKeys.register(TEST_API_KEY, 'test-operator');
-  const app = createApp({ stores: ctx.stores, db: ctx.mongo.db, temporal: ctx.temporal, redis: ctx.redis, webhookQueue: ctx.webhookQueue, taskQueue: ctx.taskQueue, log: ctx.log, ...(orderSettings && { orderSettings }) });
+  const app = createApp({
+    stores: ctx.stores,
+    db: ctx.mongo.db,
+    temporal: ctx.temporal,
+    redis: ctx.redis,
+    webhookQueue: ctx.webhookQueue,
+    taskQueue: ctx.taskQueue,
+    log: ctx.log,
+    ...(orderSettings && { orderSettings }),
+  });
   const agent = supertest(app);
   const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
   return {

@@ -42,8 +42,21 @@ export const epBought = (id: string, reference: string | null, trackingCode: str
   ...epShipment(id, true, reference),
   selected_rate: epRate(id),
   tracking_code: trackingCode,
-  postage_label: { object: 'PostageLabel', id: `pl_${id}`, label_file_type: 'application/pdf', label_url: `https://easypost-files.example/${id}.pdf`, label_pdf_url: `https://easypost-files.example/${id}.pdf` },
-  tracker: { id: `trk_${id}`, object: 'Tracker', tracking_code: trackingCode, status: 'unknown', carrier: 'USPS', public_url: `https://track.easypost.com/${id}` },
+  postage_label: {
+    object: 'PostageLabel',
+    id: `pl_${id}`,
+    label_file_type: 'application/pdf',
+    label_url: `https://easypost-files.example/${id}.pdf`,
+    label_pdf_url: `https://easypost-files.example/${id}.pdf`,
+  },
+  tracker: {
+    id: `trk_${id}`,
+    object: 'Tracker',
+    tracking_code: trackingCode,
+    status: 'unknown',
+    carrier: 'USPS',
+    public_url: `https://track.easypost.com/${id}`,
+  },
 });
 
 export const epTrackerEvent = (status: string, message: string, trackingCode: string) =>
@@ -68,6 +81,9 @@ export const epTrackerEvent = (status: string, message: string, trackingCode: st
   });
 
 // The X-Hmac-Signature header EasyPost sends: HMAC-SHA256 of the body with the NFKD-normalised secret.
-export const epSign = (body: string, secret: string) => `hmac-sha256-hex=${createHmac('sha256', Buffer.from(secret.normalize('NFKD'), 'utf8')).update(body).digest('hex')}`;
+export const epSign = (body: string, secret: string) =>
+  `hmac-sha256-hex=${createHmac('sha256', Buffer.from(secret.normalize('NFKD'), 'utf8'))
+    .update(body)
+    .digest('hex')}`;
 
 export const EP_NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'The requested resource could not be found.', errors: [] } };

@@ -15,7 +15,9 @@ export const address = {
 };
 
 // A canonical order body as an operator or integration would POST it.
-export function orderBody(overrides: Partial<Record<keyof OrderInput, unknown>> & { lines?: { sku: string; quantity: number; unitPrice?: number }[] } = {}) {
+export function orderBody(
+  overrides: Partial<Record<keyof OrderInput, unknown>> & { lines?: { sku: string; quantity: number; unitPrice?: number }[] } = {},
+) {
   const { lines, ...rest } = overrides;
   return {
     channel: 'manual',
@@ -33,11 +35,23 @@ export function orderBody(overrides: Partial<Record<keyof OrderInput, unknown>> 
 export const parsedOrder = (overrides: Parameters<typeof orderBody>[0] = {}): OrderInput => orderInputSchema.parse(orderBody(overrides));
 
 export function location(id: string, priority = 100): Location {
-  return { id, name: `Warehouse ${id}`, type: 'warehouse', address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' }, ships: true, pickup: false, priority, active: true };
+  return {
+    id,
+    name: `Warehouse ${id}`,
+    type: 'warehouse',
+    address: { line1: 'Lagerstrasse 1', city: 'Berlin', postalCode: '10117', country: 'DE' },
+    ships: true,
+    pickup: false,
+    priority,
+    active: true,
+  };
 }
 
 // Items, locations and opening stock written through the real stores.
-export async function seed(stores: Stores, opts: { skus: string[]; locations?: Location[]; stock?: { sku: string; locationId: string; quantity: number }[] }): Promise<void> {
+export async function seed(
+  stores: Stores,
+  opts: { skus: string[]; locations?: Location[]; stock?: { sku: string; locationId: string; quantity: number }[] },
+): Promise<void> {
   for (const sku of opts.skus) await stores.items.create({ sku, name: `Item ${sku}` });
   for (const loc of opts.locations ?? []) await stores.locations.create(loc);
   for (const s of opts.stock ?? []) {

@@ -38,7 +38,10 @@ export interface Fingerprint {
 }
 
 // Counts and a digest of every document, so an update shows as well as an insert.
-export async function fingerprint(ctx: TestContext, extra: () => Promise<Record<string, unknown>> = async () => ({})): Promise<Fingerprint> {
+export async function fingerprint(
+  ctx: TestContext,
+  extra: () => Promise<Record<string, unknown>> = async () => ({}),
+): Promise<Fingerprint> {
   const collections: Fingerprint['collections'] = {};
   for (const name of WATCHED_COLLECTIONS) {
     const docs = await ctx.mongo.db.collection(name).find({}).toArray();
@@ -48,7 +51,10 @@ export async function fingerprint(ctx: TestContext, extra: () => Promise<Record<
   return { collections, extra: await extra() };
 }
 
-export const countsOf = (f: Fingerprint) => ({ ...Object.fromEntries(Object.entries(f.collections).map(([k, v]) => [k, v.count])), ...f.extra });
+export const countsOf = (f: Fingerprint) => ({
+  ...Object.fromEntries(Object.entries(f.collections).map(([k, v]) => [k, v.count])),
+  ...f.extra,
+});
 
 // A refusal: the status and code expected, the documented error shape, every named path present.
 export function expectRefused(res: Response, c: HostileCase): void {

@@ -14,7 +14,10 @@ const MARKER = '@@replay-results@@';
 async function main() {
   const [bundle, ...files] = process.argv.slice(2);
   Runtime.install({ logger: new DefaultLogger('ERROR', () => undefined) });
-  const histories = files.map((file) => ({ workflowId: basename(file), history: temporal.api.history.v1.History.decode(readFileSync(file)) }));
+  const histories = files.map((file) => ({
+    workflowId: basename(file),
+    history: temporal.api.history.v1.History.decode(readFileSync(file)),
+  }));
   const results = [];
   for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundle }, replayName: 'history-replay' }, histories)) {
     results.push({ file: r.workflowId, ...(r.error && { error: `${r.error.name}: ${r.error.message}` }) });

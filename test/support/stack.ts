@@ -49,7 +49,11 @@ export interface TestContext {
   bullPrefix: string;
   webhookQueue: Queue;
   log: Logger;
-  startWorker(opts?: { payments?: PaymentProviders; taskQueue?: string; activityOverrides?: OrderWorkerOptions['activityOverrides'] }): Promise<RunningWorker>;
+  startWorker(opts?: {
+    payments?: PaymentProviders;
+    taskQueue?: string;
+    activityOverrides?: OrderWorkerOptions['activityOverrides'];
+  }): Promise<RunningWorker>;
   // The BullMQ consumers the worker process runs: webhook deliveries and debounced stock pushes (startWorker
   // starts the stock offer rounds).
   startConsumers(): Promise<{ stop(): Promise<void> }>;
@@ -148,6 +152,9 @@ async function recordHistories(temporal: Client, taskQueue: string, suite: strin
   for await (const wf of temporal.workflow.list({ query: `TaskQueue="${taskQueue}"` })) {
     if (wf.type !== 'orderWorkflow') continue;
     const history = await temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    writeFileSync(join(dir, `${suite}__${wf.workflowId}`.replace(/[^A-Za-z0-9_.-]+/g, '_') + '.pb'), temporalProto.api.history.v1.History.encode(history).finish());
+    writeFileSync(
+      join(dir, `${suite}__${wf.workflowId}`.replace(/[^A-Za-z0-9_.-]+/g, '_') + '.pb'),
+      temporalProto.api.history.v1.History.encode(history).finish(),
+    );
   }
 }

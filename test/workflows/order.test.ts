@@ -32,10 +32,20 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-const capture = (order: OrderInput, settings = fast) => captureOrder({ temporal: ctx.temporal, taskQueue: ctx.taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: settings }, order);
+const capture = (order: OrderInput, settings = fast) =>
+  captureOrder(
+    { temporal: ctx.temporal, taskQueue: ctx.taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: settings },
+    order,
+  );
 const view = (orderId: string) => ctx.stores.orders.get(orderId);
 const statusOf = async (orderId: string) => (await view(orderId))?.status;
-const waitStatus = async (orderId: string, status: string, timeoutMs = 30_000) => (await eventually(() => view(orderId), (v) => v?.status === status, timeoutMs, `${orderId} to be ${status}`))!;
+const waitStatus = async (orderId: string, status: string, timeoutMs = 30_000) =>
+  (await eventually(
+    () => view(orderId),
+    (v) => v?.status === status,
+    timeoutMs,
+    `${orderId} to be ${status}`,
+  ))!;
 
 describe('order workflow', () => {
   beforeAll(async () => {
@@ -48,12 +58,25 @@ describe('order workflow', () => {
     await waitStatus(orderId, 'released_to_fulfillment');
     expect((await view(orderId))!.allocation).toMatchObject({ locationId: 'WH-NORTH' });
     for (const type of ['picked', 'packed'] as const) await signalOrder(ctx.temporal, orderId, fulfillmentEventSignal, { type });
-    await signalOrder(ctx.temporal, orderId, fulfillmentEventSignal, { type: 'shipped', carrier: 'dhl', trackingNumber: '00340434161094042557' });
+    await signalOrder(ctx.temporal, orderId, fulfillmentEventSignal, {
+      type: 'shipped',
+      carrier: 'dhl',
+      trackingNumber: '00340434161094042557',
+    });
     await waitStatus(orderId, 'shipped');
     await signalOrder(ctx.temporal, orderId, fulfillmentEventSignal, { type: 'delivered' });
     const done = await waitStatus(orderId, 'completed');
     expect(done.history.map((h) => h.status)).toEqual([
-      'received', 'validated', 'payment_authorized', 'stock_reserved', 'released_to_fulfillment', 'picked', 'packed', 'shipped', 'delivered', 'completed',
+      'received',
+      'validated',
+      'payment_authorized',
+      'stock_reserved',
+      'released_to_fulfillment',
+      'picked',
+      'packed',
+      'shipped',
+      'delivered',
+      'completed',
     ]);
     expect(done.shipment).toMatchObject({ carrier: 'dhl', trackingNumber: '00340434161094042557' });
     const entries = (await ctx.stores.ledger.entriesForSku('TEE', { limit: 1000 })).filter((e) => e.reference?.startsWith(orderId));
@@ -91,7 +114,14 @@ describe('order workflow', () => {
     const { orderId } = await capture(parsedOrder({ lines: [{ sku: 'CAP', quantity: 4 }] }));
     const waiting = await waitStatus(orderId, 'awaiting_stock');
     expect(waiting.awaitingStock?.shortfall).toMatchObject({ sku: 'CAP', requested: 4, available: 0 });
-    await ctx.stores.ledger.apply({ sku: 'CAP', locationId: 'WH-SOUTH', type: 'receipt', quantity: 10, idempotencyKey: 'po-cap-1', actor: 'test' });
+    await ctx.stores.ledger.apply({
+      sku: 'CAP',
+      locationId: 'WH-SOUTH',
+      type: 'receipt',
+      quantity: 10,
+      idempotencyKey: 'po-cap-1',
+      actor: 'test',
+    });
     expect(await ctx.stores.orders.idsWaitingForSku('CAP')).toContain(orderId);
     await signalOrder(ctx.temporal, orderId, (await import('../../workflows/order')).stockChangedSignal);
     const released = await waitStatus(orderId, 'released_to_fulfillment');
@@ -114,7 +144,12 @@ describe('order workflow', () => {
 
   test('a stage that misses its SLA marks the order late without stopping it', async () => {
     const { orderId } = await capture(parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }] }), { ...fast, slaMs: { picked: 1_000 } });
-    const late = (await eventually(() => view(orderId), (v) => v?.late === true, 20_000, 'order to be late'))!;
+    const late = (await eventually(
+      () => view(orderId),
+      (v) => v?.late === true,
+      20_000,
+      'order to be late',
+    ))!;
     expect(late.lateStages[0]?.stage).toBe('picked');
     expect(late.status).toBe('released_to_fulfillment');
     await signalOrder(ctx.temporal, orderId, fulfillmentEventSignal, { type: 'picked' });
@@ -124,7 +159,9 @@ describe('order workflow', () => {
   });
 
   test('a manual payment waits for an operator to confirm it', async () => {
-    const { orderId } = await capture(parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }], payment: { method: 'prepaid', alreadyPaid: false } }));
+    const { orderId } = await capture(
+      parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }], payment: { method: 'prepaid', alreadyPaid: false } }),
+    );
     await waitStatus(orderId, 'awaiting_payment');
     await signalOrder(ctx.temporal, orderId, confirmPaymentSignal, { reference: 'bank-transfer-991' });
     const released = await waitStatus(orderId, 'released_to_fulfillment');
@@ -132,7 +169,14 @@ describe('order workflow', () => {
   });
 
   test('an order with an unknown sku is rejected and reserves nothing', async () => {
-    const { orderId } = await capture(parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }, { sku: 'NOPE', quantity: 1 }] }));
+    const { orderId } = await capture(
+      parsedOrder({
+        lines: [
+          { sku: 'TEE', quantity: 1 },
+          { sku: 'NOPE', quantity: 1 },
+        ],
+      }),
+    );
     const rejected = await waitStatus(orderId, 'rejected');
     expect(rejected.rejection?.reason).toMatch(/NOPE/);
     expect((await ctx.stores.ledger.entriesForSku('TEE', { limit: 1000 })).some((e) => e.reference === orderId)).toBe(false);
@@ -148,7 +192,9 @@ describe('order workflow', () => {
     expect(again.duplicate).toBe(true);
     const { orders } = await ctx.stores.orders.list({ channel: 'manual', limit: 200 });
     expect(orders.filter((o) => o.channelOrderId === order.channelOrderId)).toHaveLength(1);
-    const reservations = (await ctx.stores.ledger.entriesForSku('TEE', { limit: 10_000 })).filter((e) => e.reference === results[0].orderId && e.type === 'reservation');
+    const reservations = (await ctx.stores.ledger.entriesForSku('TEE', { limit: 10_000 })).filter(
+      (e) => e.reference === results[0].orderId && e.type === 'reservation',
+    );
     expect(reservations).toHaveLength(1);
   });
 });
@@ -168,7 +214,10 @@ describe('a step that keeps failing', () => {
     const taskQueue = uniqueId('tq-flaky');
     const worker = await ctx.startWorker({ taskQueue, payments: { ...createPaymentProviders(ctx.stores.payments), manual: flaky } });
     try {
-      const { orderId } = await captureOrder({ temporal: ctx.temporal, taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: fast }, parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }] }));
+      const { orderId } = await captureOrder(
+        { temporal: ctx.temporal, taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: fast },
+        parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }] }),
+      );
       const stuck = await waitStatus(orderId, 'needs_attention');
       expect(stuck.attention).toMatchObject({ step: 'authorize_payment', error: expect.stringMatching(/gateway unavailable/) });
       providerDown = false;

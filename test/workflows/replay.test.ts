@@ -13,15 +13,22 @@ import { workflowBundlePath } from '../support/paths';
 // replay under this code. When the workflow gains a path, record its suite's histories with
 // ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.pb')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.pb'))
+  .sort();
 
 function replay(paths: string[]): Promise<{ file: string; error?: string }[]> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(__dirname, '..', 'support', 'replay-histories.cjs'), workflowBundlePath(), ...paths], { maxBuffer: 16 * 1024 * 1024 }, (error, out, err) => {
-      const results = out.split('@@replay-results@@\n')[1];
-      if (error || !results) reject(new Error(`replay failed: ${err || error?.message || out}`));
-      else resolve(JSON.parse(results));
-    });
+    execFile(
+      process.execPath,
+      [join(__dirname, '..', 'support', 'replay-histories.cjs'), workflowBundlePath(), ...paths],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, out, err) => {
+        const results = out.split('@@replay-results@@\n')[1];
+        if (error || !results) reject(new Error(`replay failed: ${err || error?.message || out}`));
+        else resolve(JSON.parse(results));
+      },
+    );
   });
 }
 

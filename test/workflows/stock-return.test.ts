@@ -16,7 +16,11 @@ import { eventually, location, parsedOrder, seed } from '../support/fixtures';
 let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext('stock_return');
-  await seed(ctx.stores, { skus: ['SLOW-1', 'FCFS-1', 'RECON-1'], locations: [location('WH-RET', 1)], stock: [{ sku: 'SLOW-1', locationId: 'WH-RET', quantity: 5 }] });
+  await seed(ctx.stores, {
+    skus: ['SLOW-1', 'FCFS-1', 'RECON-1'],
+    locations: [location('WH-RET', 1)],
+    stock: [{ sku: 'SLOW-1', locationId: 'WH-RET', quantity: 5 }],
+  });
 });
 afterAll(async () => ctx.close());
 
@@ -25,17 +29,32 @@ describe('with the order worker running', () => {
     await ctx.startWorker();
   });
 
-  const settings: OrderWorkflowInput['settings'] = { activityMaxAttempts: 1, activityInitialIntervalMs: 100, awaitingStockRecheckMs: 15 * 60_000 };
-  const capture = (order: OrderInput) => captureOrder({ temporal: ctx.temporal, taskQueue: ctx.taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: settings }, order);
+  const settings: OrderWorkflowInput['settings'] = {
+    activityMaxAttempts: 1,
+    activityInitialIntervalMs: 100,
+    awaitingStockRecheckMs: 15 * 60_000,
+  };
+  const capture = (order: OrderInput) =>
+    captureOrder(
+      { temporal: ctx.temporal, taskQueue: ctx.taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: settings },
+      order,
+    );
   const view = (orderId: string) => ctx.stores.orders.get(orderId);
-  const waitStatus = async (orderId: string, status: string, timeoutMs = 30_000) => (await eventually(() => view(orderId), (v) => v?.status === status, timeoutMs, `${orderId} to be ${status}`))!;
+  const waitStatus = async (orderId: string, status: string, timeoutMs = 30_000) =>
+    (await eventually(
+      () => view(orderId),
+      (v) => v?.status === status,
+      timeoutMs,
+      `${orderId} to be ${status}`,
+    ))!;
   const available = async (sku: string) => (await ctx.stores.ledger.balance(sku, 'WH-RET')).available;
   // How often the order's workflow tried to reserve: its history's reserveStock activities.
   const reservationAttempts = async (orderId: string) => {
     const history = await ctx.temporal.workflow.getHandle(orderId).fetchHistory();
     return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reserveStock').length;
   };
-  const entriesOf = async (sku: string, orderId: string) => (await ctx.stores.ledger.entriesForSku(sku, { limit: 1000 })).filter((e) => e.reference === orderId);
+  const entriesOf = async (sku: string, orderId: string) =>
+    (await ctx.stores.ledger.entriesForSku(sku, { limit: 1000 })).filter((e) => e.reference === orderId);
 
   describe('a reservation attempt that times out after reserving', () => {
     test('the order parks holding nothing, and cancelling it leaves nothing reserved', async () => {
@@ -84,7 +103,13 @@ describe('with the order worker running', () => {
     test('an attempt still running when its order is cancelled gives back what it takes afterwards', async () => {
       const orderId = `order:test:${uniqueId('late')}`;
       await ctx.stores.allocations.releaseEverythingOf(orderId, { actor: 'test', reason: 'order cancelled' });
-      const late = await ctx.stores.allocations.reserveAll({ reservationId: `${orderId}:alloc:1:WH-RET`, orderId, locationId: 'WH-RET', lines: [{ sku: 'SLOW-1', quantity: 1 }], actor: 'test' });
+      const late = await ctx.stores.allocations.reserveAll({
+        reservationId: `${orderId}:alloc:1:WH-RET`,
+        orderId,
+        locationId: 'WH-RET',
+        lines: [{ sku: 'SLOW-1', quantity: 1 }],
+        actor: 'test',
+      });
       expect(late.reserved).toBe(false);
       expect(await available('SLOW-1')).toBe(5);
       expect((await entriesOf('SLOW-1', orderId)).map((e) => e.type)).toEqual(['reservation', 'release']);
@@ -93,9 +118,22 @@ describe('with the order worker running', () => {
 
   describe('the reservations reconciliation', () => {
     test('frees what orders that ended or do not exist still hold, with the reason in the ledger, and leaves running orders alone', async () => {
-      await ctx.stores.ledger.apply({ sku: 'RECON-1', locationId: 'WH-RET', type: 'receipt', quantity: 10, idempotencyKey: uniqueId('recon-stock'), actor: 'test' });
+      await ctx.stores.ledger.apply({
+        sku: 'RECON-1',
+        locationId: 'WH-RET',
+        type: 'receipt',
+        quantity: 10,
+        idempotencyKey: uniqueId('recon-stock'),
+        actor: 'test',
+      });
       const reserve = (orderId: string, quantity: number) =>
-        ctx.stores.allocations.reserveAll({ reservationId: `${orderId}:alloc:1:WH-RET`, orderId, locationId: 'WH-RET', lines: [{ sku: 'RECON-1', quantity }], actor: 'test' });
+        ctx.stores.allocations.reserveAll({
+          reservationId: `${orderId}:alloc:1:WH-RET`,
+          orderId,
+          locationId: 'WH-RET',
+          lines: [{ sku: 'RECON-1', quantity }],
+          actor: 'test',
+        });
       const viewWith = async (status: 'cancelled' | 'released_to_fulfillment') => {
         const order = toOrder(parsedOrder({ lines: [{ sku: 'RECON-1', quantity: 1 }] }), new Date().toISOString());
         await ctx.stores.orders.insertReceived(order, { ...initialOrderState(order), status });
@@ -104,11 +142,20 @@ describe('with the order worker running', () => {
       const unknown = `order:test:${uniqueId('gone')}`;
       const cancelled = await viewWith('cancelled');
       const running = await viewWith('released_to_fulfillment');
-      for (const [id, q] of [[unknown, 1], [cancelled, 2], [running, 3]] as const) expect((await reserve(id, q)).reserved).toBe(true);
+      for (const [id, q] of [
+        [unknown, 1],
+        [cancelled, 2],
+        [running, 3],
+      ] as const)
+        expect((await reserve(id, q)).reserved).toBe(true);
       expect(await available('RECON-1')).toBe(4);
 
       // Through Temporal, as the schedule runs it.
-      const result = await ctx.temporal.workflow.execute(reconcileReservationsWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('reconcile'), args: [{ olderThanMs: 0 }] });
+      const result = await ctx.temporal.workflow.execute(reconcileReservationsWorkflow, {
+        taskQueue: ctx.taskQueue,
+        workflowId: uniqueId('reconcile'),
+        args: [{ olderThanMs: 0 }],
+      });
       expect(result.released).toEqual(
         expect.arrayContaining([
           { orderId: unknown, status: 'unknown', reservations: 1, units: 1 },
@@ -117,11 +164,21 @@ describe('with the order worker running', () => {
       );
       expect(result.released.map((r) => r.orderId)).not.toContain(running);
       expect(await available('RECON-1')).toBe(7);
-      expect((await entriesOf('RECON-1', cancelled)).map((e) => [e.type, e.reason])).toEqual([['reservation', undefined], ['release', 'reconciliation: order cancelled']]);
-      expect((await entriesOf('RECON-1', unknown)).map((e) => [e.type, e.reason])).toEqual([['reservation', undefined], ['release', 'reconciliation: order unknown']]);
+      expect((await entriesOf('RECON-1', cancelled)).map((e) => [e.type, e.reason])).toEqual([
+        ['reservation', undefined],
+        ['release', 'reconciliation: order cancelled'],
+      ]);
+      expect((await entriesOf('RECON-1', unknown)).map((e) => [e.type, e.reason])).toEqual([
+        ['reservation', undefined],
+        ['release', 'reconciliation: order unknown'],
+      ]);
 
       // A second run finds nothing more to do.
-      const again = await ctx.temporal.workflow.execute(reconcileReservationsWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('reconcile'), args: [{ olderThanMs: 0 }] });
+      const again = await ctx.temporal.workflow.execute(reconcileReservationsWorkflow, {
+        taskQueue: ctx.taskQueue,
+        workflowId: uniqueId('reconcile'),
+        args: [{ olderThanMs: 0 }],
+      });
       expect(again.released.map((r) => r.orderId).filter((id) => [unknown, cancelled, running].includes(id))).toEqual([]);
     });
   });
@@ -134,7 +191,14 @@ describe('with the order worker running', () => {
         await waitStatus(orderId, 'awaiting_stock');
         ids.push(orderId);
       }
-      await ctx.stores.ledger.apply({ sku: 'FCFS-1', locationId: 'WH-RET', type: 'receipt', quantity: 2, idempotencyKey: uniqueId('fcfs'), actor: 'test' });
+      await ctx.stores.ledger.apply({
+        sku: 'FCFS-1',
+        locationId: 'WH-RET',
+        type: 'receipt',
+        quantity: 2,
+        idempotencyKey: uniqueId('fcfs'),
+        actor: 'test',
+      });
       await waitStatus(ids[0], 'released_to_fulfillment', 15_000);
       await waitStatus(ids[1], 'released_to_fulfillment', 15_000);
       // Nobody else was woken to find the shelf empty: the others still wait on their first attempt.

@@ -9,7 +9,11 @@ import { workflowBundlePath } from '../support/paths';
 let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext('crash');
-  await seed(ctx.stores, { skus: ['CRASH-TEE'], locations: [location('WH-CRASH', 1)], stock: [{ sku: 'CRASH-TEE', locationId: 'WH-CRASH', quantity: 100 }] });
+  await seed(ctx.stores, {
+    skus: ['CRASH-TEE'],
+    locations: [location('WH-CRASH', 1)],
+    stock: [{ sku: 'CRASH-TEE', locationId: 'WH-CRASH', quantity: 100 }],
+  });
 });
 afterAll(async () => ctx.close());
 
@@ -46,16 +50,29 @@ test('a worker killed with SIGKILL in the middle of 50 orders, then restarted, c
   let worker = await startWorkerProcess();
   try {
     const orders = Array.from({ length: 50 }, (_, i) =>
-      parsedOrder({ lines: [{ sku: 'CRASH-TEE', quantity: 1 }], payment: i % 2 ? { method: 'cash_on_delivery' } : { method: 'prepaid', alreadyPaid: true } }),
+      parsedOrder({
+        lines: [{ sku: 'CRASH-TEE', quantity: 1 }],
+        payment: i % 2 ? { method: 'cash_on_delivery' } : { method: 'prepaid', alreadyPaid: true },
+      }),
     );
-    const intake = { temporal: ctx.temporal, taskQueue: ctx.taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: { activityInitialIntervalMs: 200 } };
+    const intake = {
+      temporal: ctx.temporal,
+      taskQueue: ctx.taskQueue,
+      orders: ctx.stores.orders,
+      log: ctx.log,
+      orderSettings: { activityInitialIntervalMs: 200 },
+    };
     const ids = await Promise.all(orders.map(async (o) => (await captureOrder(intake, o)).orderId));
     // The warehouse and carrier report everything up front; the workflows consume it as they get there.
     await Promise.all(
       ids.map(async (id) => {
         await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'picked' });
         await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'packed' });
-        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'shipped', carrier: 'ups', trackingNumber: `1Z${id.slice(-10).replace(/[^A-Za-z0-9]/g, '0')}` });
+        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, {
+          type: 'shipped',
+          carrier: 'ups',
+          trackingNumber: `1Z${id.slice(-10).replace(/[^A-Za-z0-9]/g, '0')}`,
+        });
         await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'delivered' });
       }),
     );
@@ -93,21 +110,42 @@ test('split orders survive a worker killed mid-way: each part reserved and shipp
       { sku: 'CRASH-SHADE', locationId: 'WH-CRASH-2', quantity: 40 },
     ],
   });
-  await ctx.stores.routing.replaceRules([{ id: 'split', name: 'By priority, split when needed', filters: {}, sort: ['priority'], whenNothingFits: 'split' }], 'test');
+  await ctx.stores.routing.replaceRules(
+    [{ id: 'split', name: 'By priority, split when needed', filters: {}, sort: ['priority'], whenNothingFits: 'split' }],
+    'test',
+  );
   let worker = await startWorkerProcess();
   try {
-    const orders = Array.from({ length: 20 }, () => parsedOrder({ lines: [{ sku: 'CRASH-LAMP', quantity: 1 }, { sku: 'CRASH-SHADE', quantity: 2 }] }));
-    const intake = { temporal: ctx.temporal, taskQueue: ctx.taskQueue, orders: ctx.stores.orders, log: ctx.log, orderSettings: { activityInitialIntervalMs: 200 } };
+    const orders = Array.from({ length: 20 }, () =>
+      parsedOrder({
+        lines: [
+          { sku: 'CRASH-LAMP', quantity: 1 },
+          { sku: 'CRASH-SHADE', quantity: 2 },
+        ],
+      }),
+    );
+    const intake = {
+      temporal: ctx.temporal,
+      taskQueue: ctx.taskQueue,
+      orders: ctx.stores.orders,
+      log: ctx.log,
+      orderSettings: { activityInitialIntervalMs: 200 },
+    };
     const ids = await Promise.all(orders.map(async (o) => (await captureOrder(intake, o)).orderId));
     // Events without a part apply to every part (the API asks for the part; the signal allows both).
     await Promise.all(
       ids.map(async (id) => {
         for (const type of ['picked', 'packed'] as const) await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type });
-        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'shipped', carrier: 'ups', trackingNumber: `1Z${id.slice(-10).replace(/[^A-Za-z0-9]/g, '0')}` });
+        await signalOrder(ctx.temporal, id, fulfillmentEventSignal, {
+          type: 'shipped',
+          carrier: 'ups',
+          trackingNumber: `1Z${id.slice(-10).replace(/[^A-Za-z0-9]/g, '0')}`,
+        });
         await signalOrder(ctx.temporal, id, fulfillmentEventSignal, { type: 'delivered' });
       }),
     );
-    const completed = async () => (await ctx.stores.orders.list({ status: 'completed', limit: 200 })).orders.filter((o) => ids.includes(o.orderId));
+    const completed = async () =>
+      (await ctx.stores.orders.list({ status: 'completed', limit: 200 })).orders.filter((o) => ids.includes(o.orderId));
     await eventually(completed, (done) => done.length >= 2, 60_000, 'some split orders to complete before the crash');
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
@@ -115,9 +153,16 @@ test('split orders survive a worker killed mid-way: each part reserved and shipp
 
     worker = await startWorkerProcess();
     const done = await eventually(completed, (d) => d.length === 20, 120_000, 'all 20 split orders to complete after the restart');
-    for (const view of done) expect(view.parts?.map((p) => [p.locationId, p.stage])).toEqual([['WH-CRASH', 'delivered'], ['WH-CRASH-2', 'delivered']]);
+    for (const view of done)
+      expect(view.parts?.map((p) => [p.locationId, p.stage])).toEqual([
+        ['WH-CRASH', 'delivered'],
+        ['WH-CRASH-2', 'delivered'],
+      ]);
 
-    for (const [sku, locationId, units] of [['CRASH-LAMP', 'WH-CRASH', 1], ['CRASH-SHADE', 'WH-CRASH-2', 2]] as const) {
+    for (const [sku, locationId, units] of [
+      ['CRASH-LAMP', 'WH-CRASH', 1],
+      ['CRASH-SHADE', 'WH-CRASH-2', 2],
+    ] as const) {
       const entries = await ctx.stores.ledger.entriesForSku(sku, { limit: 10_000 });
       for (const id of ids) {
         const mine = entries.filter((e) => e.reference === id || e.reference?.startsWith(`${id} `)); // shipments: "<id> tracking <n>"
@@ -125,7 +170,11 @@ test('split orders survive a worker killed mid-way: each part reserved and shipp
         expect(mine.filter((e) => e.type === 'shipment').map((e) => [e.locationId, e.quantity])).toEqual([[locationId, units]]);
         expect(mine.filter((e) => e.type === 'release')).toEqual([]);
       }
-      expect(await ctx.stores.ledger.balance(sku, locationId)).toEqual({ onHand: 40 - 20 * units, reserved: 0, available: 40 - 20 * units });
+      expect(await ctx.stores.ledger.balance(sku, locationId)).toEqual({
+        onHand: 40 - 20 * units,
+        reserved: 0,
+        available: 40 - 20 * units,
+      });
     }
   } finally {
     worker.kill('SIGKILL');
