@@ -37,6 +37,14 @@ async function main(): Promise<number> {
   } else {
     log('no tsconfig.json: skipping the type check');
   }
+  if (existsSync(path.join(REPO_ROOT, 'eslint.config.mjs'))) {
+    log('linting (npm run lint: ESLint, then Prettier --check)');
+    const lint = spawnSync('npm', ['run', '--silent', 'lint'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (lint.status !== 0) {
+      log('lint failed: `npx prettier --write "**/*.{ts,mjs,cjs,js}"` fixes formatting; ESLint names the rest');
+      return lint.status ?? 1;
+    }
+  }
 
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderhub-test-'));
   const started = Date.now();
