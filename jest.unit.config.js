@@ -13,5 +13,6 @@ module.exports = {
     '<rootDir>/test/deploy/**/*.test.ts',
     '<rootDir>/test/workflows/replay.test.ts',
     '<rootDir>/test/api/openapi-coverage.test.ts',
+    '<rootDir>/test/structure/import-cycles.test.ts',
   ],
 };

@@ -10,7 +10,7 @@ import type { CarrierGateway } from '../connectors/types';
 import type { CarrierSetup, LabelRecord } from '../store/carriers';
 import type { Items, Locations } from '../store/catalog';
 import type { Connections } from '../store/connections';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 
 export interface CarrierActivityDeps {
   carriers: CarrierSetup;

@@ -11,9 +11,9 @@ import type { Connections } from '../store/connections';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { StockSyncLog } from '../store/stock-sync';
-import { ingestChannelOrder, type IngestOutcome } from '../worker/channel-orders';
-import type { Logger } from '../worker/logger';
-import { pushStock } from '../worker/stock-sync';
+import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orders';
+import type { Logger } from '../domain/logger';
+import { pushStock } from '../services/stock-sync';
 
 export interface ChannelActivityDeps {
   connections: Connections;

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { isTerminal } from '../domain/status';
 import type { Allocations } from '../store/allocations';
 import type { OrdersView } from '../store/orders';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 
 export interface MaintenanceActivityDeps {
   allocations: Allocations;

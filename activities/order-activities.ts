@@ -11,7 +11,7 @@ import type { RoutingSetup } from '../store/routing';
 import type { CustomerNotifications, NotificationKind } from '../store/notifications';
 import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 
 export interface OrderActivityDeps {
   orders: OrdersView;

@@ -5,7 +5,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/validation';
 import type { Stores } from '../worker/deps';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 import type { OrderWorkflowInput } from '../workflows/order';
 import { requireApiKey } from './auth';
 import { admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission';

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { MongoError, MongoServerError } from 'mongodb';
 import { OrderhubError, UnavailableError, ValidationError } from '../domain/errors';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 
 const STATUS: Record<string, number> = {
   validation_failed: 400,

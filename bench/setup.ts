@@ -62,7 +62,7 @@ export async function seed(bench: Bench, opts: { stockSkus: number; log: (m: str
       }
     }
   }
-  // The ledger's change notifier caches the connection list for 2 s (worker/stock-sync.ts): let it see the new ones.
+  // The ledger's change notifier caches the connection list for 2 s (services/stock-sync.ts): let it see the new ones.
   await new Promise((r) => setTimeout(r, 2_500));
   opts.log(
     `seeded ${skus.length} items, 3 locations and ${Object.keys(CONNECTIONS).length} Shopify connections in ${((Date.now() - started) / 1000).toFixed(1)} s`,

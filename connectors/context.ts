@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 import { createHttpClient } from './http';
 import { RateLimiter } from './rate-limiter';
 import type { ConnectorContext } from './types';

@@ -1,6 +1,6 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { OrderhubError, UpstreamUnavailableError } from '../domain/errors';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 import type { RateLimit, RateLimiter } from './rate-limiter';
 
 export interface HttpClientOptions {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { ValidationError } from '../domain/errors';
 import { problemsOf } from '../domain/validation';
 import type { Connection } from '../store/connections';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 import { createConnectorContext } from './context';
 import type { Connector, ConnectorFactory } from './types';
 import { amazonConnector } from './amazon';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { CarrierRate, Label, LabelPurchase, ParcelShipment, Tracking, TrackingEvent, VoidOutcome } from '../domain/carrier';
 import type { Order, OrderInput } from '../domain/order';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../domain/logger';
 import type { HttpClient, HttpClientOptions } from './http';
 
 // What every connector is given: its connection's identity, the shared HTTP layer and a logger.

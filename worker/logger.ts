@@ -1,6 +1,8 @@
-// Structured logs: one JSON object per line. Callers pass ids, never secrets or personal data.
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type Logger = Record<LogLevel, (msg: string, fields?: Record<string, unknown>) => void>;
+import type { Logger, LogLevel } from '../domain/logger';
+
+// Structured logs: one JSON object per line on stdout. Callers pass ids, never secrets or personal data.
+export type { Logger, LogLevel } from '../domain/logger';
+export { silentLogger } from '../domain/logger';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_FIELD = /authorization|password|secret|token|api[_-]?key|credential/i;
@@ -15,5 +17,3 @@ export function createLogger(level: LogLevel = 'info', base: Record<string, unkn
     };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
-
-export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

@@ -9,7 +9,7 @@ import { createPaymentProviders } from './deps';
 import { createWiredStores } from './wiring';
 import { createOrderWorker } from './order-worker';
 import { startWebhookConsumer } from './webhook-consumer';
-import { startStockPushConsumer } from './stock-sync';
+import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
 import { ensureMaintenanceSchedules } from './schedules';
 

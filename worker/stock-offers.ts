@@ -7,7 +7,7 @@ import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import { stockChangedSignal } from '../workflows/order';
 import type { Logger } from './logger';
-import { signalOrder } from './order-intake';
+import { signalOrder } from '../services/order-intake';
 
 // Freed stock goes to the orders waiting for it, first come, first served, within about a second.
 //

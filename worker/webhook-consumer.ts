@@ -7,8 +7,8 @@ import type { WebhookDelivery } from '../store/webhook-deliveries';
 import { carrierExceptionSignal, fulfillmentEventSignal, trackingUpdateSignal, type FulfillmentEvent } from '../workflows/order';
 import { buildConnector } from '../connectors/registry';
 import type { Stores } from './deps';
-import { signalOrder, type IntakeDeps } from './order-intake';
-import { ingestChannelOrder } from './channel-orders';
+import { signalOrder, type IntakeDeps } from '../services/order-intake';
+import { ingestChannelOrder } from '../services/channel-orders';
 import type { Logger } from './logger';
 
 export const WEBHOOK_QUEUE = 'orderhub-webhooks';

@@ -4,7 +4,7 @@ import { SecretBox } from '../store/secret-box';
 import { freesStock } from '../store/stock-ledger';
 import { createStores, type Stores } from './deps';
 import type { Logger } from './logger';
-import { StockChangeNotifier } from './stock-sync';
+import { StockChangeNotifier } from '../services/stock-sync';
 import { StockOffers } from './stock-offers';
 
 export interface StockListeners {

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../domain/erro
 import { parseOrThrow } from '../../domain/validation';
 import { acceptsEvent, canCancel, flowIndex, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
 import type { OrderPart, OrderView } from '../../domain/order-state';
-import { captureOrder, signalOrder } from '../../worker/order-intake';
+import { captureOrder, signalOrder } from '../../services/order-intake';
 import {
   cancelOrderSignal,
   confirmPaymentSignal,

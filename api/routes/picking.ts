@@ -24,7 +24,7 @@ import { parseOrThrow, problemsOf } from '../../domain/validation';
 import { DEFAULT_ORDER_SETTINGS, fulfillmentEventSignal, rejectAllocationSignal } from '../../workflows/order';
 import { flowIndex, isTerminal } from '../../domain/status';
 import { parsePickUnitId, pickUnitId } from '../../domain/ids';
-import { signalOrder } from '../../worker/order-intake';
+import { signalOrder } from '../../services/order-intake';
 import type { ApiDeps } from '../app';
 
 // Warehouse work over HTTP: bin locations, picklists built from released orders, scans and short picks.

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
-import { STOCK_PUSH_QUEUE } from '../../worker/stock-sync';
+import { STOCK_PUSH_QUEUE } from '../../services/stock-sync';
 import { mapLimit } from '../api-client';
 import { BULLMQ_PREFIX } from '../harness';
 import { CONNECTIONS, LOCATIONS, SHOPIFY_LOCATION, stockSku } from '../setup';
@@ -13,7 +13,7 @@ import { sleep, until, type FigureContext, type FigureResult } from './context';
 // Baseline: a BullMQ job delayed by the same 1 s debounce whose processor makes the same inventory
 // calls straight to the stand-in, with no ledger read and no rate limit.
 
-const DEBOUNCE_MS = 1_000; // worker/stock-sync.ts
+const DEBOUNCE_MS = 1_000; // services/stock-sync.ts
 const SHOPIFY_REST = { ratePerSecond: 2, burst: 40 }; // connectors/shopify/client.ts
 
 export async function stockToChannelOneSku(ctx: FigureContext): Promise<FigureResult> {

@@ -4,7 +4,7 @@ import { createConnectorContext } from '../../connectors/context';
 import { UpstreamError, retryAfterMs } from '../../connectors/http';
 import type { ConnectorContext } from '../../connectors/types';
 import { UpstreamUnavailableError } from '../../domain/errors';
-import { silentLogger } from '../../worker/logger';
+import { silentLogger } from '../../domain/logger';
 import { testConnectorContext } from '../support/connectors';
 import { stackEnv, uniqueId } from '../support/stack';
 

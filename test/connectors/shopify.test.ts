@@ -5,7 +5,7 @@ import { totalsOf } from '../../domain/order';
 import { shopifyConnector } from '../../connectors/shopify';
 import { toMinorUnits } from '../../connectors/shopify/money';
 import type { ChannelOrder, Connector, ConnectorContext } from '../../connectors/types';
-import { silentLogger } from '../../worker/logger';
+import { silentLogger } from '../../domain/logger';
 import { testConnectorContext } from '../support/connectors';
 import documentedOrder from './fixtures/shopify/order-cod.json';
 

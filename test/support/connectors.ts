@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { createConnectorContext } from '../../connectors/context';
 import type { ConnectorContext } from '../../connectors/types';
-import { silentLogger } from '../../worker/logger';
+import { silentLogger } from '../../domain/logger';
 import { stackEnv, uniqueId } from './stack';
 
 // A real connector context over the test stack's Redis: real rate limiting, real token cache.

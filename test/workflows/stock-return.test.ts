@@ -1,4 +1,4 @@
-import { captureOrder, signalOrder } from '../../worker/order-intake';
+import { captureOrder, signalOrder } from '../../services/order-intake';
 import { cancelOrderSignal, type OrderWorkflowInput } from '../../workflows/order';
 import { reconcileReservationsWorkflow } from '../../workflows/maintenance';
 import { createOrderActivities } from '../../activities/order-activities';

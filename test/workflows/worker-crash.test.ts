@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { captureOrder, signalOrder } from '../../worker/order-intake';
+import { captureOrder, signalOrder } from '../../services/order-intake';
 import { fulfillmentEventSignal } from '../../workflows/order';
 import { createTestContext, stackEnv, type TestContext } from '../support/stack';
 import { eventually, location, parsedOrder, seed } from '../support/fixtures';

@@ -7,7 +7,7 @@ import type { StockLevel } from '../connectors/types';
 import type { Connections } from '../store/connections';
 import type { StockLedger } from '../store/stock-ledger';
 import type { StockSyncLog } from '../store/stock-sync';
-import type { Logger } from './logger';
+import type { Logger } from '../domain/logger';
 
 export const STOCK_PUSH_QUEUE = 'orderhub-stock-push';
 const DEBOUNCE_MS = 1_000; // changes within this window become one push with the latest value

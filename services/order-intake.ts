@@ -6,7 +6,7 @@ import { NotFoundError } from '../domain/errors';
 import type { OrdersView } from '../store/orders';
 import { orderWorkflow, type OrderWorkflowInput } from '../workflows/order';
 import { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
-import type { Logger } from './logger';
+import type { Logger } from '../domain/logger';
 
 export interface IntakeDeps {
   temporal: Client;
