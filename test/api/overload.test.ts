@@ -2,12 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import supertest from 'supertest';
-import { createApp } from '../../api/app';
+import { createApp, type ApiDeps } from '../../api/app';
 import { StockLedger } from '../../store/stock-ledger';
 import { OrdersView } from '../../store/orders';
 import { freePort } from '../../scripts/stack';
 import { createTestContext, type TestContext } from '../support/stack';
-import { apiFor, TEST_API_KEY } from '../support/api';
+import { apiFor, appDepsOf, TEST_API_KEY } from '../support/api';
 import { location } from '../support/fixtures';
 
 // Overload and outages answer 503 with Retry-After, never 500, and a stock change is applied once or not
@@ -31,19 +31,7 @@ afterAll(async () => {
 });
 
 const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
-const appWith = (overrides: Partial<Parameters<typeof createApp>[0]>) =>
-  supertest(
-    createApp({
-      stores: ctx.stores,
-      db: ctx.mongo.db,
-      temporal: ctx.temporal,
-      redis: ctx.redis,
-      webhookQueue: ctx.webhookQueue,
-      taskQueue: ctx.taskQueue,
-      log: ctx.log,
-      ...overrides,
-    }),
-  );
+const appWith = (overrides: Partial<ApiDeps>) => supertest(createApp(appDepsOf(ctx, overrides)));
 
 describe('the API under overload and outages', () => {
   test('a receipt the store cannot take answers 503 with Retry-After and a key; sent again with it, it applies exactly once', async () => {
@@ -77,16 +65,7 @@ describe('the API under overload and outages', () => {
   });
 
   test('past its limits the API turns requests away at once with 503 and Retry-After, and takes them again when there is room', async () => {
-    const app = createApp({
-      stores: ctx.stores,
-      db: ctx.mongo.db,
-      temporal: ctx.temporal,
-      redis: ctx.redis,
-      webhookQueue: ctx.webhookQueue,
-      taskQueue: ctx.taskQueue,
-      log: ctx.log,
-      admission: { maxInFlight: 1, maxQueued: 0, queueTimeoutMs: 1_000 },
-    });
+    const app = createApp(appDepsOf(ctx, { admission: { maxInFlight: 1, maxQueued: 0, queueTimeoutMs: 1_000 } }));
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;

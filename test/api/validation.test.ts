@@ -2,7 +2,7 @@ import supertest from 'supertest';
 import { Redis } from 'ioredis';
 import { createApp } from '../../api/app';
 import { createTestContext, type TestContext } from '../support/stack';
-import { apiFor } from '../support/api';
+import { apiFor, appDepsOf } from '../support/api';
 import { orderBody } from '../support/fixtures';
 
 let ctx: TestContext;
@@ -129,15 +129,7 @@ describe('operator API: health and docs', () => {
     const deadRedis = new Redis(process.env.REDIS_URL!, { retryStrategy: () => null });
     await deadRedis.ping();
     await deadRedis.quit();
-    const app = createApp({
-      stores: ctx.stores,
-      db: ctx.mongo.db,
-      temporal: ctx.temporal,
-      redis: deadRedis,
-      webhookQueue: ctx.webhookQueue,
-      taskQueue: ctx.taskQueue,
-      log: ctx.log,
-    });
+    const app = createApp(appDepsOf(ctx, { redis: deadRedis }));
     const res = await supertest(app).get('/health');
     expect(res.status).toBe(503);
     expect(res.body.checks.redis.ok).toBe(false);

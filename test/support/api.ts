@@ -1,23 +1,26 @@
 import supertest from 'supertest';
-import { createApp } from '../../api/app';
+import { createApp, type ApiDeps } from '../../api/app';
 import type { TestContext } from './stack';
 import type { OrderWorkflowInput } from '../../workflows/order';
 
 export const TEST_API_KEY = 'test-api-key-0123456789';
 
+// What createApp needs, from the suite's real stores, Temporal and Redis, with some of it replaced.
+export const appDepsOf = (ctx: TestContext, overrides: Partial<ApiDeps> = {}): ApiDeps => ({
+  stores: ctx.stores,
+  db: ctx.mongo.db,
+  temporal: ctx.temporal,
+  redis: ctx.redis,
+  webhookQueue: ctx.webhookQueue,
+  taskQueue: ctx.taskQueue,
+  log: ctx.log,
+  ...overrides,
+});
+
 // The real Express app over the suite's real stores, Temporal and Redis; requests carry a real API key.
 export async function apiFor(ctx: TestContext, orderSettings?: OrderWorkflowInput['settings']) {
   await ctx.stores.apiKeys.register(TEST_API_KEY, 'test-operator');
-  const app = createApp({
-    stores: ctx.stores,
-    db: ctx.mongo.db,
-    temporal: ctx.temporal,
-    redis: ctx.redis,
-    webhookQueue: ctx.webhookQueue,
-    taskQueue: ctx.taskQueue,
-    log: ctx.log,
-    ...(orderSettings && { orderSettings }),
-  });
+  const app = createApp(appDepsOf(ctx, orderSettings && { orderSettings }));
   const agent = supertest(app);
   const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
   return {
