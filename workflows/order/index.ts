@@ -1,0 +1,3 @@
+// The order workflow: its contract (./api.ts) and its lifecycle (./workflow.ts).
+export * from './api';
+export { orderWorkflow } from './workflow';

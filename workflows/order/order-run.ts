@@ -1,0 +1,306 @@
+// What one order's run holds while its phases execute: the state the outside world reads, what commands
+// asked for (intents), the parts it is fulfilled as, the compensations owed if it is cancelled, and the
+// few moves every phase makes: change status, run a step that parks on failure, wait at a checkpoint
+// that honours hold and cancel.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
+import type { OrderActivities } from '../../activities/order-activities';
+import type { ChannelActivities } from '../../activities/channel-activities';
+import type { CarrierActivities } from '../../activities/carrier-activities';
+import type { Order } from '../../domain/order';
+import { initialOrderState, type OrderState } from '../../domain/order-state';
+import { flowIndex, FLOW, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../../domain/status';
+import {
+  DEFAULT_ORDER_SETTINGS,
+  OrderLateKey,
+  OrderStatusKey,
+  type AllocationRejection,
+  type CancelRequest,
+  type CarrierException,
+  type FulfillmentEvent,
+  type HoldRequest,
+  type OrderOutcome,
+  type OrderSettings,
+  type OrderWorkflowInput,
+} from './api';
+import { Parts, type PartRun } from './parts';
+import { FEWER_PROJECTIONS } from './patches';
+
+// Thrown at a checkpoint once a cancel was accepted; the workflow catches it and compensates.
+export class OrderCancelled extends Error {}
+
+export type PaymentDecision = { confirmed: true; reference?: string } | { confirmed: false; reason: string };
+
+// What commands and notices asked for. Handlers only record intent; the phases act on it at their next
+// checkpoint.
+export interface Intents {
+  cancel?: CancelRequest;
+  hold?: HoldRequest;
+  retry: boolean;
+  stockChanged: boolean;
+  payment?: PaymentDecision;
+  rejection?: AllocationRejection;
+  pickedUp: boolean;
+  carrierException?: CarrierException;
+  trackingChanged: boolean;
+}
+
+export interface StepOptions {
+  cancellable?: boolean; // a cancel ends the parked step (default); compensations are not cancellable
+  beforePark?: () => Promise<unknown>;
+}
+
+export interface WaitOptions {
+  sla?: { stage: FlowStatus; ms: number }; // past this the order is marked late, and the wait goes on
+  timeoutMs?: number; // past this the wait answers false
+}
+
+export class OrderRun {
+  readonly order: Order;
+  readonly settings: OrderSettings;
+  readonly state: OrderState;
+  readonly intents: Intents = { retry: false, stockChanged: false, pickedUp: false, trackingChanged: false };
+  // Events reported for the whole order (no part named); each part's own are on the part.
+  readonly reported = new Map<FulfillmentEventType, FulfillmentEvent>();
+  readonly parts: Parts;
+  // Undo steps for what succeeded, run in reverse when the order is cancelled.
+  readonly compensations: Array<() => Promise<void>> = [];
+  shippedAny = false; // from the first part that ships on, cancellation no longer applies
+  finished = false;
+  fewerProjections = false;
+
+  readonly acts: ActivityInterfaceFor<OrderActivities & ChannelActivities & CarrierActivities>;
+  private readonly project: OrderActivities['recordOrderState'];
+
+  constructor(input: OrderWorkflowInput) {
+    this.order = input.order;
+    this.settings = {
+      ...DEFAULT_ORDER_SETTINGS,
+      ...input.settings,
+      slaMs: { ...DEFAULT_ORDER_SETTINGS.slaMs, ...input.settings?.slaMs },
+    };
+    this.state = initialOrderState(this.order);
+    this.parts = new Parts(this.state, this.reported);
+    // Activities are database or provider calls, usually short. The worker heartbeats every running
+    // activity (worker/order-worker.ts), so a dead worker's attempt is retried after 10 s without a
+    // heartbeat, while a slow one (a store busy with a burst) may take minutes without failing: slow is
+    // not broken. A label purchase may try several carriers, each with retries of its own, in the same 5 min.
+    const quick: ActivityOptions = {
+      startToCloseTimeout: '5m',
+      heartbeatTimeout: '10s',
+      retry: {
+        initialInterval: this.settings.activityInitialIntervalMs,
+        backoffCoefficient: 2,
+        maximumInterval: '1m',
+        maximumAttempts: this.settings.activityMaxAttempts,
+      },
+    };
+    // The view must catch up eventually, however long MongoDB is away: retry without limit. A local
+    // activity: it runs inside the workflow task that changed the state, which saves Temporal two task
+    // round trips per status change; it is as durable (re-run after a crash) and the write is idempotent
+    // (version-guarded).
+    const projection: LocalActivityOptions = { startToCloseTimeout: '30s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
+    this.acts = proxyActivities<OrderActivities & ChannelActivities & CarrierActivities>(quick);
+    this.project = proxyLocalActivities<OrderActivities>(projection).recordOrderState;
+  }
+
+  // The run's first moves: the status search attribute, the first projection (unless the capture wrote it
+  // already) and the tracking projection beside the main flow.
+  async start(): Promise<void> {
+    this.fewerProjections = patched(FEWER_PROJECTIONS);
+    upsertSearchAttributes([{ key: OrderStatusKey, value: this.state.status }]);
+    if (!this.fewerProjections) await this.publishAsIs();
+    void this.projectTracking();
+  }
+
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  outcome(): OrderOutcome {
+    return { orderId: this.order.id, status: this.state.status };
+  }
+
+  // Write the state into the view (the MongoDB projection), as the next version.
+  async publish(): Promise<void> {
+    this.state.version++;
+    await this.project(this.order, this.state);
+  }
+
+  async publishAsIs(): Promise<void> {
+    await this.project(this.order, this.state);
+  }
+
+  // `project: false` for a status the next change follows at once: the view gets both with that change.
+  // Versions count projections, so they stay consecutive (the view's guard against stragglers needs that).
+  async setStatus(status: OrderStatus, reason?: string, opts: { project?: boolean } = {}): Promise<void> {
+    const { state } = this;
+    state.status = status;
+    if ((FLOW as readonly string[]).includes(status) && flowIndex(status as FlowStatus) > flowIndex(state.stage))
+      state.stage = status as FlowStatus;
+    state.history.push({ status, at: this.now(), ...(reason !== undefined && { reason }) });
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    if (opts.project === false) return;
+    await this.publish();
+  }
+
+  // A part's progress in the order's history without a status change (the status follows the slowest part).
+  async noteProgress(reason: string): Promise<void> {
+    this.state.history.push({ status: this.state.status, at: this.now(), reason });
+    await this.publish();
+  }
+
+  async markLate(stage: FlowStatus, dueAt: string): Promise<void> {
+    this.state.late = true;
+    this.state.lateStages.push({ stage, dueAt });
+    this.state.version++;
+    upsertSearchAttributes([{ key: OrderLateKey, value: true }]);
+    await this.publishAsIs();
+  }
+
+  // A part reached a stage. A one-part order's status is the part's; a split order's status follows its
+  // slowest part, and the others' progress is noted in the history.
+  async advance(part: PartRun, stage: FlowStatus, reason?: string): Promise<void> {
+    if (!this.parts.listed) return this.setStatus(stage, reason);
+    const { state } = this;
+    const view = this.parts.view(part)!;
+    if (flowIndex(stage) > flowIndex(view.stage)) view.stage = stage;
+    const text = `part ${part.id} (${part.held.locationId}) ${stage}${reason ? `: ${reason}` : ''}`;
+    const slowest = state.parts!.reduce<FlowStatus>((min, p) => (flowIndex(p.stage) < flowIndex(min) ? p.stage : min), 'completed');
+    if (flowIndex(slowest) <= flowIndex(state.stage)) return this.noteProgress(text);
+    // Every part is past the order's stage. During a hold or a failed step the status stays; the stage moves.
+    if (!(FLOW as readonly string[]).includes(state.status)) {
+      state.stage = slowest;
+      return this.noteProgress(text);
+    }
+    await this.setStatus(slowest, `${text}; all ${this.parts.count} parts ${slowest}`);
+  }
+
+  // The status to go back to after a hold or a failed step: where the order was, or further along the
+  // flow if another part of a split order moved it on meanwhile.
+  resumeStatus(was: OrderStatus): OrderStatus {
+    const { stage } = this.state;
+    return (FLOW as readonly string[]).includes(was) && flowIndex(stage) > flowIndex(was as FlowStatus) ? stage : was;
+  }
+
+  // Hold pauses the order where it stands; release puts it back to the status it had.
+  private async honourHold(): Promise<void> {
+    const { intents } = this;
+    if (!intents.hold || intents.cancel) return;
+    const resumeTo = this.state.status;
+    this.state.hold = { reason: intents.hold.reason, since: this.now() };
+    await this.setStatus('on_hold', intents.hold.reason);
+    await condition(() => !intents.hold || !!intents.cancel);
+    this.state.hold = undefined;
+    if (!intents.cancel) await this.setStatus(this.resumeStatus(resumeTo), 'released from hold');
+  }
+
+  // The explicit hold and cancel checkpoint between phases: a pending cancel ends the run here, a
+  // pending hold pauses it here.
+  async checkpoint(): Promise<void> {
+    await this.waitUntil(() => true);
+  }
+
+  // Wait for pred while honouring hold and cancel; an SLA deadline marks the order late but keeps waiting.
+  async waitUntil(pred: () => boolean, opts: WaitOptions = {}): Promise<boolean> {
+    const { intents } = this;
+    const started = Date.now();
+    let slaDeadline = opts.sla ? started + opts.sla.ms : undefined;
+    for (;;) {
+      if (intents.cancel) throw new OrderCancelled();
+      if (intents.hold) {
+        await this.honourHold();
+        continue;
+      }
+      if (pred()) return true;
+      const deadlines = [slaDeadline, opts.timeoutMs !== undefined ? started + opts.timeoutMs : undefined].filter(
+        (d): d is number => d !== undefined,
+      );
+      const wake = deadlines.length ? Math.max(1, Math.min(...deadlines) - Date.now()) : undefined;
+      const wakeOn = () => pred() || !!intents.hold || !!intents.cancel;
+      const woke = wake === undefined ? await condition(wakeOn) : await condition(wakeOn, wake);
+      if (woke) continue;
+      if (slaDeadline !== undefined && Date.now() >= slaDeadline) {
+        await this.markLate(opts.sla!.stage, new Date(slaDeadline).toISOString());
+        slaDeadline = undefined;
+      }
+      if (opts.timeoutMs !== undefined && Date.now() - started >= opts.timeoutMs) return false;
+    }
+  }
+
+  // Park the order in needs_attention until an operator retries (true) or, where allowed, cancels (false).
+  async park(stepName: string, error: string, reason: string, until: () => boolean): Promise<void> {
+    this.state.attention = { step: stepName, error, since: this.now() };
+    this.intents.retry = false;
+    await this.setStatus('needs_attention', reason);
+    await condition(() => this.intents.retry || until());
+    this.state.attention = undefined;
+  }
+
+  // Run a side effect; when it fails past its retry policy, park the order in needs_attention until an
+  // operator retries (or cancels) instead of failing the workflow.
+  async step<T>(name: string, run: () => Promise<T>, opts: StepOptions = { cancellable: true }): Promise<T> {
+    const { intents } = this;
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        const cause = err.cause;
+        if (cause instanceof ApplicationFailure && cause.type === 'InvalidOrder') throw cause;
+        // Best effort: a cancel and the reservations reconciliation cover what this could not do.
+        if (opts.beforePark) await opts.beforePark().catch(() => undefined);
+        const resumeTo = this.state.status;
+        const error = cause?.message ?? err.message;
+        await this.park(name, error, `${name} failed: ${error}`, () => opts.cancellable !== false && !!intents.cancel);
+        if (!intents.retry && intents.cancel) throw new OrderCancelled();
+        intents.retry = false;
+        await this.setStatus(this.resumeStatus(resumeTo), `retrying ${name}`);
+      }
+    }
+  }
+
+  async reject(reason: string, details?: unknown): Promise<OrderOutcome> {
+    this.state.rejection = { reason, ...(details !== undefined && { details }) };
+    await this.setStatus('rejected', reason);
+    return this.outcome();
+  }
+
+  // Register an undo step; the returned function withdraws it (the thing it undoes was given back).
+  owe(undo: () => Promise<void>): () => void {
+    this.compensations.push(undo);
+    return () => {
+      const at = this.compensations.indexOf(undo);
+      if (at >= 0) this.compensations.splice(at, 1);
+    };
+  }
+
+  // Capture the payment once, however many parts ship.
+  private capture?: Promise<void>;
+  captureOnce(): Promise<void> {
+    return (this.capture ??= (async () => {
+      const captured = await this.step('capture_payment', () => this.acts.capturePayment(this.order), { cancellable: false });
+      this.state.payment = { ...this.state.payment, status: 'captured', reference: captured.reference ?? this.state.payment.reference };
+    })());
+  }
+
+  // Tracking scans are written into the view beside the main flow, as they come, until the run ends.
+  async projectTracking(): Promise<void> {
+    for (;;) {
+      await condition(() => this.intents.trackingChanged || this.finished);
+      if (!this.intents.trackingChanged) return;
+      this.intents.trackingChanged = false;
+      await this.publish();
+    }
+  }
+}

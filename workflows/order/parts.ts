@@ -1,0 +1,133 @@
+// An order is fulfilled as N parts, each holding stock at one location and moving through picked, packed,
+// shipped and delivered on its own; a whole order is one part. Only where a part's facts are shown
+// differs: a one-part order shows its label and shipment on the order itself (as the view always has),
+// a split order lists its parts.
+import type { HeldStock } from '../../activities/order-activities';
+import type { OrderLabel, OrderPart, OrderShipment, OrderState } from '../../domain/order-state';
+import { FULFILLMENT_EVENTS, type FulfillmentEventType } from '../../domain/status';
+import type { FulfillmentEvent } from './api';
+
+export interface PartRun {
+  id: string;
+  held: HeldStock;
+  reported: Map<FulfillmentEventType, FulfillmentEvent>;
+  deliveredAt?: string;
+}
+
+export class Parts {
+  list: PartRun[] = [];
+
+  constructor(
+    private readonly state: OrderState,
+    // Events reported for the whole order, which apply to every part.
+    private readonly orderEvents: Map<FulfillmentEventType, FulfillmentEvent>,
+  ) {}
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  // More than one part: the view lists them.
+  get listed(): boolean {
+    return this.list.length > 1;
+  }
+
+  // Stock now held: one whole-order reservation, or a split order's parts.
+  holdWhole(held: HeldStock): void {
+    this.list = [{ id: '1', held, reported: new Map() }];
+  }
+
+  holdSplit(held: HeldStock[]): void {
+    this.list = held.map((h, i) => ({ id: String(i + 1), held: h, reported: new Map() }));
+    this.state.parts = this.list.map((r) => ({
+      id: r.id,
+      locationId: r.held.locationId,
+      reservationId: r.held.reservationId,
+      lines: r.held.lines!,
+      stage: 'stock_reserved',
+    }));
+  }
+
+  // Given back (the allocation was rejected): routed again from scratch.
+  drop(): void {
+    this.state.allocation = undefined;
+    this.state.parts = undefined;
+    this.list = [];
+  }
+
+  find(id: string): PartRun | undefined {
+    return this.list.find((r) => r.id === id);
+  }
+
+  at(locationId: string | undefined): PartRun | undefined {
+    return locationId === undefined ? this.list[0] : this.list.find((r) => r.held.locationId === locationId);
+  }
+
+  reportedFor(run: PartRun, type: FulfillmentEventType): FulfillmentEvent | undefined {
+    return run.reported.get(type) ?? this.orderEvents.get(type);
+  }
+
+  reachedAtLeast(run: PartRun, stage: FulfillmentEventType): boolean {
+    return FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => !!this.reportedFor(run, s));
+  }
+
+  anyReached(stage: FulfillmentEventType): boolean {
+    return this.list.some((r) => this.reachedAtLeast(r, stage));
+  }
+
+  // The part as the view lists it (split orders only).
+  view(run: PartRun): OrderPart | undefined {
+    return this.listed ? this.state.parts!.find((p) => p.id === run.id) : undefined;
+  }
+
+  // Documents and labels of a listed part are keyed by its id; a one-part order's by the order alone.
+  labelKey(run: PartRun): string | undefined {
+    return this.listed ? run.id : undefined;
+  }
+
+  // What the channel is told ships: a listed part's lines, or (undefined) the whole order.
+  channelPart(run: PartRun): { id: string; lines: NonNullable<HeldStock['lines']> } | undefined {
+    return this.listed ? { id: run.id, lines: run.held.lines! } : undefined;
+  }
+
+  labelOf(run: PartRun): OrderLabel | undefined {
+    return this.listed ? this.view(run)!.label : this.state.label;
+  }
+
+  setLabel(run: PartRun, label: OrderLabel): void {
+    if (this.listed) this.view(run)!.label = label;
+    else this.state.label = label;
+  }
+
+  markLabelVoided(run: PartRun, voided: NonNullable<OrderLabel['voided']>): void {
+    const label = this.labelOf(run);
+    if (label) this.setLabel(run, { ...label, voided });
+  }
+
+  setShipment(run: PartRun, shipment: OrderShipment): void {
+    if (this.listed) this.view(run)!.shipment = shipment;
+    else this.state.shipment = shipment;
+  }
+
+  firstShipment(): OrderShipment {
+    return this.state.shipment ?? this.state.parts![0].shipment!;
+  }
+
+  isDelivered(run: PartRun): boolean {
+    return !!this.reportedFor(run, 'delivered');
+  }
+
+  allDelivered(): boolean {
+    return this.list.every((r) => this.isDelivered(r));
+  }
+
+  // Parts of a split order the carrier delivered since the last look (a one-part order is simply delivered).
+  newlyDelivered(): PartRun[] {
+    return this.listed ? this.list.filter((r) => this.isDelivered(r) && !r.deliveredAt) : [];
+  }
+
+  markDelivered(run: PartRun, at: string): void {
+    run.deliveredAt = at;
+    Object.assign(this.view(run) ?? {}, { stage: 'delivered', deliveredAt: at });
+  }
+}

@@ -1,0 +1,9 @@
+// Patch ids (Temporal's patched()): behaviour added while orders were in flight. An order started before a
+// patch replays without it; every order started since takes it.
+export const NOTIFY_SHIPMENTS = 'notify-customer-shipped-delivered';
+// A cancelled order gives back whatever any reservation attempt still holds; a reservation step that
+// parks the order gives back what its attempts reserved.
+export const RELEASE_ALL_STOCK = 'release-all-stock-on-cancel-and-park';
+// The view skips states it would only show for a moment: the capture already wrote the first, and
+// stock_reserved is followed at once by released_to_fulfillment (both stay in the history).
+export const FEWER_PROJECTIONS = 'fewer-projections';

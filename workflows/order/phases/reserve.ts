@@ -1,0 +1,166 @@
+import { patched } from '@temporalio/workflow';
+import type { HeldStock } from '../../../activities/order-activities';
+import type { RoutingPart } from '../../../domain/routing';
+import type { AllocationRejection } from '../api';
+import type { OrderRun } from '../order-run';
+import { RELEASE_ALL_STOCK } from '../patches';
+
+// 3. Stock: reserve the order where the routing rules place it (one location, or split into parts when no
+// single location can fill it and the rules and the order allow it), or wait for stock to arrive; then
+// release it to the warehouse. A location that rejects its allocation before picking gives it back
+// (adjusting its stock as the reason says) and the order is routed again without it. The phase ends when
+// a location has picked the order (or, for one nobody rejected, when picking may start).
+interface Allocation {
+  round: number;
+  attempts: number; // reservation attempts so far, each with its own idempotency key
+  splitMisses: number;
+  rejectedAt: string[]; // locations that rejected the order, skipped when routing again
+}
+
+export async function reserve(run: OrderRun): Promise<void> {
+  const a: Allocation = { round: 0, attempts: 0, splitMisses: 0, rejectedAt: [] };
+  for (;;) {
+    a.round++;
+    await reserveSomewhere(run, a);
+    const withdrawUndo = owePartsBack(run);
+    await release(run, a.round);
+    await run.waitUntil(() => run.parts.anyReached('picked') || !!run.intents.rejection, {
+      sla: { stage: 'picked', ms: run.settings.slaMs.picked },
+    });
+    if (run.parts.anyReached('picked') || !run.intents.rejection) return;
+    const refused = run.intents.rejection;
+    run.intents.rejection = undefined;
+    await routeAgain(run, a, refused);
+    withdrawUndo();
+    await run.setStatus('awaiting_stock', `${a.rejectedAt.at(-1)} rejected the allocation (${refused.reason}); routing again`);
+  }
+}
+
+// Try until the order holds stock: whole at one location, or in parts; between tries, wait for stock.
+async function reserveSomewhere(run: OrderRun, a: Allocation): Promise<void> {
+  const { acts, order, state, intents } = run;
+  for (;;) {
+    let attempt = ++a.attempts;
+    const excluded = order.fulfillment?.method === 'pickup' ? [] : [...a.rejectedAt];
+    // Cleared before the attempt, not after: stock arriving while it runs must wake the next one.
+    intents.stockChanged = false;
+    // Parking the order gives back whatever the attempts reserved, and a retry starts a new attempt.
+    const giveBack = async () => {
+      if (!patched(RELEASE_ALL_STOCK)) return;
+      await acts.abandonReservation(order, attempt);
+      attempt = ++a.attempts;
+    };
+    const result = await run.step('reserve_stock', () => acts.reserveStock(order, attempt, excluded), {
+      cancellable: true,
+      beforePark: giveBack,
+    });
+    state.routing = result.routing;
+    if (result.reserved) {
+      run.parts.holdWhole({ reservationId: result.reservationId, locationId: result.locationId });
+      state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: run.now() };
+      state.awaitingStock = undefined;
+      return;
+    }
+    let shortfall = 'shortfall' in result ? result.shortfall : undefined;
+    if ('split' in result) {
+      const parts = await reserveParts(run, attempt, result.split);
+      if (parts.reserved) {
+        run.parts.holdSplit(parts.held);
+        state.awaitingStock = undefined;
+        return;
+      }
+      shortfall = parts.shortfall;
+      // Another order took a part's stock between routing and reserving: route again at once, twice.
+      if (++a.splitMisses % 3 !== 0) continue;
+    }
+    state.awaitingStock = { since: state.awaitingStock?.since ?? run.now(), attempts: attempt, ...(shortfall && { shortfall }) };
+    if (state.status !== 'awaiting_stock') {
+      await run.setStatus(
+        'awaiting_stock',
+        shortfall
+          ? `short of ${shortfall.sku}: ${shortfall.available} available, ${shortfall.requested} needed`
+          : (result.routing?.summary ?? 'no location can ship this order'),
+      );
+    }
+    await run.waitUntil(() => intents.stockChanged, { timeoutMs: run.settings.awaitingStockRecheckMs });
+  }
+}
+
+type PartsReserved =
+  { reserved: true; held: HeldStock[] } | { reserved: false; shortfall?: { sku: string; requested: number; available: number } };
+
+// Reserve each part of a split plan; if one falls short, give back the parts already held.
+async function reserveParts(run: OrderRun, attempt: number, plan: RoutingPart[]): Promise<PartsReserved> {
+  const held: HeldStock[] = [];
+  const giveBack = async () => {
+    for (const h of held.splice(0))
+      await run.step('release_stock', () => run.acts.releaseStock(run.order, h, 'split reservation fell short'), { cancellable: false });
+  };
+  // Cancelled while reserving: the compensations give back what is held so far.
+  const withdraw = run.owe(giveBack);
+  for (const part of plan) {
+    const result = await run.step('reserve_stock', () => run.acts.reservePart(run.order, attempt, part));
+    if (!result.reserved) {
+      await giveBack();
+      withdraw();
+      return { reserved: false, ...(result.shortfall && { shortfall: result.shortfall }) };
+    }
+    held.push({ reservationId: result.reservationId, locationId: result.locationId, lines: part.lines });
+  }
+  withdraw();
+  return { reserved: true, held };
+}
+
+// Cancelled from here on: every part's stock is given back. Returns the withdrawal, for when the stock is
+// given back another way (the allocation was rejected).
+function owePartsBack(run: OrderRun): () => void {
+  const holding = run.parts.list.map((r) => r.held);
+  return run.owe(async () => {
+    for (const held of holding)
+      await run.step('release_stock', () => run.acts.releaseStock(run.order, held, 'order cancelled'), { cancellable: false });
+  });
+}
+
+// Reserved: recorded, then (past the hold and cancel checkpoint) released to the warehouse; the ERPs hear
+// of the sales order once.
+async function release(run: OrderRun, round: number): Promise<void> {
+  const holding = run.parts.list.map((r) => r.held);
+  const where = holding.map((h) => h.locationId).join(', ');
+  await run.setStatus(
+    'stock_reserved',
+    holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`,
+    { project: !run.fewerProjections },
+  );
+  await run.checkpoint();
+  for (const part of run.state.parts ?? []) part.stage = 'released_to_fulfillment';
+  await run.setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
+  if (round === 1) await run.step('erp_sales_order', () => run.acts.pushSalesOrderToErps(run.order));
+}
+
+// A location rejected its allocation: its stock is adjusted and given back, the other parts give theirs
+// back too, and the whole order is routed again without that location.
+async function routeAgain(run: OrderRun, a: Allocation, refused: AllocationRejection): Promise<void> {
+  const { acts, order, state } = run;
+  const at = run.parts.list.find((r) => r.held.locationId === refused.locationId) ?? run.parts.list[0];
+  await run.step('reject_allocation', () => acts.rejectAllocation(order, at.held, refused, a.round), { cancellable: false });
+  for (const other of run.parts.list) {
+    if (other !== at)
+      await run.step(
+        'release_stock',
+        () => acts.releaseStock(order, other.held, `routing again: ${at.held.locationId} rejected its part`),
+        { cancellable: false },
+      );
+  }
+  a.rejectedAt.push(at.held.locationId);
+  state.rejections = [
+    ...(state.rejections ?? []),
+    {
+      locationId: at.held.locationId,
+      reason: refused.reason,
+      ...(refused.skus && { skus: refused.skus }),
+      ...(refused.note && { note: refused.note }),
+      at: run.now(),
+    },
+  ];
+  run.parts.drop();
+}

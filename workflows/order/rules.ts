@@ -1,0 +1,153 @@
+// The transition rules for operator and integration commands, in one place: each answers why the order,
+// as the workflow holds it now, cannot take the command (or undefined when it can). The Updates' validators
+// refuse with these reasons; nothing else checks them.
+import type { OrderState } from '../../domain/order-state';
+import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, type FlowStatus } from '../../domain/status';
+import type { AllocationRejection, FulfillmentEvent } from './api';
+import type { Intents } from './order-run';
+import type { PartRun, Parts } from './parts';
+
+export interface Refusal {
+  kind: 'refused' | 'invalid'; // refused: not in this state (409); invalid: the arguments do not fit this order (400)
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+// What the rules read: the order's state, its parts and what is already asked for.
+export interface OrderFacts {
+  state: OrderState;
+  parts: Parts;
+  intents: Intents;
+  shippedAny: boolean;
+  fulfillmentMethod: 'ship' | 'pickup';
+  orderLines: { sku: string; quantity: number }[];
+  orderEvents: ReadonlyMap<string, FulfillmentEvent>; // reported for the whole order
+}
+
+const refused = (message: string, details?: Record<string, unknown>): Refusal => ({
+  kind: 'refused',
+  message,
+  ...(details && { details }),
+});
+const invalid = (message: string, path: string): Refusal => ({ kind: 'invalid', message, details: { problems: [{ path, message }] } });
+
+function ended(f: OrderFacts, action: string): Refusal | undefined {
+  const { orderId, status } = f.state;
+  return isTerminal(status) ? refused(`Cannot ${action} order ${orderId}: it is ${status}`, { status }) : undefined;
+}
+
+export function cancelRefusal(f: OrderFacts): Refusal | undefined {
+  const { orderId, stage, parts } = f.state;
+  const over = ended(f, 'cancel');
+  if (over) return over;
+  if (!canCancel(stage))
+    return refused(`Cannot cancel order ${orderId}: it has already ${stage === 'shipped' ? 'shipped' : `reached ${stage}`}`, { stage });
+  const gone = (parts ?? []).filter((p) => !canCancel(p.stage));
+  if (gone.length)
+    return refused(`Cannot cancel order ${orderId}: part ${gone.map((p) => p.id).join(', ')} has already shipped`, {
+      stage,
+      parts: gone.map((p) => ({ id: p.id, stage: p.stage })),
+    });
+  // Shipped, and the order is still recording it.
+  if (f.shippedAny) return refused(`Cannot cancel order ${orderId}: it has already shipped`, { stage });
+  return undefined;
+}
+
+export const holdRefusal = (f: OrderFacts): Refusal | undefined => ended(f, 'hold');
+
+export function releaseRefusal(f: OrderFacts): Refusal | undefined {
+  const over = ended(f, 'release');
+  if (over) return over;
+  const { orderId, status } = f.state;
+  if (!f.intents.hold && status !== 'on_hold') return refused(`Order ${orderId} is ${status}, not on_hold: nothing to release`, { status });
+  return undefined;
+}
+
+export function retryRefusal(f: OrderFacts): Refusal | undefined {
+  const { orderId, status } = f.state;
+  if (status !== 'needs_attention') return refused(`Order ${orderId} is ${status}, not needs_attention: nothing to retry`, { status });
+  if (f.intents.retry) return refused(`Order ${orderId} is already being retried`, { status });
+  return undefined;
+}
+
+export function paymentDecisionRefusal(f: OrderFacts): Refusal | undefined {
+  const { orderId, status } = f.state;
+  if (status !== 'awaiting_payment') return refused(`Order ${orderId} is ${status}, not awaiting_payment`, { status });
+  if (f.intents.payment) return refused(`Order ${orderId} already has a payment decision`, { status });
+  return undefined;
+}
+
+export function pickupRefusal(f: OrderFacts): Refusal | undefined {
+  const { orderId, status } = f.state;
+  if (f.fulfillmentMethod !== 'pickup') return refused(`Order ${orderId} is shipped, not collected`, { fulfillment: { method: 'ship' } });
+  if (status !== 'ready_for_pickup') return refused(`Order ${orderId} is ${status}, not ready_for_pickup`, { status });
+  return undefined;
+}
+
+export function allocationRejectionRefusal(f: OrderFacts, r: AllocationRejection): Refusal | undefined {
+  if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged')) return invalid('must be not_in_stock or damaged', 'reason');
+  const over = ended(f, 'reject the allocation of');
+  if (over) return over;
+  const { orderId, status, stage } = f.state;
+  const held = f.parts.list;
+  const picked = held.filter((run) => f.parts.reachedAtLeast(run, 'picked'));
+  if (
+    held.length === 0 ||
+    !(['stock_reserved', 'released_to_fulfillment'] as FlowStatus[]).includes(stage) ||
+    status === 'awaiting_stock' ||
+    picked.length ||
+    f.intents.rejection
+  ) {
+    const pickedNote = picked.length && f.parts.listed ? ` with part ${picked.map((p) => p.id).join(', ')} picked` : '';
+    return refused(
+      `Order ${orderId} is ${status} at ${stage}${pickedNote}: only a reserved order not yet picked can be rejected by its location`,
+      { status, stage },
+    );
+  }
+  const where = held.map((h) => h.held.locationId).join(', ');
+  if (r.locationId === undefined && f.parts.listed) return invalid(`is required: order ${orderId} is split across ${where}`, 'locationId');
+  const at = f.parts.at(r.locationId);
+  if (!at) return invalid(`order ${orderId} is not allocated at ${r.locationId} (it is at ${where})`, 'locationId');
+  const onOrder = new Set((at.held.lines ?? f.orderLines).map((l) => l.sku));
+  for (const [i, sku] of (r.skus ?? []).entries()) {
+    if (!onOrder.has(sku))
+      return invalid(
+        `${sku} is not on ${f.parts.listed ? `the part of order ${orderId} at ${at.held.locationId}` : `order ${orderId}`}`,
+        `skus.${i}`,
+      );
+  }
+  return undefined;
+}
+
+export function fulfillmentEventRefusal(f: OrderFacts, event: FulfillmentEvent): Refusal | undefined {
+  // The API checks the shape with zod; a command sent from the Temporal UI or CLI is checked here.
+  if (!event || !FULFILLMENT_EVENTS.includes(event.type)) return invalid(`must be one of ${FULFILLMENT_EVENTS.join(', ')}`, 'type');
+  if (event.type === 'shipped' && (!event.carrier || !event.trackingNumber))
+    return invalid('carrier and trackingNumber are required when the order is shipped', event.carrier ? 'trackingNumber' : 'carrier');
+  const over = ended(f, `record ${event.type} for`);
+  if (over) return over;
+  const { orderId } = f.state;
+  let run: PartRun | undefined;
+  if (f.parts.listed) {
+    const ids = f.parts.list.map((p) => p.id).join(', ');
+    run = event.part === undefined ? undefined : f.parts.find(event.part);
+    if (!run)
+      return invalid(
+        event.part === undefined
+          ? `is required: order ${orderId} is split into parts ${ids}`
+          : `order ${orderId} has no part ${event.part} (its parts: ${ids})`,
+        'part',
+      );
+  } else if (event.part !== undefined) {
+    return invalid(`order ${orderId} is not split: leave part out`, 'part');
+  }
+  const view = run ? f.parts.view(run) : undefined;
+  const stage = view?.stage ?? f.state.stage;
+  const what = run ? `Part ${run.id} of order ${orderId}` : `Order ${orderId}`;
+  if (!acceptsEvent(stage, event.type))
+    return refused(`${what} is at ${stage}: "${event.type}" does not apply`, { stage, type: event.type });
+  if (run ? run.reported.has(event.type) || f.orderEvents.has(event.type) : f.orderEvents.has(event.type))
+    return refused(`${what} already has "${event.type}" recorded`, { stage, type: event.type });
+  if (event.type === 'delivered' && stage !== 'shipped') return refused(`${what} has not shipped yet`, { stage });
+  return undefined;
+}

@@ -1,0 +1,38 @@
+import { allHandlersFinished, condition } from '@temporalio/workflow';
+import type { OrderOutcome, OrderWorkflowInput } from './api';
+import { registerCommands } from './commands';
+import { OrderCancelled, OrderRun } from './order-run';
+import { compensate } from './phases/compensate';
+import { pickup, shipping } from './phases/fulfil';
+import { pay } from './phases/pay';
+import { reserve } from './phases/reserve';
+import { validate } from './phases/validate';
+
+// One order's lifecycle, top to bottom: validate, pay, reserve, fulfil, deliver, complete; cancelled at
+// any checkpoint before the goods leave, it compensates. A step that fails past its retries parks the
+// order in needs_attention until an operator retries it. The contract is in ./api.ts.
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
+  const run = new OrderRun(input);
+  registerCommands(run);
+  await run.start();
+  const strategy = run.order.fulfillment?.method === 'pickup' ? pickup : shipping;
+  try {
+    if ((await validate(run)) && (await pay(run))) {
+      await reserve(run);
+      await strategy.fulfil(run);
+      await strategy.deliver(run);
+      await run.setStatus('completed');
+    }
+  } catch (err) {
+    if (!(err instanceof OrderCancelled)) throw err;
+    await compensate(run);
+  }
+  return finish(run);
+}
+
+// Commands still being answered get their answer before the run ends.
+async function finish(run: OrderRun): Promise<OrderOutcome> {
+  run.finished = true;
+  await condition(allHandlersFinished);
+  return run.outcome();
+}
