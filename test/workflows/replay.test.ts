@@ -8,10 +8,10 @@ import { workflowBundlePath } from '../support/paths';
 // with a non-determinism error. These histories were recorded with earlier versions of the order
 // workflow (session2__: happy path, cancel, awaiting stock, hold, SLA breach, manual payment,
 // needs_attention, pickup, allocation rejection, carrier labels and tracking, a Shopify order; session3__:
-// split shipments, tracking updates, uncertain label purchases, shipment notifications behind
-// patched()), finished and still running; each must
-// replay under this code. When the workflow gains a path, record its suite's histories with
-// ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
+// split shipments, tracking updates, uncertain label purchases, shipment notifications behind patched();
+// session6__: the phased workflow, with split orders whose parts write the view one state at a time),
+// finished and still running; each must replay under this code. When the workflow gains a path, record
+// its suite's histories with ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.pb'))

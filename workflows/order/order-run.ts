@@ -34,7 +34,7 @@ import {
   type OrderWorkflowInput,
 } from './api';
 import { Parts, type PartRun } from './parts';
-import { FEWER_PROJECTIONS } from './patches';
+import { FEWER_PROJECTIONS, SERIAL_PROJECTIONS } from './patches';
 
 // Thrown at a checkpoint once a cancel was accepted; the workflow catches it and compensates.
 export class OrderCancelled extends Error {}
@@ -78,6 +78,8 @@ export class OrderRun {
   shippedAny = false; // from the first part that ships on, cancellation no longer applies
   finished = false;
   fewerProjections = false;
+  private serialProjections = false;
+  private projecting: Promise<void> = Promise.resolve();
 
   readonly acts: ActivityInterfaceFor<OrderActivities & ChannelActivities & CarrierActivities>;
   private readonly project: OrderActivities['recordOrderState'];
@@ -118,6 +120,7 @@ export class OrderRun {
   // already) and the tracking projection beside the main flow.
   async start(): Promise<void> {
     this.fewerProjections = patched(FEWER_PROJECTIONS);
+    this.serialProjections = patched(SERIAL_PROJECTIONS);
     upsertSearchAttributes([{ key: OrderStatusKey, value: this.state.status }]);
     if (!this.fewerProjections) await this.publishAsIs();
     void this.projectTracking();
@@ -134,11 +137,21 @@ export class OrderRun {
   // Write the state into the view (the MongoDB projection), as the next version.
   async publish(): Promise<void> {
     this.state.version++;
-    await this.project(this.order, this.state);
+    await this.write();
   }
 
   async publishAsIs(): Promise<void> {
-    await this.project(this.order, this.state);
+    await this.write();
+  }
+
+  // One write at a time, each of the state as it was when asked for: while one local activity is out no
+  // other starts, so the commands that follow each write come in the same order when the history replays.
+  private write(): Promise<void> {
+    if (!this.serialProjections) return this.project(this.order, this.state);
+    const snapshot = JSON.parse(JSON.stringify(this.state)) as OrderState;
+    const written = this.projecting.then(() => this.project(this.order, snapshot));
+    this.projecting = written.catch(() => undefined);
+    return written;
   }
 
   // `project: false` for a status the next change follows at once: the view gets both with that change.

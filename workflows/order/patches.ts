@@ -7,3 +7,7 @@ export const RELEASE_ALL_STOCK = 'release-all-stock-on-cancel-and-park';
 // The view skips states it would only show for a moment: the capture already wrote the first, and
 // stock_reserved is followed at once by released_to_fulfillment (both stay in the history).
 export const FEWER_PROJECTIONS = 'fewer-projections';
+// The view is written one state at a time (a queue of local activities): two parts of a split order
+// writing side by side made the order of their next commands depend on which write finished first, so
+// a worker replaying the order after a restart could issue them in another order and fail it.
+export const SERIAL_PROJECTIONS = 'serial-projections';
