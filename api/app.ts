@@ -34,6 +34,7 @@ export interface ApiDeps {
   webhookQueue: Queue;
   orderSettings?: OrderWorkflowInput['settings'];
   admission?: AdmissionLimits;
+  commandAnswerWithinMs?: number; // how long a command waits for the order's answer before 202 (default 10 s)
 }
 
 const apiKeyRequestSchema = z.strictObject({

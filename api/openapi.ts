@@ -27,13 +27,24 @@ const skuParam = { name: 'sku', in: 'path', required: true, schema: { type: 'str
 const command = (summary: string, body?: string) => ({
   post: {
     summary,
-    parameters: [idParam],
+    description:
+      "Sent to the order's workflow as a Temporal Update: the workflow decides whether the order can take it and answers once it has acted. An Idempotency-Key header (8 to 200 printable characters) is the command id: the same id is applied once, and repeating a request answered 202 gives its answer.",
+    parameters: [idParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
     ...(body && { requestBody: json(body) }),
     responses: {
-      '202': { description: 'Accepted: the order workflow was signalled' },
+      '200': { description: "Done: the order's state after the command, with accepted (the command) and commandId" },
+      '202': { description: 'Not answered within 10 s (the order is slow to act): { orderId, accepted, commandId, pending: true }' },
       '404': { description: 'No such order' },
-      '409': { description: "Not allowed in the order's current state", ...json('Error') },
+      '409': {
+        description: "Refused by the order's workflow, with its reason (not allowed in the order's current state, or it has ended)",
+        ...json('Error'),
+      },
       ...errors,
+      '400': {
+        description:
+          'Invalid input, or arguments that do not fit this order (an unknown part, a location not holding it): every bad field is named',
+        ...json('Error'),
+      },
     },
   },
 });

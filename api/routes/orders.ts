@@ -1,23 +1,25 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { orderIdSchema, orderInputSchema } from '../../domain/order';
 import { parcelSchema } from '../../domain/carrier';
 import { locationIdSchema, skuSchema } from '../../domain/catalog';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
-import { acceptsEvent, canCancel, flowIndex, FULFILLMENT_EVENTS, isTerminal, ORDER_STATUSES } from '../../domain/status';
-import type { OrderPart, OrderView } from '../../domain/order-state';
-import { captureOrder, signalOrder } from '../../services/order-intake';
+import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../../domain/status';
+import type { OrderState, OrderView } from '../../domain/order-state';
+import { captureOrder } from '../../services/order-intake';
+import { commandOrder } from '../../services/order-commands';
 import {
-  cancelOrderSignal,
-  confirmPaymentSignal,
-  declinePaymentSignal,
-  fulfillmentEventSignal,
-  holdOrderSignal,
-  releaseOrderSignal,
-  pickupConfirmedSignal,
-  rejectAllocationSignal,
-  retryOrderSignal,
+  cancelOrderUpdate,
+  confirmPaymentUpdate,
+  declinePaymentUpdate,
+  fulfillmentEventUpdate,
+  holdOrderUpdate,
+  pickupConfirmedUpdate,
+  rejectAllocationUpdate,
+  releaseOrderUpdate,
+  retryOrderUpdate,
 } from '../../workflows/order';
 import type { ApiDeps } from '../app';
 
@@ -79,10 +81,6 @@ export function ordersRouter(deps: ApiDeps): Router {
     if (!view) throw new NotFoundError(`Order ${id} does not exist`, { orderId: id });
     return view;
   };
-  const notTerminal = (view: OrderView, action: string) => {
-    if (isTerminal(view.status))
-      throw new ConflictError(`Cannot ${action} order ${view.orderId}: it is ${view.status}`, { status: view.status });
-  };
 
   router.post('/orders', async (req, res) => {
     const input = parseOrThrow(orderInputSchema, req.body, 'order');
@@ -130,154 +128,82 @@ export function ordersRouter(deps: ApiDeps): Router {
     res.json(await load(req.params.id));
   });
 
+  // Commands: the order's workflow decides and answers (services/order-commands.ts).
+  const send = sender(deps);
   router.post('/orders/:id/cancel', async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'cancel request');
-    const view = await load(req.params.id);
-    notTerminal(view, 'cancel');
-    if (!canCancel(view.stage))
-      throw new ConflictError(
-        `Cannot cancel order ${view.orderId}: it has already ${view.stage === 'shipped' ? 'shipped' : `reached ${view.stage}`}`,
-        { stage: view.stage },
-      );
-    const gone = (view.parts ?? []).filter((p) => !canCancel(p.stage));
-    if (gone.length)
-      throw new ConflictError(`Cannot cancel order ${view.orderId}: part ${gone.map((p) => p.id).join(', ')} has already shipped`, {
-        stage: view.stage,
-        parts: gone.map((p) => ({ id: p.id, stage: p.stage })),
-      });
-    await signalOrder(deps.temporal, view.orderId, cancelOrderSignal, { reason: body.reason ?? `cancelled by ${req.actor}` });
-    res.status(202).json({ orderId: view.orderId, accepted: 'cancel' });
+    await send(req, res, 'cancel', cancelOrderUpdate, [{ reason: body.reason ?? `cancelled by ${req.actor}` }]);
   });
-
   router.post('/orders/:id/hold', async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'hold request');
-    const view = await load(req.params.id);
-    notTerminal(view, 'hold');
-    await signalOrder(deps.temporal, view.orderId, holdOrderSignal, { reason: body.reason ?? `held by ${req.actor}` });
-    res.status(202).json({ orderId: view.orderId, accepted: 'hold' });
+    await send(req, res, 'hold', holdOrderUpdate, [{ reason: body.reason ?? `held by ${req.actor}` }]);
   });
-
   router.post('/orders/:id/release', async (req, res) => {
-    const view = await load(req.params.id);
-    notTerminal(view, 'release');
-    await signalOrder(deps.temporal, view.orderId, releaseOrderSignal);
-    res.status(202).json({ orderId: view.orderId, accepted: 'release' });
+    await send(req, res, 'release', releaseOrderUpdate, []);
   });
-
   router.post('/orders/:id/retry', async (req, res) => {
-    const view = await load(req.params.id);
-    if (view.status !== 'needs_attention')
-      throw new ConflictError(`Order ${view.orderId} is ${view.status}, not needs_attention: nothing to retry`, { status: view.status });
-    await signalOrder(deps.temporal, view.orderId, retryOrderSignal);
-    res.status(202).json({ orderId: view.orderId, accepted: 'retry' });
+    await send(req, res, 'retry', retryOrderUpdate, []);
   });
-
   // The location cannot fill the allocation: the order is routed again without it.
   router.post('/orders/:id/allocation/reject', async (req, res) => {
     const body = parseOrThrow(allocationRejectionSchema, req.body, 'allocation rejection');
-    const view = await load(req.params.id);
-    notTerminal(view, 'reject the allocation of');
-    const held = view.allocation ? [{ locationId: view.allocation.locationId, lines: view.order.lines }] : (view.parts ?? []);
-    const pickedParts = (view.parts ?? []).filter((p) => flowIndex(p.stage) >= flowIndex('picked'));
-    if (
-      held.length === 0 ||
-      !['stock_reserved', 'released_to_fulfillment'].includes(view.stage) ||
-      view.status === 'awaiting_stock' ||
-      pickedParts.length
-    ) {
-      throw new ConflictError(
-        `Order ${view.orderId} is ${view.status} at ${view.stage}${pickedParts.length ? ` with part ${pickedParts.map((p) => p.id).join(', ')} picked` : ''}: only a reserved order not yet picked can be rejected by its location`,
-        { status: view.status, stage: view.stage },
-      );
-    }
-    const problems: { path: string; message: string }[] = [];
-    if (body.locationId === undefined && held.length > 1)
-      problems.push({
-        path: 'locationId',
-        message: `is required: order ${view.orderId} is split across ${held.map((h) => h.locationId).join(', ')}`,
-      });
-    const at = body.locationId === undefined ? held[0] : held.find((h) => h.locationId === body.locationId);
-    if (body.locationId !== undefined && !at)
-      problems.push({
-        path: 'locationId',
-        message: `order ${view.orderId} is not allocated at ${body.locationId} (it is at ${held.map((h) => h.locationId).join(', ')})`,
-      });
-    const onOrder = new Set((at ?? held[0]).lines.map((l) => l.sku));
-    (body.skus ?? []).forEach((sku, i) => {
-      if (!onOrder.has(sku))
-        problems.push({
-          path: `skus.${i}`,
-          message: `${sku} is not on ${held.length > 1 ? `the part of order ${view.orderId} at ${at?.locationId ?? held[0].locationId}` : `order ${view.orderId}`}`,
-        });
-    });
-    if (problems.length) throw new ValidationError(`Invalid allocation rejection: ${problems.length} problem(s)`, problems);
-    await signalOrder(deps.temporal, view.orderId, rejectAllocationSignal, { ...body, locationId: at!.locationId });
-    res.status(202).json({ orderId: view.orderId, accepted: 'reject_allocation', locationId: at!.locationId });
+    await send(req, res, 'reject_allocation', rejectAllocationUpdate, [body], 'reject the allocation of');
   });
-
   // The customer collected a pickup order at the store.
   router.post('/orders/:id/pickup', async (req, res) => {
     parseOrThrow(z.strictObject({ by: z.string().min(1).max(200).optional() }), req.body ?? {}, 'pickup confirmation');
-    const view = await load(req.params.id);
-    if (view.order.fulfillment?.method !== 'pickup')
-      throw new ConflictError(`Order ${view.orderId} is shipped, not collected`, {
-        fulfillment: view.order.fulfillment ?? { method: 'ship' },
-      });
-    if (view.status !== 'ready_for_pickup')
-      throw new ConflictError(`Order ${view.orderId} is ${view.status}, not ready_for_pickup`, { status: view.status });
-    await signalOrder(deps.temporal, view.orderId, pickupConfirmedSignal, { ...(req.actor && { by: req.actor }) });
-    res.status(202).json({ orderId: view.orderId, accepted: 'pickup' });
+    await send(req, res, 'pickup', pickupConfirmedUpdate, [{ ...(req.actor && { by: req.actor }) }], 'confirm the pickup of');
   });
-
   router.post('/orders/:id/events', async (req, res) => {
     const event = parseOrThrow(fulfillmentEventSchema, req.body, 'event');
-    const view = await load(req.params.id);
-    notTerminal(view, `record ${event.type} for`);
-    // A split order's events are per part: which part must be said, and it must be one of the order's.
-    let part: OrderPart | undefined;
-    if (view.parts?.length) {
-      const ids = view.parts.map((p) => p.id).join(', ');
-      part = view.parts.find((p) => p.id === event.part);
-      if (!part)
-        throw new ValidationError('Invalid event', [
-          {
-            path: 'part',
-            message:
-              event.part === undefined
-                ? `is required: order ${view.orderId} is split into parts ${ids}`
-                : `order ${view.orderId} has no part ${event.part} (its parts: ${ids})`,
-          },
-        ]);
-    } else if (event.part !== undefined) {
-      throw new ValidationError('Invalid event', [{ path: 'part', message: `order ${view.orderId} is not split: leave part out` }]);
-    }
-    const stage = part?.stage ?? view.stage;
-    const what = part ? `Part ${part.id} of order ${view.orderId}` : `Order ${view.orderId}`;
-    if (!acceptsEvent(stage, event.type)) {
-      throw new ConflictError(`${what} is at ${stage}: "${event.type}" does not apply`, { stage, type: event.type });
-    }
-    if (event.type === 'delivered' && stage !== 'shipped') throw new ConflictError(`${what} has not shipped yet`, { stage });
-    await signalOrder(deps.temporal, view.orderId, fulfillmentEventSignal, event);
-    res.status(202).json({ orderId: view.orderId, accepted: event.type });
+    await send(req, res, event.type, fulfillmentEventUpdate, [event], `record ${event.type} for`);
   });
-
   router.post('/orders/:id/payment/confirm', async (req, res) => {
     const body = parseOrThrow(paymentConfirmSchema, req.body ?? {}, 'payment confirmation');
-    const view = await load(req.params.id);
-    if (view.status !== 'awaiting_payment')
-      throw new ConflictError(`Order ${view.orderId} is ${view.status}, not awaiting_payment`, { status: view.status });
-    await signalOrder(deps.temporal, view.orderId, confirmPaymentSignal, body.reference !== undefined ? { reference: body.reference } : {});
-    res.status(202).json({ orderId: view.orderId, accepted: 'confirm_payment' });
+    await send(req, res, 'confirm_payment', confirmPaymentUpdate, [body.reference !== undefined ? { reference: body.reference } : {}]);
   });
-
   router.post('/orders/:id/payment/decline', async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'payment decline');
-    const view = await load(req.params.id);
-    if (view.status !== 'awaiting_payment')
-      throw new ConflictError(`Order ${view.orderId} is ${view.status}, not awaiting_payment`, { status: view.status });
-    await signalOrder(deps.temporal, view.orderId, declinePaymentSignal, { reason: body.reason ?? `declined by ${req.actor}` });
-    res.status(202).json({ orderId: view.orderId, accepted: 'decline_payment' });
+    await send(req, res, 'decline_payment', declinePaymentUpdate, [{ reason: body.reason ?? `declined by ${req.actor}` }]);
   });
 
   return router;
+}
+
+// Sends a command and answers: 200 with the order's state once the workflow acted on it, 409 with its
+// reason when it refused, 202 with the command id when it has not answered in time (repeat the request
+// with that id as Idempotency-Key for the answer; Temporal applies one id once).
+function sender(deps: ApiDeps) {
+  return async <Args extends unknown[]>(
+    req: Request,
+    res: Response,
+    accepted: string,
+    update: UpdateDefinition<OrderState, Args>,
+    args: Args,
+    action = accepted.replace(/_/g, ' '),
+  ): Promise<void> => {
+    const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
+    const commandId = commandIdOf(req);
+    const answer = await commandOrder(
+      { temporal: deps.temporal, orders: deps.stores.orders, answerWithinMs: deps.commandAnswerWithinMs },
+      orderId,
+      {
+        update,
+        args,
+        action,
+        ...(commandId && { commandId }),
+      },
+    );
+    if (answer.done) res.status(200).json({ ...answer.state, accepted, commandId: answer.commandId });
+    else res.status(202).json({ orderId, accepted, commandId: answer.commandId, pending: true });
+  };
+}
+
+function commandIdOf(req: Request): string | undefined {
+  const header = req.get('idempotency-key');
+  if (header !== undefined && !/^[\x21-\x7e]{8,200}$/.test(header))
+    throw new ValidationError('Invalid Idempotency-Key header', [
+      { path: 'headers.idempotency-key', message: 'must be 8 to 200 printable ASCII characters without spaces' },
+    ]);
+  return header;
 }

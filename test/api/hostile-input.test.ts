@@ -6,7 +6,7 @@ import { hashApiKey } from '../../store/api-keys';
 import { buildPicklist } from '../../domain/picking';
 import { newPicklistId } from '../../api/routes/picking';
 import { apiFor, TEST_API_KEY } from '../support/api';
-import { address } from '../support/fixtures';
+import { address, eventually } from '../support/fixtures';
 import {
   countsOf,
   expectRefused,
@@ -39,7 +39,7 @@ const ORDER_ID = `order:manual:HOSTILE-${run}`;
 const QUEUED_DELIVERY = `queued-${run}`;
 const QUEUED_DEAD_LETTER_ID = encodeURIComponent(`${CONN.a}|${QUEUED_DELIVERY}`);
 const KEY = TEST_API_KEY;
-// A picklist stored directly in beforeAll (no worker runs, so no order is ever released): 2 of TEE-M.
+// A picklist stored directly in beforeAll (the one order waits for stock, so none is released): 2 of TEE-M.
 const PICKLIST_ID = newPicklistId('BER-1', new Date());
 const UNKNOWN_PICKLIST_ID = `PL-BER-1-20000101T000000-${randomBytes(3).toString('hex')}`;
 
@@ -1458,7 +1458,8 @@ beforeAll(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   ctx = await createTestContext('hostile_input');
-  api = await apiFor(ctx);
+  // No timer of the existing order fires while the cases run (each checks its history is unchanged).
+  api = await apiFor(ctx, { awaitingStockRecheckMs: 24 * 3600_000 });
   const must = async (res: PromiseLike<{ status: number; body: unknown }>, status: number) => {
     const r = await res;
     if (r.status !== status) throw new Error(`setup: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
@@ -1499,8 +1500,19 @@ beforeAll(async () => {
     api.post('/connections', { id: 'ep-hostile', kind: 'easypost', name: 'EasyPost', credentials: { apiKey: 'EZTK_test_hostile' } }),
     201,
   );
-  // An order in the view with its workflow (no worker: it stays received), for commands with bad bodies.
-  await must(api.post('/orders', { ...validOrder(), channelOrderId: `HOSTILE-${run}` }), 202);
+  // An order waiting for stock (nothing of MUG-1 is anywhere), for commands: its workflow is the one that
+  // refuses them, so a worker runs it; a refused command leaves its history as it was.
+  await must(
+    api.post('/orders', { ...validOrder(), channelOrderId: `HOSTILE-${run}`, lines: [{ sku: 'MUG-1', quantity: 1, unitPrice: 999 }] }),
+    202,
+  );
+  await ctx.startWorker();
+  await eventually(
+    async () => (await ctx.stores.orders.get(ORDER_ID))?.status,
+    (status) => status === 'awaiting_stock',
+    30_000,
+    'the existing order to wait for stock',
+  );
   // A picklist for the existing order, stored directly: scans and short picks against it are all refused.
   const now = new Date().toISOString();
   await ctx.stores.picklists.insert(

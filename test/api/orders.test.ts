@@ -47,15 +47,15 @@ describe('operator API: orders', () => {
     expect(released.order.totals).toEqual({ subtotal: 9998, discountTotal: 0, taxTotal: 0, shippingTotal: 495, total: 10493 });
     expect((await api.get('/stock/HOODIE-M')).body.total).toEqual({ onHand: 20, reserved: 2, available: 18 });
 
-    expect((await api.post(`/orders/${orderId}/events`, { type: 'picked' })).status).toBe(202);
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'picked' })).status).toBe(200);
     await waitFor(orderId, 'picked');
-    expect((await api.post(`/orders/${orderId}/events`, { type: 'packed' })).status).toBe(202);
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'packed' })).status).toBe(200);
     await waitFor(orderId, 'packed');
     expect(
       (await api.post(`/orders/${orderId}/events`, { type: 'shipped', carrier: 'dhl', trackingNumber: 'JJD000390007882' })).status,
-    ).toBe(202);
+    ).toBe(200);
     await waitFor(orderId, 'shipped');
-    expect((await api.post(`/orders/${orderId}/events`, { type: 'delivered' })).status).toBe(202);
+    expect((await api.post(`/orders/${orderId}/events`, { type: 'delivered' })).status).toBe(200);
     const done = await waitFor(orderId, 'completed');
     expect(done.payment.status).toBe('captured');
     expect(done.history.map((h: { status: string }) => h.status).slice(-3)).toEqual(['shipped', 'delivered', 'completed']);
@@ -104,7 +104,7 @@ describe('operator API: orders', () => {
     const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'SCARF', quantity: 3 }] }));
     await waitFor(body.orderId, 'released_to_fulfillment');
     expect((await api.get('/stock/SCARF')).body.total.available).toBe(0);
-    expect((await api.post(`/orders/${body.orderId}/cancel`, { reason: 'customer called' })).status).toBe(202);
+    expect((await api.post(`/orders/${body.orderId}/cancel`, { reason: 'customer called' })).status).toBe(200);
     const cancelled = await waitFor(body.orderId, 'cancelled');
     expect(cancelled.cancellation.reason).toBe('customer called');
     expect((await api.get('/stock/SCARF')).body.total).toEqual({ onHand: 3, reserved: 0, available: 3 });

@@ -270,7 +270,7 @@ describe('routing rules through the API', () => {
       }),
     ]);
 
-    expect((await api.post(`/orders/${body.orderId}/pickup`, { by: 'till 3' })).status).toBe(202);
+    expect((await api.post(`/orders/${body.orderId}/pickup`, { by: 'till 3' })).status).toBe(200);
     const done = await eventually(
       async () => (await api.get(`/orders/${body.orderId}`)).body,
       (o) => o.status === 'completed',
@@ -335,7 +335,7 @@ describe('routing rules through the API', () => {
     ).toEqual([{ path: 'skus.0', message: `DESK-1 is not on order ${body.orderId}` }]);
 
     // Munich: the unit is damaged. It is written off there, and Berlin ships instead.
-    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'damaged', note: 'box crushed' })).status).toBe(202);
+    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'damaged', note: 'box crushed' })).status).toBe(200);
     const moved = await eventually(
       async () => (await api.get(`/orders/${body.orderId}`)).body,
       (o) => o.status === 'released_to_fulfillment' && o.allocation?.locationId === 'BER-1',
@@ -357,7 +357,7 @@ describe('routing rules through the API', () => {
     ]);
 
     // Berlin: nothing on the shelf. Its available stock is written off, and no warehouse is left to ship.
-    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'not_in_stock' })).status).toBe(202);
+    expect((await api.post(`/orders/${body.orderId}/allocation/reject`, { reason: 'not_in_stock' })).status).toBe(200);
     const waiting = await eventually(
       async () => (await api.get(`/orders/${body.orderId}`)).body,
       (o) => o.status === 'awaiting_stock' && o.rejections?.length === 2,

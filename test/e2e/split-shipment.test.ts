@@ -217,8 +217,8 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
   await waitFor(orderId, 'picked');
 
   // Packed, each part gets a label of its own, bought from its own warehouse.
-  expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', part: '1' })).status).toBe(202);
-  expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', part: '2' })).status).toBe(202);
+  expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', part: '1' })).status).toBe(200);
+  expect((await api.post(`/orders/${orderId}/events`, { type: 'packed', part: '2' })).status).toBe(200);
   const labelled = await eventually(
     () => orderOf(orderId),
     (o) => o.parts.every((p: Part) => p.label),
@@ -371,7 +371,7 @@ test('a warehouse rejecting its part sends the whole order back to routing witho
   );
 
   // SPL-B's bulbs are damaged: written off there, SPL-A's part released, and no one else has bulbs.
-  expect((await api.post(`/orders/${orderId}/allocation/reject`, { reason: 'damaged', locationId: 'SPL-B' })).status).toBe(202);
+  expect((await api.post(`/orders/${orderId}/allocation/reject`, { reason: 'damaged', locationId: 'SPL-B' })).status).toBe(200);
   const waiting = await waitFor(orderId, 'awaiting_stock');
   expect(waiting.parts).toBeUndefined();
   expect(waiting.rejections).toEqual([expect.objectContaining({ locationId: 'SPL-B', reason: 'damaged' })]);
@@ -393,7 +393,7 @@ test('a warehouse rejecting its part sends the whole order back to routing witho
   expect(await stockAt('BULB', 'SPL-C')).toMatchObject({ onHand: 2, reserved: 2 });
 
   // Cancelled before anything shipped: both parts give their stock back.
-  expect((await api.post(`/orders/${orderId}/cancel`, { reason: 'customer changed their mind' })).status).toBe(202);
+  expect((await api.post(`/orders/${orderId}/cancel`, { reason: 'customer changed their mind' })).status).toBe(200);
   await waitFor(orderId, 'cancelled');
   expect(await stockAt('BULB', 'SPL-C')).toMatchObject({ onHand: 2, reserved: 0 });
   expect(await stockAt('LAMP', 'SPL-A')).toMatchObject({ onHand: lampBefore!.onHand, reserved: lampBefore!.reserved - 1 });

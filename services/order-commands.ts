@@ -1,0 +1,92 @@
+// Operator and integration commands on an order, sent as the workflow's Updates: the workflow alone
+// decides whether the order can take the command (its validator refuses with the reason, nothing is
+// applied) and answers once it has acted on it, with the order's state. The caller gets that answer, or,
+// when the order is slow to act (a worker restarting), an acknowledgement it can repeat the request
+// against: the command id is the Update's id, and Temporal applies one id once.
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
+  type Client,
+  type WorkflowUpdateHandle,
+  type WorkflowUpdateOptions,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
+import type { OrderState } from '../domain/order-state';
+import { isTerminal } from '../domain/status';
+import type { OrdersView } from '../store/orders';
+import { COMMAND_REFUSED, INVALID_COMMAND } from '../workflows/order/api';
+
+export interface OrderCommandDeps {
+  temporal: Client;
+  orders: Pick<OrdersView, 'get'>;
+  answerWithinMs?: number; // how long the caller waits for the order to act (default 10 s)
+}
+
+export const DEFAULT_ANSWER_WITHIN_MS = 10_000;
+
+export interface OrderCommand<Args extends unknown[]> {
+  update: UpdateDefinition<OrderState, Args>;
+  args: Args;
+  action: string; // for messages: "cancel", "record picked for", …
+  commandId?: string; // the caller's Idempotency-Key: the same id is applied once
+}
+
+// startUpdate with the Update named and its arguments as a list (its overloads want them typed per arity).
+type StartUpdate = (
+  name: string,
+  options: WorkflowUpdateOptions & { args: unknown[]; waitForStage: typeof WorkflowUpdateStage.ACCEPTED },
+) => Promise<WorkflowUpdateHandle<OrderState>>;
+
+export type CommandAnswer = { done: true; commandId: string; state: OrderState } | { done: false; commandId: string }; // accepted or on its way; repeat with the same id for the answer
+
+export async function commandOrder<Args extends unknown[]>(
+  deps: OrderCommandDeps,
+  orderId: string,
+  command: OrderCommand<Args>,
+): Promise<CommandAnswer> {
+  const commandId = command.commandId ?? randomUUID();
+  const within = deps.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+  try {
+    // Both calls end at the deadline (gRPC's own), so a slow order leaves no poll running behind.
+    const state = await deps.temporal.withDeadline(Date.now() + within, async () => {
+      const workflow = deps.temporal.workflow.getHandle(orderId);
+      const start = workflow.startUpdate.bind(workflow) as StartUpdate;
+      const handle = await start(command.update.name, {
+        args: command.args,
+        updateId: commandId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      return handle.result();
+    });
+    return { done: true, commandId, state };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { done: false, commandId };
+    throw await asApiError(deps, orderId, command.action, err);
+  }
+}
+
+// A refusal becomes 409 with the workflow's reason, arguments that do not fit the order 400, an order
+// that is not running 404 or (ended) 409.
+async function asApiError(deps: OrderCommandDeps, orderId: string, action: string, err: unknown): Promise<unknown> {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const { type, message, details } = err.cause;
+    const detail = (details?.[0] ?? undefined) as { problems?: FieldProblem[] } | Record<string, unknown> | undefined;
+    if (type === INVALID_COMMAND) {
+      const problems = (detail as { problems?: FieldProblem[] } | undefined)?.problems ?? [];
+      return new ValidationError(`Invalid command: ${message}`, problems);
+    }
+    if (type === COMMAND_REFUSED) return new ConflictError(message, detail);
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    const view = await deps.orders.get(orderId);
+    if (!view) return new NotFoundError(`Order ${orderId} does not exist`, { orderId });
+    if (isTerminal(view.status))
+      return new ConflictError(`Cannot ${action} order ${orderId}: it is ${view.status}`, { status: view.status });
+    return new NotFoundError(`Order ${orderId} has no running workflow`, { orderId });
+  }
+  return err;
+}
