@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import supertest from 'supertest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createApp } from '../../api/app';
-import { createTestContext, type RunningWorker, type TestContext } from '../support/stack';
+import { createTestContext, stackEnv, type RunningWorker, type TestContext } from '../support/stack';
+import type { TestStackInfo } from '../../scripts/test';
 import { apiFor, appDepsOf, TEST_API_KEY } from '../support/api';
 import { eventually, location, orderBody } from '../support/fixtures';
 import type { OrderState } from '../../domain/order-state';
@@ -35,6 +38,16 @@ async function releasedOrder(): Promise<string> {
     `${id} to be released`,
   );
   return id;
+}
+// The Temporal CLI npm test started the dev server with, against that server.
+function cli(args: string[]): Promise<{ code: number; output: string }> {
+  const info = JSON.parse(readFileSync(process.env.ORDERHUB_TEST_STACK_INFO!, 'utf8')) as TestStackInfo;
+  const temporal = info.services.temporal.command[0];
+  return new Promise((resolve) => {
+    execFile(temporal, [...args, '--address', stackEnv().TEMPORAL_ADDRESS], { timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    );
+  });
 }
 const statuses = (state: OrderState) => state.history.map((h) => h.status);
 
@@ -126,7 +139,7 @@ test('the same Idempotency-Key applies a command once, and a command the order i
   expect(answered.body.history.filter((h: { reason?: string }) => h.reason === 'released from hold')).toHaveLength(1);
 });
 
-test('the Temporal client (as the CLI or UI sends them) drives the same Updates and gets the same refusals', async () => {
+test('the Temporal client and CLI drive the same Updates and get the same refusals; the signals still work', async () => {
   const id = await releasedOrder();
   const handle = ctx.temporal.workflow.getHandle(id);
   const held = await handle.executeUpdate<OrderState, [{ reason: string }]>('holdOrder', { args: [{ reason: 'from the CLI' }] });
@@ -137,12 +150,28 @@ test('the Temporal client (as the CLI or UI sends them) drives the same Updates 
   expect(cause).toBeInstanceOf(ApplicationFailure);
   expect((cause as ApplicationFailure).type).toBe('CommandRefused');
   expect(cause!.message).toBe(`Order ${id} is on_hold, not needs_attention: nothing to retry`);
-  // The old signals still work for orders in flight.
+
+  // The Temporal CLI, as an operator would type it.
+  const refusedByCli = await cli(['workflow', 'update', 'execute', '--workflow-id', id, '--name', 'retryOrder']);
+  expect(refusedByCli.code).not.toBe(0);
+  expect(refusedByCli.output).toContain(`Order ${id} is on_hold, not needs_attention: nothing to retry`);
+  const releasedByCli = await cli(['workflow', 'update', 'execute', '--workflow-id', id, '--name', 'releaseOrder', '-o', 'json']);
+  expect(releasedByCli.code).toBe(0);
+  expect(releasedByCli.output).toMatch(/"status":\s*"released_to_fulfillment"/);
+
+  // The signals still work for orders started before the Updates (as the UI's "Send signal" sends them).
+  await handle.signal('hold', { reason: 'from the UI' });
+  await eventually(
+    () => getOrder(id),
+    (o) => o.status === 'on_hold',
+    30_000,
+    `${id} to be held by a signal`,
+  );
   await handle.signal('release');
   await eventually(
     () => getOrder(id),
     (o) => o.status === 'released_to_fulfillment',
     30_000,
-    `${id} to be released from hold`,
+    `${id} to be released by a signal`,
   );
 });
