@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { hashApiKey } from '../../store/api-keys';
 import { buildPicklist } from '../../domain/picking';
-import { newPicklistId } from '../../api/routes/picking';
+import { newPicklistId } from '../../services/picking';
 import { apiFor, TEST_API_KEY } from '../support/api';
 import { address, eventually } from '../support/fixtures';
 import {
