@@ -14,5 +14,6 @@ module.exports = {
     '<rootDir>/test/workflows/replay.test.ts',
     '<rootDir>/test/api/openapi-coverage.test.ts',
     '<rootDir>/test/structure/import-cycles.test.ts',
+    '<rootDir>/test/structure/function-size.test.ts',
   ],
 };

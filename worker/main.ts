@@ -11,7 +11,7 @@ import { createOrderWorker } from './order-worker';
 import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
-import { ensureMaintenanceSchedules } from './schedules';
+import { ensureMaintenanceSchedules } from '../services/schedules';
 
 // The worker process: order and sync workflows with their activities (Temporal), and the BullMQ consumers
 // for webhook deliveries and stock pushes. Stateless; run as many as needed.

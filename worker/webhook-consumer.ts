@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
+import { WEBHOOK_QUEUE, type WebhookJob } from '../services/webhooks';
 import type { Redis } from 'ioredis';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import type { CarrierGateway } from '../connectors/types';
@@ -11,23 +11,8 @@ import { signalOrder, type IntakeDeps } from '../services/order-intake';
 import { ingestChannelOrder } from '../services/channel-orders';
 import type { Logger } from './logger';
 
-export const WEBHOOK_QUEUE = 'orderhub-webhooks';
-
-export interface WebhookJob {
-  delivery: string; // webhook_deliveries _id
-}
-
-// One job per delivery: the job id is derived from the delivery, so a resend never queues twice.
-export async function enqueueDelivery(queue: Queue, deliveryKey: string, replay = 0): Promise<void> {
-  const jobId = createHash('sha1').update(`${deliveryKey}|${replay}`).digest('hex');
-  await queue.add('delivery', { delivery: deliveryKey } satisfies WebhookJob, {
-    jobId,
-    attempts: 12,
-    backoff: { type: 'exponential', delay: 1_000 },
-    removeOnComplete: { age: 24 * 3600 },
-    removeOnFail: { age: 7 * 24 * 3600 },
-  });
-}
+// The queue, its job shape and how a delivery is queued live with the intake (services/webhooks.ts).
+export { WEBHOOK_QUEUE, enqueueDelivery, type WebhookJob } from '../services/webhooks';
 
 export interface WebhookConsumerDeps {
   stores: Pick<Stores, 'connections' | 'webhooks' | 'orders' | 'carriers'>;

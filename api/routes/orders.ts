@@ -4,12 +4,11 @@ import { z } from 'zod';
 import { orderIdSchema, orderInputSchema } from '../../domain/order';
 import { parcelSchema } from '../../domain/carrier';
 import { locationIdSchema, skuSchema } from '../../domain/catalog';
-import { NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../../domain/status';
-import type { OrderState, OrderView } from '../../domain/order-state';
-import { captureOrder } from '../../services/order-intake';
-import { commandOrder } from '../../services/order-commands';
+import type { OrderState } from '../../domain/order-state';
+import { idempotencyKeyHeader } from '../idempotency';
+import { createOrderService, type OrderService } from '../../services/orders';
 import {
   cancelOrderUpdate,
   confirmPaymentUpdate,
@@ -73,63 +72,21 @@ const paymentConfirmSchema = z.strictObject({ reference: z.string().min(1).max(1
 
 export function ordersRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { orders, items } = deps.stores;
-
-  const load = async (rawId: string): Promise<OrderView> => {
-    const id = parseOrThrow(orderIdSchema, rawId, 'order id', 'id');
-    const view = await orders.get(id);
-    if (!view) throw new NotFoundError(`Order ${id} does not exist`, { orderId: id });
-    return view;
-  };
-
+  const orders = createOrderService({ ...deps.stores, ...deps });
+  const send = sender(orders);
   router.post('/orders', async (req, res) => {
-    const input = parseOrThrow(orderInputSchema, req.body, 'order');
-    const missing = new Set(await items.missing(input.lines.map((l) => l.sku)));
-    const problems = input.lines.flatMap((l, i) =>
-      missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : [],
-    );
-    const storeId = input.fulfillment.pickupLocationId;
-    if (storeId !== undefined) {
-      const store = await deps.stores.locations.get(storeId);
-      if (!store || !store.active || !store.pickup)
-        problems.push({
-          path: 'fulfillment.pickupLocationId',
-          message: !store ? `unknown location ${storeId}` : `location ${storeId} does not offer pickup`,
-        });
-    }
-    if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
-    const result = await captureOrder(
-      {
-        temporal: deps.temporal,
-        taskQueue: deps.taskQueue,
-        orders,
-        log: deps.log,
-        ...(deps.orderSettings && { orderSettings: deps.orderSettings }),
-      },
-      input,
-    );
+    const result = await orders.place(parseOrThrow(orderInputSchema, req.body, 'order'));
     res.status(result.duplicate ? 200 : 202).json(result);
   });
-
   router.get('/orders', async (req, res) => {
     const q = parseOrThrow(listQuerySchema, req.query, 'query');
-    const page = await orders.list({
-      limit: q.limit,
-      ...(q.status && { status: q.status }),
-      ...(q.channel && { channel: q.channel }),
-      ...(q.from && { from: new Date(q.from) }),
-      ...(q.to && { to: new Date(q.to) }),
-      ...(q.cursor && { cursor: q.cursor }),
-    });
-    res.json(page);
+    const { from, to, ...rest } = q;
+    res.json(await orders.list({ ...rest, ...(from && { from: new Date(from) }), ...(to && { to: new Date(to) }) }));
   });
-
   router.get('/orders/:id', async (req, res) => {
-    res.json(await load(req.params.id));
+    res.json(await orders.get(orderIdOf(req)));
   });
-
-  // Commands: the order's workflow decides and answers (services/order-commands.ts).
-  const send = sender(deps);
+  // Commands: the order's workflow decides and answers.
   router.post('/orders/:id/cancel', async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'cancel request');
     await send(req, res, 'cancel', cancelOrderUpdate, [{ reason: body.reason ?? `cancelled by ${req.actor}` }]);
@@ -138,12 +95,8 @@ export function ordersRouter(deps: ApiDeps): Router {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'hold request');
     await send(req, res, 'hold', holdOrderUpdate, [{ reason: body.reason ?? `held by ${req.actor}` }]);
   });
-  router.post('/orders/:id/release', async (req, res) => {
-    await send(req, res, 'release', releaseOrderUpdate, []);
-  });
-  router.post('/orders/:id/retry', async (req, res) => {
-    await send(req, res, 'retry', retryOrderUpdate, []);
-  });
+  router.post('/orders/:id/release', (req, res) => send(req, res, 'release', releaseOrderUpdate, []));
+  router.post('/orders/:id/retry', (req, res) => send(req, res, 'retry', retryOrderUpdate, []));
   // The location cannot fill the allocation: the order is routed again without it.
   router.post('/orders/:id/allocation/reject', async (req, res) => {
     const body = parseOrThrow(allocationRejectionSchema, req.body, 'allocation rejection');
@@ -166,14 +119,15 @@ export function ordersRouter(deps: ApiDeps): Router {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'payment decline');
     await send(req, res, 'decline_payment', declinePaymentUpdate, [{ reason: body.reason ?? `declined by ${req.actor}` }]);
   });
-
   return router;
 }
+
+const orderIdOf = (req: Request) => parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
 
 // Sends a command and answers: 200 with the order's state once the workflow acted on it, 409 with its
 // reason when it refused, 202 with the command id when it has not answered in time (repeat the request
 // with that id as Idempotency-Key for the answer; Temporal applies one id once).
-function sender(deps: ApiDeps) {
+function sender(orders: OrderService) {
   return async <Args extends unknown[]>(
     req: Request,
     res: Response,
@@ -182,28 +136,10 @@ function sender(deps: ApiDeps) {
     args: Args,
     action = accepted.replace(/_/g, ' '),
   ): Promise<void> => {
-    const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
-    const commandId = commandIdOf(req);
-    const answer = await commandOrder(
-      { temporal: deps.temporal, orders: deps.stores.orders, answerWithinMs: deps.commandAnswerWithinMs },
-      orderId,
-      {
-        update,
-        args,
-        action,
-        ...(commandId && { commandId }),
-      },
-    );
+    const orderId = orderIdOf(req);
+    const commandId = idempotencyKeyHeader(req);
+    const answer = await orders.command(orderId, { update, args, action, ...(commandId && { commandId }) });
     if (answer.done) res.status(200).json({ ...answer.state, accepted, commandId: answer.commandId });
     else res.status(202).json({ orderId, accepted, commandId: answer.commandId, pending: true });
   };
-}
-
-function commandIdOf(req: Request): string | undefined {
-  const header = req.get('idempotency-key');
-  if (header !== undefined && !/^[\x21-\x7e]{8,200}$/.test(header))
-    throw new ValidationError('Invalid Idempotency-Key header', [
-      { path: 'headers.idempotency-key', message: 'must be 8 to 200 printable ASCII characters without spaces' },
-    ]);
-  return header;
 }

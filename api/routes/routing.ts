@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { addressSchema } from '../../domain/address';
 import { orderIdSchema } from '../../domain/order';
 import { skuSchema, locationIdSchema } from '../../domain/catalog';
-import { NotFoundError, ValidationError, type FieldProblem } from '../../domain/errors';
+import { ValidationError, type FieldProblem } from '../../domain/errors';
 import { parsePostalPrefixCsv } from '../../domain/geo';
-import { routeOrder, routingOrderOf, routingRulesSchema, type RoutingOrder } from '../../domain/routing';
+import { routingRulesSchema } from '../../domain/routing';
+import { createRoutingService } from '../../services/routing';
 import { parseOrThrow, problemsOf } from '../../domain/validation';
 import type { ApiDeps } from '../app';
 
@@ -48,86 +49,43 @@ const actorOf = (req: express.Request) => req.actor ?? 'api';
 
 export function routingRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { routing, ledger, locations, orders, items } = deps.stores;
-
+  const routing = createRoutingService(deps.stores);
   router.get('/routing/rules', async (_req, res) => {
     res.json(await routing.rules());
   });
-
   // Replace the whole rule set: rules run in the order given, per channel or for all.
   router.put('/routing/rules', async (req, res) => {
     const { rules } = parseOrThrow(rulesBody, req.body, 'routing rules');
     res.json(await routing.replaceRules(rules, actorOf(req)));
   });
-
   router.get('/routing/postal-prefixes', async (_req, res) => {
-    const rows = await routing.postalRows();
-    const countries: Record<string, number> = {};
-    for (const row of rows) countries[row.country] = (countries[row.country] ?? 0) + 1;
-    res.json({ rows: rows.length, countries });
+    res.json(await routing.postalSummary());
   });
-
   // Replace the postal-code prefix table: text/csv, or JSON { csv }. Header: country,prefix,latitude,longitude.
   router.put('/routing/postal-prefixes', express.text({ type: 'text/csv', limit: '5mb' }), async (req, res) => {
     const csv = typeof req.body === 'string' ? req.body : parseOrThrow(postalBody, req.body, 'postal prefix upload').csv;
-    let rows;
-    try {
-      rows = parsePostalPrefixCsv(csv);
-    } catch (err) {
-      // Problems carry line and field too; the API's error details are { path, message } everywhere.
-      if (err instanceof ValidationError)
-        throw new ValidationError(
-          err.message,
-          err.problems.map(({ path, message }) => ({ path, message })),
-        );
-      throw err;
-    }
-    res.json(await routing.replacePostalRows(rows, actorOf(req)));
+    res.json(await routing.replacePostalRows(postalRowsOf(csv), actorOf(req)));
   });
-
   router.post('/routing/simulate', async (req, res) => {
     const parsed = simulateBody.safeParse(req.body);
     const problems = [...shapeProblems(req.body), ...(parsed.success ? [] : problemsOf(parsed.error))];
     if (problems.length || !parsed.success)
       throw new ValidationError(`Invalid routing simulation: ${problems.length} problem(s)`, problems);
-    const body = parsed.data;
-    let order: RoutingOrder;
-    let excluded = body.excludedLocationIds;
-    if (body.orderId !== undefined) {
-      const stored = await orders.get(body.orderId);
-      if (!stored) throw new NotFoundError(`Order ${body.orderId} does not exist`, { orderId: body.orderId });
-      order = routingOrderOf(stored.order);
-      // As the reserve step would route it again: without the locations that rejected it.
-      excluded ??= stored.rejections?.map((r) => r.locationId);
-    } else {
-      order = { channel: body.channel!, lines: body.lines!, shippingAddress: body.shippingAddress!, allowSplit: true };
-    }
-    if (body.allowSplit !== undefined) order = { ...order, allowSplit: body.allowSplit };
-    if (body.pickupLocationId !== undefined) order = { ...order, pickupLocationId: body.pickupLocationId };
-    const input = await routing.inputFor(order, { ledger, locations }, excluded ?? []);
-    if (body.rules) input.rules = body.rules;
-    // Unknown skus and locations are mistakes in the request, not orders that would wait.
-    const missing = new Set(await items.missing(order.lines.map((l) => l.sku)));
-    const known = new Set(input.locations.map((l) => l.id));
-    const unknown: FieldProblem[] = [
-      ...(body.orderId === undefined
-        ? order.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}` }] : []))
-        : []),
-      ...(body.pickupLocationId !== undefined && !known.has(body.pickupLocationId)
-        ? [{ path: 'pickupLocationId', message: `unknown location ${body.pickupLocationId}` }]
-        : []),
-      ...(body.excludedLocationIds ?? []).flatMap((id, i) =>
-        known.has(id) ? [] : [{ path: `excludedLocationIds.${i}`, message: `unknown location ${id}` }],
-      ),
-    ];
-    if (unknown.length) throw new ValidationError(`Invalid routing simulation: ${unknown.length} problem(s)`, unknown);
-    if (input.locations.length === 0)
-      throw new ValidationError('No locations exist yet: create one with POST /locations first', [
-        { path: '(body)', message: 'no locations to route to' },
-      ]);
-    const { decision, explanation } = routeOrder(input);
-    res.json({ decision, explanation, stock: input.stock, rulesUsed: body.rules ? 'draft' : 'stored', reserved: false });
+    res.json(await routing.simulate(parsed.data));
   });
-
   return router;
+}
+
+// Problems carry line and field too; the API's error details are { path, message } everywhere.
+function postalRowsOf(csv: string) {
+  try {
+    return parsePostalPrefixCsv(csv);
+  } catch (err) {
+    if (err instanceof ValidationError)
+      throw new ValidationError(
+        err.message,
+        err.problems.map(({ path, message }) => ({ path, message })),
+      );
+    throw err;
+  }
 }

@@ -3,7 +3,7 @@ import { apiFor } from '../support/api';
 import { eventually, orderBody } from '../support/fixtures';
 import { parsePdf } from '../support/pdf-text';
 import { formatMoney } from '../../documents';
-import { invoiceNumberOf } from '../../api/routes/documents';
+import { invoiceNumberOf } from '../../services/documents';
 
 let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;

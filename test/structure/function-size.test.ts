@@ -61,3 +61,16 @@ test('the count sees a long function (the check is live)', () => {
   writeFileSync(file, `export const route = async () => {\n${body}\n};\n`);
   expect(longFunctions(file, 60)).toEqual([expect.stringMatching(/ route \(72 lines\)$/)]);
 });
+
+// Routes reach the stores only through a service: they hand `deps.stores` to a service factory and never
+// call a store themselves.
+test('no route module calls a store', () => {
+  const offending = tsFiles(path.join(root, 'api/routes')).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line, i) =>
+        /deps\.stores\.\w+|\}\s*=\s*deps\.stores\b/.test(line) ? [`${path.relative(root, file)}:${i + 1} ${line.trim()}`] : [],
+      ),
+  );
+  expect(offending).toEqual([]);
+});

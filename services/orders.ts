@@ -1,0 +1,68 @@
+// Orders as the API sees them: placed (checked against the catalogue and the pickup store, then captured
+// once), listed and read from the view, and commanded through their workflow (services/order-commands.ts).
+import type { Client } from '@temporalio/client';
+import { NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
+import type { Logger } from '../domain/logger';
+import type { OrderInput } from '../domain/order';
+import type { OrderView } from '../domain/order-state';
+import type { Items, Locations } from '../store/catalog';
+import type { OrderListQuery, OrdersView } from '../store/orders';
+import type { OrderWorkflowInput } from '../workflows/order';
+import { commandOrder, type CommandAnswer, type OrderCommand } from './order-commands';
+import { captureOrder, type CaptureResult } from './order-intake';
+
+export interface OrderServiceDeps {
+  orders: OrdersView;
+  items: Pick<Items, 'missing'>;
+  locations: Pick<Locations, 'get'>;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  orderSettings?: OrderWorkflowInput['settings'];
+  commandAnswerWithinMs?: number;
+}
+
+export function createOrderService(deps: OrderServiceDeps) {
+  const { orders, items, locations } = deps;
+
+  // What the order names that Orderhub does not have: unknown skus, a pickup store that is not one.
+  async function unknownsOf(input: OrderInput): Promise<FieldProblem[]> {
+    const missing = new Set(await items.missing(input.lines.map((l) => l.sku)));
+    const problems = input.lines.flatMap((l, i) =>
+      missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : [],
+    );
+    const storeId = input.fulfillment.pickupLocationId;
+    if (storeId === undefined) return problems;
+    const store = await locations.get(storeId);
+    if (!store || !store.active || !store.pickup)
+      problems.push({
+        path: 'fulfillment.pickupLocationId',
+        message: !store ? `unknown location ${storeId}` : `location ${storeId} does not offer pickup`,
+      });
+    return problems;
+  }
+
+  return {
+    async place(input: OrderInput): Promise<CaptureResult> {
+      const problems = await unknownsOf(input);
+      if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
+      return captureOrder(deps, input);
+    },
+
+    list(q: OrderListQuery): Promise<{ orders: OrderView[]; nextCursor?: string }> {
+      return orders.list(q);
+    },
+
+    async get(orderId: string): Promise<OrderView> {
+      const view = await orders.get(orderId);
+      if (!view) throw new NotFoundError(`Order ${orderId} does not exist`, { orderId });
+      return view;
+    },
+
+    command<Args extends unknown[]>(orderId: string, command: OrderCommand<Args>): Promise<CommandAnswer> {
+      return commandOrder({ temporal: deps.temporal, orders, answerWithinMs: deps.commandAnswerWithinMs }, orderId, command);
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;

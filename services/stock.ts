@@ -1,0 +1,58 @@
+// Stock as the API changes and reads it: ledger changes (each applied once per idempotency key) for
+// known skus at known locations, balances per location and in total, and the ledger's entries.
+import { NotFoundError, ValidationError } from '../domain/errors';
+import type { Items, Locations } from '../store/catalog';
+import type { OrdersView } from '../store/orders';
+import type { StockChange, StockLedger } from '../store/stock-ledger';
+
+export interface StockServiceDeps {
+  ledger: Pick<StockLedger, 'apply' | 'balancesForSku' | 'entriesForSku'>;
+  items: Pick<Items, 'get'>;
+  locations: Pick<Locations, 'get'>;
+  orders: Pick<OrdersView, 'waitingForSku'>;
+}
+
+export function createStockService(deps: StockServiceDeps) {
+  const { ledger, items, locations, orders } = deps;
+
+  async function itemOrThrow(sku: string): Promise<void> {
+    if (!(await items.get(sku))) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
+  }
+
+  return {
+    // One ledger change: the sku and location must exist; the same idempotency key applies it once.
+    async change(change: StockChange) {
+      const [item, location] = await Promise.all([items.get(change.sku), locations.get(change.locationId)]);
+      const problems = [
+        ...(item ? [] : [{ path: 'sku', message: `unknown sku ${change.sku}` }]),
+        ...(location ? [] : [{ path: 'locationId', message: `unknown location ${change.locationId}` }]),
+      ];
+      if (problems.length) throw new ValidationError(`Invalid stock change: ${problems.length} problem(s)`, problems);
+      return ledger.apply(change);
+    },
+
+    // How many orders wait for this sku. The stock a change frees is offered to them, first come, first
+    // served, within about a second (worker/stock-offers.ts), not by the change. A lookup that fails
+    // answers nothing rather than failing a change already applied.
+    async waitingOrders(sku: string): Promise<number | undefined> {
+      const waiting = await orders.waitingForSku(sku).catch(() => undefined);
+      return waiting?.length;
+    },
+
+    async balances(sku: string) {
+      await itemOrThrow(sku);
+      const perLocation = await ledger.balancesForSku(sku);
+      const total = perLocation.reduce(
+        (t, b) => ({ onHand: t.onHand + b.onHand, reserved: t.reserved + b.reserved, available: t.available + b.available }),
+        { onHand: 0, reserved: 0, available: 0 },
+      );
+      return { sku, total, locations: perLocation };
+    },
+
+    async entries(sku: string, q: { limit: number; locationId?: string }) {
+      await itemOrThrow(sku);
+      const entries = await ledger.entriesForSku(sku, { limit: q.limit, ...(q.locationId && { locationId: q.locationId }) });
+      return { sku, entries: entries.map(({ _id, ...e }) => ({ id: _id, ...e })) };
+    },
+  };
+}
