@@ -9,7 +9,9 @@ import { workflowBundlePath } from '../support/paths';
 // workflow (session2__: happy path, cancel, awaiting stock, hold, SLA breach, manual payment,
 // needs_attention, pickup, allocation rejection, carrier labels and tracking, a Shopify order; session3__:
 // split shipments, tracking updates, uncertain label purchases, shipment notifications behind patched();
-// session6__: the phased workflow, with split orders whose parts write the view one state at a time),
+// session6__: the phased workflow with commands as Updates (refused, answered, repeated under one id,
+// sent while no worker ran, from the CLI), split orders whose parts write the view one state at a time,
+// pickup, payment, holds, rejections, labels, tracking and stock given back),
 // finished and still running; each must replay under this code. When the workflow gains a path, record
 // its suite's histories with ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');
