@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../worker/config';
 import { createWiredStores } from '../worker/wiring';
 import { createLogger } from '../worker/logger';
-import { WEBHOOK_QUEUE } from '../worker/webhook-consumer';
+import { WEBHOOK_QUEUE } from '../services/webhooks';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { createApp } from './app';
 

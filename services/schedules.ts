@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { isCarrierKind, type ConnectionView } from '../domain/connection';
 import { maintenanceScheduleId, syncScheduleId, type SyncKind } from '../domain/ids';
 import { pollChannelOrdersWorkflow, pullErpReceiptsWorkflow, reconcileChannelStockWorkflow } from '../workflows/channel-sync';
@@ -38,19 +38,11 @@ export async function applySchedules(temporal: Client, taskQueue: string, connec
       workflowId: `${scheduleId}:run`,
     };
     const note = connection.enabled ? 'connection enabled' : 'connection paused';
-    try {
-      await temporal.schedule.create({
-        scheduleId,
-        spec,
-        action,
-        policies: { overlap: 'SKIP', catchupWindow: '10m' },
-        state: { paused: !connection.enabled, note },
-      });
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      const handle = temporal.schedule.getHandle(scheduleId);
-      await handle.update((prev) => ({ ...prev, spec, action, state: { ...prev.state, paused: !connection.enabled, note } }));
-    }
+    const created = await createOnce(temporal, { scheduleId, spec, action, state: { paused: !connection.enabled, note } });
+    if (!created)
+      await temporal.schedule
+        .getHandle(scheduleId)
+        .update((prev) => ({ ...prev, spec, action, state: { ...prev.state, paused: !connection.enabled, note } }));
   }
   return ids;
 }
@@ -70,18 +62,20 @@ export async function ensureMaintenanceSchedules(
     taskQueue,
     workflowId: `${scheduleId}:run`,
   };
+  await createOnce(temporal, { scheduleId, spec, action, state: { note: 'gives back stock held for orders that ended' } });
+  return [scheduleId];
+}
+
+// Create a schedule (a run still going when the next is due is skipped; a missed one is caught up within
+// 10 minutes); false when it exists already.
+async function createOnce(temporal: Client, options: Omit<ScheduleOptions, 'policies'>): Promise<boolean> {
   try {
-    await temporal.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      policies: { overlap: 'SKIP', catchupWindow: '10m' },
-      state: { note: 'gives back stock held for orders that ended' },
-    });
+    await temporal.schedule.create({ ...options, policies: { overlap: 'SKIP', catchupWindow: '10m' } });
+    return true;
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    return false;
   }
-  return [scheduleId];
 }
 
 export async function deleteSchedules(temporal: Client, connectionId: string): Promise<void> {

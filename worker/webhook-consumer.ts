@@ -11,9 +11,6 @@ import { signalOrder, type IntakeDeps } from '../services/order-intake';
 import { ingestChannelOrder } from '../services/channel-orders';
 import type { Logger } from './logger';
 
-// The queue, its job shape and how a delivery is queued live with the intake (services/webhooks.ts).
-export { WEBHOOK_QUEUE, enqueueDelivery, type WebhookJob } from '../services/webhooks';
-
 export interface WebhookConsumerDeps {
   stores: Pick<Stores, 'connections' | 'webhooks' | 'orders' | 'carriers'>;
   intake: IntakeDeps;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
-import { WEBHOOK_QUEUE } from '../../worker/webhook-consumer';
+import { WEBHOOK_QUEUE } from '../../services/webhooks';
 import { BULLMQ_PREFIX } from '../harness';
 import { CONNECTIONS, shopifyDelivery } from '../setup';
 import { metric, percentile } from '../stats';
