@@ -15,5 +15,6 @@ module.exports = {
     '<rootDir>/test/api/openapi-coverage.test.ts',
     '<rootDir>/test/structure/import-cycles.test.ts',
     '<rootDir>/test/structure/function-size.test.ts',
+    '<rootDir>/test/connectors/exact-json.test.ts',
   ],
 };

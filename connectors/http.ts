@@ -2,6 +2,7 @@ import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type Ax
 import { OrderhubError, UpstreamUnavailableError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import type { RateLimit, RateLimiter } from './rate-limiter';
+import { parseJsonExact } from './exact-json';
 
 export interface HttpClientOptions {
   connectionId: string;
@@ -41,12 +42,22 @@ export interface HttpClient {
   request<T = unknown>(config: RequestOptions): Promise<AxiosResponse<T>>;
 }
 
+function parseJsonOrText(text: string): unknown {
+  try {
+    return parseJsonExact(text);
+  } catch {
+    return text;
+  }
+}
+
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const instance: AxiosInstance = axios.create({
     baseURL: opts.baseURL,
     timeout: opts.timeoutMs ?? 15_000,
     headers: { 'user-agent': 'Orderhub/0.1', ...opts.headers },
     validateStatus: () => true, // statuses are classified below, not thrown by axios
+    // JSON as axios parses it, except that ids past 2^53 stay exact (as strings); not JSON: the text.
+    transformResponse: [(data: unknown) => (typeof data === 'string' && /^\s*[[{]/.test(data) ? parseJsonOrText(data) : data)],
   });
   const maxAttempts = opts.maxAttempts ?? 5;
   const baseDelay = opts.baseDelayMs ?? 500;

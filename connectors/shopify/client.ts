@@ -15,31 +15,37 @@ export interface ShopifyClientConfig {
   baseUrl?: string; // instead of https://<shopDomain>
 }
 
+// An id as Shopify sent it: a JSON number, or its digits when past 2^53 (connectors/exact-json.ts).
+export type ShopifyId = number | string;
+
 // The Shopify shapes the client hands back. They stay inside connectors/shopify.
 export interface ShopifyFulfillmentOrder {
-  id: number;
+  id: ShopifyId;
   status: string; // open, in_progress, scheduled, on_hold, incomplete, closed, cancelled
-  assigned_location_id?: number | null;
+  assigned_location_id?: ShopifyId | null;
   supported_actions?: string[];
-  line_items: { id: number; line_item_id: number; fulfillable_quantity: number }[];
+  line_items: { id: ShopifyId; line_item_id: ShopifyId; fulfillable_quantity: number }[];
 }
 
 export interface ShopifyFulfillment {
-  id: number;
+  id: ShopifyId;
   status?: string | null; // pending, open, success, cancelled, error, failure
   tracking_number?: string | null;
   tracking_numbers?: string[] | null;
 }
 
 export interface ShopifyOrderSummary {
-  id: number;
+  id: ShopifyId;
   cancelled_at?: string | null;
-  line_items?: { id: number; sku?: string | null }[];
+  line_items?: { id: ShopifyId; sku?: string | null }[];
   fulfillments?: ShopifyFulfillment[];
 }
 
 export interface FulfillmentRequest {
-  line_items_by_fulfillment_order: { fulfillment_order_id: number; fulfillment_order_line_items?: { id: number; quantity: number }[] }[];
+  line_items_by_fulfillment_order: {
+    fulfillment_order_id: ShopifyId;
+    fulfillment_order_line_items?: { id: ShopifyId; quantity: number }[];
+  }[];
   tracking_info: { company: string; number: string };
   notify_customer: boolean;
 }

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../domain/errors';
 import { UpstreamError } from '../http';
 import type { ConnectorContext, FulfillmentTarget } from '../types';
-import type { FulfillmentRequest, ShopifyClient, ShopifyFulfillment } from './client';
+import type { FulfillmentRequest, ShopifyClient, ShopifyFulfillment, ShopifyId } from './client';
 
 // Fulfillment orders a merchant's app can fulfil now; the others are done, held, scheduled or belong
 // to a fulfillment service.
@@ -35,7 +35,7 @@ export function createShopifyFulfillment(
       for (const fo of await client.fulfillmentOrders(orderId)) {
         if (!FULFILLABLE.has(fo.status)) continue;
         if (fo.supported_actions && !fo.supported_actions.includes('create_fulfillment')) continue;
-        const items: { id: number; quantity: number }[] = [];
+        const items: { id: ShopifyId; quantity: number }[] = [];
         for (const li of fo.line_items) {
           if (li.fulfillable_quantity <= 0) continue;
           const sku = skuOfLineItem.get(li.line_item_id) ?? '';

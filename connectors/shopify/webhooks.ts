@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError, ValidationError } from '../../domain/errors';
 import type { OrderSource, WebhookHeaders } from '../types';
 import { mapShopifyOrder } from './mapper';
+import { parseJsonExact } from '../exact-json';
 
 type Webhooks = NonNullable<OrderSource['webhooks']>;
 
@@ -38,7 +39,7 @@ export function createShopifyWebhooks(args: { webhookSecret: string; shopDomain:
       if (!ORDER_TOPICS.has(topic)) return { kind: 'ignored', reason: `Shopify topic ${topic} is not acted on` };
       let body: unknown;
       try {
-        body = JSON.parse(rawBody.toString('utf8'));
+        body = parseJsonExact(rawBody.toString('utf8')); // ids past 2^53 kept exact
       } catch {
         throw new ValidationError('Shopify webhook body is not JSON', [{ path: '(body)', message: 'is not valid JSON' }]);
       }

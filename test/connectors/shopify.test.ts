@@ -197,6 +197,42 @@ describe('Shopify connector: mapping orders', () => {
   });
 });
 
+// Shopify's own test payloads carry 64-bit ids past 2^53 (order 820982911946154508, customer
+// 115310627314723954): written as bare JSON numbers, as Shopify sends them.
+const BIG = { order: '820982911946154508', customer: '115310627314723954', lineItem: '866550311766439020' };
+function bigIdOrderText(): string {
+  const order = orderFixture({ id: 1, customer: { ...documentedOrder.customer, id: 2 } });
+  order.line_items = order.line_items.map((li: Json, i: number) => ({ ...li, id: 3 + i }));
+  return JSON.stringify(order)
+    .replace('"id":1,', `"id":${BIG.order},`)
+    .replace('"id":2,', `"id":${BIG.customer},`)
+    .replace('"id":3,', `"id":${BIG.lineItem},`);
+}
+
+describe('Shopify connector: ids past 2^53', () => {
+  test('a signed webhook with 64-bit ids is accepted, and the order and customer keep their exact ids', () => {
+    const { connector } = connect();
+    const body = Buffer.from(bigIdOrderText());
+    expect(body.toString()).toContain(`"id":${BIG.order}`);
+    expect(connector.orders!.webhooks!.verify(body, webhookHeaders(body))).toMatchObject({ topic: 'orders/create' });
+    const event = connector.orders!.webhooks!.parse('orders/create', body);
+    if (event.kind !== 'order') throw new Error(`expected an order, got ${event.kind}`);
+    expect(event.order.order.channelOrderId).toBe(BIG.order);
+    expect(event.order.order.customer.id).toBe(BIG.customer);
+  });
+
+  test('a polled page with 64-bit ids maps them exactly', async () => {
+    const { connector } = connect();
+    nock(ORIGIN)
+      .get(`${API}/orders.json`)
+      .query(true)
+      .reply(200, `{"orders":[${bigIdOrderText()}]}`, { 'content-type': 'application/json; charset=utf-8' });
+    const { orders } = await connector.orders!.fetchOrdersUpdatedSince(undefined, undefined);
+    expect(orders.map((o) => [o.order.channelOrderId, o.order.customer.id])).toEqual([[BIG.order, BIG.customer]]);
+    expect(nock.isDone()).toBe(true);
+  });
+});
+
 describe('Shopify connector: polling orders', () => {
   test('polling follows the Link header page_info through three pages to the end, looking back 7 days by default', async () => {
     const { connector } = connect();
