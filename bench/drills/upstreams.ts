@@ -108,7 +108,7 @@ export const SHOPIFY_LOCATION_ID = '655441491';
 
 export class FakeShopify extends FakeUpstream {
   readonly orders = new Map<string, ShopOrder>();
-  /** The latest absolute level per sku and Shopify location, as set through inventory_levels/set.json. */
+  /** The latest absolute level per sku and Shopify location, as set through GraphQL (or inventory_levels/set.json). */
   readonly levels = new Map<string, { available: number; at: number }>();
   private readonly inventoryItems = new Map<string, number>();
   private readonly skusByItem = new Map<number, string>();
@@ -196,21 +196,7 @@ export class FakeShopify extends FakeUpstream {
       return { status: 200, body: { shop: { name: match[1], myshopify_domain: `${match[1]}.myshopify.com` } } };
     if (method === 'GET' && path === '/orders.json') return { status: 200, body: { orders: [] } };
 
-    if (method === 'POST' && path === '/graphql.json') {
-      const query = String((b.variables as { query?: string } | undefined)?.query ?? '');
-      const skus = [...query.matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
-      const nodes = skus
-        .filter(this.knows)
-        .map((sku) => ({ sku, inventoryItem: { id: `gid://shopify/InventoryItem/${this.itemOf(sku)}` } }));
-      return {
-        status: 200,
-        body: {
-          data: { productVariants: { nodes } },
-          extensions: { cost: { requestedQueryCost: 10, throttleStatus: { currentlyAvailable: 990, restoreRate: 50 } } },
-        },
-      };
-    }
-
+    if (method === 'POST' && path === '/graphql.json') return this.graphql((b.variables ?? {}) as Record<string, unknown>);
     if (method === 'POST' && path === '/inventory_levels/set.json') {
       const item = Number(b.inventory_item_id);
       if (!this.skusByItem.has(item)) return { status: 422, body: { errors: { inventory_item_id: ['not found'] } } };
@@ -299,6 +285,45 @@ export class FakeShopify extends FakeUpstream {
     }
     return { status: 404, body: { errors: 'Not Found' } };
   };
+
+  // GraphQL as Shopify answers it for stock: sku -> inventory item, the current available quantities, and
+  // inventorySetQuantities with changeFromQuantity checked (a batch applies whole or not at all).
+  private graphql(variables: Record<string, unknown>): { status: number; body: unknown } {
+    const cost = { requestedQueryCost: 10, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1990, restoreRate: 100 } };
+    const answer = (data: unknown) => ({ status: 200, body: { data, extensions: { cost } } });
+    const idOf = (id: unknown) => Number(/(\d+)$/.exec(String(id))?.[1] ?? NaN);
+    if (typeof variables.query === 'string') {
+      const skus = [...variables.query.matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
+      const nodes = skus
+        .filter(this.knows)
+        .map((sku) => ({ sku, inventoryItem: { id: `gid://shopify/InventoryItem/${this.itemOf(sku)}` } }));
+      return answer({ productVariants: { nodes } });
+    }
+    if (Array.isArray(variables.ids)) {
+      const location = idOf(variables.locationId);
+      const nodes = variables.ids.map((id) => {
+        const level = this.levels.get(`${location}|${idOf(id)}`);
+        return { id, inventoryLevel: level ? { quantities: [{ name: 'available', quantity: level.available }] } : null };
+      });
+      return answer({ nodes });
+    }
+    const { quantities } = variables.input as {
+      quantities: { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity: number | null }[];
+    };
+    const userErrors = quantities.flatMap((q, i) => {
+      const path = ['input', 'quantities', String(i)];
+      if (!this.skusByItem.has(idOf(q.inventoryItemId)))
+        return [{ field: path, message: 'The specified inventory item could not be found.', code: 'INVALID_INVENTORY_ITEM' }];
+      const now = this.levels.get(`${idOf(q.locationId)}|${idOf(q.inventoryItemId)}`)?.available ?? null;
+      return q.changeFromQuantity === now
+        ? []
+        : [{ field: [...path, 'changeFromQuantity'], message: 'The quantity has changed', code: 'CHANGE_FROM_QUANTITY_STALE' }];
+    });
+    if (userErrors.length === 0)
+      for (const q of quantities)
+        this.levels.set(`${idOf(q.locationId)}|${idOf(q.inventoryItemId)}`, { available: q.quantity, at: Date.now() });
+    return answer({ inventorySetQuantities: { userErrors } });
+  }
 
   private itemOf(sku: string): number {
     let id = this.inventoryItems.get(sku);

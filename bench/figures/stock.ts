@@ -5,16 +5,18 @@ import { mapLimit } from '../api-client';
 import { BULLMQ_PREFIX } from '../harness';
 import { CONNECTIONS, LOCATIONS, SHOPIFY_LOCATION, stockSku } from '../setup';
 import { metric, percentile } from '../stats';
+import { newestStableShopifyVersion } from '../../connectors/shopify';
 import { sleep, until, type FigureContext, type FigureResult } from './context';
 
 // Figure 4: from a stock receipt's 201 (POST /stock/receipts) to the Shopify stand-in receiving the
-// inventory_levels/set.json call that carries the new quantity: the ledger's change mark, the 1 s
-// debounce, the push job, the connector with its Redis rate limit (Shopify REST: 2 calls/s, burst 40).
+// GraphQL inventorySetQuantities call that carries the new quantity: the ledger's change mark, the 1 s
+// debounce, the push job, the connector (current levels read, then set with changeFromQuantity) with its
+// Redis rate limit (2 calls/s, burst 40, per connection).
 // Baseline: a BullMQ job delayed by the same 1 s debounce whose processor makes the same inventory
 // calls straight to the stand-in, with no ledger read and no rate limit.
 
 const DEBOUNCE_MS = 1_000; // services/stock-sync.ts
-const SHOPIFY_REST = { ratePerSecond: 2, burst: 40 }; // connectors/shopify/client.ts
+const SHOPIFY_REST = { ratePerSecond: 2, burst: 40 }; // connectors/shopify/client.ts (GraphQL shares it)
 
 export async function stockToChannelOneSku(ctx: FigureContext): Promise<FigureResult> {
   const { smoke, log } = ctx;
@@ -131,17 +133,17 @@ export function stockToChannelManySkus(ctx: FigureContext, count: number, timeou
         lastSeconds: last / 1000,
         inventoryCallsPerSecond: latencies.length / (last / 1000),
         rateLimitFloorSeconds: { p50: floor.p50, p99: floor.p99, last: floor.last },
-        note: 'one run: with Shopify REST at 2 calls/s a run of 1,000 skus takes over 8 minutes',
+        note: 'one run: GraphQL inventorySetQuantities, 250 skus a call, after reading their current levels 100 at a time',
       },
     };
   })();
   return { receipts, result };
 }
 
-// What Shopify's REST limit alone allows: the k-th call waits for its token (burst 40, then 2/s),
-// counting the GraphQL look-ups of 25 skus each that share the bucket.
+// What the connection's call limit alone allows: the k-th call waits for its token (burst 40, then 2/s):
+// the sku look-ups (25 a query), the level reads (100 a query) and the sets (250 a call).
 function rateLimitFloor(count: number): { p50: number; p99: number; last: number } {
-  const calls = count + Math.ceil(count / 25);
+  const calls = Math.ceil(count / 25) + Math.ceil(count / 100) + Math.ceil(count / 250);
   const at = (k: number) => Math.max(0, k - SHOPIFY_REST.burst) / SHOPIFY_REST.ratePerSecond + DEBOUNCE_MS / 1000;
   return { p50: at(Math.ceil(calls * 0.5)), p99: at(Math.ceil(calls * 0.99)), last: at(calls) };
 }
@@ -181,7 +183,7 @@ export async function pushPipelineIdle(ctx: FigureContext, timeoutMs = 60_000): 
   await sleep(200);
 }
 
-// The debounce and one HTTP call per sku, nothing else. Returns per-run latencies for one sku, or for
+// The debounce and the inventorySetQuantities calls (250 skus a call), nothing else. Returns per-run latencies for one sku, or for
 // many skus [total, ...per sku].
 async function baselineRuns(ctx: FigureContext, runs: number, skus: number): Promise<number[]> {
   const { redis, shopify } = ctx.bench;
@@ -191,17 +193,30 @@ async function baselineRuns(ctx: FigureContext, runs: number, skus: number): Pro
   const worker = new Worker<{ skus: string[]; available: number }>(
     name,
     async (job) => {
-      for (const sku of job.data.skus) {
-        const res = await fetch(`${shopify.url}/admin/api/2024-10/inventory_levels/set.json`, {
+      // The connector's calls: per 250 skus, their current levels read (100 a query), then one
+      // inventorySetQuantities with each changeFromQuantity.
+      const graphql = async (variables: Record<string, unknown>) => {
+        const res = await fetch(`${shopify.url}/admin/api/${newestStableShopifyVersion()}/graphql.json`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_bench_token_value' },
-          body: JSON.stringify({
-            location_id: Number(SHOPIFY_LOCATION),
-            inventory_item_id: shopify.itemIdFor(sku),
-            available: job.data.available,
-          }),
+          body: JSON.stringify({ query: 'baseline', variables }),
         });
-        await res.arrayBuffer();
+        return (await res.json()) as { data: { nodes?: { id: string; inventoryLevel: { quantities: { quantity: number }[] } | null }[] } };
+      };
+      const locationId = `gid://shopify/Location/${SHOPIFY_LOCATION}`;
+      for (let i = 0; i < job.data.skus.length; i += 250) {
+        const ids = job.data.skus.slice(i, i + 250).map((sku) => `gid://shopify/InventoryItem/${shopify.itemIdFor(sku)}`);
+        const current = new Map<string, number | null>();
+        for (let j = 0; j < ids.length; j += 100)
+          for (const node of (await graphql({ ids: ids.slice(j, j + 100), locationId })).data.nodes ?? [])
+            current.set(node.id, node.inventoryLevel?.quantities[0]?.quantity ?? null);
+        const quantities = ids.map((id) => ({
+          inventoryItemId: id,
+          locationId,
+          quantity: job.data.available,
+          changeFromQuantity: current.get(id) ?? null,
+        }));
+        await graphql({ input: { name: 'available', reason: 'correction', quantities }, idempotencyKey: `${job.id}-${i}` });
       }
     },
     { connection, prefix: 'bench', concurrency: 10 },
@@ -209,7 +224,7 @@ async function baselineRuns(ctx: FigureContext, runs: number, skus: number): Pro
   const out: number[] = [];
   try {
     for (let run = 1; run <= runs; run++) {
-      const names = Array.from({ length: skus }, (_, i) => `BASE-${ctx.runTag}-${run}-${i}`);
+      const names = Array.from({ length: skus }, (_, i) => `BASE-${ctx.runTag}-${skus}-${run}-${i}`);
       const since = performance.now();
       await queue.add('flush', { skus: names, available: run }, { delay: DEBOUNCE_MS, removeOnComplete: true });
       const added = performance.now();

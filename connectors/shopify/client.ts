@@ -57,7 +57,6 @@ export interface ShopifyClient {
   fulfillmentOrders(orderId: string): Promise<ShopifyFulfillmentOrder[]>;
   createFulfillment(fulfillment: FulfillmentRequest): Promise<void>;
   cancelOrder(orderId: string, body: { reason: string; email: boolean }): Promise<void>;
-  setInventoryLevel(level: { location_id: number | string; inventory_item_id: number | string; available: number }): Promise<void>;
   graphql<T>(query: string, variables: Record<string, unknown>): Promise<T>;
 }
 
@@ -106,10 +105,6 @@ export function createShopifyClient(cfg: ShopifyClientConfig, ctx: ConnectorCont
 
     async cancelOrder(orderId, body) {
       await call({ method: 'POST', url: `/orders/${orderId}/cancel.json`, data: body });
-    },
-
-    async setInventoryLevel(level) {
-      await call({ method: 'POST', url: '/inventory_levels/set.json', data: level });
     },
 
     // GraphQL answers a throttled query with 200 and a THROTTLED error rather than 429, so the shared

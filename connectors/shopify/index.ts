@@ -14,10 +14,11 @@ export const shopifyOptionsSchema = z.strictObject({
     .trim()
     .toLowerCase()
     .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the shop\'s permanent domain, such as "my-shop.myshopify.com"'),
+  // Absent: the newest stable version, as of the day the connection is used.
   apiVersion: z
     .string()
-    .regex(/^\d{4}-(01|04|07|10)$/, 'must be a Shopify API version such as "2024-10"')
-    .default('2024-10'),
+    .regex(/^\d{4}-(01|04|07|10)$/, 'must be a Shopify API version such as "2026-10"')
+    .optional(),
   // Whether Shopify emails the customer about fulfillments and cancellations Orderhub reports.
   notifyCustomer: z.boolean().default(true),
   // Where the Admin API is reached instead of https://<shopDomain>: a proxy, or a stand-in in drills and benchmarks.
@@ -27,6 +28,32 @@ export const shopifyOptionsSchema = z.strictObject({
     .optional(),
 });
 export type ShopifyOptions = z.infer<typeof shopifyOptionsSchema>;
+
+// Shopify releases a stable version each quarter (January, April, July, October) and supports each for
+// 12 months; a call naming an older one is answered by the oldest supported version instead.
+const releaseOf = (version: string) => Date.UTC(Number(version.slice(0, 4)), Number(version.slice(5, 7)) - 1, 1);
+export function supportedShopifyVersions(now = new Date()): string[] {
+  const versions: string[] = [];
+  for (let year = now.getUTCFullYear() - 1; year <= now.getUTCFullYear(); year++)
+    for (const month of ['01', '04', '07', '10']) {
+      const version = `${year}-${month}`;
+      const released = releaseOf(version);
+      if (released <= now.getTime() && now.getTime() < Date.UTC(year + 1, Number(month) - 1, 1)) versions.push(version);
+    }
+  return versions;
+}
+export const newestStableShopifyVersion = (now = new Date()) => supportedShopifyVersions(now).at(-1)!;
+
+// A new or changed connection must name a version Shopify still supports.
+const supportedOptionsSchema = shopifyOptionsSchema.superRefine((o, ctx) => {
+  const supported = supportedShopifyVersions();
+  if (o.apiVersion !== undefined && !supported.includes(o.apiVersion))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['apiVersion'],
+      message: `${o.apiVersion} is no longer supported by Shopify (supported now: ${supported.join(', ')}); leave it out for the newest`,
+    });
+});
 
 export const shopifyCredentialsSchema = z.strictObject({
   accessToken: z.string().trim().min(1, 'is required: the Admin API access token'), // sent as X-Shopify-Access-Token
@@ -39,7 +66,7 @@ const PAGE_SIZE = 250; // the most Shopify returns per page
 
 export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentials> = {
   kind: 'shopify',
-  optionsSchema: shopifyOptionsSchema,
+  optionsSchema: supportedOptionsSchema,
   credentialsSchema: shopifyCredentialsSchema,
   create(options, credentials, ctx) {
     const opts = parseOrThrow(shopifyOptionsSchema, options, 'Shopify connection options');
@@ -47,7 +74,7 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
     const client = createShopifyClient(
       {
         shopDomain: opts.shopDomain,
-        apiVersion: opts.apiVersion,
+        apiVersion: opts.apiVersion ?? newestStableShopifyVersion(),
         accessToken: creds.accessToken,
         ...(opts.baseUrl && { baseUrl: opts.baseUrl }),
       },

@@ -1,5 +1,7 @@
 import { ValidationError, type FieldProblem } from '../../domain/errors';
 import type { ConnectorContext, StockLevel, StockTarget } from '../types';
+import { createHash } from 'node:crypto';
+import { UpstreamError } from '../http';
 import type { ShopifyClient } from './client';
 
 const ID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -7,6 +9,12 @@ const ID_TTL_MS = 24 * 60 * 60 * 1000;
 const UNKNOWN_TTL_MS = 15 * 60 * 1000;
 const UNKNOWN = '-';
 const SKUS_PER_QUERY = 25;
+// inventorySetQuantities takes up to 250 quantities a call; current levels are read 100 at a time, which
+// keeps a read's cost well under the 1,000 points a single query may cost.
+const QUANTITIES_PER_SET = 250;
+const LEVELS_PER_READ = 100;
+// A quantity Shopify changed between our read and our write (a sale) is read again and sent again.
+const STALE_ROUNDS = 3;
 
 const VARIANTS_BY_SKU = `
   query InventoryItemsBySku($query: String!, $first: Int!) {
@@ -19,8 +27,40 @@ interface VariantsBySku {
   productVariants: { nodes: { sku: string | null; inventoryItem: { id: string } | null }[] };
 }
 
-// Absolute available quantities per sku and Shopify location (numeric location id), set with
-// POST inventory_levels/set.json. Skus resolve to inventory items once a day through GraphQL.
+const AVAILABLE_AT = `
+  query AvailableAt($ids: [ID!]!, $locationId: ID!) {
+    nodes(ids: $ids) {
+      ... on InventoryItem { id inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } } }
+    }
+  }`;
+
+interface AvailableAt {
+  nodes: ({ id: string; inventoryLevel: { quantities: { name: string; quantity: number }[] } | null } | null)[];
+}
+
+// Absolute and compare-and-set: each quantity carries the one it replaces (changeFromQuantity), so a
+// sale Shopify recorded since our read fails that quantity (CHANGE_FROM_QUANTITY_STALE) rather than being
+// overwritten. The idempotency key makes a retried request (a timeout) apply once.
+const SET_AVAILABLE = `
+  mutation SetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+    inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+      userErrors { field message code }
+    }
+  }`;
+
+interface SetAvailable {
+  inventorySetQuantities: { userErrors: { field: string[] | null; message: string; code: string | null }[] };
+}
+
+interface Quantity {
+  sku: string;
+  inventoryItemId: string; // GID
+  quantity: number;
+  changeFromQuantity: number | null; // null: the item has no level at this location yet
+}
+
+// Available quantities per sku and Shopify location (numeric location id), set with GraphQL
+// inventorySetQuantities in batches of up to 250. Skus resolve to inventory items once a day.
 export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext): StockTarget {
   async function inventoryItemIds(skus: string[]): Promise<Map<string, string | undefined>> {
     const ids = new Map<string, string | undefined>();
@@ -53,6 +93,60 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
     return ids;
   }
 
+  // What Shopify holds now for these items at the location.
+  async function availableAt(locationId: string, itemIds: string[]): Promise<Map<string, number | null>> {
+    const current = new Map<string, number | null>();
+    for (let i = 0; i < itemIds.length; i += LEVELS_PER_READ) {
+      const data = await client.graphql<AvailableAt>(AVAILABLE_AT, { ids: itemIds.slice(i, i + LEVELS_PER_READ), locationId });
+      for (const node of data.nodes)
+        if (node) current.set(node.id, node.inventoryLevel?.quantities.find((q) => q.name === 'available')?.quantity ?? null);
+    }
+    return current;
+  }
+
+  // One batch at one location; the quantities Shopify found stale are read again and the batch sent
+  // again (Shopify applies a batch whole or not at all).
+  async function setBatch(locationId: string, wanted: { sku: string; inventoryItemId: string; available: number }[]): Promise<void> {
+    let current = await availableAt(
+      locationId,
+      wanted.map((w) => w.inventoryItemId),
+    );
+    for (let round = 1; ; round++) {
+      const quantities: Quantity[] = wanted
+        .map((w) => ({
+          sku: w.sku,
+          inventoryItemId: w.inventoryItemId,
+          quantity: w.available,
+          changeFromQuantity: current.get(w.inventoryItemId) ?? null,
+        }))
+        .filter((q) => q.changeFromQuantity !== q.quantity); // already so: nothing to send
+      if (quantities.length === 0) return;
+      const input = {
+        name: 'available',
+        reason: 'correction',
+        referenceDocumentUri: `orderhub://stock-sync/${ctx.connectionId}`,
+        quantities: quantities.map(({ sku: _sku, ...q }) => ({ ...q, locationId })),
+      };
+      const idempotencyKey = createHash('sha256')
+        .update(`${ctx.connectionId}|${JSON.stringify(input)}`)
+        .digest('hex');
+      const { userErrors } = (await client.graphql<SetAvailable>(SET_AVAILABLE, { input, idempotencyKey })).inventorySetQuantities;
+      if (userErrors.length === 0) return;
+      const staleAt = userErrors.filter((e) => e.code === 'CHANGE_FROM_QUANTITY_STALE').map((e) => quantityIndex(e.field));
+      const other = userErrors.filter((e) => e.code !== 'CHANGE_FROM_QUANTITY_STALE');
+      if (other.length > 0 || staleAt.some((i) => i === undefined) || round >= STALE_ROUNDS) {
+        const what = userErrors.map((e) => `${e.code ?? 'error'} at ${(e.field ?? []).join('.')}: ${e.message}`).join('; ');
+        throw new UpstreamError(`Shopify refused the stock levels at location ${locationId}: ${what}`, 200, userErrors);
+      }
+      const stale = staleAt.map((i) => quantities[i!].inventoryItemId);
+      ctx.log.info('Shopify quantities changed since they were read; reading them again', {
+        connectionId: ctx.connectionId,
+        items: stale.length,
+      });
+      current = new Map([...current, ...(await availableAt(locationId, stale))]);
+    }
+  }
+
   return {
     async setAvailable(levels: StockLevel[]): Promise<void> {
       const problems: FieldProblem[] = [];
@@ -64,9 +158,10 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
       if (problems.length > 0) throw new ValidationError(`Invalid stock levels for Shopify: ${problems.length} problem(s)`, problems);
 
       const ids = await inventoryItemIds([...new Set(levels.map((l) => l.sku))]);
+      const byLocation = new Map<string, { sku: string; inventoryItemId: string; available: number }[]>();
       for (const level of levels) {
-        const inventoryItemId = ids.get(level.sku);
-        if (!inventoryItemId) {
+        const itemId = ids.get(level.sku);
+        if (!itemId) {
           ctx.log.warn('sku is unknown to Shopify; stock level not sent', {
             connectionId: ctx.connectionId,
             sku: level.sku,
@@ -74,12 +169,16 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
           });
           continue;
         }
-        await client.setInventoryLevel({
-          location_id: jsonId(level.channelLocationId),
-          inventory_item_id: jsonId(inventoryItemId),
-          available: level.available,
-        });
+        const locationId = `gid://shopify/Location/${level.channelLocationId}`;
+        const list = byLocation.get(locationId) ?? [];
+        // The last level given for an item at a location wins.
+        byLocation.set(locationId, [
+          ...list.filter((w) => w.inventoryItemId !== gid(itemId)),
+          { sku: level.sku, inventoryItemId: gid(itemId), available: level.available },
+        ]);
       }
+      for (const [locationId, wanted] of byLocation)
+        for (let i = 0; i < wanted.length; i += QUANTITIES_PER_SET) await setBatch(locationId, wanted.slice(i, i + QUANTITIES_PER_SET));
     },
   };
 }
@@ -94,8 +193,11 @@ function numericId(gid: string): string | undefined {
   return /\/(\d+)$/.exec(gid)?.[1];
 }
 
-// REST ids are JSON numbers; send a string rather than lose digits past 2^53.
-function jsonId(id: string): number | string {
-  const n = Number(id);
-  return Number.isSafeInteger(n) ? n : id;
+const gid = (inventoryItemId: string) => `gid://shopify/InventoryItem/${inventoryItemId}`;
+
+// ["input", "quantities", "3", "changeFromQuantity"] -> 3
+function quantityIndex(field: string[] | null): number | undefined {
+  const at = field?.indexOf('quantities') ?? -1;
+  const index = at >= 0 ? Number(field![at + 1]) : NaN;
+  return Number.isInteger(index) ? index : undefined;
 }

@@ -5,6 +5,10 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
 import { eventually, location, orderBody } from '../support/fixtures';
+import { nockShopifyInventory } from '../support/shopify-stock';
+import { newestStableShopifyVersion } from '../../connectors/shopify';
+
+const API = `/admin/api/${newestStableShopifyVersion()}`;
 
 // Each connection is its own shop, so one test's pushes never land in another test's nock.
 const shopOf = (id: string) => `${id}.myshopify.com`;
@@ -108,14 +112,14 @@ describe('connections', () => {
   test('testing a connection makes one authenticated call and reports a refused token clearly', async () => {
     await api.post('/connections', shopifyConnection('shop-test'));
     nock(shopify('shop-test'))
-      .get('/admin/api/2024-10/shop.json')
+      .get(`${API}/shop.json`)
       .matchHeader('x-shopify-access-token', 'shpat_shop-test_secret_token')
       .reply(200, { shop: { name: 'Test', myshopify_domain: shopOf('shop-test') } });
     const ok = await api.post('/connections/shop-test/test');
     expect(ok.status).toBe(200);
     expect(ok.body.ok).toBe(true);
     nock(shopify('shop-test'))
-      .get('/admin/api/2024-10/shop.json')
+      .get(`${API}/shop.json`)
       .reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
     const refused = await api.post('/connections/shop-test/test');
     expect(refused.status).toBe(502);
@@ -130,33 +134,22 @@ describe('connections', () => {
       id: 9_000_000_000_000 + runId * 10 + n,
       updated_at: `2026-11-2${n}T10:00:00+00:00`,
     }));
-    const inventory: { inventory_item_id: number; available: number }[] = [];
     nock(shopify('shop-poll'))
-      .get('/admin/api/2024-10/orders.json')
+      .get(`${API}/orders.json`)
       .query((q) => q.status === 'any' && !q.page_info)
       .reply(
         200,
         { orders: pageOrders.slice(0, 2) },
-        { Link: `<${shopify('shop-poll')}/admin/api/2024-10/orders.json?limit=250&page_info=p2>; rel="next"` },
+        { Link: `<${shopify('shop-poll')}${API}/orders.json?limit=250&page_info=p2>; rel="next"` },
       )
-      .get('/admin/api/2024-10/orders.json')
+      .get(`${API}/orders.json`)
       .query((q) => q.page_info === 'p2')
-      .reply(200, { orders: pageOrders.slice(2) })
-      .post('/admin/api/2024-10/graphql.json')
-      .reply(200, {
-        data: {
-          productVariants: {
-            nodes: [
-              { sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/1001' } },
-              { sku: 'MUG-1', inventoryItem: { id: 'gid://shopify/InventoryItem/1002' } },
-              { sku: 'CAP-1', inventoryItem: { id: 'gid://shopify/InventoryItem/1003' } },
-            ],
-          },
-        },
-      })
-      .post('/admin/api/2024-10/inventory_levels/set.json')
-      .times(3)
-      .reply(200, (_u, body) => (inventory.push(body as (typeof inventory)[number]), { inventory_level: body }));
+      .reply(200, { orders: pageOrders.slice(2) });
+    const shop = nockShopifyInventory(shopify('shop-poll'), API, {
+      'TEE-M': 'gid://shopify/InventoryItem/1001',
+      'MUG-1': 'gid://shopify/InventoryItem/1002',
+      'CAP-1': 'gid://shopify/InventoryItem/1003',
+    });
     const sync = await api.post('/connections/shop-poll/sync');
     expect(sync.status).toBe(202);
     expect(sync.body.triggered).toEqual(['sync:shop-poll:orders', 'sync:shop-poll:stock']);
@@ -174,23 +167,23 @@ describe('connections', () => {
       'the cursor to move past the last page, less the overlap',
     );
     await eventually(
-      async () => inventory.length,
+      async () => shop.applied().length,
       (n) => n === 3,
       30_000,
       'the reconciliation to push all three skus',
     );
-    expect(inventory.map((i) => i.inventory_item_id).sort()).toEqual([1001, 1002, 1003]);
+    expect(
+      shop
+        .applied()
+        .map((i) => i.inventoryItemId)
+        .sort(),
+    ).toEqual([1001, 1002, 1003]);
   });
 
   test('a burst of 100 stock changes to one sku gives a few pushes carrying the latest value', async () => {
     await api.post('/connections', shopifyConnection('shop-burst', { safetyBuffer: 1 }));
-    const pushes: number[] = [];
-    nock(shopify('shop-burst'))
-      .post('/admin/api/2024-10/graphql.json')
-      .reply(200, { data: { productVariants: { nodes: [{ sku: 'CAP-1', inventoryItem: { id: 'gid://shopify/InventoryItem/1003' } }] } } })
-      .post('/admin/api/2024-10/inventory_levels/set.json')
-      .times(100)
-      .reply(200, (_u, body) => (pushes.push((body as { available: number }).available), { inventory_level: body }));
+    const shop = nockShopifyInventory(shopify('shop-burst'), API, { 'CAP-1': 'gid://shopify/InventoryItem/1003' });
+    const pushes = () => shop.applied().map((a) => a.available);
     const started = Date.now();
     await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -200,17 +193,17 @@ describe('connections', () => {
     const burstMs = Date.now() - started;
     const final = (await api.get('/stock/CAP-1')).body.total.available as number;
     await eventually(
-      async () => pushes.at(-1),
+      async () => pushes().at(-1),
       (last) => last === final - 1,
       30_000,
       `the last push to carry ${final - 1}`,
     );
     await new Promise((r) => setTimeout(r, 1_000)); // anything still queued would arrive now
-    expect(pushes.length).toBeGreaterThanOrEqual(1);
+    expect(pushes().length).toBeGreaterThanOrEqual(1);
     // At most one push per one-second window while the burst lasts (it takes a few seconds on FerretDB), plus the tail.
-    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(burstMs / 1_000) + 2);
-    expect(pushes.length).toBeLessThan(20);
-    expect(pushes.at(-1)).toBe(final - 1);
+    expect(pushes().length).toBeLessThanOrEqual(Math.ceil(burstMs / 1_000) + 2);
+    expect(pushes().length).toBeLessThan(20);
+    expect(pushes().at(-1)).toBe(final - 1);
     const recorded = (await api.get('/connections/shop-burst/stock-sync?sku=CAP-1')).body.pushes;
     expect(recorded).toEqual([expect.objectContaining({ sku: 'CAP-1', available: final - 1, channelLocationId: '655441491' })]);
   });

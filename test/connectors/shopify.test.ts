@@ -2,16 +2,17 @@ import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import { UnauthorizedError, ValidationError } from '../../domain/errors';
 import { totalsOf } from '../../domain/order';
-import { shopifyConnector } from '../../connectors/shopify';
+import { newestStableShopifyVersion, shopifyConnector, supportedShopifyVersions } from '../../connectors/shopify';
 import { toMinorUnits } from '../../connectors/shopify/money';
 import type { ChannelOrder, Connector, ConnectorContext } from '../../connectors/types';
 import { silentLogger } from '../../domain/logger';
 import { testConnectorContext } from '../support/connectors';
+import { nockShopifyInventory } from '../support/shopify-stock';
 import documentedOrder from './fixtures/shopify/order-cod.json';
 
 const SHOP = 'orderhub-test.myshopify.com';
 const ORIGIN = `https://${SHOP}`;
-const API = '/admin/api/2024-10';
+const API = `/admin/api/${newestStableShopifyVersion()}`;
 const SECRET = 'shpss_test_client_secret';
 const TOKEN = 'shpat_test_access_token';
 const ORDER_ID = String(documentedOrder.id);
@@ -354,9 +355,19 @@ describe('Shopify connector: calls and limits', () => {
     expect(bad.error!.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['notifyCustomer', 'shopDomain', 'unrecognized_keys']);
     expect(shopifyConnector.optionsSchema.parse({ shopDomain: 'My-Shop.myshopify.com' })).toEqual({
       shopDomain: 'my-shop.myshopify.com',
-      apiVersion: '2024-10',
       notifyCustomer: true,
     });
+    // A version Shopify no longer supports is refused with the ones it does; absent, the newest is used.
+    const old = shopifyConnector.optionsSchema.safeParse({ shopDomain: 'my-shop.myshopify.com', apiVersion: '2024-10' });
+    expect(old.error!.issues).toEqual([
+      expect.objectContaining({
+        path: ['apiVersion'],
+        message: expect.stringMatching(/^2024-10 is no longer supported by Shopify \(supported now: 20\d\d-\d\d/),
+      }),
+    ]);
+    expect(
+      shopifyConnector.optionsSchema.parse({ shopDomain: 'my-shop.myshopify.com', apiVersion: newestStableShopifyVersion() }).apiVersion,
+    ).toBe(newestStableShopifyVersion());
     expect(shopifyConnector.credentialsSchema.safeParse({ accessToken: '' }).success).toBe(false);
   });
 });
@@ -436,66 +447,79 @@ describe('Shopify connector: webhooks', () => {
   });
 });
 
+const ITEM = (id: number) => `gid://shopify/InventoryItem/${id}`;
+const LOCATION = (id: number) => `gid://shopify/Location/${id}`;
+
 describe('Shopify connector: stock', () => {
-  test('setAvailable resolves skus to inventory items once, caches them for a day and skips skus Shopify does not know', async () => {
+  afterEach(() => nock.cleanAll());
+
+  test('setAvailable resolves skus to inventory items once (cached for a day), sets each location in one call from the quantities Shopify holds, and skips skus Shopify does not know', async () => {
     const { connector, ctx } = connect();
-    const levels = [
+    const shop = nockShopifyInventory(ORIGIN, API, { 'TEE-M': ITEM(808950810), 'MUG-10': ITEM(457924702), 'MUG-1': ITEM(39072856) });
+    shop.levels.set(`${ITEM(808950810)}|${LOCATION(655441491)}`, 9);
+    await connector.stock!.setAvailable([
       { sku: 'TEE-M', channelLocationId: '655441491', available: 7 },
       { sku: 'MUG-1', channelLocationId: '655441491', available: 0 },
       { sku: 'TEE-M', channelLocationId: '487838322', available: 12 },
       { sku: 'GHOST-1', channelLocationId: '655441491', available: 3 },
-    ];
-    let searched = '';
-    nock(ORIGIN)
-      .post(`${API}/graphql.json`, (body) => {
-        searched = body.variables.query;
-        return /productVariants/.test(body.query);
-      })
-      .reply(200, {
-        data: {
-          productVariants: {
-            nodes: [
-              { sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } },
-              { sku: 'MUG-10', inventoryItem: { id: 'gid://shopify/InventoryItem/457924702' } }, // a loose search match
-              { sku: 'MUG-1', inventoryItem: { id: 'gid://shopify/InventoryItem/39072856' } },
-            ],
-          },
-        },
-        extensions: {
-          cost: {
-            requestedQueryCost: 12,
-            actualQueryCost: 4,
-            throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1996, restoreRate: 100 },
-          },
-        },
-      });
-    const setLevel = (location: number, item: number, available: number) =>
-      nock(ORIGIN)
-        .post(`${API}/inventory_levels/set.json`, { location_id: location, inventory_item_id: item, available })
-        .reply(200, {
-          inventory_level: { inventory_item_id: item, location_id: location, available, updated_at: '2024-10-14T09:30:00+02:00' },
-        });
-    setLevel(655441491, 808950810, 7);
-    setLevel(655441491, 39072856, 0);
-    setLevel(487838322, 808950810, 12);
-
-    await connector.stock!.setAvailable(levels);
-    expect(nock.isDone()).toBe(true);
-    expect(searched).toBe('sku:"TEE-M" OR sku:"MUG-1" OR sku:"GHOST-1"');
+    ]);
+    expect(shop.searches).toEqual(['sku:"TEE-M" OR sku:"MUG-1" OR sku:"GHOST-1"']);
+    expect(shop.sets.map((c) => c.quantities)).toEqual([
+      [
+        { inventoryItemId: ITEM(808950810), locationId: LOCATION(655441491), quantity: 7, changeFromQuantity: 9 },
+        { inventoryItemId: ITEM(39072856), locationId: LOCATION(655441491), quantity: 0, changeFromQuantity: null },
+      ],
+      [{ inventoryItemId: ITEM(808950810), locationId: LOCATION(487838322), quantity: 12, changeFromQuantity: null }],
+    ]);
+    expect(shop.sets.every((c) => /^[0-9a-f]{64}$/.test(c.idempotencyKey))).toBe(true);
     expect(warnings).toEqual([
       expect.objectContaining({ msg: expect.stringMatching(/unknown to Shopify/), fields: expect.objectContaining({ sku: 'GHOST-1' }) }),
     ]);
     expect(await ctx.cache.get('shopify:inventory-item:TEE-M')).toBe('808950810');
 
-    // Second sync: no GraphQL lookup (nock would refuse it), only the levels.
-    setLevel(655441491, 808950810, 6);
-    setLevel(655441491, 39072856, 2);
+    // Second sync: no lookup; what Shopify already holds is not sent again.
     await connector.stock!.setAvailable([
       { sku: 'TEE-M', channelLocationId: '655441491', available: 6 },
-      { sku: 'MUG-1', channelLocationId: '655441491', available: 2 },
+      { sku: 'MUG-1', channelLocationId: '655441491', available: 0 },
       { sku: 'GHOST-1', channelLocationId: '655441491', available: 1 },
     ]);
-    expect(nock.isDone()).toBe(true);
+    expect(shop.searches).toHaveLength(1);
+    expect(shop.sets.at(-1)!.quantities).toEqual([
+      { inventoryItemId: ITEM(808950810), locationId: LOCATION(655441491), quantity: 6, changeFromQuantity: 7 },
+    ]);
+  });
+
+  test('a quantity Shopify changed between the read and the write (a sale) is read again, alone, and the batch sent again', async () => {
+    const { connector } = connect();
+    let sold = false;
+    const shop = nockShopifyInventory(ORIGIN, API, { 'TEE-M': ITEM(808950810), 'MUG-1': ITEM(39072856) }, (levels) => {
+      if (sold) return;
+      sold = true;
+      levels.set(`${ITEM(39072856)}|${LOCATION(655441491)}`, 4); // 5 -> 4: sold in the shop a moment ago
+    });
+    shop.levels.set(`${ITEM(808950810)}|${LOCATION(655441491)}`, 1);
+    shop.levels.set(`${ITEM(39072856)}|${LOCATION(655441491)}`, 5);
+    await connector.stock!.setAvailable([
+      { sku: 'TEE-M', channelLocationId: '655441491', available: 3 },
+      { sku: 'MUG-1', channelLocationId: '655441491', available: 8 },
+    ]);
+    expect(shop.sets.map((c) => [c.stale, c.quantities.map((q) => q.changeFromQuantity)])).toEqual([
+      [1, [1, 5]],
+      [0, [1, 4]],
+    ]);
+    expect(shop.reads).toEqual([[ITEM(808950810), ITEM(39072856)], [ITEM(39072856)]]);
+    expect(shop.sets[0].idempotencyKey).not.toBe(shop.sets[1].idempotencyKey);
+    expect(shop.levels.get(`${ITEM(39072856)}|${LOCATION(655441491)}`)).toBe(8);
+  });
+
+  test('600 skus at one location go in three sets of at most 250, each read just before, 100 at a time', async () => {
+    const { connector } = connect();
+    const skus = Array.from({ length: 600 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
+    const shop = nockShopifyInventory(ORIGIN, API, Object.fromEntries(skus.map((sku, i) => [sku, ITEM(700_000 + i)])));
+    await connector.stock!.setAvailable(skus.map((sku, i) => ({ sku, channelLocationId: '655441491', available: i % 7 })));
+    expect(shop.sets.map((c) => c.quantities.length)).toEqual([250, 250, 100]);
+    expect(shop.reads.map((r) => r.length)).toEqual([100, 100, 50, 100, 100, 50, 100]); // each set's items read just before it
+    expect(shop.levels.get(`${ITEM(700_599)}|${LOCATION(655441491)}`)).toBe(599 % 7);
   });
 
   test('a throttled GraphQL lookup waits for the cost bucket to refill and asks again', async () => {
@@ -511,16 +535,11 @@ describe('Shopify connector: stock', () => {
             throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 2, restoreRate: 100 },
           },
         },
-      })
-      .post(`${API}/graphql.json`)
-      .reply(200, {
-        data: { productVariants: { nodes: [{ sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } }] } },
-      })
-      .post(`${API}/inventory_levels/set.json`, { location_id: 655441491, inventory_item_id: 808950810, available: 4 })
-      .reply(200, { inventory_level: {} });
-
+      });
+    const shop = nockShopifyInventory(ORIGIN, API, { 'TEE-M': ITEM(808950810) });
     await connector.stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: '655441491', available: 4 }]);
-    expect(nock.isDone()).toBe(true);
+    expect(shop.searches).toHaveLength(1);
+    expect(shop.sets.map((c) => c.quantities.map((q) => q.quantity))).toEqual([[4]]);
   });
 
   test('a stock level for a location that is not a Shopify location id is refused naming the level', async () => {
@@ -679,5 +698,13 @@ describe('Shopify connector: fulfillment', () => {
       idempotencyKey: 'k1',
     });
     expect(nock.isDone()).toBe(true);
+  });
+});
+
+describe('Shopify API versions', () => {
+  test('each stable version is supported for 12 months from its release; the newest is the default', () => {
+    expect(supportedShopifyVersions(new Date('2026-11-28T12:00:00Z'))).toEqual(['2026-01', '2026-04', '2026-07', '2026-10']);
+    expect(supportedShopifyVersions(new Date('2027-01-01T00:00:00Z'))).toEqual(['2026-04', '2026-07', '2026-10', '2027-01']);
+    expect(newestStableShopifyVersion(new Date('2026-12-31T23:59:59Z'))).toBe('2026-10');
   });
 });

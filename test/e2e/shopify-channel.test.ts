@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
+import { nockShopifyInventory } from '../support/shopify-stock';
+import { newestStableShopifyVersion } from '../../connectors/shopify';
 import { eventually, location } from '../support/fixtures';
 
 // The whole path over the real stack: a signed Shopify webhook through the API, BullMQ and the order
@@ -21,7 +23,7 @@ const fixture = JSON.stringify(shopifyOrder);
 
 let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
-const inventoryCalls: { inventory_item_id: number; location_id: number; available: number }[] = [];
+let shop: ReturnType<typeof nockShopifyInventory>;
 
 beforeAll(async () => {
   nock.disableNetConnect();
@@ -30,23 +32,12 @@ beforeAll(async () => {
   api = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100 });
   await ctx.startWorker();
   await ctx.startConsumers();
-  // Shopify, as its Admin API documents it: sku -> inventory item lookup, then absolute levels.
-  nock(`https://${SHOP}`)
-    .persist()
-    .post('/admin/api/2024-10/graphql.json')
-    .reply(200, (_uri, body) => {
-      const query = String((body as { variables: { query: string } }).variables.query);
-      const nodes = [
-        { sku: 'TEE-M', inventoryItem: { id: 'gid://shopify/InventoryItem/808950810' } },
-        { sku: 'MUG-1', inventoryItem: { id: 'gid://shopify/InventoryItem/808950811' } },
-      ].filter((n) => query.includes(n.sku));
-      return { data: { productVariants: { nodes } } };
-    })
-    .post('/admin/api/2024-10/inventory_levels/set.json')
-    .reply(200, (_uri, body) => {
-      inventoryCalls.push(body as (typeof inventoryCalls)[number]);
-      return { inventory_level: { ...(body as object), updated_at: new Date().toISOString() } };
-    });
+  // Shopify, as its GraphQL Admin API documents it: sku -> inventory item, current levels, then
+  // inventorySetQuantities with changeFromQuantity.
+  shop = nockShopifyInventory(`https://${SHOP}`, `/admin/api/${newestStableShopifyVersion()}`, {
+    'TEE-M': 'gid://shopify/InventoryItem/808950810',
+    'MUG-1': 'gid://shopify/InventoryItem/808950811',
+  });
 });
 afterAll(async () => {
   await ctx.close();
@@ -133,8 +124,13 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
     'stock pushes to settle',
   );
   expect(pushed.every((p) => p.channelLocationId === SHOPIFY_LOCATION)).toBe(true);
-  const lastTee = inventoryCalls.filter((c) => c.inventory_item_id === 808950810).at(-1);
-  expect(lastTee).toEqual({ inventory_item_id: 808950810, location_id: Number(SHOPIFY_LOCATION), available: 5 });
+  expect(shop.levels.get(`gid://shopify/InventoryItem/808950810|gid://shopify/Location/${SHOPIFY_LOCATION}`)).toBe(5);
+  expect(
+    shop
+      .applied()
+      .filter((a) => a.inventoryItemId === 808950810)
+      .at(-1),
+  ).toEqual({ inventoryItemId: 808950810, available: 5 });
 
   // Repeats of the same webhook did not reserve twice.
   expect((await api.get('/stock/TEE-M')).body.total).toEqual({ onHand: 10, reserved: 3, available: 7 });
