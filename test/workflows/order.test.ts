@@ -14,6 +14,7 @@ import { createPaymentProviders } from '../../worker/deps';
 import type { PaymentProvider } from '../../connectors/payments/types';
 import type { OrderInput } from '../../domain/order';
 import { createTestContext, uniqueId, type TestContext } from '../support/stack';
+import { StockLedger } from '../../store/stock-ledger';
 import { eventually, location, parsedOrder, seed } from '../support/fixtures';
 
 const fast: OrderWorkflowInput['settings'] = { activityMaxAttempts: 2, activityInitialIntervalMs: 100, awaitingStockRecheckMs: 60_000 };
@@ -156,6 +157,37 @@ describe('order workflow', () => {
     await waitStatus(orderId, 'picked');
     const described = await ctx.temporal.workflow.getHandle(orderId).describe();
     expect(described.typedSearchAttributes.get({ name: 'OrderLate', type: 'BOOL' } as never)).toBe(true);
+  });
+
+  test('a manual payment nobody confirms in time rejects the order, and nothing stays reserved', async () => {
+    const { orderId } = await capture(
+      parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }], payment: { method: 'prepaid', alreadyPaid: false } }),
+      { ...fast, paymentConfirmationTimeoutMs: 1_500 },
+    );
+    await waitStatus(orderId, 'awaiting_payment');
+    const rejected = await waitStatus(orderId, 'rejected', 20_000);
+    expect(rejected.rejection?.reason).toBe('payment was not confirmed in time');
+    expect(rejected.history.map((h) => h.status)).toEqual(['received', 'validated', 'awaiting_payment', 'rejected']);
+    // The order never reached its reservation.
+    expect((await ctx.stores.ledger.entriesForSku('TEE', { limit: 10_000 })).filter((e) => e.reference === orderId)).toEqual([]);
+  });
+
+  test('an order waiting for stock finds it at its own recheck when no notice arrives', async () => {
+    await ctx.stores.items.create({ sku: 'HAT', name: 'Hat' });
+    const { orderId } = await capture(parsedOrder({ lines: [{ sku: 'HAT', quantity: 2 }] }), { ...fast, awaitingStockRecheckMs: 1_500 });
+    await waitStatus(orderId, 'awaiting_stock');
+    // Received through a ledger that tells nobody: no stock offer, no stockChanged signal.
+    const quiet = new StockLedger(ctx.mongo.db);
+    await quiet.apply({
+      sku: 'HAT',
+      locationId: 'WH-NORTH',
+      type: 'receipt',
+      quantity: 2,
+      idempotencyKey: `quiet-${orderId}`,
+      actor: 'test',
+    });
+    const released = await waitStatus(orderId, 'released_to_fulfillment', 20_000);
+    expect(released.allocation?.locationId).toBe('WH-NORTH');
   });
 
   test('a manual payment waits for an operator to confirm it', async () => {
