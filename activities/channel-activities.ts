@@ -13,6 +13,9 @@ import type { StockLedger } from '../store/stock-ledger';
 import type { StockSyncLog } from '../store/stock-sync';
 import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orders';
 import type { Logger } from '../domain/logger';
+import { createHash } from 'node:crypto';
+import { deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
+import { POLLED_ORDER_TOPIC, type UnmappedOrder } from '../connectors/types';
 import { pushStock } from '../services/stock-sync';
 
 export interface ChannelActivityDeps {
@@ -23,6 +26,7 @@ export interface ChannelActivityDeps {
   items: Items;
   locations: Locations;
   stockSync: StockSyncLog;
+  webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
   temporal: Client;
   taskQueue: string;
   redis: Redis;
@@ -32,7 +36,7 @@ export interface ChannelActivityDeps {
 interface PollProgress {
   pageToken?: string;
   maxUpdatedAt?: string;
-  counts: Record<IngestOutcome, number>;
+  counts: Record<IngestOutcome | 'deadLettered', number>;
 }
 
 const CURSOR_OVERLAP_MS = 60_000; // re-read the last minute: channel clocks and late writes; repeats are harmless
@@ -56,20 +60,34 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
   };
   const intake = () => ({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders: deps.orders, log: deps.log });
 
+  // A polled order that cannot be mapped: stored as a dead letter with its reason, replayable like a
+  // webhook's (GET /webhooks/dead-letters). The same version of the order polled again is the same letter.
+  const deadLetter = async (connectionId: string, bad: UnmappedOrder): Promise<boolean> => {
+    const body = JSON.stringify(bad.raw);
+    const deliveryId = `poll:${bad.channelOrderId}:${createHash('sha1').update(body).digest('hex').slice(0, 12)}`;
+    if (!(await deps.webhooks.record({ connectionId, deliveryId, topic: POLLED_ORDER_TOPIC, body }))) return false;
+    const problems = bad.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    await deps.webhooks.settle(deliveryKey(connectionId, deliveryId), 'dead', problems ? `${bad.reason} (${problems})` : bad.reason);
+    deps.log.warn('polled order cannot be mapped; kept as a dead letter', { connectionId, channelOrderId: bad.channelOrderId });
+    return true;
+  };
+
   return {
     // Orders changed since the stored cursor, every page to the end. Progress is heartbeated, so a retry
     // resumes at the page it was on; the cursor moves forward only once every page was handed over.
     async pollChannelOrders(connectionId: string): Promise<PollProgress['counts'] & { cursor?: string }> {
       const { connection, connector } = await connectorFor(connectionId);
-      if (!connector.orders) return { captured: 0, duplicate: 0, cancelled: 0, ignored: 0 };
+      if (!connector.orders) return { captured: 0, duplicate: 0, cancelled: 0, ignored: 0, deadLettered: 0 };
       const resumed = Context.current().info.heartbeatDetails as PollProgress | undefined;
-      const progress: PollProgress = resumed ?? { counts: { captured: 0, duplicate: 0, cancelled: 0, ignored: 0 } };
+      const progress: PollProgress = resumed ?? { counts: { captured: 0, duplicate: 0, cancelled: 0, ignored: 0, deadLettered: 0 } };
+      progress.counts.deadLettered ??= 0; // a poll resumed from an earlier worker's heartbeat
       do {
         const page = await connector.orders.fetchOrdersUpdatedSince(connection.ordersCursor, progress.pageToken);
         for (const co of page.orders) {
           progress.counts[await ingestChannelOrder(intake(), co)]++;
           if (!progress.maxUpdatedAt || co.updatedAt > progress.maxUpdatedAt) progress.maxUpdatedAt = co.updatedAt;
         }
+        for (const bad of page.unmapped ?? []) if (await deadLetter(connectionId, bad)) progress.counts.deadLettered++;
         progress.pageToken = page.nextPageToken;
         Context.current().heartbeat(progress);
       } while (progress.pageToken);

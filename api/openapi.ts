@@ -158,7 +158,8 @@ export function openApiDocument(): object {
       },
       '/webhooks/dead-letters': {
         get: {
-          summary: 'Webhook deliveries that failed past their retries, newest first, without their bodies',
+          summary:
+            'Webhook deliveries that could not be processed, and polled orders that could not be mapped (topic poll/order), newest first, with the reason and without their bodies',
           parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }],
           responses: { '200': { description: '{ deadLetters }' }, ...errors },
         },

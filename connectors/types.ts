@@ -34,10 +34,27 @@ export interface VerifiedWebhook {
 
 export type WebhookEvent = { kind: 'order'; order: ChannelOrder } | { kind: 'ignored'; reason: string }; // a topic we do not act on
 
+// A polled order that could not be mapped: kept as it came (raw), as a dead letter, while the poll goes on.
+export interface UnmappedOrder {
+  channelOrderId: string;
+  raw: unknown;
+  reason: string;
+  problems: { path: string; message: string }[];
+}
+
+// The topic of a dead letter holding a polled order (webhook deliveries carry the channel's own topics).
+export const POLLED_ORDER_TOPIC = 'poll/order';
+
 // Orders from a storefront or marketplace.
 export interface OrderSource {
-  // Orders changed since `since` (ISO time; undefined = the channel's default look-back), one page at a time.
-  fetchOrdersUpdatedSince(since: string | undefined, pageToken?: string): Promise<{ orders: ChannelOrder[]; nextPageToken?: string }>;
+  // Orders changed since `since` (ISO time; undefined = the channel's default look-back), one page at a
+  // time; an order that cannot be mapped is handed back in `unmapped` and never stops the page.
+  fetchOrdersUpdatedSince(
+    since: string | undefined,
+    pageToken?: string,
+  ): Promise<{ orders: ChannelOrder[]; unmapped?: UnmappedOrder[]; nextPageToken?: string }>;
+  // Maps a polled order as `unmapped` kept it (a dead letter being replayed); throws ValidationError.
+  mapPolled?(raw: unknown): ChannelOrder;
   // Channels that push over HTTP webhooks (Amazon does not: it is polled).
   webhooks?: {
     // Throws UnauthorizedError (domain/errors) when the signature is missing or wrong.

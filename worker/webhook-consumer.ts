@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import { WEBHOOK_QUEUE, type WebhookJob } from '../services/webhooks';
 import type { Redis } from 'ioredis';
 import { NotFoundError, ValidationError } from '../domain/errors';
-import type { CarrierGateway } from '../connectors/types';
+import { POLLED_ORDER_TOPIC, type CarrierGateway } from '../connectors/types';
 import type { WebhookDelivery } from '../store/webhook-deliveries';
 import { carrierExceptionSignal, fulfillmentEventSignal, trackingUpdateSignal, type FulfillmentEvent } from '../workflows/order';
 import { buildConnector } from '../connectors/registry';
@@ -35,8 +35,14 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
     if (connector.carrier?.webhooks) return processTrackingDelivery(deps, delivery, connector.carrier.webhooks);
     let event;
     try {
-      if (!connector.orders?.webhooks) throw new ValidationError(`${connection.kind} connections take no webhooks`, []);
-      event = connector.orders.webhooks.parse(delivery.topic, Buffer.from(delivery.body, 'utf8'));
+      if (delivery.topic === POLLED_ORDER_TOPIC) {
+        // A polled order kept as a dead letter, replayed: mapped as the poll would map it.
+        if (!connector.orders?.mapPolled) throw new ValidationError(`${connection.kind} connections cannot map a polled order again`, []);
+        event = { kind: 'order' as const, order: connector.orders.mapPolled(JSON.parse(delivery.body)) };
+      } else {
+        if (!connector.orders?.webhooks) throw new ValidationError(`${connection.kind} connections take no webhooks`, []);
+        event = connector.orders.webhooks.parse(delivery.topic, Buffer.from(delivery.body, 'utf8'));
+      }
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const problems = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');

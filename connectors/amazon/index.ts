@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import { UpstreamError } from '../http';
-import type { ChannelOrder, Connector, ConnectorContext, ConnectorFactory, FulfillmentTarget, OrderSource, StockTarget } from '../types';
+import type {
+  ChannelOrder,
+  Connector,
+  ConnectorContext,
+  ConnectorFactory,
+  FulfillmentTarget,
+  OrderSource,
+  StockTarget,
+  UnmappedOrder,
+} from '../types';
 import { LwaAuth } from './auth';
 import { REGIONS, SpApiClient } from './client';
 import { availableBySku, ListingsFeeds, listingsInventoryFeed, MAX_MESSAGES_PER_FEED, type FeedPolling } from './feeds';
@@ -85,6 +94,7 @@ export function createAmazonConnector(
         nextToken: cursor.next,
       });
       const mapped: ChannelOrder[] = [];
+      const unmapped: UnmappedOrder[] = [];
       for (const order of page.Orders) {
         const skip = skipReason(order);
         if (skip) {
@@ -95,8 +105,13 @@ export function createAmazonConnector(
         try {
           mapped.push(toChannelOrder(order, items, ctx.channel));
         } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          // Kept as a dead letter, and the page goes on: one order never holds up the ones after it.
+          if (!isCancelled(order)) {
+            unmapped.push({ channelOrderId: order.AmazonOrderId, raw: { order, items }, reason: err.message, problems: err.problems });
+            continue;
+          }
           // A cancelled order Amazon left without address or items is nothing Orderhub could have taken in.
-          if (!(err instanceof ValidationError) || !isCancelled(order)) throw err;
           ctx.log.warn('cancelled amazon order cannot be mapped and is skipped', {
             connectionId: ctx.connectionId,
             channelOrderId: order.AmazonOrderId,
@@ -104,7 +119,15 @@ export function createAmazonConnector(
           });
         }
       }
-      return { orders: mapped, ...(page.NextToken && { nextPageToken: encodePageToken({ after: cursor.after, next: page.NextToken }) }) };
+      return {
+        orders: mapped,
+        unmapped,
+        ...(page.NextToken && { nextPageToken: encodePageToken({ after: cursor.after, next: page.NextToken }) }),
+      };
+    },
+    mapPolled(raw) {
+      const { order, items } = raw as { order: Parameters<typeof toChannelOrder>[0]; items: Parameters<typeof toChannelOrder>[1] };
+      return toChannelOrder(order, items, ctx.channel);
     },
   };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
-import type { ChannelOrder, ConnectorFactory, OrderSource } from '../types';
+import type { ChannelOrder, ConnectorFactory, OrderSource, UnmappedOrder } from '../types';
 import { createShopifyClient, type ShopifyClient } from './client';
 import { createShopifyFulfillment } from './fulfillment';
 import { createShopifyStock } from './inventory';
@@ -94,20 +94,25 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
             };
         const page = await client.ordersPage(query);
         const mapped: ChannelOrder[] = [];
+        const unmapped: UnmappedOrder[] = [];
         for (const raw of page.orders) {
           try {
             mapped.push(mapShopifyOrder(raw, ctx.channel));
           } catch (err) {
             if (!(err instanceof ValidationError)) throw err;
             // One order the merchant must fix should not stop every later order from syncing.
-            ctx.log.error('Shopify order cannot be mapped; skipped', {
+            unmapped.push({ channelOrderId: idOf(raw) ?? 'without an id', raw, reason: err.message, problems: err.problems });
+            ctx.log.error('Shopify order cannot be mapped; kept as a dead letter', {
               connectionId: ctx.connectionId,
               channelOrderId: idOf(raw),
               problems: err.problems,
             });
           }
         }
-        return page.nextPageInfo ? { orders: mapped, nextPageToken: page.nextPageInfo } : { orders: mapped };
+        return { orders: mapped, unmapped, ...(page.nextPageInfo && { nextPageToken: page.nextPageInfo }) };
+      },
+      mapPolled(raw) {
+        return mapShopifyOrder(raw, ctx.channel);
       },
       webhooks: createShopifyWebhooks({ webhookSecret: creds.webhookSecret, shopDomain: opts.shopDomain, channel: ctx.channel }),
     };

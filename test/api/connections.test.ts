@@ -180,6 +180,55 @@ describe('connections', () => {
     ).toEqual([1001, 1002, 1003]);
   });
 
+  test('a polled order that cannot be mapped becomes a dead letter with its reason, the poll goes on, and it can be replayed', async () => {
+    await api.post('/connections', shopifyConnection('shop-bad'));
+    const good = { ...shopifyOrder, id: 9_100_000_000_000 + runId, updated_at: '2026-11-25T10:00:00+00:00' };
+    const broken = {
+      ...structuredClone(shopifyOrder),
+      id: 9_200_000_000_000 + runId,
+      updated_at: '2026-11-24T10:00:00+00:00',
+      line_items: shopifyOrder.line_items.map((li: { sku: string }) => ({ ...li, sku: '' })),
+    };
+    nock(shopify('shop-bad'))
+      .get(`${API}/orders.json`)
+      .query((q) => q.status === 'any')
+      .times(2) // the sync, and the same page at the next poll
+      .reply(200, { orders: [broken, good] });
+    nockShopifyInventory(shopify('shop-bad'), API, {});
+    expect((await api.post('/connections/shop-bad/sync')).status).toBe(202);
+    await eventually(
+      async () => (await api.get('/orders?channel=shop-bad')).body.orders as unknown[],
+      (o) => o.length === 1,
+      30_000,
+      'the good order',
+    );
+    const letters = async () =>
+      (
+        (await api.get('/webhooks/dead-letters')).body.deadLetters as { id: string; topic: string; deadReason: string; replays: number }[]
+      ).filter((d) => d.id.startsWith('shop-bad|'));
+    const [letter] = await eventually(letters, (l) => l.length === 1, 30_000, 'a dead letter for the broken order');
+    expect(letter).toMatchObject({ topic: 'poll/order', id: expect.stringContaining(`|poll:${broken.id}:`) });
+    expect(letter.deadReason).toMatch(/cannot be mapped.*line_items\.0\.sku/);
+    await eventually(
+      async () => (await api.get('/connections/shop-bad')).body.ordersCursor,
+      (c) => c === '2026-11-25T09:59:00.000Z',
+      30_000,
+      'the cursor to move past both orders',
+    );
+    // Polled again unchanged: the same letter, not a second one.
+    expect((await api.post('/connections/shop-bad/sync')).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await letters()).toHaveLength(1);
+    // Replayed, it is mapped again: still broken, it is a dead letter again, once more replayed.
+    expect((await api.post(`/webhooks/dead-letters/${encodeURIComponent(letter.id)}/replay`)).status).toBe(202);
+    await eventually(
+      letters,
+      (l) => l[0]?.replays === 1 && (l[0] as { status?: string }).status === 'dead',
+      30_000,
+      'the replay to end dead',
+    );
+  });
+
   test('a burst of 100 stock changes to one sku gives a few pushes carrying the latest value', async () => {
     await api.post('/connections', shopifyConnection('shop-burst', { safetyBuffer: 1 }));
     const shop = nockShopifyInventory(shopify('shop-burst'), API, { 'CAP-1': 'gid://shopify/InventoryItem/1003' });

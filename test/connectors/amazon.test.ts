@@ -179,6 +179,46 @@ describe('Login with Amazon', () => {
 describe('Amazon orders', () => {
   const SINCE = '2026-03-01T00:00:00Z';
 
+  test('an unshipped order that cannot be mapped is handed back (reason, and what Amazon sent) and the page goes on', async () => {
+    lwaIssues('Atza|unmapped');
+    const page = fixture('orders-page-1');
+    delete page.payload.NextToken;
+    const good = page.payload.Orders[0];
+    const bad = {
+      ...structuredClone(good),
+      AmazonOrderId: '902-0000000-0000002',
+      ShippingAddress: { City: 'Seattle', PostalCode: '98101', CountryCode: 'US' },
+    };
+    page.payload.Orders = [bad, good];
+    nock(SP)
+      .get('/orders/v0/orders')
+      .query(true)
+      .reply(200, page)
+      .get('/orders/v0/orders/902-0000000-0000002/orderItems')
+      .reply(200, fixture('order-items-7654321'))
+      .get('/orders/v0/orders/902-3159896-1390916/orderItems')
+      .reply(200, fixture('order-items-1390916-page-1'))
+      .get('/orders/v0/orders/902-3159896-1390916/orderItems')
+      .query({ NextToken: 'items-page-2' })
+      .reply(200, fixture('order-items-1390916-page-2'));
+    const result = await connector.orders!.fetchOrdersUpdatedSince(SINCE);
+    expect(result.orders.map((o) => o.order.channelOrderId)).toEqual(['902-3159896-1390916']);
+    expect(result.unmapped).toEqual([
+      {
+        channelOrderId: '902-0000000-0000002',
+        raw: { order: bad, items: expect.any(Array) },
+        reason: expect.stringContaining('902-0000000-0000002 cannot be mapped'),
+        problems: expect.arrayContaining([expect.objectContaining({ path: 'shippingAddress.line1' })]),
+      },
+    ]);
+    // Replayed as it was kept, it is refused the same way; with the address fixed, it maps.
+    const kept = result.unmapped![0].raw as { order: Json; items: Json[] };
+    expect(() => connector.orders!.mapPolled!(kept)).toThrow(ValidationError);
+    const fixed = { ...kept, order: { ...kept.order, ShippingAddress: good.ShippingAddress } };
+    expect(connector.orders!.mapPolled!(fixed).order.channelOrderId).toBe('902-0000000-0000002');
+    expect(nock.isDone()).toBe(true);
+  });
+
   test('orders are followed through NextToken to the end, with every order item page, Pending and FBA orders skipped', async () => {
     lwaIssues('Atza|orders');
     const sp = nock(SP)
@@ -288,7 +328,7 @@ describe('Amazon orders', () => {
       .query({ MarketplaceIds: 'ATVPDKIKX0DER', LastUpdatedAfter: '2026-02-26T12:00:00.000Z' })
       .reply(200, { payload: { Orders: [] } });
 
-    await expect(connector.orders!.fetchOrdersUpdatedSince(undefined)).resolves.toEqual({ orders: [] });
+    await expect(connector.orders!.fetchOrdersUpdatedSince(undefined)).resolves.toEqual({ orders: [], unmapped: [] });
     expect(sp.isDone()).toBe(true);
   });
 
@@ -307,7 +347,7 @@ describe('Amazon orders', () => {
       .reply(200, { payload: { Orders: [] } }, { 'x-amzn-RateLimit-Limit': '0.0167' });
 
     const started = Date.now();
-    await expect(connector.orders!.fetchOrdersUpdatedSince(SINCE)).resolves.toEqual({ orders: [] });
+    await expect(connector.orders!.fetchOrdersUpdatedSince(SINCE)).resolves.toEqual({ orders: [], unmapped: [] });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(sp.isDone()).toBe(true);
   });

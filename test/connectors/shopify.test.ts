@@ -274,7 +274,7 @@ describe('Shopify connector: polling orders', () => {
     expect(nock.isDone()).toBe(true);
   });
 
-  test('an order that cannot be mapped is skipped with its problems logged, and the rest of the page arrives', async () => {
+  test('an order that cannot be mapped is handed back with its problems (a dead letter for the poll), and the rest of the page arrives', async () => {
     const { connector, ctx } = connect();
     const errors: Record<string, unknown>[] = [];
     ctx.log.error = (_msg, fields) => void errors.push(fields ?? {});
@@ -291,6 +291,15 @@ describe('Shopify connector: polling orders', () => {
     expect(errors).toEqual([
       expect.objectContaining({ channelOrderId: '2002', problems: [expect.objectContaining({ path: 'line_items.1.sku' })] }),
     ]);
+    expect(result.unmapped).toEqual([
+      {
+        channelOrderId: '2002',
+        raw: broken,
+        reason: expect.stringMatching(/cannot be mapped/),
+        problems: [expect.objectContaining({ path: 'line_items.1.sku' })],
+      },
+    ]);
+    expect(() => connector.orders!.mapPolled!(broken)).toThrow(ValidationError);
   });
 });
 
