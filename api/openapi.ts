@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { itemSchema, locationSchema } from '../domain/catalog';
+import { itemPatchSchema, itemSchema, locationSchema } from '../domain/catalog';
 import { orderInputSchema } from '../domain/order';
 import { adjustmentSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
@@ -67,6 +67,7 @@ export function openApiDocument(): object {
         OrderInput: schema(orderInputSchema),
         Location: schema(locationSchema),
         Item: schema(itemSchema),
+        ItemPatch: schema(itemPatchSchema),
         StockReceipt: schema(receiptSchema),
         StockAdjustment: schema(adjustmentSchema),
         CarrierRules: {
@@ -318,12 +319,27 @@ export function openApiDocument(): object {
           requestBody: json('Item'),
           responses: { '201': { description: 'Created' }, '409': { description: 'Exists' }, ...errors },
         },
+        get: {
+          summary: 'The catalogue in sku order; search matches the start of a sku or any part of a name, in any case',
+          parameters: [
+            { name: 'search', in: 'query', schema: { type: 'string', maxLength: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the page before' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          ],
+          responses: { '200': { description: '{ items, nextCursor? }' }, ...errors },
+        },
       },
       '/items/{sku}': {
         get: {
           summary: 'One item',
           parameters: [skuParam],
           responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } },
+        },
+        patch: {
+          summary: 'Change an item: any of name, barcode, weightGrams, dimensionsMm (null removes an optional one)',
+          parameters: [skuParam],
+          requestBody: json('ItemPatch'),
+          responses: { '200': { description: 'The item as changed' }, '404': { description: 'No such item', ...json('Error') }, ...errors },
         },
       },
       '/stock/receipts': {

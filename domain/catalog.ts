@@ -47,3 +47,14 @@ export const itemSchema = z.strictObject({
     .optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
+
+// A change to an item: any of its fields but the sku; null removes an optional one.
+export const itemPatchSchema = z
+  .strictObject({
+    name: itemSchema.shape.name.optional(),
+    barcode: itemSchema.shape.barcode.unwrap().nullable().optional(),
+    weightGrams: itemSchema.shape.weightGrams.unwrap().nullable().optional(),
+    dimensionsMm: itemSchema.shape.dimensionsMm.unwrap().nullable().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, 'must change at least one of name, barcode, weightGrams, dimensionsMm');
+export type ItemPatch = z.infer<typeof itemPatchSchema>;

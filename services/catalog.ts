@@ -1,11 +1,11 @@
 // The catalogue: locations (warehouses, stores, dark stores) and items.
-import type { Item, Location } from '../domain/catalog';
+import type { Item, ItemPatch, Location } from '../domain/catalog';
 import { NotFoundError } from '../domain/errors';
 import type { Items, Locations } from '../store/catalog';
 
 export interface CatalogServiceDeps {
   locations: Pick<Locations, 'create' | 'list' | 'get'>;
-  items: Pick<Items, 'create' | 'get'>;
+  items: Pick<Items, 'create' | 'get' | 'list' | 'update'>;
 }
 
 export function createCatalogService(deps: CatalogServiceDeps) {
@@ -19,6 +19,13 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       return location;
     },
     createItem: (item: Item) => items.create(item),
+    items: (q: { search?: string; cursor?: string; limit: number }) =>
+      items.list({ limit: q.limit, ...(q.search && { search: q.search }), ...(q.cursor && { after: q.cursor }) }),
+    async updateItem(sku: string, patch: ItemPatch) {
+      const item = await items.update(sku, patch);
+      if (!item) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
+      return item;
+    },
     async item(sku: string) {
       const item = await items.get(sku);
       if (!item) throw new NotFoundError(`Item ${sku} does not exist`, { sku });

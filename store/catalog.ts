@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
 import type { Item, Location } from '../domain/catalog';
 import { ConflictError } from '../domain/errors';
 import { insertOnce } from './atomic';
@@ -63,6 +63,36 @@ export class Items {
   async allSkus(): Promise<string[]> {
     const docs = await this.col.find({}, { projection: { _id: 1 } }).toArray();
     return docs.map((d) => d._id).sort();
+  }
+
+  // The catalogue in sku order, a page at a time; `search` matches the start of a sku or any part of a name,
+  // in any case. `after` is the last sku of the page before.
+  async list(q: { search?: string; after?: string; limit: number }): Promise<{ items: Item[]; nextCursor?: string }> {
+    const pattern = q.search?.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const filter = {
+      ...(q.after !== undefined && { _id: { $gt: q.after } }),
+      ...(pattern && { $or: [{ _id: { $regex: `^${pattern}`, $options: 'i' } }, { name: { $regex: pattern, $options: 'i' } }] }),
+    };
+    const docs = await this.col
+      .find(filter)
+      .sort({ _id: 1 })
+      .limit(q.limit + 1)
+      .toArray();
+    const page = docs.slice(0, q.limit);
+    return { items: page.map(strip), ...(docs.length > q.limit && { nextCursor: page.at(-1)!._id }) };
+  }
+
+  // Changes some of an item's fields (null removes an optional one); null when there is no such item.
+  async update(sku: string, patch: Partial<Record<Exclude<keyof Item, 'sku'>, unknown>>): Promise<Item | null> {
+    const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null && v !== undefined));
+    const unset: Record<string, ''> = {};
+    for (const [k, v] of Object.entries(patch)) if (v === null) unset[k] = '';
+    const update: UpdateFilter<Stored<Item>> = {
+      ...(Object.keys(set).length > 0 && { $set: set as Partial<Stored<Item>> }),
+      ...(Object.keys(unset).length > 0 && { $unset: unset }),
+    };
+    const changed = await this.col.updateOne({ _id: sku }, update);
+    return changed.matchedCount === 0 ? null : this.get(sku);
   }
 
   // Which of these skus are not in the catalogue.

@@ -1,8 +1,15 @@
 import { Router } from 'express';
-import { itemSchema, locationIdSchema, locationSchema, skuSchema } from '../../domain/catalog';
+import { z } from 'zod';
+import { itemPatchSchema, itemSchema, locationIdSchema, locationSchema, skuSchema } from '../../domain/catalog';
 import { parseOrThrow } from '../../domain/validation';
 import { createCatalogService } from '../../services/catalog';
 import type { ApiDeps } from '../app';
+
+const itemListQuery = z.strictObject({
+  search: z.string().trim().min(1).max(100).optional(),
+  cursor: skuSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 export function catalogRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -18,6 +25,13 @@ export function catalogRouter(deps: ApiDeps): Router {
   });
   router.post('/items', async (req, res) => {
     res.status(201).json(await catalog.createItem(parseOrThrow(itemSchema, req.body, 'item')));
+  });
+  router.get('/items', async (req, res) => {
+    res.json(await catalog.items(parseOrThrow(itemListQuery, req.query, 'query')));
+  });
+  router.patch('/items/:sku', async (req, res) => {
+    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku');
+    res.json(await catalog.updateItem(sku, parseOrThrow(itemPatchSchema, req.body, 'item change')));
   });
   router.get('/items/:sku', async (req, res) => {
     res.json(await catalog.item(parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku')));
