@@ -83,14 +83,20 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       await deps.orders.project(order, state);
     },
 
-    // Rules that need stored facts: every sku must be in the catalogue.
+    // Rules that need stored facts: every sku must be in the catalogue. An order naming a sku Orderhub does
+    // not know yet (a channel's new product) is not refused: the step fails, the order waits in
+    // needs_attention naming the skus, and a retry once they are created or imported carries on.
     async validateOrder(order: Order): Promise<void> {
       const missing = await deps.items.missing(order.lines.map((l) => l.sku));
       if (missing.length > 0) {
         const details = order.lines
           .map((l, i) => ({ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}` }))
           .filter((p) => missing.some((sku) => p.message.endsWith(` ${sku}`)));
-        throw ApplicationFailure.nonRetryable(`Unknown sku(s): ${missing.join(', ')}`, 'InvalidOrder', details);
+        throw ApplicationFailure.nonRetryable(
+          `Unknown sku(s) ${missing.join(', ')}: create them (POST /items), then retry the order`,
+          'UnknownSku',
+          details,
+        );
       }
     },
 

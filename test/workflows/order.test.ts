@@ -200,7 +200,7 @@ describe('order workflow', () => {
     expect(released.payment).toMatchObject({ status: 'authorized', reference: 'bank-transfer-991' });
   });
 
-  test('an order with an unknown sku is rejected and reserves nothing', async () => {
+  test('an order naming a sku Orderhub does not know waits in needs_attention naming it, and goes on once it exists', async () => {
     const { orderId } = await capture(
       parsedOrder({
         lines: [
@@ -209,9 +209,32 @@ describe('order workflow', () => {
         ],
       }),
     );
-    const rejected = await waitStatus(orderId, 'rejected');
-    expect(rejected.rejection?.reason).toMatch(/NOPE/);
+    const waiting = await waitStatus(orderId, 'needs_attention');
+    expect(waiting.attention).toMatchObject({
+      step: 'validate',
+      error: 'Unknown sku(s) NOPE: create them (POST /items), then retry the order',
+    });
     expect((await ctx.stores.ledger.entriesForSku('TEE', { limit: 1000 })).some((e) => e.reference === orderId)).toBe(false);
+    // A retry before the sku exists parks it again, with the same reason.
+    await signalOrder(ctx.temporal, orderId, retryOrderSignal);
+    await eventually(
+      () => view(orderId),
+      (v) => v?.status === 'needs_attention' && v.history.filter((h) => h.status === 'needs_attention').length === 2,
+      30_000,
+      'the retry to find the sku still missing',
+    );
+    await ctx.stores.items.create({ sku: 'NOPE', name: 'New in the shop' });
+    await ctx.stores.ledger.apply({
+      sku: 'NOPE',
+      locationId: 'WH-NORTH',
+      type: 'receipt',
+      quantity: 5,
+      idempotencyKey: `nope-${orderId}`,
+      actor: 'test',
+    });
+    await signalOrder(ctx.temporal, orderId, retryOrderSignal);
+    const released = await waitStatus(orderId, 'released_to_fulfillment');
+    expect(released.order.lines.map((l) => l.sku)).toEqual(['TEE', 'NOPE']);
   });
 
   test('a duplicate capture gives one workflow and one order', async () => {
