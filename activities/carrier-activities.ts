@@ -13,10 +13,10 @@ import type { Connections } from '../store/connections';
 import type { Logger } from '../domain/logger';
 
 export interface CarrierActivityDeps {
-  carriers: CarrierSetup;
-  connections: Connections;
-  items: Items;
-  locations: Locations;
+  carriers: Pick<CarrierSetup, 'labelFor' | 'recordLabel' | 'recordStrays' | 'recordVoid' | 'rules'>;
+  connections: Pick<Connections, 'withCredentials'>;
+  items: Pick<Items, 'get'>;
+  locations: Pick<Locations, 'get'>;
   redis: Redis;
   log: Logger;
 }
@@ -217,7 +217,7 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
   };
 }
 
-async function defaultParcel(items: Items, lines: readonly { sku: string; quantity: number }[]): Promise<Parcel> {
+async function defaultParcel(items: Pick<Items, 'get'>, lines: readonly { sku: string; quantity: number }[]): Promise<Parcel> {
   let grams = 0;
   for (const line of lines) grams += ((await items.get(line.sku))?.weightGrams ?? 500) * line.quantity;
   return { weightGrams: Math.max(1, grams), ...DEFAULT_BOX };

@@ -1,4 +1,4 @@
-import type { CarrierSetup } from '../store/carriers';
+import type { CarrierActivityDeps } from './carrier-activities';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -19,13 +19,13 @@ import { POLLED_ORDER_TOPIC, type UnmappedOrder } from '../connectors/types';
 import { pushStock } from '../services/stock-sync';
 
 export interface ChannelActivityDeps {
-  connections: Connections;
-  carriers: CarrierSetup;
-  orders: OrdersView;
-  ledger: StockLedger;
-  items: Items;
-  locations: Locations;
-  stockSync: StockSyncLog;
+  connections: Pick<Connections, 'advanceOrdersCursor' | 'list' | 'withCredentials'>;
+  carriers: CarrierActivityDeps['carriers'];
+  orders: Pick<OrdersView, 'insertReceived' | 'get'>;
+  ledger: Pick<StockLedger, 'apply' | 'balance'>;
+  items: Pick<Items, 'allSkus' | 'get'>;
+  locations: Pick<Locations, 'get'>;
+  stockSync: Pick<StockSyncLog, 'recordPushed'>;
   webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
   temporal: Client;
   taskQueue: string;

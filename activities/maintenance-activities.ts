@@ -5,8 +5,8 @@ import type { OrdersView } from '../store/orders';
 import type { Logger } from '../domain/logger';
 
 export interface MaintenanceActivityDeps {
-  allocations: Allocations;
-  orders: OrdersView;
+  allocations: Pick<Allocations, 'openReservationsByOrder' | 'releaseEverythingOf'>;
+  orders: Pick<OrdersView, 'get'>;
   log: Logger;
 }
 

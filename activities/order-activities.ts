@@ -14,13 +14,13 @@ import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/ty
 import type { Logger } from '../domain/logger';
 
 export interface OrderActivityDeps {
-  orders: OrdersView;
-  items: Items;
-  locations: Locations;
-  allocations: Allocations;
-  ledger: StockLedger;
-  routing: RoutingSetup;
-  notifications: CustomerNotifications;
+  orders: Pick<OrdersView, 'project'>;
+  items: Pick<Items, 'missing'>;
+  locations: Pick<Locations, 'list'>;
+  allocations: Pick<Allocations, 'abandon' | 'decideShort' | 'releaseAll' | 'releaseEverythingOf' | 'reserveAll' | 'shipAll' | 'started'>;
+  ledger: Pick<StockLedger, 'apply' | 'balance' | 'balancesForSku' | 'findByIdempotencyKey'>;
+  routing: Pick<RoutingSetup, 'inputFor'>;
+  notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
   log: Logger;
 }

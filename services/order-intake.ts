@@ -11,7 +11,7 @@ import type { Logger } from '../domain/logger';
 export interface IntakeDeps {
   temporal: Client;
   taskQueue: string;
-  orders: OrdersView;
+  orders: Pick<OrdersView, 'insertReceived' | 'get'>;
   log: Logger;
   orderSettings?: OrderWorkflowInput['settings'];
 }

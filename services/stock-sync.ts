@@ -14,9 +14,9 @@ const DEBOUNCE_MS = 1_000; // changes within this window become one push with th
 const BATCH = 500;
 
 export interface StockSyncDeps {
-  connections: Connections;
-  ledger: StockLedger;
-  stockSync: StockSyncLog;
+  connections: Pick<Connections, 'list' | 'withCredentials'>;
+  ledger: Pick<StockLedger, 'balance'>;
+  stockSync: Pick<StockSyncLog, 'recordPushed'>;
   redis: Redis;
   log: Logger;
 }
@@ -54,7 +54,7 @@ export function startStockPushConsumer(
 }
 
 // Available-to-sell for each sku at each channel location the connection feeds.
-export async function levelsFor(connection: ConnectionView, skus: string[], ledger: StockLedger): Promise<StockLevel[]> {
+export async function levelsFor(connection: ConnectionView, skus: string[], ledger: Pick<StockLedger, 'balance'>): Promise<StockLevel[]> {
   const levels: StockLevel[] = [];
   for (const feed of connection.stockFeeds) {
     for (const sku of skus) {

@@ -73,7 +73,7 @@ export class RoutingSetup {
   // balance walked to the ledger's true head), and the postal table.
   async inputFor(
     order: RoutingOrder,
-    from: { ledger: StockLedger; locations: Locations },
+    from: { ledger: Pick<StockLedger, 'balancesForSku'>; locations: Pick<Locations, 'list'> },
     excludedLocationIds: readonly string[] = [],
   ): Promise<RoutingInput> {
     const skus = [...new Set(order.lines.map((l) => l.sku))];

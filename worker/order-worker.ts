@@ -3,13 +3,13 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createOrderActivities, type OrderActivityDeps } from '../activities/order-activities';
 import { createChannelActivities, type ChannelActivityDeps } from '../activities/channel-activities';
 import { createCarrierActivities } from '../activities/carrier-activities';
-import { createMaintenanceActivities } from '../activities/maintenance-activities';
+import { createMaintenanceActivities, type MaintenanceActivityDeps } from '../activities/maintenance-activities';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activityDeps: OrderActivityDeps;
+  activityDeps: OrderActivityDeps & MaintenanceActivityDeps;
   channelDeps: ChannelActivityDeps;
   // Tests bundle the workflows once per run and pass the bundle; processes bundle at start.
   workflowBundlePath?: string;
