@@ -84,7 +84,7 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
       do {
         const page = await connector.orders.fetchOrdersUpdatedSince(connection.ordersCursor, progress.pageToken);
         for (const co of page.orders) {
-          progress.counts[await ingestChannelOrder(intake(), co)]++;
+          progress.counts[await ingestChannelOrder(intake(), co, connection.skuMap)]++;
           if (!progress.maxUpdatedAt || co.updatedAt > progress.maxUpdatedAt) progress.maxUpdatedAt = co.updatedAt;
         }
         for (const bad of page.unmapped ?? []) if (await deadLetter(connectionId, bad)) progress.counts.deadLettered++;

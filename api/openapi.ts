@@ -7,7 +7,7 @@ import { carrierRulesSchema } from '../domain/carrier-rules';
 import { binSchema, picklistCriteriaSchema } from '../domain/picking';
 import { allocationRejectionSchema, fulfillmentEventSchema } from './routes/orders';
 import { ORDER_STATUSES } from '../domain/status';
-import { connectionInputSchema, connectionPatchSchema } from '../domain/connection';
+import { connectionInputSchema, connectionPatchSchema, skuMapSchema } from '../domain/connection';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -68,6 +68,7 @@ export function openApiDocument(): object {
         Location: schema(locationSchema),
         Item: schema(itemSchema),
         ItemPatch: schema(itemPatchSchema),
+        SkuMap: schema(skuMapSchema),
         StockReceipt: schema(receiptSchema),
         StockAdjustment: schema(adjustmentSchema),
         CarrierRules: {
@@ -232,6 +233,28 @@ export function openApiDocument(): object {
           summary: 'Run its order poll and stock reconciliation (or ERP receipt pull) now, beside its schedules',
           parameters: [connectionParam],
           responses: { '202': { description: '{ triggered }' }, '404': { description: 'No such connection', ...json('Error') }, ...errors },
+        },
+      },
+      '/connections/{id}/sku-map': {
+        get: {
+          summary: "The connection's sku map: channel skus that differ from Orderhub's",
+          parameters: [connectionParam],
+          responses: {
+            '200': { description: '{ connectionId, entries: [{ channelSku, sku }] }' },
+            '404': { description: 'No such connection', ...json('Error') },
+            ...errors,
+          },
+        },
+        put: {
+          summary:
+            'Replace the sku map whole: orders arrive with channelSku and are taken as sku; stock for sku is sent as channelSku. Every sku must be in the catalogue',
+          parameters: [connectionParam],
+          requestBody: json('SkuMap'),
+          responses: {
+            '200': { description: 'The map as stored' },
+            '404': { description: 'No such connection', ...json('Error') },
+            ...errors,
+          },
         },
       },
       '/connections/{id}/stock-sync': {

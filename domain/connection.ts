@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { locationIdSchema } from './catalog';
+import { locationIdSchema, skuSchema } from './catalog';
 
 export const CARRIER_KINDS = ['easypost', 'manual_carrier'] as const;
 export const CONNECTION_KINDS = ['shopify', 'amazon', 'erp', ...CARRIER_KINDS] as const;
@@ -46,8 +46,38 @@ export type ConnectionPatch = z.infer<typeof connectionPatchSchema>;
 export interface ConnectionView extends Omit<ConnectionInput, 'credentials'> {
   credentialFields: string[];
   ordersCursor?: string;
+  skuMap?: SkuMapEntry[]; // the channel's skus that differ from Orderhub's
   createdAt: string;
   updatedAt: string;
+}
+
+// A channel sku that is not Orderhub's: orders come in with `channelSku` and are taken as `sku`; stock
+// for `sku` goes out as `channelSku`.
+export interface SkuMapEntry {
+  channelSku: string;
+  sku: string;
+}
+
+export const skuMapSchema = z.strictObject({
+  entries: z
+    .array(z.strictObject({ channelSku: z.string().trim().min(1).max(255), sku: skuSchema }))
+    .max(50_000)
+    .superRefine((entries, ctx) => {
+      const seen = new Set<string>();
+      entries.forEach((e, i) => {
+        if (seen.has(e.channelSku)) ctx.addIssue({ code: 'custom', path: [i, 'channelSku'], message: `${e.channelSku} is mapped twice` });
+        seen.add(e.channelSku);
+      });
+    }),
+});
+
+// The channel's sku as Orderhub's, and back (several channel skus may stand for one of Orderhub's).
+export function orderhubSkuOf(map: readonly SkuMapEntry[] | undefined, channelSku: string): string {
+  return map?.find((e) => e.channelSku === channelSku)?.sku ?? channelSku;
+}
+export function channelSkusOf(map: readonly SkuMapEntry[] | undefined, sku: string): string[] {
+  const mapped = (map ?? []).filter((e) => e.sku === sku).map((e) => e.channelSku);
+  return mapped.length ? mapped : [sku];
 }
 
 // Available to sell on a channel: the mapped locations' available stock less the buffer, never below zero.

@@ -3,17 +3,18 @@
 // them, synced on demand, and their stock-push log read.
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import type { ConnectionInput, ConnectionPatch, ConnectionView } from '../domain/connection';
+import type { ConnectionInput, ConnectionPatch, ConnectionView, SkuMapEntry } from '../domain/connection';
 import { NotFoundError, OrderhubError, ValidationError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import { buildConnector, validateConnectionSettings } from '../connectors/registry';
-import type { Locations } from '../store/catalog';
+import type { Items, Locations } from '../store/catalog';
 import type { Connections } from '../store/connections';
 import type { StockSyncLog } from '../store/stock-sync';
 import { applySchedules, deleteSchedules, startSyncsNow } from './schedules';
 
 export interface ConnectionServiceDeps {
-  connections: Pick<Connections, 'view' | 'list' | 'create' | 'update' | 'remove' | 'withCredentials'>;
+  connections: Pick<Connections, 'view' | 'list' | 'create' | 'update' | 'remove' | 'withCredentials' | 'replaceSkuMap'>;
+  items: Pick<Items, 'missing'>;
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'forConnection'>;
   temporal: Client;
@@ -94,6 +95,23 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     // Run its order poll and stock reconciliation (or ERP receipt pull) now, beside its schedules.
     async syncNow(id: string) {
       return { triggered: await startSyncsNow(temporal, taskQueue, await viewOrThrow(id)) };
+    },
+
+    async skuMap(id: string) {
+      const view = await viewOrThrow(id);
+      return { connectionId: id, entries: view.skuMap ?? [] };
+    },
+
+    // Replaces the map whole; every Orderhub sku it names must be in the catalogue.
+    async replaceSkuMap(id: string, entries: SkuMapEntry[]) {
+      await viewOrThrow(id);
+      const missing = new Set(await deps.items.missing([...new Set(entries.map((e) => e.sku))]));
+      const problems = entries.flatMap((e, i) =>
+        missing.has(e.sku) ? [{ path: `entries.${i}.sku`, message: `unknown sku ${e.sku}` }] : [],
+      );
+      if (problems.length) throw new ValidationError(`Invalid sku map: ${problems.length} problem(s)`, problems);
+      if (!(await connections.replaceSkuMap(id, entries))) throw new NotFoundError(`Connection ${id} does not exist`, { id });
+      return { connectionId: id, entries };
     },
 
     async stockPushes(id: string, sku?: string) {

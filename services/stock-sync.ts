@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { availableToSell, type ConnectionView } from '../domain/connection';
+import { availableToSell, channelSkusOf, type ConnectionView } from '../domain/connection';
 import { buildConnector } from '../connectors/registry';
 import type { StockLevel } from '../connectors/types';
 import type { Connections } from '../store/connections';
@@ -86,7 +86,8 @@ export async function pushStock(
   let pushed = 0;
   for (let i = 0; i < skus.length; i += BATCH) {
     const levels = await levelsFor(connection, skus.slice(i, i + BATCH), deps.ledger);
-    await connector.stock.setAvailable(levels);
+    // Sent under the channel's own skus where the connection maps them; recorded under Orderhub's.
+    await connector.stock.setAvailable(levels.flatMap((l) => channelSkusOf(connection.skuMap, l.sku).map((sku) => ({ ...l, sku }))));
     await deps.stockSync.recordPushed(levels.map((l) => ({ connectionId, ...l, trigger })));
     pushed += levels.length;
   }

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { ConnectionInput, ConnectionPatch, ConnectionView } from '../domain/connection';
+import type { ConnectionInput, ConnectionPatch, ConnectionView, SkuMapEntry } from '../domain/connection';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { insertOnce } from './atomic';
 import type { Sealed, SecretBox } from './secret-box';
@@ -9,6 +9,7 @@ interface ConnectionDoc extends Omit<ConnectionInput, 'credentials' | 'id'> {
   credentials: Sealed; // AES-256-GCM; decrypted only inside the process that calls the channel
   credentialFields: string[];
   ordersCursor?: string;
+  skuMap?: SkuMapEntry[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,6 +55,12 @@ export class Connections {
     }
     await this.col.updateOne({ _id: id }, { $set: set });
     return toView({ ...current, ...set });
+  }
+
+  // Replaces the connection's sku map whole; false when there is no such connection.
+  async replaceSkuMap(id: string, entries: SkuMapEntry[]): Promise<boolean> {
+    const res = await this.col.updateOne({ _id: id }, { $set: { skuMap: entries, updatedAt: new Date() } });
+    return res.matchedCount > 0;
   }
 
   async remove(id: string): Promise<boolean> {

@@ -58,7 +58,7 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
       await deps.stores.webhooks.settle(delivery._id, 'ignored', event.reason);
       return 'ignored';
     }
-    const outcome = await ingestChannelOrder(deps.intake, event.order);
+    const outcome = await ingestChannelOrder(deps.intake, event.order, connection.skuMap);
     await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
     return outcome;
   };

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { connectionIdSchema, connectionInputSchema, connectionPatchSchema } from '../../domain/connection';
+import { connectionIdSchema, connectionInputSchema, connectionPatchSchema, skuMapSchema } from '../../domain/connection';
 import { skuSchema } from '../../domain/catalog';
 import { parseOrThrow } from '../../domain/validation';
 import { createConnectionService } from '../../services/connections';
@@ -34,6 +34,13 @@ export function connectionsRouter(deps: ApiDeps): Router {
   });
   router.post('/connections/:id/sync', async (req, res) => {
     res.status(202).json(await connections.syncNow(idOf(req)));
+  });
+  router.get('/connections/:id/sku-map', async (req, res) => {
+    res.json(await connections.skuMap(idOf(req)));
+  });
+  router.put('/connections/:id/sku-map', async (req, res) => {
+    const id = idOf(req);
+    res.json(await connections.replaceSkuMap(id, parseOrThrow(skuMapSchema, req.body, 'sku map').entries));
   });
   router.get('/connections/:id/stock-sync', async (req, res) => {
     const id = idOf(req);

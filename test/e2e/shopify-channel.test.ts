@@ -37,6 +37,7 @@ beforeAll(async () => {
   shop = nockShopifyInventory(`https://${SHOP}`, `/admin/api/${newestStableShopifyVersion()}`, {
     'TEE-M': 'gid://shopify/InventoryItem/808950810',
     'MUG-1': 'gid://shopify/InventoryItem/808950811',
+    'SHOP-MUG': 'gid://shopify/InventoryItem/808950812', // the shop's own sku for MUG-1 (see the sku map test)
   });
 });
 afterAll(async () => {
@@ -160,4 +161,49 @@ test('a verified delivery that cannot be mapped becomes a dead letter with its r
     'the replay to dead-letter again',
   );
   expect((await api.get(`/orders/order:shop-eu:${order.id}`)).status).toBe(404);
+});
+
+test("a connection's sku map takes the shop's own skus in as Orderhub's, and sends Orderhub's stock out under the shop's", async () => {
+  const put = (entries: unknown) =>
+    api.raw.put('/connections/shop-eu/sku-map').set('Authorization', 'Bearer test-api-key-0123456789').send({ entries });
+  const unknown = await put([{ channelSku: 'SHOP-GHOST', sku: 'GHOST-1' }]);
+  expect(unknown.status).toBe(400);
+  expect(unknown.body.error.details).toEqual([{ path: 'entries.0.sku', message: 'unknown sku GHOST-1' }]);
+  const twice = await put([
+    { channelSku: 'SHOP-MUG', sku: 'MUG-1' },
+    { channelSku: 'SHOP-MUG', sku: 'TEE-M' },
+  ]);
+  expect(twice.status).toBe(400);
+  expect((await put([{ channelSku: 'SHOP-MUG', sku: 'MUG-1' }])).status).toBe(200);
+  expect((await api.get('/connections/shop-eu/sku-map')).body).toEqual({
+    connectionId: 'shop-eu',
+    entries: [{ channelSku: 'SHOP-MUG', sku: 'MUG-1' }],
+  });
+  try {
+    const order = JSON.parse(fixture);
+    order.id = 6_000_000_000_000 + runId;
+    order.line_items = order.line_items.map((li: { sku: string }) => (li.sku === 'MUG-1' ? { ...li, sku: 'SHOP-MUG' } : li));
+    const body = JSON.stringify(order);
+    expect(body).toContain('"SHOP-MUG"');
+    expect((await postWebhook(body, { 'x-shopify-hmac-sha256': sign(body), 'x-shopify-webhook-id': `sku-map-${runId}` })).status).toBe(200);
+    const captured = await eventually(
+      async () => (await api.get(`/orders/order:shop-eu:${order.id}`)).body,
+      (o) => Array.isArray(o.order?.lines),
+      30_000,
+      'the mapped order',
+    );
+    expect(captured.order.lines.map((l: { sku: string }) => l.sku).sort()).toEqual(['MUG-1', 'TEE-M']);
+
+    // Stock for MUG-1 goes out as SHOP-MUG.
+    await api.post('/stock/receipts', { sku: 'MUG-1', locationId: 'BER-1', quantity: 5, idempotencyKey: `sku-map-mug-${runId}` });
+    const expected = (await api.get('/stock/MUG-1')).body.total.available - 2; // less the connection's buffer
+    await eventually(
+      async () => shop.levels.get(`gid://shopify/InventoryItem/808950812|gid://shopify/Location/${SHOPIFY_LOCATION}`),
+      (level) => level === Math.max(0, expected),
+      30_000,
+      'SHOP-MUG to carry MUG-1 stock',
+    );
+  } finally {
+    expect((await put([])).status).toBe(200);
+  }
 });
