@@ -235,6 +235,18 @@ export function openApiDocument(): object {
           responses: { '202': { description: '{ triggered }' }, '404': { description: 'No such connection', ...json('Error') }, ...errors },
         },
       },
+      '/connections/{id}/catalog/import': {
+        post: {
+          summary:
+            "Import the channel's product variants as items (Shopify: productVariants): a sku the catalogue lacks is created (through the sku map), one it has is left alone, a variant without a usable sku is named and skipped",
+          parameters: [connectionParam],
+          responses: {
+            '200': { description: '{ connectionId, created: [sku], existing, skipped: [{ channelSku, variant, reason }] }' },
+            '404': { description: 'No such connection', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
       '/connections/{id}/sku-map': {
         get: {
           summary: "The connection's sku map: channel skus that differ from Orderhub's",

@@ -127,11 +127,26 @@ export interface CarrierGateway {
   };
 }
 
+// A product variant as a channel lists it, for importing the catalogue.
+export interface ChannelVariant {
+  sku: string; // the channel's sku ('' when the variant has none)
+  name: string;
+  barcode?: string;
+  weightGrams?: number;
+  channelIds: { variant: string; inventoryItem?: string };
+}
+
+// The channel's product catalogue, a page at a time.
+export interface CatalogSource {
+  variants(pageToken?: string): Promise<{ variants: ChannelVariant[]; nextPageToken?: string }>;
+}
+
 export interface Connector {
   kind: string;
   // One cheap authenticated call; throws an OrderhubError saying what is wrong.
   testConnection(): Promise<void>;
   orders?: OrderSource;
+  catalog?: CatalogSource;
   stock?: StockTarget;
   fulfillment?: FulfillmentTarget;
   erp?: ErpTarget;

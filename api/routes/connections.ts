@@ -35,6 +35,9 @@ export function connectionsRouter(deps: ApiDeps): Router {
   router.post('/connections/:id/sync', async (req, res) => {
     res.status(202).json(await connections.syncNow(idOf(req)));
   });
+  router.post('/connections/:id/catalog/import', async (req, res) => {
+    res.json(await connections.importCatalog(idOf(req)));
+  });
   router.get('/connections/:id/sku-map', async (req, res) => {
     res.json(await connections.skuMap(idOf(req)));
   });

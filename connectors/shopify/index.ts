@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import type { ChannelOrder, ConnectorFactory, OrderSource, UnmappedOrder } from '../types';
 import { createShopifyClient, type ShopifyClient } from './client';
+import { createShopifyCatalog } from './catalog';
 import { createShopifyFulfillment } from './fulfillment';
 import { createShopifyStock } from './inventory';
 import { mapShopifyOrder } from './mapper';
@@ -121,6 +122,7 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
       kind: 'shopify',
       testConnection: () => testConnection(client, opts.shopDomain),
       orders,
+      catalog: createShopifyCatalog(client),
       stock: createShopifyStock(client, ctx),
       fulfillment: createShopifyFulfillment(client, ctx, { notifyCustomer: opts.notifyCustomer }),
     };

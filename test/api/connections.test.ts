@@ -229,6 +229,68 @@ describe('connections', () => {
     );
   });
 
+  test("the catalogue is imported from the shop's variants, page by page, once, through the sku map", async () => {
+    await api.post('/connections', shopifyConnection('shop-cat'));
+    const sku = (n: string) => `IMP-${runId}-${n}`;
+    expect((await api.post('/items', { sku: sku('OLD'), name: 'Already here' })).status).toBe(201);
+    expect(
+      (
+        await api.raw
+          .put('/connections/shop-cat/sku-map')
+          .set('Authorization', 'Bearer test-api-key-0123456789')
+          .send({ entries: [{ channelSku: `shop-${sku('OLD')}`, sku: sku('OLD') }] })
+      ).status,
+    ).toBe(200);
+    const variant = (id: number, variantSku: string | null, name: string, extra: Record<string, unknown> = {}) => ({
+      id: `gid://shopify/ProductVariant/${id}`,
+      sku: variantSku,
+      barcode: null,
+      displayName: name,
+      inventoryItem: { id: `gid://shopify/InventoryItem/${id}`, measurement: { weight: { unit: 'KILOGRAMS', value: 0.25 } } },
+      ...extra,
+    });
+    const pages = [
+      {
+        nodes: [variant(1, sku('A'), 'Linen shirt - White / M', { barcode: '4006381333931' }), variant(2, null, 'Gift card - 50')],
+        pageInfo: { hasNextPage: true, endCursor: 'eyJsYXN0X2lkIjoyfQ==' },
+      },
+      {
+        nodes: [variant(3, `shop-${sku('OLD')}`, 'Old thing'), variant(4, sku('B'), 'Wool scarf')],
+        pageInfo: { hasNextPage: false, endCursor: null },
+      },
+    ];
+    const afters: (string | null)[] = [];
+    nock(shopify('shop-cat'))
+      .persist()
+      .post(`${API}/graphql.json`, (body) => /productVariants\(first: \$first, after: \$after\)/.test(body.query))
+      .reply(200, (_uri, body) => {
+        const { after } = (body as { variables: { after: string | null } }).variables;
+        afters.push(after);
+        return {
+          data: { productVariants: pages[after ? 1 : 0] },
+          extensions: { cost: { requestedQueryCost: 12, throttleStatus: { currentlyAvailable: 1990, restoreRate: 100 } } },
+        };
+      });
+    const imported = await api.post('/connections/shop-cat/catalog/import');
+    expect(imported.status).toBe(200);
+    expect(imported.body).toMatchObject({
+      connectionId: 'shop-cat',
+      created: [sku('A'), sku('B')],
+      existing: 1,
+      skipped: [{ channelSku: '', variant: 'gid://shopify/ProductVariant/2', reason: expect.stringMatching(/^sku /) }],
+    });
+    expect(afters).toEqual([null, 'eyJsYXN0X2lkIjoyfQ==']);
+    expect((await api.get(`/items/${sku('A')}`)).body).toEqual({
+      sku: sku('A'),
+      name: 'Linen shirt - White / M',
+      barcode: '4006381333931',
+      weightGrams: 250,
+    });
+    expect((await api.get(`/items/${sku('OLD')}`)).body.name).toBe('Already here');
+    // Again: nothing new.
+    expect((await api.post('/connections/shop-cat/catalog/import')).body).toMatchObject({ created: [], existing: 3 });
+  });
+
   test('a burst of 100 stock changes to one sku gives a few pushes carrying the latest value', async () => {
     await api.post('/connections', shopifyConnection('shop-burst', { safetyBuffer: 1 }));
     const shop = nockShopifyInventory(shopify('shop-burst'), API, { 'CAP-1': 'gid://shopify/InventoryItem/1003' });
