@@ -202,6 +202,8 @@ const ROUTES: RouteSpec[] = [
   { route: 'GET /locations/:id', method: 'get', path: '/locations/BER-1' },
   { route: 'POST /items', method: 'post', path: '/items', validBody: validItem, body: 'required', empty: ['sku', 'name'] },
   { route: 'GET /items/:sku', method: 'get', path: '/items/TEE-M' },
+  { route: 'GET /items', method: 'get', path: '/items' },
+  { route: 'PATCH /items/:sku', method: 'patch', path: '/items/TEE-M', validBody: () => ({ name: 'Overwritten' }) },
   {
     route: 'POST /stock/receipts',
     method: 'post',
@@ -238,6 +240,14 @@ const ROUTES: RouteSpec[] = [
   },
   { route: 'GET /connections', method: 'get', path: '/connections' },
   { route: 'GET /connections/:id', method: 'get', path: `/connections/${CONN.a}` },
+  { route: 'GET /connections/:id/sku-map', method: 'get', path: `/connections/${CONN.a}/sku-map` },
+  {
+    route: 'PUT /connections/:id/sku-map',
+    method: 'put',
+    path: `/connections/${CONN.a}/sku-map`,
+    validBody: () => ({ entries: [{ channelSku: 'X-1', sku: 'TEE-M' }] }),
+  },
+  { route: 'POST /connections/:id/catalog/import', method: 'post', path: `/connections/${CONN.a}/catalog/import` },
   {
     route: 'PATCH /connections/:id',
     method: 'patch',
