@@ -14,7 +14,7 @@ import type { StockSyncLog } from '../store/stock-sync';
 import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orders';
 import type { Logger } from '../domain/logger';
 import { createHash } from 'node:crypto';
-import { deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
+import { deadReasonOf, deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
 import { POLLED_ORDER_TOPIC, type UnmappedOrder } from '../connectors/types';
 import { pushStock } from '../services/stock-sync';
 
@@ -66,8 +66,7 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     const body = JSON.stringify(bad.raw);
     const deliveryId = `poll:${bad.channelOrderId}:${createHash('sha1').update(body).digest('hex').slice(0, 12)}`;
     if (!(await deps.webhooks.record({ connectionId, deliveryId, topic: POLLED_ORDER_TOPIC, body }))) return false;
-    const problems = bad.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    await deps.webhooks.settle(deliveryKey(connectionId, deliveryId), 'dead', problems ? `${bad.reason} (${problems})` : bad.reason);
+    await deps.webhooks.settle(deliveryKey(connectionId, deliveryId), 'dead', deadReasonOf(bad.reason, bad.problems));
     deps.log.warn('polled order cannot be mapped; kept as a dead letter', { connectionId, channelOrderId: bad.channelOrderId });
     return true;
   };

@@ -16,7 +16,7 @@ import { applySchedules, deleteSchedules, startSyncsNow } from './schedules';
 
 export interface ConnectionServiceDeps {
   connections: Pick<Connections, 'view' | 'list' | 'create' | 'update' | 'remove' | 'withCredentials' | 'replaceSkuMap'>;
-  items: Pick<Items, 'missing' | 'get' | 'create'>;
+  items: Pick<Items, 'missing' | 'create'>;
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'forConnection'>;
   temporal: Client;
@@ -146,13 +146,16 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
             });
             continue;
           }
-          if (await deps.items.get(parsed.data.sku)) outcome.existing++;
-          else {
-            await deps.items.create(parsed.data).catch((err: unknown) => {
-              if (!(err instanceof ConflictError)) throw err; // created meanwhile by another import
-            });
-            outcome.created.push(parsed.data.sku);
-          }
+          // Created once: an item the catalogue has already (or another import created meanwhile) is left.
+          const created = await deps.items.create(parsed.data).then(
+            () => true,
+            (err: unknown) => {
+              if (err instanceof ConflictError) return false;
+              throw err;
+            },
+          );
+          if (created) outcome.created.push(parsed.data.sku);
+          else outcome.existing++;
         }
         token = page.nextPageToken;
       } while (token);

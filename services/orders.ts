@@ -12,7 +12,7 @@ import { commandOrder, type CommandAnswer, type OrderCommand } from './order-com
 import { captureOrder, type CaptureResult } from './order-intake';
 
 export interface OrderServiceDeps {
-  orders: OrdersView;
+  orders: Pick<OrdersView, 'get' | 'list' | 'insertReceived'>;
   items: Pick<Items, 'missing'>;
   locations: Pick<Locations, 'get'>;
   temporal: Client;

@@ -10,8 +10,8 @@ import type { StockLedger } from '../store/stock-ledger';
 
 export interface RoutingServiceDeps {
   routing: Pick<RoutingSetup, 'rules' | 'replaceRules' | 'postalRows' | 'replacePostalRows' | 'inputFor'>;
-  ledger: StockLedger;
-  locations: Locations;
+  ledger: Pick<StockLedger, 'balancesForSku'>;
+  locations: Pick<Locations, 'list'>;
   orders: Pick<OrdersView, 'get'>;
   items: Pick<Items, 'missing'>;
 }

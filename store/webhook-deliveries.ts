@@ -21,6 +21,12 @@ export interface WebhookDelivery {
 
 export const deliveryKey = (connectionId: string, deliveryId: string) => `${connectionId}|${deliveryId}`;
 
+// Why a delivery is dead, as stored: the error and each problem it names.
+export function deadReasonOf(message: string, problems: readonly { path: string; message: string }[]): string {
+  const listed = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return listed ? `${message} (${listed})` : message;
+}
+
 export class WebhookDeliveries {
   private readonly col: Collection<Omit<WebhookDelivery, 'resends'>>;
   // Resends are counted beside the delivery, not on it: FerretDB v1 applies an update as read-modify-write

@@ -3,7 +3,7 @@ import { WEBHOOK_QUEUE, type WebhookJob } from '../services/webhooks';
 import type { Redis } from 'ioredis';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { POLLED_ORDER_TOPIC, type CarrierGateway } from '../connectors/types';
-import type { WebhookDelivery } from '../store/webhook-deliveries';
+import { deadReasonOf, type WebhookDelivery } from '../store/webhook-deliveries';
 import { carrierExceptionSignal, fulfillmentEventSignal, trackingUpdateSignal, type FulfillmentEvent } from '../workflows/order';
 import { buildConnector } from '../connectors/registry';
 import type { Stores } from './deps';
@@ -45,8 +45,7 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
       }
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      const problems = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-      await deps.stores.webhooks.settle(delivery._id, 'dead', problems ? `${err.message} (${problems})` : err.message);
+      await deps.stores.webhooks.settle(delivery._id, 'dead', deadReasonOf(err.message, err.problems));
       deps.log.warn('webhook dead-lettered', {
         connectionId: delivery.connectionId,
         deliveryId: delivery.deliveryId,
@@ -76,8 +75,7 @@ async function processTrackingDelivery(
     parsed = webhooks.parse(Buffer.from(delivery.body!, 'utf8'));
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    const problems = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    await deps.stores.webhooks.settle(delivery._id, 'dead', problems ? `${err.message} (${problems})` : err.message);
+    await deps.stores.webhooks.settle(delivery._id, 'dead', deadReasonOf(err.message, err.problems));
     return 'dead';
   }
   if (parsed.kind === 'ignored') {
