@@ -17,13 +17,15 @@ import { createHash } from 'node:crypto';
 import { deadReasonOf, deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
 import { POLLED_ORDER_TOPIC, type UnmappedOrder } from '../connectors/types';
 import { pushStock } from '../services/stock-sync';
+import { importCatalog, type CatalogImportOutcome } from '../services/catalog-import';
+import { ValidationError } from '../domain/errors';
 
 export interface ChannelActivityDeps {
   connections: Pick<Connections, 'advanceOrdersCursor' | 'list' | 'withCredentials'>;
   carriers: CarrierActivityDeps['carriers'];
   orders: Pick<OrdersView, 'insertReceived' | 'get'>;
   ledger: Pick<StockLedger, 'apply' | 'balance'>;
-  items: Pick<Items, 'allSkus' | 'get'>;
+  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing'>;
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
   webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
@@ -155,6 +157,19 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
       const pushed = await pushStock(deps, connectionId, skus, 'reconcile');
       Context.current().heartbeat({ pushed });
       return { pushed };
+    },
+
+    // The channel's catalogue into items (services/catalog-import.ts), on the connection's catalogue schedule.
+    async importChannelCatalog(connectionId: string): Promise<CatalogImportOutcome> {
+      const connection = await deps.connections.withCredentials(connectionId);
+      if (!connection) throw ApplicationFailure.nonRetryable(`Connection ${connectionId} no longer exists`, 'ConnectionGone');
+      try {
+        return await importCatalog(deps, connection);
+      } catch (err) {
+        // A connector without a catalogue: asking again will not give it one.
+        if (err instanceof ValidationError) throw ApplicationFailure.nonRetryable(err.message, 'NoCatalog');
+        throw err;
+      }
     },
 
     // Purchase-order receipts from the ERP, each applied to the ledger exactly once (keyed by the ERP's id).

@@ -238,10 +238,10 @@ export function openApiDocument(): object {
       '/connections/{id}/catalog/import': {
         post: {
           summary:
-            "Import the channel's product variants as items (Shopify: productVariants): a sku the catalogue lacks is created (through the sku map), one it has is left alone, a variant without a usable sku is named and skipped",
+            "Import the channel's product variants as items (Shopify: productVariants; Amazon: listings): a sku the catalogue lacks is created (through the sku map) with the channel's ids under channels.<connection id>; one it has keeps its fields and gets the channel's ids recorded; a variant without a usable sku is named and skipped. The same import runs on the connection's catalogue schedule (sync.catalogEveryMinutes, daily by default)",
           parameters: [connectionParam],
           responses: {
-            '200': { description: '{ connectionId, created: [sku], existing, skipped: [{ channelSku, variant, reason }] }' },
+            '200': { description: '{ connectionId, created: [sku], existing, linked, skipped: [{ channelSku, variant, reason }] }' },
             '404': { description: 'No such connection', ...json('Error') },
             ...errors,
           },

@@ -30,6 +30,14 @@ export const locationSchema = z
   .refine((l) => l.ships || l.pickup, { message: 'a location must ship, allow pickup, or both', path: ['ships'] });
 export type Location = z.infer<typeof locationSchema>;
 
+// Where a channel lists an item: its own sku and ids, recorded by the catalogue import per connection.
+export const channelListingSchema = z.strictObject({
+  channelSku: z.string().max(200), // the channel's sku ('' when the channel has none)
+  variantId: z.string().min(1).max(200), // a Shopify ProductVariant GID, an Amazon ASIN
+  inventoryItemId: z.string().min(1).max(200).optional(), // a Shopify InventoryItem GID
+});
+export type ChannelListing = z.infer<typeof channelListingSchema>;
+
 export const itemSchema = z.strictObject({
   sku: skuSchema,
   name: z.string().min(1).max(300),
@@ -45,6 +53,8 @@ export const itemSchema = z.strictObject({
       height: z.number().int().positive(),
     })
     .optional(),
+  // Per connection id (a connection's ids are lowercase letters, digits, _ and -).
+  channels: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a connection id'), channelListingSchema).optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
 

@@ -15,6 +15,8 @@ const locationFeedSchema = z.strictObject({
 const syncSchema = z.strictObject({
   ordersEveryMinutes: z.number().int().min(1).max(1440).default(5),
   stockEveryMinutes: z.number().int().min(1).max(1440).default(5),
+  // Storefronts and marketplaces: how often their catalogue is imported (new variants become items). Daily.
+  catalogEveryMinutes: z.number().int().min(15).max(10_080).default(1440),
 });
 
 // A connection as an operator creates it. Its id is also the sales channel name of its orders.
@@ -26,7 +28,7 @@ export const connectionInputSchema = z.strictObject({
   credentials: z.record(z.string(), z.unknown()),
   stockFeeds: z.array(locationFeedSchema).default([]),
   safetyBuffer: z.number().int().min(0).max(1_000_000).default(0),
-  sync: syncSchema.default({ ordersEveryMinutes: 5, stockEveryMinutes: 5 }),
+  sync: syncSchema.default({ ordersEveryMinutes: 5, stockEveryMinutes: 5, catalogEveryMinutes: 1440 }),
   enabled: z.boolean().default(true),
 });
 export type ConnectionInput = z.infer<typeof connectionInputSchema>;

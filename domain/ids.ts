@@ -32,7 +32,7 @@ export function maintenanceScheduleId(job: MaintenanceJob): string {
   return `maintenance:${job}`;
 }
 
-export type SyncKind = 'orders' | 'stock' | 'erp-receipts';
+export type SyncKind = 'orders' | 'stock' | 'erp-receipts' | 'catalog';
 
 // Temporal Schedule ids, one per connection and kind of sync: visible, pausable and triggerable in the UI.
 export function syncScheduleId(connectionId: string, kind: SyncKind): string {

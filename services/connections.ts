@@ -4,19 +4,18 @@
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { ConnectionInput, ConnectionPatch, ConnectionView, SkuMapEntry } from '../domain/connection';
-import { itemSchema } from '../domain/catalog';
-import { orderhubSkuOf } from '../domain/connection';
-import { ConflictError, NotFoundError, OrderhubError, ValidationError } from '../domain/errors';
+import { NotFoundError, OrderhubError, ValidationError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import { buildConnector, validateConnectionSettings } from '../connectors/registry';
 import type { Items, Locations } from '../store/catalog';
 import type { Connections } from '../store/connections';
 import type { StockSyncLog } from '../store/stock-sync';
+import { importCatalog } from './catalog-import';
 import { applySchedules, deleteSchedules, startSyncsNow } from './schedules';
 
 export interface ConnectionServiceDeps {
   connections: Pick<Connections, 'view' | 'list' | 'create' | 'update' | 'remove' | 'withCredentials' | 'replaceSkuMap'>;
-  items: Pick<Items, 'missing' | 'create'>;
+  items: Pick<Items, 'missing' | 'create' | 'get' | 'recordChannelListing'>;
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'forConnection'>;
   temporal: Client;
@@ -116,56 +115,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       return { connectionId: id, entries };
     },
 
-    // The channel's product variants become items: a variant's sku (through the sku map) that the catalogue
-    // lacks is created; one it has is left as it is; a variant without a usable sku is named and skipped.
     async importCatalog(id: string) {
       const connection = await connections.withCredentials(id);
       if (!connection) throw new NotFoundError(`Connection ${id} does not exist`, { id });
-      const source = buildConnector(connection, { redis: deps.redis, log: deps.log }).catalog;
-      if (!source)
-        throw new ValidationError(`${connection.kind} connections have no catalogue to import`, [
-          { path: 'id', message: `is a ${connection.kind} connection` },
-        ]);
-      const outcome = { created: [] as string[], existing: 0, skipped: [] as { channelSku: string; variant: string; reason: string }[] };
-      let token: string | undefined;
-      do {
-        const page = await source.variants(token);
-        for (const v of page.variants) {
-          const parsed = itemSchema.safeParse({
-            sku: orderhubSkuOf(connection.skuMap, v.sku),
-            name: v.name,
-            ...(v.barcode && { barcode: v.barcode }),
-            ...(v.weightGrams && { weightGrams: v.weightGrams }),
-          });
-          if (!parsed.success) {
-            const problem = parsed.error.issues[0];
-            outcome.skipped.push({
-              channelSku: v.sku,
-              variant: v.channelIds.variant,
-              reason: `${problem.path.join('.')} ${problem.message}`,
-            });
-            continue;
-          }
-          // Created once: an item the catalogue has already (or another import created meanwhile) is left.
-          const created = await deps.items.create(parsed.data).then(
-            () => true,
-            (err: unknown) => {
-              if (err instanceof ConflictError) return false;
-              throw err;
-            },
-          );
-          if (created) outcome.created.push(parsed.data.sku);
-          else outcome.existing++;
-        }
-        token = page.nextPageToken;
-      } while (token);
-      deps.log.info('catalogue imported', {
-        connectionId: id,
-        created: outcome.created.length,
-        existing: outcome.existing,
-        skipped: outcome.skipped.length,
-      });
-      return { connectionId: id, ...outcome };
+      return importCatalog(deps, connection);
     },
 
     async stockPushes(id: string, sku?: string) {

@@ -1,26 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { isCarrierKind, type ConnectionView } from '../domain/connection';
+import type { Logger } from '../domain/logger';
 import { maintenanceScheduleId, syncScheduleId, type SyncKind } from '../domain/ids';
-import { pollChannelOrdersWorkflow, pullErpReceiptsWorkflow, reconcileChannelStockWorkflow } from '../workflows/channel-sync';
+import {
+  importChannelCatalogWorkflow,
+  pollChannelOrdersWorkflow,
+  pullErpReceiptsWorkflow,
+  reconcileChannelStockWorkflow,
+} from '../workflows/channel-sync';
+import { CATALOG_KINDS } from './catalog-import';
 import { reconcileReservationsWorkflow } from '../workflows/maintenance';
 
 const WORKFLOWS = {
   orders: pollChannelOrdersWorkflow,
   stock: reconcileChannelStockWorkflow,
   'erp-receipts': pullErpReceiptsWorkflow,
+  catalog: importChannelCatalogWorkflow,
 } as const;
-const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts'];
+const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts', 'catalog'];
 
-// Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock); an ERP receives;
-// a carrier has nothing to poll (it pushes tracking by webhook).
+// Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock) and list a catalogue;
+// an ERP receives; a carrier has nothing to poll (it pushes tracking by webhook).
 export function syncKindsOf(connection: Pick<ConnectionView, 'kind'>): SyncKind[] {
   if (isCarrierKind(connection.kind)) return [];
-  return connection.kind === 'erp' ? ['erp-receipts'] : ['orders', 'stock'];
+  if (connection.kind === 'erp') return ['erp-receipts'];
+  return CATALOG_KINDS.includes(connection.kind) ? ['orders', 'stock', 'catalog'] : ['orders', 'stock'];
 }
 
 function everyMinutes(connection: ConnectionView, kind: SyncKind): number {
-  return kind === 'orders' ? connection.sync.ordersEveryMinutes : connection.sync.stockEveryMinutes;
+  if (kind === 'orders') return connection.sync.ordersEveryMinutes;
+  // Connections stored before the catalogue had a schedule have no interval for it: daily.
+  if (kind === 'catalog') return connection.sync.catalogEveryMinutes ?? 1440;
+  return connection.sync.stockEveryMinutes;
 }
 
 // Make the connection's schedules match it: created, interval updated, paused when the connection is.
@@ -45,6 +57,26 @@ export async function applySchedules(temporal: Client, taskQueue: string, connec
         .update((prev) => ({ ...prev, spec, action, state: { ...prev.state, paused: !connection.enabled, note } }));
   }
   return ids;
+}
+
+// Every connection's schedules made to match it, at worker start: a schedule added by a newer Orderhub
+// (such as the catalogue's) reaches connections created before it. One connection failing does not stop the rest.
+export async function ensureConnectionSchedules(
+  temporal: Client,
+  taskQueue: string,
+  connections: ConnectionView[],
+  log: Logger,
+): Promise<number> {
+  let applied = 0;
+  for (const connection of connections) {
+    try {
+      await applySchedules(temporal, taskQueue, connection);
+      applied++;
+    } catch (err) {
+      log.error('could not bring the schedules of a connection up to date', { connectionId: connection.id, error: String(err) });
+    }
+  }
+  return applied;
 }
 
 // The housekeeping schedules, created by every worker at start (the first one wins, the rest find them).
@@ -92,10 +124,12 @@ export async function deleteSchedules(temporal: Client, connectionId: string): P
 // schedule.trigger(): Temporal names a triggered run after the second it was triggered in, so a second click
 // within the same second would be silently dropped. The syncs are idempotent, so a run overlapping a scheduled
 // one only re-reads what is already captured.
+// The catalogue is not among them: it has its own call (POST /connections/:id/catalog/import).
 export async function startSyncsNow(temporal: Client, taskQueue: string, connection: ConnectionView): Promise<string[]> {
-  const ids = syncKindsOf(connection).map((kind) => syncScheduleId(connection.id, kind));
+  const kinds = syncKindsOf(connection).filter((kind) => kind !== 'catalog');
+  const ids = kinds.map((kind) => syncScheduleId(connection.id, kind));
   const stamp = `${Date.now()}-${randomUUID().slice(0, 8)}`;
-  for (const kind of syncKindsOf(connection)) {
+  for (const kind of kinds) {
     await temporal.workflow.start(WORKFLOWS[kind], {
       taskQueue,
       workflowId: `${syncScheduleId(connection.id, kind)}:now-${stamp}`,

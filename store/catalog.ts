@@ -1,5 +1,5 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
-import type { Item, Location } from '../domain/catalog';
+import type { ChannelListing, Item, Location } from '../domain/catalog';
 import { ConflictError } from '../domain/errors';
 import { insertOnce } from './atomic';
 
@@ -93,6 +93,13 @@ export class Items {
     };
     const changed = await this.col.updateOne({ _id: sku }, update);
     return changed.matchedCount === 0 ? null : this.get(sku);
+  }
+
+  // Where a connection lists the item (replacing what it listed before); false when there is no such item.
+  // A single-field $set: listings from other connections are left as they are.
+  async recordChannelListing(sku: string, connectionId: string, listing: ChannelListing): Promise<boolean> {
+    const changed = await this.col.updateOne({ _id: sku }, { $set: { [`channels.${connectionId}`]: listing } });
+    return changed.matchedCount > 0;
   }
 
   // Which of these skus are not in the catalogue.

@@ -11,7 +11,7 @@ import { createOrderWorker } from './order-worker';
 import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
-import { ensureMaintenanceSchedules } from '../services/schedules';
+import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../services/schedules';
 
 // The worker process: order and sync workflows with their activities (Temporal), and the BullMQ consumers
 // for webhook deliveries and stock pushes. Stateless; run as many as needed.
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const stockOffers = startStockOfferConsumer({ ...stores, temporal, redis, log }, { prefix: config.BULLMQ_PREFIX });
   await ensureMaintenanceSchedules(temporal, config.TEMPORAL_TASK_QUEUE);
+  await ensureConnectionSchedules(temporal, config.TEMPORAL_TASK_QUEUE, await stores.connections.list(), log);
   log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
   await worker.run();

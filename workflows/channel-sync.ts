@@ -3,7 +3,7 @@ import type { ChannelActivities } from '../activities/channel-activities';
 
 // Scheduled per connection (see worker/schedules.ts); each run is one long activity that heartbeats.
 const sync = { startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry: { initialInterval: '5s', maximumAttempts: 5 } } as const;
-const { pollChannelOrders, reconcileChannelStock, pullErpReceipts } = proxyActivities<ChannelActivities>(sync);
+const { pollChannelOrders, reconcileChannelStock, pullErpReceipts, importChannelCatalog } = proxyActivities<ChannelActivities>(sync);
 
 export interface ConnectionSyncInput {
   connectionId: string;
@@ -19,4 +19,8 @@ export async function reconcileChannelStockWorkflow(input: ConnectionSyncInput) 
 
 export async function pullErpReceiptsWorkflow(input: ConnectionSyncInput) {
   return pullErpReceipts(input.connectionId);
+}
+
+export async function importChannelCatalogWorkflow(input: ConnectionSyncInput) {
+  return importChannelCatalog(input.connectionId);
 }

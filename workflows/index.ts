@@ -1,4 +1,9 @@
 // Everything the worker registers as a workflow.
 export { orderWorkflow } from './order';
-export { pollChannelOrdersWorkflow, reconcileChannelStockWorkflow, pullErpReceiptsWorkflow } from './channel-sync';
+export {
+  pollChannelOrdersWorkflow,
+  reconcileChannelStockWorkflow,
+  pullErpReceiptsWorkflow,
+  importChannelCatalogWorkflow,
+} from './channel-sync';
 export { reconcileReservationsWorkflow } from './maintenance';

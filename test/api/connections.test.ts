@@ -7,6 +7,8 @@ import { apiFor } from '../support/api';
 import { eventually, location, orderBody } from '../support/fixtures';
 import { nockShopifyInventory } from '../support/shopify-stock';
 import { newestStableShopifyVersion } from '../../connectors/shopify';
+import { ensureConnectionSchedules } from '../../services/schedules';
+import { silentLogger } from '../../domain/logger';
 
 const API = `/admin/api/${newestStableShopifyVersion()}`;
 
@@ -93,9 +95,11 @@ describe('connections', () => {
       '/connections',
       shopifyConnection('shop-sched', { sync: { ordersEveryMinutes: 3, stockEveryMinutes: 10 } }),
     );
-    expect(created.body.schedules).toEqual(['sync:shop-sched:orders', 'sync:shop-sched:stock']);
+    expect(created.body.schedules).toEqual(['sync:shop-sched:orders', 'sync:shop-sched:stock', 'sync:shop-sched:catalog']);
     const orders = await ctx.temporal.schedule.getHandle('sync:shop-sched:orders').describe();
     expect(orders.spec.intervals?.[0]?.every).toBe(3 * 60_000);
+    const catalog = await ctx.temporal.schedule.getHandle('sync:shop-sched:catalog').describe();
+    expect(catalog.spec.intervals?.[0]?.every).toBe(24 * 60 * 60_000); // daily unless the connection says otherwise
     const paused = await api.raw
       .patch('/connections/shop-sched')
       .set('Authorization', 'Bearer test-api-key-0123456789')
@@ -103,10 +107,23 @@ describe('connections', () => {
     expect(paused.status).toBe(200);
     expect((await ctx.temporal.schedule.getHandle('sync:shop-sched:orders').describe()).state.paused).toBe(true);
     expect((await ctx.temporal.schedule.getHandle('sync:shop-sched:stock').describe()).state.paused).toBe(true);
+    expect((await ctx.temporal.schedule.getHandle('sync:shop-sched:catalog').describe()).state.paused).toBe(true);
     const deleted = await api.raw.delete('/connections/shop-sched').set('Authorization', 'Bearer test-api-key-0123456789');
     expect(deleted.status).toBe(204);
     await expect(ctx.temporal.schedule.getHandle('sync:shop-sched:orders').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    await expect(ctx.temporal.schedule.getHandle('sync:shop-sched:catalog').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
     expect((await api.get('/connections/shop-sched')).status).toBe(404);
+  });
+
+  test('a worker starting brings older connections up to date: a missing schedule is created again', async () => {
+    await api.post('/connections', shopifyConnection('shop-older', { sync: { catalogEveryMinutes: 60 } }));
+    // As a connection made before the catalogue had a schedule would be.
+    await ctx.temporal.schedule.getHandle('sync:shop-older:catalog').delete();
+    const view = (await api.get('/connections/shop-older')).body;
+    expect(await ensureConnectionSchedules(ctx.temporal, ctx.taskQueue, [view], silentLogger)).toBe(1);
+    const catalog = await ctx.temporal.schedule.getHandle('sync:shop-older:catalog').describe();
+    expect(catalog.spec.intervals?.[0]?.every).toBe(60 * 60_000);
+    expect(catalog.state.paused).toBe(false);
   });
 
   test('testing a connection makes one authenticated call and reports a refused token clearly', async () => {
@@ -229,7 +246,7 @@ describe('connections', () => {
     );
   });
 
-  test("the catalogue is imported from the shop's variants, page by page, once, through the sku map", async () => {
+  test("the catalogue is imported from the shop's variants, page by page, once, through the sku map, and on its schedule", async () => {
     await api.post('/connections', shopifyConnection('shop-cat'));
     const sku = (n: string) => `IMP-${runId}-${n}`;
     expect((await api.post('/items', { sku: sku('OLD'), name: 'Already here' })).status).toBe(201);
@@ -241,7 +258,7 @@ describe('connections', () => {
           .send({ entries: [{ channelSku: `shop-${sku('OLD')}`, sku: sku('OLD') }] })
       ).status,
     ).toBe(200);
-    const variant = (id: number, variantSku: string | null, name: string, extra: Record<string, unknown> = {}) => ({
+    const variant = (id: string, variantSku: string | null, name: string, extra: Record<string, unknown> = {}) => ({
       id: `gid://shopify/ProductVariant/${id}`,
       sku: variantSku,
       barcode: null,
@@ -249,13 +266,17 @@ describe('connections', () => {
       inventoryItem: { id: `gid://shopify/InventoryItem/${id}`, measurement: { weight: { unit: 'KILOGRAMS', value: 0.25 } } },
       ...extra,
     });
+    // Ids past 2^53 stay exact all the way onto the item.
     const pages = [
       {
-        nodes: [variant(1, sku('A'), 'Linen shirt - White / M', { barcode: '4006381333931' }), variant(2, null, 'Gift card - 50')],
+        nodes: [
+          variant('9007199254740993', sku('A'), 'Linen shirt - White / M', { barcode: '4006381333931' }),
+          variant('2', null, 'Gift card - 50'),
+        ],
         pageInfo: { hasNextPage: true, endCursor: 'eyJsYXN0X2lkIjoyfQ==' },
       },
       {
-        nodes: [variant(3, `shop-${sku('OLD')}`, 'Old thing'), variant(4, sku('B'), 'Wool scarf')],
+        nodes: [variant('3', `shop-${sku('OLD')}`, 'Old thing'), variant('4', sku('B'), 'Wool scarf')],
         pageInfo: { hasNextPage: false, endCursor: null },
       },
     ];
@@ -268,7 +289,9 @@ describe('connections', () => {
         afters.push(after);
         return {
           data: { productVariants: pages[after ? 1 : 0] },
-          extensions: { cost: { requestedQueryCost: 12, throttleStatus: { currentlyAvailable: 1990, restoreRate: 100 } } },
+          extensions: {
+            cost: { requestedQueryCost: 12, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1990, restoreRate: 100 } },
+          },
         };
       });
     const imported = await api.post('/connections/shop-cat/catalog/import');
@@ -277,6 +300,7 @@ describe('connections', () => {
       connectionId: 'shop-cat',
       created: [sku('A'), sku('B')],
       existing: 1,
+      linked: 1,
       skipped: [{ channelSku: '', variant: 'gid://shopify/ProductVariant/2', reason: expect.stringMatching(/^sku /) }],
     });
     expect(afters).toEqual([null, 'eyJsYXN0X2lkIjoyfQ==']);
@@ -285,10 +309,39 @@ describe('connections', () => {
       name: 'Linen shirt - White / M',
       barcode: '4006381333931',
       weightGrams: 250,
+      channels: {
+        'shop-cat': {
+          channelSku: sku('A'),
+          variantId: 'gid://shopify/ProductVariant/9007199254740993',
+          inventoryItemId: 'gid://shopify/InventoryItem/9007199254740993',
+        },
+      },
     });
-    expect((await api.get(`/items/${sku('OLD')}`)).body.name).toBe('Already here');
-    // Again: nothing new.
-    expect((await api.post('/connections/shop-cat/catalog/import')).body).toMatchObject({ created: [], existing: 3 });
+    // An item the merchant had keeps its fields, and learns where the shop lists it.
+    expect((await api.get(`/items/${sku('OLD')}`)).body).toEqual({
+      sku: sku('OLD'),
+      name: 'Already here',
+      channels: {
+        'shop-cat': {
+          channelSku: `shop-${sku('OLD')}`,
+          variantId: 'gid://shopify/ProductVariant/3',
+          inventoryItemId: 'gid://shopify/InventoryItem/3',
+        },
+      },
+    });
+    // Again: nothing new, nothing rewritten.
+    expect((await api.post('/connections/shop-cat/catalog/import')).body).toMatchObject({ created: [], existing: 3, linked: 0 });
+
+    // The shop adds a variant; the catalogue schedule (run now instead of tomorrow) brings it in.
+    pages[1].nodes.push(variant('5', sku('C'), 'Cotton cap'));
+    await ctx.temporal.schedule.getHandle('sync:shop-cat:catalog').trigger();
+    const cap = await eventually(
+      () => api.get(`/items/${sku('C')}`),
+      (r) => r.status === 200,
+      30_000,
+      'the scheduled import to create the new variant',
+    );
+    expect(cap.body).toMatchObject({ name: 'Cotton cap', channels: { 'shop-cat': { variantId: 'gid://shopify/ProductVariant/5' } } });
   });
 
   test('a burst of 100 stock changes to one sku gives a few pushes carrying the latest value', async () => {
