@@ -1,3 +1,4 @@
+import bwipjs from 'bwip-js';
 import type { Address } from '../domain/address';
 import { addressLines, pdfText } from './format';
 import { renderPdf } from './pdf';
@@ -26,6 +27,36 @@ export function humanReadableTracking(trackingNumber: string): string {
     .replace(/\s+/g, '')
     .toUpperCase()
     .replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+// The bars of a Code 128 symbol for the tracking number (bwip-js picks the code sets, adds the check
+// character and stop), as alternating bar and space widths in modules, bar first.
+export function code128Widths(data: string): number[] {
+  const [symbol] = bwipjs.raw('code128', data, {});
+  if (!symbol || !('sbs' in symbol)) throw new Error(`bwip-js gave no linear symbol for ${JSON.stringify(data)}`);
+  return symbol.sbs;
+}
+
+// Thermal label printers print 203 dots per inch, and a bar must be whole dots wide or the printer rounds
+// some bars up and others down until the symbol no longer reads. So the module is a whole number of dots
+// (up to 4) and every bar starts on a dot.
+const DOT = 72 / 203;
+
+// Drawn as filled rectangles (vector), centred in `width`, with the quiet zone of 10 modules either side
+// that scanners need.
+// False when the symbol would not fit at one dot a module (a tracking number of 60-odd letters).
+function drawCode128(doc: PDFKit.PDFDocument, data: string, box: { left: number; top: number; width: number; height: number }): boolean {
+  const widths = code128Widths(data);
+  const modules = widths.reduce((a, b) => a + b, 0) + 20;
+  const moduleDots = Math.min(4, Math.floor(box.width / modules / DOT));
+  if (moduleDots < 1) return false;
+  let dot = Math.round((box.left + (box.width - modules * moduleDots * DOT) / 2) / DOT) + 10 * moduleDots;
+  widths.forEach((w, i) => {
+    if (i % 2 === 0) doc.rect(dot * DOT, box.top, w * moduleDots * DOT, box.height);
+    dot += w * moduleDots;
+  });
+  doc.fillColor('black').fill();
+  return true;
 }
 
 export function renderShippingLabelPdf(label: ShippingLabel): Promise<Buffer> {
@@ -70,24 +101,34 @@ export function renderShippingLabelPdf(label: ShippingLabel): Promise<Buffer> {
       doc.font('Helvetica-Bold').fontSize(13);
       for (const line of addressLines(label.to)) doc.text(pdfText(line), left, doc.y, { width });
 
-      const boxTop = 300;
-      doc.rect(left, boxTop, width, 84).lineWidth(2).stroke();
+      const boxTop = 290;
+      // Rules above and below only: a side rule in line with the bars would crowd the quiet zone.
+      for (const y of [boxTop, boxTop + 98])
+        doc
+          .moveTo(left, y)
+          .lineTo(left + width, y)
+          .lineWidth(2)
+          .stroke();
       doc
         .font('Helvetica-Bold')
         .fontSize(8)
-        .text('TRACKING NUMBER', left + 8, boxTop + 8, { width: width - 16 });
+        .text('TRACKING NUMBER', left + 8, boxTop + 6, { width: width - 16 });
+      if (!drawCode128(doc, tracking, { left: left + 4, top: boxTop + 18, width: width - 8, height: 44 }))
+        doc
+          .font('Helvetica')
+          .fontSize(8)
+          .text('Too long for a barcode on this label: key in the tracking number', left + 8, boxTop + 36, {
+            width: width - 16,
+            align: 'center',
+          });
       doc
         .font('Courier-Bold')
-        .fontSize(16)
-        .text(humanReadableTracking(tracking), left + 8, boxTop + 24, { width: width - 16, align: 'center' });
+        .fontSize(14)
+        .text(humanReadableTracking(tracking), left + 8, boxTop + 66, { width: width - 16, align: 'center' });
       doc
         .font('Courier')
-        .fontSize(9)
-        .text(tracking, left + 8, boxTop + 50, { width: width - 16, align: 'center' });
-      doc
-        .font('Helvetica')
-        .fontSize(6)
-        .text('No carrier barcode: key in the tracking number', left + 8, boxTop + 68, { width: width - 16, align: 'center' });
+        .fontSize(8)
+        .text(tracking, left + 8, boxTop + 84, { width: width - 16, align: 'center' });
 
       const footer = [
         label.orderNumber && `Order ${label.orderNumber}`,

@@ -15,6 +15,7 @@ import {
   type ShippingLabel,
 } from '../../documents';
 import { pdfText } from '../../documents/format';
+import { scanBarcodes } from '../support/pdf-barcode';
 import { parsePdf, parsePdfs } from '../support/pdf-text';
 
 // Each document is rendered with PDFKit, then read back with pdfjs-dist (see test/support/pdf-text.ts).
@@ -262,6 +263,21 @@ describe('PDF documents', () => {
     expect(text).toMatch(/SHIP TO\nZoë Lukasiewicz\nHauptstraße 12\n2\. OG\n14467 Potsdam\nDE/);
     expect(text).toMatch(/FROM\nOrderhub Fulfilment\nLagerstraße 5\n10117 Berlin/);
     expect(text).toMatch(/Order SO-1042 1\.25 kg Parcel 1 of 2/);
+  });
+
+  test('the shipping label carries a Code 128 barcode that scans back to the tracking number', async () => {
+    // Printed at a thermal printer's 203 dpi and read by an independent decoder (ZXing).
+    expect(await scanBarcodes(await renderShippingLabelPdf(label))).toEqual([{ text: 'KK2025031000042', format: 'CODE_128' }]);
+    // Letters, digits and punctuation, long and short: what carriers' tracking numbers look like.
+    for (const trackingNumber of ['1Z999AA10123456784', '9400111899223197428490', 'JJD000390007835413', 'AB-12/cd']) {
+      const scanned = await scanBarcodes(await renderShippingLabelPdf({ ...label, trackingNumber }));
+      expect(scanned.map((s) => s.text)).toEqual([trackingNumber]);
+    }
+    // Past what fits at one printer dot a module: no barcode, and the label says to key the number in.
+    const tooLong = 'X'.repeat(64);
+    const long = await renderShippingLabelPdf({ ...label, trackingNumber: tooLong });
+    expect(await scanBarcodes(long)).toEqual([]);
+    expect((await parsePdf(long)).text).toMatch(/Too long for a barcode on this label: key in the tracking number/);
   });
 
   test('the same input renders to the same bytes, dated by the input', async () => {
