@@ -17,6 +17,7 @@ import { ordersRouter } from './routes/orders';
 import { stockRouter } from './routes/stock';
 import { connectionsRouter } from './routes/connections';
 import { routingRouter } from './routes/routing';
+import { returnsRouter } from './routes/returns';
 import { carriersRouter } from './routes/carriers';
 import { picklistsRouter } from './routes/picking';
 import { notificationsRouter } from './routes/notifications';
@@ -73,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(stockRouter(deps));
   app.use(connectionsRouter(deps));
   app.use(routingRouter(deps));
+  app.use(returnsRouter(deps));
   app.use(carriersRouter(deps));
   app.use(picklistsRouter(deps));
   app.use(documentsRouter(deps));

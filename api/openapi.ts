@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { itemPatchSchema, itemSchema, locationSchema } from '../domain/catalog';
+import { returnPolicySchema } from '../domain/returns';
 import { orderInputSchema } from '../domain/order';
 import { adjustmentSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
@@ -83,6 +84,7 @@ export function openApiDocument(): object {
           properties: { rules: schema(routingRulesSchema) },
           additionalProperties: false,
         },
+        ReturnPolicy: schema(returnPolicySchema),
         FulfillmentEvent: schema(fulfillmentEventSchema),
         AllocationRejection: schema(allocationRejectionSchema),
         ConnectionInput: schema(connectionInputSchema),
@@ -434,6 +436,18 @@ export function openApiDocument(): object {
           summary: 'Replace the routing rule set (filters, sort, what to do when nothing fits; per channel or for all)',
           requestBody: json('RoutingRules'),
           responses: { '200': { description: 'Stored' }, ...errors },
+        },
+      },
+      '/return-policy': {
+        get: {
+          summary:
+            'The return policy (the defaults until one is set): window per channel, reasons, resolutions, label, restocking fee, non-returnable skus',
+          responses: { '200': { description: '{ policy, isDefault, updatedAt, updatedBy }' }, ...errors },
+        },
+        put: {
+          summary: 'Replace the return policy whole; a field left out takes its default. Every non-returnable sku must be in the catalogue',
+          requestBody: json('ReturnPolicy'),
+          responses: { '200': { description: 'Stored: { policy, isDefault: false, updatedAt, updatedBy }' }, ...errors },
         },
       },
       '/routing/postal-prefixes': {

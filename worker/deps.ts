@@ -6,6 +6,7 @@ import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
 import { StockLedger, type StockChanged } from '../store/stock-ledger';
 import { RoutingSetup } from '../store/routing';
+import { ReturnSetup } from '../store/returns';
 import { CarrierSetup } from '../store/carriers';
 import { CustomerNotifications } from '../store/notifications';
 import { Connections } from '../store/connections';
@@ -23,6 +24,7 @@ export interface Stores {
   items: Items;
   locations: Locations;
   routing: RoutingSetup;
+  returns: ReturnSetup;
   carriers: CarrierSetup;
   notifications: CustomerNotifications;
   payments: PaymentsJournal;
@@ -44,6 +46,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     items: new Items(db),
     locations: new Locations(db),
     routing: new RoutingSetup(db),
+    returns: new ReturnSetup(db),
     carriers: new CarrierSetup(db),
     notifications: new CustomerNotifications(db),
     payments: new PaymentsJournal(db),

@@ -71,6 +71,12 @@ const validItem = () => ({ sku: next('ITEM'), name: 'Hostile item' });
 const validReceipt = () => ({ sku: 'TEE-M', locationId: 'BER-1', quantity: 1, idempotencyKey: next('receipt-key') });
 const validAdjustment = () => ({ sku: 'TEE-M', locationId: 'BER-1', delta: 1, reason: 'found', idempotencyKey: next('adjustment-key') });
 const validRules = () => ({ rules: [{ id: 'nearest', name: 'Nearest', sort: ['distance'], whenNothingFits: 'wait_for_stock' }] });
+const validReturnPolicy = () => ({
+  windowDays: 30,
+  channelWindowDays: { amazon: 30 },
+  reasons: [{ code: 'damaged', label: 'Arrived damaged', approval: 'auto' }],
+  nonReturnableSkus: ['MUG-1'],
+});
 const validCarrierRules = () => ({
   rules: [{ id: 'us', regions: [{ country: 'US' }], services: [{ carrier: 'ep-hostile', service: 'Priority' }] }],
 });
@@ -263,6 +269,8 @@ const ROUTES: RouteSpec[] = [
   { route: 'GET /routing/rules', method: 'get', path: '/routing/rules' },
   { route: 'PUT /routing/rules', method: 'put', path: '/routing/rules', validBody: validRules, body: 'required', empty: ['rules'] },
   { route: 'GET /routing/postal-prefixes', method: 'get', path: '/routing/postal-prefixes' },
+  { route: 'GET /return-policy', method: 'get', path: '/return-policy' },
+  { route: 'PUT /return-policy', method: 'put', path: '/return-policy', validBody: validReturnPolicy, body: 'required' },
   {
     route: 'PUT /routing/postal-prefixes',
     method: 'put',
@@ -662,6 +670,34 @@ fieldCases('PUT /routing/rules', [
   ['rules.0.filters', { regions: [{ country: 'Germany' }] }, ['rules.0.filters.regions.0.country']],
   ['rules.0.filters', { regions: [{ country: 'DE', postalPrefixes: ['$gt'] }] }, ['rules.0.filters.regions.0.postalPrefixes.0']],
   ['rules.0.extra', true],
+]);
+fieldCases('PUT /return-policy', [
+  ['windowDays', -1],
+  ['windowDays', 1.5],
+  ['windowDays', GT],
+  ['channelWindowDays', { 'Has Caps': 10 }, ['channelWindowDays.Has Caps']],
+  ['channelWindowDays', { $where: 10 }],
+  ['channelWindowDays.amazon', 'thirty'],
+  ['reasons', []],
+  ['reasons.0.code', 'Bad Code'],
+  ['reasons.0.code', GT],
+  ['reasons.0.approval', 'maybe'],
+  [
+    'reasons',
+    [
+      { code: 'damaged', label: 'a', approval: 'auto' },
+      { code: 'damaged', label: 'b', approval: 'review' },
+    ],
+    ['reasons.1.code'],
+  ],
+  ['resolutions', ['refund', 'refund']],
+  ['resolutions', ['cash']],
+  ['returnLabel', 'always'],
+  ['restockingFeeBasisPoints', 10_001],
+  ['nonReturnableSkus.0', 'NOPE-404', ['nonReturnableSkus.0']],
+  ['nonReturnableSkus.0', GT],
+  ['allowBeforeDelivery', 'yes'],
+  ['extra', true],
 ]);
 fieldCases('PUT /carrier-rules', [
   ['rules', GT],

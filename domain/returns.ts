@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { skuSchema } from './catalog';
+import { ValidationError, type FieldProblem } from './errors';
+import type { OrderStatus } from './status';
+
+// Returns: the merchant's policy as data, what a customer asks for, and the policy's decision on it.
+// No I/O: the return workflow and POST /orders/:id/returns feed the facts in.
+
+export const RETURN_RESOLUTIONS = ['refund', 'exchange', 'store_credit'] as const;
+export type ReturnResolution = (typeof RETURN_RESOLUTIONS)[number];
+
+const reasonCodeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be 1 to 40 lowercase letters, digits or _, starting with a letter');
+
+export const returnReasonSchema = z.strictObject({
+  code: reasonCodeSchema,
+  label: z.string().min(1).max(200),
+  approval: z.enum(['auto', 'review']), // approved at once, or held for an operator to decide
+});
+
+export const DEFAULT_RETURN_REASONS: z.infer<typeof returnReasonSchema>[] = [
+  { code: 'damaged', label: 'Arrived damaged', approval: 'auto' },
+  { code: 'wrong_item', label: 'Wrong item sent', approval: 'auto' },
+  { code: 'wrong_size', label: 'Does not fit', approval: 'auto' },
+  { code: 'changed_mind', label: 'No longer wanted', approval: 'auto' },
+  { code: 'not_as_described', label: 'Not as described', approval: 'review' },
+];
+
+export const returnPolicySchema = z
+  .strictObject({
+    // Days from delivery within which a return is accepted; per sales channel where it differs.
+    windowDays: z.number().int().min(0).max(3650).default(30),
+    channelWindowDays: z
+      .record(z.string().regex(/^[a-z0-9_-]{1,32}$/, 'must be a sales channel name'), z.number().int().min(0).max(3650))
+      .default({}),
+    reasons: z.array(returnReasonSchema).min(1).max(100).default(DEFAULT_RETURN_REASONS),
+    resolutions: z
+      .array(z.enum(RETURN_RESOLUTIONS))
+      .min(1)
+      .default([...RETURN_RESOLUTIONS]),
+    // Whether Orderhub buys a return label through the carrier rules, or the customer sends it back themselves.
+    returnLabel: z.enum(['carrier', 'none']).default('carrier'),
+    // Kept from the refund, in basis points of the returned goods' value (1000 = 10 %).
+    restockingFeeBasisPoints: z.number().int().min(0).max(10_000).default(0),
+    // Shipping is refunded only when the whole order comes back, if at all.
+    refundShipping: z.enum(['never', 'whole_order']).default('never'),
+    nonReturnableSkus: z.array(skuSchema).max(10_000).default([]),
+    // Returns asked for before the order is delivered (an order refused at the door) are refused unless true.
+    allowBeforeDelivery: z.boolean().default(false),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.reasons.forEach((r, i) => {
+      if (seen.has(r.code)) ctx.addIssue({ code: 'custom', path: ['reasons', i, 'code'], message: `repeats reason ${r.code}` });
+      seen.add(r.code);
+    });
+    if (new Set(p.resolutions).size !== p.resolutions.length)
+      ctx.addIssue({ code: 'custom', path: ['resolutions'], message: 'must not repeat a resolution' });
+  });
+export type ReturnPolicy = z.infer<typeof returnPolicySchema>;
+export const DEFAULT_RETURN_POLICY: ReturnPolicy = returnPolicySchema.parse({});
+
+const returnLineSchema = z.strictObject({
+  sku: skuSchema,
+  quantity: z.number().int('must be a whole number').positive('must be at least 1').max(100_000),
+});
+
+// What a customer (or an operator for them) asks for.
+export const returnRequestSchema = z
+  .strictObject({
+    lines: z.array(returnLineSchema).min(1, 'name at least one line').max(500),
+    reason: reasonCodeSchema,
+    resolution: z.enum(RETURN_RESOLUTIONS),
+    exchangeLines: z.array(returnLineSchema).min(1).max(500).optional(), // what the customer wants instead
+    note: z.string().max(2000).optional(),
+  })
+  .superRefine((r, ctx) => {
+    const seen = new Set<string>();
+    r.lines.forEach((l, i) => {
+      if (seen.has(l.sku)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `repeats ${l.sku}: give each sku once` });
+      seen.add(l.sku);
+    });
+    if (r.resolution === 'exchange' && !r.exchangeLines)
+      ctx.addIssue({ code: 'custom', path: ['exchangeLines'], message: 'is required for an exchange: what the customer wants instead' });
+    if (r.resolution !== 'exchange' && r.exchangeLines)
+      ctx.addIssue({ code: 'custom', path: ['exchangeLines'], message: `is only for an exchange, not a ${r.resolution}` });
+  });
+export type ReturnRequest = z.infer<typeof returnRequestSchema>;
+
+// The facts about the order a return is asked on.
+export interface ReturnableOrder {
+  channel: string;
+  status: OrderStatus;
+  deliveredAt?: string; // ISO; absent until delivered (or collected, for a pickup)
+  lines: { sku: string; quantity: number }[]; // what the customer received
+  alreadyReturned: Record<string, number>; // per sku, in returns not rejected or cancelled
+}
+
+export type ReturnDecision =
+  | { outcome: 'approved'; rule: 'reason_auto_approved'; why: string }
+  | { outcome: 'review'; rule: 'reason_needs_review'; why: string }
+  | {
+      outcome: 'refused';
+      rule: 'not_delivered' | 'window_closed' | 'non_returnable' | 'resolution_not_offered' | 'unknown_reason';
+      why: string;
+    };
+
+// Throws ValidationError naming every line that does not fit the order (unknown sku, more than received
+// less what is already being returned): that is a bad request, not a policy decision.
+export function checkReturnLines(order: ReturnableOrder, request: ReturnRequest): void {
+  const received = new Map<string, number>();
+  for (const l of order.lines) received.set(l.sku, (received.get(l.sku) ?? 0) + l.quantity);
+  const problems: FieldProblem[] = [];
+  request.lines.forEach((l, i) => {
+    const got = received.get(l.sku);
+    if (got === undefined) {
+      problems.push({ path: `lines.${i}.sku`, message: `${l.sku} is not on this order` });
+      return;
+    }
+    const left = got - (order.alreadyReturned[l.sku] ?? 0);
+    if (l.quantity > left)
+      problems.push({
+        path: `lines.${i}.quantity`,
+        message: `${l.quantity} is more than can be returned: ${got} received, ${got - left} already in other returns`,
+      });
+  });
+  if (problems.length) throw new ValidationError(`Invalid return: ${problems.length} problem(s)`, problems);
+}
+
+// The policy's decision on a request whose lines fit the order (checkReturnLines), with the rule and why.
+export function decideReturn(policy: ReturnPolicy, order: ReturnableOrder, request: ReturnRequest, now: Date): ReturnDecision {
+  if (!order.deliveredAt && !policy.allowBeforeDelivery)
+    return { outcome: 'refused', rule: 'not_delivered', why: `the order is ${order.status}, not delivered yet` };
+  const windowDays = policy.channelWindowDays[order.channel] ?? policy.windowDays;
+  if (order.deliveredAt) {
+    const closes = new Date(Date.parse(order.deliveredAt) + windowDays * 86_400_000);
+    if (now.getTime() > closes.getTime())
+      return {
+        outcome: 'refused',
+        rule: 'window_closed',
+        why: `returns for ${order.channel} orders are accepted for ${windowDays} days after delivery; this one closed ${closes.toISOString()}`,
+      };
+  }
+  const blocked = request.lines.filter((l) => policy.nonReturnableSkus.includes(l.sku)).map((l) => l.sku);
+  if (blocked.length) return { outcome: 'refused', rule: 'non_returnable', why: `${blocked.join(', ')} cannot be returned` };
+  if (!policy.resolutions.includes(request.resolution))
+    return {
+      outcome: 'refused',
+      rule: 'resolution_not_offered',
+      why: `${request.resolution} is not offered; the policy offers ${policy.resolutions.join(', ')}`,
+    };
+  const reason = policy.reasons.find((r) => r.code === request.reason);
+  if (!reason)
+    return {
+      outcome: 'refused',
+      rule: 'unknown_reason',
+      why: `${request.reason} is not a return reason; the policy knows ${policy.reasons.map((r) => r.code).join(', ')}`,
+    };
+  return reason.approval === 'auto'
+    ? { outcome: 'approved', rule: 'reason_auto_approved', why: `"${reason.label}" is approved without review` }
+    : { outcome: 'review', rule: 'reason_needs_review', why: `"${reason.label}" needs an operator's review` };
+}
+
+// What is refunded for the returned lines, in minor units: their price less their share of the line's
+// discount, plus their tax, less the restocking fee on the goods; shipping when the policy says so and
+// the whole order is back. Never more than what was captured less earlier refunds.
+export function refundFor(
+  policy: ReturnPolicy,
+  order: {
+    lines: { sku: string; quantity: number; unitPrice: number; discount: number; tax: number }[];
+    shipping: { amount: number; tax: number };
+    captured: number;
+    refunded: number;
+  },
+  returned: { sku: string; quantity: number }[],
+  wholeOrderBack: boolean,
+): { goods: number; tax: number; shipping: number; restockingFee: number; total: number } {
+  let goods = 0;
+  let tax = 0;
+  for (const r of returned) {
+    const line = order.lines.find((l) => l.sku === r.sku);
+    if (!line) throw new RangeError(`${r.sku} is not on the order`);
+    // Pro rata, rounded down per line so that returning every unit one by one never exceeds the line.
+    goods += Math.floor(((line.quantity * line.unitPrice - line.discount) * r.quantity) / line.quantity);
+    tax += Math.floor((line.tax * r.quantity) / line.quantity);
+  }
+  const restockingFee = Math.round((goods * policy.restockingFeeBasisPoints) / 10_000);
+  const shipping = policy.refundShipping === 'whole_order' && wholeOrderBack ? order.shipping.amount + order.shipping.tax : 0;
+  const total = Math.max(0, Math.min(goods + tax + shipping - restockingFee, order.captured - order.refunded));
+  return { goods, tax, shipping, restockingFee, total };
+}
