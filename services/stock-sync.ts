@@ -206,7 +206,11 @@ export async function reconcileStock(
   alive: () => void = () => undefined,
 ): Promise<{ pushed: number; resent: number }> {
   const token = `${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
-  const register = () => deps.redis.zadd(reconcilingKey(connectionId), Date.now() + RECONCILE_TTL_MS, token);
+  // Registered (and kept registered) with a lapse time; runs that died without unregistering lapse and go.
+  const register = async () => {
+    await deps.redis.zremrangebyscore(reconcilingKey(connectionId), '-inf', Date.now());
+    await deps.redis.zadd(reconcilingKey(connectionId), Date.now() + RECONCILE_TTL_MS, token);
+  };
   await register();
   const timer = setInterval(() => {
     alive();
