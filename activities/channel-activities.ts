@@ -16,7 +16,7 @@ import type { Logger } from '../domain/logger';
 import { createHash } from 'node:crypto';
 import { deadReasonOf, deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
 import { POLLED_ORDER_TOPIC, type UnmappedOrder } from '../connectors/types';
-import { pushStock } from '../services/stock-sync';
+import { reconcileStock } from '../services/stock-sync';
 import { importCatalog, type CatalogImportOutcome } from '../services/catalog-import';
 import { ValidationError } from '../domain/errors';
 
@@ -151,10 +151,11 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
       }
     },
 
-    // Push every catalogue sku's available-to-sell, correcting any drift on the channel.
+    // Push every catalogue sku's available-to-sell, correcting any drift on the channel; heartbeats while
+    // the channel works (an Amazon listings feed can take minutes), then re-sends what changed meanwhile.
     async reconcileChannelStock(connectionId: string): Promise<{ pushed: number }> {
       const skus = await deps.items.allSkus();
-      const pushed = await pushStock(deps, connectionId, skus, 'reconcile');
+      const { pushed } = await reconcileStock(deps, connectionId, skus, () => Context.current().heartbeat({ skus: skus.length }));
       Context.current().heartbeat({ pushed });
       return { pushed };
     },

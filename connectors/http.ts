@@ -18,7 +18,7 @@ export interface HttpClientOptions {
 }
 
 export interface RequestOptions extends AxiosRequestConfig {
-  // A separate bucket for endpoints with their own documented limit (e.g. Amazon getOrders).
+  // A separate bucket for endpoints with their own documented limit (e.g. Amazon searchOrders).
   limitKey?: string;
   limit?: RateLimit;
 }

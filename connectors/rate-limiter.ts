@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 
 export interface RateLimit {
-  ratePerSecond: number; // sustained rate (e.g. 1/60 for Amazon getOrders)
+  ratePerSecond: number; // sustained rate (e.g. 0.0056 for Amazon searchOrders)
   burst: number; // bucket size
 }
 

@@ -70,9 +70,17 @@ export interface StockLevel {
   available: number;
 }
 
-// Available-to-sell quantities pushed to a channel.
+// Which lane a push is in: a change (a few skus, to land within seconds) or the scheduled reconciliation
+// (every sku, correcting drift; may take minutes, e.g. an Amazon listings feed). Channels with one lane
+// for both may ignore it.
+export interface StockPushOptions {
+  mode: 'change' | 'reconcile';
+}
+
+// Available-to-sell quantities pushed to a channel. Resolves once the channel has the values (or, for a
+// channel that processes asynchronously, once it has accepted them in submission order).
 export interface StockTarget {
-  setAvailable(levels: StockLevel[]): Promise<void>;
+  setAvailable(levels: StockLevel[], opts?: StockPushOptions): Promise<void>;
 }
 
 // Shipment and cancellation reported back to the channel an order came from.

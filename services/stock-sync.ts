@@ -23,6 +23,35 @@ export interface StockSyncDeps {
 
 const dirtyKey = (connectionId: string) => `orderhub:stock-dirty:${connectionId}`;
 const lockKey = (connectionId: string) => `orderhub:stock-push-lock:${connectionId}`;
+// Reconciliations in flight for a connection: a sorted set of run tokens scored by when each lapses.
+const reconcilingKey = (connectionId: string) => `orderhub:stock-reconciling:${connectionId}`;
+// Skus a change push sent while a reconciliation was in flight: sent again once it is done.
+const resendKey = (connectionId: string) => `orderhub:stock-resend:${connectionId}`;
+
+/*
+ * Ordering: what Amazon (or any channel) holds for an sku is always the latest value Orderhub sent it.
+ *
+ * - Change pushes for one connection run one at a time under a Redis lock that is renewed for as long as
+ *   the push runs (LOCK_TTL_MS, renewed every LOCK_RENEW_MS), so a slow push never outlives its lock and
+ *   two change pushes never overlap. Each reads the ledger under the lock, so later pushes carry newer values.
+ * - A reconciliation (an Amazon listings feed can take ten minutes) does not take that lock: changes keep
+ *   landing within seconds. Instead it registers itself before it reads any value. A change push that sees a
+ *   reconciliation in flight also records its skus in a resend set. When the feed is done (processed by
+ *   Amazon, or failed) the reconciliation unregisters and, if it was the last one in flight, takes the
+ *   change lock and pushes the resend skus again with their current values.
+ * So a feed holding an older value than a change that overlapped it is always followed by a push of the
+ * current value: a change before the registration was read before the feed's snapshot (the feed's value is
+ * as new); a change during it is re-sent after the feed; a change after it lands after the feed.
+ * This relies on the channel applying one seller's submissions for an sku in the order they were accepted.
+ */
+const LOCK_TTL_MS = 30_000;
+const LOCK_RENEW_MS = 10_000;
+const RECONCILE_TTL_MS = 60_000;
+const DRAIN_LOCK_WAIT_MS = 10 * 60_000;
+
+// Renews a key while its holder runs; the owner token guards against renewing someone else's key.
+const RENEW_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const DELETE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 // The consumer of the debounced pushes; runs in the worker process.
 export function startStockPushConsumer(
@@ -87,7 +116,8 @@ export async function pushStock(
   for (let i = 0; i < skus.length; i += BATCH) {
     const levels = await levelsFor(connection, skus.slice(i, i + BATCH), deps.ledger);
     // Sent under the channel's own skus where the connection maps them; recorded under Orderhub's.
-    await connector.stock.setAvailable(levels.flatMap((l) => channelSkusOf(connection.skuMap, l.sku).map((sku) => ({ ...l, sku }))));
+    const channelLevels = levels.flatMap((l) => channelSkusOf(connection.skuMap, l.sku).map((sku) => ({ ...l, sku })));
+    await connector.stock.setAvailable(channelLevels, { mode: trigger });
     await deps.stockSync.recordPushed(levels.map((l) => ({ connectionId, ...l, trigger })));
     pushed += levels.length;
   }
@@ -139,19 +169,21 @@ async function scheduleFlush(queue: Queue, connectionId: string, delayMs: number
   );
 }
 
-// The flush job: one at a time per connection (a Redis lock), takes the dirty skus, pushes their current value.
+// The flush job: one at a time per connection (a renewed Redis lock), takes the dirty skus, pushes their
+// current value; while a reconciliation is in flight the skus are also kept for resending after it.
 export function stockFlushProcessor(deps: StockSyncDeps, queue: Queue) {
   return async (job: Job<{ connectionId: string }>): Promise<{ pushed: number }> => {
     const { connectionId } = job.data;
-    const token = `${job.id}:${Date.now()}`;
-    const locked = await deps.redis.set(lockKey(connectionId), token, 'PX', 120_000, 'NX');
-    if (!locked) {
+    const lock = await takeLock(deps.redis, connectionId, `${job.id}:${Date.now()}`);
+    if (!lock) {
       await scheduleFlush(queue, connectionId, DEBOUNCE_MS);
       return { pushed: 0 };
     }
     let skus: string[] = [];
     try {
       skus = (await deps.redis.spop(dirtyKey(connectionId), BATCH)) ?? [];
+      if (skus.length && (await reconciliationsInFlight(deps.redis, connectionId)) > 0)
+        await deps.redis.sadd(resendKey(connectionId), ...skus);
       const pushed = skus.length ? await pushStock(deps, connectionId, skus, 'change') : 0;
       if ((await deps.redis.scard(dirtyKey(connectionId))) > 0) await scheduleFlush(queue, connectionId, 0);
       return { pushed };
@@ -159,7 +191,83 @@ export function stockFlushProcessor(deps: StockSyncDeps, queue: Queue) {
       if (skus.length) await deps.redis.sadd(dirtyKey(connectionId), ...skus); // try these again
       throw err;
     } finally {
-      if ((await deps.redis.get(lockKey(connectionId))) === token) await deps.redis.del(lockKey(connectionId));
+      await lock.release();
     }
   };
+}
+
+// The scheduled reconciliation: every given sku's current value through the channel's reconcile lane,
+// ordered against change pushes as described at the top. `alive` is called at least every LOCK_RENEW_MS
+// while it runs (the activity heartbeats through it: a feed can take minutes).
+export async function reconcileStock(
+  deps: StockSyncDeps,
+  connectionId: string,
+  skus: string[],
+  alive: () => void = () => undefined,
+): Promise<{ pushed: number; resent: number }> {
+  const token = `${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
+  // Registered (and kept registered) with a lapse time; runs that died without unregistering lapse and go.
+  const register = async () => {
+    await deps.redis.zremrangebyscore(reconcilingKey(connectionId), '-inf', Date.now());
+    await deps.redis.zadd(reconcilingKey(connectionId), Date.now() + RECONCILE_TTL_MS, token);
+  };
+  await register();
+  const timer = setInterval(() => {
+    alive();
+    register().catch(() => undefined);
+  }, LOCK_RENEW_MS);
+  let pushed: number;
+  try {
+    pushed = await pushStock(deps, connectionId, skus, 'reconcile');
+  } finally {
+    clearInterval(timer);
+    await deps.redis.zrem(reconcilingKey(connectionId), token);
+  }
+  // The last reconciliation in flight re-sends what changed while feeds were out; an earlier one leaves
+  // that to the last, whose feed may still carry older values of those skus.
+  if ((await reconciliationsInFlight(deps.redis, connectionId)) > 0) return { pushed, resent: 0 };
+  const lock = await waitForLock(deps.redis, connectionId, `reconcile:${token}`, alive);
+  try {
+    const resend = (await deps.redis.smembers(resendKey(connectionId))) ?? [];
+    if (resend.length === 0) return { pushed, resent: 0 };
+    const resent = await pushStock(deps, connectionId, resend, 'change');
+    await deps.redis.srem(resendKey(connectionId), ...resend);
+    return { pushed, resent };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function reconciliationsInFlight(redis: Redis, connectionId: string): Promise<number> {
+  return redis.zcount(reconcilingKey(connectionId), Date.now(), '+inf');
+}
+
+interface HeldLock {
+  release(): Promise<void>;
+}
+
+// The per-connection change lock, renewed every LOCK_RENEW_MS until released; undefined when it is taken.
+async function takeLock(redis: Redis, connectionId: string, token: string): Promise<HeldLock | undefined> {
+  const key = lockKey(connectionId);
+  if (!(await redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX'))) return undefined;
+  const timer = setInterval(() => {
+    redis.eval(RENEW_IF_OWNER, 1, key, token, LOCK_TTL_MS).catch(() => undefined);
+  }, LOCK_RENEW_MS);
+  return {
+    async release() {
+      clearInterval(timer);
+      await redis.eval(DELETE_IF_OWNER, 1, key, token);
+    },
+  };
+}
+
+async function waitForLock(redis: Redis, connectionId: string, token: string, alive: () => void): Promise<HeldLock> {
+  const deadline = Date.now() + DRAIN_LOCK_WAIT_MS;
+  for (;;) {
+    const lock = await takeLock(redis, connectionId, token);
+    if (lock) return lock;
+    if (Date.now() > deadline) throw new Error(`stock push lock of connection ${connectionId} stayed taken for ${DRAIN_LOCK_WAIT_MS} ms`);
+    alive();
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -6,26 +6,29 @@ import type { ConnectorContext } from '../types';
 import type { LwaAuth } from './auth';
 import {
   describeAmazonErrors,
-  getOrderItemsResponseSchema,
   getOrderResponseSchema,
-  getOrdersResponseSchema,
+  listingsSubmissionSchema,
   marketplaceParticipationsSchema,
   parseAmazon,
+  searchListingsItemsResponseSchema,
+  searchOrdersResponseSchema,
   type AmazonOrder,
-  type AmazonOrderItem,
 } from './schemas';
 
 export const REGIONS = ['na', 'eu', 'fe'] as const;
 export type AmazonRegion = (typeof REGIONS)[number];
 export const spApiBaseUrl = (region: AmazonRegion) => `https://sellingpartnerapi-${region}.amazon.com`;
 
-// Default usage plans (requests per second, burst) from the SP-API rate-limit pages for Orders v0,
-// Sellers v1 and Feeds 2021-06-30. Each operation has its own bucket, shared by all worker processes.
+// Default usage plans (requests per second, burst) as the published models state them: Orders 2026-01-01
+// (searchOrders 0.0056/20, getOrder 0.5/30), Orders v0 confirmShipment (2/10), Listings Items 2021-08-01
+// (patchListingsItem 5/5, searchListingsItems 5/5), Sellers v1 and Feeds 2021-06-30. Each operation has its
+// own bucket, shared by all worker processes; Amazon's x-amzn-RateLimit-Limit overrides the rate.
 export const USAGE_PLANS = {
-  getOrders: { ratePerSecond: 0.0167, burst: 20 },
+  searchOrders: { ratePerSecond: 0.0056, burst: 20 },
   getOrder: { ratePerSecond: 0.5, burst: 30 },
-  getOrderItems: { ratePerSecond: 0.5, burst: 30 },
   confirmShipment: { ratePerSecond: 2, burst: 10 },
+  patchListingsItem: { ratePerSecond: 5, burst: 5 },
+  searchListingsItems: { ratePerSecond: 5, burst: 5 },
   getMarketplaceParticipations: { ratePerSecond: 0.016, burst: 15 },
   createFeedDocument: { ratePerSecond: 0.5, burst: 15 },
   createFeed: { ratePerSecond: 0.0083, burst: 15 },
@@ -100,42 +103,69 @@ export class SpApiClient {
     return parseAmazon(marketplaceParticipationsSchema, res.data, 'getMarketplaceParticipations').payload;
   }
 
-  // MarketplaceIds is required on every page; with NextToken the same filters are sent again, since the
-  // token only moves the page within the filtered result.
-  async getOrders(params: { marketplaceIds: string[]; lastUpdatedAfter: string; nextToken?: string }) {
-    const res = await this.call('getOrders', {
+  // searchOrders (Orders 2026-01-01): list parameters go comma-separated (the model's default collection
+  // format). With a paginationToken every other parameter must be sent again with the same values, except
+  // maxResultsPerPage and includedData; a token expires after 24 hours.
+  async searchOrders(params: {
+    marketplaceIds: string[];
+    lastUpdatedAfter: string;
+    includedData: readonly string[];
+    paginationToken?: string;
+  }): Promise<{ orders: unknown[]; nextToken?: string }> {
+    const res = await this.call('searchOrders', {
       method: 'GET',
-      url: '/orders/v0/orders',
+      url: '/orders/2026-01-01/orders',
       params: {
-        MarketplaceIds: params.marketplaceIds.join(','), // a comma-separated list, not repeated keys
-        LastUpdatedAfter: params.lastUpdatedAfter,
-        ...(params.nextToken && { NextToken: params.nextToken }),
+        lastUpdatedAfter: params.lastUpdatedAfter,
+        marketplaceIds: params.marketplaceIds.join(','),
+        fulfilledBy: 'MERCHANT', // Amazon ships its own (FBA) orders; no warehouse of ours does
+        includedData: params.includedData.join(','),
+        maxResultsPerPage: 100,
+        ...(params.paginationToken && { paginationToken: params.paginationToken }),
       },
     });
-    return parseAmazon(getOrdersResponseSchema, res.data, 'getOrders').payload;
+    const page = parseAmazon(searchOrdersResponseSchema, res.data, 'searchOrders');
+    return { orders: page.orders, ...(page.pagination?.nextToken && { nextToken: page.pagination.nextToken }) };
   }
 
-  async getOrder(orderId: string): Promise<AmazonOrder> {
-    const res = await this.call('getOrder', { method: 'GET', url: `/orders/v0/orders/${encodeURIComponent(orderId)}` });
-    return parseAmazon(getOrderResponseSchema, res.data, 'getOrder').payload;
+  // getOrder (Orders 2026-01-01): the order with every item (items are always included).
+  async getOrder(orderId: string, includedData: readonly string[] = []): Promise<AmazonOrder> {
+    const res = await this.call('getOrder', {
+      method: 'GET',
+      url: `/orders/2026-01-01/orders/${encodeURIComponent(orderId)}`,
+      ...(includedData.length && { params: { includedData: includedData.join(',') } }),
+    });
+    return parseAmazon(getOrderResponseSchema, res.data, 'getOrder').order;
   }
 
-  // Every item of an order, following NextToken to the last page.
-  async getAllOrderItems(orderId: string, maxPages = 50): Promise<AmazonOrderItem[]> {
-    const items: AmazonOrderItem[] = [];
-    let nextToken: string | undefined;
-    for (let page = 0; page < maxPages; page++) {
-      const res = await this.call('getOrderItems', {
-        method: 'GET',
-        url: `/orders/v0/orders/${encodeURIComponent(orderId)}/orderItems`,
-        ...(nextToken && { params: { NextToken: nextToken } }),
-      });
-      const payload = parseAmazon(getOrderItemsResponseSchema, res.data, 'getOrderItems').payload;
-      items.push(...payload.OrderItems);
-      nextToken = payload.NextToken || undefined;
-      if (!nextToken) return items;
-    }
-    throw new UpstreamError(`getOrderItems for ${orderId} still had a NextToken after ${maxPages} pages`, undefined);
+  // patchListingsItem (Listings Items 2021-08-01): one sku in one marketplace (marketplaceIds takes one).
+  async patchListingsItem(sellerId: string, sku: string, marketplaceId: string, body: unknown) {
+    const res = await this.call('patchListingsItem', {
+      method: 'PATCH',
+      url: `/listings/2021-08-01/items/${encodeURIComponent(sellerId)}/${encodeURIComponent(sku)}`,
+      params: { marketplaceIds: marketplaceId, issueLocale: 'en_US' },
+      data: body,
+      headers: { 'content-type': 'application/json' },
+    });
+    return parseAmazon(listingsSubmissionSchema, res.data, 'patchListingsItem');
+  }
+
+  // searchListingsItems (Listings Items 2021-08-01): one marketplace, at most 20 a page; Amazon pages
+  // through at most 1,000 skus of one search.
+  async searchListingsItems(params: { sellerId: string; marketplaceId: string; pageToken?: string }) {
+    const res = await this.call('searchListingsItems', {
+      method: 'GET',
+      url: `/listings/2021-08-01/items/${encodeURIComponent(params.sellerId)}`,
+      params: {
+        marketplaceIds: params.marketplaceId,
+        includedData: 'summaries,attributes',
+        pageSize: 20,
+        sortBy: 'sku',
+        sortOrder: 'ASC',
+        ...(params.pageToken && { pageToken: params.pageToken }),
+      },
+    });
+    return parseAmazon(searchListingsItemsResponseSchema, res.data, 'searchListingsItems');
   }
 
   async confirmShipment(orderId: string, body: unknown): Promise<void> {

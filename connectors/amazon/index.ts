@@ -14,22 +14,29 @@ import type {
 import { LwaAuth } from './auth';
 import { REGIONS, SpApiClient } from './client';
 import { availableBySku, ListingsFeeds, listingsInventoryFeed, MAX_MESSAGES_PER_FEED, type FeedPolling } from './feeds';
-import { isCancelled, skipReason, toChannelOrder, toShipmentConfirmation } from './mapper';
+import { createAmazonCatalog, patchQuantities } from './listings';
+import { isCancelled, ORDER_DATASETS, orderIdOf, parseOrder, skipReason, toChannelOrder, toShipmentConfirmation } from './mapper';
 import { describeAmazonErrors } from './schemas';
 
 /*
  * Amazon Selling Partner API (SP-API), seller-fulfilled (MFN) orders.
  *
- * Options:     { region: na | eu | fe, marketplaceIds: [..], sellerId } (sellerId heads listings feeds).
+ * Options:     { region: na | eu | fe, marketplaceIds: [..], sellerId } (sellerId names the listings).
  * Credentials: { clientId, clientSecret, refreshToken } of the app the seller authorized (Login with Amazon).
  *
  * testConnection     GET  /sellers/v1/marketplaceParticipations; every configured marketplace must be one
  *                    the seller participates in.
- * orders             GET  /orders/v0/orders?MarketplaceIds&LastUpdatedAfter[&NextToken], then
- *                    GET  /orders/v0/orders/{id}/orderItems[?NextToken] per order. Polled: Amazon notifies
- *                    through SQS/EventBridge, not HTTP webhooks, so there are none here.
- * fulfillment        POST /orders/v0/orders/{id}/shipmentConfirmation. Cancelling is not possible (below).
- * stock              JSON_LISTINGS_FEED through the Feeds API (see feeds.ts).
+ * orders             GET  /orders/2026-01-01/orders (searchOrders) with lastUpdatedAfter, marketplaceIds,
+ *                    fulfilledBy=MERCHANT, includedData=BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,CANCELLATION and
+ *                    paginationToken: buyer, address and items in one call per page of 100, no restricted-data
+ *                    token (the app's roles decide what PII it sees). Polled: Amazon notifies through
+ *                    SQS/EventBridge, not HTTP webhooks, so there are none here. The v0 reading path is gone.
+ * fulfillment        GET  /orders/2026-01-01/orders/{id} (getOrder: items and marketplace), then
+ *                    POST /orders/v0/orders/{id}/shipmentConfirmation: confirmShipment is not deprecated and
+ *                    2026-01-01 has no replacement. Cancelling is not possible (below).
+ * stock              change lane: PATCH /listings/2021-08-01/items/{sellerId}/{sku} (patchListingsItem, 5/s)
+ *                    per sku and marketplace, within seconds; reconcile lane: JSON_LISTINGS_FEED (feeds.ts).
+ * catalog            GET  /listings/2021-08-01/items/{sellerId} (searchListingsItems) with summaries,attributes.
  *
  * Each operation is limited to its documented usage plan in a Redis bucket shared by all workers.
  */
@@ -88,54 +95,67 @@ export function createAmazonConnector(
       const cursor = pageToken
         ? decodePageToken(pageToken)
         : { after: since ?? new Date(t.now().getTime() - t.defaultLookBackMs).toISOString() };
-      const page = await client.getOrders({
+      const page = await client.searchOrders({
         marketplaceIds: options.marketplaceIds,
         lastUpdatedAfter: cursor.after,
-        nextToken: cursor.next,
+        includedData: ORDER_DATASETS,
+        paginationToken: cursor.next,
       });
       const mapped: ChannelOrder[] = [];
       const unmapped: UnmappedOrder[] = [];
-      for (const order of page.Orders) {
-        const skip = skipReason(order);
-        if (skip) {
-          ctx.log.debug('amazon order skipped', { connectionId: ctx.connectionId, channelOrderId: order.AmazonOrderId, reason: skip });
-          continue;
-        }
-        const items = await client.getAllOrderItems(order.AmazonOrderId);
+      for (const raw of page.orders) {
         try {
-          mapped.push(toChannelOrder(order, items, ctx.channel));
+          const order = parseOrder(raw);
+          const skip = skipReason(order);
+          if (skip) {
+            ctx.log.debug('amazon order skipped', { connectionId: ctx.connectionId, channelOrderId: order.orderId, reason: skip });
+            continue;
+          }
+          const channelOrder = mapOrSkipCancelled(order);
+          if (channelOrder) mapped.push(channelOrder);
         } catch (err) {
           if (!(err instanceof ValidationError)) throw err;
           // Kept as a dead letter, and the page goes on: one order never holds up the ones after it.
-          if (!isCancelled(order)) {
-            unmapped.push({ channelOrderId: order.AmazonOrderId, raw: { order, items }, reason: err.message, problems: err.problems });
-            continue;
-          }
-          // A cancelled order Amazon left without address or items is nothing Orderhub could have taken in.
-          ctx.log.warn('cancelled amazon order cannot be mapped and is skipped', {
-            connectionId: ctx.connectionId,
-            channelOrderId: order.AmazonOrderId,
-            problems: err.problems,
-          });
+          unmapped.push({ channelOrderId: orderIdOf(raw), raw, reason: err.message, problems: err.problems });
         }
       }
       return {
         orders: mapped,
         unmapped,
-        ...(page.NextToken && { nextPageToken: encodePageToken({ after: cursor.after, next: page.NextToken }) }),
+        ...(page.nextToken && { nextPageToken: encodePageToken({ after: cursor.after, next: page.nextToken }) }),
       };
     },
+    // A dead letter holds the order exactly as searchOrders returned it.
     mapPolled(raw) {
-      const { order, items } = raw as { order: Parameters<typeof toChannelOrder>[0]; items: Parameters<typeof toChannelOrder>[1] };
-      return toChannelOrder(order, items, ctx.channel);
+      return toChannelOrder(parseOrder(raw), ctx.channel);
     },
   };
 
+  // A cancelled order Amazon left without address or items is nothing Orderhub could have taken in.
+  function mapOrSkipCancelled(order: ReturnType<typeof parseOrder>): ChannelOrder | undefined {
+    try {
+      return toChannelOrder(order, ctx.channel);
+    } catch (err) {
+      if (!(err instanceof ValidationError) || !isCancelled(order)) throw err;
+      ctx.log.warn('cancelled amazon order cannot be mapped and is skipped', {
+        connectionId: ctx.connectionId,
+        channelOrderId: order.orderId,
+        problems: err.problems,
+      });
+      return undefined;
+    }
+  }
+
   const fulfillment: FulfillmentTarget = {
     async reportShipment(shipment) {
-      const items = await client.getAllOrderItems(shipment.channelOrderId);
-      const marketplaceId = options.marketplaceIds.length === 1 ? options.marketplaceIds[0] : await marketplaceOf(shipment.channelOrderId);
-      const body = toShipmentConfirmation({ ...shipment, marketplaceId, shipDate: t.now().toISOString() }, items);
+      const order = await client.getOrder(shipment.channelOrderId);
+      const marketplaceId =
+        order.salesChannel.marketplaceId ?? (options.marketplaceIds.length === 1 ? options.marketplaceIds[0] : undefined);
+      if (!marketplaceId)
+        throw new ValidationError(`Amazon order ${shipment.channelOrderId} names no marketplace`, [
+          { path: 'amazon.salesChannel.marketplaceId', message: 'is missing, and the connection sells in several marketplaces' },
+        ]);
+      const body = toShipmentConfirmation({ ...shipment, marketplaceId, shipDate: t.now().toISOString() }, order.orderItems);
       try {
         await client.confirmShipment(shipment.channelOrderId, body);
       } catch (err) {
@@ -144,8 +164,8 @@ export function createAmazonConnector(
       }
     },
     async reportCancellation(cancel) {
-      // The SP-API has no JSON operation that cancels a seller-fulfilled order: Orders API v0 only reads
-      // orders and confirms shipments, and cancelling needs the XML order-acknowledgement feed
+      // The SP-API has no JSON operation that cancels a seller-fulfilled order: the Orders API (v0 and
+      // 2026-01-01) only reads orders and confirms shipments, and cancelling needs the XML order-acknowledgement feed
       // (POST_ORDER_ACKNOWLEDGEMENT_DATA), which Orderhub does not speak. The seller cancels in Seller Central.
       throw new UpstreamError(
         `Amazon order ${cancel.channelOrderId} must be cancelled in Seller Central (Orders > Manage Orders > Cancel order): the Selling Partner API offers no JSON operation to cancel an order`,
@@ -155,21 +175,20 @@ export function createAmazonConnector(
   };
 
   const stock: StockTarget = {
-    async setAvailable(levels) {
+    async setAvailable(levels, opts) {
       const quantities = [...availableBySku(levels)];
-      // One feed per call; a catalogue larger than one feed allows goes in consecutive feeds.
+      // The change lane: each sku patched on its own, seconds. A push without a lane is a change.
+      if (opts?.mode !== 'reconcile') {
+        await patchQuantities(client, ctx, options.sellerId, options.marketplaceIds, quantities);
+        return;
+      }
+      // The reconcile lane: one feed per call, awaited until Amazon has processed it; a catalogue larger
+      // than one feed allows goes in consecutive feeds.
       for (let i = 0; i < quantities.length; i += MAX_MESSAGES_PER_FEED) {
         await feeds.submit(listingsInventoryFeed(options.sellerId, quantities.slice(i, i + MAX_MESSAGES_PER_FEED)));
       }
     },
   };
-
-  async function marketplaceOf(orderId: string): Promise<string> {
-    const order = await client.getOrder(orderId);
-    if (!order.MarketplaceId)
-      throw new ValidationError(`Amazon order ${orderId} has no MarketplaceId`, [{ path: 'amazon.MarketplaceId', message: 'is missing' }]);
-    return order.MarketplaceId;
-  }
 
   return {
     kind: 'amazon',
@@ -184,11 +203,13 @@ export function createAmazonConnector(
     orders,
     fulfillment,
     stock,
+    // Listings are per marketplace; the first configured one is the catalogue's.
+    catalog: createAmazonCatalog(client, options.sellerId, options.marketplaceIds[0]),
   };
 }
 
-// Our page token carries Amazon's NextToken and the LastUpdatedAfter of the first page, so every page of
-// one pass asks for the same filtered result even when the look-back was computed from the clock.
+// Our page token carries Amazon's nextToken and the lastUpdatedAfter of the first page: Amazon wants every
+// other parameter repeated with the same values, even when the look-back was computed from the clock.
 interface PageCursor {
   after: string;
   next?: string;

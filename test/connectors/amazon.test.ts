@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import { amazonConnector, createAmazonConnector, type AmazonCredentials, type AmazonOptions } from '../../connectors/amazon';
-import { packageReferenceIdFor, toChannelOrder, toMinorUnits } from '../../connectors/amazon/mapper';
+import { packageReferenceIdFor, parseOrder, toChannelOrder, toMinorUnits } from '../../connectors/amazon/mapper';
 import { UpstreamError } from '../../connectors/http';
 import type { ChannelOrder, Connector, ConnectorContext } from '../../connectors/types';
 import { UnauthorizedError, ValidationError } from '../../domain/errors';
@@ -178,66 +178,73 @@ describe('Login with Amazon', () => {
 
 describe('Amazon orders', () => {
   const SINCE = '2026-03-01T00:00:00Z';
+  const DATASETS = 'BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,CANCELLATION';
+  // searchOrders as the connector must call it: the filters and datasets repeated on every page.
+  const search = (lastUpdatedAfter: string, paginationToken?: string) => ({
+    lastUpdatedAfter,
+    marketplaceIds: 'ATVPDKIKX0DER',
+    fulfilledBy: 'MERCHANT',
+    includedData: DATASETS,
+    maxResultsPerPage: '100',
+    ...(paginationToken && { paginationToken }),
+  });
 
-  test('an unshipped order that cannot be mapped is handed back (reason, and what Amazon sent) and the page goes on', async () => {
+  test('an order that cannot be mapped is handed back (reasons, and what Amazon sent) and the page goes on', async () => {
     lwaIssues('Atza|unmapped');
-    const page = fixture('orders-page-1');
-    delete page.payload.NextToken;
-    const good = page.payload.Orders[0];
-    const bad = {
+    const page = fixture('search-orders-page-1');
+    delete page.pagination;
+    const good = page.orders[0];
+    const noAddress = {
       ...structuredClone(good),
-      AmazonOrderId: '902-0000000-0000002',
-      ShippingAddress: { City: 'Seattle', PostalCode: '98101', CountryCode: 'US' },
+      orderId: '902-0000000-0000002',
+      recipient: { deliveryAddress: { city: 'Seattle', postalCode: '98101', countryCode: 'US' } },
     };
-    page.payload.Orders = [bad, good];
-    nock(SP)
-      .get('/orders/v0/orders')
-      .query(true)
-      .reply(200, page)
-      .get('/orders/v0/orders/902-0000000-0000002/orderItems')
-      .reply(200, fixture('order-items-7654321'))
-      .get('/orders/v0/orders/902-3159896-1390916/orderItems')
-      .reply(200, fixture('order-items-1390916-page-1'))
-      .get('/orders/v0/orders/902-3159896-1390916/orderItems')
-      .query({ NextToken: 'items-page-2' })
-      .reply(200, fixture('order-items-1390916-page-2'));
+    // Missing what the model requires: the page still goes on, and every missing field is named.
+    const broken = { orderId: '902-0000000-0000003', createdTime: '2026-03-02T19:00:00Z', orderItems: [{ orderItemId: '1', product: {} }] };
+    page.orders = [noAddress, broken, good];
+    nock(SP).get('/orders/2026-01-01/orders').query(search(SINCE)).reply(200, page);
+
     const result = await connector.orders!.fetchOrdersUpdatedSince(SINCE);
     expect(result.orders.map((o) => o.order.channelOrderId)).toEqual(['902-3159896-1390916']);
     expect(result.unmapped).toEqual([
       {
         channelOrderId: '902-0000000-0000002',
-        raw: { order: bad, items: expect.any(Array) },
+        raw: noAddress,
         reason: expect.stringContaining('902-0000000-0000002 cannot be mapped'),
         problems: expect.arrayContaining([expect.objectContaining({ path: 'shippingAddress.line1' })]),
       },
+      {
+        channelOrderId: '902-0000000-0000003',
+        raw: broken,
+        reason: expect.stringContaining('902-0000000-0000003 does not match the documented shape'),
+        problems: expect.any(Array),
+      },
+    ]);
+    expect(result.unmapped![1].problems.map((p) => p.path).sort()).toEqual([
+      'amazon.fulfillment',
+      'amazon.lastUpdatedTime',
+      'amazon.orderItems.0.quantityOrdered',
+      'amazon.salesChannel',
     ]);
     // Replayed as it was kept, it is refused the same way; with the address fixed, it maps.
-    const kept = result.unmapped![0].raw as { order: Json; items: Json[] };
+    const kept = result.unmapped![0].raw as Json;
     expect(() => connector.orders!.mapPolled!(kept)).toThrow(ValidationError);
-    const fixed = { ...kept, order: { ...kept.order, ShippingAddress: good.ShippingAddress } };
+    const fixed = { ...kept, recipient: good.recipient };
     expect(connector.orders!.mapPolled!(fixed).order.channelOrderId).toBe('902-0000000-0000002');
     expect(nock.isDone()).toBe(true);
   });
 
-  test('orders are followed through NextToken to the end, with every order item page, Pending and FBA orders skipped', async () => {
+  test('merchant orders come with buyer, address and items in one call per page, followed to the last page; pending ones are skipped', async () => {
     lwaIssues('Atza|orders');
     const sp = nock(SP)
-      .get('/orders/v0/orders')
-      .query({ MarketplaceIds: 'ATVPDKIKX0DER', LastUpdatedAfter: SINCE })
-      .reply(200, fixture('orders-page-1'))
-      .get('/orders/v0/orders/902-3159896-1390916/orderItems')
-      .reply(200, fixture('order-items-1390916-page-1'))
-      .get('/orders/v0/orders/902-3159896-1390916/orderItems')
-      .query({ NextToken: 'items-page-2' })
-      .reply(200, fixture('order-items-1390916-page-2'))
-      // The next page repeats the filters: MarketplaceIds is always required.
-      .get('/orders/v0/orders')
-      .query({ MarketplaceIds: 'ATVPDKIKX0DER', LastUpdatedAfter: SINCE, NextToken: '2YgYW55IGNhcm5hbCBwbGVhc3VyZS4/+=' })
-      .reply(200, fixture('orders-page-2'))
-      .get('/orders/v0/orders/113-1234567-7654321/orderItems')
-      .reply(200, fixture('order-items-7654321'))
-      .get('/orders/v0/orders/113-7654321-1234567/orderItems')
-      .reply(200, fixture('order-items-1234567'));
+      .get('/orders/2026-01-01/orders')
+      .matchHeader('x-amz-access-token', 'Atza|orders')
+      .query(search(SINCE))
+      .reply(200, fixture('search-orders-page-1'))
+      // The next page repeats every filter with the same values, as Amazon requires.
+      .get('/orders/2026-01-01/orders')
+      .query(search(SINCE, '2YgYW55IGNhcm5hbCBwbGVhc3VyZS4/+='))
+      .reply(200, fixture('search-orders-page-2'));
 
     const seen: ChannelOrder[] = [];
     let token: string | undefined;
@@ -245,12 +252,13 @@ describe('Amazon orders', () => {
     do {
       const page = await connector.orders!.fetchOrdersUpdatedSince(SINCE, token);
       seen.push(...page.orders);
+      expect(page.unmapped).toEqual([]);
       token = page.nextPageToken;
       pages++;
     } while (token && pages < 5);
 
     expect(sp.isDone()).toBe(true);
-    expect(nock.isDone()).toBe(true); // no order items fetched for the Pending or the FBA order
+    expect(nock.isDone()).toBe(true); // no call per order: items, buyer and address came with the page
     expect(pages).toBe(2);
     expect(seen.map((o) => [o.order.channelOrderId, o.cancelled])).toEqual([
       ['902-3159896-1390916', false],
@@ -260,7 +268,8 @@ describe('Amazon orders', () => {
 
     const [paid, cancelled, cod] = seen;
     // Field by field, money in exact cents: 3 + 1 shirts for 29.99 + 10.00 make one line of 4 at 10.00
-    // with the 1 cent rounding back as discount on top of the 1.00 promotion.
+    // with the 1 cent rounding back as discount on top of the 1.00 promotion; the shipping's tax goes
+    // with the shipping.
     expect(paid).toEqual({
       cancelled: false,
       updatedAt: '2026-03-02T20:10:00Z',
@@ -292,7 +301,7 @@ describe('Amazon orders', () => {
         placedAt: '2026-03-02T19:49:35Z',
       },
     });
-    // The mapped order adds up to Amazon's OrderTotal of 74.58.
+    // The mapped order adds up to Amazon's grandTotal of 74.58.
     expect(totalsOf(paid.order).total).toBe(7458);
 
     expect(cancelled.cancelReason).toBe('cancelled on Amazon: Order placed by mistake');
@@ -323,28 +332,31 @@ describe('Amazon orders', () => {
 
   test('without a since the first poll looks back 7 days', async () => {
     lwaIssues('Atza|orders');
-    const sp = nock(SP)
-      .get('/orders/v0/orders')
-      .query({ MarketplaceIds: 'ATVPDKIKX0DER', LastUpdatedAfter: '2026-02-26T12:00:00.000Z' })
-      .reply(200, { payload: { Orders: [] } });
+    const sp = nock(SP).get('/orders/2026-01-01/orders').query(search('2026-02-26T12:00:00.000Z')).reply(200, { orders: [] });
 
     await expect(connector.orders!.fetchOrdersUpdatedSince(undefined)).resolves.toEqual({ orders: [], unmapped: [] });
     expect(sp.isDone()).toBe(true);
   });
 
+  test('a page token this connector did not make is refused', async () => {
+    const err = await connector.orders!.fetchOrdersUpdatedSince(SINCE, 'not-ours').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems).toEqual([{ path: 'pageToken', message: 'is not a token this connector returned' }]);
+  });
+
   test('a 429 with Retry-After is waited out, then the call succeeds', async () => {
     lwaIssues('Atza|orders');
     const sp = nock(SP)
-      .get('/orders/v0/orders')
+      .get('/orders/2026-01-01/orders')
       .query(true)
       .reply(
         429,
         { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.' }] },
         { 'Retry-After': '1' },
       )
-      .get('/orders/v0/orders')
+      .get('/orders/2026-01-01/orders')
       .query(true)
-      .reply(200, { payload: { Orders: [] } }, { 'x-amzn-RateLimit-Limit': '0.0167' });
+      .reply(200, { orders: [] }, { 'x-amzn-RateLimit-Limit': '0.0056' });
 
     const started = Date.now();
     await expect(connector.orders!.fetchOrdersUpdatedSince(SINCE)).resolves.toEqual({ orders: [], unmapped: [] });
@@ -355,41 +367,67 @@ describe('Amazon orders', () => {
   test('a 5xx is retried, then the call succeeds', async () => {
     lwaIssues('Atza|orders');
     const sp = nock(SP)
-      .get('/orders/v0/orders')
+      .get('/orders/2026-01-01/orders')
       .query(true)
-      .reply(200, { payload: { Orders: [fixture('orders-page-2').payload.Orders[1]] } })
-      .get('/orders/v0/orders/113-7654321-1234567/orderItems')
       .reply(503, { errors: [{ code: 'ServiceUnavailable', message: 'Service is temporarily unavailable.' }] })
-      .get('/orders/v0/orders/113-7654321-1234567/orderItems')
-      .reply(200, fixture('order-items-1234567'));
+      .get('/orders/2026-01-01/orders')
+      .query(true)
+      .reply(200, { orders: [fixture('search-orders-page-2').orders[1]] });
 
     const page = await connector.orders!.fetchOrdersUpdatedSince(SINCE);
     expect(page.orders.map((o) => o.order.channelOrderId)).toEqual(['113-7654321-1234567']);
     expect(sp.isDone()).toBe(true);
   });
+
+  test('a page that is not the documented shape fails the call naming what is wrong', async () => {
+    lwaIssues('Atza|orders');
+    nock(SP)
+      .get('/orders/2026-01-01/orders')
+      .query(true)
+      .reply(200, { payload: { Orders: [] } });
+    const err = await connector.orders!.fetchOrdersUpdatedSince(SINCE).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems.map((p) => p.path)).toEqual(['amazon.orders']);
+  });
 });
 
 describe('Amazon order mapping', () => {
-  const order = {
-    AmazonOrderId: '171-0000000-0000001',
-    PurchaseDate: '2026-03-01T08:00:00Z',
-    LastUpdateDate: '2026-03-01T09:00:00Z',
-    OrderStatus: 'Unshipped',
-    OrderTotal: { CurrencyCode: 'EUR', Amount: '10.00' },
-    ShippingAddress: { Name: 'Ada', AddressLine1: 'Friedrichstr. 43', City: 'Berlin', PostalCode: '10117', CountryCode: 'DE' },
-  };
-  const item = (over: Record<string, unknown>) => ({
-    OrderItemId: '1',
-    SellerSKU: 'TEE-M',
-    QuantityOrdered: 3,
-    ItemPrice: { CurrencyCode: 'EUR', Amount: '10.00' },
+  const usd = (amount: string) => ({ amount, currencyCode: 'EUR' });
+  const order = (items: Json[], over: Json = {}) =>
+    parseOrder({
+      orderId: '171-0000000-0000001',
+      createdTime: '2026-03-01T08:00:00Z',
+      lastUpdatedTime: '2026-03-01T09:00:00Z',
+      salesChannel: { channelName: 'AMAZON', marketplaceId: 'A1PA6795UKMFR9' },
+      buyer: { buyerName: 'Ada' },
+      recipient: {
+        deliveryAddress: { name: 'Ada', addressLine1: 'Friedrichstr. 43', city: 'Berlin', postalCode: '10117', countryCode: 'DE' },
+      },
+      proceeds: { grandTotal: usd('10.00') },
+      fulfillment: { fulfillmentStatus: 'UNSHIPPED', fulfilledBy: 'MERCHANT' },
+      orderItems: items,
+      ...over,
+    });
+  const item = (over: Json = {}, total = '10.00') => ({
+    orderItemId: '1',
+    quantityOrdered: 3,
+    product: { sellerSku: 'TEE-M' },
+    proceeds: { breakdowns: [{ type: 'ITEM', subtotal: usd(total) }] },
     ...over,
   });
 
   test('a total that does not divide by the quantity keeps the line total exact', () => {
-    const mapped = toChannelOrder(order, [item({})], 'amazon');
+    const mapped = toChannelOrder(order([item()]), 'amazon');
     expect(mapped.order.lines).toEqual([{ sku: 'TEE-M', quantity: 3, unitPrice: 334, discount: 2, tax: 0 }]);
     expect(totalsOf(mapped.order).total).toBe(1000);
+  });
+
+  test('without proceeds the unit price times the quantity is the line total', () => {
+    const mapped = toChannelOrder(
+      order([{ ...item(), proceeds: undefined, product: { sellerSku: 'TEE-M', price: { unitPrice: usd('3.50') } } }]),
+      'amazon',
+    );
+    expect(mapped.order.lines).toEqual([{ sku: 'TEE-M', quantity: 3, unitPrice: 350, discount: 0, tax: 0 }]);
   });
 
   test('amounts are converted with the currency own decimals, without floats', () => {
@@ -406,8 +444,10 @@ describe('Amazon order mapping', () => {
     const err = (() => {
       try {
         toChannelOrder(
-          { ...order, ShippingAddress: { City: 'Berlin', PostalCode: '10117', CountryCode: 'DE' } },
-          [item({ SellerSKU: undefined }), item({ OrderItemId: '2', SellerSKU: 'MUG', ItemPrice: { Amount: '1.005' } })],
+          order([item({ product: {} }), item({ orderItemId: '2', product: { sellerSku: 'MUG' } }, '1.005')], {
+            buyer: {},
+            recipient: { deliveryAddress: { city: 'Berlin', postalCode: '10117', countryCode: 'DE' } },
+          }),
           'amazon',
         );
       } catch (e) {
@@ -416,29 +456,49 @@ describe('Amazon order mapping', () => {
     })();
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).problems.map((p) => p.path).sort()).toEqual([
-      'amazon.OrderItems.0.SellerSKU',
-      'amazon.OrderItems.1.ItemPrice',
+      'amazon.orderItems.0.product.sellerSku',
+      'amazon.orderItems.1.proceeds.breakdowns.0.subtotal',
       'customer.name',
       'shippingAddress.line1',
     ]);
     expect((err as Error).message).toContain('171-0000000-0000001');
   });
+
+  test('a body missing what the model requires is refused naming every missing field', () => {
+    const err = (() => {
+      try {
+        parseOrder({ orderId: '171-0000000-0000009', orderItems: [{ quantityOrdered: '2', product: { sellerSku: 'TEE-M' } }] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toContain('171-0000000-0000009');
+    expect((err as ValidationError).problems.map((p) => p.path).sort()).toEqual([
+      'amazon.createdTime',
+      'amazon.fulfillment',
+      'amazon.lastUpdatedTime',
+      'amazon.orderItems.0.orderItemId',
+      'amazon.orderItems.0.quantityOrdered',
+      'amazon.salesChannel',
+    ]);
+  });
 });
 
 describe('Amazon fulfillment', () => {
   const ORDER_ID = '902-3159896-1390916';
-  const itemsBody = () => {
-    const page1 = fixture('order-items-1390916-page-1');
-    const page2 = fixture('order-items-1390916-page-2');
-    return { payload: { AmazonOrderId: ORDER_ID, OrderItems: [...page1.payload.OrderItems, ...page2.payload.OrderItems] } };
+  const getOrderBody = (marketplaceId = 'ATVPDKIKX0DER') => {
+    const order = fixture('search-orders-page-1').orders[0];
+    order.salesChannel.marketplaceId = marketplaceId;
+    return { order };
   };
 
   test('a shipment is confirmed with the package, tracking and Amazon order item ids of the shipped skus', async () => {
     lwaIssues('Atza|ship');
     let sent: unknown;
     const sp = nock(SP)
-      .get(`/orders/v0/orders/${ORDER_ID}/orderItems`)
-      .reply(200, itemsBody())
+      .get(`/orders/2026-01-01/orders/${ORDER_ID}`)
+      .reply(200, getOrderBody())
       .post(`/orders/v0/orders/${ORDER_ID}/shipmentConfirmation`, (body) => ((sent = body), true))
       .matchHeader('x-amz-access-token', 'Atza|ship')
       .reply(204);
@@ -474,15 +534,13 @@ describe('Amazon fulfillment', () => {
     expect(packageReferenceIdFor(key)).toBe(packageReferenceIdFor(key));
   });
 
-  test('a carrier Amazon has no code for goes as Other with its name; an order in several marketplaces is looked up first', async () => {
+  test('a carrier Amazon has no code for goes as Other with its name; the marketplace is the order own', async () => {
     lwaIssues('Atza|ship');
     connector = build({ ...OPTIONS, marketplaceIds: ['ATVPDKIKX0DER', 'A2EUQ1WTGCTBG2'] });
     let sent: { marketplaceId?: string; packageDetail?: Record<string, unknown> } = {};
     const sp = nock(SP)
-      .get(`/orders/v0/orders/${ORDER_ID}/orderItems`)
-      .reply(200, itemsBody())
-      .get(`/orders/v0/orders/${ORDER_ID}`)
-      .reply(200, { payload: fixture('orders-page-1').payload.Orders[0] })
+      .get(`/orders/2026-01-01/orders/${ORDER_ID}`)
+      .reply(200, getOrderBody('A2EUQ1WTGCTBG2'))
       .post(`/orders/v0/orders/${ORDER_ID}/shipmentConfirmation`, (body) => ((sent = body), true))
       .reply(204);
 
@@ -495,7 +553,7 @@ describe('Amazon fulfillment', () => {
     });
 
     expect(sp.isDone()).toBe(true);
-    expect(sent.marketplaceId).toBe('ATVPDKIKX0DER');
+    expect(sent.marketplaceId).toBe('A2EUQ1WTGCTBG2');
     expect(sent.packageDetail).toMatchObject({
       carrierCode: 'Other',
       carrierName: 'Hermes Germany',
@@ -506,9 +564,9 @@ describe('Amazon fulfillment', () => {
   test('a shipment Amazon already has is success, and a sku not on the order is refused before calling Amazon', async () => {
     lwaIssues('Atza|ship');
     const sp = nock(SP)
-      .get(`/orders/v0/orders/${ORDER_ID}/orderItems`)
+      .get(`/orders/2026-01-01/orders/${ORDER_ID}`)
       .times(2)
-      .reply(200, itemsBody())
+      .reply(200, getOrderBody())
       .post(`/orders/v0/orders/${ORDER_ID}/shipmentConfirmation`)
       // Wording as reported in amzn/selling-partner-api-models#5037; the docs list no error text for this.
       .reply(400, {
@@ -572,6 +630,81 @@ describe('Amazon stock', () => {
       .reply(200);
   }
 
+  test('a change goes out as one patchListingsItem per sku and marketplace, within seconds, and no feed', async () => {
+    lwaIssues('Atza|patch');
+    connector = build({ ...OPTIONS, marketplaceIds: ['ATVPDKIKX0DER', 'A2EUQ1WTGCTBG2'] });
+    const sent: { sku: string; marketplace: string; body: unknown }[] = [];
+    const patch = (sku: string, marketplace: string) =>
+      nock(SP)
+        .patch(
+          `/listings/2021-08-01/items/A2EXAMPLE1SELLR/${encodeURIComponent(sku)}`,
+          (body) => (sent.push({ sku, marketplace, body }), true),
+        )
+        .query({ marketplaceIds: marketplace, issueLocale: 'en_US' })
+        .matchHeader('x-amz-access-token', 'Atza|patch')
+        .matchHeader('content-type', /application\/json/);
+    for (const marketplace of ['ATVPDKIKX0DER', 'A2EUQ1WTGCTBG2']) {
+      patch('TEE-M', marketplace).reply(200, { sku: 'TEE-M', status: 'ACCEPTED', submissionId: `s-tee-${marketplace}`, issues: [] });
+      patch('MUG/01 blue', marketplace).reply(200, {
+        sku: 'MUG/01 blue',
+        status: 'ACCEPTED',
+        submissionId: `s-mug-${marketplace}`,
+        issues: [],
+      });
+    }
+
+    const started = Date.now();
+    await connector.stock!.setAvailable(
+      [
+        { sku: 'TEE-M', channelLocationId: 'BER-1', available: 12 },
+        { sku: 'TEE-M', channelLocationId: 'HAM-1', available: 3 },
+        { sku: 'MUG/01 blue', channelLocationId: 'BER-1', available: -2 },
+      ],
+      { mode: 'change' },
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(nock.isDone()).toBe(true);
+    const merge = (quantity: number) => ({
+      productType: 'PRODUCT',
+      patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity }] }],
+    });
+    expect(sent.sort((a, b) => (a.sku + a.marketplace).localeCompare(b.sku + b.marketplace))).toEqual([
+      { sku: 'MUG/01 blue', marketplace: 'A2EUQ1WTGCTBG2', body: merge(0) },
+      { sku: 'MUG/01 blue', marketplace: 'ATVPDKIKX0DER', body: merge(0) },
+      { sku: 'TEE-M', marketplace: 'A2EUQ1WTGCTBG2', body: merge(15) },
+      { sku: 'TEE-M', marketplace: 'ATVPDKIKX0DER', body: merge(15) },
+    ]);
+  });
+
+  test('a change Amazon refuses for one sku (not listed, INVALID) leaves the others sent; a 5xx that persists fails the push', async () => {
+    lwaIssues('Atza|patch');
+    const sp = nock(SP)
+      .patch('/listings/2021-08-01/items/A2EXAMPLE1SELLR/GONE')
+      .query(true)
+      .reply(404, { errors: [{ code: 'NOT_FOUND', message: 'Resource not found' }] })
+      .patch('/listings/2021-08-01/items/A2EXAMPLE1SELLR/BAD')
+      .query(true)
+      .reply(200, {
+        sku: 'BAD',
+        status: 'INVALID',
+        submissionId: 'a1c562c2-1695-11ee-be56-0242ac120002',
+        issues: [
+          { code: '90000900', message: 'The attributes are invalid.', severity: 'ERROR', attributeNames: ['fulfillment_availability'] },
+        ],
+      })
+      .patch('/listings/2021-08-01/items/A2EXAMPLE1SELLR/TEE-M')
+      .query(true)
+      .reply(200, { sku: 'TEE-M', status: 'ACCEPTED', submissionId: 'f1dc2914-75dd-11ea-bc55-0242ac130003', issues: [] });
+    const levels = ['GONE', 'BAD', 'TEE-M'].map((sku) => ({ sku, channelLocationId: 'BER-1', available: 1 }));
+    await expect(connector.stock!.setAvailable(levels, { mode: 'change' })).resolves.toBeUndefined();
+    expect(sp.isDone()).toBe(true);
+
+    connector = createAmazonConnector(OPTIONS, CREDENTIALS, { ...ctx, http: (o) => ctx.http({ ...o, maxAttempts: 2, baseDelayMs: 10 }) });
+    nock(SP).patch('/listings/2021-08-01/items/A2EXAMPLE1SELLR/TEE-M').query(true).times(2).reply(503, {});
+    const err = await connector.stock!.setAvailable([levels[2]], { mode: 'change' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/PATCH .*TEE-M failed after 2 attempts/);
+  });
+
   test('stock goes out as one JSON_LISTINGS_FEED: document, upload, feed, then polled until DONE', async () => {
     lwaIssues('Atza|feeds');
     let uploaded: unknown;
@@ -604,11 +737,14 @@ describe('Amazon stock', () => {
         resultFeedDocumentId: '0356cf79-b8b0-4226-b4b9-0ee058ea5760',
       });
 
-    await connector.stock!.setAvailable([
-      { sku: 'TEE-M', channelLocationId: 'BER-1', available: 12 },
-      { sku: 'TEE-M', channelLocationId: 'HAM-1', available: 3 }, // merchant stock is one number per marketplace
-      { sku: 'MUG-01', channelLocationId: 'BER-1', available: -2 },
-    ]);
+    await connector.stock!.setAvailable(
+      [
+        { sku: 'TEE-M', channelLocationId: 'BER-1', available: 12 },
+        { sku: 'TEE-M', channelLocationId: 'HAM-1', available: 3 }, // merchant stock is one number per marketplace
+        { sku: 'MUG-01', channelLocationId: 'BER-1', available: -2 },
+      ],
+      { mode: 'reconcile' },
+    );
 
     expect(nock.isDone()).toBe(true);
     expect(sp.isDone()).toBe(true);
@@ -648,9 +784,56 @@ describe('Amazon stock', () => {
       resultFeedDocumentId: 'report-1',
     });
 
-    const err = await connector.stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: 'BER-1', available: 1 }]).catch((e: unknown) => e);
+    const err = await connector
+      .stock!.setAvailable([{ sku: 'TEE-M', channelLocationId: 'BER-1', available: 1 }], { mode: 'reconcile' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as Error).message).toMatch(/feed 50001 ended FATAL/);
     expect(nock.isDone()).toBe(true);
+  });
+});
+
+describe('Amazon catalogue', () => {
+  test('listings are read page by page (summaries and attributes) into variants with ASIN, name, barcode and weight', async () => {
+    lwaIssues('Atza|listings');
+    const query = {
+      marketplaceIds: 'ATVPDKIKX0DER',
+      includedData: 'summaries,attributes',
+      pageSize: '20',
+      sortBy: 'sku',
+      sortOrder: 'ASC',
+    };
+    const sp = nock(SP)
+      .get('/listings/2021-08-01/items/A2EXAMPLE1SELLR')
+      .query(query)
+      .reply(200, fixture('search-listings-page-1'))
+      .get('/listings/2021-08-01/items/A2EXAMPLE1SELLR')
+      .query({ ...query, pageToken: 'xsdflkj324lkjsdlkj3423klkjsdfkljlk2j34klj2l3k4jlksdjl234' })
+      .reply(200, fixture('search-listings-page-2'));
+
+    const first = await connector.catalog!.variants();
+    expect(first).toEqual({
+      variants: [
+        { sku: 'MUG-01', name: 'Enamel mug, 350 ml', barcode: '4006381333931', weightGrams: 340, channelIds: { variant: 'B00MUG0001' } },
+        { sku: 'TEE-M', name: 'Organic cotton T-shirt, size M', channelIds: { variant: 'BT0093TELA' } },
+      ],
+      nextPageToken: 'xsdflkj324lkjsdlkj3423klkjsdfkljlk2j34klj2l3k4jlksdjl234',
+    });
+    const second = await connector.catalog!.variants(first.nextPageToken);
+    expect(second).toEqual({
+      variants: [{ sku: 'GM ZDPI/9B4E', name: 'Hardside Carry-On Spinner Suitcase Luggage', channelIds: { variant: 'B071VG5N9D' } }],
+    });
+    expect(sp.isDone()).toBe(true);
+  });
+
+  test('a listings page that is not the documented shape is refused naming what is missing', async () => {
+    lwaIssues('Atza|listings');
+    nock(SP)
+      .get('/listings/2021-08-01/items/A2EXAMPLE1SELLR')
+      .query(true)
+      .reply(200, { items: [{ summaries: [] }] });
+    const err = await connector.catalog!.variants().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).problems.map((p) => p.path).sort()).toEqual(['amazon.items.0.sku', 'amazon.numberOfResults']);
   });
 });
