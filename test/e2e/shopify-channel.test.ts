@@ -129,9 +129,9 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
   expect(
     shop
       .applied()
-      .filter((a) => a.inventoryItemId === 808950810)
+      .filter((a) => a.inventoryItemId === '808950810')
       .at(-1),
-  ).toEqual({ inventoryItemId: 808950810, available: 5 });
+  ).toEqual({ inventoryItemId: '808950810', available: 5 });
 
   // Repeats of the same webhook did not reserve twice.
   expect((await api.get('/stock/TEE-M')).body.total).toEqual({ onHand: 10, reserved: 3, available: 7 });
