@@ -191,7 +191,7 @@ export class ShopifyShop {
       case 'nodes':
         return 1 + (Array.isArray(v.ids) ? v.ids.length : 1) * 3;
       case 'orders':
-        return 2 + Number(v.first ?? 1) * 90;
+        return 2 + Number(v.first ?? 1) * 160;
       case 'order':
         return 300;
       case 'shop':

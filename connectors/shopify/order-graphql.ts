@@ -9,7 +9,10 @@ import { mapShopifyOrder } from './mapper';
 // shape and mapped by mapShopifyOrder, so a polled order and a webhook for it never differ. Problems are
 // named by the GraphQL fields (lineItems.nodes.1.sku), not the REST ones.
 
-export const LINES_PER_ORDER = 50; // more are read by a follow-up query (see index.ts)
+// Shopify charges a connection its size times its node's cost (a line item with its money, allocations and
+// taxes about 10 points), and refuses a query asking for more than 1,000. So a page carries 10 lines an
+// order; an order with more has the rest read by a query of its own (see index.ts).
+export const LINES_PER_ORDER = 10;
 
 const MONEY = 'shopMoney { amount currencyCode }';
 const TAX_LINES = `taxLines { priceSet { ${MONEY} } rate title }`;
@@ -25,8 +28,8 @@ export const ORDER_FIELDS = `
   shippingAddress { ${ADDRESS} }
   billingAddress { ${ADDRESS} }
   lineItems(first: ${LINES_PER_ORDER}) { nodes { ${LINE_ITEM_FIELDS} } pageInfo { hasNextPage endCursor } }
-  shippingLines(first: 10) { nodes { originalPriceSet { ${MONEY} } ${ALLOCATIONS} ${TAX_LINES} } }
-  discountApplications(first: 20) {
+  shippingLines(first: 5) { nodes { originalPriceSet { ${MONEY} } ${ALLOCATIONS} ${TAX_LINES} } }
+  discountApplications(first: 10) {
     nodes { index ... on DiscountCodeApplication { code } ... on ManualDiscountApplication { title } ... on AutomaticDiscountApplication { title } ... on ScriptDiscountApplication { title } }
   }`;
 
