@@ -2,17 +2,21 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-// A stand-in for the Shopify Admin API on 127.0.0.1, answering the calls the connector makes for
-// stock pushes through GraphQL as Shopify does (sku -> inventory item, the current available quantities,
-// then inventorySetQuantities with changeFromQuantity checked, applied whole or not at all; cost
-// extensions on every answer) and recording when each quantity arrives, on the bench process's monotonic
-// clock. REST inventory_levels/set.json is answered too, for the bench's baseline.
+import { ShopifyShop, STANDARD_PLAN } from './shopify-shop';
+
+// A stand-in for the Shopify Admin API on 127.0.0.1: one Standard shop as its GraphQL Admin API answers
+// (bench/shopify-shop.ts: stock, orders, fulfilments, cancellations, a cost bucket of 2,000 points
+// restoring 100 a second, THROTTLED when empty, ids past 2^53), recording when each quantity arrives, on
+// the bench process's monotonic clock. Anything else (REST included) is an unexpected call. The
+// baseline's access token is not metered: the baseline has no rate limit.
+
+export const BASELINE_TOKEN = 'shpat_bench_baseline';
 
 export interface InventoryCall {
   at: number; // performance.now() when the request body had arrived
   sku: string | undefined;
-  inventoryItemId: number;
-  locationId: number;
+  inventoryItemId: string;
+  locationId: string;
   available: number;
 }
 
@@ -22,13 +26,27 @@ export class FakeShopify {
   readonly calls: InventoryCall[] = [];
   readonly unexpected: string[] = [];
   graphqlCalls = 0;
+  readonly shop: ShopifyShop;
   private readonly arrivals = new Map<string, number[]>(); // `${sku}|${available}` -> arrival times, in order
-  private readonly itemIds = new Map<string, number>();
-  private readonly skusByItem = new Map<number, string>();
-  private readonly levels = new Map<string, number>(); // `${itemId}|${locationId}` -> available
   private waiters: Waiter[] = [];
   private server?: http.Server;
+  private arrivedAt = 0; // performance.now() of the request being answered
   url = '';
+
+  constructor() {
+    this.shop = new ShopifyShop({
+      plan: STANDARD_PLAN,
+      firstId: 900_000_000_000_000_000n,
+      onApplied: (q, sku) =>
+        this.record({
+          at: this.arrivedAt,
+          sku,
+          inventoryItemId: idOf(q.inventoryItemId),
+          locationId: idOf(q.locationId),
+          available: q.quantity,
+        }),
+    });
+  }
 
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
@@ -64,42 +82,28 @@ export class FakeShopify {
     return this.arrivals.get(`${sku}|${available}`)?.find((at) => at >= since);
   }
 
-  /** The inventory item id the stand-in gives a sku (stable for the bench's lifetime). */
-  itemIdFor(sku: string): number {
-    let id = this.itemIds.get(sku);
-    if (id === undefined) {
-      id = 900_000_000 + this.itemIds.size;
-      this.itemIds.set(sku, id);
-      this.skusByItem.set(id, sku);
-    }
-    return id;
+  /** The inventory item id the stand-in gives a sku (stable for the bench's lifetime; past 2^53). */
+  itemIdFor(sku: string): string {
+    return idOf(this.shop.itemOf(sku)!);
   }
 
   // A quantity that arrived: recorded, and any waiter for it resolved.
-  private record(at: number, level: { inventory_item_id: number; location_id: number; available: number }): void {
-    const call: InventoryCall = {
-      at,
-      sku: this.skusByItem.get(Number(level.inventory_item_id)),
-      inventoryItemId: Number(level.inventory_item_id),
-      locationId: Number(level.location_id),
-      available: level.available,
-    };
-    this.levels.set(`${call.inventoryItemId}|${call.locationId}`, call.available);
+  private record(call: InventoryCall): void {
     this.calls.push(call);
     if (call.sku === undefined) return;
     const key = `${call.sku}|${call.available}`;
     const list = this.arrivals.get(key);
-    if (list) list.push(at);
-    else this.arrivals.set(key, [at]);
+    if (list) list.push(call.at);
+    else this.arrivals.set(key, [call.at]);
     const matched = this.waiters.filter((w) => w.sku === call.sku && w.available === call.available);
     if (matched.length) {
       this.waiters = this.waiters.filter((w) => !matched.includes(w));
-      for (const w of matched) w.resolve(at);
+      for (const w of matched) w.resolve(call.at);
     }
   }
 
   private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
-    const at = performance.now();
+    this.arrivedAt = performance.now();
     const path = (req.url ?? '').split('?')[0].replace(/^\/admin\/api\/\d{4}-\d{2}/, '');
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -107,62 +111,19 @@ export class FakeShopify {
     };
     if (req.method === 'POST' && path === '/graphql.json') {
       this.graphqlCalls++;
-      const { variables = {} } = JSON.parse(body) as { variables?: Record<string, unknown> };
-      const cost = {
-        requestedQueryCost: 10,
-        actualQueryCost: 10,
-        throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1990, restoreRate: 100 },
-      };
-      const answer = (data: unknown) => send(200, { data, extensions: { cost } });
-      if (typeof variables.query === 'string') {
-        // productVariants(query: "sku:\"A\" OR sku:\"B\"") -> one variant per sku, each with its inventory item.
-        const skus = [...variables.query.matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
-        return answer({
-          productVariants: {
-            nodes: skus.map((sku) => ({ sku, inventoryItem: { id: `gid://shopify/InventoryItem/${this.itemIdFor(sku)}` } })),
-          },
-        });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return send(400, { errors: 'Bad Request' });
       }
-      if (Array.isArray(variables.ids)) {
-        const location = idOf(String(variables.locationId));
-        const nodes = (variables.ids as string[]).map((id) => {
-          const available = this.levels.get(`${idOf(id)}|${location}`);
-          return { id, inventoryLevel: available === undefined ? null : { quantities: [{ name: 'available', quantity: available }] } };
-        });
-        return answer({ nodes });
-      }
-      const input = variables.input as {
-        quantities: { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity: number | null }[];
-      };
-      const userErrors = input.quantities.flatMap((q, i) => {
-        const now = this.levels.get(`${idOf(q.inventoryItemId)}|${idOf(q.locationId)}`) ?? null;
-        return q.changeFromQuantity === now
-          ? []
-          : [
-              {
-                field: ['input', 'quantities', String(i), 'changeFromQuantity'],
-                message: 'The quantity has changed',
-                code: 'CHANGE_FROM_QUANTITY_STALE',
-              },
-            ];
-      });
-      if (userErrors.length === 0)
-        for (const q of input.quantities)
-          this.record(at, { inventory_item_id: idOf(q.inventoryItemId), location_id: idOf(q.locationId), available: q.quantity });
-      return answer({ inventorySetQuantities: { userErrors } });
+      const answer = this.shop.graphql(parsed, { metered: req.headers['x-shopify-access-token'] !== BASELINE_TOKEN });
+      return send(answer.status, answer.body);
     }
-    if (req.method === 'POST' && path === '/inventory_levels/set.json') {
-      const level = JSON.parse(body) as { inventory_item_id: number; location_id: number; available: number };
-      this.record(at, level);
-      return send(200, { inventory_level: { ...level, updated_at: new Date().toISOString() } });
-    }
-    if (req.method === 'GET' && path === '/orders.json') return send(200, { orders: [] });
-    if (req.method === 'GET' && path === '/shop.json')
-      return send(200, { shop: { name: 'Orderhub bench', myshopify_domain: 'orderhub-bench.myshopify.com' } });
     this.unexpected.push(`${req.method} ${req.url}`);
     return send(404, { errors: 'Not Found' });
   }
 }
 
-// gid://shopify/InventoryItem/808950810 (or a bare id) -> 808950810
-const idOf = (id: string) => Number(/(\d+)$/.exec(id)?.[1] ?? NaN);
+// gid://shopify/InventoryItem/808950810 -> 808950810
+const idOf = (gid: string) => /(\d+)$/.exec(gid)?.[1] ?? '';

@@ -21,6 +21,7 @@ export interface RequestOptions extends AxiosRequestConfig {
   // A separate bucket for endpoints with their own documented limit (e.g. Amazon searchOrders).
   limitKey?: string;
   limit?: RateLimit;
+  cost?: number; // tokens this call takes from the bucket (default 1): a GraphQL query's estimated cost
 }
 
 export class UpstreamError extends OrderhubError {
@@ -40,6 +41,9 @@ export class UpstreamError extends OrderhubError {
 // exponential backoff and full jitter on 5xx and network errors, and Retry-After honoured on 429.
 export interface HttpClient {
   request<T = unknown>(config: RequestOptions): Promise<AxiosResponse<T>>;
+  // The vendor reported what is left in its bucket for this connection (e.g. Shopify's GraphQL
+  // throttleStatus): the shared bucket `limitKey` follows it, so every process sees the same budget.
+  observeBucket(limitKey: string | undefined, limit: RateLimit, available: number): Promise<void>;
 }
 
 function parseJsonOrText(text: string): unknown {
@@ -65,11 +69,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
   return {
     async request<T>(config: RequestOptions): Promise<AxiosResponse<T>> {
-      const { limitKey, limit, ...axiosConfig } = config;
+      const { limitKey, limit, cost, ...axiosConfig } = config;
       const bucket = `${opts.connectionId}:${limitKey ?? 'default'}`;
       const what = `${(config.method ?? 'GET').toUpperCase()} ${config.url}`;
       for (let attempt = 1; ; attempt++) {
-        await opts.limiter.acquire(bucket, limit ?? opts.limit);
+        await opts.limiter.acquire(bucket, limit ?? opts.limit, { cost: cost ?? 1 });
         let response: AxiosResponse<T> | undefined;
         let networkError: unknown;
         try {
@@ -102,6 +106,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         });
         await new Promise((r) => setTimeout(r, delay));
       }
+    },
+    async observeBucket(limitKey, limit, available) {
+      await opts.limiter.observe(`${opts.connectionId}:${limitKey ?? 'default'}`, limit, available);
     },
   };
 }

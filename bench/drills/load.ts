@@ -92,11 +92,12 @@ export class LoadGenerator {
   private async webhookOrder(n: number): Promise<void> {
     const { shops, shopify, skus } = this.plan;
     const shop = shops[n % shops.length];
-    const shopifyId = String(this.plan.idPrefix * 1_000_000 + n);
+    // Shopify's order ids are 64-bit: past 2^53, as its own test payloads, so they must travel exactly.
+    const shopifyId = String(9_007_199_254_740_993n + BigInt(this.plan.idPrefix * 1_000_000 + n));
     const sku = skus.web[n % skus.web.length];
     const lines = [{ sku, quantity: 1 + (n % 2) }];
     const payment = n % 3 === 0 ? 'cod' : 'paid';
-    const body = JSON.stringify(shopify.placeOrder(shop.id, shopifyId, lines, payment));
+    const body = shopify.placeOrder(shop.id, shopifyId, lines, payment);
     const sub = this.track(`order:${shop.id}:${shopifyId}`, 'webhook', payment, lines);
     const deliveryId = randomUUID();
     sub.webhookDeliveries.push(`${shop.id}|${deliveryId}`);

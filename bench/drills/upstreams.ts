@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ShopifyShop, STANDARD_PLAN } from '../shopify-shop';
 
 // Local stand-ins for the outside world the drills talk to: a Shopify Admin API (several shops on one
 // server, told apart by the first path segment) and the generic ERP of connectors/erp. Both record every
@@ -91,28 +92,14 @@ export interface ShopifyLine {
   quantity: number;
 }
 
-interface ShopOrder {
-  shop: string;
-  id: string;
-  lineItems: { id: number; sku: string; quantity: number }[];
-  fulfillmentOrder: {
-    id: number;
-    status: 'open' | 'closed';
-    line_items: { id: number; line_item_id: number; fulfillable_quantity: number }[];
-  };
-  fulfillments: { id: number; status: 'success'; tracking_number: string; tracking_numbers: string[]; at: number }[];
-  cancelledAt?: string;
-}
-
 export const SHOPIFY_LOCATION_ID = '655441491';
+const LOCATION_GID = `gid://shopify/Location/${SHOPIFY_LOCATION_ID}`;
 
+// Each shop is a Standard shop as its GraphQL Admin API answers (bench/shopify-shop.ts): stock, orders,
+// fulfillmentCreate, orderCancel, a cost bucket with THROTTLED when empty, ids past 2^53. REST is not
+// answered: the connector no longer speaks it.
 export class FakeShopify extends FakeUpstream {
-  readonly orders = new Map<string, ShopOrder>();
-  /** The latest absolute level per sku and Shopify location, as set through GraphQL (or inventory_levels/set.json). */
-  readonly levels = new Map<string, { available: number; at: number }>();
-  private readonly inventoryItems = new Map<string, number>();
-  private readonly skusByItem = new Map<number, string>();
-  private nextId = 1;
+  private readonly shops = new Map<string, ShopifyShop>();
 
   constructor(private readonly knows: (sku: string) => boolean) {
     super();
@@ -122,23 +109,32 @@ export class FakeShopify extends FakeUpstream {
     return `http://127.0.0.1:${this.port}/${shop}`;
   }
 
-  /** The shop takes an order: what the orders/create webhook then carries. */
-  placeOrder(shop: string, id: string, lines: ShopifyLine[], payment: 'paid' | 'cod'): Record<string, unknown> {
-    const lineItems = lines.map((l) => ({ id: this.nextId++, sku: l.sku, quantity: l.quantity }));
-    this.orders.set(id, {
-      shop,
+  shop(id: string): ShopifyShop {
+    let shop = this.shops.get(id);
+    if (!shop) {
+      // Each shop gives out ids of its own, all past 2^53.
+      shop = new ShopifyShop({
+        plan: STANDARD_PLAN,
+        knows: this.knows,
+        firstId: 9_007_199_254_740_993n + BigInt(this.shops.size) * 10n ** 12n,
+      });
+      this.shops.set(id, shop);
+    }
+    return shop;
+  }
+
+  /** The shop takes an order: the orders/create webhook body, as Shopify writes it (ids as bare JSON numbers). */
+  placeOrder(shopId: string, id: string, lines: ShopifyLine[], payment: 'paid' | 'cod'): string {
+    const shop = this.shop(shopId);
+    const lineItems = lines.map((l) => ({ id: shop.newId(), sku: l.sku, quantity: l.quantity }));
+    shop.placeOrder(
       id,
-      lineItems,
-      fulfillmentOrder: {
-        id: this.nextId++,
-        status: 'open',
-        line_items: lineItems.map((li) => ({ id: this.nextId++, line_item_id: li.id, fulfillable_quantity: li.quantity })),
-      },
-      fulfillments: [],
-    });
+      lineItems.map((li) => ({ sku: li.sku, quantity: li.quantity, lineItemId: li.id })),
+      LOCATION_GID,
+    );
     const now = new Date().toISOString();
-    return {
-      id: Number(id),
+    const body = {
+      id,
       admin_graphql_api_id: `gid://shopify/Order/${id}`,
       name: `#D${id.slice(-6)}`,
       email: 'drill@example.com',
@@ -150,7 +146,7 @@ export class FakeShopify extends FakeUpstream {
       payment_gateway_names: [payment === 'paid' ? 'shopify_payments' : 'Cash on Delivery (COD)'],
       taxes_included: false,
       total_discounts: '0.00',
-      customer: { id: 7012345678901, email: 'drill@example.com', first_name: 'Ada', last_name: 'Lovelace' },
+      customer: { id: shop.newId(), email: 'drill@example.com', first_name: 'Ada', last_name: 'Lovelace' },
       shipping_address: {
         first_name: 'Ada',
         last_name: 'Lovelace',
@@ -173,167 +169,32 @@ export class FakeShopify extends FakeUpstream {
       shipping_lines: [{ price: '4.90', discount_allocations: [], tax_lines: [] }],
       discount_applications: [],
     };
+    // Shopify writes its 64-bit ids as bare numbers, past what JavaScript numbers hold exactly.
+    return JSON.stringify(body).replace(/"id":"(\d+)"/g, '"id":$1');
   }
 
   /** Successful fulfillments per order (more than one is a shipment reported twice). */
   fulfillmentsOf(id: string): number {
-    return this.orders.get(id)?.fulfillments.length ?? 0;
+    let n = 0;
+    for (const shop of this.shops.values()) n += shop.orders.get(id)?.fulfillments.filter((f) => f.status === 'SUCCESS').length ?? 0;
+    return n;
   }
 
+  /** The latest available quantity of `sku` at the Shopify location, in whichever shop holds it. */
   levelOf(sku: string, location = SHOPIFY_LOCATION_ID): number | undefined {
-    const item = this.inventoryItems.get(sku);
-    return item === undefined ? undefined : this.levels.get(`${location}|${item}`)?.available;
+    for (const shop of this.shops.values()) {
+      const item = shop.itemOf(sku);
+      const level = item === undefined ? undefined : shop.levels.get(`${item}|gid://shopify/Location/${location}`);
+      if (level !== undefined) return level;
+    }
+    return undefined;
   }
 
   protected handle: Handler = (req, fullPath, body) => {
-    const match = /^\/([a-z0-9_-]+)\/admin\/api\/\d{4}-\d{2}(\/.*)$/.exec(fullPath);
-    if (!match) return { status: 404, body: { errors: 'Not Found' } };
-    const [, , path] = match;
-    const method = req.method ?? 'GET';
-    const b = (body ?? {}) as Record<string, unknown>;
-
-    if (method === 'GET' && path === '/shop.json')
-      return { status: 200, body: { shop: { name: match[1], myshopify_domain: `${match[1]}.myshopify.com` } } };
-    if (method === 'GET' && path === '/orders.json') return { status: 200, body: { orders: [] } };
-
-    if (method === 'POST' && path === '/graphql.json') return this.graphql((b.variables ?? {}) as Record<string, unknown>);
-    if (method === 'POST' && path === '/inventory_levels/set.json') {
-      const item = Number(b.inventory_item_id);
-      if (!this.skusByItem.has(item)) return { status: 422, body: { errors: { inventory_item_id: ['not found'] } } };
-      this.levels.set(`${b.location_id}|${item}`, { available: Number(b.available), at: Date.now() });
-      return {
-        status: 200,
-        body: {
-          inventory_level: {
-            inventory_item_id: item,
-            location_id: b.location_id,
-            available: b.available,
-            updated_at: new Date().toISOString(),
-          },
-        },
-      };
-    }
-
-    let m = /^\/orders\/(\d+)\.json$/.exec(path);
-    if (method === 'GET' && m) {
-      const order = this.orders.get(m[1]);
-      if (!order) return { status: 404, body: { errors: 'Not Found' } };
-      return {
-        status: 200,
-        body: {
-          order: {
-            id: Number(order.id),
-            cancelled_at: order.cancelledAt ?? null,
-            line_items: order.lineItems.map((li) => ({ id: li.id, sku: li.sku, quantity: li.quantity })),
-            fulfillments: order.fulfillments.map(({ at: _at, ...f }) => (void _at, f)),
-          },
-        },
-      };
-    }
-
-    m = /^\/orders\/(\d+)\/fulfillment_orders\.json$/.exec(path);
-    if (method === 'GET' && m) {
-      const order = this.orders.get(m[1]);
-      if (!order) return { status: 404, body: { errors: 'Not Found' } };
-      const fo = order.fulfillmentOrder;
-      return {
-        status: 200,
-        body: {
-          fulfillment_orders: [
-            {
-              ...fo,
-              assigned_location_id: Number(SHOPIFY_LOCATION_ID),
-              supported_actions: fo.status === 'open' ? ['create_fulfillment'] : [],
-            },
-          ],
-        },
-      };
-    }
-
-    if (method === 'POST' && path === '/fulfillments.json') {
-      const f = (b.fulfillment ?? {}) as {
-        line_items_by_fulfillment_order?: { fulfillment_order_id: number }[];
-        tracking_info?: { number?: string };
-      };
-      const foIds = (f.line_items_by_fulfillment_order ?? []).map((x) => x.fulfillment_order_id);
-      const order = [...this.orders.values()].find((o) => foIds.includes(o.fulfillmentOrder.id));
-      if (!order) return { status: 404, body: { errors: 'Not Found' } };
-      if (order.fulfillmentOrder.status !== 'open') return { status: 422, body: { errors: ['Fulfillment order is closed'] } };
-      order.fulfillmentOrder.status = 'closed';
-      for (const li of order.fulfillmentOrder.line_items) li.fulfillable_quantity = 0;
-      const tracking = f.tracking_info?.number ?? '';
-      const fulfillment = {
-        id: this.nextId++,
-        status: 'success' as const,
-        tracking_number: tracking,
-        tracking_numbers: [tracking],
-        at: Date.now(),
-      };
-      order.fulfillments.push(fulfillment);
-      return {
-        status: 201,
-        body: { fulfillment: { id: fulfillment.id, order_id: Number(order.id), status: 'success', tracking_number: tracking } },
-      };
-    }
-
-    m = /^\/orders\/(\d+)\/cancel\.json$/.exec(path);
-    if (method === 'POST' && m) {
-      const order = this.orders.get(m[1]);
-      if (!order) return { status: 404, body: { errors: 'Not Found' } };
-      order.cancelledAt ??= new Date().toISOString();
-      return { status: 200, body: { order: { id: Number(order.id), cancelled_at: order.cancelledAt } } };
-    }
-    return { status: 404, body: { errors: 'Not Found' } };
+    const match = /^\/([a-z0-9_-]+)\/admin\/api\/\d{4}-\d{2}\/graphql\.json$/.exec(fullPath);
+    if (!match || req.method !== 'POST') return { status: 404, body: { errors: 'Not Found' } };
+    return this.shop(match[1]).graphql(body);
   };
-
-  // GraphQL as Shopify answers it for stock: sku -> inventory item, the current available quantities, and
-  // inventorySetQuantities with changeFromQuantity checked (a batch applies whole or not at all).
-  private graphql(variables: Record<string, unknown>): { status: number; body: unknown } {
-    const cost = { requestedQueryCost: 10, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1990, restoreRate: 100 } };
-    const answer = (data: unknown) => ({ status: 200, body: { data, extensions: { cost } } });
-    const idOf = (id: unknown) => Number(/(\d+)$/.exec(String(id))?.[1] ?? NaN);
-    if (typeof variables.query === 'string') {
-      const skus = [...variables.query.matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
-      const nodes = skus
-        .filter(this.knows)
-        .map((sku) => ({ sku, inventoryItem: { id: `gid://shopify/InventoryItem/${this.itemOf(sku)}` } }));
-      return answer({ productVariants: { nodes } });
-    }
-    if (Array.isArray(variables.ids)) {
-      const location = idOf(variables.locationId);
-      const nodes = variables.ids.map((id) => {
-        const level = this.levels.get(`${location}|${idOf(id)}`);
-        return { id, inventoryLevel: level ? { quantities: [{ name: 'available', quantity: level.available }] } : null };
-      });
-      return answer({ nodes });
-    }
-    const { quantities } = variables.input as {
-      quantities: { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity: number | null }[];
-    };
-    const userErrors = quantities.flatMap((q, i) => {
-      const path = ['input', 'quantities', String(i)];
-      if (!this.skusByItem.has(idOf(q.inventoryItemId)))
-        return [{ field: path, message: 'The specified inventory item could not be found.', code: 'INVALID_INVENTORY_ITEM' }];
-      const now = this.levels.get(`${idOf(q.locationId)}|${idOf(q.inventoryItemId)}`)?.available ?? null;
-      return q.changeFromQuantity === now
-        ? []
-        : [{ field: [...path, 'changeFromQuantity'], message: 'The quantity has changed', code: 'CHANGE_FROM_QUANTITY_STALE' }];
-    });
-    if (userErrors.length === 0)
-      for (const q of quantities)
-        this.levels.set(`${idOf(q.locationId)}|${idOf(q.inventoryItemId)}`, { available: q.quantity, at: Date.now() });
-    return answer({ inventorySetQuantities: { userErrors } });
-  }
-
-  private itemOf(sku: string): number {
-    let id = this.inventoryItems.get(sku);
-    if (id === undefined) {
-      id = 808950000 + this.inventoryItems.size;
-      this.inventoryItems.set(sku, id);
-      this.skusByItem.set(id, sku);
-    }
-    return id;
-  }
 }
 
 // ---- ERP ------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { BULLMQ_PREFIX } from '../harness';
 import { CONNECTIONS, LOCATIONS, SHOPIFY_LOCATION, stockSku } from '../setup';
 import { metric, percentile } from '../stats';
 import { newestStableShopifyVersion } from '../../connectors/shopify';
+import { BASELINE_TOKEN } from '../fake-shopify';
 import { sleep, until, type FigureContext, type FigureResult } from './context';
 
 // Figure 4: from a stock receipt's 201 (POST /stock/receipts) to the Shopify stand-in receiving the
@@ -198,7 +199,7 @@ async function baselineRuns(ctx: FigureContext, runs: number, skus: number): Pro
       const graphql = async (variables: Record<string, unknown>) => {
         const res = await fetch(`${shopify.url}/admin/api/${newestStableShopifyVersion()}/graphql.json`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_bench_token_value' },
+          headers: { 'content-type': 'application/json', 'x-shopify-access-token': BASELINE_TOKEN },
           body: JSON.stringify({ query: 'baseline', variables }),
         });
         return (await res.json()) as { data: { nodes?: { id: string; inventoryLevel: { quantities: { quantity: number }[] } | null }[] } };

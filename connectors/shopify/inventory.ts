@@ -2,17 +2,19 @@ import { ValidationError, type FieldProblem } from '../../domain/errors';
 import type { ConnectorContext, StockLevel, StockTarget } from '../types';
 import { createHash } from 'node:crypto';
 import { UpstreamError } from '../http';
-import type { ShopifyClient } from './client';
+import { SHOPIFY_MAX_QUERY_COST, type ShopifyClient } from './client';
 
 const ID_TTL_MS = 24 * 60 * 60 * 1000;
 // A sku Shopify does not know is asked about again sooner, so a product added today syncs today.
 const UNKNOWN_TTL_MS = 15 * 60 * 1000;
 const UNKNOWN = '-';
 const SKUS_PER_QUERY = 25;
-// inventorySetQuantities takes up to 250 quantities a call; current levels are read 100 at a time, which
-// keeps a read's cost well under the 1,000 points a single query may cost.
+// inventorySetQuantities takes up to 250 quantities a call. A batch's current levels are read in one query
+// when its cost fits the shop's bucket and the 1,000 points one query may cost (about 3 points an item);
+// a smaller bucket gives smaller batches. Sized by the bucket's size rather than what is left in it at the
+// moment: more, smaller calls would cost more in total, and the cost bucket makes each call wait its turn.
 const QUANTITIES_PER_SET = 250;
-const LEVELS_PER_READ = 100;
+const FIRST_READ_COST_PER_ITEM = 4; // until Shopify has said what a read costs
 // A quantity Shopify changed between our read and our write (a sale) is read again and sent again.
 const STALE_ROUNDS = 3;
 
@@ -62,6 +64,15 @@ interface Quantity {
 // Available quantities per sku and Shopify location (numeric location id), set with GraphQL
 // inventorySetQuantities in batches of up to 250. Skus resolve to inventory items once a day.
 export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext): StockTarget {
+  let readCostPerItem = FIRST_READ_COST_PER_ITEM;
+
+  // How many items one read (and so one set) takes, for this shop's bucket.
+  async function batchSize(): Promise<number> {
+    const { maximumAvailable } = await client.throttle();
+    const points = Math.min(SHOPIFY_MAX_QUERY_COST, maximumAvailable);
+    return Math.max(1, Math.min(QUANTITIES_PER_SET, Math.floor(points / readCostPerItem)));
+  }
+
   async function inventoryItemIds(skus: string[]): Promise<Map<string, string | undefined>> {
     const ids = new Map<string, string | undefined>();
     const toResolve: string[] = [];
@@ -96,8 +107,16 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
   // What Shopify holds now for these items at the location.
   async function availableAt(locationId: string, itemIds: string[]): Promise<Map<string, number | null>> {
     const current = new Map<string, number | null>();
-    for (let i = 0; i < itemIds.length; i += LEVELS_PER_READ) {
-      const data = await client.graphql<AvailableAt>(AVAILABLE_AT, { ids: itemIds.slice(i, i + LEVELS_PER_READ), locationId });
+    const perRead = await batchSize();
+    for (let i = 0; i < itemIds.length; i += perRead) {
+      const ids = itemIds.slice(i, i + perRead);
+      const data = await client.graphql<AvailableAt>(
+        AVAILABLE_AT,
+        { ids, locationId },
+        { estimatedCost: 1 + Math.ceil(ids.length * readCostPerItem) },
+      );
+      const cost = client.costOf('AvailableAt');
+      if (cost !== undefined && ids.length > 0) readCostPerItem = Math.max(1, cost / ids.length);
       for (const node of data.nodes)
         if (node) current.set(node.id, node.inventoryLevel?.quantities.find((q) => q.name === 'available')?.quantity ?? null);
     }
@@ -178,7 +197,11 @@ export function createShopifyStock(client: ShopifyClient, ctx: ConnectorContext)
         ]);
       }
       for (const [locationId, wanted] of byLocation)
-        for (let i = 0; i < wanted.length; i += QUANTITIES_PER_SET) await setBatch(locationId, wanted.slice(i, i + QUANTITIES_PER_SET));
+        for (let i = 0; i < wanted.length;) {
+          const size = await batchSize();
+          await setBatch(locationId, wanted.slice(i, i + size));
+          i += size;
+        }
     },
   };
 }

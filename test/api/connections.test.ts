@@ -5,7 +5,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
 import { eventually, location, orderBody } from '../support/fixtures';
-import { nockShopifyInventory } from '../support/shopify-stock';
+import { nockShopify, nockShopifyInventory } from '../support/shopify-stock';
 import { newestStableShopifyVersion } from '../../connectors/shopify';
 import { ensureConnectionSchedules } from '../../services/schedules';
 import { silentLogger } from '../../domain/logger';
@@ -17,7 +17,21 @@ const shopOf = (id: string) => `${id}.myshopify.com`;
 const shopify = (id: string) => `https://${shopOf(id)}`;
 const ERP = 'https://erp.example.com';
 const runId = Date.now() % 1_000_000_000;
-const shopifyOrder = JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8'));
+// The documented order as the GraphQL Admin API's orders query returns it.
+const shopifyOrder = JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.graphql.json'), 'utf8'));
+const graphqlOrder = (id: number, updatedAt: string, changes: Record<string, unknown> = {}) => ({
+  ...structuredClone(shopifyOrder),
+  id: `gid://shopify/Order/${id}`,
+  legacyResourceId: String(id),
+  updatedAt,
+  ...changes,
+});
+const hoursAgo = (h: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - h * 3600_000).toISOString();
+const COST = {
+  requestedQueryCost: 1,
+  actualQueryCost: 1,
+  throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1999, restoreRate: 100 },
+};
 
 let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
@@ -129,14 +143,14 @@ describe('connections', () => {
   test('testing a connection makes one authenticated call and reports a refused token clearly', async () => {
     await api.post('/connections', shopifyConnection('shop-test'));
     nock(shopify('shop-test'))
-      .get(`${API}/shop.json`)
+      .post(`${API}/graphql.json`, (body) => /shop \{ name myshopifyDomain \}/.test(body.query))
       .matchHeader('x-shopify-access-token', 'shpat_shop-test_secret_token')
-      .reply(200, { shop: { name: 'Test', myshopify_domain: shopOf('shop-test') } });
+      .reply(200, { data: { shop: { name: 'Test', myshopifyDomain: shopOf('shop-test') } }, extensions: { cost: COST } });
     const ok = await api.post('/connections/shop-test/test');
     expect(ok.status).toBe(200);
     expect(ok.body.ok).toBe(true);
     nock(shopify('shop-test'))
-      .get(`${API}/shop.json`)
+      .post(`${API}/graphql.json`)
       .reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
     const refused = await api.post('/connections/shop-test/test');
     expect(refused.status).toBe(502);
@@ -144,29 +158,17 @@ describe('connections', () => {
     expect(refused.body.error.message).toMatch(/access token/);
   });
 
-  test('sync now polls Shopify to the last page, captures each order once, and reconciles stock', async () => {
+  test('sync now polls Shopify over GraphQL, captures each order once, and reconciles stock', async () => {
     await api.post('/connections', shopifyConnection('shop-poll'));
-    const pageOrders = [1, 2, 3].map((n) => ({
-      ...shopifyOrder,
-      id: 9_000_000_000_000 + runId * 10 + n,
-      updated_at: `2026-11-2${n}T10:00:00+00:00`,
-    }));
-    nock(shopify('shop-poll'))
-      .get(`${API}/orders.json`)
-      .query((q) => q.status === 'any' && !q.page_info)
-      .reply(
-        200,
-        { orders: pageOrders.slice(0, 2) },
-        { Link: `<${shopify('shop-poll')}${API}/orders.json?limit=250&page_info=p2>; rel="next"` },
-      )
-      .get(`${API}/orders.json`)
-      .query((q) => q.page_info === 'p2')
-      .reply(200, { orders: pageOrders.slice(2) });
-    const shop = nockShopifyInventory(shopify('shop-poll'), API, {
-      'TEE-M': 'gid://shopify/InventoryItem/1001',
-      'MUG-1': 'gid://shopify/InventoryItem/1002',
-      'CAP-1': 'gid://shopify/InventoryItem/1003',
+    const pageOrders = [1, 2, 3].map((n) => graphqlOrder(9_000_000_000_000 + runId * 10 + n, hoursAgo(4 - n)));
+    const shop = nockShopify(shopify('shop-poll'), API, {
+      variants: {
+        'TEE-M': 'gid://shopify/InventoryItem/1001',
+        'MUG-1': 'gid://shopify/InventoryItem/1002',
+        'CAP-1': 'gid://shopify/InventoryItem/1003',
+      },
     });
+    shop.shop.orderNodes.push(...pageOrders);
     const sync = await api.post('/connections/shop-poll/sync');
     expect(sync.status).toBe(202);
     expect(sync.body.triggered).toEqual(['sync:shop-poll:orders', 'sync:shop-poll:stock']);
@@ -176,10 +178,10 @@ describe('connections', () => {
       30_000,
       'three polled orders',
     );
-    expect(listed.map((o) => o.channelOrderId).sort()).toEqual(pageOrders.map((o) => String(o.id)).sort());
+    expect(listed.map((o) => o.channelOrderId).sort()).toEqual(pageOrders.map((o) => o.legacyResourceId).sort());
     await eventually(
       async () => (await api.get('/connections/shop-poll')).body.ordersCursor,
-      (c) => c === '2026-11-23T09:59:00.000Z',
+      (c) => c === new Date(Date.parse(hoursAgo(1)) - 60_000).toISOString(),
       30_000,
       'the cursor to move past the last page, less the overlap',
     );
@@ -194,24 +196,16 @@ describe('connections', () => {
         .applied()
         .map((i) => i.inventoryItemId)
         .sort(),
-    ).toEqual([1001, 1002, 1003]);
+    ).toEqual(['1001', '1002', '1003']);
   });
 
   test('a polled order that cannot be mapped becomes a dead letter with its reason, the poll goes on, and it can be replayed', async () => {
     await api.post('/connections', shopifyConnection('shop-bad'));
-    const good = { ...shopifyOrder, id: 9_100_000_000_000 + runId, updated_at: '2026-11-25T10:00:00+00:00' };
-    const broken = {
-      ...structuredClone(shopifyOrder),
-      id: 9_200_000_000_000 + runId,
-      updated_at: '2026-11-24T10:00:00+00:00',
-      line_items: shopifyOrder.line_items.map((li: { sku: string }) => ({ ...li, sku: '' })),
-    };
-    nock(shopify('shop-bad'))
-      .get(`${API}/orders.json`)
-      .query((q) => q.status === 'any')
-      .times(2) // the sync, and the same page at the next poll
-      .reply(200, { orders: [broken, good] });
-    nockShopifyInventory(shopify('shop-bad'), API, {});
+    const good = graphqlOrder(9_100_000_000_000 + runId, hoursAgo(1));
+    const broken = graphqlOrder(9_200_000_000_000 + runId, hoursAgo(2));
+    broken.lineItems.nodes = broken.lineItems.nodes.map((li: { sku: string }) => ({ ...li, sku: '' }));
+    // Polled twice (the sync, and the same page at the next poll): the shop answers the same each time.
+    nockShopify(shopify('shop-bad'), API, { variants: {} }).shop.orderNodes.push(broken, good);
     expect((await api.post('/connections/shop-bad/sync')).status).toBe(202);
     await eventually(
       async () => (await api.get('/orders?channel=shop-bad')).body.orders as unknown[],
@@ -224,11 +218,11 @@ describe('connections', () => {
         (await api.get('/webhooks/dead-letters')).body.deadLetters as { id: string; topic: string; deadReason: string; replays: number }[]
       ).filter((d) => d.id.startsWith('shop-bad|'));
     const [letter] = await eventually(letters, (l) => l.length === 1, 30_000, 'a dead letter for the broken order');
-    expect(letter).toMatchObject({ topic: 'poll/order', id: expect.stringContaining(`|poll:${broken.id}:`) });
-    expect(letter.deadReason).toMatch(/cannot be mapped.*line_items\.0\.sku/);
+    expect(letter).toMatchObject({ topic: 'poll/order', id: expect.stringContaining(`|poll:${broken.legacyResourceId}:`) });
+    expect(letter.deadReason).toMatch(/cannot be mapped.*lineItems\.nodes\.0\.sku/);
     await eventually(
       async () => (await api.get('/connections/shop-bad')).body.ordersCursor,
-      (c) => c === '2026-11-25T09:59:00.000Z',
+      (c) => c === new Date(Date.parse(hoursAgo(1)) - 60_000).toISOString(),
       30_000,
       'the cursor to move past both orders',
     );

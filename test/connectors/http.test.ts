@@ -149,6 +149,24 @@ describe('outbound HTTP: the rate limit is per connection, across processes', ()
     expect(Date.now() - started).toBeGreaterThanOrEqual(750);
   });
 
+  test('a call can cost several tokens (a GraphQL query), and what the vendor reports left sets the shared bucket for every process', async () => {
+    const [one, two] = twoProcesses();
+    const limit = { ratePerSecond: 100, burst: 100 };
+    nock(API).post('/graphql').times(3).reply(200, {});
+    const [a, b] = [one.http({ baseURL: API, limit }), two.http({ baseURL: API, limit })];
+
+    let started = Date.now();
+    await a.request({ method: 'POST', url: '/graphql', cost: 60, limitKey: 'cost' });
+    await b.request({ method: 'POST', url: '/graphql', cost: 60, limitKey: 'cost' }); // 40 left: waits for 20 more
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+
+    // The vendor says its bucket is empty (other apps spent it): the other process waits for the refill too.
+    await a.observeBucket('cost', limit, 0);
+    started = Date.now();
+    await b.request({ method: 'POST', url: '/graphql', cost: 50, limitKey: 'cost' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
+  });
+
   test('a 429 on one process pauses the other for the Retry-After', async () => {
     const [one, two, redis] = twoProcesses();
     let refusedAt = 0;

@@ -7,8 +7,11 @@ import { toMinorUnits } from '../../connectors/shopify/money';
 import type { ChannelOrder, Connector, ConnectorContext } from '../../connectors/types';
 import { silentLogger } from '../../domain/logger';
 import { testConnectorContext } from '../support/connectors';
-import { nockShopifyInventory } from '../support/shopify-stock';
+import { nockShopify, nockShopifyInventory } from '../support/shopify-stock';
+import { PLUS_PLAN, type ShopPlan } from '../../bench/shopify-shop';
+import { UpstreamError } from '../../connectors/http';
 import documentedOrder from './fixtures/shopify/order-cod.json';
+import graphqlDocumentedOrder from './fixtures/shopify/order-cod.graphql.json';
 
 const SHOP = 'orderhub-test.myshopify.com';
 const ORIGIN = `https://${SHOP}`;
@@ -20,14 +23,22 @@ const ORDER_ID = String(documentedOrder.id);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor JSON, read field by field in assertions
 type Json = Record<string, any>;
 const orderFixture = (changes: Json = {}): Json => ({ ...structuredClone(documentedOrder), ...changes });
+// The same order as the GraphQL Admin API's orders query returns it.
+const graphqlOrder = (changes: Json = {}): Json => ({ ...structuredClone(graphqlDocumentedOrder), ...changes });
+// extensions.cost as Shopify sends it with every answer (a Standard shop with its bucket nearly full).
+const COST = {
+  requestedQueryCost: 10,
+  actualQueryCost: 10,
+  throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1990, restoreRate: 100 },
+};
 
-let closeContext: (() => void) | undefined;
+let closers: (() => void)[] = [];
 let warnings: { msg: string; fields?: Record<string, unknown> }[];
 
 // A connection over the test Redis with a fresh connection id; warnings are collected for assertions.
 function connect(options: Json = {}): { connector: Connector; ctx: ConnectorContext } {
   const test = testConnectorContext('shopify');
-  closeContext = test.close;
+  closers.push(test.close);
   warnings = [];
   const ctx: ConnectorContext = { ...test.ctx, log: { ...silentLogger, warn: (msg, fields) => warnings.push({ msg, fields }) } };
   const connector = shopifyConnector.create(
@@ -69,8 +80,8 @@ beforeAll(() => {
 });
 afterEach(() => {
   nock.cleanAll();
-  closeContext?.();
-  closeContext = undefined;
+  for (const close of closers) close();
+  closers = [];
 });
 afterAll(() => {
   nock.enableNetConnect();
@@ -222,41 +233,40 @@ describe('Shopify connector: ids past 2^53', () => {
     expect(event.order.order.customer.id).toBe(BIG.customer);
   });
 
-  test('a polled page with 64-bit ids maps them exactly', async () => {
+  test('a polled GraphQL order with 64-bit ids maps to the same order id as its webhook', async () => {
     const { connector } = connect();
-    nock(ORIGIN)
-      .get(`${API}/orders.json`)
-      .query(true)
-      .reply(200, `{"orders":[${bigIdOrderText()}]}`, { 'content-type': 'application/json; charset=utf-8' });
-    const { orders } = await connector.orders!.fetchOrdersUpdatedSince(undefined, undefined);
+    const shop = nockShopify(ORIGIN, API);
+    shop.shop.orderNodes.push(
+      graphqlOrder({
+        id: `gid://shopify/Order/${BIG.order}`,
+        legacyResourceId: BIG.order,
+        customer: { ...graphqlDocumentedOrder.customer, id: `gid://shopify/Customer/${BIG.customer}` },
+      }),
+    );
+    const { orders } = await connector.orders!.fetchOrdersUpdatedSince('2024-10-01T00:00:00Z', undefined);
     expect(orders.map((o) => [o.order.channelOrderId, o.order.customer.id])).toEqual([[BIG.order, BIG.customer]]);
-    expect(nock.isDone()).toBe(true);
+    // Without legacyResourceId, the GID's digits are the id.
+    const { legacyResourceId: _dropped, ...withoutLegacy } = shop.shop.orderNodes[0];
+    expect(connector.orders!.mapPolled!(withoutLegacy).order.channelOrderId).toBe(BIG.order);
   });
 });
 
 describe('Shopify connector: polling orders', () => {
-  test('polling follows the Link header page_info through three pages to the end, looking back 7 days by default', async () => {
+  test('a GraphQL order maps to exactly the order its webhook gives', () => {
     const { connector } = connect();
-    const page = (ids: number[]) => ({ orders: ids.map((id) => orderFixture({ id, name: `#${id}` })) });
-    const link = (rel: Record<string, string>) =>
-      Object.entries(rel)
-        .map(([r, info]) => `<${ORIGIN}${API}/orders.json?limit=250&page_info=${info}>; rel="${r}"`)
-        .join(', ');
-    let lookBackFrom: number | undefined;
-    nock(ORIGIN)
-      .get(`${API}/orders.json`)
-      .query((q) => {
-        lookBackFrom = Date.parse(String(q.updated_at_min));
-        return q.status === 'any' && q.limit === '250' && q.order === 'updated_at asc' && Object.keys(q).length === 4;
-      })
-      .reply(200, page([1001, 1002]), { link: link({ next: 'cGFnZTI' }) })
-      // With page_info Shopify accepts nothing but limit: the query must not repeat the filters.
-      .get(`${API}/orders.json`)
-      .query({ limit: '250', page_info: 'cGFnZTI' })
-      .reply(200, page([1003, 1004]), { link: link({ previous: 'cGFnZTE', next: 'cGFnZTM' }) })
-      .get(`${API}/orders.json`)
-      .query({ limit: '250', page_info: 'cGFnZTM' })
-      .reply(200, page([1005]), { link: link({ previous: 'cGFnZTI' }) });
+    const fromWebhook = parseOrder(connector, orderFixture());
+    expect(connector.orders!.mapPolled!(graphqlOrder())).toEqual(fromWebhook);
+  });
+
+  test('polling asks orders(query: updated_at) sorted by UPDATED_AT and follows endCursor through three pages, looking back 7 days by default', async () => {
+    const { connector } = connect();
+    const shop = nockShopify(ORIGIN, API);
+    for (let i = 1; i <= 12; i++)
+      shop.shop.orderNodes.push(
+        graphqlOrder({ id: `gid://shopify/Order/${1000 + i}`, legacyResourceId: String(1000 + i), name: `#${1000 + i}` }),
+      );
+    // Updated recently: inside the default look-back (the fixture's own date is long past).
+    for (const node of shop.shop.orderNodes) node.updatedAt = new Date(Date.now() - 3600_000).toISOString();
 
     const seen: string[] = [];
     let token: string | undefined;
@@ -269,52 +279,89 @@ describe('Shopify connector: polling orders', () => {
     } while (token && pages < 10);
 
     expect(pages).toBe(3);
-    expect(seen).toEqual(['1001', '1002', '1003', '1004', '1005']);
-    expect(Math.abs(Date.now() - 7 * 24 * 3600 * 1000 - lookBackFrom!)).toBeLessThan(60_000);
-    expect(nock.isDone()).toBe(true);
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => String(1001 + i))); // 5, 5 and 2
+    const asked = shop.requestsFor('orders');
+    expect(asked.map((r) => r.variables.after ?? null)).toEqual([null, expect.any(String), expect.any(String)]);
+    expect(asked[0].query).toMatch(/orders\(first: \$first, after: \$after, query: \$query, sortKey: UPDATED_AT\)/);
+    // Every page asks the same question, from 7 days back.
+    expect(new Set(asked.map((r) => r.variables.query)).size).toBe(1);
+    const from = Date.parse(/updated_at:>='([^']+)'/.exec(asked[0].variables.query)![1]);
+    expect(Math.abs(Date.now() - 7 * 24 * 3600 * 1000 - from)).toBeLessThan(60_000);
+
+    // A REST page_info heartbeated before the move to GraphQL starts the poll again from its cursor.
+    const restarted = await connector.orders!.fetchOrdersUpdatedSince('2024-10-01T00:00:00Z', 'cGFnZTI');
+    expect(restarted.orders.map((o) => o.order.channelOrderId)).toEqual(['1001', '1002', '1003', '1004', '1005']);
   });
 
-  test('an order that cannot be mapped is handed back with its problems (a dead letter for the poll), and the rest of the page arrives', async () => {
+  test('an order that cannot be mapped is handed back with its problems named by GraphQL field (a dead letter for the poll), and the rest of the page arrives', async () => {
     const { connector, ctx } = connect();
     const errors: Record<string, unknown>[] = [];
     ctx.log.error = (_msg, fields) => void errors.push(fields ?? {});
-    const broken = orderFixture({ id: 2002 });
-    broken.line_items[1].sku = '';
-    nock(ORIGIN)
-      .get(`${API}/orders.json`)
-      .query(true)
-      .reply(200, { orders: [orderFixture({ id: 2001 }), broken, orderFixture({ id: 2003 })] });
+    const broken = graphqlOrder({ id: 'gid://shopify/Order/2002', legacyResourceId: '2002' });
+    broken.lineItems.nodes[1].sku = '';
+    broken.shippingAddress.zip = null;
+    broken.lineItems.nodes[0].originalUnitPriceSet.shopMoney.amount = 'nineteen';
+    const shop = nockShopify(ORIGIN, API);
+    shop.shop.orderNodes.push(graphqlOrder({ id: 'gid://shopify/Order/2001', legacyResourceId: '2001' }), broken);
+    shop.shop.orderNodes.push(graphqlOrder({ id: 'gid://shopify/Order/2003', legacyResourceId: '2003' }));
 
     const result = await connector.orders!.fetchOrdersUpdatedSince('2024-10-01T00:00:00Z');
     expect(result.orders.map((o) => o.order.channelOrderId)).toEqual(['2001', '2003']);
     expect(result.nextPageToken).toBeUndefined();
-    expect(errors).toEqual([
-      expect.objectContaining({ channelOrderId: '2002', problems: [expect.objectContaining({ path: 'line_items.1.sku' })] }),
-    ]);
+    const paths = ['lineItems.nodes.0.originalUnitPriceSet.shopMoney.amount', 'lineItems.nodes.1.sku', 'shippingAddress.zip'];
+    expect(errors).toEqual([expect.objectContaining({ channelOrderId: '2002' })]);
     expect(result.unmapped).toEqual([
       {
         channelOrderId: '2002',
         raw: broken,
-        reason: expect.stringMatching(/cannot be mapped/),
-        problems: [expect.objectContaining({ path: 'line_items.1.sku' })],
+        reason: expect.stringMatching(/^Shopify order 2002 cannot be mapped/),
+        problems: expect.any(Array),
       },
     ]);
-    expect(() => connector.orders!.mapPolled!(broken)).toThrow(ValidationError);
+    expect(result.unmapped![0].problems.map((p) => p.path).sort()).toEqual(paths);
+    // Replaying the dead letter maps what it stored, and fails the same way until the order is fixed.
+    const replayed = thrown(() => connector.orders!.mapPolled!(result.unmapped![0].raw)) as ValidationError;
+    expect(replayed.problems.map((p) => p.path).sort()).toEqual(paths);
+    // A dead letter kept before the move to GraphQL (a REST order) still replays.
+    expect(connector.orders!.mapPolled!(orderFixture({ id: 2004 })).order.channelOrderId).toBe('2004');
+    // A node that is not an order at all is named as such.
+    const junk = thrown(() => connector.orders!.mapPolled!({ id: 'gid://shopify/Order/x', lineItems: {} })) as ValidationError;
+    expect(junk.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['id', 'currencyCode', 'lineItems.nodes']));
+  });
+
+  test('an order with more lines than a page carries has the rest read before it is mapped', async () => {
+    const { connector } = connect();
+    const node = graphqlOrder({ id: 'gid://shopify/Order/3001', legacyResourceId: '3001' });
+    const [first, ...rest] = node.lineItems.nodes;
+    node.lineItems = { nodes: [first], pageInfo: { hasNextPage: true, endCursor: 'bGluZTE' } };
+    nock(ORIGIN)
+      .post(`${API}/graphql.json`, (b) => /orders\(/.test(b.query))
+      .reply(200, {
+        data: { orders: { nodes: [node], pageInfo: { hasNextPage: false, endCursor: 'b3JkZXIx' } } },
+        extensions: { cost: COST },
+      })
+      .post(
+        `${API}/graphql.json`,
+        (b) => /order\(id: \$id\)/.test(b.query) && b.variables.id === node.id && b.variables.after === 'bGluZTE',
+      )
+      .reply(200, {
+        data: { order: { lineItems: { nodes: rest, pageInfo: { hasNextPage: false, endCursor: 'bGluZTM' } } } },
+        extensions: { cost: COST },
+      });
+    const { orders } = await connector.orders!.fetchOrdersUpdatedSince('2024-10-01T00:00:00Z');
+    expect(orders[0].order.lines).toEqual(parseOrder(connector, orderFixture()).order.lines);
+    expect(nock.isDone()).toBe(true);
   });
 });
 
 describe('Shopify connector: calls and limits', () => {
-  test('a 429 with Retry-After is waited out, then the call succeeds', async () => {
+  test('testConnection asks GraphQL for the shop; a 429 with Retry-After is waited out, then the call succeeds', async () => {
     const { connector } = connect();
     nock(ORIGIN, { reqheaders: { 'x-shopify-access-token': TOKEN } })
-      .get(`${API}/shop.json`)
-      .reply(
-        429,
-        { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' },
-        { 'retry-after': '1.0' },
-      )
-      .get(`${API}/shop.json`)
-      .reply(200, { shop: { name: 'Orderhub Test', myshopify_domain: SHOP } }, { 'x-shopify-shop-api-call-limit': '2/40' });
+      .post(`${API}/graphql.json`)
+      .reply(429, { errors: 'Too Many Requests' }, { 'retry-after': '1.0' })
+      .post(`${API}/graphql.json`, (b) => /shop \{ name myshopifyDomain \}/.test(b.query))
+      .reply(200, { data: { shop: { name: 'Orderhub Test', myshopifyDomain: SHOP } }, extensions: { cost: COST } });
 
     const started = Date.now();
     await connector.testConnection();
@@ -322,40 +369,80 @@ describe('Shopify connector: calls and limits', () => {
     expect(nock.isDone()).toBe(true);
   });
 
-  test('when X-Shopify-Shop-Api-Call-Limit says the bucket is nearly full, the next call waits for it to drain', async () => {
-    const { connector } = connect();
-    nock(ORIGIN)
-      .get(`${API}/shop.json`)
-      .reply(200, { shop: { name: 'Orderhub Test' } }, { 'x-shopify-shop-api-call-limit': '39/40' });
+  test("calls are paced by the shop's own GraphQL budget: a Plus shop's 1,000 points a second go ten times further than a Standard shop's 100", async () => {
+    // 30 reads of 100 points each after the bucket is spent: 3,000 points.
+    const timeFor = async (plan: ShopPlan) => {
+      const { connector } = connect();
+      const shop = nockShopify(ORIGIN, API, { plan });
+      const skus = Array.from({ length: 33 }, (_, i) => `PACE-${i}`);
+      shop.shop.drain();
+      const started = Date.now();
+      // Each lookup of 25 skus asks for 502 points (productVariants(first: 250)).
+      await connector.stock!.setAvailable(skus.map((sku) => ({ sku, channelLocationId: '655441491', available: 1 })));
+      nock.cleanAll();
+      return { ms: Date.now() - started, throttled: shop.shop.calls.filter((c) => c.throttled).length };
+    };
+    const standard = await timeFor({ maximumAvailable: 2_000, restoreRate: 100 });
+    const plus = await timeFor({ maximumAvailable: 20_000, restoreRate: 1_000 });
+    // Standard: the first lookup learns the plan from a THROTTLED answer, then waits for its 502 points.
+    expect(standard.ms).toBeGreaterThanOrEqual(4_000);
+    expect(plus.ms).toBeLessThan(standard.ms / 3);
+    expect(standard.throttled + plus.throttled).toBeLessThanOrEqual(2); // only the first, which learns the plan
+  });
 
+  test('the cost bucket is shared through Redis: a second connector on the same connection waits for the points the first spent', async () => {
+    const { connector, ctx } = connect();
+    const shop = nockShopify(ORIGIN, API, { plan: { maximumAvailable: 1_000, restoreRate: 200 } });
+    await connector.testConnection(); // learns the plan: 1,000 points, 200 a second
+    const again = shopifyConnector.create(
+      shopifyConnector.optionsSchema.parse({ shopDomain: SHOP }),
+      shopifyConnector.credentialsSchema.parse({ accessToken: TOKEN, webhookSecret: SECRET }),
+      ctx, // same connection id and Redis: another worker process
+    );
+    shop.shop.drain(); // another app spent the shop's points
+    await connector.testConnection(); // Shopify answers that nothing is left (THROTTLED first, perhaps): the shared bucket now holds 0
     const started = Date.now();
-    await connector.testConnection();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400); // 3 calls over the headroom at 2 per second
+    await again.testConnection(); // 50 points (its first estimate) at 200 a second
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(shop.shop.calls.filter((c) => c.at >= started && c.throttled)).toEqual([]); // it waited instead of being throttled
   });
 
   test('a 5xx is retried with backoff, then the call succeeds', async () => {
     const { connector } = connect();
     nock(ORIGIN)
-      .get(`${API}/shop.json`)
+      .post(`${API}/graphql.json`)
       .reply(503, 'Service Unavailable')
-      .get(`${API}/shop.json`)
+      .post(`${API}/graphql.json`)
       .reply(502, 'Bad Gateway')
-      .get(`${API}/shop.json`)
-      .reply(200, { shop: { name: 'Orderhub Test' } });
+      .post(`${API}/graphql.json`)
+      .reply(200, { data: { shop: { name: 'Orderhub Test', myshopifyDomain: SHOP } }, extensions: { cost: COST } });
 
     await expect(connector.testConnection()).resolves.toBeUndefined();
     expect(nock.isDone()).toBe(true);
   });
 
-  test('a refused access token is reported as such', async () => {
+  test('a refused access token is reported as such; a GraphQL error is named', async () => {
     const { connector } = connect();
     nock(ORIGIN)
-      .get(`${API}/shop.json`)
+      .post(`${API}/graphql.json`)
       .reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
 
     const error = await connector.testConnection().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect((error as Error).message).toMatch(/refused the access token/);
+    expect((error as Error).message).not.toContain(TOKEN);
+
+    nock(ORIGIN)
+      .post(`${API}/graphql.json`)
+      .reply(200, {
+        errors: [
+          {
+            message: "Field 'nope' doesn't exist on type 'Shop'",
+            extensions: { code: 'undefinedField', typeName: 'Shop', fieldName: 'nope' },
+          },
+        ],
+      });
+    await expect(connector.testConnection()).rejects.toThrow(/Shopify GraphQL Shop failed: undefinedField: Field 'nope' doesn't exist/);
   });
 
   test('options are validated when the connection is created', () => {
@@ -521,14 +608,31 @@ describe('Shopify connector: stock', () => {
     expect(shop.levels.get(`${ITEM(39072856)}|${LOCATION(655441491)}`)).toBe(8);
   });
 
-  test('600 skus at one location go in three sets of at most 250, each read just before, 100 at a time', async () => {
+  test('600 skus at one location go in three sets of at most 250, each read in one query just before', async () => {
     const { connector } = connect();
     const skus = Array.from({ length: 600 }, (_, i) => `BULK-${String(i).padStart(3, '0')}`);
-    const shop = nockShopifyInventory(ORIGIN, API, Object.fromEntries(skus.map((sku, i) => [sku, ITEM(700_000 + i)])));
+    // A Plus shop, so that the 600 items' reads do not wait for a Standard shop's budget.
+    const shop = nockShopifyInventory(ORIGIN, API, Object.fromEntries(skus.map((sku, i) => [sku, ITEM(700_000 + i)])), undefined, {
+      plan: PLUS_PLAN,
+    });
     await connector.stock!.setAvailable(skus.map((sku, i) => ({ sku, channelLocationId: '655441491', available: i % 7 })));
     expect(shop.sets.map((c) => c.quantities.length)).toEqual([250, 250, 100]);
-    expect(shop.reads.map((r) => r.length)).toEqual([100, 100, 50, 100, 100, 50, 100]); // each set's items read just before it
+    expect(shop.reads.map((r) => r.length)).toEqual([250, 250, 100]); // each set's items read just before it
     expect(shop.levels.get(`${ITEM(700_599)}|${LOCATION(655441491)}`)).toBe(599 % 7);
+  });
+
+  test("batches follow the shop's bucket: with room for 600 points and reads at 3 points an item, no read asks for more than the bucket holds", async () => {
+    const { connector } = connect();
+    const skus = Array.from({ length: 600 }, (_, i) => `SMALL-${String(i).padStart(3, '0')}`);
+    const shop = nockShopifyInventory(ORIGIN, API, Object.fromEntries(skus.map((sku, i) => [sku, ITEM(710_000 + i)])), undefined, {
+      plan: { maximumAvailable: 600, restoreRate: 1_000 },
+    });
+    await connector.stock!.setAvailable(skus.map((sku) => ({ sku, channelLocationId: '655441491', available: 5 })));
+    const sizes = shop.sets.map((c) => c.quantities.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(sizes.length).toBeGreaterThan(3);
+    expect(Math.max(...shop.reads.map((r) => 1 + r.length * 3))).toBeLessThanOrEqual(600);
+    expect(shop.shop.calls.filter((c) => c.throttled)).toEqual([]);
   });
 
   test('a throttled GraphQL lookup waits for the cost bucket to refill and asks again', async () => {
@@ -564,7 +668,6 @@ describe('Shopify connector: stock', () => {
 });
 
 describe('Shopify connector: fulfillment', () => {
-  const orderPath = `${API}/orders/${ORDER_ID}.json`;
   const shipment = {
     channelOrderId: ORDER_ID,
     carrier: 'DHL Express',
@@ -575,137 +678,186 @@ describe('Shopify connector: fulfillment', () => {
     ],
     idempotencyKey: `order:shopify:${ORDER_ID}:report-shipment`,
   };
-  const lineItems = documentedOrder.line_items.map((li) => ({ id: li.id, sku: li.sku, quantity: li.quantity }));
+  const LOCATION_GID = 'gid://shopify/Location/24826418';
+  const placeDocumented = (shop: ReturnType<typeof nockShopify>['shop']) =>
+    shop.placeOrder(
+      ORDER_ID,
+      documentedOrder.line_items.map((li) => ({ sku: li.sku, quantity: li.quantity, lineItemId: String(li.id) })),
+      LOCATION_GID,
+    );
 
-  test('reportShipment creates one fulfillment with tracking for the open fulfillment orders, and reporting it again changes nothing', async () => {
+  test('reportShipment creates one fulfillment with tracking over the open fulfillment orders, and reporting it again changes nothing', async () => {
     const { connector } = connect();
-    nock(ORIGIN)
-      .get(orderPath)
-      .query({ fields: 'id,cancelled_at,line_items,fulfillments' })
-      .reply(200, { order: { id: documentedOrder.id, cancelled_at: null, line_items: lineItems, fulfillments: [] } })
-      .get(`${API}/orders/${ORDER_ID}/fulfillment_orders.json`)
-      .reply(200, {
-        fulfillment_orders: [
+    const shop = nockShopify(ORIGIN, API);
+    const order = placeDocumented(shop.shop);
+    // A closed fulfillment order at the same location is left alone.
+    order.fulfillmentOrders.push({
+      id: 'gid://shopify/FulfillmentOrder/1046000790',
+      status: 'CLOSED',
+      locationId: LOCATION_GID,
+      lineItems: [],
+    });
+
+    await connector.fulfillment!.reportShipment(shipment);
+    const [created] = shop.requestsFor('fulfillmentCreate');
+    expect(created.query).toMatch(/fulfillmentCreate\(fulfillment: \$fulfillment\)/);
+    const fo = order.fulfillmentOrders[0];
+    expect(created.variables).toEqual({
+      fulfillment: {
+        lineItemsByFulfillmentOrder: [
           {
-            id: 1046000789,
-            order_id: documentedOrder.id,
-            assigned_location_id: 24826418,
-            request_status: 'unsubmitted',
-            status: 'open',
-            supported_actions: ['create_fulfillment', 'move'],
-            line_items: [
-              {
-                id: 1058737491,
-                fulfillment_order_id: 1046000789,
-                quantity: 2,
-                line_item_id: 13412345678901,
-                inventory_item_id: 808950810,
-                fulfillable_quantity: 2,
-                variant_id: 43210987654321,
-              },
-              {
-                id: 1058737492,
-                fulfillment_order_id: 1046000789,
-                quantity: 1,
-                line_item_id: 13412345678902,
-                inventory_item_id: 39072856,
-                fulfillable_quantity: 1,
-                variant_id: 43210987654322,
-              },
-              {
-                id: 1058737493,
-                fulfillment_order_id: 1046000789,
-                quantity: 1,
-                line_item_id: 13412345678903,
-                inventory_item_id: 808950810,
-                fulfillable_quantity: 1,
-                variant_id: 43210987654321,
-              },
-            ],
-          },
-          {
-            id: 1046000790,
-            order_id: documentedOrder.id,
-            assigned_location_id: 24826418,
-            status: 'closed',
-            supported_actions: [],
-            line_items: [],
+            fulfillmentOrderId: fo.id,
+            fulfillmentOrderLineItems: fo.lineItems.map((li, i) => ({ id: li.id, quantity: [2, 1, 1][i] })),
           },
         ],
-      })
-      .post(`${API}/fulfillments.json`, {
-        fulfillment: {
-          line_items_by_fulfillment_order: [
-            {
-              fulfillment_order_id: 1046000789,
-              fulfillment_order_line_items: [
-                { id: 1058737491, quantity: 2 },
-                { id: 1058737492, quantity: 1 },
-                { id: 1058737493, quantity: 1 },
-              ],
-            },
-          ],
-          tracking_info: { company: 'DHL Express', number: '00340434161094042557' },
-          notify_customer: true,
-        },
-      })
-      .reply(201, {
-        fulfillment: {
-          id: 255858046,
-          order_id: documentedOrder.id,
-          status: 'success',
-          tracking_company: 'DHL Express',
-          tracking_number: '00340434161094042557',
-        },
-      });
-
-    await connector.fulfillment!.reportShipment(shipment);
-    expect(nock.isDone()).toBe(true);
+        trackingInfo: { company: 'DHL Express', number: '00340434161094042557' },
+        notifyCustomer: true,
+      },
+    });
+    expect(shop.requestsFor('order')[0].variables).toEqual({ id: `gid://shopify/Order/${ORDER_ID}` });
+    expect(order.fulfillments.map((f) => f.trackingNumber)).toEqual(['00340434161094042557']);
+    expect(fo.status).toBe('CLOSED');
 
     // The retry finds the fulfillment with this tracking number on the order and creates nothing.
-    nock(ORIGIN)
-      .get(orderPath)
-      .query({ fields: 'id,cancelled_at,line_items,fulfillments' })
-      .reply(200, {
-        order: {
-          id: documentedOrder.id,
-          cancelled_at: null,
-          line_items: lineItems,
-          fulfillments: [
-            {
-              id: 255858046,
-              status: 'success',
-              tracking_company: 'DHL Express',
-              tracking_number: '00340434161094042557',
-              tracking_numbers: ['00340434161094042557'],
-            },
-          ],
-        },
-      });
     await connector.fulfillment!.reportShipment(shipment);
-    expect(nock.isDone()).toBe(true);
+    expect(shop.requestsFor('fulfillmentCreate')).toHaveLength(1);
+    expect(order.fulfillments).toHaveLength(1);
   });
 
-  test('reportCancellation cancels an open order once and leaves an already cancelled order alone', async () => {
+  test('a part of an order fulfils only its skus, and a refusal from Shopify is named with its userErrors', async () => {
     const { connector } = connect({ notifyCustomer: false });
-    nock(ORIGIN)
-      .get(orderPath)
-      .query({ fields: 'id,cancelled_at' })
-      .reply(200, { order: { id: documentedOrder.id, cancelled_at: null } })
-      .post(`${API}/orders/${ORDER_ID}/cancel.json`, { reason: 'customer', email: false })
-      .reply(200, { order: { id: documentedOrder.id, cancelled_at: '2024-10-15T10:00:00+02:00', cancel_reason: 'customer' } });
-    await connector.fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer', idempotencyKey: 'k1' });
-    expect(nock.isDone()).toBe(true);
+    const shop = nockShopify(ORIGIN, API);
+    const order = placeDocumented(shop.shop);
+    await connector.fulfillment!.reportShipment({ ...shipment, trackingNumber: 'PART-1', lines: [{ sku: 'MUG-1', quantity: 1 }] });
+    const sent = shop.requestsFor('fulfillmentCreate')[0].variables.fulfillment;
+    expect(sent.notifyCustomer).toBe(false);
+    expect(sent.lineItemsByFulfillmentOrder[0].fulfillmentOrderLineItems).toEqual([
+      { id: order.fulfillmentOrders[0].lineItems[1].id, quantity: 1 },
+    ]);
+    expect(order.fulfillmentOrders[0].status).toBe('IN_PROGRESS');
 
+    nock.cleanAll();
     nock(ORIGIN)
-      .get(orderPath)
-      .query({ fields: 'id,cancelled_at' })
-      .reply(200, { order: { id: documentedOrder.id, cancelled_at: '2024-10-15T10:00:00+02:00' } });
+      .post(`${API}/graphql.json`, (b) => /fulfillmentOrders/.test(b.query))
+      .reply(200, {
+        data: {
+          order: {
+            id: `gid://shopify/Order/${ORDER_ID}`,
+            cancelledAt: null,
+            fulfillments: [],
+            fulfillmentOrders: {
+              nodes: [
+                {
+                  id: 'gid://shopify/FulfillmentOrder/1046000789',
+                  status: 'OPEN',
+                  supportedActions: [{ action: 'CREATE_FULFILLMENT' }],
+                  assignedLocation: { location: { id: LOCATION_GID } },
+                  lineItems: {
+                    nodes: [
+                      {
+                        id: 'gid://shopify/FulfillmentOrderLineItem/1058737491',
+                        remainingQuantity: 2,
+                        lineItem: { id: 'gid://shopify/LineItem/1', sku: 'TEE-M' },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        },
+        extensions: { cost: COST },
+      })
+      .post(`${API}/graphql.json`, (b) => /fulfillmentCreate/.test(b.query))
+      .reply(200, {
+        data: {
+          fulfillmentCreate: {
+            fulfillment: null,
+            userErrors: [{ field: ['fulfillment', 'lineItemsByFulfillmentOrder', '0'], message: 'Fulfillment order is not open.' }],
+          },
+        },
+        extensions: { cost: COST },
+      });
+    const refused = (await connector
+      .fulfillment!.reportShipment({ ...shipment, trackingNumber: 'PART-2' })
+      .catch((e: unknown) => e)) as UpstreamError;
+    expect(refused).toBeInstanceOf(UpstreamError);
+    expect(refused.code).toBe('upstream_rejected');
+    expect(refused.message).toBe(
+      `Shopify refused the fulfillment for order ${ORDER_ID}: at fulfillment.lineItemsByFulfillmentOrder.0: Fulfillment order is not open.`,
+    );
+  });
+
+  test('reportCancellation cancels an open order once with orderCancel, refunding and not restocking, and leaves an already cancelled order alone', async () => {
+    const { connector } = connect({ notifyCustomer: false });
+    const shop = nockShopify(ORIGIN, API);
+    const order = placeDocumented(shop.shop);
+    await connector.fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer', idempotencyKey: 'k1' });
+    const [cancel] = shop.requestsFor('orderCancel');
+    expect(cancel.query).toMatch(/refundMethod: \{ originalPaymentMethodsRefund: true \}/);
+    expect(cancel.query).toMatch(/restock: false/);
+    expect(cancel.variables).toEqual({
+      orderId: `gid://shopify/Order/${ORDER_ID}`,
+      reason: 'CUSTOMER',
+      notifyCustomer: false,
+      staffNote: 'Cancelled in Orderhub: customer',
+    });
+    expect(order.cancelledAt).not.toBeNull();
+
     await connector.fulfillment!.reportCancellation({
       channelOrderId: ORDER_ID,
       reason: 'customer changed their mind',
       idempotencyKey: 'k1',
     });
+    expect(shop.requestsFor('orderCancel')).toHaveLength(1);
+
+    // Orderhub's own words are not one of Shopify's reasons: OTHER, with the words in the staff note.
+    const other = placeDocumented(shop.shop);
+    other.id = '5123456789013';
+    shop.shop.orders.set(other.id, other);
+    await connector.fulfillment!.reportCancellation({ channelOrderId: other.id, reason: 'out of stock for weeks', idempotencyKey: 'k2' });
+    expect(shop.requestsFor('orderCancel')[1].variables).toMatchObject({
+      reason: 'OTHER',
+      staffNote: 'Cancelled in Orderhub: out of stock for weeks',
+    });
+  });
+
+  test('a cancellation Shopify refuses is named with its orderCancelUserErrors; one refused because it was cancelled meanwhile is done', async () => {
+    const { connector } = connect();
+    const state = (cancelledAt: string | null) => ({
+      data: { order: { id: `gid://shopify/Order/${ORDER_ID}`, cancelledAt } },
+      extensions: { cost: COST },
+    });
+    const refusal = (message: string, code: string) => ({
+      data: { orderCancel: { job: null, orderCancelUserErrors: [{ field: ['orderId'], message, code }] } },
+      extensions: { cost: COST },
+    });
+    nock(ORIGIN)
+      .post(`${API}/graphql.json`, (b) => /cancelledAt/.test(b.query) && !/orderCancel/.test(b.query))
+      .reply(200, state(null))
+      .post(`${API}/graphql.json`, (b) => /orderCancel/.test(b.query))
+      .reply(200, refusal('Cannot cancel an order with an active return.', 'INVALID'))
+      .post(`${API}/graphql.json`, (b) => /cancelledAt/.test(b.query) && !/orderCancel/.test(b.query))
+      .reply(200, state(null));
+    const refused = (await connector
+      .fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer', idempotencyKey: 'k3' })
+      .catch((e: unknown) => e)) as UpstreamError;
+    expect(refused).toBeInstanceOf(UpstreamError);
+    expect(refused.message).toBe(
+      `Shopify refused to cancel order ${ORDER_ID}: INVALID at orderId: Cannot cancel an order with an active return.`,
+    );
+    expect(nock.isDone()).toBe(true);
+
+    nock(ORIGIN)
+      .post(`${API}/graphql.json`, (b) => /cancelledAt/.test(b.query) && !/orderCancel/.test(b.query))
+      .reply(200, state(null))
+      .post(`${API}/graphql.json`, (b) => /orderCancel/.test(b.query))
+      .reply(200, refusal('Cannot cancel an order that has already been cancelled.', 'INVALID'))
+      .post(`${API}/graphql.json`, (b) => /cancelledAt/.test(b.query) && !/orderCancel/.test(b.query))
+      .reply(200, state('2024-10-15T08:00:00Z'));
+    await expect(
+      connector.fulfillment!.reportCancellation({ channelOrderId: ORDER_ID, reason: 'customer', idempotencyKey: 'k3' }),
+    ).resolves.toBeUndefined();
     expect(nock.isDone()).toBe(true);
   });
 });

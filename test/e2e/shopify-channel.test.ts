@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
-import { nockShopifyInventory } from '../support/shopify-stock';
+import { nockShopify } from '../support/shopify-stock';
 import { newestStableShopifyVersion } from '../../connectors/shopify';
 import { eventually, location } from '../support/fixtures';
+import { PLUS_PLAN } from '../../bench/shopify-shop';
 
 // The whole path over the real stack: a signed Shopify webhook through the API, BullMQ and the order
 // workflow; then a stock receipt through the ledger, the debounced push and Shopify's inventory API (nock).
@@ -23,7 +24,7 @@ const fixture = JSON.stringify(shopifyOrder);
 
 let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
-let shop: ReturnType<typeof nockShopifyInventory>;
+let shop: ReturnType<typeof nockShopify>;
 
 beforeAll(async () => {
   nock.disableNetConnect();
@@ -34,10 +35,14 @@ beforeAll(async () => {
   await ctx.startConsumers();
   // Shopify, as its GraphQL Admin API documents it: sku -> inventory item, current levels, then
   // inventorySetQuantities with changeFromQuantity.
-  shop = nockShopifyInventory(`https://${SHOP}`, `/admin/api/${newestStableShopifyVersion()}`, {
-    'TEE-M': 'gid://shopify/InventoryItem/808950810',
-    'MUG-1': 'gid://shopify/InventoryItem/808950811',
-    'SHOP-MUG': 'gid://shopify/InventoryItem/808950812', // the shop's own sku for MUG-1 (see the sku map test)
+  shop = nockShopify(`https://${SHOP}`, `/admin/api/${newestStableShopifyVersion()}`, {
+    variants: {
+      'TEE-M': 'gid://shopify/InventoryItem/808950810',
+      'MUG-1': 'gid://shopify/InventoryItem/808950811',
+      'SHOP-MUG': 'gid://shopify/InventoryItem/808950812', // the shop's own sku for MUG-1 (see the sku map test)
+    },
+    // A Plus shop: stock pushes here do not wait for a Standard shop's budget (pacing has its own tests).
+    plan: PLUS_PLAN,
   });
 });
 afterAll(async () => {
@@ -129,9 +134,9 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
   expect(
     shop
       .applied()
-      .filter((a) => a.inventoryItemId === 808950810)
+      .filter((a) => a.inventoryItemId === '808950810')
       .at(-1),
-  ).toEqual({ inventoryItemId: 808950810, available: 5 });
+  ).toEqual({ inventoryItemId: '808950810', available: 5 });
 
   // Repeats of the same webhook did not reserve twice.
   expect((await api.get('/stock/TEE-M')).body.total).toEqual({ onHand: 10, reserved: 3, available: 7 });
@@ -210,4 +215,112 @@ test("a connection's sku map takes the shop's own skus in as Orderhub's, and sen
   } finally {
     expect((await put([])).status).toBe(200);
   }
+});
+
+// Ids past 2^53, unique to this run, as Shopify writes them: bare JSON numbers.
+const big = (offset: number) => String(9_007_199_254_740_993n + BigInt(runId) * 2_000n + BigInt(offset) * 2n); // odd: no double holds it
+function bigIdOrder(ids: { order: string; customer: string; lines: string[]; variants: string[] }): string {
+  const order = JSON.parse(fixture);
+  order.id = '@order';
+  order.admin_graphql_api_id = `gid://shopify/Order/${ids.order}`;
+  order.customer.id = '@customer';
+  order.customer.admin_graphql_api_id = `gid://shopify/Customer/${ids.customer}`;
+  order.line_items = order.line_items.map((li: Record<string, unknown>, i: number) => ({
+    ...li,
+    id: `@line${i}`,
+    variant_id: `@variant${i}`,
+    admin_graphql_api_id: `gid://shopify/LineItem/${ids.lines[i]}`,
+  }));
+  return JSON.stringify(order).replace(/"@(order|customer|line\d|variant\d)"/g, (_m, key: string) =>
+    key === 'order'
+      ? ids.order
+      : key === 'customer'
+        ? ids.customer
+        : key.startsWith('line')
+          ? ids.lines[Number(key.slice(4))]
+          : ids.variants[Number(key.slice(7))],
+  );
+}
+
+test('ids past 2^53 in a Shopify webhook come back digit for digit: in the order view, and in the fulfillmentCreate and orderCancel calls made to Shopify', async () => {
+  const ids = { order: big(1), customer: big(2), lines: [big(3), big(4), big(5)], variants: [big(6), big(7), big(6)] };
+  const rounded = String(Number(ids.order));
+  expect(rounded).not.toBe(ids.order); // JSON.parse would have made it another order
+  const body = bigIdOrder(ids);
+  expect(body).toContain(`"id":${ids.order},`);
+  expect(body).toContain(`"variant_id":${ids.variants[0]},`);
+  // Shopify has the order, with one fulfillment order over its three lines.
+  const lines = JSON.parse(fixture).line_items.map((li: { sku: string; quantity: number }, i: number) => ({
+    sku: li.sku,
+    quantity: li.quantity,
+    lineItemId: ids.lines[i],
+  }));
+  const shopOrder = shop.shop.placeOrder(ids.order, lines, SHOPIFY_LOCATION);
+  await api.post('/stock/receipts', { sku: 'TEE-M', locationId: 'BER-1', quantity: 10, idempotencyKey: `big-ids-tee-${runId}` });
+
+  const res = await postWebhook(body, { 'x-shopify-hmac-sha256': sign(body), 'x-shopify-webhook-id': `big-ids-${runId}` });
+  expect(res.status).toBe(200);
+  const orderId = `order:shop-eu:${ids.order}`;
+  const released = await eventually(
+    async () => (await api.raw.get(`/orders/${orderId}`).set('Authorization', 'Bearer test-api-key-0123456789')).text,
+    (text) => /"status":"released_to_fulfillment"/.test(text),
+    30_000,
+    'the big-id order to be released',
+  );
+  const view = JSON.parse(released);
+  expect(view.orderId).toBe(orderId);
+  expect(view.order.channelOrderId).toBe(ids.order);
+  expect(view.order.customer.id).toBe(ids.customer);
+  expect(released).not.toContain(rounded);
+
+  for (const event of [{ type: 'picked' }, { type: 'packed' }, { type: 'shipped', carrier: 'DHL', trackingNumber: `BIG${runId}` }])
+    expect((await api.post(`/orders/${orderId}/events`, event)).status).toBe(200);
+  const [created] = await eventually(
+    async () => shop.requestsFor('fulfillmentCreate').filter((r) => r.variables.fulfillment.trackingInfo.number === `BIG${runId}`),
+    (found) => found.length === 1,
+    30_000,
+    'the shipment to reach Shopify',
+  );
+  const fo = shopOrder.fulfillmentOrders[0];
+  expect(created.variables.fulfillment).toEqual({
+    lineItemsByFulfillmentOrder: [
+      {
+        fulfillmentOrderId: fo.id,
+        fulfillmentOrderLineItems: [
+          { id: fo.lineItems[0].id, quantity: 2 },
+          { id: fo.lineItems[1].id, quantity: 1 },
+          { id: fo.lineItems[2].id, quantity: 1 },
+        ],
+      },
+    ],
+    trackingInfo: { company: 'DHL', number: `BIG${runId}` },
+    notifyCustomer: true,
+  });
+  expect(shop.requests.some((r) => r.variables.id === `gid://shopify/Order/${ids.order}`)).toBe(true);
+  expect(shopOrder.fulfillments).toHaveLength(1);
+
+  // A second order, cancelled in Orderhub: Shopify is asked to cancel exactly that order.
+  const cancelIds = { order: big(11), customer: big(2), lines: [big(13), big(14), big(15)], variants: ids.variants };
+  const cancelBody = bigIdOrder(cancelIds);
+  shop.shop.placeOrder(cancelIds.order, lines, SHOPIFY_LOCATION);
+  expect(
+    (await postWebhook(cancelBody, { 'x-shopify-hmac-sha256': sign(cancelBody), 'x-shopify-webhook-id': `big-ids-cancel-${runId}` }))
+      .status,
+  ).toBe(200);
+  const cancelId = `order:shop-eu:${cancelIds.order}`;
+  await eventually(
+    async () => (await api.get(`/orders/${cancelId}`)).status,
+    (status) => status === 200,
+    30_000,
+    'the second big-id order',
+  );
+  expect((await api.post(`/orders/${cancelId}/cancel`, { reason: 'customer changed their mind' })).status).toBe(200);
+  const [cancel] = await eventually(
+    async () => shop.requestsFor('orderCancel').filter((r) => r.variables.orderId === `gid://shopify/Order/${cancelIds.order}`),
+    (found) => found.length === 1,
+    30_000,
+    'the cancellation to reach Shopify',
+  );
+  expect(cancel.variables).toMatchObject({ reason: 'OTHER', staffNote: 'Cancelled in Orderhub: customer changed their mind' });
+  expect(shop.shop.orders.get(cancelIds.order)!.cancelledAt).not.toBeNull();
 });
