@@ -78,7 +78,9 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
       const { connection, connector } = await connectorFor(connectionId);
       if (!connector.orders) return { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 };
       const resumed = Context.current().info.heartbeatDetails as PollProgress | undefined;
-      const progress: PollProgress = resumed ?? { counts: { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 } };
+      const progress: PollProgress = resumed ?? {
+        counts: { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 },
+      };
       progress.counts.deadLettered ??= 0; // a poll resumed from an earlier worker's heartbeat
       progress.counts.edited ??= 0;
       do {

@@ -85,7 +85,9 @@ function editedNotice(body: unknown): { kind: 'ignored'; reason: string } {
   const edit = body && typeof body === 'object' ? (body as { order_edit?: { order_id?: unknown } }).order_edit : undefined;
   const orderId = edit?.order_id;
   if (typeof orderId !== 'string' && typeof orderId !== 'number')
-    throw new ValidationError('Shopify orders/edited body has no order_edit.order_id', [{ path: 'order_edit.order_id', message: 'is missing' }]);
+    throw new ValidationError('Shopify orders/edited body has no order_edit.order_id', [
+      { path: 'order_edit.order_id', message: 'is missing' },
+    ]);
   return {
     kind: 'ignored',
     reason: `orders/edited for order ${String(orderId)} acknowledged: the edited order arrives as orders/updated, which is applied`,

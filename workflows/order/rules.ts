@@ -164,7 +164,8 @@ export function channelEditRefusal(f: OrderFacts, e: ChannelEdit): Refusal | und
   if (bad >= 0) return invalid('needs a sku and a whole quantity of at least 1', `edit.lines.${bad}`);
   if (!edit.shippingAddress?.line1) return invalid('is required', 'edit.shippingAddress');
   if (!edit.customer?.name) return invalid('is required', 'edit.customer.name');
-  if (!edit.totals || !Number.isSafeInteger(edit.totals.total)) return invalid('must be a whole number of minor units', 'edit.totals.total');
+  if (!edit.totals || !Number.isSafeInteger(edit.totals.total))
+    return invalid('must be a whole number of minor units', 'edit.totals.total');
   const over = ended(f, 'apply a channel edit to');
   if (over) return over;
   const newest = [f.state.channelUpdatedAt, f.intents.edit?.channelUpdatedAt]
