@@ -7,7 +7,7 @@ import { createShopifyCatalog } from './catalog';
 import { createShopifyFulfillment } from './fulfillment';
 import { createShopifyStock } from './inventory';
 import { mapShopifyOrder } from './mapper';
-import { createShopifyWebhooks } from './webhooks';
+import { createShopifyWebhooks, currentQuantities } from './webhooks';
 
 export const shopifyOptionsSchema = z.strictObject({
   shopDomain: z
@@ -98,7 +98,7 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
         const unmapped: UnmappedOrder[] = [];
         for (const raw of page.orders) {
           try {
-            mapped.push(mapShopifyOrder(raw, ctx.channel));
+            mapped.push(mapShopifyOrder(currentQuantities(raw), ctx.channel));
           } catch (err) {
             if (!(err instanceof ValidationError)) throw err;
             // One order the merchant must fix should not stop every later order from syncing.
@@ -113,7 +113,7 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
         return { orders: mapped, unmapped, ...(page.nextPageInfo && { nextPageToken: page.nextPageInfo }) };
       },
       mapPolled(raw) {
-        return mapShopifyOrder(raw, ctx.channel);
+        return mapShopifyOrder(currentQuantities(raw), ctx.channel);
       },
       webhooks: createShopifyWebhooks({ webhookSecret: creds.webhookSecret, shopDomain: opts.shopDomain, channel: ctx.channel }),
     };

@@ -66,7 +66,8 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
 // An order edit leaves the line items as they were ordered and says what is left of each in
 // current_quantity (REST Admin API 2024-01 on; a removed item stays with 0). The order is what is left:
 // lines by current_quantity, removed ones dropped. A cancelled order is left whole (a cancellation needs no lines).
-function currentQuantities(body: unknown): unknown {
+// The poll reads orders the same way (index.ts), so a polled copy never undoes an edit a webhook brought.
+export function currentQuantities(body: unknown): unknown {
   if (!body || typeof body !== 'object') return body;
   const order = body as { cancelled_at?: unknown; line_items?: unknown };
   if (order.cancelled_at || !Array.isArray(order.line_items)) return body;
