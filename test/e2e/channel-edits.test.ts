@@ -23,9 +23,10 @@ const orderNo = (n: number) => 9_100_000_000_000 + runId * 10 + n;
 const newOrder = (n: number): ShopifyOrder => ({ ...structuredClone(base), id: orderNo(n), updated_at: '2026-11-29T09:00:00+00:00' });
 
 // A line item Shopify adds in an order edit (a new line item id, its own quantity).
+let items = 0;
 const addedItem = (sku: string, quantity: number, price = '9.90') => ({
   ...structuredClone(base.line_items[1]),
-  id: Number(`1341${runId % 100000}${quantity}`),
+  id: 13_500_000_000_000 + ++items,
   sku,
   name: sku,
   title: sku,
@@ -249,4 +250,49 @@ test('an edit naming an unknown sku parks the order, naming the sku, with nothin
   expect(await stockOf('MUG-1')).toMatchObject({ reserved: mug.reserved + 3, available: mug.available - 3 });
   expect(await stockOf(`GHOST-${runId}`)).toEqual({ onHand: 5, reserved: 2, available: 3 });
   expect(await stockOf('TEE-M')).toEqual(tee);
+});
+
+test('an edit to a split order gives back every part and splits the edited order again, with nothing leaked', async () => {
+  expect((await api.post('/locations', location('SPL-2', 2))).status).toBe(201);
+  expect((await api.post('/items', { sku: 'SHADE-E', name: 'Shade' })).status).toBe(201);
+  await api.post('/stock/receipts', { sku: 'SHADE-E', locationId: 'SPL-2', quantity: 6, reference: 'PO-3' });
+  const split = {
+    id: 'split-when-needed',
+    name: 'By priority, split when no location has it all',
+    sort: ['priority'],
+    whenNothingFits: 'split',
+  };
+  expect((await api.put('/routing/rules', { rules: [split] })).status).toBe(200);
+  const [tee, mug, shade] = [await stockOf('TEE-M'), await stockOf('MUG-1'), await stockOf('SHADE-E')];
+
+  // TEE-M is only at BER-1, SHADE-E only at SPL-2: two parts.
+  const shopify: ShopifyOrder = { ...newOrder(4), line_items: [addedItem('TEE-M', 1), addedItem('SHADE-E', 1)] };
+  expect((await deliver('orders/create', shopify)).outcome).toBe('captured');
+  const orderId = `order:${CONNECTION}:${shopify.id}`;
+  const first = await until(orderId, (o) => o.status === 'released_to_fulfillment', 'the split order to be released');
+  expect(first.parts.map((p: { locationId: string; lines: unknown }) => [p.locationId, p.lines])).toEqual([
+    ['BER-1', [{ sku: 'TEE-M', quantity: 1 }]],
+    ['SPL-2', [{ sku: 'SHADE-E', quantity: 1 }]],
+  ]);
+
+  // TEE-M removed, SHADE-E 1 -> 2, MUG-1 added.
+  const edited = structuredClone(shopify);
+  edited.updated_at = '2026-11-29T09:40:00+00:00';
+  edited.line_items[0].current_quantity = 0;
+  edited.line_items[1].current_quantity = 2;
+  edited.line_items.push(addedItem('MUG-1', 1));
+  expect((await deliver('orders/updated', edited)).outcome).toBe('edited');
+  const after = await until(
+    orderId,
+    (o) => o.status === 'released_to_fulfillment' && o.version > first.version && !!o.parts,
+    'the edited order to be split again',
+  );
+  expect(after.parts.map((p: { locationId: string; lines: unknown }) => [p.locationId, p.lines])).toEqual([
+    ['BER-1', [{ sku: 'MUG-1', quantity: 1 }]],
+    ['SPL-2', [{ sku: 'SHADE-E', quantity: 2 }]],
+  ]);
+  expect(historyText(after)).toContain('channel edit: line SHADE-E 1 -> 2; line MUG-1 added (1); line TEE-M removed (1)');
+  expect(await stockOf('TEE-M')).toEqual(tee);
+  expect(await stockOf('SHADE-E')).toMatchObject({ reserved: shade.reserved + 2, available: shade.available - 2 });
+  expect(await stockOf('MUG-1')).toMatchObject({ reserved: mug.reserved + 1, available: mug.available - 1 });
 });
