@@ -296,3 +296,22 @@ test('an edit to a split order gives back every part and splits the edited order
   expect(await stockOf('SHADE-E')).toMatchObject({ reserved: shade.reserved + 2, available: shade.available - 2 });
   expect(await stockOf('MUG-1')).toMatchObject({ reserved: mug.reserved + 1, available: mug.available - 1 });
 });
+
+test('an order waiting on an unknown sku, fixed at the channel (the line removed), carries on with the edit once retried', async () => {
+  const unknown = `NEW-${runId}`;
+  const shopify: ShopifyOrder = { ...newOrder(5), line_items: [...structuredClone(base.line_items), addedItem(unknown, 1)] };
+  expect((await deliver('orders/create', shopify)).outcome).toBe('captured');
+  const orderId = `order:${CONNECTION}:${shopify.id}`;
+  const parked = await until(orderId, (o) => o.status === 'needs_attention', 'the order to wait on its unknown sku');
+  expect(parked.attention).toMatchObject({ step: 'validate', error: expect.stringContaining(unknown) });
+
+  const edited = structuredClone(shopify);
+  edited.updated_at = '2026-11-29T09:50:00+00:00';
+  edited.line_items[1].current_quantity = 2;
+  edited.line_items[3].current_quantity = 0;
+  expect((await deliver('orders/updated', edited)).outcome).toBe('edited');
+  expect((await api.post(`/orders/${orderId}/retry`)).status).toBe(200);
+  const released = await until(orderId, (o) => o.status === 'released_to_fulfillment', 'the edited order to be released');
+  expect(linesOf(released)).toEqual({ 'TEE-M': 3, 'MUG-1': 2 });
+  expect(historyText(released)).toContain(`channel edit: line MUG-1 1 -> 2; line ${unknown} removed (1)`);
+});
