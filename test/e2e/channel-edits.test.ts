@@ -315,3 +315,22 @@ test('an order waiting on an unknown sku, fixed at the channel (the line removed
   expect(linesOf(released)).toEqual({ 'TEE-M': 3, 'MUG-1': 2 });
   expect(historyText(released)).toContain(`channel edit: line MUG-1 1 -> 2; line ${unknown} removed (1)`);
 });
+
+test('an order waiting for stock takes an edit that fits what there is, and is reserved at once', async () => {
+  const rare = `RARE-${runId}`;
+  expect((await api.post('/items', { sku: rare, name: 'Rare' })).status).toBe(201);
+  await api.post('/stock/receipts', { sku: rare, locationId: 'BER-1', quantity: 1, reference: 'PO-4' });
+  const shopify: ShopifyOrder = { ...newOrder(6), line_items: [addedItem(rare, 2)] };
+  expect((await deliver('orders/create', shopify)).outcome).toBe('captured');
+  const orderId = `order:${CONNECTION}:${shopify.id}`;
+  await until(orderId, (o) => o.status === 'awaiting_stock', 'the order to wait for stock');
+
+  const edited = structuredClone(shopify);
+  edited.updated_at = '2026-11-29T10:00:00+00:00';
+  edited.line_items[0].current_quantity = 1;
+  expect((await deliver('orders/updated', edited)).outcome).toBe('edited');
+  const released = await until(orderId, (o) => o.status === 'released_to_fulfillment', 'the edited order to be reserved');
+  expect(linesOf(released)).toEqual({ [rare]: 1 });
+  expect(historyText(released)).toContain(`channel edit: line ${rare} 2 -> 1`);
+  expect(await stockOf(rare)).toEqual({ onHand: 1, reserved: 1, available: 0 });
+});

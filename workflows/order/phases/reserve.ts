@@ -52,9 +52,10 @@ async function untilPicked(run: OrderRun, withdrawUndo: () => void): Promise<'pi
 
 // Try until the order holds stock: whole at one location, or in parts; between tries, wait for stock.
 async function reserveSomewhere(run: OrderRun, a: Allocation): Promise<void> {
-  const { acts, order, state, intents } = run;
+  const { acts, state, intents } = run;
   for (;;) {
     if (editToTake(run)) await takeEditBeforeReserving(run);
+    const order = run.order; // as the channel last edited it
     let attempt = ++a.attempts;
     const excluded = order.fulfillment?.method === 'pickup' ? [] : [...a.rejectedAt];
     // Cleared before the attempt, not after: stock arriving while it runs must wake the next one.
