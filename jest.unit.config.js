@@ -16,5 +16,6 @@ module.exports = {
     '<rootDir>/test/structure/import-cycles.test.ts',
     '<rootDir>/test/structure/function-size.test.ts',
     '<rootDir>/test/connectors/exact-json.test.ts',
+    '<rootDir>/test/connectors/shopify-edits.test.ts',
   ],
 };

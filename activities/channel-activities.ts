@@ -78,10 +78,13 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     // resumes at the page it was on; the cursor moves forward only once every page was handed over.
     async pollChannelOrders(connectionId: string): Promise<PollProgress['counts'] & { cursor?: string }> {
       const { connection, connector } = await connectorFor(connectionId);
-      if (!connector.orders) return { captured: 0, duplicate: 0, cancelled: 0, ignored: 0, deadLettered: 0 };
+      if (!connector.orders) return { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 };
       const resumed = Context.current().info.heartbeatDetails as PollProgress | undefined;
-      const progress: PollProgress = resumed ?? { counts: { captured: 0, duplicate: 0, cancelled: 0, ignored: 0, deadLettered: 0 } };
+      const progress: PollProgress = resumed ?? {
+        counts: { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 },
+      };
       progress.counts.deadLettered ??= 0; // a poll resumed from an earlier worker's heartbeat
+      progress.counts.edited ??= 0;
       do {
         const page = await connector.orders.fetchOrdersUpdatedSince(connection.ordersCursor, progress.pageToken);
         for (const co of page.orders) {

@@ -66,6 +66,43 @@ export function openApiDocument(): object {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
       schemas: {
         OrderInput: schema(orderInputSchema),
+        OrderNotice: {
+          type: 'object',
+          description: 'A change the channel made after the order was picked, not applied: for an operator to settle by hand',
+          required: ['at', 'source', 'message', 'changes'],
+          properties: {
+            at: { type: 'string', format: 'date-time' },
+            source: { enum: ['channel'] },
+            message: { type: 'string' },
+            changes: {
+              type: 'array',
+              items: { type: 'string' },
+              example: ['shipping address changed', 'line MUG-1 2 -> 3', 'line CAP-2 added (1)'],
+            },
+          },
+        },
+        OrderView: {
+          type: 'object',
+          description: 'The fields below and the rest of the order state (see README, Orders); additional fields may appear',
+          required: ['orderId', 'status', 'stage', 'history', 'version', 'order'],
+          properties: {
+            orderId: { type: 'string' },
+            status: { enum: [...ORDER_STATUSES] },
+            stage: { type: 'string' },
+            history: {
+              type: 'array',
+              items: { type: 'object', properties: { status: { type: 'string' }, at: { type: 'string' }, reason: { type: 'string' } } },
+            },
+            notices: { type: 'array', items: { $ref: '#/components/schemas/OrderNotice' } },
+            channelUpdatedAt: {
+              type: 'string',
+              format: 'date-time',
+              description: "The channel's time of the newest copy of the order taken (captured, applied or noticed)",
+            },
+            version: { type: 'integer' },
+            order: { $ref: '#/components/schemas/OrderInput' },
+          },
+        },
         Location: schema(locationSchema),
         Item: schema(itemSchema),
         ItemPatch: schema(itemPatchSchema),
@@ -316,8 +353,17 @@ export function openApiDocument(): object {
       '/orders/{id}': {
         get: {
           summary: 'One order with its full state history',
+          description:
+            'The channel may change an order it sent (a Shopify order edit): before picking the order takes the new contact, addresses and lines (its stock follows, and the history names what changed); from picking on it is left as it is and the change is listed in `notices` for an operator.',
           parameters: [idParam],
-          responses: { '200': { description: 'The order view' }, '404': { description: 'No such order' }, ...errors },
+          responses: {
+            '200': {
+              description: 'The order view: its state (status, stage, history, payment, allocation or parts, notices, ...) and the order',
+              ...json('OrderView'),
+            },
+            '404': { description: 'No such order' },
+            ...errors,
+          },
         },
       },
       '/orders/{id}/cancel': command('Cancel before shipment: releases stock, voids or refunds payment', 'Reason'),

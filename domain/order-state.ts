@@ -48,6 +48,15 @@ export interface ParcelTracking {
   part?: string; // the part of a split order it ships
 }
 
+// A change the channel made that the order could not take (it was already picked): for an operator to
+// settle by hand (with the warehouse, the customer or the channel).
+export interface OrderNotice {
+  at: string;
+  source: 'channel';
+  message: string;
+  changes: string[]; // "shipping address changed", "line MUG-1 2 -> 3", "line CAP-2 added (1)", ...
+}
+
 export interface StatusChange {
   status: OrderStatus;
   at: string;
@@ -95,6 +104,11 @@ export interface OrderState {
   attention?: { step: string; error: string; since: string };
   cancellation?: { reason: string; at: string; channelNotice?: string }; // channelNotice: the channel must be told by hand
   rejection?: { reason: string; details?: unknown };
+  // Channel changes not applied because the order was already picked, oldest first.
+  notices?: OrderNotice[];
+  // The channel's time of the newest copy of the order taken (captured, applied or noticed): an older copy
+  // arriving late (webhooks are not ordered) is not applied over a newer one.
+  channelUpdatedAt?: string;
   version: number; // increases with every change; the view ignores older projections
 }
 

@@ -2,13 +2,21 @@ import { orderWorkflowId } from '../domain/ids';
 import { canCancel, isTerminal } from '../domain/status';
 import type { ChannelOrder } from '../connectors/types';
 import { orderhubSkuOf, type SkuMapEntry } from '../domain/connection';
-import { cancelOrderSignal } from '../workflows/order';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { totalsOf } from '../domain/order';
+import { orderChanges, withEdit, type OrderEditContent } from '../domain/order-edit';
+import { applyChannelEditUpdate, cancelOrderSignal } from '../workflows/order';
 import { captureOrder, signalOrder, type IntakeDeps } from './order-intake';
+import { submitOrderCommand } from './order-commands';
 
-export type IngestOutcome = 'captured' | 'duplicate' | 'cancelled' | 'ignored';
+// edited: the channel changed an order it had sent (address, contact or lines) and the order was handed
+// the change; duplicate: the channel's copy holds nothing the order does not have.
+export type IngestOutcome = 'captured' | 'duplicate' | 'edited' | 'cancelled' | 'ignored';
 
-// One channel order, from a webhook or a poll: capture it once, or pass on a cancellation made at the channel.
-// Its lines' skus are Orderhub's: a channel sku the connection's map names is taken as the mapped one.
+// One channel order, from a webhook or a poll: capture it once, pass on a cancellation made at the channel,
+// or hand the order a change the channel made to it (an order edit), which the order's workflow takes
+// before picking or records as a notice after. Its lines' skus are Orderhub's: a channel sku the
+// connection's map names is taken as the mapped one.
 export async function ingestChannelOrder(
   deps: IntakeDeps,
   channelOrder: ChannelOrder,
@@ -30,6 +38,44 @@ export async function ingestChannelOrder(
     });
     return 'cancelled';
   }
-  const result = await captureOrder(deps, co.order);
-  return result.duplicate ? 'duplicate' : 'captured';
+  const result = await captureOrder(deps, co.order, co.updatedAt);
+  return result.duplicate ? passOnEdit(deps, orderId, co) : 'captured';
+}
+
+// The order exists: if the channel's copy is newer than the one the order has and differs in what an edit
+// covers, the order gets it as an Update whose id is the channel's time of the copy, so a redelivery (or
+// the poll seeing the same copy) is applied once.
+async function passOnEdit(deps: IntakeDeps, orderId: string, co: ChannelOrder): Promise<IngestOutcome> {
+  const view = await deps.orders.get(orderId);
+  if (!view || isTerminal(view.status)) return 'duplicate';
+  if (view.channelUpdatedAt && Date.parse(co.updatedAt) <= Date.parse(view.channelUpdatedAt)) return 'duplicate';
+  const { customer, shippingAddress, billingAddress, lines, discounts, shippingAmount } = co.order;
+  const edit: OrderEditContent = {
+    customer,
+    shippingAddress,
+    ...(billingAddress && { billingAddress }),
+    lines,
+    discounts,
+    shippingAmount,
+    totals: totalsOf(co.order),
+  };
+  if (orderChanges(view.order, withEdit(view.order, edit)).descriptions.length === 0) return 'duplicate';
+  const channelUpdatedAt = new Date(Date.parse(co.updatedAt)).toISOString();
+  try {
+    await submitOrderCommand({ temporal: deps.temporal, orders: deps.orders }, orderId, {
+      update: applyChannelEditUpdate,
+      args: [{ edit, channelUpdatedAt }],
+      action: 'apply a channel edit to',
+      commandId: `channel-edit:${channelUpdatedAt}`,
+    });
+  } catch (err) {
+    // Ended meanwhile, or a newer copy already taken: nothing to change.
+    if (err instanceof ConflictError || err instanceof NotFoundError) {
+      deps.log.info('channel edit not taken', { orderId, reason: err.message });
+      return 'ignored';
+    }
+    throw err;
+  }
+  deps.log.info('channel edit handed to the order', { orderId, channelUpdatedAt });
+  return 'edited';
 }

@@ -14,7 +14,7 @@ import {
   type WorkflowUpdateOptions,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
+import { ConflictError, NotFoundError, UpstreamUnavailableError, ValidationError, type FieldProblem } from '../domain/errors';
 import type { OrderState } from '../domain/order-state';
 import { isTerminal } from '../domain/status';
 import type { OrdersView } from '../store/orders';
@@ -68,6 +68,42 @@ export async function commandOrder<Args extends unknown[]>(
     throw await asApiError(deps, orderId, command.action, err);
   }
 }
+
+// For senders that must not wait for the order to act (a webhook consumer handing over a channel edit): the
+// command is handed over once the order has accepted it (it is then in the order's history and will be
+// acted on, however long the order takes), or refused with the reason as commandOrder refuses. The answer
+// is the order's state when the order acted at once, or just the acceptance. Not accepted within the time
+// (no worker running): a retryable error, and repeating with the same command id is applied once.
+export async function submitOrderCommand<Args extends unknown[]>(
+  deps: OrderCommandDeps,
+  orderId: string,
+  command: OrderCommand<Args> & { commandId: string },
+): Promise<CommandAnswer> {
+  const { commandId } = command;
+  const within = deps.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+  let handle: WorkflowUpdateHandle<OrderState>;
+  try {
+    handle = await deps.temporal.withDeadline(Date.now() + within, () => {
+      const workflow = deps.temporal.workflow.getHandle(orderId);
+      const start = workflow.startUpdate.bind(workflow) as StartUpdate;
+      return start(command.update.name, { args: command.args, updateId: commandId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+    });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      throw new UpstreamUnavailableError(`Order ${orderId} did not accept the command in time: its worker may be away`, { orderId });
+    throw await asApiError(deps, orderId, command.action, err);
+  }
+  try {
+    // A refusal is already known; an accepted command is answered if the order acts within a moment.
+    const state = await deps.temporal.withDeadline(Date.now() + QUICK_ANSWER_MS, () => handle.result());
+    return { done: true, commandId, state };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { done: false, commandId };
+    throw await asApiError(deps, orderId, command.action, err);
+  }
+}
+
+const QUICK_ANSWER_MS = 1_000;
 
 // A refusal becomes 409 with the workflow's reason, arguments that do not fit the order 400, an order
 // that is not running 404 or (ended) 409.

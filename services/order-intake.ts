@@ -24,16 +24,19 @@ export interface CaptureResult {
 
 // Capture an order exactly once, however often it arrives: the view insert and the workflow start are
 // both keyed by the order id, so a repeat (or a retry after a crash between the two) changes nothing.
-export async function captureOrder(deps: IntakeDeps, input: OrderInput): Promise<CaptureResult> {
+// channelUpdatedAt: the channel's time of this copy (a channel order), kept so an older copy arriving
+// later is not taken as an edit.
+export async function captureOrder(deps: IntakeDeps, input: OrderInput, channelUpdatedAt?: string): Promise<CaptureResult> {
   const order = toOrder(input, new Date().toISOString());
   const state = initialOrderState(order);
+  if (channelUpdatedAt) state.channelUpdatedAt = channelUpdatedAt;
   const inserted = await deps.orders.insertReceived(order, state);
   let started = false;
   try {
     await deps.temporal.workflow.start(orderWorkflow, {
       workflowId: order.id,
       taskQueue: deps.taskQueue,
-      args: [{ order, ...(deps.orderSettings && { settings: deps.orderSettings }) }],
+      args: [{ order, ...(channelUpdatedAt && { channelUpdatedAt }), ...(deps.orderSettings && { settings: deps.orderSettings }) }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: OrderStatusKey, value: 'received' },

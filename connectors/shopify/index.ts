@@ -8,7 +8,7 @@ import { createShopifyFulfillment } from './fulfillment';
 import { createShopifyStock } from './inventory';
 import { mapShopifyOrder } from './mapper';
 import { graphqlOrderIdOf, isGraphqlOrder, LINE_ITEM_FIELDS, mapShopifyGraphqlOrder, ORDER_FIELDS } from './order-graphql';
-import { createShopifyWebhooks } from './webhooks';
+import { createShopifyWebhooks, currentQuantities } from './webhooks';
 
 export const shopifyOptionsSchema = z.strictObject({
   shopDomain: z
@@ -147,7 +147,7 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
       },
       // A dead letter from a poll holds the GraphQL order; one kept before the move to GraphQL, the REST one.
       mapPolled(raw) {
-        return isGraphqlOrder(raw) ? mapShopifyGraphqlOrder(raw, ctx.channel) : mapShopifyOrder(raw, ctx.channel);
+        return isGraphqlOrder(raw) ? mapShopifyGraphqlOrder(raw, ctx.channel) : mapShopifyOrder(currentQuantities(raw), ctx.channel);
       },
       webhooks: createShopifyWebhooks({ webhookSecret: creds.webhookSecret, shopDomain: opts.shopDomain, channel: ctx.channel }),
     };

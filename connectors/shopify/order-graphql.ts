@@ -3,6 +3,7 @@ import { ValidationError, type FieldProblem } from '../../domain/errors';
 import type { ChannelOrder } from '../types';
 import { numericIdOf } from './client';
 import { mapShopifyOrder } from './mapper';
+import { currentQuantities } from './webhooks';
 
 // An order as the GraphQL Admin API's `orders` query returns it (the fields below), mapped to the same
 // ChannelOrder the REST/webhook mapper gives for the same order: the GraphQL node is restated in the REST
@@ -18,7 +19,7 @@ const MONEY = 'shopMoney { amount currencyCode }';
 const TAX_LINES = `taxLines { priceSet { ${MONEY} } rate title }`;
 const ALLOCATIONS = `discountAllocations { allocatedAmountSet { ${MONEY} } discountApplication { index } }`;
 const ADDRESS = 'firstName lastName name company address1 address2 city province provinceCode zip countryCodeV2 phone latitude longitude';
-export const LINE_ITEM_FIELDS = `id sku name title quantity originalUnitPriceSet { ${MONEY} } ${ALLOCATIONS} ${TAX_LINES}`;
+export const LINE_ITEM_FIELDS = `id sku name title quantity currentQuantity originalUnitPriceSet { ${MONEY} } ${ALLOCATIONS} ${TAX_LINES}`;
 
 export const ORDER_FIELDS = `
   id legacyResourceId name email phone createdAt updatedAt cancelledAt cancelReason currencyCode
@@ -65,6 +66,7 @@ export const lineItemNodeSchema = z.looseObject({
   name: text,
   title: text,
   quantity: z.number().int(),
+  currentQuantity: z.number().int().nullish(), // what is left after edits (0: removed), as webhooks' current_quantity
   originalUnitPriceSet: moneyBag,
   discountAllocations: allocations.nullish(),
   taxLines: taxLines.nullish(),
@@ -139,7 +141,8 @@ export function mapShopifyGraphqlOrder(raw: unknown, channel: string): ChannelOr
     throw unmappable(id, problems);
   }
   try {
-    return mapShopifyOrder(restShapeOf(parsed.data), channel);
+    // Read by what is left after edits, exactly as a webhook is (webhooks.ts), so a poll never undoes an edit.
+    return mapShopifyOrder(currentQuantities(restShapeOf(parsed.data)), channel);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     throw unmappable(
@@ -190,6 +193,7 @@ function restShapeOf(o: GraphqlOrder): Record<string, unknown> {
       name: li.name,
       title: li.title,
       quantity: li.quantity,
+      ...(typeof li.currentQuantity === 'number' && { current_quantity: li.currentQuantity }),
       price: amount(li.originalUnitPriceSet),
       discount_allocations: allocationsOf(li.discountAllocations),
       tax_lines: taxLinesOf(li.taxLines),

@@ -6,7 +6,7 @@ import { parseJsonExact } from '../exact-json';
 
 type Webhooks = NonNullable<OrderSource['webhooks']>;
 
-const ORDER_TOPICS = new Set(['orders/create', 'orders/updated', 'orders/cancelled']);
+const ORDER_TOPICS = new Set(['orders/create', 'orders/updated', 'orders/edited', 'orders/cancelled']);
 
 // Shopify signs each HTTPS delivery with HMAC-SHA256 of the raw body, keyed with the app's client
 // secret, base64 in X-Shopify-Hmac-Sha256. X-Shopify-Webhook-Id stays the same when a delivery is retried.
@@ -43,7 +43,11 @@ export function createShopifyWebhooks(args: { webhookSecret: string; shopDomain:
       } catch {
         throw new ValidationError('Shopify webhook body is not JSON', [{ path: '(body)', message: 'is not valid JSON' }]);
       }
-      const order = mapShopifyOrder(body, args.channel);
+      // orders/edited carries only what an edit changed, by line item id ({order_edit: {order_id, line_items:
+      // {additions, removals}}}), not skus or addresses. Shopify sends orders/updated with the whole edited
+      // order after every edit, and that is what the order takes; this one is checked and acknowledged.
+      if (topic === 'orders/edited') return editedNotice(body);
+      const order = mapShopifyOrder(currentQuantities(body), args.channel);
       // orders/cancelled is sent once cancelled_at is set, but do not rely on the body to say so.
       return { kind: 'order', order: topic === 'orders/cancelled' ? { ...order, cancelled: true } : order };
     },
@@ -57,4 +61,36 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
   const value = key === undefined ? undefined : headers[key];
   return value?.trim() || undefined;
+}
+
+// An order edit leaves the line items as they were ordered and says what is left of each in
+// current_quantity (REST Admin API 2024-01 on; a removed item stays with 0). The order is what is left:
+// lines by current_quantity, removed ones dropped. A cancelled order is left whole (a cancellation needs no lines).
+// The poll reads orders the same way (index.ts), so a polled copy never undoes an edit a webhook brought.
+export function currentQuantities(body: unknown): unknown {
+  if (!body || typeof body !== 'object') return body;
+  const order = body as { cancelled_at?: unknown; line_items?: unknown };
+  if (order.cancelled_at || !Array.isArray(order.line_items)) return body;
+  const items = order.line_items as unknown[];
+  const current = (li: unknown) => (li && typeof li === 'object' ? (li as { current_quantity?: unknown }).current_quantity : undefined);
+  if (!items.some((li) => typeof current(li) === 'number')) return body;
+  const left = items.flatMap((li) => {
+    const quantity = current(li);
+    if (typeof quantity !== 'number') return [li];
+    return quantity > 0 ? [{ ...(li as object), quantity }] : [];
+  });
+  return { ...order, line_items: left };
+}
+
+function editedNotice(body: unknown): { kind: 'ignored'; reason: string } {
+  const edit = body && typeof body === 'object' ? (body as { order_edit?: { order_id?: unknown } }).order_edit : undefined;
+  const orderId = edit?.order_id;
+  if (typeof orderId !== 'string' && typeof orderId !== 'number')
+    throw new ValidationError('Shopify orders/edited body has no order_edit.order_id', [
+      { path: 'order_edit.order_id', message: 'is missing' },
+    ]);
+  return {
+    kind: 'ignored',
+    reason: `orders/edited for order ${String(orderId)} acknowledged: the edited order arrives as orders/updated, which is applied`,
+  };
 }

@@ -11,7 +11,10 @@ import { workflowBundlePath } from '../support/paths';
 // split shipments, tracking updates, uncertain label purchases, shipment notifications behind patched();
 // session6__: the phased workflow with commands as Updates (refused, answered, repeated under one id,
 // sent while no worker ran, from the CLI), split orders whose parts write the view one state at a time,
-// pickup, payment, holds, rejections, labels, tracking and stock given back),
+// pickup, payment, holds, rejections, labels, tracking and stock given back; session7__: Shopify order edits
+// taken before picking (stock released and reserved again), recorded as a notice after picking, and one
+// parked on an unknown sku then retried, a split order split again after an edit, and an order waiting
+// on an unknown sku, or for stock, fixed by an edit),
 // finished and still running; each must replay under this code. When the workflow gains a path, record
 // its suite's histories with ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Parcel } from '../../domain/carrier';
 import type { Order } from '../../domain/order';
+import type { OrderEditContent } from '../../domain/order-edit';
 import type { OrderState, ParcelTracking } from '../../domain/order-state';
 import type { FulfillmentEventType, OrderStatus } from '../../domain/status';
 
@@ -42,6 +43,7 @@ export const DEFAULT_ORDER_SETTINGS: OrderSettings = {
 
 export interface OrderWorkflowInput {
   order: Order;
+  channelUpdatedAt?: string; // the channel's time of the copy captured (an older edit arriving later is refused)
   settings?: Partial<Omit<OrderSettings, 'slaMs'>> & { slaMs?: Partial<OrderSettings['slaMs']> };
 }
 
@@ -85,6 +87,13 @@ export interface CarrierException {
   at?: string;
 }
 
+// The channel changed the order (an order edit): its new contact, addresses and lines, as of the channel's
+// updatedAt. Before picking the order takes it (stock follows the lines); after, it records a notice.
+export interface ChannelEdit {
+  edit: OrderEditContent;
+  channelUpdatedAt: string;
+}
+
 // ---- Commands: Updates ----------------------------------------------------------------------------------
 // Each is checked by the workflow's validator against the order's own state (workflows/order/rules.ts):
 // a refused command fails with the reason (ApplicationFailure type CommandRefused, or InvalidCommand when
@@ -100,6 +109,8 @@ export const confirmPaymentUpdate = defineUpdate<OrderState, [{ reference?: stri
 export const declinePaymentUpdate = defineUpdate<OrderState, [{ reason: string }]>('declineOrderPayment');
 export const rejectAllocationUpdate = defineUpdate<OrderState, [AllocationRejection]>('rejectOrderAllocation');
 export const pickupConfirmedUpdate = defineUpdate<OrderState, [{ by?: string }]>('confirmOrderPickup');
+// Answered once the order has taken the edit (applied it, or recorded it as a notice) or parked.
+export const applyChannelEditUpdate = defineUpdate<OrderState, [ChannelEdit]>('applyChannelEdit');
 
 // Failure types an Update's validator refuses with.
 export const COMMAND_REFUSED = 'CommandRefused'; // the order's state does not allow it now (HTTP 409)

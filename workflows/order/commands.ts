@@ -128,7 +128,7 @@ function registerSignals(run: OrderRun): void {
 
 // ---- Updates: validated by the rules, answered with the state once the order has acted -----------------
 
-function facts(run: OrderRun): OrderFacts {
+export function facts(run: OrderRun): OrderFacts {
   return {
     state: run.state,
     parts: run.parts,
@@ -140,7 +140,7 @@ function facts(run: OrderRun): OrderFacts {
   };
 }
 
-function refuse(refusal: Refusal | undefined): void {
+export function refuse(refusal: Refusal | undefined): void {
   if (!refusal) return;
   throw ApplicationFailure.create({
     type: refusal.kind === 'invalid' ? INVALID_COMMAND : COMMAND_REFUSED,

@@ -27,6 +27,7 @@ import {
   type AllocationRejection,
   type CancelRequest,
   type CarrierException,
+  type ChannelEdit,
   type FulfillmentEvent,
   type HoldRequest,
   type OrderOutcome,
@@ -53,6 +54,7 @@ export interface Intents {
   pickedUp: boolean;
   carrierException?: CarrierException;
   trackingChanged: boolean;
+  edit?: ChannelEdit; // the newest channel edit not yet taken
 }
 
 export interface StepOptions {
@@ -66,7 +68,7 @@ export interface WaitOptions {
 }
 
 export class OrderRun {
-  readonly order: Order;
+  order: Order; // as captured, or as the channel last edited it (before picking)
   readonly settings: OrderSettings;
   readonly state: OrderState;
   readonly intents: Intents = { retry: false, stockChanged: false, pickedUp: false, trackingChanged: false };
@@ -92,6 +94,7 @@ export class OrderRun {
       slaMs: { ...DEFAULT_ORDER_SETTINGS.slaMs, ...input.settings?.slaMs },
     };
     this.state = initialOrderState(this.order);
+    if (input.channelUpdatedAt) this.state.channelUpdatedAt = input.channelUpdatedAt;
     this.parts = new Parts(this.state, this.reported);
     // Activities are database or provider calls, usually short. The worker heartbeats every running
     // activity (worker/order-worker.ts), so a dead worker's attempt is retried after 10 s without a

@@ -11,3 +11,6 @@ export const FEWER_PROJECTIONS = 'fewer-projections';
 // writing side by side made the order of their next commands depend on which write finished first, so
 // a worker replaying the order after a restart could issue them in another order and fail it.
 export const SERIAL_PROJECTIONS = 'serial-projections';
+// Order edits from the channel: before picking the order takes the change (stock released and reserved
+// again when the lines change); after, it records a notice. Only orders that received an edit reach it.
+export const CHANNEL_EDITS = 'channel-edits';

@@ -3,7 +3,7 @@
 // refuse with these reasons; nothing else checks them.
 import type { OrderState } from '../../domain/order-state';
 import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, type FlowStatus } from '../../domain/status';
-import type { AllocationRejection, FulfillmentEvent } from './api';
+import type { AllocationRejection, ChannelEdit, FulfillmentEvent } from './api';
 import type { Intents } from './order-run';
 import type { PartRun, Parts } from './parts';
 
@@ -149,5 +149,31 @@ export function fulfillmentEventRefusal(f: OrderFacts, event: FulfillmentEvent):
   if (run ? run.reported.has(event.type) || f.orderEvents.has(event.type) : f.orderEvents.has(event.type))
     return refused(`${what} already has "${event.type}" recorded`, { stage, type: event.type });
   if (event.type === 'delivered' && stage !== 'shipped') return refused(`${what} has not shipped yet`, { stage });
+  return undefined;
+}
+
+// A channel edit is checked for shape here (the service builds it from a mapped channel order; one sent
+// from the Temporal UI or CLI is not), refused once the order has ended, and refused when it is not newer
+// than the copy already taken or waiting (webhooks arrive in any order: an older copy must not undo a newer).
+export function channelEditRefusal(f: OrderFacts, e: ChannelEdit): Refusal | undefined {
+  const edit = e?.edit;
+  if (!e || typeof e.channelUpdatedAt !== 'string' || Number.isNaN(Date.parse(e.channelUpdatedAt)))
+    return invalid('must be the ISO time of the channel copy', 'channelUpdatedAt');
+  if (!edit || !Array.isArray(edit.lines) || edit.lines.length === 0) return invalid('an order needs at least one line', 'edit.lines');
+  const bad = edit.lines.findIndex((l) => !l?.sku || !Number.isInteger(l.quantity) || l.quantity < 1);
+  if (bad >= 0) return invalid('needs a sku and a whole quantity of at least 1', `edit.lines.${bad}`);
+  if (!edit.shippingAddress?.line1) return invalid('is required', 'edit.shippingAddress');
+  if (!edit.customer?.name) return invalid('is required', 'edit.customer.name');
+  if (!edit.totals || !Number.isSafeInteger(edit.totals.total))
+    return invalid('must be a whole number of minor units', 'edit.totals.total');
+  const over = ended(f, 'apply a channel edit to');
+  if (over) return over;
+  const newest = [f.state.channelUpdatedAt, f.intents.edit?.channelUpdatedAt]
+    .filter((t): t is string => t !== undefined)
+    .reduce((a, t) => Math.max(a, Date.parse(t)), -Infinity);
+  if (Date.parse(e.channelUpdatedAt) <= newest)
+    return refused(`Order ${f.state.orderId} already has the channel's copy of ${new Date(newest).toISOString()}; this one is not newer`, {
+      channelUpdatedAt: e.channelUpdatedAt,
+    });
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
 import type { OrderOutcome, OrderWorkflowInput } from './api';
 import { registerCommands } from './commands';
+import { noticeLateEdits, registerChannelEdits } from './edits';
 import { OrderCancelled, OrderRun } from './order-run';
 import { compensate } from './phases/compensate';
 import { pickup, shipping } from './phases/fulfil';
@@ -14,7 +15,9 @@ import { validate } from './phases/validate';
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
   const run = new OrderRun(input);
   registerCommands(run);
+  registerChannelEdits(run);
   await run.start();
+  void noticeLateEdits(run);
   const strategy = run.order.fulfillment?.method === 'pickup' ? pickup : shipping;
   try {
     if ((await validate(run)) && (await pay(run))) {

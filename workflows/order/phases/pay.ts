@@ -14,7 +14,8 @@ export async function pay(run: OrderRun): Promise<boolean> {
   }
   state.payment = { ...state.payment, status: auth.status === 'pending' ? 'pending' : state.payment.status, reference: auth.reference };
   const returnPayment = async () => {
-    const outcome = await run.step('cancel_payment', () => acts.cancelPayment(order, state.payment.status), { cancellable: false });
+    // The order as it is then: a channel edit may have changed the amount since the authorisation.
+    const outcome = await run.step('cancel_payment', () => acts.cancelPayment(run.order, state.payment.status), { cancellable: false });
     if (outcome && (outcome.status === 'voided' || outcome.status === 'refunded')) state.payment.status = outcome.status;
   };
   run.owe(returnPayment);

@@ -2,6 +2,7 @@ import { patched } from '@temporalio/workflow';
 import type { HeldStock } from '../../../activities/order-activities';
 import type { RoutingPart } from '../../../domain/routing';
 import type { AllocationRejection } from '../api';
+import { editToTake, takeEditBeforeReserving, takeEditWhileHolding } from '../edits';
 import type { OrderRun } from '../order-run';
 import { RELEASE_ALL_STOCK } from '../patches';
 
@@ -24,11 +25,10 @@ export async function reserve(run: OrderRun): Promise<void> {
     await reserveSomewhere(run, a);
     const withdrawUndo = owePartsBack(run);
     await release(run, a.round);
-    await run.waitUntil(() => run.parts.anyReached('picked') || !!run.intents.rejection, {
-      sla: { stage: 'picked', ms: run.settings.slaMs.picked },
-    });
-    if (run.parts.anyReached('picked') || !run.intents.rejection) return;
-    const refused = run.intents.rejection;
+    const next = await untilPicked(run, withdrawUndo);
+    if (next === 'picked') return;
+    if (next === 'edited') continue; // the channel changed the lines: stock given back, routed again
+    const refused = run.intents.rejection!;
     run.intents.rejection = undefined;
     await routeAgain(run, a, refused);
     withdrawUndo();
@@ -36,10 +36,26 @@ export async function reserve(run: OrderRun): Promise<void> {
   }
 }
 
+// Until a location has picked the order or rejected its allocation; meanwhile the channel's edits are
+// taken (one that changes the lines gives the stock back: 'edited'). The SLA runs from the release.
+async function untilPicked(run: OrderRun, withdrawUndo: () => void): Promise<'picked' | 'rejected' | 'edited'> {
+  const due = Date.now() + run.settings.slaMs.picked;
+  for (;;) {
+    await run.waitUntil(() => run.parts.anyReached('picked') || !!run.intents.rejection || editToTake(run), {
+      ...(due > Date.now() && { sla: { stage: 'picked' as const, ms: due - Date.now() } }),
+    });
+    if (run.parts.anyReached('picked') || (!run.intents.rejection && !editToTake(run))) return 'picked';
+    if (run.intents.rejection) return 'rejected';
+    if (await takeEditWhileHolding(run, withdrawUndo)) return 'edited';
+  }
+}
+
 // Try until the order holds stock: whole at one location, or in parts; between tries, wait for stock.
 async function reserveSomewhere(run: OrderRun, a: Allocation): Promise<void> {
-  const { acts, order, state, intents } = run;
+  const { acts, state, intents } = run;
   for (;;) {
+    if (editToTake(run)) await takeEditBeforeReserving(run);
+    const order = run.order; // as the channel last edited it
     let attempt = ++a.attempts;
     const excluded = order.fulfillment?.method === 'pickup' ? [] : [...a.rejectedAt];
     // Cleared before the attempt, not after: stock arriving while it runs must wake the next one.
@@ -82,7 +98,7 @@ async function reserveSomewhere(run: OrderRun, a: Allocation): Promise<void> {
           : (result.routing?.summary ?? 'no location can ship this order'),
       );
     }
-    await run.waitUntil(() => intents.stockChanged, { timeoutMs: run.settings.awaitingStockRecheckMs });
+    await run.waitUntil(() => intents.stockChanged || editToTake(run), { timeoutMs: run.settings.awaitingStockRecheckMs });
   }
 }
 

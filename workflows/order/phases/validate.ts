@@ -1,11 +1,18 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { withEdit } from '../../../domain/order-edit';
+import { editToTake, takeEditBeforeReserving } from '../edits';
 import type { OrderRun } from '../order-run';
 
 // 1. Validate the order against stored facts (skus, locations, channel). An invalid order is rejected
-// with the reason; false ends the run.
+// with the reason; false ends the run. An order waiting in needs_attention on an unknown sku may be fixed
+// at the channel (the line removed or changed): a retry then checks the order as the channel's edit has
+// it, and the edit is taken.
 export async function validate(run: OrderRun): Promise<boolean> {
   try {
-    await run.step('validate', () => run.acts.validateOrder(run.order));
+    await run.step('validate', () => {
+      const edit = run.intents.edit;
+      return run.acts.validateOrder(edit ? withEdit(run.order, edit.edit) : run.order);
+    });
   } catch (err) {
     if (err instanceof ApplicationFailure && err.type === 'InvalidOrder') {
       await run.reject(err.message, err.details?.[0]);
@@ -13,6 +20,7 @@ export async function validate(run: OrderRun): Promise<boolean> {
     }
     throw err;
   }
+  if (editToTake(run)) await takeEditBeforeReserving(run);
   await run.setStatus('validated');
   await run.checkpoint();
   return true;
