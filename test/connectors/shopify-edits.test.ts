@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../../domain/errors';
 import { createShopifyWebhooks } from '../../connectors/shopify/webhooks';
+import { mapShopifyGraphqlOrder } from '../../connectors/shopify/order-graphql';
 
 // How Shopify reports an order edit to a webhook subscriber (REST order payload, 2024-01 on): line items
 // stay as ordered, current_quantity says what is left (0: removed); orders/edited carries only the edit's
@@ -43,4 +44,17 @@ test('orders/edited is acknowledged, naming the order exactly, and a body withou
   }
   expect(refused).toBeInstanceOf(ValidationError);
   expect((refused as ValidationError).problems).toEqual([{ path: 'order_edit.order_id', message: 'is missing' }]);
+});
+
+test('a polled GraphQL order is read by currentQuantity too, so a poll never undoes an edit', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor JSON, edited field by field
+  const polled: Record<string, any> = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'shopify', 'order-cod.graphql.json'), 'utf8'));
+  const linesOfPolled = (raw: unknown) =>
+    Object.fromEntries(mapShopifyGraphqlOrder(raw, 'shop-eu').order.lines.map((l) => [l.sku, l.quantity]));
+  const asWebhook = linesOf(parse('orders/create', fixture));
+  expect(linesOfPolled(polled)).toEqual(asWebhook);
+  const edited = structuredClone(polled);
+  edited.lineItems.nodes[1].currentQuantity = 3; // MUG-1 1 -> 3
+  edited.lineItems.nodes[2].currentQuantity = 0; // the second TEE-M line removed
+  expect(linesOfPolled(edited)).toEqual({ 'TEE-M': 2, 'MUG-1': 3 });
 });
