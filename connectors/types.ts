@@ -141,6 +141,7 @@ export interface ChannelVariant {
   name: string;
   barcode?: string;
   weightGrams?: number;
+  dimensionsMm?: { length: number; width: number; height: number }; // packed, as it ships
   channelIds: { variant: string; inventoryItem?: string };
 }
 

@@ -65,6 +65,7 @@ async function importVariant(deps: CatalogImportDeps, connection: Connection, v:
     name: v.name,
     ...(v.barcode && { barcode: v.barcode }),
     ...(v.weightGrams && { weightGrams: v.weightGrams }),
+    ...(v.dimensionsMm && { dimensionsMm: v.dimensionsMm }),
     channels: { [connection.id]: listing },
   });
   if (!parsed.success) {

@@ -74,6 +74,7 @@ export function createAmazonCatalog(client: SpApiClient, sellerId: string, marke
 }
 
 const GRAMS_PER: Record<string, number> = { grams: 1, kilograms: 1000, milligrams: 0.001, ounces: 28.349523125, pounds: 453.59237 };
+const MM_PER: Record<string, number> = { millimeters: 1, centimeters: 10, meters: 1000, inches: 25.4, feet: 304.8 };
 const BARCODE_TYPES = new Set(['ean', 'upc', 'gtin', 'isbn', 'jan']);
 
 export function toChannelVariant(item: AmazonListingsItem, marketplaceId: string): ChannelVariant {
@@ -85,15 +86,33 @@ export function toChannelVariant(item: AmazonListingsItem, marketplaceId: string
   const weight = attributeValues(attrs.item_weight, marketplaceId)[0];
   const perUnit = typeof weight?.unit === 'string' ? GRAMS_PER[weight.unit.toLowerCase()] : undefined;
   const grams = perUnit !== undefined && typeof weight?.value === 'number' ? Math.round(weight.value * perUnit) : undefined;
+  const dimensionsMm = packageDimensionsMm(attributeValues(attrs.item_package_dimensions, marketplaceId)[0]);
   const name = summary?.itemName ?? (attributeValues(attrs.item_name, marketplaceId)[0]?.value as string | undefined) ?? '';
   return {
     sku: item.sku.trim(),
     name,
     ...(barcode && { barcode: barcode.trim() }),
     ...(grams !== undefined && grams > 0 && { weightGrams: grams }),
+    ...(dimensionsMm && { dimensionsMm }),
     // The ASIN when Amazon has matched the listing to a catalogue item; otherwise the sku names it.
     channelIds: { variant: summary?.asin ?? item.sku },
   };
+}
+
+// item_package_dimensions: { length, width, height: { value (a number, or its digits), unit } }, as the
+// product type definitions give it; whole millimetres, or nothing when a side is missing or unreadable.
+function packageDimensionsMm(entry: Record<string, unknown> | undefined): ChannelVariant['dimensionsMm'] {
+  if (!entry) return undefined;
+  const side = (name: string) => {
+    const measure = entry[name] as { value?: unknown; unit?: unknown } | undefined;
+    const value = typeof measure?.value === 'string' ? Number(measure.value) : measure?.value;
+    const perUnit = typeof measure?.unit === 'string' ? MM_PER[measure.unit.toLowerCase()] : undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || perUnit === undefined) return undefined;
+    const mm = Math.round(value * perUnit);
+    return mm > 0 ? mm : undefined;
+  };
+  const [length, width, height] = [side('length'), side('width'), side('height')];
+  return length && width && height ? { length, width, height } : undefined;
 }
 
 // Listings attributes are arrays of { value, marketplace_id?, ... }; the marketplace's own entries first.

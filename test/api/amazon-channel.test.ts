@@ -135,6 +135,7 @@ describe('Amazon catalogue and orders', () => {
       name: 'Enamel mug, 350 ml',
       barcode: '4006381333931',
       weightGrams: 340,
+      dimensionsMm: { length: 114, width: 91, height: 107 },
       channels: { [id]: { channelSku: sku('MUG'), variantId: 'B00MUG0001' } }, // the ASIN
     });
     expect((await api.get(`/items/${sku('OLD')}`)).body.name).toBe('Already here');

@@ -814,7 +814,14 @@ describe('Amazon catalogue', () => {
     const first = await connector.catalog!.variants();
     expect(first).toEqual({
       variants: [
-        { sku: 'MUG-01', name: 'Enamel mug, 350 ml', barcode: '4006381333931', weightGrams: 340, channelIds: { variant: 'B00MUG0001' } },
+        {
+          sku: 'MUG-01',
+          name: 'Enamel mug, 350 ml',
+          barcode: '4006381333931',
+          weightGrams: 340,
+          dimensionsMm: { length: 114, width: 91, height: 107 }, // inches, one given as digits
+          channelIds: { variant: 'B00MUG0001' },
+        },
         { sku: 'TEE-M', name: 'Organic cotton T-shirt, size M', channelIds: { variant: 'BT0093TELA' } },
       ],
       nextPageToken: 'xsdflkj324lkjsdlkj3423klkjsdfkljlk2j34klj2l3k4jlksdjl234',
