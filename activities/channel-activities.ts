@@ -91,7 +91,12 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
           progress.counts[await ingestChannelOrder(intake(), co, connection.skuMap)]++;
           if (!progress.maxUpdatedAt || co.updatedAt > progress.maxUpdatedAt) progress.maxUpdatedAt = co.updatedAt;
         }
-        for (const bad of page.unmapped ?? []) if (await deadLetter(connectionId, bad)) progress.counts.deadLettered++;
+        for (const bad of page.unmapped ?? []) {
+          if (await deadLetter(connectionId, bad)) progress.counts.deadLettered++;
+          // Kept as a dead letter (replayable), so the cursor may move past it like past a captured order.
+          if (bad.updatedAt && (!progress.maxUpdatedAt || Date.parse(bad.updatedAt) > Date.parse(progress.maxUpdatedAt)))
+            progress.maxUpdatedAt = bad.updatedAt;
+        }
         progress.pageToken = page.nextPageToken;
         Context.current().heartbeat(progress);
       } while (progress.pageToken);

@@ -40,6 +40,9 @@ export interface UnmappedOrder {
   raw: unknown;
   reason: string;
   problems: { path: string; message: string }[];
+  // The channel's time of this copy when it can be read from it: the poll's cursor moves past it too, so a
+  // window holding only bad orders is not read again and again.
+  updatedAt?: string;
 }
 
 // The topic of a dead letter holding a polled order (webhook deliveries carry the channel's own topics).
@@ -168,4 +171,10 @@ export interface ConnectorFactory<O = unknown, C = unknown> {
   optionsSchema: z.ZodType<O>;
   credentialsSchema: z.ZodType<C>;
   create(options: O, credentials: C, ctx: ConnectorContext): Connector;
+}
+
+// The ISO time at `field` of a raw channel order, if it is one.
+export function rawTimeOf(raw: unknown, field: string): string | undefined {
+  const value = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : undefined;
 }

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import { UpstreamError } from '../http';
-import type {
-  ChannelOrder,
-  Connector,
-  ConnectorContext,
-  ConnectorFactory,
-  FulfillmentTarget,
-  OrderSource,
-  StockTarget,
-  UnmappedOrder,
+import {
+  rawTimeOf,
+  type ChannelOrder,
+  type Connector,
+  type ConnectorContext,
+  type ConnectorFactory,
+  type FulfillmentTarget,
+  type OrderSource,
+  type StockTarget,
+  type UnmappedOrder,
 } from '../types';
 import { LwaAuth } from './auth';
 import { REGIONS, SpApiClient } from './client';
@@ -116,7 +117,13 @@ export function createAmazonConnector(
         } catch (err) {
           if (!(err instanceof ValidationError)) throw err;
           // Kept as a dead letter, and the page goes on: one order never holds up the ones after it.
-          unmapped.push({ channelOrderId: orderIdOf(raw), raw, reason: err.message, problems: err.problems });
+          unmapped.push({
+            channelOrderId: orderIdOf(raw),
+            raw,
+            reason: err.message,
+            problems: err.problems,
+            ...(rawTimeOf(raw, 'lastUpdatedTime') && { updatedAt: rawTimeOf(raw, 'lastUpdatedTime') }),
+          });
         }
       }
       return {

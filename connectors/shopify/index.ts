@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
-import type { ChannelOrder, ConnectorContext, ConnectorFactory, OrderSource, UnmappedOrder } from '../types';
+import { rawTimeOf, type ChannelOrder, type ConnectorContext, type ConnectorFactory, type OrderSource, type UnmappedOrder } from '../types';
 import { createShopifyClient, type ShopifyClient } from './client';
 import { createShopifyCatalog } from './catalog';
 import { createShopifyFulfillment } from './fulfillment';
@@ -130,7 +130,13 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
             if (!(err instanceof ValidationError)) throw err;
             // One order the merchant must fix should not stop every later order from syncing.
             const channelOrderId = graphqlOrderIdOf(raw) ?? 'without an id';
-            unmapped.push({ channelOrderId, raw, reason: err.message, problems: err.problems });
+            unmapped.push({
+              channelOrderId,
+              raw,
+              reason: err.message,
+              problems: err.problems,
+              ...(rawTimeOf(raw, 'updatedAt') && { updatedAt: rawTimeOf(raw, 'updatedAt') }),
+            });
             ctx.log.error('Shopify order cannot be mapped; kept as a dead letter', {
               connectionId: ctx.connectionId,
               channelOrderId,

@@ -182,4 +182,33 @@ describe('Amazon catalogue and orders', () => {
       'the cursor to move past both orders',
     );
   });
+
+  test('a poll that finds only an order it cannot map still moves its cursor past it (the order is a dead letter)', async () => {
+    const id = 'amz-poll-bad';
+    await api.post('/connections', amazonConnection(id));
+    const amazon = nockAmazonListings(sellerOf(id));
+    amazon.finishFeeds();
+    const broken = {
+      orderId: `904-${runId.padStart(7, '0').slice(-7)}-0000002`,
+      createdTime: '2026-11-26T08:00:00Z',
+      lastUpdatedTime: '2026-11-26T08:30:00Z',
+      salesChannel: { channelName: 'AMAZON', marketplaceId: 'ATVPDKIKX0DER' },
+    };
+    nock(SP_NA)
+      .get('/orders/2026-01-01/orders')
+      .query((q) => q.marketplaceIds === 'ATVPDKIKX0DER')
+      .reply(200, { orders: [broken], lastUpdatedBefore: '2026-11-27T00:00:00Z' });
+    expect((await api.post(`/connections/${id}/sync`)).status).toBe(202);
+    await eventually(
+      async () => (await api.get(`/connections/${id}`)).body.ordersCursor as string | undefined,
+      (c) => c === '2026-11-26T08:29:00.000Z',
+      30_000,
+      'the cursor to move past the order that became a dead letter',
+    );
+    const letters = ((await api.get('/webhooks/dead-letters')).body.deadLetters as { id: string }[]).filter((d) =>
+      d.id.startsWith(`${id}|`),
+    );
+    expect(letters).toHaveLength(1);
+    expect((await api.get(`/orders?channel=${id}`)).body.orders).toEqual([]);
+  });
 });

@@ -161,6 +161,8 @@ describe('connections', () => {
   test('sync now polls Shopify over GraphQL, captures each order once, and reconciles stock', async () => {
     await api.post('/connections', shopifyConnection('shop-poll'));
     const pageOrders = [1, 2, 3].map((n) => graphqlOrder(9_000_000_000_000 + runId * 10 + n, hoursAgo(4 - n)));
+    // Taken once: hoursAgo() moves with the clock's minute, and the poll must not be compared with a later one.
+    const expectedCursor = new Date(Date.parse(pageOrders[2].updatedAt) - 60_000).toISOString();
     const shop = nockShopify(shopify('shop-poll'), API, {
       variants: {
         'TEE-M': 'gid://shopify/InventoryItem/1001',
@@ -181,7 +183,7 @@ describe('connections', () => {
     expect(listed.map((o) => o.channelOrderId).sort()).toEqual(pageOrders.map((o) => o.legacyResourceId).sort());
     await eventually(
       async () => (await api.get('/connections/shop-poll')).body.ordersCursor,
-      (c) => c === new Date(Date.parse(hoursAgo(1)) - 60_000).toISOString(),
+      (c) => c === expectedCursor,
       30_000,
       'the cursor to move past the last page, less the overlap',
     );
