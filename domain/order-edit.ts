@@ -10,7 +10,7 @@ export type OrderEditContent = Pick<Order, 'customer' | 'shippingAddress' | 'lin
   billingAddress?: Order['billingAddress'];
 };
 
-export function editContentOf(order: Order): OrderEditContent {
+export function editContentOf(order: Pick<Order, keyof OrderEditContent>): OrderEditContent {
   const { customer, shippingAddress, billingAddress, lines, discounts, shippingAmount, totals } = order;
   return { customer, shippingAddress, ...(billingAddress && { billingAddress }), lines, discounts, shippingAmount, totals };
 }

@@ -4,7 +4,7 @@ import type { ChannelOrder } from '../connectors/types';
 import { orderhubSkuOf, type SkuMapEntry } from '../domain/connection';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { totalsOf } from '../domain/order';
-import { orderChanges, withEdit, type OrderEditContent } from '../domain/order-edit';
+import { editContentOf, orderChanges, withEdit } from '../domain/order-edit';
 import { applyChannelEditUpdate, cancelOrderSignal } from '../workflows/order';
 import { captureOrder, signalOrder, type IntakeDeps } from './order-intake';
 import { submitOrderCommand } from './order-commands';
@@ -49,16 +49,7 @@ async function passOnEdit(deps: IntakeDeps, orderId: string, co: ChannelOrder): 
   const view = await deps.orders.get(orderId);
   if (!view || isTerminal(view.status)) return 'duplicate';
   if (view.channelUpdatedAt && Date.parse(co.updatedAt) <= Date.parse(view.channelUpdatedAt)) return 'duplicate';
-  const { customer, shippingAddress, billingAddress, lines, discounts, shippingAmount } = co.order;
-  const edit: OrderEditContent = {
-    customer,
-    shippingAddress,
-    ...(billingAddress && { billingAddress }),
-    lines,
-    discounts,
-    shippingAmount,
-    totals: totalsOf(co.order),
-  };
+  const edit = editContentOf({ ...co.order, totals: totalsOf(co.order) });
   if (orderChanges(view.order, withEdit(view.order, edit)).descriptions.length === 0) return 'duplicate';
   const channelUpdatedAt = new Date(Date.parse(co.updatedAt)).toISOString();
   try {
