@@ -10,6 +10,16 @@ export function parseOrderId(orderId: string): { channel: string; channelOrderId
   return match ? { channel: match[1], channelOrderId: match[2] } : undefined;
 }
 
+// A return on an order, numbered 1, 2, ... per order: return:order:web:1001:2.
+export function returnWorkflowId(orderId: string, n: number): string {
+  return `return:${orderId}:${n}`;
+}
+
+export function parseReturnId(returnId: string): { orderId: string; n: number } | undefined {
+  const match = /^return:(order:.+):([1-9][0-9]{0,5})$/.exec(returnId);
+  return match ? { orderId: match[1], n: Number(match[2]) } : undefined;
+}
+
 // What a picklist picks for: a whole order, or one part of a split order ("order:web:1001|part:2").
 // `|` never appears in an order id, so the two read back unambiguously.
 export function pickUnitId(orderId: string, part?: string): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { skuSchema } from './catalog';
+import { locationIdSchema, skuSchema } from './catalog';
 import { ValidationError, type FieldProblem } from './errors';
 import type { OrderStatus } from './status';
 
@@ -189,4 +189,108 @@ export function refundFor(
   const shipping = policy.refundShipping === 'whole_order' && wholeOrderBack ? order.shipping.amount + order.shipping.tax : 0;
   const total = Math.max(0, Math.min(goods + tax + shipping - restockingFee, order.captured - order.refunded));
   return { goods, tax, shipping, restockingFee, total };
+}
+
+// ---- The return as it runs ------------------------------------------------------------------------------
+
+// requested → approved | rejected → awaiting_items → received → inspected → refunded | exchanged | closed,
+// with needs_attention (a step failed past its retries: an operator retries) and cancelled beside them.
+export const RETURN_STATUSES = [
+  'requested',
+  'approved',
+  'rejected',
+  'awaiting_items',
+  'received',
+  'inspected',
+  'refunded',
+  'exchanged',
+  'closed',
+  'needs_attention',
+  'cancelled',
+] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+export const TERMINAL_RETURN_STATUSES: readonly ReturnStatus[] = ['rejected', 'refunded', 'exchanged', 'closed', 'cancelled'];
+
+export const DISPOSITIONS = ['restock', 'quarantine', 'scrap'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+// The items as they came back, at a warehouse or a store (BORIS): what was scanned, per sku.
+export const returnReceiptSchema = z.strictObject({
+  locationId: locationIdSchema,
+  scanned: z.array(returnLineSchema).min(1, 'scan at least one item').max(500),
+  note: z.string().max(2000).optional(),
+});
+export type ReturnReceipt = z.infer<typeof returnReceiptSchema>;
+
+// What becomes of each returned unit: back to sellable, held on hand but not sellable, or written off.
+export const inspectionSchema = z.strictObject({
+  lines: z
+    .array(
+      z.strictObject({
+        sku: skuSchema,
+        quantity: z.number().int('must be a whole number').positive('must be at least 1').max(100_000),
+        disposition: z.enum(DISPOSITIONS),
+        reason: z.string().min(1).max(500).optional(), // required for scrap: why it is written off
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+export type Inspection = z.infer<typeof inspectionSchema>;
+
+export interface ReturnStatusChange {
+  status: ReturnStatus;
+  at: string;
+  reason?: string;
+}
+
+// Money given back for a return: computed by refundFor, paid through the order's payment provider (or
+// recorded as store credit), reported to the channel.
+export interface ReturnRefund {
+  goods: number;
+  tax: number;
+  shipping: number;
+  restockingFee: number;
+  total: number; // what was granted: never more than captured less earlier refunds on the order
+  currency: string;
+  method: 'original_payment' | 'store_credit';
+  status: 'pending' | 'refunded' | 'credited';
+  reference?: string; // the provider's refund reference, or the credit note's number
+  at?: string;
+  channelReported?: 'reported' | 'not_supported' | 'failed';
+}
+
+export interface CreditNote {
+  number: string; // CN-<order's channel order id>-<n>
+  amount: number;
+  currency: string;
+  issuedAt: string;
+}
+
+// Everything the outside world reads about a return: the workflow keeps it, a query returns it, and the
+// `returns` view is a projection of it.
+export interface ReturnState {
+  returnId: string; // return:<orderId>:<n>
+  orderId: string;
+  n: number;
+  channel: string;
+  currency: string;
+  status: ReturnStatus;
+  history: ReturnStatusChange[];
+  request: ReturnRequest;
+  // Priced lines as on the order (unit price, discount and tax of the whole line), for the refund.
+  lines: { sku: string; name?: string; quantity: number; unitPrice: number }[];
+  decision: ReturnDecision & { at: string; by: string };
+  source: 'api' | 'channel';
+  channelReturnId?: string; // the channel's own id when the return came from the channel (Shopify returns)
+  label?: { carrier: string; service?: string; trackingNumber: string; labelUrl?: string; trackingUrl?: string };
+  tracking?: { status: string; at: string; detail?: string };
+  receipt?: ReturnReceipt & { at: string; by: string };
+  inspection?: Inspection & { at: string; by: string };
+  refund?: ReturnRefund;
+  creditNote?: CreditNote;
+  exchangeOrderId?: string; // the replacement order, for an exchange
+  attention?: { step: string; error: string; since: string };
+  version: number;
+  createdAt: string;
 }

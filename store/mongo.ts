@@ -37,6 +37,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   order_list_days: [{ field: 'comboMonth' }],
   order_list_hours: [{ field: 'comboDay' }],
   payments: [{ field: 'orderId' }],
+  refunds: [{ field: 'idempotencyKey', unique: true }],
   customer_notifications: [{ field: 'orderId' }, { field: 'status' }],
   webhook_deliveries: [{ field: 'status' }],
   picklist_events: [{ field: 'picklistId' }],
