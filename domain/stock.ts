@@ -1,21 +1,34 @@
 import { z } from 'zod';
 import { locationIdSchema, skuSchema } from './catalog';
 
-export const LEDGER_ENTRY_TYPES = ['receipt', 'adjustment', 'reservation', 'release', 'shipment', 'return'] as const;
+// A return's inspection writes one of three: `return` (restocked: sellable again), `quarantine` (on hand
+// but not sellable, until an operator decides) or `scrap` (written off with a reason: counted, never on hand).
+export const LEDGER_ENTRY_TYPES = ['receipt', 'adjustment', 'reservation', 'release', 'shipment', 'return', 'quarantine', 'scrap'] as const;
 export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
 export const ADJUSTMENT_REASONS = ['cycle_count', 'damaged', 'lost', 'found', 'correction', 'other'] as const;
 
 export interface Balance {
   onHand: number;
   reserved: number;
-  available: number;
+  available: number; // onHand - reserved - quarantined
+  quarantined?: number; // on hand but not sellable (returned goods held for a decision); absent is 0
+}
+
+export interface Deltas {
+  onHand: number;
+  reserved: number;
+  quarantined?: number;
 }
 
 export const ZERO_BALANCE: Balance = { onHand: 0, reserved: 0, available: 0 };
 
 // How each kind of change moves on-hand and reserved stock.
-export function deltasFor(type: LedgerEntryType, quantity: number): { onHand: number; reserved: number } {
+export function deltasFor(type: LedgerEntryType, quantity: number): Deltas {
   switch (type) {
+    case 'quarantine':
+      return { onHand: quantity, reserved: 0, quarantined: quantity };
+    case 'scrap':
+      return { onHand: 0, reserved: 0 };
     case 'receipt':
     case 'return':
       return { onHand: quantity, reserved: 0 };
@@ -35,15 +48,17 @@ export function applyChange(
   before: Balance,
   type: LedgerEntryType,
   quantity: number,
-): { ok: true; after: Balance; deltas: { onHand: number; reserved: number } } | { ok: false; reason: string } {
+): { ok: true; after: Balance; deltas: Deltas } | { ok: false; reason: string } {
   const deltas = deltasFor(type, quantity);
   const onHand = before.onHand + deltas.onHand;
   const reserved = before.reserved + deltas.reserved;
-  const available = onHand - reserved;
+  const quarantined = (before.quarantined ?? 0) + (deltas.quarantined ?? 0);
+  const available = onHand - reserved - quarantined;
   if (onHand < 0) return { ok: false, reason: `on hand would be ${onHand}` };
   if (reserved < 0) return { ok: false, reason: `reserved would be ${reserved}` };
+  if (quarantined < 0) return { ok: false, reason: `quarantined would be ${quarantined}` };
   if (available < 0) return { ok: false, reason: `available would be ${available}` };
-  return { ok: true, after: { onHand, reserved, available }, deltas };
+  return { ok: true, after: { onHand, reserved, available, ...(quarantined > 0 && { quarantined }) }, deltas };
 }
 
 const idempotencyKeySchema = z

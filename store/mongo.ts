@@ -38,6 +38,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   order_list_hours: [{ field: 'comboDay' }],
   payments: [{ field: 'orderId' }],
   refunds: [{ field: 'idempotencyKey', unique: true }],
+  returns: [{ field: 'idempotencyKey', unique: true }, { field: 'status' }],
   customer_notifications: [{ field: 'orderId' }, { field: 'status' }],
   webhook_deliveries: [{ field: 'status' }],
   picklist_events: [{ field: 'picklistId' }],
@@ -63,6 +64,8 @@ export const ID_ONLY_COLLECTIONS = [
   'picklists',
   'picklist_orders',
   'migrations',
+  'return_setup',
+  'credit_notes',
 ] as const;
 
 const indexName = (index: DeclaredIndex) => (index.unique ? `${index.field}_unique` : index.field);

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { applyChange, ZERO_BALANCE, type Balance, type LedgerEntryType } from '../domain/stock';
+import { applyChange, ZERO_BALANCE, type Balance, type Deltas, type LedgerEntryType } from '../domain/stock';
 import { ConflictError, InsufficientStockError, UnavailableError } from '../domain/errors';
 import { appendRacing, insertOnce, isDuplicateKey, upsertRacing } from './atomic';
 
@@ -10,7 +10,7 @@ export interface LedgerEntry {
   seq: number;
   type: LedgerEntryType;
   quantity: number;
-  deltas: { onHand: number; reserved: number };
+  deltas: Deltas;
   balance: Balance;
   idempotencyKey: string;
   actor: string;
@@ -64,12 +64,12 @@ export interface StockChanged {
   sku: string;
   locationId: string;
   type: LedgerEntryType;
-  deltas: { onHand: number; reserved: number };
+  deltas: Deltas;
   balance: Balance;
 }
 
 /** True when the change made more stock available to sell (a receipt, a release, a positive count). */
-export const freesStock = (c: Pick<StockChanged, 'deltas'>) => c.deltas.onHand - c.deltas.reserved > 0;
+export const freesStock = (c: Pick<StockChanged, 'deltas'>) => c.deltas.onHand - c.deltas.reserved - (c.deltas.quarantined ?? 0) > 0;
 
 export interface LocationBalance extends Balance {
   locationId: string;
@@ -109,7 +109,16 @@ export class StockLedger {
     if (!known) {
       const hint = await this.hints.findOne({ _id: key });
       known = hint
-        ? { seq: hint.seq, balance: { onHand: hint.onHand, reserved: hint.reserved, available: hint.available }, hintSeq: hint.seq }
+        ? {
+            seq: hint.seq,
+            balance: {
+              onHand: hint.onHand,
+              reserved: hint.reserved,
+              available: hint.available,
+              ...(hint.quarantined && { quarantined: hint.quarantined }),
+            },
+            hintSeq: hint.seq,
+          }
         : { seq: 0, balance: ZERO_BALANCE, hintSeq: 0 };
     }
     let { seq, balance } = known;
@@ -262,7 +271,11 @@ export class StockLedger {
   private async moveHint(sku: string, locationId: string, seq: number, balance: Balance): Promise<void> {
     const _id = headId(locationId, sku);
     await this.hints
-      .updateOne({ _id, seq: { $lt: seq } }, { $set: { sku, locationId, seq, ...balance, updatedAt: new Date() } }, { upsert: true })
+      .updateOne(
+        { _id, seq: { $lt: seq } },
+        { $set: { sku, locationId, seq, ...balance, quarantined: balance.quarantined ?? 0, updatedAt: new Date() } },
+        { upsert: true },
+      )
       .catch((err) => {
         if (!isDuplicateKey(err)) throw err;
       });
