@@ -98,11 +98,11 @@ export interface ReturnableOrder {
 }
 
 export type ReturnDecision =
-  | { outcome: 'approved'; rule: 'reason_auto_approved'; why: string }
+  | { outcome: 'approved'; rule: 'reason_auto_approved' | 'operator_approved'; why: string }
   | { outcome: 'review'; rule: 'reason_needs_review'; why: string }
   | {
       outcome: 'refused';
-      rule: 'not_delivered' | 'window_closed' | 'non_returnable' | 'resolution_not_offered' | 'unknown_reason';
+      rule: 'not_delivered' | 'window_closed' | 'non_returnable' | 'resolution_not_offered' | 'unknown_reason' | 'operator_rejected';
       why: string;
     };
 

@@ -28,33 +28,46 @@ export interface OrderCommandDeps {
 
 export const DEFAULT_ANSWER_WITHIN_MS = 10_000;
 
-export interface OrderCommand<Args extends unknown[]> {
-  update: UpdateDefinition<OrderState, Args>;
+export interface OrderCommand<Args extends unknown[], State = OrderState> {
+  update: UpdateDefinition<State, Args>;
   args: Args;
   action: string; // for messages: "cancel", "record picked for", …
   commandId?: string; // the caller's Idempotency-Key: the same id is applied once
 }
 
 // startUpdate with the Update named and its arguments as a list (its overloads want them typed per arity).
-type StartUpdate = (
+type StartUpdate<State = OrderState> = (
   name: string,
   options: WorkflowUpdateOptions & { args: unknown[]; waitForStage: typeof WorkflowUpdateStage.ACCEPTED },
-) => Promise<WorkflowUpdateHandle<OrderState>>;
+) => Promise<WorkflowUpdateHandle<State>>;
 
-export type CommandAnswer = { done: true; commandId: string; state: OrderState } | { done: false; commandId: string }; // accepted or on its way; repeat with the same id for the answer
+export type CommandAnswer<State = OrderState> = { done: true; commandId: string; state: State } | { done: false; commandId: string }; // accepted or on its way; repeat with the same id for the answer
 
 export async function commandOrder<Args extends unknown[]>(
   deps: OrderCommandDeps,
   orderId: string,
   command: OrderCommand<Args>,
 ): Promise<CommandAnswer> {
+  return commandWorkflow(deps.temporal, orderId, command, deps.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS, () =>
+    orderNotRunning(deps, orderId, command.action),
+  );
+}
+
+// Any workflow's command as an Update (an order's, a return's): the answer once it acted, or the
+// acceptance when it is slow; refusals mapped as asApiError says, a workflow not running by notRunning.
+export async function commandWorkflow<Args extends unknown[], State>(
+  temporal: Client,
+  workflowId: string,
+  command: OrderCommand<Args, State>,
+  within: number,
+  notRunning: () => Promise<unknown>,
+): Promise<CommandAnswer<State>> {
   const commandId = command.commandId ?? randomUUID();
-  const within = deps.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
   try {
-    // Both calls end at the deadline (gRPC's own), so a slow order leaves no poll running behind.
-    const state = await deps.temporal.withDeadline(Date.now() + within, async () => {
-      const workflow = deps.temporal.workflow.getHandle(orderId);
-      const start = workflow.startUpdate.bind(workflow) as StartUpdate;
+    // Both calls end at the deadline (gRPC's own), so a slow workflow leaves no poll running behind.
+    const state = await temporal.withDeadline(Date.now() + within, async () => {
+      const workflow = temporal.workflow.getHandle(workflowId);
+      const start = workflow.startUpdate.bind(workflow) as StartUpdate<State>;
       const handle = await start(command.update.name, {
         args: command.args,
         updateId: commandId,
@@ -65,7 +78,7 @@ export async function commandOrder<Args extends unknown[]>(
     return { done: true, commandId, state };
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { done: false, commandId };
-    throw await asApiError(deps, orderId, command.action, err);
+    throw err instanceof WorkflowNotFoundError ? await notRunning() : asApiError(err);
   }
 }
 
@@ -91,7 +104,7 @@ export async function submitOrderCommand<Args extends unknown[]>(
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
       throw new UpstreamUnavailableError(`Order ${orderId} did not accept the command in time: its worker may be away`, { orderId });
-    throw await asApiError(deps, orderId, command.action, err);
+    throw err instanceof WorkflowNotFoundError ? await orderNotRunning(deps, orderId, command.action) : asApiError(err);
   }
   try {
     // A refusal is already known; an accepted command is answered if the order acts within a moment.
@@ -99,15 +112,14 @@ export async function submitOrderCommand<Args extends unknown[]>(
     return { done: true, commandId, state };
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { done: false, commandId };
-    throw await asApiError(deps, orderId, command.action, err);
+    throw err instanceof WorkflowNotFoundError ? await orderNotRunning(deps, orderId, command.action) : asApiError(err);
   }
 }
 
 const QUICK_ANSWER_MS = 1_000;
 
-// A refusal becomes 409 with the workflow's reason, arguments that do not fit the order 400, an order
-// that is not running 404 or (ended) 409.
-async function asApiError(deps: OrderCommandDeps, orderId: string, action: string, err: unknown): Promise<unknown> {
+// A refusal becomes 409 with the workflow's reason, arguments that do not fit 400.
+export function asApiError(err: unknown): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const { type, message, details } = err.cause;
     const detail = (details?.[0] ?? undefined) as { problems?: FieldProblem[] } | Record<string, unknown> | undefined;
@@ -117,12 +129,13 @@ async function asApiError(deps: OrderCommandDeps, orderId: string, action: strin
     }
     if (type === COMMAND_REFUSED) return new ConflictError(message, detail);
   }
-  if (err instanceof WorkflowNotFoundError) {
-    const view = await deps.orders.get(orderId);
-    if (!view) return new NotFoundError(`Order ${orderId} does not exist`, { orderId });
-    if (isTerminal(view.status))
-      return new ConflictError(`Cannot ${action} order ${orderId}: it is ${view.status}`, { status: view.status });
-    return new NotFoundError(`Order ${orderId} has no running workflow`, { orderId });
-  }
   return err;
+}
+
+// An order that is not running: 404, or (ended) 409.
+async function orderNotRunning(deps: OrderCommandDeps, orderId: string, action: string): Promise<unknown> {
+  const view = await deps.orders.get(orderId);
+  if (!view) return new NotFoundError(`Order ${orderId} does not exist`, { orderId });
+  if (isTerminal(view.status)) return new ConflictError(`Cannot ${action} order ${orderId}: it is ${view.status}`, { status: view.status });
+  return new NotFoundError(`Order ${orderId} has no running workflow`, { orderId });
 }

@@ -6,17 +6,27 @@ import { insertOnce } from './atomic';
 // the outbox (GET /customer-notifications, then POST /customer-notifications/:id/sent). It is written for
 // every channel: a reader skips channels that tell their customers themselves (Shopify does, when
 // Orderhub reports the fulfilment with notifyCustomer).
-export const NOTIFICATION_KINDS = ['ready_for_pickup', 'shipped', 'delivered'] as const;
+export const NOTIFICATION_KINDS = [
+  'ready_for_pickup',
+  'shipped',
+  'delivered',
+  'return_approved',
+  'return_received',
+  'return_refunded',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-export const notificationId = (orderId: string, kind: NotificationKind, part?: string) =>
-  `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}`;
+// One per order and kind, and per part of a split order or per return on the order (its number).
+export const notificationId = (orderId: string, kind: NotificationKind, part?: string, returnN?: number) =>
+  `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}${returnN === undefined ? '' : `|return:${returnN}`}`;
 
 export interface CustomerNotification {
   _id: string; // notificationId(): one per order, kind (and part), however often the step is retried
   orderId: string;
   kind: NotificationKind;
   part?: string;
+  returnId?: string; // for a return's notices: return:<orderId>:<n>
+  returnN?: number;
   channel: string;
   to: { name: string; email?: string; phone?: string };
   details: Record<string, string>;
@@ -35,7 +45,7 @@ export class CustomerNotifications {
   async queue(n: Omit<CustomerNotification, '_id' | 'status' | 'at'>): Promise<boolean> {
     return insertOnce<CustomerNotification>(this.col, {
       ...n,
-      _id: notificationId(n.orderId, n.kind, n.part),
+      _id: notificationId(n.orderId, n.kind, n.part, n.returnN),
       status: 'pending',
       at: new Date(),
     });

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { UnavailableError } from '../domain/errors';
-import { appendRacing, insertOnce } from './atomic';
+import { appendRacing, insertOnce, insertOrGet } from './atomic';
 
 // Every refund on an order, in the order they were granted: a return's refund, the money for cancelled
 // lines. Each entry is a sequence number claimed by insert (`<orderId>|<seq>`), so two refunds racing on
@@ -94,5 +94,33 @@ export class RefundLedger {
       if (!next) return out;
       out.push(next);
     }
+  }
+}
+
+// Store credit given for a return, one note per return (its _id), numbered from the order and the return
+// so the same return always gets the same number.
+export interface CreditNoteDoc {
+  _id: string; // the return id
+  number: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+  customer: { name: string; email?: string };
+  issuedAt: Date;
+}
+
+export class CreditNotes {
+  private readonly col: Collection<CreditNoteDoc>;
+  constructor(db: Db) {
+    this.col = db.collection<CreditNoteDoc>('credit_notes');
+  }
+
+  // Issued once; a repeat answers the first note.
+  async issue(note: Omit<CreditNoteDoc, 'issuedAt'>): Promise<CreditNoteDoc> {
+    return (await insertOrGet(this.col, { ...note, issuedAt: new Date() })).doc;
+  }
+
+  get(returnId: string): Promise<CreditNoteDoc | null> {
+    return this.col.findOne({ _id: returnId });
   }
 }

@@ -3,13 +3,14 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createOrderActivities, type OrderActivityDeps } from '../activities/order-activities';
 import { createChannelActivities, type ChannelActivityDeps } from '../activities/channel-activities';
 import { createCarrierActivities } from '../activities/carrier-activities';
+import { createReturnActivities, type ReturnActivityDeps } from '../activities/return-activities';
 import { createMaintenanceActivities, type MaintenanceActivityDeps } from '../activities/maintenance-activities';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activityDeps: OrderActivityDeps & MaintenanceActivityDeps;
+  activityDeps: OrderActivityDeps & MaintenanceActivityDeps & ReturnActivityDeps;
   channelDeps: ChannelActivityDeps;
   // Tests bundle the workflows once per run and pass the bundle; processes bundle at start.
   workflowBundlePath?: string;
@@ -27,6 +28,7 @@ export function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
       // The order workflow's activities run under a heartbeat timeout (workflows/order.ts): alive is told by heartbeats.
       ...withHeartbeats(createOrderActivities(opts.activityDeps)),
       ...withHeartbeats(createCarrierActivities(opts.channelDeps)),
+      ...withHeartbeats(createReturnActivities(opts.activityDeps)),
       // These heartbeat their own progress (a page cursor, a count), which a bare heartbeat would overwrite.
       ...createChannelActivities(opts.channelDeps),
       ...createMaintenanceActivities(opts.activityDeps),

@@ -1,5 +1,6 @@
 // Everything the worker registers as a workflow.
 export { orderWorkflow } from './order';
+export { returnWorkflow } from './return/workflow';
 export {
   pollChannelOrdersWorkflow,
   reconcileChannelStockWorkflow,

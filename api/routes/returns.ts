@@ -1,14 +1,33 @@
-import express, { Router } from 'express';
-import { returnPolicySchema } from '../../domain/returns';
+import express, { Router, type Request, type Response } from 'express';
+import type { UpdateDefinition } from '@temporalio/common';
+import { z } from 'zod';
+import { orderIdSchema } from '../../domain/order';
+import { inspectionSchema, returnPolicySchema, returnReceiptSchema, returnRequestSchema, type ReturnState } from '../../domain/returns';
 import { parseOrThrow } from '../../domain/validation';
-import { createReturnService } from '../../services/returns';
+import { createReturnService, type ReturnService } from '../../services/returns';
+import {
+  cancelReturnUpdate,
+  decideReturnUpdate,
+  inspectReturnUpdate,
+  receiveReturnUpdate,
+  retryReturnUpdate,
+} from '../../workflows/return/api';
+import { idempotencyKeyHeader } from '../idempotency';
 import type { ApiDeps } from '../app';
 
 const actorOf = (req: express.Request) => req.actor ?? 'api';
 
+const returnIdSchema = z
+  .string()
+  .max(200)
+  .regex(/^return:order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}:[1-9][0-9]{0,5}$/, 'must look like return:<orderId>:<n>');
+const decisionSchema = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
+const receiveSchema = returnReceiptSchema.extend({ inspection: inspectionSchema.optional() });
+
 export function returnsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const returns = createReturnService(deps.stores);
+  const returns = createReturnService({ ...deps.stores, ...deps });
+  const send = sender(returns);
   router.get('/return-policy', async (_req, res) => {
     res.json(await returns.policy());
   });
@@ -17,5 +36,66 @@ export function returnsRouter(deps: ApiDeps): Router {
     const policy = parseOrThrow(returnPolicySchema, req.body, 'return policy');
     res.json(await returns.replacePolicy(policy, actorOf(req)));
   });
+  // A return asked for on a delivered order: 201 with the return (its decision and why), 200 with the
+  // same return for a repeated Idempotency-Key.
+  router.post('/orders/:id/returns', async (req, res) => {
+    const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
+    const request = parseOrThrow(returnRequestSchema, req.body, 'return request');
+    const key = idempotencyKeyHeader(req);
+    const { state, created } = await returns.request(orderId, request, { actor: actorOf(req), ...(key && { idempotencyKey: key }) });
+    res.status(created ? 201 : 200).json(state);
+  });
+  router.get('/orders/:id/returns', async (req, res) => {
+    const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
+    res.json({ returns: await returns.forOrder(orderId) });
+  });
+  router.get('/returns/:id', async (req, res) => {
+    res.json(await returns.get(returnIdOf(req)));
+  });
+  // Commands: the return's workflow decides and answers.
+  router.post('/returns/:id/approve', async (req, res) => {
+    const body = parseOrThrow(decisionSchema, req.body ?? {}, 'approval');
+    await send(req, res, 'approve', decideReturnUpdate, [{ approve: true, ...body, by: actorOf(req) }]);
+  });
+  router.post('/returns/:id/reject', async (req, res) => {
+    const body = parseOrThrow(decisionSchema, req.body ?? {}, 'rejection');
+    await send(req, res, 'reject', decideReturnUpdate, [{ approve: false, ...body, by: actorOf(req) }]);
+  });
+  // The items are back: at a warehouse, or in store (BORIS) where the store operator scans them and may
+  // decide each line at once.
+  router.post('/returns/:id/receive', async (req, res) => {
+    const body = parseOrThrow(receiveSchema, req.body, 'receipt');
+    await returns.checkReceivingLocation(body.locationId);
+    await send(req, res, 'receive', receiveReturnUpdate, [{ ...body, by: actorOf(req) }]);
+  });
+  router.post('/returns/:id/inspect', async (req, res) => {
+    const body = parseOrThrow(inspectionSchema, req.body, 'inspection');
+    await send(req, res, 'inspect', inspectReturnUpdate, [{ ...body, by: actorOf(req) }]);
+  });
+  router.post('/returns/:id/cancel', async (req, res) => {
+    const body = parseOrThrow(decisionSchema, req.body ?? {}, 'cancellation');
+    await send(req, res, 'cancel', cancelReturnUpdate, [{ ...body, by: actorOf(req) }]);
+  });
+  router.post('/returns/:id/retry', (req, res) => send(req, res, 'retry', retryReturnUpdate, [{ by: actorOf(req) }]));
   return router;
+}
+
+const returnIdOf = (req: Request) => parseOrThrow(returnIdSchema, req.params.id, 'return id', 'id');
+
+// 200 with the return once its workflow acted, 409 with its reason when refused, 202 with the command id
+// when it has not answered in time (repeat with that id as Idempotency-Key).
+function sender(returns: ReturnService) {
+  return async <Args extends unknown[]>(
+    req: Request,
+    res: Response,
+    accepted: string,
+    update: UpdateDefinition<ReturnState, Args>,
+    args: Args,
+  ) => {
+    const returnId = returnIdOf(req);
+    const commandId = idempotencyKeyHeader(req);
+    const answer = await returns.command(returnId, { update, args, action: accepted, ...(commandId && { commandId }) });
+    if (answer.done) res.status(200).json({ ...answer.state, accepted, commandId: answer.commandId });
+    else res.status(202).json({ returnId, accepted, commandId: answer.commandId, pending: true });
+  };
 }

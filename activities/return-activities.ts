@@ -1,0 +1,144 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from '../domain/logger';
+import type { OrderView } from '../domain/order-state';
+import type { Disposition, ReturnState } from '../domain/returns';
+import type { LedgerEntryType } from '../domain/stock';
+import type { PaymentProviders } from '../connectors/payments/types';
+import type { CustomerNotifications, NotificationKind } from '../store/notifications';
+import type { OrdersView } from '../store/orders';
+import type { CreditNotes, RefundLedger } from '../store/refunds';
+import type { ReturnsView } from '../store/returns';
+import type { StockLedger } from '../store/stock-ledger';
+import type { ReturnOrderFacts } from '../workflows/return/api';
+
+export interface ReturnActivityDeps {
+  returnsView: Pick<ReturnsView, 'project'>;
+  refunds: Pick<RefundLedger, 'claim'>;
+  creditNotes: Pick<CreditNotes, 'issue'>;
+  ledger: Pick<StockLedger, 'apply'>;
+  orders: Pick<OrdersView, 'get'>;
+  notifications: Pick<CustomerNotifications, 'queue'>;
+  payments: PaymentProviders;
+  log: Logger;
+}
+
+const ACTOR = 'return-workflow';
+
+// What each disposition writes into the ledger at the receiving location.
+const ENTRY_FOR: Record<Disposition, LedgerEntryType> = { restock: 'return', quarantine: 'quarantine', scrap: 'scrap' };
+
+// What the order's payment has taken: the amount captured so far (per part, where parts captured on
+// their own), or the whole amount once the status says captured.
+export function capturedOf(view: Pick<OrderView, 'payment'>): number {
+  const p = view.payment as OrderView['payment'] & { captured?: number };
+  if (typeof p.captured === 'number') return p.captured;
+  return p.status === 'captured' ? p.amount : 0;
+}
+
+export interface RefundOutcome {
+  granted: number; // what the refund ledger allowed: never beyond the capture less earlier refunds
+  status: 'refunded' | 'credited' | 'nothing_to_refund';
+  reference?: string;
+}
+
+export function createReturnActivities(deps: ReturnActivityDeps) {
+  const provider = (name: string) => {
+    const p = deps.payments[name];
+    if (!p) throw ApplicationFailure.nonRetryable(`No payment provider "${name}" is configured`, 'UnknownPaymentProvider');
+    return p;
+  };
+  const capturedFor = async (orderId: string) => {
+    const view = await deps.orders.get(orderId);
+    if (!view) throw ApplicationFailure.nonRetryable(`Order ${orderId} is not in the orders view`, 'UnknownOrder');
+    return capturedOf(view);
+  };
+
+  return {
+    async recordReturnState(state: ReturnState): Promise<void> {
+      await deps.returnsView.project(state);
+    },
+
+    // One line's disposition, once: restocked units are sellable again (and, like any freed stock, pushed to
+    // the channels and offered to waiting orders), quarantined units are on hand but not sellable, scrapped
+    // units are written off with the reason.
+    async applyDisposition(
+      returnId: string,
+      locationId: string,
+      line: { sku: string; quantity: number; disposition: Disposition; reason?: string },
+    ): Promise<{ seq: number; duplicate: boolean }> {
+      const applied = await deps.ledger.apply({
+        sku: line.sku,
+        locationId,
+        type: ENTRY_FOR[line.disposition],
+        quantity: line.quantity,
+        idempotencyKey: `${returnId}:disposition:${line.sku}:${line.disposition}`,
+        actor: ACTOR,
+        reference: returnId,
+        ...(line.reason !== undefined && { reason: line.reason }),
+      });
+      return { seq: applied.entry.seq, duplicate: applied.duplicate };
+    },
+
+    // The money back to the original payment: granted by the refund ledger (once per return, capped by the
+    // capture), then refunded through the order's provider with the return's idempotency key.
+    async refundReturn(returnId: string, order: ReturnOrderFacts, wanted: number): Promise<RefundOutcome> {
+      const idempotencyKey = `${returnId}:refund`;
+      const { entry } = await deps.refunds.claim({
+        orderId: order.id,
+        idempotencyKey,
+        wanted,
+        captured: await capturedFor(order.id),
+        currency: order.currency,
+        source: { kind: 'return', returnId },
+      });
+      if (entry.amount === 0) return { granted: 0, status: 'nothing_to_refund' };
+      const outcome = await provider(order.paymentProvider).refund({
+        orderId: order.id,
+        amount: entry.amount,
+        currency: order.currency,
+        idempotencyKey,
+      });
+      if (outcome.status !== 'refunded')
+        throw ApplicationFailure.retryable(`The payment provider answered ${outcome.status} to the refund`, 'RefundNotDone');
+      deps.log.info('return refunded', { orderId: order.id, returnId, amount: entry.amount });
+      return { granted: entry.amount, status: 'refunded', reference: outcome.reference };
+    },
+
+    // Store credit instead of money: granted by the same refund ledger (money back on an order never
+    // exceeds what was taken, whichever way it goes back), recorded as a credit note.
+    async issueCreditNote(returnId: string, n: number, order: ReturnOrderFacts, wanted: number): Promise<RefundOutcome> {
+      const { entry } = await deps.refunds.claim({
+        orderId: order.id,
+        idempotencyKey: `${returnId}:store_credit`,
+        wanted,
+        captured: await capturedFor(order.id),
+        currency: order.currency,
+        source: { kind: 'return', returnId },
+      });
+      const note = await deps.creditNotes.issue({
+        _id: returnId,
+        number: `CN-${order.channelOrderId}-${n}`,
+        orderId: order.id,
+        amount: entry.amount,
+        currency: order.currency,
+        customer: { name: order.customer.name, ...(order.customer.email && { email: order.customer.email }) },
+      });
+      return { granted: note.amount, status: 'credited', reference: note.number };
+    },
+
+    async notifyReturn(order: ReturnOrderFacts, returnId: string, n: number, kind: NotificationKind, details: Record<string, string>) {
+      const { name, email, phone } = order.customer;
+      await deps.notifications.queue({
+        orderId: order.id,
+        kind,
+        returnId,
+        returnN: n,
+        channel: order.channel,
+        to: { name, ...(email && { email }), ...(phone && { phone }) },
+        details,
+      });
+    },
+  };
+}
+
+export type ReturnActivities = ReturnType<typeof createReturnActivities>;

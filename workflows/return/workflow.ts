@@ -1,0 +1,339 @@
+// A return, from request to money back (or a replacement), as one durable workflow: return:<orderId>:<n>.
+// requested → approved | rejected → awaiting_items → received → inspected → refunded | exchanged | closed;
+// a step that fails past its retries parks the return in needs_attention until an operator retries it,
+// as orders do; before the items arrive it can be cancelled.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { ReturnActivities } from '../../activities/return-activities';
+import { refundFor, type Inspection, type ReturnState, type ReturnStatus } from '../../domain/returns';
+import { COMMAND_REFUSED, INVALID_COMMAND, OrderStatusKey } from '../order/api';
+import {
+  cancelReturnUpdate,
+  decideReturnUpdate,
+  inspectReturnUpdate,
+  receiveReturnUpdate,
+  retryReturnUpdate,
+  returnStateQuery,
+  returnTrackingSignal,
+  type CancelReturnRequest,
+  type InspectRequest,
+  type ReceiveRequest,
+  type ReturnOutcome,
+  type ReturnWorkflowInput,
+  type ReviewDecision,
+} from './api';
+
+const acts = proxyActivities<ReturnActivities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+});
+const { recordReturnState } = proxyLocalActivities<ReturnActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s' },
+});
+
+class ReturnCancelled extends Error {}
+
+const refuse = (message: string) => ApplicationFailure.create({ type: COMMAND_REFUSED, message, nonRetryable: true });
+const invalid = (message: string, problems: { path: string; message: string }[]) =>
+  ApplicationFailure.create({ type: INVALID_COMMAND, message, details: [{ problems }], nonRetryable: true });
+
+// Per sku, the units in a list of lines.
+const unitsBySku = (lines: { sku: string; quantity: number }[]) => {
+  const out = new Map<string, number>();
+  for (const l of lines) out.set(l.sku, (out.get(l.sku) ?? 0) + l.quantity);
+  return out;
+};
+
+// An inspection must decide every received unit, once: per sku the dispositions add up to what was scanned.
+function inspectionProblems(received: { sku: string; quantity: number }[], inspection: Inspection) {
+  const problems: { path: string; message: string }[] = [];
+  const got = unitsBySku(received);
+  const decided = unitsBySku(inspection.lines);
+  inspection.lines.forEach((l, i) => {
+    if (!got.has(l.sku)) problems.push({ path: `lines.${i}.sku`, message: `${l.sku} was not received on this return` });
+    if (l.disposition === 'scrap' && !l.reason)
+      problems.push({ path: `lines.${i}.reason`, message: 'is required to scrap: why it is written off' });
+  });
+  for (const [sku, quantity] of got) {
+    const d = decided.get(sku) ?? 0;
+    if (d !== quantity)
+      problems.push({ path: 'lines', message: `${sku}: ${d} unit(s) decided, ${quantity} received; decide each unit once` });
+  }
+  return problems;
+}
+
+class ReturnRun {
+  readonly state: ReturnState;
+  private decision?: ReviewDecision;
+  private receipt?: ReceiveRequest;
+  private inspection?: InspectRequest;
+  private cancel?: CancelReturnRequest;
+  private retry = false;
+
+  constructor(private readonly input: ReturnWorkflowInput) {
+    this.state = input.state;
+  }
+
+  now() {
+    return new Date().toISOString();
+  }
+
+  async setStatus(status: ReturnStatus, reason?: string): Promise<void> {
+    this.state.status = status;
+    this.state.history.push({ status, at: this.now(), ...(reason !== undefined && { reason }) });
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    await this.publish();
+  }
+
+  async publish(): Promise<void> {
+    this.state.version++;
+    await recordReturnState(this.state);
+  }
+
+  // Run a side effect; past its retries the return parks in needs_attention until an operator retries.
+  async step<T>(name: string, run: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        const error = err.cause?.message ?? err.message;
+        const resumeTo = this.state.status;
+        this.state.attention = { step: name, error, since: this.now() };
+        this.retry = false;
+        await this.setStatus('needs_attention', `${name} failed: ${error}`);
+        await condition(() => this.retry);
+        this.state.attention = undefined;
+        await this.setStatus(resumeTo, `retrying ${name}`);
+      }
+    }
+  }
+
+  // The commands, each validated against the return as it stands now, answered once acted on.
+  register(): void {
+    const { state } = this;
+    setHandler(returnStateQuery, () => state);
+    setHandler(
+      decideReturnUpdate,
+      async (d) => {
+        this.decision = d;
+        await condition(() => state.status !== 'requested');
+        return state;
+      },
+      {
+        validator: (_decision) => {
+          if (state.status !== 'requested' || this.decision)
+            throw refuse(`Return ${state.returnId} is ${state.status}: there is nothing to decide`);
+        },
+      },
+    );
+    setHandler(
+      receiveReturnUpdate,
+      async (r) => {
+        this.receipt = r;
+        await condition(() => !!state.receipt && (!r.inspection || !!state.inspection) && state.status !== 'needs_attention');
+        return state;
+      },
+      { validator: (r) => this.checkReceipt(r) },
+    );
+    setHandler(
+      inspectReturnUpdate,
+      async (i) => {
+        this.inspection = i;
+        await condition(() => !!state.inspection && state.status !== 'received');
+        return state;
+      },
+      {
+        validator: (i) => {
+          if (state.status !== 'received' || this.inspection || this.receipt?.inspection)
+            throw refuse(`Return ${state.returnId} is ${state.status}: only a received return waiting for inspection can be inspected`);
+          const problems = inspectionProblems(state.receipt!.scanned, i);
+          if (problems.length) throw invalid(`Invalid inspection: ${problems.length} problem(s)`, problems);
+        },
+      },
+    );
+    setHandler(
+      cancelReturnUpdate,
+      async (c) => {
+        this.cancel = c;
+        await condition(() => state.status === 'cancelled');
+        return state;
+      },
+      {
+        validator: (_cancel) => {
+          if (!['requested', 'approved', 'awaiting_items'].includes(state.status) || this.receipt)
+            throw refuse(`Return ${state.returnId} is ${state.status}: only a return whose items have not arrived can be cancelled`);
+        },
+      },
+    );
+    setHandler(
+      retryReturnUpdate,
+      async () => {
+        this.retry = true;
+        await condition(() => state.status !== 'needs_attention');
+        return state;
+      },
+      {
+        validator: (_retry) => {
+          if (state.status !== 'needs_attention')
+            throw refuse(`Return ${state.returnId} is ${state.status}, not needs_attention: nothing to retry`);
+        },
+      },
+    );
+    setHandler(returnTrackingSignal, (scan) => {
+      if (state.label?.trackingNumber !== scan.trackingNumber) return;
+      state.tracking = { status: scan.status, at: scan.at, ...(scan.detail && { detail: scan.detail }) };
+    });
+  }
+
+  private checkReceipt(r: ReceiveRequest): void {
+    const { state } = this;
+    if (!['approved', 'awaiting_items'].includes(state.status) || this.receipt || this.cancel)
+      throw refuse(`Return ${state.returnId} is ${state.status}: only an approved return waiting for its items can be received`);
+    const requested = unitsBySku(state.request.lines);
+    const problems: { path: string; message: string }[] = [];
+    const scanned = unitsBySku(r.scanned);
+    r.scanned.forEach((l, i) => {
+      const wanted = requested.get(l.sku);
+      if (wanted === undefined) problems.push({ path: `scanned.${i}.sku`, message: `${l.sku} is not on this return` });
+      else if ((scanned.get(l.sku) ?? 0) > wanted)
+        problems.push({ path: `scanned.${i}.quantity`, message: `${scanned.get(l.sku)} scanned, but the return is for ${wanted}` });
+    });
+    if (!problems.length && r.inspection)
+      problems.push(...inspectionProblems(r.scanned, r.inspection).map((p) => ({ ...p, path: `inspection.${p.path}` })));
+    if (problems.length) throw invalid(`Invalid receipt: ${problems.length} problem(s)`, problems);
+  }
+
+  // Wait for pred, or a cancel (which ends the return).
+  async waitFor(pred: () => boolean): Promise<void> {
+    await condition(() => pred() || !!this.cancel);
+    if (this.cancel && !pred()) throw new ReturnCancelled();
+  }
+
+  async run(): Promise<ReturnOutcome> {
+    const { state, input } = this;
+    const { order } = input;
+    await this.publish();
+    try {
+      if (state.decision.outcome === 'review') {
+        await this.waitFor(() => !!this.decision);
+        const d = this.decision!;
+        state.decision = d.approve
+          ? { outcome: 'approved', rule: 'operator_approved', why: d.reason ?? 'approved on review', at: this.now(), by: d.by }
+          : { outcome: 'refused', rule: 'operator_rejected', why: d.reason ?? 'rejected on review', at: this.now(), by: d.by };
+        if (!d.approve) {
+          await this.setStatus('rejected', `rejected by ${d.by}${d.reason ? `: ${d.reason}` : ''}`);
+          return this.outcome();
+        }
+      }
+      await this.setStatus('approved', state.decision.why);
+      await this.step('notify_customer', () =>
+        acts.notifyReturn(order, state.returnId, state.n, 'return_approved', {
+          returnId: state.returnId,
+          resolution: state.request.resolution,
+        }),
+      );
+      await this.setStatus('awaiting_items');
+      await this.waitFor(() => !!this.receipt);
+    } catch (err) {
+      if (!(err instanceof ReturnCancelled)) throw err;
+      await this.setStatus('cancelled', `cancelled by ${this.cancel!.by}${this.cancel!.reason ? `: ${this.cancel!.reason}` : ''}`);
+      return this.outcome();
+    }
+    await this.receive();
+    await this.inspect();
+    await this.settle();
+    return this.outcome();
+  }
+
+  private async receive(): Promise<void> {
+    const { state, input } = this;
+    const r = this.receipt!;
+    state.receipt = { locationId: r.locationId, scanned: r.scanned, ...(r.note && { note: r.note }), at: this.now(), by: r.by };
+    const units = r.scanned.reduce((s, l) => s + l.quantity, 0);
+    await this.setStatus('received', `${units} unit(s) received at ${r.locationId} by ${r.by}`);
+    await this.step('notify_customer', () =>
+      acts.notifyReturn(input.order, state.returnId, state.n, 'return_received', { returnId: state.returnId, locationId: r.locationId }),
+    );
+  }
+
+  private async inspect(): Promise<void> {
+    const { state } = this;
+    const decided = this.receipt!.inspection ? { ...this.receipt!.inspection, by: this.receipt!.by } : undefined;
+    if (!decided) await condition(() => !!this.inspection);
+    const inspection = decided ?? this.inspection!;
+    const locationId = state.receipt!.locationId;
+    for (const line of inspection.lines)
+      await this.step('apply_disposition', () => acts.applyDisposition(state.returnId, locationId, line));
+    state.inspection = { lines: inspection.lines, at: this.now(), by: inspection.by };
+    const summary = inspection.lines.map((l) => `${l.sku} ×${l.quantity} ${l.disposition}`).join(', ');
+    await this.setStatus('inspected', summary);
+  }
+
+  // The money back (to the original payment, or as store credit) for what came back.
+  private async settle(): Promise<void> {
+    const { state, input } = this;
+    const { order, policy } = input;
+    const received = state.receipt!.scanned;
+    const units = received.reduce((s, l) => s + l.quantity, 0);
+    const priced = refundFor(
+      policy,
+      { lines: order.lines, shipping: order.shipping, captured: Number.MAX_SAFE_INTEGER, refunded: 0 },
+      received,
+      units === order.deliveredUnits,
+    );
+    const method = state.request.resolution === 'store_credit' ? 'store_credit' : 'original_payment';
+    if (state.request.resolution === 'exchange') {
+      await this.setStatus('closed', 'exchanges are not built yet: settle the replacement by hand');
+      return;
+    }
+    const outcome = await this.step(method === 'store_credit' ? 'issue_credit_note' : 'refund_payment', () =>
+      method === 'store_credit'
+        ? acts.issueCreditNote(state.returnId, state.n, order, priced.total)
+        : acts.refundReturn(state.returnId, order, priced.total),
+    );
+    state.refund = {
+      ...priced,
+      total: outcome.granted,
+      currency: order.currency,
+      method,
+      status: outcome.status === 'credited' ? 'credited' : 'refunded',
+      ...(outcome.reference && { reference: outcome.reference }),
+      at: this.now(),
+    };
+    if (outcome.status === 'credited')
+      state.creditNote = { number: outcome.reference!, amount: outcome.granted, currency: order.currency, issuedAt: this.now() };
+    const capped = outcome.granted < priced.total ? ` (capped from ${priced.total}: the rest of the capture was refunded already)` : '';
+    await this.setStatus(
+      'refunded',
+      `${method === 'store_credit' ? 'store credit' : 'refunded'} ${outcome.granted} ${order.currency}${capped}`,
+    );
+    await this.step('notify_customer', () =>
+      acts.notifyReturn(order, state.returnId, state.n, 'return_refunded', {
+        returnId: state.returnId,
+        amount: String(outcome.granted),
+        currency: order.currency,
+        method,
+      }),
+    );
+  }
+
+  outcome(): ReturnOutcome {
+    return { returnId: this.state.returnId, status: this.state.status };
+  }
+}
+
+export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnOutcome> {
+  const run = new ReturnRun(input);
+  run.register();
+  return run.run();
+}
