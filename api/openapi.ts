@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemPatchSchema, itemSchema, locationSchema } from '../domain/catalog';
-import { returnPolicySchema } from '../domain/returns';
+import { inspectionSchema, receiveReturnSchema, returnPolicySchema, returnRequestSchema } from '../domain/returns';
 import { orderInputSchema } from '../domain/order';
 import { adjustmentSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
@@ -46,6 +46,28 @@ const command = (summary: string, body?: string) => ({
           'Invalid input, or arguments that do not fit this order (an unknown part, a location not holding it): every bad field is named',
         ...json('Error'),
       },
+    },
+  },
+});
+
+const returnParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'return:order:shopify:450789469:1' } };
+const returnCommand = (summary: string, body?: string) => ({
+  post: {
+    summary,
+    description:
+      "Sent to the return's workflow as a Temporal Update: the workflow decides whether the return can take it and answers once it has acted. An Idempotency-Key header is the command id: the same id is applied once.",
+    parameters: [returnParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+    ...(body && { requestBody: json(body) }),
+    responses: {
+      '200': { description: "Done: the return's state after the command, with accepted and commandId" },
+      '202': { description: 'Not answered within 10 s: { returnId, accepted, commandId, pending: true }' },
+      '404': { description: 'No such return' },
+      '409': {
+        description: "Refused by the return's workflow, with its reason (not allowed in its current state, or it has ended)",
+        ...json('Error'),
+      },
+      ...errors,
+      '400': { description: 'Invalid input, or lines that do not fit this return: every bad field is named', ...json('Error') },
     },
   },
 });
@@ -122,6 +144,9 @@ export function openApiDocument(): object {
           additionalProperties: false,
         },
         ReturnPolicy: schema(returnPolicySchema),
+        ReturnRequest: schema(returnRequestSchema),
+        ReturnReceipt: schema(receiveReturnSchema),
+        Inspection: schema(inspectionSchema),
         FulfillmentEvent: schema(fulfillmentEventSchema),
         AllocationRejection: schema(allocationRejectionSchema),
         ConnectionInput: schema(connectionInputSchema),
@@ -496,6 +521,49 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'Stored: { policy, isDefault: false, updatedAt, updatedBy }' }, ...errors },
         },
       },
+      '/orders/{id}/returns': {
+        get: {
+          summary: "The order's returns, oldest first",
+          parameters: [idParam],
+          responses: { '200': { description: '{ returns }' }, '404': { description: 'No such order' }, ...errors },
+        },
+        post: {
+          summary:
+            'Ask for a return: lines and quantities, a reason code and the resolution wanted (refund, exchange with exchangeLines, store_credit). Checked against what was delivered less earlier returns, then decided by the return policy (approved, or held for review); the decision and why are on the return, which runs as the workflow return:<orderId>:<n>',
+          parameters: [idParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+          requestBody: json('ReturnRequest'),
+          responses: {
+            '201': { description: 'The return, with its decision' },
+            '200': { description: 'The return this Idempotency-Key made before' },
+            '404': { description: 'No such order' },
+            '409': {
+              description:
+                'Refused by the return policy: details name the rule (not_delivered, window_closed, non_returnable, resolution_not_offered, unknown_reason) and why',
+              ...json('Error'),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/returns/{id}': {
+        get: {
+          summary: 'A return: status and history, request, decision, receipt, inspection, refund or credit note',
+          parameters: [returnParam],
+          responses: { '200': { description: 'The return' }, '404': { description: 'No such return' }, ...errors },
+        },
+      },
+      '/returns/{id}/approve': returnCommand('Approve a return held for review (optional reason)', 'Reason'),
+      '/returns/{id}/reject': returnCommand('Reject a return held for review (optional reason)', 'Reason'),
+      '/returns/{id}/receive': returnCommand(
+        'The items are back at a location: a warehouse, or a store (buy online, return in store) where the store operator scans them (scanned) and may decide each line at once (inspection)',
+        'ReturnReceipt',
+      ),
+      '/returns/{id}/inspect': returnCommand(
+        'Decide each received unit: restock (sellable again, pushed to channels), quarantine (on hand, not sellable) or scrap (written off, reason required); each a ledger entry at the receiving location, then the refund or credit note',
+        'Inspection',
+      ),
+      '/returns/{id}/cancel': returnCommand('Cancel a return whose items have not arrived (optional reason)', 'Reason'),
+      '/returns/{id}/retry': returnCommand('Retry the failed step of a return in needs_attention'),
       '/routing/postal-prefixes': {
         get: {
           summary: 'How many postal-code prefixes are loaded, per country',

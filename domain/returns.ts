@@ -238,6 +238,9 @@ export const inspectionSchema = z.strictObject({
 });
 export type Inspection = z.infer<typeof inspectionSchema>;
 
+// POST /returns/:id/receive: the receipt, and (in store, BORIS) the store operator's decision per line.
+export const receiveReturnSchema = returnReceiptSchema.extend({ inspection: inspectionSchema.optional() });
+
 export interface ReturnStatusChange {
   status: ReturnStatus;
   at: string;

@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { orderIdSchema } from '../../domain/order';
-import { inspectionSchema, returnPolicySchema, returnReceiptSchema, returnRequestSchema, type ReturnState } from '../../domain/returns';
+import { inspectionSchema, receiveReturnSchema, returnPolicySchema, returnRequestSchema, type ReturnState } from '../../domain/returns';
 import { parseOrThrow } from '../../domain/validation';
 import { createReturnService, type ReturnService } from '../../services/returns';
 import {
@@ -22,7 +22,6 @@ const returnIdSchema = z
   .max(200)
   .regex(/^return:order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}:[1-9][0-9]{0,5}$/, 'must look like return:<orderId>:<n>');
 const decisionSchema = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
-const receiveSchema = returnReceiptSchema.extend({ inspection: inspectionSchema.optional() });
 
 export function returnsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -64,7 +63,7 @@ export function returnsRouter(deps: ApiDeps): Router {
   // The items are back: at a warehouse, or in store (BORIS) where the store operator scans them and may
   // decide each line at once.
   router.post('/returns/:id/receive', async (req, res) => {
-    const body = parseOrThrow(receiveSchema, req.body, 'receipt');
+    const body = parseOrThrow(receiveReturnSchema, req.body, 'receipt');
     await returns.checkReceivingLocation(body.locationId);
     await send(req, res, 'receive', receiveReturnUpdate, [{ ...body, by: actorOf(req) }]);
   });

@@ -77,6 +77,9 @@ const validReturnPolicy = () => ({
   reasons: [{ code: 'damaged', label: 'Arrived damaged', approval: 'auto' }],
   nonReturnableSkus: ['MUG-1'],
 });
+const validReturn = () => ({ lines: [{ sku: 'TEE-M', quantity: 1 }], reason: 'damaged', resolution: 'refund' });
+const validReceive = () => ({ locationId: 'BER-1', scanned: [{ sku: 'TEE-M', quantity: 1 }] });
+const validInspection = () => ({ lines: [{ sku: 'TEE-M', quantity: 1, disposition: 'restock' }] });
 const validCarrierRules = () => ({
   rules: [{ id: 'us', regions: [{ country: 'US' }], services: [{ carrier: 'ep-hostile', service: 'Priority' }] }],
 });
@@ -143,6 +146,7 @@ interface RouteSpec {
   empty?: string[]; // paths named when the body is {}
 }
 const existing = `/orders/${ORDER_ID}`;
+const RETURN_PATH = `/returns/return:${ORDER_ID}:1`;
 const NOTIFICATION_PATH = `/customer-notifications/${encodeURIComponent(`${ORDER_ID}|delivered`)}/sent`;
 const ROUTES: RouteSpec[] = [
   { route: 'GET /orders', method: 'get', path: '/orders' },
@@ -270,6 +274,54 @@ const ROUTES: RouteSpec[] = [
   { route: 'PUT /routing/rules', method: 'put', path: '/routing/rules', validBody: validRules, body: 'required', empty: ['rules'] },
   { route: 'GET /routing/postal-prefixes', method: 'get', path: '/routing/postal-prefixes' },
   { route: 'GET /return-policy', method: 'get', path: '/return-policy' },
+  {
+    route: 'POST /orders/:id/returns',
+    method: 'post',
+    path: `${existing}/returns`,
+    validBody: validReturn,
+    body: 'required',
+    empty: ['lines', 'reason', 'resolution'],
+  },
+  { route: 'GET /orders/:id/returns', method: 'get', path: `${existing}/returns` },
+  { route: 'GET /returns/:id', method: 'get', path: RETURN_PATH },
+  {
+    route: 'POST /returns/:id/approve',
+    method: 'post',
+    path: `${RETURN_PATH}/approve`,
+    validBody: () => ({ reason: 'fine' }),
+    body: 'optional',
+  },
+  {
+    route: 'POST /returns/:id/reject',
+    method: 'post',
+    path: `${RETURN_PATH}/reject`,
+    validBody: () => ({ reason: 'no' }),
+    body: 'optional',
+  },
+  {
+    route: 'POST /returns/:id/cancel',
+    method: 'post',
+    path: `${RETURN_PATH}/cancel`,
+    validBody: () => ({ reason: 'kept' }),
+    body: 'optional',
+  },
+  { route: 'POST /returns/:id/retry', method: 'post', path: `${RETURN_PATH}/retry`, body: 'none' },
+  {
+    route: 'POST /returns/:id/receive',
+    method: 'post',
+    path: `${RETURN_PATH}/receive`,
+    validBody: validReceive,
+    body: 'required',
+    empty: ['locationId', 'scanned'],
+  },
+  {
+    route: 'POST /returns/:id/inspect',
+    method: 'post',
+    path: `${RETURN_PATH}/inspect`,
+    validBody: validInspection,
+    body: 'required',
+    empty: ['lines'],
+  },
   { route: 'PUT /return-policy', method: 'put', path: '/return-policy', validBody: validReturnPolicy, body: 'required' },
   {
     route: 'PUT /routing/postal-prefixes',
@@ -670,6 +722,50 @@ fieldCases('PUT /routing/rules', [
   ['rules.0.filters', { regions: [{ country: 'Germany' }] }, ['rules.0.filters.regions.0.country']],
   ['rules.0.filters', { regions: [{ country: 'DE', postalPrefixes: ['$gt'] }] }, ['rules.0.filters.regions.0.postalPrefixes.0']],
   ['rules.0.extra', true],
+]);
+fieldCases('POST /orders/:id/returns', [
+  ['lines', []],
+  ['lines', 'TEE-M'],
+  ...QUANTITIES.map((q): FieldSpec => ['lines.0.quantity', q]),
+  ...BAD_SKUS.map((sku): FieldSpec => ['lines.0.sku', sku]),
+  [
+    'lines',
+    [
+      { sku: 'TEE-M', quantity: 1 },
+      { sku: 'TEE-M', quantity: 1 },
+    ],
+    ['lines.1.sku'],
+  ],
+  ['reason', 'Bad Reason'],
+  ['reason', GT],
+  ['resolution', 'cash'],
+  ['exchangeLines', [{ sku: 'TEE-L', quantity: 1 }]],
+  ['note', 'x'.repeat(2001)],
+  ['refundAmount', 100],
+]);
+fieldCases('POST /orders/:id/returns', [['exchangeLines', null]], { base: () => ({ ...validReturn(), resolution: 'exchange' }) });
+fieldCases('POST /returns/:id/receive', [
+  ['locationId', 'BER 1'],
+  ['locationId', GT],
+  ['scanned', []],
+  ...QUANTITIES.map((q): FieldSpec => ['scanned.0.quantity', q]),
+  ...BAD_SKUS.map((sku): FieldSpec => ['scanned.0.sku', sku]),
+  ['inspection.lines', []],
+  ['inspection.lines', [{ sku: 'TEE-M', quantity: 1, disposition: 'burn' }], ['inspection.lines.0.disposition']],
+  ['by', 'someone else'],
+]);
+fieldCases('POST /returns/:id/inspect', [
+  ['lines', []],
+  ['lines.0.disposition', 'burn'],
+  ['lines.0.disposition', GT],
+  ...QUANTITIES.map((q): FieldSpec => ['lines.0.quantity', q]),
+  ['lines.0.reason', 'x'.repeat(501)],
+  ['lines.0.reason', ''],
+]);
+fieldCases('POST /returns/:id/approve', [
+  ['reason', ''],
+  ['reason', GT],
+  ['approve', false],
 ]);
 fieldCases('PUT /return-policy', [
   ['windowDays', -1],
@@ -1102,6 +1198,26 @@ const ORDER_IDS: IdSpec[] = [
   ['an unknown order', `order:manual:NOPE-${run}`, 404],
 ];
 const withIdPaths = (specs: IdSpec[], param: string) => specs.map(([n, s, st]) => ({ n, s, st, paths: st === 400 ? [param] : undefined }));
+const RETURN_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['a bare order id', encodeURIComponent(ORDER_ID), 400],
+  ['return number 0', encodeURIComponent(`return:${ORDER_ID}:0`), 400],
+  ['a NUL byte in the id', `${encodeURIComponent(`return:${ORDER_ID}:1`)}%00`, 400],
+  ['an upper-case prefix', encodeURIComponent(`RETURN:${ORDER_ID}:1`), 400],
+  ['an unknown return', encodeURIComponent(`return:${ORDER_ID}:7`), 404],
+];
+for (const r of ROUTES.filter((x) => x.path.startsWith(RETURN_PATH))) {
+  for (const { n, s, st, paths } of withIdPaths(RETURN_IDS, 'id')) {
+    const path = r.path.replace(RETURN_PATH, `/returns/${s}`);
+    add({
+      route: r.route,
+      name: n,
+      send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path),
+      status: st,
+      ...(paths && { paths }),
+    });
+  }
+}
 for (const r of ROUTES.filter((x) => x.path.startsWith(existing))) {
   for (const { n, s, st, paths } of withIdPaths(ORDER_IDS, 'id')) {
     const path = r.path.replace(existing, `/orders/${s}`);
