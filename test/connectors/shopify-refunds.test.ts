@@ -67,13 +67,13 @@ function shopOrder() {
         { id: 'gid://shopify/LineItem/13412345678902', sku: 'MUG-1', refundableQuantity: 1 },
         { id: 'gid://shopify/LineItem/13412345678903', sku: 'TEE-M', refundableQuantity: 1 },
       ],
-      pageInfo: { hasNextPage: false, endCursor: null },
+      pageInfo: { hasNextPage: false, endCursor: null as string | null },
     },
   };
 }
 
 // The stand-in: every request body kept; refundCreate answered with `answer` (default: the refund made).
-function nockShop(order: ReturnType<typeof shopOrder>, answer?: (variables: Json) => Json) {
+function nockShop(order: ReturnType<typeof shopOrder>, answer?: (variables: Json) => Json, morePages: Record<string, Json> = {}) {
   const requests: { query: string; variables: Json }[] = [];
   let made = 0;
   nock(ORIGIN)
@@ -91,6 +91,8 @@ function nockShop(order: ReturnType<typeof shopOrder>, answer?: (variables: Json
       }
       if (/\border\s*\(id: \$id\)/.test(query)) {
         expect(variables.id).toBe(ORDER_GID);
+        // The next page of line items, after the cursor the first read ended on.
+        if (variables.after) return [200, { data: { order: { lineItems: morePages[variables.after] } }, extensions: { cost: COST } }];
         return [200, { data: { order }, extensions: { cost: COST } }];
       }
       return [400, { errors: [{ message: `unexpected query ${query}` }] }];
@@ -210,6 +212,28 @@ describe('Shopify connector: refunds', () => {
     expect(sent.transactions).toEqual([
       { orderId: ORDER_GID, parentId: 'gid://shopify/OrderTransaction/1', gateway: 'gift_card', kind: 'REFUND', amount: '20.00' },
       { orderId: ORDER_GID, parentId: 'gid://shopify/OrderTransaction/3', gateway: 'shopify_payments', kind: 'REFUND', amount: '54.37' },
+    ]);
+  });
+
+  test('an order with more line items than one read carries has the rest read, 100 at a time, before the skus are matched', async () => {
+    const connector = connect();
+    const order = shopOrder();
+    order.lineItems = {
+      nodes: Array.from({ length: 100 }, (_, i) => ({ id: `gid://shopify/LineItem/${2000 + i}`, sku: `SKU-${i}`, refundableQuantity: 1 })),
+      pageInfo: { hasNextPage: true, endCursor: 'eyJsYXN0X2lkIjoyMDk5fQ==' },
+    };
+    const shop = nockShop(order, undefined, {
+      'eyJsYXN0X2lkIjoyMDk5fQ==': {
+        nodes: [{ id: 'gid://shopify/LineItem/3000', sku: 'MUG-1', refundableQuantity: 1 }],
+        pageInfo: { hasNextPage: false, endCursor: null },
+      },
+    });
+    await connector.refunds!.reportRefund(report({ lines: [{ sku: 'MUG-1', quantity: 1 }], amount: 1250, shipping: undefined }));
+    const [first, more] = shop.requests;
+    expect(first.variables).toEqual({ id: ORDER_GID, lines: 100 });
+    expect(more.variables).toEqual({ id: ORDER_GID, lines: 100, after: 'eyJsYXN0X2lkIjoyMDk5fQ==' });
+    expect(shop.refundCreates()[0].variables.input.refundLineItems).toEqual([
+      { lineItemId: 'gid://shopify/LineItem/3000', quantity: 1, restockType: 'NO_RESTOCK' },
     ]);
   });
 
