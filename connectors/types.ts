@@ -32,7 +32,32 @@ export interface VerifiedWebhook {
   topic: string;
 }
 
-export type WebhookEvent = { kind: 'order'; order: ChannelOrder } | { kind: 'ignored'; reason: string }; // a topic we do not act on
+export type WebhookEvent =
+  | { kind: 'order'; order: ChannelOrder }
+  | { kind: 'return'; event: ChannelReturnEvent } // a return or refund made at the channel
+  | { kind: 'ignored'; reason: string }; // a topic we do not act on
+
+// A return or refund made at the channel (by the customer, or by the merchant in the channel's own admin),
+// as its webhook tells it. Ids are the channel's, as exact strings (they may exceed 2^53).
+export type ChannelReturnEventKind =
+  'return_requested' | 'return_approved' | 'return_declined' | 'return_cancelled' | 'return_closed' | 'return_reopened' | 'refund_created';
+
+export interface ChannelReturnEvent {
+  kind: ChannelReturnEventKind;
+  channelReturnId?: string; // every return_* event; a refund_created only when the refund settles a channel return
+  channelRefundId?: string; // refund_created
+  // The order the return or refund is on. Absent only where the channel does not send it (Shopify's
+  // returns/decline carries the return id alone): the return is then found by channelReturnId.
+  channelOrderId?: string;
+  // What is returned or refunded: the channel's order line id (the order keeps skus, not line ids), the sku
+  // where the payload carries it, how many, and the line's return reason. Empty when the event lists no
+  // lines (decline, cancel, close, reopen).
+  lines: { channelLineId: string; sku?: string; quantity: number; reason?: string }[];
+  reason?: string; // the channel's reason code: a decline's, or the first return line's
+  refund?: { amount: number; currency: string; shipping?: number }; // minor units: money back in total, and of it for shipping
+  note?: string; // the customer's or merchant's note
+  at: string; // ISO time of the change at the channel; when the payload carries none, when Orderhub mapped it
+}
 
 // A polled order that could not be mapped: kept as it came (raw), as a dead letter, while the poll goes on.
 export interface UnmappedOrder {
@@ -98,6 +123,32 @@ export interface FulfillmentTarget {
   reportCancellation(cancel: { channelOrderId: string; reason: string; idempotencyKey: string }): Promise<void>;
 }
 
+// A refund Orderhub granted on a return, reported to the channel the order came from so the channel's
+// books and the customer's payment match.
+export interface RefundReport {
+  // Orderhub's return id (return:order:<channel>:<channelOrderId>:<n>): at most one refund is made at the
+  // channel per return id, however often this is retried.
+  returnId: string;
+  channelOrderId: string;
+  // The returned lines: the channel's line id when the caller has it, else the sku is looked up on the order.
+  lines: { sku: string; channelLineId?: string; quantity: number }[];
+  amount: number; // minor units of `currency`: everything given back, shipping included
+  currency: string;
+  shipping?: { amount: number }; // minor units of `amount` that refund shipping; absent or 0: none
+  note?: string; // Orderhub's words, shown with the refund at the channel
+}
+
+export type RefundReportOutcome =
+  | { status: 'reported'; channelRefundId: string } // made now, or found made by an earlier attempt
+  | { status: 'not_supported'; why: string }; // the channel offers no way to report it: refund there by hand
+
+// Refunds reported back to the channel an order came from.
+export interface RefundTarget {
+  // Throws ValidationError naming what does not fit the order (unknown sku, more than can be refunded,
+  // another currency), UpstreamError when the channel refuses.
+  reportRefund(refund: RefundReport): Promise<RefundReportOutcome>;
+}
+
 export interface StockReceipt {
   receiptId: string; // the ERP's id, used as the ledger idempotency key
   sku: string;
@@ -161,6 +212,7 @@ export interface Connector {
   catalog?: CatalogSource;
   stock?: StockTarget;
   fulfillment?: FulfillmentTarget;
+  refunds?: RefundTarget;
   erp?: ErpTarget;
   carrier?: CarrierGateway;
 }

@@ -9,6 +9,7 @@ import { buildConnector } from '../connectors/registry';
 import type { Stores } from './deps';
 import { signalOrder, type IntakeDeps } from '../services/order-intake';
 import { ingestChannelOrder } from '../services/channel-orders';
+import { describeChannelReturn, loggingChannelReturns, type ChannelReturns } from '../services/channel-returns';
 import type { Logger } from './logger';
 
 export interface WebhookConsumerDeps {
@@ -16,11 +17,15 @@ export interface WebhookConsumerDeps {
   intake: IntakeDeps;
   redis: Redis;
   log: Logger;
+  // Returns and refunds made at a channel. Absent: logged only (loggingChannelReturns), until the return
+  // service implements ChannelReturns and worker/main.ts passes it here.
+  channelReturns?: ChannelReturns;
 }
 
 // Maps a stored delivery and starts or signals the order workflow. A delivery that verified but cannot
 // be mapped becomes a dead letter with its reason; anything else (Temporal or MongoDB away) is retried.
 export function webhookProcessor(deps: WebhookConsumerDeps) {
+  const channelReturns = deps.channelReturns ?? loggingChannelReturns(deps.log);
   return async (job: Job<WebhookJob>): Promise<string> => {
     const delivery = await deps.stores.webhooks.getForProcessing(job.data.delivery);
     if (!delivery) return 'missing';
@@ -56,6 +61,20 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
     if (event.kind === 'ignored') {
       await deps.stores.webhooks.settle(delivery._id, 'ignored', event.reason);
       return 'ignored';
+    }
+    // Returns and refunds made at the channel (issue 12) go to the return service, not the order intake.
+    if (event.kind === 'return') {
+      let applied;
+      try {
+        applied = await channelReturns.apply(delivery.connectionId, event.event);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        await deps.stores.webhooks.settle(delivery._id, 'dead', deadReasonOf(err.message, err.problems));
+        return 'dead';
+      }
+      const outcome = `${describeChannelReturn(event.event)}: ${applied}`;
+      await deps.stores.webhooks.settle(delivery._id, applied === 'ignored' ? 'ignored' : 'processed', outcome);
+      return outcome;
     }
     const outcome = await ingestChannelOrder(deps.intake, event.order, connection.skuMap);
     await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);

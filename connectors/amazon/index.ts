@@ -9,6 +9,7 @@ import {
   type ConnectorFactory,
   type FulfillmentTarget,
   type OrderSource,
+  type RefundTarget,
   type StockTarget,
   type UnmappedOrder,
 } from '../types';
@@ -35,6 +36,7 @@ import { describeAmazonErrors } from './schemas';
  * fulfillment        GET  /orders/2026-01-01/orders/{id} (getOrder: items and marketplace), then
  *                    POST /orders/v0/orders/{id}/shipmentConfirmation: confirmShipment is not deprecated and
  *                    2026-01-01 has no replacement. Cancelling is not possible (below).
+ * refunds            not reported: answered not_supported (AMAZON_REFUND_NOT_SUPPORTED says why).
  * stock              change lane: PATCH /listings/2021-08-01/items/{sellerId}/{sku} (patchListingsItem, 5/s)
  *                    per sku and marketplace, within seconds; reconcile lane: JSON_LISTINGS_FEED (feeds.ts).
  * catalog            GET  /listings/2021-08-01/items/{sellerId} (searchListingsItems) with summaries,attributes.
@@ -181,6 +183,19 @@ export function createAmazonConnector(
     },
   };
 
+  // Nothing is sent and nothing is read: the answer is the same for every order, so a caller can fall back
+  // (tell the operator to refund in Seller Central) without spending any of the seller's SP-API quota.
+  const refunds: RefundTarget = {
+    async reportRefund(refund) {
+      ctx.log.info('amazon refund not reported: the SP-API offers no JSON operation for it', {
+        connectionId: ctx.connectionId,
+        channelOrderId: refund.channelOrderId,
+        returnId: refund.returnId,
+      });
+      return { status: 'not_supported', why: AMAZON_REFUND_NOT_SUPPORTED };
+    },
+  };
+
   const stock: StockTarget = {
     async setAvailable(levels, opts) {
       const quantities = [...availableBySku(levels)];
@@ -209,11 +224,20 @@ export function createAmazonConnector(
     },
     orders,
     fulfillment,
+    refunds,
     stock,
     // Listings are per marketplace; the first configured one is the catalogue's.
     catalog: createAmazonCatalog(client, options.sellerId, options.marketplaceIds[0]),
   };
 }
+
+// Amazon refunds a seller-fulfilled order only through the order adjustment feed: POST_PAYMENT_ADJUSTMENT_DATA
+// (XML, OrderAdjustment.xsd) or POST_FLAT_FILE_PAYMENT_ADJUSTMENT_DATA (tab-separated), each asking per order
+// item for the adjustment split by component (Principal, Shipping, Tax...). There is no JSON feed for it, and
+// the Orders API (v0 and 2026-01-01) only reads orders and confirms shipments. Orderhub speaks neither format
+// (as for cancellations), so the seller refunds in Seller Central (Orders > Manage Orders > Refund order).
+export const AMAZON_REFUND_NOT_SUPPORTED =
+  'Amazon takes refunds for seller-fulfilled orders only as an order adjustment feed (POST_PAYMENT_ADJUSTMENT_DATA in XML, or its flat-file form), with no JSON operation in the Orders or Feeds API; refund the order in Seller Central (Orders > Manage Orders > Refund order)';
 
 // Our page token carries Amazon's nextToken and the lastUpdatedAfter of the first page: Amazon wants every
 // other parameter repeated with the same values, even when the look-back was computed from the clock.

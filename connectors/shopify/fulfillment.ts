@@ -199,7 +199,7 @@ function carries(f: { status: string; trackingInfo: { number: string | null }[] 
 }
 
 // userErrors are Shopify's refusal of this request (REST answered them with 422): retrying will not help.
-function refused(what: string, errors: (UserError & { code?: string | null })[]): UpstreamError {
+export function refused(what: string, errors: (UserError & { code?: string | null })[]): UpstreamError {
   const listed = errors.map((e) => `${e.code ? `${e.code} ` : ''}${e.field?.length ? `at ${e.field.join('.')}: ` : ''}${e.message}`);
   return new UpstreamError(`${what}: ${listed.join('; ')}`, 422, errors);
 }

@@ -7,6 +7,7 @@ import { createShopifyCatalog } from './catalog';
 import { createShopifyFulfillment } from './fulfillment';
 import { createShopifyStock } from './inventory';
 import { mapShopifyOrder } from './mapper';
+import { createShopifyRefunds } from './refunds';
 import { graphqlOrderIdOf, isGraphqlOrder, LINE_ITEM_FIELDS, mapShopifyGraphqlOrder, ORDER_FIELDS } from './order-graphql';
 import { createShopifyWebhooks, currentQuantities } from './webhooks';
 
@@ -21,7 +22,7 @@ export const shopifyOptionsSchema = z.strictObject({
     .string()
     .regex(/^\d{4}-(01|04|07|10)$/, 'must be a Shopify API version such as "2026-10"')
     .optional(),
-  // Whether Shopify emails the customer about fulfillments and cancellations Orderhub reports.
+  // Whether Shopify emails the customer about fulfillments, cancellations and refunds Orderhub reports.
   notifyCustomer: z.boolean().default(true),
   // Where the Admin API is reached instead of https://<shopDomain>: a proxy, or a stand-in in drills and benchmarks.
   baseUrl: z
@@ -165,6 +166,7 @@ export const shopifyConnector: ConnectorFactory<ShopifyOptions, ShopifyCredentia
       catalog: createShopifyCatalog(client),
       stock: createShopifyStock(client, ctx),
       fulfillment: createShopifyFulfillment(client, ctx, { notifyCustomer: opts.notifyCustomer }),
+      refunds: createShopifyRefunds(client, ctx, { notifyCustomer: opts.notifyCustomer }),
     };
   },
 };

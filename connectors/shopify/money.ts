@@ -60,3 +60,14 @@ export function toMinorUnits(value: unknown, currency: string): number {
   if (minus && minor !== 0) minor = -minor;
   return minor;
 }
+
+// 1999 in EUR -> "19.99"; 1500 in JPY -> "1500"; 1250 in KWD -> "1.250": the decimal string Shopify's Money
+// scalar takes, written digit by digit.
+export function toDecimal(minor: number, currency: string): string {
+  if (!Number.isSafeInteger(minor)) throw new MoneyFormatError(minor);
+  const exponent = currencyExponent(currency);
+  const digits = String(Math.abs(minor)).padStart(exponent + 1, '0');
+  const whole = digits.slice(0, digits.length - exponent);
+  const text = exponent === 0 ? whole : `${whole}.${digits.slice(digits.length - exponent)}`;
+  return minor < 0 ? `-${text}` : text;
+}

@@ -3,6 +3,7 @@ import { UnauthorizedError, ValidationError } from '../../domain/errors';
 import type { OrderSource, WebhookHeaders } from '../types';
 import { mapShopifyOrder } from './mapper';
 import { parseJsonExact } from '../exact-json';
+import { mapShopifyReturnWebhook, PROCESSED_RETURN_TOPIC, RETURN_TOPICS } from './returns-mapper';
 
 type Webhooks = NonNullable<OrderSource['webhooks']>;
 
@@ -36,13 +37,16 @@ export function createShopifyWebhooks(args: { webhookSecret: string; shopDomain:
     },
 
     parse(topic, rawBody) {
-      if (!ORDER_TOPICS.has(topic)) return { kind: 'ignored', reason: `Shopify topic ${topic} is not acted on` };
+      const returns = RETURN_TOPICS.has(topic) || topic === PROCESSED_RETURN_TOPIC;
+      if (!ORDER_TOPICS.has(topic) && !returns) return { kind: 'ignored', reason: `Shopify topic ${topic} is not acted on` };
       let body: unknown;
       try {
         body = parseJsonExact(rawBody.toString('utf8')); // ids past 2^53 kept exact
       } catch {
         throw new ValidationError('Shopify webhook body is not JSON', [{ path: '(body)', message: 'is not valid JSON' }]);
       }
+      // Returns and refunds made at Shopify: the return service decides what they change.
+      if (returns) return mapShopifyReturnWebhook(topic, body);
       // orders/edited carries only what an edit changed, by line item id ({order_edit: {order_id, line_items:
       // {additions, removals}}}), not skus or addresses. Shopify sends orders/updated with the whole edited
       // order after every edit, and that is what the order takes; this one is checked and acknowledged.
