@@ -15,10 +15,10 @@ import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orde
 import type { Logger } from '../domain/logger';
 import { createHash } from 'node:crypto';
 import { deadReasonOf, deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
-import { POLLED_ORDER_TOPIC, type UnmappedOrder } from '../connectors/types';
+import { POLLED_ORDER_TOPIC, type RefundReport, type UnmappedOrder } from '../connectors/types';
 import { reconcileStock } from '../services/stock-sync';
 import { importCatalog, type CatalogImportOutcome } from '../services/catalog-import';
-import { ValidationError } from '../domain/errors';
+import { OrderhubError, ValidationError } from '../domain/errors';
 
 export interface ChannelActivityDeps {
   connections: Pick<Connections, 'advanceOrdersCursor' | 'list' | 'withCredentials'>;
@@ -143,6 +143,26 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
         idempotencyKey: `${order.id}:channel:shipment${part ? `:part:${part.id}` : ''}`,
       });
       return true;
+    },
+
+    // A return's refund, reported to the channel the order came from (Shopify: a refund on the order, once per
+    // return; Amazon: not supported, said so). An order with no channel connection (manual, POS) has nothing to tell.
+    async reportRefundToChannel(
+      channel: string,
+      refund: RefundReport,
+    ): Promise<{ status: 'reported'; channelRefundId: string } | { status: 'not_supported'; why: string } | { status: 'no_channel' }> {
+      const connection = await deps.connections.withCredentials(channel);
+      if (!connection || !connection.enabled) return { status: 'no_channel' };
+      const target = buildConnector(connection, { redis: deps.redis, log: deps.log }).refunds;
+      if (!target) return { status: 'not_supported', why: `${connection.kind} connections take no refunds` };
+      try {
+        return await target.reportRefund(refund);
+      } catch (err) {
+        // Refused by the channel (its userErrors, lines it does not know): retrying will not change it.
+        if (err instanceof ValidationError || (err instanceof OrderhubError && err.code === 'upstream_rejected'))
+          throw ApplicationFailure.nonRetryable(err.message, 'ChannelRefusedRefund');
+        throw err;
+      }
     },
 
     // A channel that refuses (4xx: e.g. Amazon, where the seller cancels in Seller Central) gives a notice for

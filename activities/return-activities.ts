@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from '../domain/logger';
-import type { OrderView } from '../domain/order-state';
+import { capturedOf } from '../domain/order-state';
 import type { Disposition, ReturnState } from '../domain/returns';
 import type { LedgerEntryType } from '../domain/stock';
 import type { PaymentProviders } from '../connectors/payments/types';
@@ -26,14 +26,6 @@ const ACTOR = 'return-workflow';
 
 // What each disposition writes into the ledger at the receiving location.
 const ENTRY_FOR: Record<Disposition, LedgerEntryType> = { restock: 'return', quarantine: 'quarantine', scrap: 'scrap' };
-
-// What the order's payment has taken: the amount captured so far (per part, where parts captured on
-// their own), or the whole amount once the status says captured.
-export function capturedOf(view: Pick<OrderView, 'payment'>): number {
-  const p = view.payment as OrderView['payment'] & { captured?: number };
-  if (typeof p.captured === 'number') return p.captured;
-  return p.status === 'captured' ? p.amount : 0;
-}
 
 export interface RefundOutcome {
   granted: number; // what the refund ledger allowed: never beyond the capture less earlier refunds

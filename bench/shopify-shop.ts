@@ -39,6 +39,13 @@ export interface ShopOrder {
   cancelReason?: string;
   fulfillmentOrders: ShopFulfillmentOrder[];
   fulfillments: { id: string; status: string; trackingNumber: string; company: string; at: number }[];
+  // Money: what the customer paid (one SALE transaction, in cents of the shop's currency) and the refunds
+  // made against it, each with its note, amount and line items.
+  currencyCode: string;
+  paidCents: number;
+  saleId: string; // GID
+  lines: { lineItemId: string; sku: string; quantity: number }[];
+  refunds: { id: string; note: string | null; cents: number; lines: { lineItemId: string; quantity: number }[]; key?: string }[];
 }
 
 export interface ShopCall {
@@ -101,19 +108,30 @@ export class ShopifyShop {
   }
 
   /** The shop takes an order: one open fulfillment order at `locationId` over its lines. */
-  placeOrder(id: string, lines: { sku: string; quantity: number; lineItemId?: string }[], locationId: string): ShopOrder {
+  placeOrder(
+    id: string,
+    lines: { sku: string; quantity: number; lineItemId?: string }[],
+    locationId: string,
+    money: { currencyCode?: string; paidCents?: number } = {},
+  ): ShopOrder {
+    const withIds = lines.map((l) => ({ ...l, lineItemId: `gid://shopify/LineItem/${l.lineItemId ?? this.newId()}` }));
     const order: ShopOrder = {
       id,
       cancelledAt: null,
       fulfillments: [],
+      currencyCode: money.currencyCode ?? 'EUR',
+      paidCents: money.paidCents ?? 0,
+      saleId: `gid://shopify/OrderTransaction/${this.newId()}`,
+      lines: withIds.map((l) => ({ lineItemId: l.lineItemId, sku: l.sku, quantity: l.quantity })),
+      refunds: [],
       fulfillmentOrders: [
         {
           id: `gid://shopify/FulfillmentOrder/${this.newId()}`,
           status: 'OPEN',
           locationId: locationId.startsWith('gid://') ? locationId : `gid://shopify/Location/${locationId}`,
-          lineItems: lines.map((l) => ({
+          lineItems: withIds.map((l) => ({
             id: `gid://shopify/FulfillmentOrderLineItem/${this.newId()}`,
-            lineItemId: `gid://shopify/LineItem/${l.lineItemId ?? this.newId()}`,
+            lineItemId: l.lineItemId,
             sku: l.sku,
             remainingQuantity: l.quantity,
           })),
@@ -231,6 +249,8 @@ export class ShopifyShop {
         return { data: { fulfillmentCreate: this.fulfil(v.fulfillment as Json, now) }, actual: 10 };
       case 'orderCancel':
         return { data: { orderCancel: this.cancel(v as Json, now) }, actual: 10 };
+      case 'refundCreate':
+        return { data: { refundCreate: this.refund(v.input as Json, String(v.idempotencyKey ?? '')) }, actual: 10 };
       default:
         return { data: null, actual: 1 };
     }
@@ -269,8 +289,27 @@ export class ShopifyShop {
   private orderState(gid: string) {
     const order = this.orders.get(gid.replace(/^gid:\/\/shopify\/Order\//, ''));
     if (!order) return null;
+    const refundedCents = order.refunds.reduce((t, r) => t + r.cents, 0);
+    const refundedOf = (lineItemId: string) =>
+      order.refunds.reduce((t, r) => t + r.lines.filter((l) => l.lineItemId === lineItemId).reduce((q, l) => q + l.quantity, 0), 0);
     return {
       id: `gid://shopify/Order/${order.id}`,
+      currencyCode: order.currencyCode,
+      presentmentCurrencyCode: order.currencyCode,
+      refunds: order.refunds.map((r) => ({ id: r.id, note: r.note })),
+      transactions: [
+        {
+          id: order.saleId,
+          kind: 'SALE',
+          status: 'SUCCESS',
+          gateway: 'manual',
+          maximumRefundableV2: { amount: ((order.paidCents - refundedCents) / 100).toFixed(2), currencyCode: order.currencyCode },
+        },
+      ],
+      lineItems: {
+        nodes: order.lines.map((l) => ({ id: l.lineItemId, sku: l.sku, refundableQuantity: l.quantity - refundedOf(l.lineItemId) })),
+        pageInfo: { hasNextPage: false, endCursor: null },
+      },
       cancelledAt: order.cancelledAt,
       fulfillments: order.fulfillments.map((f) => ({
         id: f.id,
@@ -294,6 +333,27 @@ export class ShopifyShop {
         })),
       },
     };
+  }
+
+  // refundCreate: line items within what is left to refund, money within the sale's refundable amount;
+  // the same idempotency key answers the refund it made.
+  private refund(input: Json, key: string) {
+    const order = this.orders.get(String(input.orderId).replace(/^gid:\/\/shopify\/Order\//, ''));
+    if (!order) return { refund: null, userErrors: [{ field: ['orderId'], message: 'Order does not exist' }] };
+    const again = key ? order.refunds.find((r) => r.key === key) : undefined;
+    if (again) return { refund: { id: again.id, note: again.note }, userErrors: [] };
+    const cents = ((input.transactions ?? []) as Json[]).reduce((t, tx) => t + Math.round(Number(tx.amount) * 100), 0);
+    const left = order.paidCents - order.refunds.reduce((t, r) => t + r.cents, 0);
+    if (cents > left) return { refund: null, userErrors: [{ field: ['transactions'], message: 'Amount exceeds the refundable amount' }] };
+    const refund = {
+      id: `gid://shopify/Refund/${this.newId()}`,
+      note: (input.note as string | undefined) ?? null,
+      cents,
+      lines: ((input.refundLineItems ?? []) as Json[]).map((l) => ({ lineItemId: String(l.lineItemId), quantity: Number(l.quantity) })),
+      ...(key && { key }),
+    };
+    order.refunds.push(refund);
+    return { refund: { id: refund.id, note: refund.note }, userErrors: [] };
   }
 
   private fulfil(input: Json, now: number) {
@@ -361,6 +421,7 @@ function rootFieldOf(query: string, variables: Json): string {
     ['inventorySetQuantities', /\binventorySetQuantities\s*\(/],
     ['fulfillmentCreate', /\bfulfillmentCreate\s*\(/],
     ['orderCancel', /\borderCancel\s*\(/],
+    ['refundCreate', /\brefundCreate\s*\(/],
     ['productVariants', /\bproductVariants\s*\(/],
     ['nodes', /\bnodes\s*\(\s*ids\s*:/],
     ['orders', /\borders\s*\(/],

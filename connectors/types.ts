@@ -147,6 +147,9 @@ export interface RefundTarget {
   // Throws ValidationError naming what does not fit the order (unknown sku, more than can be refunded,
   // another currency), UpstreamError when the channel refuses.
   reportRefund(refund: RefundReport): Promise<RefundReportOutcome>;
+  // The sku of each of the order's line items, by the channel's line item id: a return made at the channel
+  // names line items, not skus.
+  lineSkus?(channelOrderId: string): Promise<Record<string, string>>;
 }
 
 export interface StockReceipt {

@@ -142,3 +142,11 @@ export function initialOrderState(order: Order): OrderState {
 export function paymentProviderOf(order: Pick<Order, 'payment'>): string {
   return order.payment.method === 'cash_on_delivery' ? 'cash_on_delivery' : order.payment.provider;
 }
+
+// What the order's payment has taken: the amount captured so far (per part, where parts capture on their
+// own), or the whole amount once the status says captured.
+export function capturedOf(view: Pick<OrderState, 'payment'>): number {
+  const p = view.payment as OrderState['payment'] & { captured?: number };
+  if (typeof p.captured === 'number') return p.captured;
+  return p.status === 'captured' ? p.amount : 0;
+}

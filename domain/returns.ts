@@ -98,11 +98,18 @@ export interface ReturnableOrder {
 }
 
 export type ReturnDecision =
-  | { outcome: 'approved'; rule: 'reason_auto_approved' | 'operator_approved'; why: string }
-  | { outcome: 'review'; rule: 'reason_needs_review'; why: string }
+  | { outcome: 'approved'; rule: 'reason_auto_approved' | 'operator_approved' | 'channel_approved'; why: string }
+  | { outcome: 'review'; rule: 'reason_needs_review' | 'channel_decides'; why: string }
   | {
       outcome: 'refused';
-      rule: 'not_delivered' | 'window_closed' | 'non_returnable' | 'resolution_not_offered' | 'unknown_reason' | 'operator_rejected';
+      rule:
+        | 'not_delivered'
+        | 'window_closed'
+        | 'non_returnable'
+        | 'resolution_not_offered'
+        | 'unknown_reason'
+        | 'operator_rejected'
+        | 'channel_declined';
       why: string;
     };
 
@@ -260,7 +267,12 @@ export interface ReturnRefund {
   status: 'pending' | 'refunded' | 'credited';
   reference?: string; // the provider's refund reference, or the credit note's number
   at?: string;
-  channelReported?: 'reported' | 'not_supported' | 'failed';
+  // What the sales channel was told: a refund on the order (its id), nothing it can take (why), no channel
+  // connection (a manual or POS order), or nothing to tell because the channel made the refund itself.
+  channel?:
+    | { status: 'reported'; channelRefundId: string }
+    | { status: 'not_supported'; why: string }
+    | { status: 'no_channel' | 'refunded_at_channel' };
 }
 
 export interface CreditNote {
@@ -286,6 +298,8 @@ export interface ReturnState {
   decision: ReturnDecision & { at: string; by: string };
   source: 'api' | 'channel';
   channelReturnId?: string; // the channel's own id when the return came from the channel (Shopify returns)
+  expectItems: boolean; // false for a refund made at the channel without a return: no items come back
+  channelRefund?: { channelRefundId: string; amount: number; currency: string; at: string }; // refunded at the channel itself
   label?: { carrier: string; service?: string; trackingNumber: string; labelUrl?: string; trackingUrl?: string };
   tracking?: { status: string; at: string; detail?: string };
   receipt?: ReturnReceipt & { at: string; by: string };

@@ -8,6 +8,7 @@ import type { OrderView } from '../domain/order-state';
 import {
   checkReturnLines,
   decideReturn,
+  type ReturnDecision,
   type ReturnPolicy,
   type ReturnRequest,
   type ReturnState,
@@ -38,6 +39,10 @@ export interface ReturnAsk {
   actor: string;
   source?: ReturnState['source'];
   channelReturnId?: string;
+  // A return made at the channel: the channel decided (approved) or will decide (review), not the policy.
+  channelDecision?: 'approved' | 'review';
+  expectItems?: boolean; // false: a refund made at the channel with nothing coming back
+  channelRefund?: ReturnState['channelRefund'];
 }
 
 // When the customer had the goods: the order's first delivered (or, collected at a store, completed) state.
@@ -51,6 +56,12 @@ function receivedLines(view: OrderView): { sku: string; quantity: number }[] {
   for (const c of (view as OrderView & { cancelledLines?: { sku: string; quantity: number }[] }).cancelledLines ?? [])
     cancelled.set(c.sku, (cancelled.get(c.sku) ?? 0) + c.quantity);
   return view.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity - (cancelled.get(l.sku) ?? 0) })).filter((l) => l.quantity > 0);
+}
+
+function channelDecisionOf(decision: 'approved' | 'review', channel: string): ReturnDecision {
+  return decision === 'approved'
+    ? { outcome: 'approved', rule: 'channel_approved', why: `approved at ${channel}` }
+    : { outcome: 'review', rule: 'channel_decides', why: `asked for at ${channel}, which approves or declines it` };
 }
 
 export function returnOrderFacts(view: OrderView): ReturnOrderFacts {
@@ -140,7 +151,9 @@ export function createReturnService(deps: ReturnServiceDeps) {
           alreadyReturned: unitsInReturns(earlier),
         };
         checkReturnLines(returnable, request);
-        const decision = decideReturn(policy, returnable, request, at);
+        const decision = ask.channelDecision
+          ? channelDecisionOf(ask.channelDecision, view.channel)
+          : decideReturn(policy, returnable, request, at);
         if (decision.outcome === 'refused')
           throw new ConflictError(`Return refused (${decision.rule}): ${decision.why}`, { rule: decision.rule, why: decision.why });
         const returnId = returnWorkflowId(orderId, n);
@@ -161,6 +174,8 @@ export function createReturnService(deps: ReturnServiceDeps) {
           decision: { ...decision, at: at.toISOString(), by: 'return-policy' },
           source: ask.source ?? 'api',
           ...(ask.channelReturnId && { channelReturnId: ask.channelReturnId }),
+          expectItems: ask.expectItems ?? true,
+          ...(ask.channelRefund && { channelRefund: ask.channelRefund }),
           version: 1,
           createdAt: at.toISOString(),
         };

@@ -7,6 +7,7 @@ import { connectMongo, ensureIndexes } from '../store/mongo';
 import { migrate } from '../store/migrations';
 import { createPaymentProviders } from './deps';
 import { createWiredStores } from './wiring';
+import { channelReturnsOf } from '../services/channel-returns';
 import { createOrderWorker } from './order-worker';
 import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from '../services/stock-sync';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     },
   });
   const intake = { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, orders: stores.orders, log };
-  const webhooks = startWebhookConsumer({ stores, intake, redis, log }, { prefix: config.BULLMQ_PREFIX });
+  const channelReturns = channelReturnsOf({ ...stores, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, redis, log });
+  const webhooks = startWebhookConsumer({ stores, intake, redis, log, channelReturns }, { prefix: config.BULLMQ_PREFIX });
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const stockOffers = startStockOfferConsumer({ ...stores, temporal, redis, log }, { prefix: config.BULLMQ_PREFIX });
   await ensureMaintenanceSchedules(temporal, config.TEMPORAL_TASK_QUEUE);

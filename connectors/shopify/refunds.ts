@@ -112,6 +112,15 @@ export function createShopifyRefunds(client: ShopifyClient, ctx: ConnectorContex
   }
 
   return {
+    async lineSkus(channelOrderId) {
+      const orderId = orderIdOf(channelOrderId);
+      const orderGid = gidOf('Order', orderId);
+      const { order } = await client.graphql<MoreLines>(MORE_LINES, { id: orderGid, lines: LINES_PER_READ });
+      if (!order) throw new UpstreamError(`Shopify has no order ${orderId}`, 404);
+      const lines = await allLines(orderGid, order.lineItems);
+      return Object.fromEntries(lines.flatMap((l) => (l.sku?.trim() ? [[numericIdOf(l.id, 'LineItem') ?? l.id, l.sku.trim()]] : [])));
+    },
+
     async reportRefund(refund) {
       const orderId = orderIdOf(refund.channelOrderId);
       const orderGid = gidOf('Order', orderId);

@@ -137,8 +137,15 @@ test('a refund after delivery: approved by the policy, received and restocked at
   const journal = await ctx.stores.payments.forOrder(orderId);
   expect(journal.filter((p) => p.operation === 'refund').map((p) => [p._id, p.amount])).toEqual([[`${returnId}:refund`, 1800]]);
   // The customer is told at each step.
-  const notices = await ctx.stores.notifications.forOrder(orderId);
+  const notices = await eventually(
+    () => ctx.stores.notifications.forOrder(orderId),
+    (n) => n.length === 5,
+    30_000,
+    'the refund notice',
+  );
   expect(notices.map((n) => n.kind).sort()).toEqual(['delivered', 'return_approved', 'return_received', 'return_refunded', 'shipped']);
+  // An order from no channel connection has no channel to tell.
+  expect((await waitReturn(returnId, 'refunded')).refund.channel).toEqual({ status: 'no_channel' });
   expect((await api.get(`/orders/${orderId}/returns`)).body.returns.map((r: { returnId: string }) => r.returnId)).toEqual([returnId]);
 });
 

@@ -1,3 +1,4 @@
+import { channelReturnsOf } from '../../services/channel-returns';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,7 +122,8 @@ export async function createTestContext(name: string): Promise<TestContext> {
     },
     async startConsumers() {
       const intake = { temporal, taskQueue, orders: stores.orders, log: silentLogger };
-      const webhooks = startWebhookConsumer({ stores, intake, redis, log: silentLogger }, { prefix: bullPrefix });
+      const channelReturns = channelReturnsOf({ ...stores, temporal, taskQueue, redis, log: silentLogger });
+      const webhooks = startWebhookConsumer({ stores, intake, redis, log: silentLogger, channelReturns }, { prefix: bullPrefix });
       const stock = startStockPushConsumer({ ...stores, redis, log: silentLogger }, { prefix: bullPrefix });
       let stopped = false;
       const stop = async () => {

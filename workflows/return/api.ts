@@ -58,6 +58,8 @@ export const inspectReturnUpdate = defineUpdate<ReturnState, [InspectRequest]>('
 export const cancelReturnUpdate = defineUpdate<ReturnState, [CancelReturnRequest]>('cancelReturn');
 export const retryReturnUpdate = defineUpdate<ReturnState, [{ by: string }]>('retryReturn');
 export const returnTrackingSignal = defineSignal<[ReturnTrackingScan]>('returnTracking');
+// The channel refunded the customer itself (Shopify refunds/create): Orderhub records it and moves no money.
+export const channelRefundSignal = defineSignal<[NonNullable<ReturnState['channelRefund']>]>('channelRefund');
 
 export interface ReturnOutcome {
   returnId: string;

@@ -12,10 +12,12 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { ReturnActivities } from '../../activities/return-activities';
+import type { ChannelActivities } from '../../activities/channel-activities';
 import { refundFor, type Inspection, type ReturnState, type ReturnStatus } from '../../domain/returns';
 import { COMMAND_REFUSED, INVALID_COMMAND, OrderStatusKey } from '../order/api';
 import {
   cancelReturnUpdate,
+  channelRefundSignal,
   decideReturnUpdate,
   inspectReturnUpdate,
   receiveReturnUpdate,
@@ -30,7 +32,7 @@ import {
   type ReviewDecision,
 } from './api';
 
-const acts = proxyActivities<ReturnActivities>({
+const acts = proxyActivities<ReturnActivities & Pick<ChannelActivities, 'reportRefundToChannel'>>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
@@ -189,6 +191,9 @@ class ReturnRun {
         },
       },
     );
+    setHandler(channelRefundSignal, (refund) => {
+      state.channelRefund ??= refund;
+    });
     setHandler(returnTrackingSignal, (scan) => {
       if (state.label?.trackingNumber !== scan.trackingNumber) return;
       state.tracking = { status: scan.status, at: scan.at, ...(scan.detail && { detail: scan.detail }) };
@@ -242,6 +247,10 @@ class ReturnRun {
           resolution: state.request.resolution,
         }),
       );
+      if (!state.expectItems) {
+        await this.settle();
+        return this.outcome();
+      }
       await this.setStatus('awaiting_items');
       await this.waitFor(() => !!this.receipt);
     } catch (err) {
@@ -279,23 +288,25 @@ class ReturnRun {
     await this.setStatus('inspected', summary);
   }
 
-  // The money back (to the original payment, or as store credit) for what came back.
+  // The money back (to the original payment, or as store credit) for what came back: nothing moves when
+  // the channel refunded the customer itself.
   private async settle(): Promise<void> {
     const { state, input } = this;
     const { order, policy } = input;
-    const received = state.receipt!.scanned;
-    const units = received.reduce((s, l) => s + l.quantity, 0);
+    const back = state.receipt?.scanned ?? state.request.lines;
+    const units = back.reduce((s, l) => s + l.quantity, 0);
     const priced = refundFor(
       policy,
       { lines: order.lines, shipping: order.shipping, captured: Number.MAX_SAFE_INTEGER, refunded: 0 },
-      received,
+      back,
       units === order.deliveredUnits,
     );
-    const method = state.request.resolution === 'store_credit' ? 'store_credit' : 'original_payment';
-    if (state.request.resolution === 'exchange') {
+    if (state.request.resolution === 'exchange' && !state.channelRefund) {
       await this.setStatus('closed', 'exchanges are not built yet: settle the replacement by hand');
       return;
     }
+    if (state.channelRefund) return this.recordChannelRefund(priced);
+    const method = state.request.resolution === 'store_credit' ? 'store_credit' : 'original_payment';
     const outcome = await this.step(method === 'store_credit' ? 'issue_credit_note' : 'refund_payment', () =>
       method === 'store_credit'
         ? acts.issueCreditNote(state.returnId, state.n, order, priced.total)
@@ -317,11 +328,50 @@ class ReturnRun {
       'refunded',
       `${method === 'store_credit' ? 'store credit' : 'refunded'} ${outcome.granted} ${order.currency}${capped}`,
     );
+    if (method === 'original_payment' && outcome.granted > 0) {
+      state.refund.channel = await this.step('channel_refund', () =>
+        acts.reportRefundToChannel(order.channel, {
+          returnId: state.returnId,
+          channelOrderId: order.channelOrderId,
+          lines: back.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+          amount: outcome.granted,
+          currency: order.currency,
+          ...(priced.shipping > 0 && { shipping: { amount: priced.shipping } }),
+          note: `Orderhub return ${state.returnId}`,
+        }),
+      );
+      await this.publish();
+    }
+    await this.notifyRefunded(outcome.granted, method);
+  }
+
+  private async recordChannelRefund(priced: ReturnType<typeof refundFor>): Promise<void> {
+    const { state, input } = this;
+    const refund = state.channelRefund!;
+    state.refund = {
+      ...priced,
+      total: refund.amount,
+      currency: refund.currency,
+      method: 'original_payment',
+      status: 'refunded',
+      reference: refund.channelRefundId,
+      at: refund.at,
+      channel: { status: 'refunded_at_channel' },
+    };
+    await this.setStatus(
+      'refunded',
+      `refunded ${refund.amount} ${refund.currency} at ${input.order.channel} (refund ${refund.channelRefundId})`,
+    );
+    await this.notifyRefunded(refund.amount, 'original_payment');
+  }
+
+  private async notifyRefunded(amount: number, method: string): Promise<void> {
+    const { state, input } = this;
     await this.step('notify_customer', () =>
-      acts.notifyReturn(order, state.returnId, state.n, 'return_refunded', {
+      acts.notifyReturn(input.order, state.returnId, state.n, 'return_refunded', {
         returnId: state.returnId,
-        amount: String(outcome.granted),
-        currency: order.currency,
+        amount: String(amount),
+        currency: input.order.currency,
         method,
       }),
     );
