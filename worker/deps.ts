@@ -4,6 +4,7 @@ import { ApiKeys } from '../store/api-keys';
 import { Items, Locations } from '../store/catalog';
 import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
+import { RefundLedger } from '../store/refunds';
 import { StockLedger, type StockChanged } from '../store/stock-ledger';
 import { RoutingSetup } from '../store/routing';
 import { ReturnSetup } from '../store/returns';
@@ -28,6 +29,7 @@ export interface Stores {
   carriers: CarrierSetup;
   notifications: CustomerNotifications;
   payments: PaymentsJournal;
+  refunds: RefundLedger;
   apiKeys: ApiKeys;
   connections: Connections;
   webhooks: WebhookDeliveries;
@@ -50,6 +52,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     carriers: new CarrierSetup(db),
     notifications: new CustomerNotifications(db),
     payments: new PaymentsJournal(db),
+    refunds: new RefundLedger(db),
     apiKeys: new ApiKeys(db),
     connections: new Connections(db, box),
     webhooks: new WebhookDeliveries(db),
