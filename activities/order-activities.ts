@@ -169,7 +169,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         orderId: order.id,
         amount: entry.amount,
         currency: order.currency,
-        idempotencyKey: `refund:${entry._id}`,
+        idempotencyKey: stepKey(order.id, `payment:refund:${entry.seq}`), // the grant's sequence number on the order
       });
       deps.log.info('refund for cancelled lines', { orderId: order.id, amount: entry.amount, commandId: args.commandId });
       return { kind: 'refunded', amount: entry.amount, reference: refunded.reference };
