@@ -1050,7 +1050,7 @@ fieldCases('POST /orders/:id/lines/cancel', [
   ['lines', 'TEE-M'],
   ['lines', GT],
   ['lines', Array.from({ length: 501 }, (_, i) => ({ sku: `S-${i}`, quantity: 1 }))],
-  ['lines.0', GT],
+  ['lines.0', GT, ['lines.0.sku']],
   ['lines.0.sku', GT],
   ['lines.0.sku', 'a b'],
   ['lines.0.sku', 'x'.repeat(65)],

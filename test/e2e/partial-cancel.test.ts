@@ -253,3 +253,33 @@ test('a split order captures each part as it ships, adding up to the total; unit
   expect(await reserved(LAMP, 'PC-B')).toBe(0);
   expect(await releases(LAMP, id)).toEqual([1]);
 });
+
+test("a split order ships part 1 then part 2: two captures, each its part's amount, adding up to the total", async () => {
+  const body = { ...orderBody({ payment: { method: 'prepaid', alreadyPaid: false } }) };
+  body.lines = [
+    { sku: LAMP, quantity: 1, unitPrice: 4000 },
+    { sku: SHADE, quantity: 2, unitPrice: 1500 },
+  ];
+  const { id, total } = await released(body, true);
+  const parts = (await getOrder(id)).parts!;
+  expect(parts.map((p) => p.id)).toEqual(['1', '2']);
+  const goods = (p: (typeof parts)[number]) => p.lines.reduce((s, l) => s + (l.sku === LAMP ? 4000 : 1500) * l.quantity, 0);
+  for (const part of parts) {
+    const res = await api.post(`/orders/${id}/events`, {
+      type: 'shipped',
+      part: part.id,
+      carrier: 'dhl',
+      trackingNumber: `PC-${run}-P${part.id}`,
+    });
+    expect(res.status).toBe(200);
+  }
+  const done = await until(id, (o) => o.payment.status === 'captured', 'to capture every part');
+  const captures = (await journal(id)).filter((j) => j.operation === 'capture');
+  const firstAmount = goods(parts[0]) + Math.trunc((495 * goods(parts[0])) / 7000);
+  expect(captures).toEqual([
+    { key: 'payment:capture:part:1', operation: 'capture', amount: firstAmount },
+    { key: 'payment:capture:part:2', operation: 'capture', amount: total - firstAmount },
+  ]);
+  expect(total - firstAmount).toBe(goods(parts[1]) + 495 - Math.trunc((495 * goods(parts[0])) / 7000));
+  expect(done.payment.captured).toBe(total);
+});
