@@ -108,7 +108,12 @@ export function ordersRouter(deps: ApiDeps): Router {
   router.get('/orders/:id', async (req, res) => {
     res.json(await orders.get(orderIdOf(req)));
   });
-  // Commands: the order's workflow decides and answers.
+  commandRoutes(router, send);
+  return router;
+}
+
+// Commands: the order's workflow decides and answers.
+function commandRoutes(router: Router, send: ReturnType<typeof sender>): void {
   router.post('/orders/:id/cancel', async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'cancel request');
     await send(req, res, 'cancel', cancelOrderUpdate, [{ reason: body.reason ?? `cancelled by ${req.actor}` }]);
@@ -152,7 +157,6 @@ export function ordersRouter(deps: ApiDeps): Router {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'payment decline');
     await send(req, res, 'decline_payment', declinePaymentUpdate, [{ reason: body.reason ?? `declined by ${req.actor}` }]);
   });
-  return router;
 }
 
 const orderIdOf = (req: Request) => parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');

@@ -10,17 +10,19 @@ let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
 const run = String(Date.now()).slice(-7);
 const sku = (s: string) => `PC${run}-${s}`;
-const [MUG, CAP, TEE, LAMP, SHADE] = ['MUG', 'CAP', 'TEE', 'LAMP', 'SHADE'].map(sku);
+const [MUG, CAP, TEE, LAMP, SHADE, VASE] = ['MUG', 'CAP', 'TEE', 'LAMP', 'SHADE', 'VASE'].map(sku);
 
 beforeAll(async () => {
   ctx = await createTestContext('e2e_partial_cancel');
   api = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100 });
   await ctx.startWorker();
+  await ctx.startConsumers(); // freed stock is offered to the orders waiting for it
   expect((await api.post('/locations', location('PC-A', 1))).status).toBe(201);
   expect((await api.post('/locations', location('PC-B', 2))).status).toBe(201);
-  for (const s of [MUG, CAP, TEE, LAMP, SHADE]) expect((await api.post('/items', { sku: s, name: `Item ${s}` })).status).toBe(201);
+  for (const s of [MUG, CAP, TEE, LAMP, SHADE, VASE]) expect((await api.post('/items', { sku: s, name: `Item ${s}` })).status).toBe(201);
   for (const s of [MUG, CAP, TEE])
     expect((await api.post('/stock/receipts', { sku: s, locationId: 'PC-A', quantity: 20, reference: 'PO-1' })).status).toBe(201);
+  expect((await api.post('/stock/receipts', { sku: VASE, locationId: 'PC-A', quantity: 3, reference: 'PO-4' })).status).toBe(201);
   // No warehouse has both: a LAMP and SHADE order is split.
   expect((await api.post('/stock/receipts', { sku: SHADE, locationId: 'PC-A', quantity: 5, reference: 'PO-2' })).status).toBe(201);
   expect((await api.post('/stock/receipts', { sku: LAMP, locationId: 'PC-B', quantity: 5, reference: 'PO-3' })).status).toBe(201);
@@ -282,4 +284,23 @@ test("a split order ships part 1 then part 2: two captures, each its part's amou
   ]);
   expect(total - firstAmount).toBe(goods(parts[1]) + 495 - Math.trunc((495 * goods(parts[0])) / 7000));
   expect(done.payment.captured).toBe(total);
+});
+
+test('units cancelled from one order go to an order waiting for them', async () => {
+  const body = (quantity: number) => {
+    const b = orderBody({ payment: { method: 'prepaid', alreadyPaid: true } });
+    b.lines = [
+      { sku: VASE, quantity, unitPrice: 3000 },
+      { sku: MUG, quantity: 1, unitPrice: 1000 },
+    ];
+    return b;
+  };
+  const { id: holder } = await released(body(3), false);
+  const created = await api.post('/orders', body(1));
+  const waiting: string = created.body.orderId;
+  await until(waiting, (o) => o.status === 'awaiting_stock', 'to wait for a vase');
+  const res = await api.post(`/orders/${holder}/lines/cancel`, { lines: [{ sku: VASE, quantity: 1 }], reason: 'one arrived broken' });
+  expect(res.status).toBe(200);
+  await until(waiting, (o) => o.status === 'released_to_fulfillment', 'to get the vase given back');
+  expect(await reserved(VASE)).toBe(3);
 });

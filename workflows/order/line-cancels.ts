@@ -110,6 +110,8 @@ async function applyLineCancel(run: OrderRun, pending: PendingLineCancel): Promi
     money,
   };
   state.cancelledLines = [...earlier, entry];
+  // Waiting for stock with nothing held: fewer units may fit now, so the next attempt comes at once.
+  if (run.parts.count === 0) run.intents.stockChanged = true;
   const where = released.length ? `; stock given back at ${[...new Set(released.map((r) => r.locationId))].join(', ')}` : '';
   const moneyNote = money.kind === 'none' ? '' : `; ${money.amount} ${state.payment.currency} ${money.kind}`;
   await run.noteProgress(`lines cancelled: ${listed(cancelled.lines)} (${reason})${where}${moneyNote}`);
