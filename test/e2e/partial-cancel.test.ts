@@ -207,6 +207,20 @@ test('lines not on the order and too many units are refused (400) naming each li
   const view = await getOrder(id);
   expect(view.cancelledLines).toBeUndefined();
   expect(await releases(MUG, id)).toEqual([]);
+
+  // Before the payment is settled, and while on hold, the order refuses too.
+  const unpaid = (await api.post('/orders', threeLines(false))).body.orderId as string;
+  await until(unpaid, (o) => o.status === 'awaiting_payment', 'to await payment');
+  const early = await api.post(`/orders/${unpaid}/lines/cancel`, { lines: [{ sku: MUG, quantity: 1 }] });
+  expect(early.status).toBe(409);
+  expect(early.body.error.message).toBe(`Cannot cancel lines of order ${unpaid}: its payment is not settled yet (awaiting_payment)`);
+  expect((await api.post(`/orders/${unpaid}/payment/confirm`, {})).status).toBe(200);
+  await until(unpaid, (o) => o.status === 'released_to_fulfillment', 'to be released');
+  expect((await api.post(`/orders/${unpaid}/hold`, { reason: 'address check' })).status).toBe(200);
+  const held = await api.post(`/orders/${unpaid}/lines/cancel`, { lines: [{ sku: MUG, quantity: 1 }] });
+  expect(held.status).toBe(409);
+  expect(held.body.error.message).toBe(`Cannot cancel lines of order ${unpaid}: it is on_hold; release it first`);
+  expect((await getOrder(unpaid)).cancelledLines).toBeUndefined();
 });
 
 test('a split order captures each part as it ships, adding up to the total; units of a part not yet picked can still be cancelled after the other part shipped', async () => {
