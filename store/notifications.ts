@@ -6,17 +6,19 @@ import { insertOnce } from './atomic';
 // the outbox (GET /customer-notifications, then POST /customer-notifications/:id/sent). It is written for
 // every channel: a reader skips channels that tell their customers themselves (Shopify does, when
 // Orderhub reports the fulfilment with notifyCustomer).
-export const NOTIFICATION_KINDS = ['ready_for_pickup', 'shipped', 'delivered'] as const;
+export const NOTIFICATION_KINDS = ['ready_for_pickup', 'shipped', 'delivered', 'lines_cancelled'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-export const notificationId = (orderId: string, kind: NotificationKind, part?: string) =>
-  `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}`;
+// n: the n-th of a kind an order can have more than once (its first, second, ... partial cancel).
+export const notificationId = (orderId: string, kind: NotificationKind, part?: string, n?: number) =>
+  `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}${n === undefined ? '' : `|n:${n}`}`;
 
 export interface CustomerNotification {
-  _id: string; // notificationId(): one per order, kind (and part), however often the step is retried
+  _id: string; // notificationId(): one per order, kind (and part, or n), however often the step is retried
   orderId: string;
   kind: NotificationKind;
   part?: string;
+  n?: number;
   channel: string;
   to: { name: string; email?: string; phone?: string };
   details: Record<string, string>;
@@ -35,7 +37,7 @@ export class CustomerNotifications {
   async queue(n: Omit<CustomerNotification, '_id' | 'status' | 'at'>): Promise<boolean> {
     return insertOnce<CustomerNotification>(this.col, {
       ...n,
-      _id: notificationId(n.orderId, n.kind, n.part),
+      _id: notificationId(n.orderId, n.kind, n.part, n.n),
       status: 'pending',
       at: new Date(),
     });

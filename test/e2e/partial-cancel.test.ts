@@ -109,6 +109,14 @@ test('cancelling one line and part of another before shipment gives back exactly
     cap: before.cap + 1,
     tee: before.tee,
   });
+  // The customer is told, through the outbox.
+  const told = (await ctx.stores.notifications.forOrder(id)).filter((n) => n.kind === 'lines_cancelled');
+  expect(told.map((n) => ({ id: n._id, details: n.details }))).toEqual([
+    {
+      id: `${id}|lines_cancelled|n:1`,
+      details: { items: `${CAP} ×2, ${TEE} ×1`, reason: 'customer changed their mind', voided: `${cancelledMoney} EUR` },
+    },
+  ]);
   const view = await until(id, (o) => (o.cancelledLines ?? []).length === 1, 'to show the cancel');
   expect(view.order.lines.map((l) => [l.sku, l.quantity])).toEqual([
     [MUG, 2],
@@ -156,6 +164,7 @@ test('an order already paid at the channel is refunded exactly the cancelled lin
     { amount: cancelledMoney, captured: total, source: { kind: 'cancel_lines', commandId: key } },
   ]);
   expect(await releases(CAP, id)).toEqual([2]);
+  expect((await ctx.stores.notifications.forOrder(id)).filter((n) => n.kind === 'lines_cancelled')).toHaveLength(1);
 
   const cancelled = await api.post(`/orders/${id}/cancel`, { reason: 'customer cancelled the rest' });
   expect(cancelled.status).toBe(200);

@@ -115,5 +115,14 @@ async function applyLineCancel(run: OrderRun, pending: PendingLineCancel): Promi
   const where = released.length ? `; stock given back at ${[...new Set(released.map((r) => r.locationId))].join(', ')}` : '';
   const moneyNote = money.kind === 'none' ? '' : `; ${money.amount} ${state.payment.currency} ${money.kind}`;
   await run.noteProgress(`lines cancelled: ${listed(cancelled.lines)} (${reason})${where}${moneyNote}`);
+  const details = {
+    items: listed(cancelled.lines),
+    reason,
+    ...(money.kind !== 'none' && { [money.kind]: `${money.amount} ${state.payment.currency}` }),
+  };
+  const n = state.cancelledLines.length;
+  await run.step('notify_customer', () => run.acts.notifyCustomer(run.order, 'lines_cancelled', details, undefined, n), {
+    cancellable: false,
+  });
   pending.done = true;
 }
