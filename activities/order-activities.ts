@@ -134,11 +134,27 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 
     // Give the money back the right way: void what was only authorised, refund what was taken. amount: what
     // is still authorised or captured less refunds (absent: the order's total, as orders before it did).
-    async cancelPayment(order: Order, status: OrderState['payment']['status'], amount?: number): Promise<PaymentOutcome | undefined> {
+    // captured: the capture, when the order knows it; the refund is then granted by the refund ledger first,
+    // so it is on record beside the refunds for cancelled lines and never exceeds the capture.
+    async cancelPayment(
+      order: Order,
+      status: OrderState['payment']['status'],
+      amount?: number,
+      captured?: number,
+    ): Promise<PaymentOutcome | undefined> {
       const request = (step: string) => ({ ...paymentRequest(order, step), ...(amount !== undefined && { amount }) });
       if (status === 'authorized' || status === 'pending') return provider(order).void(request('payment:void'));
-      if (status === 'captured') return provider(order).refund(request('payment:refund'));
-      return undefined;
+      if (status !== 'captured') return undefined;
+      if (captured === undefined) return provider(order).refund(request('payment:refund'));
+      const { entry } = await deps.refunds.claim({
+        orderId: order.id,
+        idempotencyKey: stepKey(order.id, 'payment:refund'),
+        wanted: amount ?? captured,
+        captured,
+        currency: order.currency,
+        source: { kind: 'other', note: 'order cancelled' },
+      });
+      return provider(order).refund({ ...request('payment:refund'), amount: entry.amount });
     },
 
     // The money for lines cancelled by one command (commandId): voided from what is only authorised, or,

@@ -17,9 +17,13 @@ export async function pay(run: OrderRun): Promise<boolean> {
     // The order as it is then: a channel edit may have changed the amount since the authorisation.
     // What is still authorised, or captured less refunds for cancelled lines.
     const amount = run.returnableAmount();
-    const outcome = await run.step('cancel_payment', () => acts.cancelPayment(run.order, state.payment.status, amount), {
-      cancellable: false,
-    });
+    const outcome = await run.step(
+      'cancel_payment',
+      () => acts.cancelPayment(run.order, state.payment.status, amount, state.payment.captured),
+      {
+        cancellable: false,
+      },
+    );
     if (outcome && (outcome.status === 'voided' || outcome.status === 'refunded')) state.payment.status = outcome.status;
   };
   run.owe(returnPayment);
