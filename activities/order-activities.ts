@@ -9,6 +9,7 @@ import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { RoutingSetup } from '../store/routing';
 import type { CustomerNotifications, NotificationKind } from '../store/notifications';
+import type { RefundLedger } from '../store/refunds';
 import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../domain/logger';
@@ -17,12 +18,23 @@ export interface OrderActivityDeps {
   orders: Pick<OrdersView, 'project'>;
   items: Pick<Items, 'missing'>;
   locations: Pick<Locations, 'list'>;
-  allocations: Pick<Allocations, 'abandon' | 'decideShort' | 'releaseAll' | 'releaseEverythingOf' | 'reserveAll' | 'shipAll' | 'started'>;
+  allocations: Pick<
+    Allocations,
+    'abandon' | 'decideShort' | 'releaseAll' | 'releaseEverythingOf' | 'releaseSome' | 'reserveAll' | 'shipAll' | 'started'
+  >;
   ledger: Pick<StockLedger, 'apply' | 'balance' | 'balancesForSku' | 'findByIdempotencyKey'>;
   routing: Pick<RoutingSetup, 'inputFor'>;
   notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
+  refunds: Pick<RefundLedger, 'claim'>;
   log: Logger;
+}
+
+// The money for cancelled lines: voided from the authorisation, refunded from the capture, or nothing to do.
+export interface LinesMoney {
+  kind: 'voided' | 'refunded' | 'none';
+  amount: number;
+  reference?: string;
 }
 
 export type ReserveOutcome =
@@ -114,15 +126,69 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       return provider(order).confirm({ ...paymentRequest(order, 'payment:confirm'), ...(reference !== undefined && { reference }) });
     },
 
-    async capturePayment(order: Order): Promise<PaymentOutcome> {
-      return provider(order).capture(paymentRequest(order, 'payment:capture'));
+    // The whole order once, or (part) one part of a split order as it ships, each under its own key.
+    async capturePayment(order: Order, part?: { id: string; amount: number }): Promise<PaymentOutcome> {
+      if (!part) return provider(order).capture(paymentRequest(order, 'payment:capture'));
+      return provider(order).capture({ ...paymentRequest(order, `payment:capture:part:${part.id}`), amount: part.amount });
     },
 
-    // Give the money back the right way: void what was only authorised, refund what was taken.
-    async cancelPayment(order: Order, status: OrderState['payment']['status']): Promise<PaymentOutcome | undefined> {
-      if (status === 'authorized' || status === 'pending') return provider(order).void(paymentRequest(order, 'payment:void'));
-      if (status === 'captured') return provider(order).refund(paymentRequest(order, 'payment:refund'));
-      return undefined;
+    // Give the money back the right way: void what was only authorised, refund what was taken. amount: what
+    // is still authorised or captured less refunds (absent: the order's total, as orders before it did).
+    // captured: the capture, when the order knows it; the refund is then granted by the refund ledger first,
+    // so it is on record beside the refunds for cancelled lines and never exceeds the capture.
+    async cancelPayment(
+      order: Order,
+      status: OrderState['payment']['status'],
+      amount?: number,
+      captured?: number,
+    ): Promise<PaymentOutcome | undefined> {
+      const request = (step: string) => ({ ...paymentRequest(order, step), ...(amount !== undefined && { amount }) });
+      if (status === 'authorized' || status === 'pending') return provider(order).void(request('payment:void'));
+      if (status !== 'captured') return undefined;
+      if (captured === undefined) return provider(order).refund(request('payment:refund'));
+      const { entry } = await deps.refunds.claim({
+        orderId: order.id,
+        idempotencyKey: stepKey(order.id, 'payment:refund'),
+        wanted: amount ?? captured,
+        captured,
+        currency: order.currency,
+        source: { kind: 'other', note: 'order cancelled' },
+      });
+      return provider(order).refund({ ...request('payment:refund'), amount: entry.amount });
+    },
+
+    // The money for lines cancelled by one command (commandId): voided from what is only authorised, or,
+    // once captured, refunded through the refund ledger (which never grants beyond the capture less earlier
+    // refunds, and grants once per key) and then paid back by the provider under a key of that grant.
+    async settleCancelledLines(
+      order: Order,
+      args: { commandId: string; amount: number; captured: boolean; capturedAmount: number },
+    ): Promise<LinesMoney> {
+      if (args.amount <= 0) return { kind: 'none', amount: 0 };
+      if (!args.captured) {
+        const voided = await provider(order).void({
+          ...paymentRequest(order, `payment:void:lines:${args.commandId}`),
+          amount: args.amount,
+        });
+        return { kind: 'voided', amount: args.amount, reference: voided.reference };
+      }
+      const { entry } = await deps.refunds.claim({
+        orderId: order.id,
+        idempotencyKey: stepKey(order.id, `cancel_lines:${args.commandId}`),
+        wanted: args.amount,
+        captured: args.capturedAmount,
+        currency: order.currency,
+        source: { kind: 'cancel_lines', commandId: args.commandId },
+      });
+      if (entry.amount === 0) return { kind: 'none', amount: 0 };
+      const refunded = await provider(order).refund({
+        orderId: order.id,
+        amount: entry.amount,
+        currency: order.currency,
+        idempotencyKey: stepKey(order.id, `payment:refund:${entry.seq}`), // the grant's sequence number on the order
+      });
+      deps.log.info('refund for cancelled lines', { orderId: order.id, amount: entry.amount, commandId: args.commandId });
+      return { kind: 'refunded', amount: entry.amount, reference: refunded.reference };
     },
 
     // Reserve the whole order where the routing rules place it (domain/routing.ts), or report why it waits.
@@ -241,13 +307,15 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       }
     },
 
-    // Tell the customer, once per order, kind (and part of a split order), through the notifications outbox.
-    async notifyCustomer(order: Order, kind: NotificationKind, details: Record<string, string>, part?: string): Promise<void> {
+    // Tell the customer, once per order, kind (and part of a split order, or n-th of its kind), through the
+    // notifications outbox.
+    async notifyCustomer(order: Order, kind: NotificationKind, details: Record<string, string>, part?: string, n?: number): Promise<void> {
       const { name, email, phone } = order.customer;
       await deps.notifications.queue({
         orderId: order.id,
         kind,
         ...(part !== undefined && { part }),
+        ...(n !== undefined && { n }),
         channel: order.channel,
         to: { name, ...(email && { email }), ...(phone && { phone }) },
         details,
@@ -299,6 +367,24 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         locationId: allocation.locationId,
         orderId: order.id,
         lines: linesOf(order, allocation),
+        actor: ACTOR,
+        reason,
+      });
+    },
+
+    // Units cancelled before they shipped: given back from a reservation that stays open; n numbers this
+    // reservation line's partial releases, so a retry gives nothing back twice.
+    async releaseCancelledUnits(
+      order: Order,
+      allocation: HeldStock,
+      lines: (AllocationLine & { n: number })[],
+      reason: string,
+    ): Promise<void> {
+      await deps.allocations.releaseSome({
+        reservationId: allocation.reservationId,
+        locationId: allocation.locationId,
+        orderId: order.id,
+        lines,
         actor: ACTOR,
         reason,
       });

@@ -124,7 +124,7 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
         orderId: order.id,
         kind,
         returnId,
-        returnN: n,
+        n,
         channel: order.channel,
         to: { name, ...(email && { email }), ...(phone && { phone }) },
         details,

@@ -6,7 +6,7 @@ import { adjustmentSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
 import { carrierRulesSchema } from '../domain/carrier-rules';
 import { binSchema, picklistCriteriaSchema } from '../domain/picking';
-import { allocationRejectionSchema, fulfillmentEventSchema } from './routes/orders';
+import { allocationRejectionSchema, cancelLinesSchema, fulfillmentEventSchema } from './routes/orders';
 import { ORDER_STATUSES } from '../domain/status';
 import { connectionInputSchema, connectionPatchSchema, skuMapSchema } from '../domain/connection';
 
@@ -116,6 +116,12 @@ export function openApiDocument(): object {
               items: { type: 'object', properties: { status: { type: 'string' }, at: { type: 'string' }, reason: { type: 'string' } } },
             },
             notices: { type: 'array', items: { $ref: '#/components/schemas/OrderNotice' } },
+            cancelledLines: {
+              type: 'array',
+              description:
+                'Partial cancels, oldest first: { commandId, at, reason, lines: [{ sku, quantity, amount }], released: [{ locationId, reservationId, part?, sku, quantity }], amount, money: { kind: voided | refunded | none, amount, reference? } }',
+              items: { type: 'object' },
+            },
             channelUpdatedAt: {
               type: 'string',
               format: 'date-time',
@@ -149,6 +155,7 @@ export function openApiDocument(): object {
         Inspection: schema(inspectionSchema),
         FulfillmentEvent: schema(fulfillmentEventSchema),
         AllocationRejection: schema(allocationRejectionSchema),
+        CancelLines: schema(cancelLinesSchema),
         ConnectionInput: schema(connectionInputSchema),
         ConnectionPatch: schema(connectionPatchSchema),
         Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
@@ -392,6 +399,10 @@ export function openApiDocument(): object {
         },
       },
       '/orders/{id}/cancel': command('Cancel before shipment: releases stock, voids or refunds payment', 'Reason'),
+      '/orders/{id}/lines/cancel': command(
+        'Cancel some lines or units before they ship (lines: sku and quantity, optional reason): exactly those units are given back to stock and their money (price less their share of the line discount, plus tax) is voided, or refunded when already captured; recorded in cancelledLines. Refused (409) once the part holding a line is picked, before the payment is settled, or while the order is on hold or needs attention; 400 names every line not on the order, more units than are left, or a cancel of every remaining unit (cancel the order instead)',
+        'CancelLines',
+      ),
       '/orders/{id}/hold': command('Put the order on hold where it stands', 'Reason'),
       '/orders/{id}/release': command('Release a held order'),
       '/orders/{id}/retry': command('Retry the failed step of an order in needs_attention'),

@@ -34,6 +34,7 @@ export interface OrderPart {
   label?: OrderLabel;
   shipment?: OrderShipment;
   deliveredAt?: string;
+  captured?: number; // minor units this part captured when it shipped
 }
 
 // The latest the carrier said about one parcel (in transit, out for delivery, delivered, exception).
@@ -55,6 +56,18 @@ export interface OrderNotice {
   source: 'channel';
   message: string;
   changes: string[]; // "shipping address changed", "line MUG-1 2 -> 3", "line CAP-2 added (1)", ...
+}
+
+// One partial cancel: the units taken off the order, the stock given back for them, and their money
+// (voided while only authorised, refunded once captured).
+export interface LinesCancellation {
+  commandId: string;
+  at: string;
+  reason: string;
+  lines: { sku: string; quantity: number; amount: number }[];
+  released: { locationId: string; reservationId: string; part?: string; sku: string; quantity: number }[];
+  amount: number; // the cancelled units' money, minor units
+  money: { kind: 'voided' | 'refunded' | 'none'; amount: number; reference?: string };
 }
 
 export interface StatusChange {
@@ -82,7 +95,11 @@ export interface OrderState {
     amount: number;
     currency: string;
     reference?: string;
+    captured?: number; // minor units taken so far (all at once, or part by part as a split order ships)
+    refunded?: number; // minor units given back for cancelled lines
   };
+  // Lines or units cancelled before they shipped (POST /orders/:id/lines/cancel), oldest first.
+  cancelledLines?: LinesCancellation[];
   allocation?: { reservationId: string; locationId: string; reservedAt: string };
   // A split order (no single location could fill it): its parts. Such an order has no `allocation`; its
   // status moves on when every part has (shipped when all are, delivered when all are).

@@ -47,6 +47,8 @@ export type ReserveResult =
 export const reservationKey = (reservationId: string, sku: string) => `${reservationId}|${sku}|reserve`;
 export const releaseKey = (reservationId: string, sku: string) => `${reservationId}|${sku}|release`;
 export const shipmentKey = (reservationId: string, sku: string) => `${reservationId}|${sku}|ship`;
+// The n-th partial release of a reservation's line (units cancelled before they shipped), n = 1, 2, ...
+export const partialReleaseKey = (reservationId: string, sku: string, n: number) => `${reservationId}|${sku}|release-part|${n}`;
 
 export interface ReleasedStock {
   reservationId: string;
@@ -162,20 +164,58 @@ export class Allocations {
     for (const line of args.lines) {
       const held = await this.ledger.findByIdempotencyKey(reservationKey(args.reservationId, line.sku));
       if (!held || (await this.ledger.findByIdempotencyKey(shipmentKey(args.reservationId, line.sku)))) continue;
+      // Units of the line cancelled earlier were given back then.
+      const quantity = held.quantity - (await this.partlyReleased(args.reservationId, line.sku));
+      if (quantity <= 0) continue;
       const applied = await this.ledger.apply({
         sku: line.sku,
         locationId: args.locationId,
         type: 'release',
-        quantity: held.quantity,
+        quantity,
         idempotencyKey: releaseKey(args.reservationId, line.sku),
         actor: args.actor,
         reference: args.orderId,
         ...(args.reason !== undefined && { reason: args.reason }),
       });
-      if (!applied.duplicate) released.push({ sku: line.sku, quantity: held.quantity });
+      if (!applied.duplicate) released.push({ sku: line.sku, quantity });
     }
     await this.open.deleteOne({ _id: args.reservationId });
     return released;
+  }
+
+  // Give back some units of a reservation that stays open (units cancelled before they shipped): the n-th
+  // partial release of each line, once per (reservation, sku, n) however often it is repeated.
+  async releaseSome(args: {
+    reservationId: string;
+    orderId: string;
+    locationId: string;
+    lines: (AllocationLine & { n: number })[];
+    actor: string;
+    reason: string;
+  }): Promise<void> {
+    for (const line of args.lines) {
+      if (!(await this.ledger.findByIdempotencyKey(reservationKey(args.reservationId, line.sku)))) continue;
+      await this.ledger.apply({
+        sku: line.sku,
+        locationId: args.locationId,
+        type: 'release',
+        quantity: line.quantity,
+        idempotencyKey: partialReleaseKey(args.reservationId, line.sku, line.n),
+        actor: args.actor,
+        reference: args.orderId,
+        reason: args.reason,
+      });
+    }
+  }
+
+  // Units of a reservation's line already given back by partial releases.
+  private async partlyReleased(reservationId: string, sku: string): Promise<number> {
+    let total = 0;
+    for (let n = 1; ; n++) {
+      const entry = await this.ledger.findByIdempotencyKey(partialReleaseKey(reservationId, sku, n));
+      if (!entry) return total;
+      total += entry.quantity;
+    }
   }
 
   // Goods left the building: on hand and reserved both go down, once.

@@ -10,23 +10,25 @@ export const NOTIFICATION_KINDS = [
   'ready_for_pickup',
   'shipped',
   'delivered',
+  'lines_cancelled',
   'return_approved',
   'return_received',
   'return_refunded',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-// One per order and kind, and per part of a split order or per return on the order (its number).
-export const notificationId = (orderId: string, kind: NotificationKind, part?: string, returnN?: number) =>
-  `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}${returnN === undefined ? '' : `|return:${returnN}`}`;
+// n: the n-th of a kind an order can have more than once (its first, second, ... partial cancel; a
+// return's notices carry the return's number).
+export const notificationId = (orderId: string, kind: NotificationKind, part?: string, n?: number) =>
+  `${orderId}|${kind}${part === undefined ? '' : `|part:${part}`}${n === undefined ? '' : `|n:${n}`}`;
 
 export interface CustomerNotification {
-  _id: string; // notificationId(): one per order, kind (and part), however often the step is retried
+  _id: string; // notificationId(): one per order, kind (and part, or n), however often the step is retried
   orderId: string;
   kind: NotificationKind;
   part?: string;
+  n?: number;
   returnId?: string; // for a return's notices: return:<orderId>:<n>
-  returnN?: number;
   channel: string;
   to: { name: string; email?: string; phone?: string };
   details: Record<string, string>;
@@ -45,7 +47,7 @@ export class CustomerNotifications {
   async queue(n: Omit<CustomerNotification, '_id' | 'status' | 'at'>): Promise<boolean> {
     return insertOnce<CustomerNotification>(this.col, {
       ...n,
-      _id: notificationId(n.orderId, n.kind, n.part, n.returnN),
+      _id: notificationId(n.orderId, n.kind, n.part, n.n),
       status: 'pending',
       at: new Date(),
     });

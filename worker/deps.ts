@@ -27,11 +27,11 @@ export interface Stores {
   routing: RoutingSetup;
   returns: ReturnSetup;
   returnsView: ReturnsView;
-  refunds: RefundLedger;
   creditNotes: CreditNotes;
   carriers: CarrierSetup;
   notifications: CustomerNotifications;
   payments: PaymentsJournal;
+  refunds: RefundLedger;
   apiKeys: ApiKeys;
   connections: Connections;
   webhooks: WebhookDeliveries;
@@ -52,11 +52,11 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     routing: new RoutingSetup(db),
     returns: new ReturnSetup(db),
     returnsView: new ReturnsView(db),
-    refunds: new RefundLedger(db),
     creditNotes: new CreditNotes(db),
     carriers: new CarrierSetup(db),
     notifications: new CustomerNotifications(db),
     payments: new PaymentsJournal(db),
+    refunds: new RefundLedger(db),
     apiKeys: new ApiKeys(db),
     connections: new Connections(db, box),
     webhooks: new WebhookDeliveries(db),

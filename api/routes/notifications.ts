@@ -18,9 +18,9 @@ const notificationIdSchema = z
   .max(300)
   .regex(
     new RegExp(
-      `^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}\\|(${NOTIFICATION_KINDS.join('|')})(\\|part:[1-9][0-9]{0,2}|\\|return:[1-9][0-9]{0,5})?$`,
+      `^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}\\|(${NOTIFICATION_KINDS.join('|')})(\\|part:[1-9][0-9]{0,2})?(\\|n:[1-9][0-9]{0,5})?$`,
     ),
-    `must look like <orderId>|<kind>[|part:<n>|return:<n>], kind one of ${NOTIFICATION_KINDS.join(', ')}`,
+    `must look like <orderId>|<kind>[|part:<n>][|n:<n>], kind one of ${NOTIFICATION_KINDS.join(', ')}`,
   );
 
 export function notificationsRouter(deps: ApiDeps): Router {

@@ -10,6 +10,7 @@ import type { OrderState } from '../../domain/order-state';
 import { idempotencyKeyHeader } from '../idempotency';
 import { createOrderService, type OrderService } from '../../services/orders';
 import {
+  cancelLinesUpdate,
   cancelOrderUpdate,
   confirmPaymentUpdate,
   declinePaymentUpdate,
@@ -68,6 +69,27 @@ export const fulfillmentEventSchema = z
     if (!e.carrier) ctx.addIssue({ code: 'custom', path: ['carrier'], message: 'is required when the order is shipped' });
     if (!e.trackingNumber) ctx.addIssue({ code: 'custom', path: ['trackingNumber'], message: 'is required when the order is shipped' });
   });
+// Some lines or units cancelled before they ship; the order decides whether they still can be.
+export const cancelLinesSchema = z
+  .strictObject({
+    lines: z
+      .array(
+        z.strictObject({
+          sku: skuSchema,
+          quantity: z.number().int('must be a whole number').positive('must be at least 1').max(100_000),
+        }),
+      )
+      .min(1, 'name at least one line')
+      .max(500),
+    reason: z.string().min(1).max(500).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const seen = new Set<string>();
+    b.lines.forEach((l, i) => {
+      if (seen.has(l.sku)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `repeats ${l.sku}: give each sku once` });
+      seen.add(l.sku);
+    });
+  });
 const paymentConfirmSchema = z.strictObject({ reference: z.string().min(1).max(128).optional() }).default({});
 
 export function ordersRouter(deps: ApiDeps): Router {
@@ -86,10 +108,26 @@ export function ordersRouter(deps: ApiDeps): Router {
   router.get('/orders/:id', async (req, res) => {
     res.json(await orders.get(orderIdOf(req)));
   });
-  // Commands: the order's workflow decides and answers.
+  commandRoutes(router, send);
+  return router;
+}
+
+// Commands: the order's workflow decides and answers.
+function commandRoutes(router: Router, send: ReturnType<typeof sender>): void {
   router.post('/orders/:id/cancel', async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'cancel request');
     await send(req, res, 'cancel', cancelOrderUpdate, [{ reason: body.reason ?? `cancelled by ${req.actor}` }]);
+  });
+  router.post('/orders/:id/lines/cancel', async (req, res) => {
+    const body = parseOrThrow(cancelLinesSchema, req.body, 'line cancel');
+    await send(
+      req,
+      res,
+      'cancel_lines',
+      cancelLinesUpdate,
+      [{ lines: body.lines, reason: body.reason ?? `cancelled by ${req.actor}` }],
+      'cancel lines of',
+    );
   });
   router.post('/orders/:id/hold', async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'hold request');
@@ -119,7 +157,6 @@ export function ordersRouter(deps: ApiDeps): Router {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'payment decline');
     await send(req, res, 'decline_payment', declinePaymentUpdate, [{ reason: body.reason ?? `declined by ${req.actor}` }]);
   });
-  return router;
 }
 
 const orderIdOf = (req: Request) => parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');

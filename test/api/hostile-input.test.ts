@@ -166,6 +166,14 @@ const ROUTES: RouteSpec[] = [
     validBody: () => ({ reason: 'hostile' }),
     body: 'optional',
   },
+  {
+    route: 'POST /orders/:id/lines/cancel',
+    method: 'post',
+    path: `${existing}/lines/cancel`,
+    validBody: () => ({ lines: [{ sku: 'TEE-M', quantity: 1 }], reason: 'hostile' }),
+    body: 'required',
+    empty: ['lines'],
+  },
   { route: 'POST /orders/:id/hold', method: 'post', path: `${existing}/hold`, validBody: () => ({ reason: 'hostile' }), body: 'optional' },
   { route: 'POST /orders/:id/release', method: 'post', path: `${existing}/release`, body: 'none' },
   { route: 'POST /orders/:id/retry', method: 'post', path: `${existing}/retry`, body: 'none' },
@@ -1133,6 +1141,28 @@ fieldCases('POST /orders/:id/allocation/reject', [
   ['locationId', GT],
   ['locationId', 42],
 ]);
+fieldCases('POST /orders/:id/lines/cancel', [
+  ['lines', []],
+  ['lines', 'TEE-M'],
+  ['lines', GT],
+  ['lines', Array.from({ length: 501 }, (_, i) => ({ sku: `S-${i}`, quantity: 1 }))],
+  ['lines.0', GT, ['lines.0.sku']],
+  ['lines.0.sku', GT],
+  ['lines.0.sku', 'a b'],
+  ['lines.0.sku', 'x'.repeat(65)],
+  ...QUANTITIES.map((q): FieldSpec => ['lines.0.quantity', q]),
+  ['lines.0.quantity', 100_001],
+  ['lines.0.price', 1],
+  ['lines.1', { sku: 'TEE-M', quantity: 1 }, ['lines.1.sku']],
+  ['reason', ''],
+  ['reason', 'x'.repeat(501)],
+  ['reason', GT],
+  ['refund', 100],
+]);
+rawCases(
+  'POST /orders/:id/lines/cancel',
+  RAW_QUANTITIES.map((raw): RawSpec => ['lines.0.quantity', raw]),
+);
 fieldCases('POST /orders/:id/pickup', [
   ['by', ''],
   ['by', 42],

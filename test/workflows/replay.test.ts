@@ -14,7 +14,10 @@ import { workflowBundlePath } from '../support/paths';
 // pickup, payment, holds, rejections, labels, tracking and stock given back; session7__: Shopify order edits
 // taken before picking (stock released and reserved again), recorded as a notice after picking, and one
 // parked on an unknown sku then retried, a split order split again after an edit, and an order waiting
-// on an unknown sku, or for stock, fixed by an edit),
+// on an unknown sku, or for stock, fixed by an edit; session8__: lines cancelled before shipment, voided
+// or refunded, once under a repeated Idempotency-Key, refused when picked or shipped, given to an order
+// waiting for them, and split orders capturing part by part (one with units of its second part cancelled
+// after the first shipped, and the split-shipment suite's orders with labels, tracking and re-routing)),
 // finished and still running; each must replay under this code. When the workflow gains a path, record
 // its suite's histories with ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');

@@ -94,6 +94,12 @@ export interface ChannelEdit {
   channelUpdatedAt: string;
 }
 
+// Some lines or units of the order, cancelled before they ship; the rest goes on.
+export interface CancelLinesRequest {
+  lines: { sku: string; quantity: number }[];
+  reason?: string;
+}
+
 // ---- Commands: Updates ----------------------------------------------------------------------------------
 // Each is checked by the workflow's validator against the order's own state (workflows/order/rules.ts):
 // a refused command fails with the reason (ApplicationFailure type CommandRefused, or InvalidCommand when
@@ -109,6 +115,8 @@ export const confirmPaymentUpdate = defineUpdate<OrderState, [{ reference?: stri
 export const declinePaymentUpdate = defineUpdate<OrderState, [{ reason: string }]>('declineOrderPayment');
 export const rejectAllocationUpdate = defineUpdate<OrderState, [AllocationRejection]>('rejectOrderAllocation');
 export const pickupConfirmedUpdate = defineUpdate<OrderState, [{ by?: string }]>('confirmOrderPickup');
+// Answered once the units' stock is given back and their money voided or refunded.
+export const cancelLinesUpdate = defineUpdate<OrderState, [CancelLinesRequest]>('cancelOrderLines');
 // Answered once the order has taken the edit (applied it, or recorded it as a notice) or parked.
 export const applyChannelEditUpdate = defineUpdate<OrderState, [ChannelEdit]>('applyChannelEdit');
 

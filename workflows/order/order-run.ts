@@ -25,6 +25,7 @@ import {
   OrderLateKey,
   OrderStatusKey,
   type AllocationRejection,
+  type CancelLinesRequest,
   type CancelRequest,
   type CarrierException,
   type ChannelEdit,
@@ -35,7 +36,9 @@ import {
   type OrderWorkflowInput,
 } from './api';
 import { Parts, type PartRun } from './parts';
-import { FEWER_PROJECTIONS, SERIAL_PROJECTIONS } from './patches';
+import { FEWER_PROJECTIONS, PER_PART_CAPTURE, SERIAL_PROJECTIONS } from './patches';
+import type { Refusal } from './rules';
+import { partCapture } from '../../domain/line-cancel';
 
 // Thrown at a checkpoint once a cancel was accepted; the workflow catches it and compensates.
 export class OrderCancelled extends Error {}
@@ -55,6 +58,15 @@ export interface Intents {
   carrierException?: CarrierException;
   trackingChanged: boolean;
   edit?: ChannelEdit; // the newest channel edit not yet taken
+  lineCancel?: PendingLineCancel; // accepted, applied at the main flow's next wait
+}
+
+// A cancel of some lines, accepted and waiting to be applied; the Update answers once it is done or refused.
+export interface PendingLineCancel {
+  commandId: string;
+  request: CancelLinesRequest;
+  done?: boolean;
+  refusal?: Refusal;
 }
 
 export interface StepOptions {
@@ -80,6 +92,9 @@ export class OrderRun {
   shippedAny = false; // from the first part that ships on, cancellation no longer applies
   finished = false;
   fewerProjections = false;
+  // Work the main flow does at its next wait, before anything else (a partial cancel): only while it waits
+  // is nothing of it in flight that the work would change under it.
+  interject?: { due: () => boolean; run: () => Promise<void> };
   private serialProjections = false;
   private projecting: Promise<void> = Promise.resolve();
 
@@ -234,6 +249,10 @@ export class OrderRun {
     let slaDeadline = opts.sla ? started + opts.sla.ms : undefined;
     for (;;) {
       if (intents.cancel) throw new OrderCancelled();
+      if (this.interject?.due()) {
+        await this.interject.run();
+        continue;
+      }
       if (intents.hold) {
         await this.honourHold();
         continue;
@@ -243,7 +262,7 @@ export class OrderRun {
         (d): d is number => d !== undefined,
       );
       const wake = deadlines.length ? Math.max(1, Math.min(...deadlines) - Date.now()) : undefined;
-      const wakeOn = () => pred() || !!intents.hold || !!intents.cancel;
+      const wakeOn = () => pred() || !!intents.hold || !!intents.cancel || !!this.interject?.due();
       const woke = wake === undefined ? await condition(wakeOn) : await condition(wakeOn, wake);
       if (woke) continue;
       if (slaDeadline !== undefined && Date.now() >= slaDeadline) {
@@ -301,13 +320,58 @@ export class OrderRun {
     };
   }
 
-  // Capture the payment once, however many parts ship.
+  // Capture the payment once, however many parts ship (orders started before per-part capture, one-part
+  // orders and pickups).
   private capture?: Promise<void>;
   captureOnce(): Promise<void> {
     return (this.capture ??= (async () => {
+      const amount = this.order.totals.total;
       const captured = await this.step('capture_payment', () => this.acts.capturePayment(this.order), { cancellable: false });
-      this.state.payment = { ...this.state.payment, status: 'captured', reference: captured.reference ?? this.state.payment.reference };
+      this.state.payment = {
+        ...this.state.payment,
+        status: 'captured',
+        captured: amount,
+        reference: captured.reference ?? this.state.payment.reference,
+      };
     })());
+  }
+
+  // A part that ships captures its own amount (domain/line-cancel.ts partCapture: its lines' money and its
+  // share of shipping and order discounts; the last part what is left of the total), under its own key.
+  // The payment is captured when every part has.
+  private partCaptures = new Map<string, Promise<void>>();
+  private committedCapture = 0;
+  private finishedCaptures = 0;
+  capturePart(part: PartRun): Promise<void> {
+    if (!this.parts.listed || !patched(PER_PART_CAPTURE)) return this.captureOnce();
+    const started = this.partCaptures.get(part.id);
+    if (started) return started;
+    const last = this.partCaptures.size === this.parts.count - 1;
+    const amount = partCapture(this.order, part.held.lines ?? [], { capturedSoFar: this.committedCapture, last });
+    this.committedCapture += amount;
+    const capturing = (async () => {
+      const captured = await this.step('capture_payment', () => this.acts.capturePayment(this.order, { id: part.id, amount }), {
+        cancellable: false,
+      });
+      const view = this.parts.view(part);
+      if (view) view.captured = amount;
+      const all = ++this.finishedCaptures === this.parts.count;
+      this.state.payment = {
+        ...this.state.payment,
+        captured: (this.state.payment.captured ?? 0) + amount,
+        reference: captured.reference ?? this.state.payment.reference,
+        ...(all && { status: 'captured' as const }),
+      };
+    })();
+    this.partCaptures.set(part.id, capturing);
+    return capturing;
+  }
+
+  // What giving the money back concerns: what was captured less refunds, or what is still authorised.
+  returnableAmount(): number | undefined {
+    const p = this.state.payment;
+    if (p.status === 'captured') return p.captured === undefined ? undefined : p.captured - (p.refunded ?? 0);
+    return p.amount;
   }
 
   // Tracking scans are written into the view beside the main flow, as they come, until the run ends.

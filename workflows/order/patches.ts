@@ -14,3 +14,8 @@ export const SERIAL_PROJECTIONS = 'serial-projections';
 // Order edits from the channel: before picking the order takes the change (stock released and reserved
 // again when the lines change); after, it records a notice. Only orders that received an edit reach it.
 export const CHANNEL_EDITS = 'channel-edits';
+// Lines or units cancelled before they ship (the cancelOrderLines Update): their stock given back, their
+// money voided or refunded. Only orders that receive such a command reach it.
+export const CANCEL_LINES = 'cancel-lines';
+// Each part of a split order captures its own amount as it ships (before: the whole total with the first).
+export const PER_PART_CAPTURE = 'per-part-capture';

@@ -1,9 +1,10 @@
 // The transition rules for operator and integration commands, in one place: each answers why the order,
 // as the workflow holds it now, cannot take the command (or undefined when it can). The Updates' validators
 // refuse with these reasons; nothing else checks them.
+import { lineCancelProblems } from '../../domain/line-cancel';
 import type { OrderState } from '../../domain/order-state';
-import { acceptsEvent, canCancel, FULFILLMENT_EVENTS, isTerminal, type FlowStatus } from '../../domain/status';
-import type { AllocationRejection, ChannelEdit, FulfillmentEvent } from './api';
+import { acceptsEvent, canCancel, flowIndex, FULFILLMENT_EVENTS, isTerminal, type FlowStatus } from '../../domain/status';
+import type { AllocationRejection, CancelLinesRequest, ChannelEdit, FulfillmentEvent } from './api';
 import type { Intents } from './order-run';
 import type { PartRun, Parts } from './parts';
 
@@ -174,6 +175,75 @@ export function channelEditRefusal(f: OrderFacts, e: ChannelEdit): Refusal | und
   if (Date.parse(e.channelUpdatedAt) <= newest)
     return refused(`Order ${f.state.orderId} already has the channel's copy of ${new Date(newest).toISOString()}; this one is not newer`, {
       channelUpdatedAt: e.channelUpdatedAt,
+    });
+  return undefined;
+}
+
+// Which units of each requested sku come off which part: from parts not yet picked, the last part first. A
+// part of a split order left with nothing to ship is not allowed (cancel the order, or fewer units).
+export interface LineCancelPlan {
+  fromParts: { run: PartRun; lines: { sku: string; quantity: number }[] }[];
+  problems: { path: string; message: string }[];
+}
+
+export function planLineCancel(f: OrderFacts, request: CancelLinesRequest['lines']): LineCancelPlan {
+  const problems: LineCancelPlan['problems'] = [];
+  const fromParts = new Map<PartRun, { sku: string; quantity: number }[]>();
+  const held = (run: PartRun) => run.held.lines ?? f.orderLines;
+  const open = f.parts.list.filter((run) => !f.parts.reachedAtLeast(run, 'picked'));
+  request.forEach((r, i) => {
+    if (f.parts.count === 0) return; // nothing reserved yet: only the order changes
+    let wanted = r.quantity;
+    for (const run of [...open].reverse()) {
+      const has = held(run).find((l) => l.sku === r.sku)?.quantity ?? 0;
+      const take = Math.min(has, wanted);
+      if (take <= 0) continue;
+      fromParts.set(run, [...(fromParts.get(run) ?? []), { sku: r.sku, quantity: take }]);
+      wanted -= take;
+    }
+    if (wanted === 0) return;
+    const picked = f.parts.list.filter((run) => !open.includes(run) && held(run).some((l) => l.sku === r.sku));
+    const where = f.parts.listed ? `part ${picked.map((p) => p.id).join(', ')} holding it` : 'the order';
+    problems.push({
+      path: `lines.${i}`,
+      message: `${r.sku}: ${where} has already been picked (${r.quantity - wanted} of ${r.quantity} units could still be cancelled)`,
+    });
+  });
+  for (const [run, taking] of fromParts) {
+    const left = held(run).reduce((s, l) => s + l.quantity, 0) - taking.reduce((s, l) => s + l.quantity, 0);
+    if (f.parts.listed && left === 0 && problems.length === 0)
+      problems.push({ path: 'lines', message: `would leave part ${run.id} with nothing to ship: cancel fewer units, or the whole order` });
+  }
+  return { fromParts: [...fromParts].map(([run, lines]) => ({ run, lines })), problems };
+}
+
+// Lines can be cancelled once the payment is settled (authorised or captured) and until the part holding
+// them is picked: from then on the goods are out of their bins, in a tote or a parcel, and the warehouse
+// would have to put them back.
+export function cancelLinesRefusal(f: OrderFacts, req: CancelLinesRequest): Refusal | undefined {
+  if (!req || !Array.isArray(req.lines)) return invalid('must be a list of { sku, quantity }', 'lines');
+  if (req.reason !== undefined && (typeof req.reason !== 'string' || req.reason.length > 500))
+    return invalid('must be text of up to 500 characters', 'reason');
+  const over = ended(f, 'cancel lines of');
+  if (over) return over;
+  const { orderId, status, stage } = f.state;
+  const problems = lineCancelProblems(orderId, f.orderLines, req.lines);
+  if (problems.length) return { kind: 'invalid', message: `${problems.length} line(s) do not fit order ${orderId}`, details: { problems } };
+  if (status === 'awaiting_payment' || flowIndex(stage) < flowIndex('payment_authorized'))
+    return refused(`Cannot cancel lines of order ${orderId}: its payment is not settled yet (${status})`, { status });
+  if (f.intents.cancel) return refused(`Cannot cancel lines of order ${orderId}: it is being cancelled`, { status });
+  if (status === 'on_hold' || status === 'needs_attention')
+    return refused(`Cannot cancel lines of order ${orderId}: it is ${status}; ${status === 'on_hold' ? 'release' : 'retry'} it first`, {
+      status,
+    });
+  if (f.intents.lineCancel || f.intents.edit || f.intents.rejection)
+    return refused(`Cannot cancel lines of order ${orderId} now: another change to it is being taken; try again in a moment`, { status });
+  if (f.shippedAny && f.parts.count <= 1) return refused(`Cannot cancel lines of order ${orderId}: it has already shipped`, { stage });
+  const plan = planLineCancel(f, req.lines);
+  if (plan.problems.length)
+    return refused(`Cannot cancel lines of order ${orderId}: ${plan.problems.map((p) => p.message).join('; ')}`, {
+      stage,
+      problems: plan.problems,
     });
   return undefined;
 }

@@ -2,6 +2,7 @@ import { allHandlersFinished, condition } from '@temporalio/workflow';
 import type { OrderOutcome, OrderWorkflowInput } from './api';
 import { registerCommands } from './commands';
 import { noticeLateEdits, registerChannelEdits } from './edits';
+import { registerLineCancels } from './line-cancels';
 import { OrderCancelled, OrderRun } from './order-run';
 import { compensate } from './phases/compensate';
 import { pickup, shipping } from './phases/fulfil';
@@ -16,6 +17,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   const run = new OrderRun(input);
   registerCommands(run);
   registerChannelEdits(run);
+  registerLineCancels(run);
   await run.start();
   void noticeLateEdits(run);
   const strategy = run.order.fulfillment?.method === 'pickup' ? pickup : shipping;

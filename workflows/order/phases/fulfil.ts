@@ -21,7 +21,8 @@ async function throughStages(run: OrderRun, part: PartRun, stages: readonly ('pi
 // ---- Shipping -------------------------------------------------------------------------------------------
 
 // Each part (a whole order is one) is picked, packed, labelled and shipped on its own; the order moves on
-// when all its parts have. The first part to ship takes the payment and ends cancellation. Parts run side
+// when all its parts have. Each part captures its own amount as it ships (orders started before that: the
+// first part to ship captures the whole total); the first part to ship ends cancellation. Parts run side
 // by side; a cancellation waits for all of them to stop, so that no label is bought after the
 // compensations ran.
 async function fulfilByCarrier(run: OrderRun): Promise<void> {
@@ -43,8 +44,9 @@ async function shipPart(run: OrderRun, part: PartRun): Promise<void> {
   const shipped = parts.reportedFor(part, 'shipped')!;
   run.intents.cancel = undefined; // from here on the goods are gone: cancellation no longer applies
   run.shippedAny = true;
-  await run.step('ship_stock', () => acts.shipStock(order, part.held, shipped.trackingNumber!), { cancellable: false });
-  if (state.payment.status === 'authorized' && state.payment.method === 'prepaid') await run.captureOnce();
+  // The order as it is now: lines cancelled while this part waited are not shipped.
+  await run.step('ship_stock', () => acts.shipStock(run.order, part.held, shipped.trackingNumber!), { cancellable: false });
+  if (state.payment.status === 'authorized' && state.payment.method === 'prepaid') await run.capturePart(part);
   const shipment = { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber!, shippedAt: run.now() };
   parts.setShipment(part, shipment);
   await run.advance(part, 'shipped', `${shipment.carrier} ${shipment.trackingNumber}`);
@@ -120,8 +122,9 @@ async function deliverByCarrier(run: OrderRun): Promise<void> {
     );
   }
   if (state.payment.status === 'authorized' && state.payment.method === 'cash_on_delivery') {
+    const amount = run.order.totals.total;
     const collected = await run.step('capture_payment', () => run.acts.capturePayment(run.order), { cancellable: false });
-    state.payment = { ...state.payment, status: 'captured', reference: collected.reference ?? state.payment.reference };
+    state.payment = { ...state.payment, status: 'captured', captured: amount, reference: collected.reference ?? state.payment.reference };
   }
   state.deliveredAt = run.now();
   if (patched(NOTIFY_SHIPMENTS)) {

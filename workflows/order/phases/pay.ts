@@ -15,7 +15,15 @@ export async function pay(run: OrderRun): Promise<boolean> {
   state.payment = { ...state.payment, status: auth.status === 'pending' ? 'pending' : state.payment.status, reference: auth.reference };
   const returnPayment = async () => {
     // The order as it is then: a channel edit may have changed the amount since the authorisation.
-    const outcome = await run.step('cancel_payment', () => acts.cancelPayment(run.order, state.payment.status), { cancellable: false });
+    // What is still authorised, or captured less refunds for cancelled lines.
+    const amount = run.returnableAmount();
+    const outcome = await run.step(
+      'cancel_payment',
+      () => acts.cancelPayment(run.order, state.payment.status, amount, state.payment.captured),
+      {
+        cancellable: false,
+      },
+    );
     if (outcome && (outcome.status === 'voided' || outcome.status === 'refunded')) state.payment.status = outcome.status;
   };
   run.owe(returnPayment);
@@ -32,7 +40,12 @@ export async function pay(run: OrderRun): Promise<boolean> {
   }
   if (auth.status !== 'authorized' && auth.status !== 'captured')
     throw ApplicationFailure.nonRetryable(`Unexpected payment status ${auth.status}`, 'PaymentProtocol');
-  state.payment = { ...state.payment, status: auth.status, reference: auth.reference };
+  state.payment = {
+    ...state.payment,
+    status: auth.status,
+    reference: auth.reference,
+    ...(auth.status === 'captured' && { captured: order.totals.total }), // already paid at the channel or till
+  };
   await run.setStatus('payment_authorized');
   await run.checkpoint();
   return true;
