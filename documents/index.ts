@@ -17,7 +17,8 @@ export {
 } from './invoice';
 export { packingSlipFromOrder, renderPackingSlipPdf, type PackingSlip } from './packing-slip';
 export { renderPicklistPdf } from './picklist';
-export { humanReadableTracking, renderShippingLabelPdf, type ShippingLabel } from './shipping-label';
+export { humanReadableTracking } from './barcode';
+export { renderShippingLabelPdf, type ShippingLabel } from './shipping-label';
 
 export const DOCUMENT_KINDS = ['picklist', 'packing_slip', 'invoice', 'shipping_label'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
