@@ -13,7 +13,7 @@ export interface ReturnAuthorisation {
   returnId: string;
   orderNumber: string; // the channel's order number, which the customer knows
   issuedAt: string;
-  merchant: { name: string; address?: Address };
+  merchant: { name: string };
   customer: Address;
   returnTo: Address;
   lines: { sku: string; name?: string; quantity: number }[];

@@ -6,7 +6,7 @@ import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
 import { StockLedger, type StockChanged } from '../store/stock-ledger';
 import { RoutingSetup } from '../store/routing';
-import { ReturnSetup } from '../store/returns';
+import { ReturnSetup, ReturnsView } from '../store/returns';
 import { CarrierSetup } from '../store/carriers';
 import { CustomerNotifications } from '../store/notifications';
 import { Connections } from '../store/connections';
@@ -25,6 +25,7 @@ export interface Stores {
   locations: Locations;
   routing: RoutingSetup;
   returns: ReturnSetup;
+  returnsView: ReturnsView; // the returns themselves, as their workflows project them
   carriers: CarrierSetup;
   notifications: CustomerNotifications;
   payments: PaymentsJournal;
@@ -47,6 +48,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     locations: new Locations(db),
     routing: new RoutingSetup(db),
     returns: new ReturnSetup(db),
+    returnsView: new ReturnsView(db),
     carriers: new CarrierSetup(db),
     notifications: new CustomerNotifications(db),
     payments: new PaymentsJournal(db),
