@@ -95,12 +95,14 @@ export interface DocumentServiceDeps {
   locations: Pick<Locations, 'get' | 'list'>;
   picklists: Pick<Picklists, 'get' | 'idsForOrder'>;
   carriers: Pick<CarrierSetup, 'labelFor'>;
-  returns: Pick<ReturnsView, 'forOrder' | 'get'>;
-  returnPolicy: Pick<ReturnSetup, 'policy'>; // the reasons' labels
+  // Named as in Stores, which routes hand over whole: `returns` is the return setup (the policy, for its
+  // reasons' labels), `returnsView` the returns themselves.
+  returnsView: Pick<ReturnsView, 'forOrder' | 'get'>;
+  returns: Pick<ReturnSetup, 'policy'>;
 }
 
 export function createDocumentService(deps: DocumentServiceDeps) {
-  const { orders, locations, picklists, carriers, returns, returnPolicy } = deps;
+  const { orders, locations, picklists, carriers, returnsView, returns: returnSetup } = deps;
 
   async function orderOrThrow(id: string): Promise<OrderView> {
     const order = await orders.get(id);
@@ -179,7 +181,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   // A return's document, once the return has it: the authorisation once approved, the credit note once refunded.
   async function returnDocumentOf(kind: ReturnKind, returnId: string): Promise<DocumentRequest> {
-    const state = await returns.get(returnId);
+    const state = await returnsView.get(returnId);
     if (!state) throw new NotFoundError(`Return ${returnId} does not exist`, { returnId });
     const view = await orderOrThrow(state.orderId);
     const from = await shipFromOf(view);
@@ -191,7 +193,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
           `Return ${returnId} is ${state.status}: ${state.status === 'requested' ? 'its return authorisation is issued once it is approved' : 'it has no return authorisation'}`,
           { returnId, status: state.status },
         );
-      const reason = (await returnPolicy.policy()).policy.reasons.find((r) => r.code === state.request.reason);
+      const reason = (await returnSetup.policy()).policy.reasons.find((r) => r.code === state.request.reason);
       return {
         kind,
         returnAuthorisation: returnAuthorisationFromReturn(state, view.order, {
@@ -293,7 +295,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         );
       }
     }
-    const returnDocuments = (await returns.forOrder(order.orderId)).flatMap((r) => [
+    const returnDocuments = (await returnsView.forOrder(order.orderId)).flatMap((r) => [
       ...(hasReturnAuthorisation(r)
         ? [
             entry('return_authorisation', r.returnId, {

@@ -48,7 +48,7 @@ const documentIdSchema = z
 
 export function documentsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const documents = createDocumentService({ ...deps.stores, returns: deps.stores.returnsView, returnPolicy: deps.stores.returns });
+  const documents = createDocumentService(deps.stores);
   router.get('/orders/:id/documents', async (req, res) => {
     res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
   });
