@@ -697,11 +697,12 @@ export function openApiDocument(): object {
       '/orders/{id}/documents': {
         get: {
           summary:
-            'Documents available for an order: packing slip (one per part of a split order), invoice, shipping labels (one per parcel; source carrier or orderhub), and the picklists that hold it, each with its id and URL',
+            'Documents available for an order: packing slip (one per part of a split order), invoice, shipping labels (one per parcel; source carrier or orderhub), the picklists that hold it, and per return its return authorisation (once approved) and credit note (once refunded or credited), each with its id and URL',
           parameters: [idParam],
           responses: {
             '200': {
-              description: '{ orderId, documents: [{ id, kind, title, contentType, url, part?, parcel?, trackingNumber?, source? }] }',
+              description:
+                '{ orderId, documents: [{ id, kind, title, contentType, url, part?, parcel?, trackingNumber?, source?, returnId?, number? }] }',
             },
             '404': { description: 'No such order' },
             ...errors,
@@ -711,7 +712,7 @@ export function openApiDocument(): object {
       '/documents/{id}': {
         get: {
           summary:
-            "Render a document as PDF from stored facts: doc:packing_slip:<orderId>[|part:<n>], doc:invoice:<orderId>, doc:shipping_label:<orderId>[|part:<n>][|parcel:<k>], doc:picklist:<picklistId>. A label the carrier issued as a file answers 302 to the carrier's URL.",
+            "Render a document as PDF from stored facts: doc:packing_slip:<orderId>[|part:<n>], doc:invoice:<orderId>, doc:shipping_label:<orderId>[|part:<n>][|parcel:<k>], doc:picklist:<picklistId>, doc:return_authorisation:<returnId>, doc:credit_note:<returnId>. A label the carrier issued as a file answers 302 to the carrier's URL.",
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'doc:invoice:order:shopify:450789469' } },
           ],
@@ -721,7 +722,10 @@ export function openApiDocument(): object {
               content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
             },
             '302': { description: "The carrier's own label file" },
-            '404': { description: 'No such order, part, label or picklist' },
+            '404': {
+              description:
+                'No such order, part, label, picklist or return, or not yet: a return authorisation before the return is approved (none once rejected or cancelled), a credit note before it is refunded',
+            },
             ...errors,
           },
         },

@@ -3,21 +3,32 @@ import type { Address } from '../domain/address';
 import type { Location } from '../domain/catalog';
 import { NotFoundError } from '../domain/errors';
 import type { OrderPart, OrderView } from '../domain/order-state';
-import { invoiceFromOrder, packingSlipFromOrder, renderDocument, type DocumentRequest, type ShippingLabel } from '../documents';
+import type { ReturnState } from '../domain/returns';
+import {
+  creditNoteFromReturn,
+  invoiceFromOrder,
+  packingSlipFromOrder,
+  renderDocument,
+  returnAuthorisationFromReturn,
+  type DocumentRequest,
+  type ShippingLabel,
+} from '../documents';
 import type { CarrierSetup } from '../store/carriers';
 import type { Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { Picklists } from '../store/picking';
+import type { ReturnSetup, ReturnsView } from '../store/returns';
 
 // Documents rendered on the fly from stored facts: nothing is stored, so a document always shows the
 // order as it is now. Ids name the kind and what it is about: doc:packing_slip:<orderId>,
 // doc:invoice:<orderId>, doc:picklist:<picklistId>, doc:shipping_label:<orderId>; a split order's part
-// adds |part:<n> (packing slip, label), a further parcel of a multi-parcel label |parcel:<k>.
+// adds |part:<n> (packing slip, label), a further parcel of a multi-parcel label |parcel:<k>. A return's
+// documents name the return: doc:return_authorisation:<returnId>, doc:credit_note:<returnId>.
 // A shipping label the carrier issued as a file is the carrier's (a redirect to it); for a carrier that
 // issues none (a local courier entered by hand) we render our own.
 
 export const MERCHANT_NAME = 'Orderhub merchant';
-export const KINDS = ['packing_slip', 'invoice', 'shipping_label', 'picklist'] as const;
+export const KINDS = ['packing_slip', 'invoice', 'shipping_label', 'picklist', 'return_authorisation', 'credit_note'] as const;
 export type Kind = (typeof KINDS)[number];
 
 const TITLES: Record<Kind, string> = {
@@ -25,7 +36,12 @@ const TITLES: Record<Kind, string> = {
   invoice: 'Invoice',
   shipping_label: 'Shipping label',
   picklist: 'Picklist',
+  return_authorisation: 'Return authorisation',
+  credit_note: 'Credit note',
 };
+// Kinds whose reference is a return id (return:<orderId>:<n>), not an order's.
+export const RETURN_KINDS = ['return_authorisation', 'credit_note'] as const satisfies readonly Kind[];
+type ReturnKind = (typeof RETURN_KINDS)[number];
 
 // An order document's reference: the order id, then the part (packing slip, label) and parcel (label).
 export const ORDER_REF = /^(order:[^|]+)(?:\|part:([1-9][0-9]{0,2}))?(?:\|parcel:([1-9][0-9]?))?$/;
@@ -47,6 +63,28 @@ export function invoiceNumberOf(orderId: string): string {
   return `INV-${createHash('sha256').update(orderId).digest('hex').slice(0, 12).toUpperCase()}`;
 }
 
+// Deterministic like the invoice number, and unique across channels (two channels may share an order number).
+export function raNumberOf(returnId: string): string {
+  return `RA-${createHash('sha256').update(returnId).digest('hex').slice(0, 12).toUpperCase()}`;
+}
+
+// The number the workflow issued with store credit; a refund to the original payment gets one in the same
+// shape, CN-<channel order id>-<return number>, so every refund is documented by one credit note.
+export function creditNoteNumberOf(state: Pick<ReturnState, 'creditNote' | 'n'>, channelOrderId: string): string {
+  return state.creditNote?.number ?? `CN-${channelOrderId}-${state.n}`;
+}
+
+// A return has an authorisation once approved: not while requested, nor when rejected or cancelled; one
+// needing attention has one when its history shows it was approved.
+export function hasReturnAuthorisation(r: Pick<ReturnState, 'status' | 'history'>): boolean {
+  if (r.status === 'requested' || r.status === 'rejected' || r.status === 'cancelled') return false;
+  return r.status !== 'needs_attention' || r.history.some((h) => h.status === 'approved');
+}
+
+// A credit note documents money given back: a refund paid, or store credit granted.
+export const hasCreditNote = (r: Pick<ReturnState, 'refund'>): boolean =>
+  r.refund?.status === 'refunded' || r.refund?.status === 'credited';
+
 const orderRefOf = (ref: string): OrderRef => {
   const [, orderId, part, parcel] = ORDER_REF.exec(ref)!;
   return { orderId, ...(part && { part }), ...(parcel && { parcel: Number(parcel) }) };
@@ -57,10 +95,14 @@ export interface DocumentServiceDeps {
   locations: Pick<Locations, 'get' | 'list'>;
   picklists: Pick<Picklists, 'get' | 'idsForOrder'>;
   carriers: Pick<CarrierSetup, 'labelFor'>;
+  // Named as in Stores, which routes hand over whole: `returns` is the return setup (the policy, for its
+  // reasons' labels), `returnsView` the returns themselves.
+  returnsView: Pick<ReturnsView, 'forOrder' | 'get'>;
+  returns: Pick<ReturnSetup, 'policy'>;
 }
 
 export function createDocumentService(deps: DocumentServiceDeps) {
-  const { orders, locations, picklists, carriers } = deps;
+  const { orders, locations, picklists, carriers, returnsView, returns: returnSetup } = deps;
 
   async function orderOrThrow(id: string): Promise<OrderView> {
     const order = await orders.get(id);
@@ -137,7 +179,48 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     };
   }
 
+  // A return's document, once the return has it: the authorisation once approved, the credit note once refunded.
+  async function returnDocumentOf(kind: ReturnKind, returnId: string): Promise<DocumentRequest> {
+    const state = await returnsView.get(returnId);
+    if (!state) throw new NotFoundError(`Return ${returnId} does not exist`, { returnId });
+    const view = await orderOrThrow(state.orderId);
+    const from = await shipFromOf(view);
+    const address = from && { ...from.address, company: from.address.company ?? MERCHANT_NAME };
+    const noAddress = { line1: '', city: '', postalCode: '', country: '' };
+    if (kind === 'return_authorisation') {
+      if (!hasReturnAuthorisation(state))
+        throw new NotFoundError(
+          `Return ${returnId} is ${state.status}: ${state.status === 'requested' ? 'its return authorisation is issued once it is approved' : 'it has no return authorisation'}`,
+          { returnId, status: state.status },
+        );
+      const reason = (await returnSetup.policy()).policy.reasons.find((r) => r.code === state.request.reason);
+      return {
+        kind,
+        returnAuthorisation: returnAuthorisationFromReturn(state, view.order, {
+          raNumber: raNumberOf(returnId),
+          merchant: { name: MERCHANT_NAME },
+          returnTo: address ?? noAddress,
+          ...(reason && { reasonLabel: reason.label }),
+        }),
+      };
+    }
+    if (!hasCreditNote(state))
+      throw new NotFoundError(
+        `Return ${returnId} has no credit note: ${state.refund ? `its refund is ${state.refund.status}` : 'nothing has been refunded for it yet'}`,
+        { returnId, status: state.status },
+      );
+    return {
+      kind,
+      creditNote: creditNoteFromReturn(state, view.order, {
+        number: creditNoteNumberOf(state, view.channelOrderId),
+        invoiceNumber: invoiceNumberOf(view.orderId),
+        seller: { name: MERCHANT_NAME, address: from?.address ?? noAddress },
+      }),
+    };
+  }
+
   async function requestFor(kind: Kind, rawRef: string): Promise<DocumentRequest | { url: string }> {
+    if (kind === 'return_authorisation' || kind === 'credit_note') return returnDocumentOf(kind, rawRef);
     if (kind === 'picklist') {
       const picklist = await picklists.get(rawRef);
       if (!picklist) throw new NotFoundError(`Picklist ${rawRef} does not exist`, { picklistId: rawRef });
@@ -175,16 +258,16 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   }
 
   // Every document of the order: packing slips (one per part), the invoice, its labels parcel by
-  // parcel, and the picklists it is on.
+  // parcel, the picklists it is on, and each return's authorisation and credit note once it has them.
   async function list(id: string) {
     const order = await orderOrThrow(id);
-    const entry = (kind: Kind, ref: string, extra: { part?: string; parcel?: number; [k: string]: unknown } = {}) => {
+    const entry = (kind: Kind, ref: string, extra: { part?: string; parcel?: number; number?: string; [k: string]: unknown } = {}) => {
       const docId = documentId(kind, ref);
       const suffix = `${extra.part ? ` part ${extra.part}` : ''}${extra.parcel ? ` parcel ${extra.parcel}` : ''}`;
       return {
         id: docId,
         kind,
-        title: `${TITLES[kind]} ${kind === 'picklist' ? ref : order.channelOrderId}${suffix}`,
+        title: `${TITLES[kind]} ${extra.number ?? (kind === 'picklist' ? ref : order.channelOrderId)}${suffix}`,
         contentType: 'application/pdf',
         url: documentUrl(docId),
         ...extra,
@@ -212,6 +295,20 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         );
       }
     }
+    const returnDocuments = (await returnsView.forOrder(order.orderId)).flatMap((r) => [
+      ...(hasReturnAuthorisation(r)
+        ? [
+            entry('return_authorisation', r.returnId, {
+              returnId: r.returnId,
+              number: raNumberOf(r.returnId),
+              ...(r.label && { trackingNumber: r.label.trackingNumber }),
+            }),
+          ]
+        : []),
+      ...(hasCreditNote(r)
+        ? [entry('credit_note', r.returnId, { returnId: r.returnId, number: creditNoteNumberOf(r, order.channelOrderId) })]
+        : []),
+    ]);
     return {
       orderId: order.orderId,
       documents: [
@@ -221,6 +318,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         entry('invoice', order.orderId, { invoiceNumber: invoiceNumberOf(order.orderId) }),
         ...labels,
         ...lists.map((picklistId) => entry('picklist', picklistId)),
+        ...returnDocuments,
       ],
     };
   }

@@ -26,7 +26,7 @@ export interface Stores {
   locations: Locations;
   routing: RoutingSetup;
   returns: ReturnSetup;
-  returnsView: ReturnsView;
+  returnsView: ReturnsView; // the returns themselves, as their workflows project them
   creditNotes: CreditNotes;
   carriers: CarrierSetup;
   notifications: CustomerNotifications;

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
+import { parseReturnId } from '../../domain/ids';
 import { orderIdSchema } from '../../domain/order';
 import { parseOrThrow } from '../../domain/validation';
-import { createDocumentService, KINDS, ORDER_REF, type Kind } from '../../services/documents';
+import { createDocumentService, KINDS, ORDER_REF, RETURN_KINDS, type Kind } from '../../services/documents';
 import type { ApiDeps } from '../app';
 import { picklistIdSchema } from './picking';
 
@@ -26,6 +27,13 @@ const documentIdSchema = z
     if (d.kind === 'picklist') {
       const ref = picklistIdSchema.safeParse(d.ref);
       if (!ref.success) ctx.addIssue({ code: 'custom', message: `the picklist id ${ref.error.issues[0].message}` });
+      return;
+    }
+    if ((RETURN_KINDS as readonly string[]).includes(d.kind)) {
+      const ret = parseReturnId(d.ref);
+      const order = ret && orderIdSchema.safeParse(ret.orderId);
+      if (!ret) ctx.addIssue({ code: 'custom', message: 'must be a return id, return:<orderId>:<n>, such as return:order:shopify:1001:1' });
+      else if (!order?.success) ctx.addIssue({ code: 'custom', message: `the return's order id ${order?.error.issues[0].message}` });
       return;
     }
     const match = ORDER_REF.exec(d.ref);

@@ -1351,6 +1351,11 @@ const DOCUMENT_IDS: IdSpec[] = [
   ['a NUL byte in the id', `${encodeURIComponent(`doc:invoice:${ORDER_ID}`)}%00`, 400],
   ['an invoice for an unknown order', encodeURIComponent(`doc:invoice:order:manual:NOPE-${run}`), 404],
   ['a picklist document for an unknown picklist', encodeURIComponent(`doc:picklist:${UNKNOWN_PICKLIST_ID}`), 404],
+  ['a return authorisation for an order id, not a return id', encodeURIComponent(`doc:return_authorisation:${ORDER_ID}`), 400],
+  ['a credit note for return number 0', encodeURIComponent(`doc:credit_note:return:${ORDER_ID}:0`), 400],
+  ['a credit note for a return with a part', encodeURIComponent(`doc:credit_note:return:${ORDER_ID}:1|part:1`), 400],
+  ['a return authorisation for a malformed order id', encodeURIComponent('doc:return_authorisation:return:ORDER:manual:1:1'), 400],
+  ['a return authorisation for an unknown return', encodeURIComponent(`doc:return_authorisation:return:${ORDER_ID}:99`), 404],
 ];
 for (const { n, s, st, paths } of withIdPaths(DOCUMENT_IDS, 'id'))
   add({ route: 'GET /documents/:id', name: n, send: call('get', `/documents/${s}`), status: st, ...(paths && { paths }) });

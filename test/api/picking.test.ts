@@ -396,7 +396,10 @@ describe('warehouse work through the API', () => {
     const kind = await api.get(`/documents/${encodeURIComponent('doc:receipt:order:manual:1')}`);
     expect(kind.status).toBe(400);
     expect(kind.body.error.details).toEqual([
-      { path: 'id', message: 'kind receipt is not one of packing_slip, invoice, shipping_label, picklist' },
+      {
+        path: 'id',
+        message: 'kind receipt is not one of packing_slip, invoice, shipping_label, picklist, return_authorisation, credit_note',
+      },
     ]);
     const shape = await api.get('/documents/invoice-1');
     expect(shape.status).toBe(400);
