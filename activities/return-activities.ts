@@ -10,6 +10,10 @@ import type { CreditNotes, RefundLedger } from '../store/refunds';
 import type { ReturnsView } from '../store/returns';
 import type { StockLedger } from '../store/stock-ledger';
 import type { ReturnOrderFacts } from '../workflows/return/api';
+import { createHash } from 'node:crypto';
+import { orderInputSchema } from '../domain/order';
+import { lineValue, replacementLines } from '../domain/returns';
+import { captureOrder, type IntakeDeps } from '../services/order-intake';
 
 export interface ReturnActivityDeps {
   returnsView: Pick<ReturnsView, 'project'>;
@@ -20,6 +24,14 @@ export interface ReturnActivityDeps {
   notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
   log: Logger;
+  intake?: IntakeDeps; // for an exchange's replacement order
+}
+
+// The replacement's order id within the `exchange` channel: the return's number, then the original order,
+// hashed when that would not fit.
+export function exchangeChannelOrderId(original: { id: string; channel: string; channelOrderId: string }, n: number): string {
+  const plain = `R${n}.${original.channel}.${original.channelOrderId}`;
+  return plain.length <= 128 ? plain : `R${n}.${createHash('sha256').update(original.id).digest('hex').slice(0, 40)}`;
 }
 
 const ACTOR = 'return-workflow';
@@ -116,6 +128,52 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
         customer: { name: order.customer.name, ...(order.customer.email && { email: order.customer.email }) },
       });
       return { granted: note.amount, status: 'credited', reference: note.number };
+    },
+
+    // The replacement in an exchange: a new order (channel `exchange`) for what the customer wants instead,
+    // priced as domain/returns.ts replacementLines says, the returned value taken off as an EXCHANGE
+    // discount; what is left is the customer's to pay (a pending payment an operator confirms). Captured once
+    // per return: a retry finds the order it made.
+    async createExchangeOrder(
+      returnId: string,
+      n: number,
+      originalOrderId: string,
+      returned: { sku: string; quantity: number }[],
+      wanted: { sku: string; quantity: number }[],
+      returnedValue: number,
+      holdUntilReceived: boolean,
+    ): Promise<{ orderId: string; value: number; credit: number; toPay: number }> {
+      if (!deps.intake) throw ApplicationFailure.nonRetryable('This worker cannot place orders (no intake)', 'NoIntake');
+      const view = await deps.orders.get(originalOrderId);
+      if (!view) throw ApplicationFailure.nonRetryable(`Order ${originalOrderId} is not in the orders view`, 'UnknownOrder');
+      const original = view.order;
+      const lines = replacementLines(original.lines, returned, wanted);
+      const value = lines.reduce((t, l) => t + lineValue(l), 0);
+      const credit = Math.min(returnedValue, value);
+      const toPay = value - credit;
+      const input = orderInputSchema.parse({
+        channel: 'exchange',
+        channelOrderId: exchangeChannelOrderId(original, n),
+        currency: original.currency,
+        customer: original.customer,
+        shippingAddress: original.shippingAddress,
+        ...(original.billingAddress && { billingAddress: original.billingAddress }),
+        fulfillment: original.fulfillment,
+        lines,
+        discounts: credit > 0 ? [{ code: 'EXCHANGE', amount: credit }] : [],
+        shippingAmount: 0,
+        payment: {
+          method: 'prepaid',
+          provider: original.payment.method === 'cash_on_delivery' ? 'manual' : original.payment.provider,
+          alreadyPaid: toPay === 0,
+          ...(toPay === 0 && { reference: returnId }),
+        },
+        notes: `Exchange for ${returnId}`,
+        tags: ['exchange'],
+      });
+      const captured = await captureOrder(deps.intake, input, undefined, { returnId, holdUntilReceived });
+      deps.log.info('exchange order placed', { returnId, orderId: captured.orderId, value, credit, toPay });
+      return { orderId: captured.orderId, value, credit, toPay };
     },
 
     async notifyReturn(order: ReturnOrderFacts, returnId: string, n: number, kind: NotificationKind, details: Record<string, string>) {

@@ -87,6 +87,7 @@ export interface OrderState {
   stage: FlowStatus; // how far along the happy path the order got
   history: StatusChange[];
   late: boolean;
+  exchangeFor?: string; // the return this order replaces items for (an exchange)
   lateStages: { stage: FlowStatus; dueAt: string }[];
   payment: {
     method: Order['payment']['method'];

@@ -48,6 +48,8 @@ export const returnPolicySchema = z
     nonReturnableSkus: z.array(skuSchema).max(10_000).default([]),
     // Returns asked for before the order is delivered (an order refused at the door) are refused unless true.
     allowBeforeDelivery: z.boolean().default(false),
+    // An exchange's replacement ships at once (true) or waits, its stock reserved, until the items are back.
+    trustExchanges: z.boolean().default(false),
   })
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
@@ -307,7 +309,55 @@ export interface ReturnState {
   refund?: ReturnRefund;
   creditNote?: CreditNote;
   exchangeOrderId?: string; // the replacement order, for an exchange
+  // The replacement's value, the part the returned items pay for (an EXCHANGE discount on it), and what
+  // the customer pays on top (its total) or gets back (refunded when the items are in).
+  exchange?: { orderId: string; value: number; credit: number; toPay: number; held: boolean };
   attention?: { step: string; error: string; since: string };
   version: number;
   createdAt: string;
 }
+
+// ---- Exchanges --------------------------------------------------------------------------------------------
+
+type PricedLine = { sku: string; name?: string; quantity: number; unitPrice: number; discount: number; tax: number };
+
+// The replacement's lines, priced as the original order priced that sku (its unit price, and its discount
+// and tax per unit); a sku the order did not have is priced as the returned units it replaces, unit for
+// unit (so a swap for another size costs nothing more).
+export function replacementLines(
+  orderLines: PricedLine[],
+  returned: { sku: string; quantity: number }[],
+  wanted: { sku: string; quantity: number }[],
+): PricedLine[] {
+  let net = 0;
+  let tax = 0;
+  let units = 0;
+  for (const r of returned) {
+    const line = orderLines.find((l) => l.sku === r.sku);
+    if (!line) continue;
+    net += Math.floor(((line.quantity * line.unitPrice - line.discount) * r.quantity) / line.quantity);
+    tax += Math.floor((line.tax * r.quantity) / line.quantity);
+    units += r.quantity;
+  }
+  return wanted.map((w) => {
+    const line = orderLines.find((l) => l.sku === w.sku);
+    if (line)
+      return {
+        sku: w.sku,
+        ...(line.name && { name: line.name }),
+        quantity: w.quantity,
+        unitPrice: line.unitPrice,
+        discount: Math.floor((line.discount * w.quantity) / line.quantity),
+        tax: Math.floor((line.tax * w.quantity) / line.quantity),
+      };
+    return {
+      sku: w.sku,
+      quantity: w.quantity,
+      unitPrice: units ? Math.floor(net / units) : 0,
+      discount: 0,
+      tax: units ? Math.floor((tax * w.quantity) / units) : 0,
+    };
+  });
+}
+
+export const lineValue = (l: PricedLine) => l.quantity * l.unitPrice - l.discount + l.tax;

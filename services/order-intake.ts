@@ -26,17 +26,30 @@ export interface CaptureResult {
 // both keyed by the order id, so a repeat (or a retry after a crash between the two) changes nothing.
 // channelUpdatedAt: the channel's time of this copy (a channel order), kept so an older copy arriving
 // later is not taken as an edit.
-export async function captureOrder(deps: IntakeDeps, input: OrderInput, channelUpdatedAt?: string): Promise<CaptureResult> {
+export async function captureOrder(
+  deps: IntakeDeps,
+  input: OrderInput,
+  channelUpdatedAt?: string,
+  exchange?: OrderWorkflowInput['exchange'],
+): Promise<CaptureResult> {
   const order = toOrder(input, new Date().toISOString());
   const state = initialOrderState(order);
   if (channelUpdatedAt) state.channelUpdatedAt = channelUpdatedAt;
+  if (exchange) state.exchangeFor = exchange.returnId;
   const inserted = await deps.orders.insertReceived(order, state);
   let started = false;
   try {
     await deps.temporal.workflow.start(orderWorkflow, {
       workflowId: order.id,
       taskQueue: deps.taskQueue,
-      args: [{ order, ...(channelUpdatedAt && { channelUpdatedAt }), ...(deps.orderSettings && { settings: deps.orderSettings }) }],
+      args: [
+        {
+          order,
+          ...(channelUpdatedAt && { channelUpdatedAt }),
+          ...(deps.orderSettings && { settings: deps.orderSettings }),
+          ...(exchange && { exchange }),
+        },
+      ],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: OrderStatusKey, value: 'received' },

@@ -32,6 +32,7 @@ export interface ReturnServiceDeps {
   taskQueue: string;
   commandAnswerWithinMs?: number;
   now?: () => Date;
+  orderSettings?: { activityMaxAttempts?: number; activityInitialIntervalMs?: number }; // the return's retries, as orders'
 }
 
 export interface ReturnAsk {
@@ -99,7 +100,13 @@ export function createReturnService(deps: ReturnServiceDeps) {
   // Start the return's workflow; one already started (a repeated request, a crash between the insert and
   // the start) is left as it is.
   async function ensureStarted(state: ReturnState, view: OrderView, policy: ReturnPolicy): Promise<void> {
-    const input: ReturnWorkflowInput = { state, order: returnOrderFacts(view), policy };
+    const settings = deps.orderSettings && {
+      ...(deps.orderSettings.activityMaxAttempts !== undefined && { activityMaxAttempts: deps.orderSettings.activityMaxAttempts }),
+      ...(deps.orderSettings.activityInitialIntervalMs !== undefined && {
+        activityInitialIntervalMs: deps.orderSettings.activityInitialIntervalMs,
+      }),
+    };
+    const input: ReturnWorkflowInput = { state, order: returnOrderFacts(view), policy, ...(settings && { settings }) };
     try {
       await deps.temporal.workflow.start('returnWorkflow', {
         workflowId: state.returnId,

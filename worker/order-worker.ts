@@ -28,7 +28,17 @@ export function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
       // The order workflow's activities run under a heartbeat timeout (workflows/order.ts): alive is told by heartbeats.
       ...withHeartbeats(createOrderActivities(opts.activityDeps)),
       ...withHeartbeats(createCarrierActivities(opts.channelDeps)),
-      ...withHeartbeats(createReturnActivities(opts.activityDeps)),
+      ...withHeartbeats(
+        createReturnActivities({
+          ...opts.activityDeps,
+          intake: {
+            temporal: opts.channelDeps.temporal,
+            taskQueue: opts.channelDeps.taskQueue,
+            orders: opts.channelDeps.orders,
+            log: opts.channelDeps.log,
+          },
+        }),
+      ),
       // These heartbeat their own progress (a page cursor, a count), which a bare heartbeat would overwrite.
       ...createChannelActivities(opts.channelDeps),
       ...createMaintenanceActivities(opts.activityDeps),

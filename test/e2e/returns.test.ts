@@ -1,6 +1,8 @@
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
 import { eventually, location, orderBody } from '../support/fixtures';
+import { createManualPaymentProvider } from '../../connectors/payments/manual';
+import { createPaymentProviders } from '../../worker/deps';
 
 // Returns over the real stack: an order is delivered through the API, then returned through
 // POST /orders/:id/returns and the return's workflow (received at a warehouse or in store, inspected line by
@@ -8,18 +10,31 @@ import { eventually, location, orderBody } from '../support/fixtures';
 
 let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
+// The payment provider's refunds fail while this is set (a processor outage), to park a return.
+let refundsFail = false;
 
 const STORE = { ...location('RET-STORE', 5), type: 'store', pickup: true, name: 'Store Mitte' };
 
 beforeAll(async () => {
   ctx = await createTestContext('e2e_returns');
   api = await apiFor(ctx, { activityMaxAttempts: 2, activityInitialIntervalMs: 100 });
-  await ctx.startWorker();
+  const manual = createManualPaymentProvider(ctx.stores.payments, 'manual');
+  const payments = {
+    ...createPaymentProviders(ctx.stores.payments),
+    manual: {
+      ...manual,
+      refund: async (req: Parameters<typeof manual.refund>[0]) => {
+        if (refundsFail) throw new Error('payment processor unavailable (503)');
+        return manual.refund(req);
+      },
+    },
+  };
+  await ctx.startWorker({ payments });
   expect((await api.post('/locations', location('RET-WH', 1))).status).toBe(201);
   expect((await api.post('/locations', STORE)).status).toBe(201);
-  for (const sku of ['RET-TEE', 'RET-MUG', 'RET-CAP'])
+  for (const sku of ['RET-TEE', 'RET-TEE-L', 'RET-MUG', 'RET-CAP'])
     expect((await api.post('/items', { sku, name: `Item ${sku}`, weightGrams: 200 })).status).toBe(201);
-  for (const sku of ['RET-TEE', 'RET-MUG', 'RET-CAP'])
+  for (const sku of ['RET-TEE', 'RET-TEE-L', 'RET-MUG', 'RET-CAP'])
     expect((await api.post('/stock/receipts', { sku, locationId: 'RET-WH', quantity: 100 })).status).toBe(201);
   // Refunds only for "damaged" and "wrong_size" at once; "not_as_described" goes to review.
   const policy = await api.put('/return-policy', {
@@ -282,4 +297,83 @@ test('a reason that needs review waits for an operator; a cancelled return frees
     resolution: 'refund',
   });
   expect([next.status, next.body.returnId]).toEqual([201, `return:${orderId}:2`]);
+});
+
+test('an exchange for another size: the replacement is placed at once with its stock reserved, held until the items are back, paid by the returned value', async () => {
+  const orderId = await deliveredOrder([{ sku: 'RET-TEE', quantity: 1, unitPrice: 2000 }]);
+  const largeBefore = await ctx.stores.ledger.balance('RET-TEE-L', 'RET-WH');
+  const asked = await api.post(`/orders/${orderId}/returns`, {
+    lines: [{ sku: 'RET-TEE', quantity: 1 }],
+    reason: 'wrong_size',
+    resolution: 'exchange',
+    exchangeLines: [{ sku: 'RET-TEE-L', quantity: 1 }],
+  });
+  expect(asked.status).toBe(201);
+  const returnId = asked.body.returnId;
+  const waiting = await waitReturn(returnId, 'awaiting_items');
+  // The large tee at the small one's price, paid in full by the returned tee (no restocking fee on exchanges).
+  expect(waiting.exchange).toMatchObject({ value: 2000, credit: 2000, toPay: 0, held: true });
+  const replacementId = waiting.exchangeOrderId;
+  expect(replacementId).toBe(`order:exchange:R1.manual.${orderId.split(':')[2]}`);
+  const held = await eventually(
+    () => getOrder(replacementId),
+    (o) => o.status === 'on_hold',
+    30_000,
+    'the replacement held with its stock',
+  );
+  expect(held).toMatchObject({ exchangeFor: returnId, hold: { reason: `exchange: ships once the items of ${returnId} are back` } });
+  expect(held.order.totals.total).toBe(0);
+  const reserved = await ctx.stores.ledger.balance('RET-TEE-L', 'RET-WH');
+  expect(reserved.reserved - largeBefore.reserved).toBe(1);
+
+  const received = await api.post(`/returns/${returnId}/receive`, {
+    locationId: 'RET-WH',
+    scanned: [{ sku: 'RET-TEE', quantity: 1 }],
+    inspection: { lines: [{ sku: 'RET-TEE', quantity: 1, disposition: 'restock' }] },
+  });
+  expect(received.status).toBe(200);
+  const done = await waitReturn(returnId, 'exchanged');
+  expect(done.refund).toBeUndefined();
+  // The items are back: the replacement goes to the warehouse.
+  await eventually(
+    () => getOrder(replacementId),
+    (o) => o.status === 'released_to_fulfillment',
+    30_000,
+    'the replacement released',
+  );
+});
+
+test('a refund the payment provider cannot make parks the return in needs_attention with the error; a retry refunds once', async () => {
+  const orderId = await deliveredOrder([{ sku: 'RET-CAP', quantity: 1, unitPrice: 1000 }]);
+  const asked = await api.post(`/orders/${orderId}/returns`, {
+    lines: [{ sku: 'RET-CAP', quantity: 1 }],
+    reason: 'damaged',
+    resolution: 'refund',
+  });
+  const returnId = asked.body.returnId;
+  await waitReturn(returnId, 'awaiting_items');
+  refundsFail = true;
+  try {
+    await api.post(`/returns/${returnId}/receive`, {
+      locationId: 'RET-WH',
+      scanned: [{ sku: 'RET-CAP', quantity: 1 }],
+      inspection: { lines: [{ sku: 'RET-CAP', quantity: 1, disposition: 'restock' }] },
+    });
+    const parked = await waitReturn(returnId, 'needs_attention');
+    expect(parked.attention).toMatchObject({ step: 'refund_payment', error: 'payment processor unavailable (503)' });
+    expect(parked.history.at(-1).reason).toBe('refund_payment failed: payment processor unavailable (503)');
+    // Nothing was refunded; the ledger has the restock already (it came before the refund).
+    expect((await ctx.stores.payments.forOrder(orderId)).filter((p) => p.operation === 'refund')).toEqual([]);
+  } finally {
+    refundsFail = false;
+  }
+  const retried = await api.post(`/returns/${returnId}/retry`);
+  expect(retried.status).toBe(200);
+  const done = await waitReturn(returnId, 'refunded');
+  expect(done.refund.total).toBe(900);
+  expect((await ctx.stores.payments.forOrder(orderId)).filter((p) => p.operation === 'refund').map((p) => p.amount)).toEqual([900]);
+  // Retrying a return that is not stuck is refused with the reason.
+  const again = await api.post(`/returns/${returnId}/retry`);
+  expect(again.status).toBe(409);
+  expect(again.body.error.message).toMatch(/is refunded/);
 });

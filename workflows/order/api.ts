@@ -43,6 +43,9 @@ export const DEFAULT_ORDER_SETTINGS: OrderSettings = {
 
 export interface OrderWorkflowInput {
   order: Order;
+  // The replacement in an exchange: linked to its return, and (unless the policy trusts the customer) held
+  // with its stock reserved until the returned items are back (exchangeItemsReceivedSignal).
+  exchange?: { returnId: string; holdUntilReceived: boolean };
   channelUpdatedAt?: string; // the channel's time of the copy captured (an older edit arriving later is refused)
   settings?: Partial<Omit<OrderSettings, 'slaMs'>> & { slaMs?: Partial<OrderSettings['slaMs']> };
 }
@@ -131,6 +134,8 @@ export const INVALID_COMMAND = 'InvalidCommand'; // the arguments do not fit thi
 export const cancelOrderSignal = defineSignal<[CancelRequest]>('cancel');
 export const holdOrderSignal = defineSignal<[HoldRequest]>('hold');
 export const releaseOrderSignal = defineSignal<[]>('release');
+// The return an exchange replacement waits for has its items back: the replacement may ship.
+export const exchangeItemsReceivedSignal = defineSignal<[]>('exchangeItemsReceived');
 export const retryOrderSignal = defineSignal<[]>('retry');
 export const fulfillmentEventSignal = defineSignal<[FulfillmentEvent]>('fulfillmentEvent');
 export const confirmPaymentSignal = defineSignal<[{ reference?: string }]>('confirmPayment');

@@ -25,6 +25,7 @@ import {
   rejectAllocationSignal,
   rejectAllocationUpdate,
   releaseOrderSignal,
+  exchangeItemsReceivedSignal,
   releaseOrderUpdate,
   retryOrderSignal,
   retryOrderUpdate,
@@ -74,6 +75,10 @@ function registerSignals(run: OrderRun): void {
   });
   setHandler(holdOrderSignal, (req) => {
     if (!isTerminal(state.status)) intents.hold = { reason: req?.reason || 'held by operator' };
+  });
+  setHandler(exchangeItemsReceivedSignal, () => {
+    if (intents.hold && intents.hold.reason === run.exchangeHold) intents.hold = undefined;
+    run.exchangeHold = undefined;
   });
   setHandler(releaseOrderSignal, () => {
     intents.hold = undefined;

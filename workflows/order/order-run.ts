@@ -90,6 +90,8 @@ export class OrderRun {
   // Undo steps for what succeeded, run in reverse when the order is cancelled.
   readonly compensations: Array<() => Promise<void>> = [];
   shippedAny = false; // from the first part that ships on, cancellation no longer applies
+  // An exchange replacement's hold, applied once its stock is reserved, until the returned items are back.
+  exchangeHold?: string;
   finished = false;
   fewerProjections = false;
   // Work the main flow does at its next wait, before anything else (a partial cancel): only while it waits
@@ -110,6 +112,10 @@ export class OrderRun {
     };
     this.state = initialOrderState(this.order);
     if (input.channelUpdatedAt) this.state.channelUpdatedAt = input.channelUpdatedAt;
+    if (input.exchange) {
+      this.state.exchangeFor = input.exchange.returnId;
+      if (input.exchange.holdUntilReceived) this.exchangeHold = `exchange: ships once the items of ${input.exchange.returnId} are back`;
+    }
     this.parts = new Parts(this.state, this.reported);
     // Activities are database or provider calls, usually short. The worker heartbeats every running
     // activity (worker/order-worker.ts), so a dead worker's attempt is retried after 10 s without a

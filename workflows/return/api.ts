@@ -22,6 +22,7 @@ export interface ReturnWorkflowInput {
   state: ReturnState; // as created: requested, with the policy's decision
   order: ReturnOrderFacts;
   policy: ReturnPolicy; // as it was when the return was asked for
+  settings?: { activityMaxAttempts?: number; activityInitialIntervalMs?: number };
 }
 
 export interface ReviewDecision {

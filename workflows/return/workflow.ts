@@ -6,6 +6,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  getExternalWorkflowHandle,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -14,7 +15,7 @@ import {
 import type { ReturnActivities } from '../../activities/return-activities';
 import type { ChannelActivities } from '../../activities/channel-activities';
 import { refundFor, type Inspection, type ReturnState, type ReturnStatus } from '../../domain/returns';
-import { COMMAND_REFUSED, INVALID_COMMAND, OrderStatusKey } from '../order/api';
+import { cancelOrderSignal, COMMAND_REFUSED, exchangeItemsReceivedSignal, INVALID_COMMAND, OrderStatusKey } from '../order/api';
 import {
   cancelReturnUpdate,
   channelRefundSignal,
@@ -32,11 +33,20 @@ import {
   type ReviewDecision,
 } from './api';
 
-const acts = proxyActivities<ReturnActivities & Pick<ChannelActivities, 'reportRefundToChannel'>>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '10s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
-});
+type ReturnActs = ReturnActivities & Pick<ChannelActivities, 'reportRefundToChannel'>;
+// Activities are database or provider calls; the worker heartbeats each (a dead worker's attempt is retried
+// after 10 s). Retries as the input's settings say (the order settings the API runs with).
+const activitiesFor = (settings: ReturnWorkflowInput['settings']) =>
+  proxyActivities<ReturnActs>({
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '10s',
+    retry: {
+      initialInterval: settings?.activityInitialIntervalMs ?? 1_000,
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: settings?.activityMaxAttempts ?? 5,
+    },
+  });
 const { recordReturnState } = proxyLocalActivities<ReturnActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
@@ -81,8 +91,11 @@ class ReturnRun {
   private cancel?: CancelReturnRequest;
   private retry = false;
 
+  readonly acts: ReturnActs;
+
   constructor(private readonly input: ReturnWorkflowInput) {
     this.state = input.state;
+    this.acts = activitiesFor(input.settings);
   }
 
   now() {
@@ -242,11 +255,12 @@ class ReturnRun {
       }
       await this.setStatus('approved', state.decision.why);
       await this.step('notify_customer', () =>
-        acts.notifyReturn(order, state.returnId, state.n, 'return_approved', {
+        this.acts.notifyReturn(order, state.returnId, state.n, 'return_approved', {
           returnId: state.returnId,
           resolution: state.request.resolution,
         }),
       );
+      if (state.request.resolution === 'exchange' && state.expectItems) await this.placeExchange();
       if (!state.expectItems) {
         await this.settle();
         return this.outcome();
@@ -255,6 +269,11 @@ class ReturnRun {
       await this.waitFor(() => !!this.receipt);
     } catch (err) {
       if (!(err instanceof ReturnCancelled)) throw err;
+      // The replacement was only for these items: it is cancelled with them.
+      if (state.exchange)
+        await getExternalWorkflowHandle(state.exchange.orderId).signal(cancelOrderSignal, {
+          reason: `return ${state.returnId} was cancelled`,
+        });
       await this.setStatus('cancelled', `cancelled by ${this.cancel!.by}${this.cancel!.reason ? `: ${this.cancel!.reason}` : ''}`);
       return this.outcome();
     }
@@ -270,8 +289,12 @@ class ReturnRun {
     state.receipt = { locationId: r.locationId, scanned: r.scanned, ...(r.note && { note: r.note }), at: this.now(), by: r.by };
     const units = r.scanned.reduce((s, l) => s + l.quantity, 0);
     await this.setStatus('received', `${units} unit(s) received at ${r.locationId} by ${r.by}`);
+    if (state.exchange?.held) await getExternalWorkflowHandle(state.exchange.orderId).signal(exchangeItemsReceivedSignal);
     await this.step('notify_customer', () =>
-      acts.notifyReturn(input.order, state.returnId, state.n, 'return_received', { returnId: state.returnId, locationId: r.locationId }),
+      this.acts.notifyReturn(input.order, state.returnId, state.n, 'return_received', {
+        returnId: state.returnId,
+        locationId: r.locationId,
+      }),
     );
   }
 
@@ -282,7 +305,7 @@ class ReturnRun {
     const inspection = decided ?? this.inspection!;
     const locationId = state.receipt!.locationId;
     for (const line of inspection.lines)
-      await this.step('apply_disposition', () => acts.applyDisposition(state.returnId, locationId, line));
+      await this.step('apply_disposition', () => this.acts.applyDisposition(state.returnId, locationId, line));
     state.inspection = { lines: inspection.lines, at: this.now(), by: inspection.by };
     const summary = inspection.lines.map((l) => `${l.sku} ×${l.quantity} ${l.disposition}`).join(', ');
     await this.setStatus('inspected', summary);
@@ -295,22 +318,16 @@ class ReturnRun {
     const { order, policy } = input;
     const back = state.receipt?.scanned ?? state.request.lines;
     const units = back.reduce((s, l) => s + l.quantity, 0);
-    const priced = refundFor(
-      policy,
-      { lines: order.lines, shipping: order.shipping, captured: Number.MAX_SAFE_INTEGER, refunded: 0 },
-      back,
-      units === order.deliveredUnits,
-    );
-    if (state.request.resolution === 'exchange' && !state.channelRefund) {
-      await this.setStatus('closed', 'exchanges are not built yet: settle the replacement by hand');
-      return;
-    }
+    const pricing = { lines: order.lines, shipping: order.shipping, captured: Number.MAX_SAFE_INTEGER, refunded: 0 };
+    const priced = refundFor(policy, pricing, back, units === order.deliveredUnits);
+    if (state.exchange && !state.channelRefund)
+      return this.settleExchange(refundFor({ ...policy, restockingFeeBasisPoints: 0 }, pricing, back, false).total);
     if (state.channelRefund) return this.recordChannelRefund(priced);
     const method = state.request.resolution === 'store_credit' ? 'store_credit' : 'original_payment';
     const outcome = await this.step(method === 'store_credit' ? 'issue_credit_note' : 'refund_payment', () =>
       method === 'store_credit'
-        ? acts.issueCreditNote(state.returnId, state.n, order, priced.total)
-        : acts.refundReturn(state.returnId, order, priced.total),
+        ? this.acts.issueCreditNote(state.returnId, state.n, order, priced.total)
+        : this.acts.refundReturn(state.returnId, order, priced.total),
     );
     state.refund = {
       ...priced,
@@ -330,7 +347,7 @@ class ReturnRun {
     );
     if (method === 'original_payment' && outcome.granted > 0) {
       state.refund.channel = await this.step('channel_refund', () =>
-        acts.reportRefundToChannel(order.channel, {
+        this.acts.reportRefundToChannel(order.channel, {
           returnId: state.returnId,
           channelOrderId: order.channelOrderId,
           lines: back.map((l) => ({ sku: l.sku, quantity: l.quantity })),
@@ -343,6 +360,60 @@ class ReturnRun {
       await this.publish();
     }
     await this.notifyRefunded(outcome.granted, method);
+  }
+
+  // The replacement, placed as soon as the exchange is approved so that its stock is reserved at once; it
+  // ships once the items are back unless the policy trusts the customer.
+  private async placeExchange(): Promise<void> {
+    const { state, input } = this;
+    const wanted = state.request.exchangeLines ?? [];
+    const returned = state.request.lines;
+    // No restocking fee on an exchange: the goods come back to be sold again, and the customer stays.
+    const returnedValue = refundFor(
+      { ...input.policy, restockingFeeBasisPoints: 0 },
+      { lines: input.order.lines, shipping: input.order.shipping, captured: Number.MAX_SAFE_INTEGER, refunded: 0 },
+      returned,
+      false,
+    ).total;
+    const held = !input.policy.trustExchanges;
+    const placed = await this.step('create_exchange_order', () =>
+      this.acts.createExchangeOrder(state.returnId, state.n, state.orderId, returned, wanted, returnedValue, held),
+    );
+    state.exchangeOrderId = placed.orderId;
+    state.exchange = { orderId: placed.orderId, value: placed.value, credit: placed.credit, toPay: placed.toPay, held };
+    const pays = placed.toPay > 0 ? `; the customer pays ${placed.toPay} ${input.order.currency} more` : '';
+    state.history.push({
+      status: state.status,
+      at: this.now(),
+      reason: `replacement ${placed.orderId} placed (${held ? 'ships once the items are back' : 'ships at once'})${pays}`,
+    });
+    await this.publish();
+  }
+
+  // The items are back: what the returned items were worth beyond the replacement goes back to the customer.
+  private async settleExchange(returnedValue: number): Promise<void> {
+    const { state, input } = this;
+    const exchange = state.exchange!;
+    const back = Math.max(0, returnedValue - exchange.value);
+    if (back > 0) {
+      const outcome = await this.step('refund_payment', () => this.acts.refundReturn(state.returnId, input.order, back));
+      state.refund = {
+        goods: back,
+        tax: 0,
+        shipping: 0,
+        restockingFee: 0,
+        total: outcome.granted,
+        currency: input.order.currency,
+        method: 'original_payment',
+        status: 'refunded',
+        ...(outcome.reference && { reference: outcome.reference }),
+        at: this.now(),
+      };
+    }
+    await this.setStatus(
+      'exchanged',
+      `replaced by ${exchange.orderId}${back > 0 ? `; ${state.refund!.total} ${input.order.currency} refunded, the difference in value` : ''}`,
+    );
   }
 
   private async recordChannelRefund(priced: ReturnType<typeof refundFor>): Promise<void> {
@@ -368,7 +439,7 @@ class ReturnRun {
   private async notifyRefunded(amount: number, method: string): Promise<void> {
     const { state, input } = this;
     await this.step('notify_customer', () =>
-      acts.notifyReturn(input.order, state.returnId, state.n, 'return_refunded', {
+      this.acts.notifyReturn(input.order, state.returnId, state.n, 'return_refunded', {
         returnId: state.returnId,
         amount: String(amount),
         currency: input.order.currency,

@@ -147,6 +147,8 @@ async function release(run: OrderRun, round: number): Promise<void> {
     holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`,
     { project: !run.fewerProjections },
   );
+  // An exchange replacement waits here with its stock held until the returned items are back.
+  if (round === 1 && run.exchangeHold) run.intents.hold ??= { reason: run.exchangeHold };
   await run.checkpoint();
   for (const part of run.state.parts ?? []) part.stage = 'released_to_fulfillment';
   await run.setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
