@@ -43,8 +43,13 @@ export function createStockService(deps: StockServiceDeps) {
       await itemOrThrow(sku);
       const perLocation = await ledger.balancesForSku(sku);
       const total = perLocation.reduce(
-        (t, b) => ({ onHand: t.onHand + b.onHand, reserved: t.reserved + b.reserved, available: t.available + b.available }),
-        { onHand: 0, reserved: 0, available: 0 },
+        (t, b) => ({
+          onHand: t.onHand + b.onHand,
+          reserved: t.reserved + b.reserved,
+          quarantined: t.quarantined + (b.quarantined ?? 0),
+          available: t.available + b.available,
+        }),
+        { onHand: 0, reserved: 0, quarantined: 0, available: 0 },
       );
       return { sku, total, locations: perLocation };
     },

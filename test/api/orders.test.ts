@@ -45,7 +45,7 @@ describe('operator API: orders', () => {
 
     const released = await waitFor(orderId, 'released_to_fulfillment');
     expect(released.order.totals).toEqual({ subtotal: 9998, discountTotal: 0, taxTotal: 0, shippingTotal: 495, total: 10493 });
-    expect((await api.get('/stock/HOODIE-M')).body.total).toEqual({ onHand: 20, reserved: 2, available: 18 });
+    expect((await api.get('/stock/HOODIE-M')).body.total).toEqual({ onHand: 20, reserved: 2, quarantined: 0, available: 18 });
 
     expect((await api.post(`/orders/${orderId}/events`, { type: 'picked' })).status).toBe(200);
     await waitFor(orderId, 'picked');
@@ -59,7 +59,7 @@ describe('operator API: orders', () => {
     const done = await waitFor(orderId, 'completed');
     expect(done.payment.status).toBe('captured');
     expect(done.history.map((h: { status: string }) => h.status).slice(-3)).toEqual(['shipped', 'delivered', 'completed']);
-    expect((await api.get('/stock/HOODIE-M')).body.total).toEqual({ onHand: 18, reserved: 0, available: 18 });
+    expect((await api.get('/stock/HOODIE-M')).body.total).toEqual({ onHand: 18, reserved: 0, quarantined: 0, available: 18 });
 
     const ledger = await api.get('/stock/HOODIE-M/ledger');
     expect(ledger.body.entries.map((e: { type: string }) => e.type)).toEqual(['receipt', 'reservation', 'shipment']);
@@ -107,7 +107,7 @@ describe('operator API: orders', () => {
     expect((await api.post(`/orders/${body.orderId}/cancel`, { reason: 'customer called' })).status).toBe(200);
     const cancelled = await waitFor(body.orderId, 'cancelled');
     expect(cancelled.cancellation.reason).toBe('customer called');
-    expect((await api.get('/stock/SCARF')).body.total).toEqual({ onHand: 3, reserved: 0, available: 3 });
+    expect((await api.get('/stock/SCARF')).body.total).toEqual({ onHand: 3, reserved: 0, quarantined: 0, available: 3 });
     const again = await api.post(`/orders/${body.orderId}/cancel`, {});
     expect(again.status).toBe(409);
   });

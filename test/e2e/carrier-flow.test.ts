@@ -159,7 +159,7 @@ test('a packed order gets its label from the next carrier when the first does no
   expect((await track(inTransit, sign(inTransit))).status).toBe(200);
   const shipped = await waitFor(orderId, 'shipped');
   expect(shipped.shipment).toMatchObject({ carrier: 'USPS', trackingNumber: TRACKING });
-  expect((await api.get('/stock/GADGET')).body.total).toEqual({ onHand: 3, reserved: 0, available: 3 });
+  expect((await api.get('/stock/GADGET')).body.total).toEqual({ onHand: 3, reserved: 0, quarantined: 0, available: 3 });
 
   // The carrier cannot deliver: an operator looks at it, then the parcel arrives.
   const exception = trackerEvent('failure', 'Address not found');

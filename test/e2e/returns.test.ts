@@ -13,6 +13,12 @@ let api: Awaited<ReturnType<typeof apiFor>>;
 // The payment provider's refunds fail while this is set (a processor outage), to park a return.
 let refundsFail = false;
 
+const POLICY_REASONS = [
+  { code: 'damaged', label: 'Arrived damaged', approval: 'auto' },
+  { code: 'wrong_size', label: 'Does not fit', approval: 'auto' },
+  { code: 'changed_mind', label: 'No longer wanted', approval: 'auto' },
+  { code: 'not_as_described', label: 'Not as described', approval: 'review' },
+];
 const STORE = { ...location('RET-STORE', 5), type: 'store', pickup: true, name: 'Store Mitte' };
 
 beforeAll(async () => {
@@ -38,11 +44,7 @@ beforeAll(async () => {
     expect((await api.post('/stock/receipts', { sku, locationId: 'RET-WH', quantity: 100 })).status).toBe(201);
   // Refunds only for "damaged" and "wrong_size" at once; "not_as_described" goes to review.
   const policy = await api.put('/return-policy', {
-    reasons: [
-      { code: 'damaged', label: 'Arrived damaged', approval: 'auto' },
-      { code: 'wrong_size', label: 'Does not fit', approval: 'auto' },
-      { code: 'not_as_described', label: 'Not as described', approval: 'review' },
-    ],
+    reasons: POLICY_REASONS,
     restockingFeeBasisPoints: 1000,
     returnLabel: 'none',
   });
@@ -376,4 +378,43 @@ test('a refund the payment provider cannot make parks the return in needs_attent
   const again = await api.post(`/returns/${returnId}/retry`);
   expect(again.status).toBe(409);
   expect(again.body.error.message).toMatch(/is refunded/);
+});
+
+test('a trusted exchange for a cheaper item ships at once, and the difference is refunded once the items are back', async () => {
+  expect((await api.put('/return-policy', { returnLabel: 'none', trustExchanges: true })).status).toBe(200);
+  try {
+    const orderId = await deliveredOrder([
+      { sku: 'RET-MUG', quantity: 1, unitPrice: 1500 },
+      { sku: 'RET-CAP', quantity: 1, unitPrice: 1000 },
+    ]);
+    const asked = await api.post(`/orders/${orderId}/returns`, {
+      lines: [{ sku: 'RET-MUG', quantity: 1 }],
+      reason: 'changed_mind',
+      resolution: 'exchange',
+      exchangeLines: [{ sku: 'RET-CAP', quantity: 1 }],
+    });
+    expect(asked.status).toBe(201);
+    const returnId = asked.body.returnId;
+    const waiting = await waitReturn(returnId, 'awaiting_items');
+    expect(waiting.exchange).toMatchObject({ value: 1000, credit: 1000, toPay: 0, held: false });
+    // Trusted: the replacement goes to the warehouse before anything comes back.
+    await eventually(
+      () => getOrder(waiting.exchangeOrderId),
+      (o) => o.status === 'released_to_fulfillment',
+      30_000,
+      'the trusted replacement released',
+    );
+    await api.post(`/returns/${returnId}/receive`, {
+      locationId: 'RET-WH',
+      scanned: [{ sku: 'RET-MUG', quantity: 1 }],
+      inspection: { lines: [{ sku: 'RET-MUG', quantity: 1, disposition: 'restock' }] },
+    });
+    const done = await waitReturn(returnId, 'exchanged');
+    expect(done.refund).toMatchObject({ total: 500, method: 'original_payment', status: 'refunded' });
+    expect((await ctx.stores.payments.forOrder(orderId)).filter((p) => p.operation === 'refund').map((p) => p.amount)).toEqual([500]);
+  } finally {
+    expect((await api.put('/return-policy', { returnLabel: 'none', restockingFeeBasisPoints: 1000, reasons: POLICY_REASONS })).status).toBe(
+      200,
+    );
+  }
 });

@@ -139,7 +139,7 @@ test('a Shopify order arrives by webhook exactly once, and a stock receipt reach
   ).toEqual({ inventoryItemId: '808950810', available: 5 });
 
   // Repeats of the same webhook did not reserve twice.
-  expect((await api.get('/stock/TEE-M')).body.total).toEqual({ onHand: 10, reserved: 3, available: 7 });
+  expect((await api.get('/stock/TEE-M')).body.total).toEqual({ onHand: 10, reserved: 3, quarantined: 0, available: 7 });
 });
 
 test('a verified delivery that cannot be mapped becomes a dead letter with its reason, and can be replayed', async () => {
