@@ -340,6 +340,14 @@ class ReturnRun {
     };
     if (outcome.status === 'credited')
       state.creditNote = { number: outcome.reference!, amount: outcome.granted, currency: order.currency, issuedAt: this.now() };
+    // Nothing left of the capture to give back (earlier refunds took it): the return closes without money.
+    if (outcome.granted === 0 && priced.total > 0) {
+      await this.setStatus(
+        'closed',
+        `nothing refunded: the order's capture was refunded already (${priced.total} ${order.currency} asked)`,
+      );
+      return;
+    }
     const capped = outcome.granted < priced.total ? ` (capped from ${priced.total}: the rest of the capture was refunded already)` : '';
     await this.setStatus(
       'refunded',
