@@ -64,18 +64,21 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
 
     // One line's disposition, once: restocked units are sellable again (and, like any freed stock, pushed to
     // the channels and offered to waiting orders), quarantined units are on hand but not sellable, scrapped
-    // units are written off with the reason.
+    // units are written off with the reason. `index` (the line's place in the inspection) keeps apart lines
+    // of one sku and disposition (units scanned one by one, scraps with different reasons); an attempt
+    // scheduled without it keeps the key it was first tried with.
     async applyDisposition(
       returnId: string,
       locationId: string,
       line: { sku: string; quantity: number; disposition: Disposition; reason?: string },
+      index?: number,
     ): Promise<{ seq: number; duplicate: boolean }> {
       const applied = await deps.ledger.apply({
         sku: line.sku,
         locationId,
         type: ENTRY_FOR[line.disposition],
         quantity: line.quantity,
-        idempotencyKey: `${returnId}:disposition:${line.sku}:${line.disposition}`,
+        idempotencyKey: `${returnId}:disposition:${line.sku}:${line.disposition}${index === undefined ? '' : `:${index}`}`,
         actor: ACTOR,
         reference: returnId,
         ...(line.reason !== undefined && { reason: line.reason }),

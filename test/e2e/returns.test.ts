@@ -418,3 +418,39 @@ test('a trusted exchange for a cheaper item ships at once, and the difference is
     );
   }
 });
+
+test('units of one sku decided on separate lines with the same disposition each reach the ledger: scanned one by one, scrapped for different reasons', async () => {
+  const orderId = await deliveredOrder([{ sku: 'RET-CAP', quantity: 4, unitPrice: 1000 }]);
+  const asked = await api.post(`/orders/${orderId}/returns`, {
+    lines: [{ sku: 'RET-CAP', quantity: 4 }],
+    reason: 'damaged',
+    resolution: 'refund',
+  });
+  expect(asked.status).toBe(201);
+  const returnId = asked.body.returnId;
+  await waitReturn(returnId, 'awaiting_items');
+  const before = await ctx.stores.ledger.balance('RET-CAP', 'RET-WH');
+  const received = await api.post(`/returns/${returnId}/receive`, {
+    locationId: 'RET-WH',
+    scanned: [{ sku: 'RET-CAP', quantity: 4 }],
+    inspection: {
+      lines: [
+        { sku: 'RET-CAP', quantity: 1, disposition: 'restock' },
+        { sku: 'RET-CAP', quantity: 1, disposition: 'restock' },
+        { sku: 'RET-CAP', quantity: 1, disposition: 'scrap', reason: 'torn' },
+        { sku: 'RET-CAP', quantity: 1, disposition: 'scrap', reason: 'stained' },
+      ],
+    },
+  });
+  expect(received.status).toBe(200);
+  await waitReturn(returnId, 'refunded');
+  const after = await ctx.stores.ledger.balance('RET-CAP', 'RET-WH');
+  expect([after.onHand - before.onHand, after.available - before.available]).toEqual([2, 2]);
+  const entries = await ctx.stores.ledger.entriesForSku('RET-CAP', { locationId: 'RET-WH', limit: 1000 });
+  expect(entries.filter((e) => e.reference === returnId).map((e) => [e.type, e.quantity, e.reason])).toEqual([
+    ['return', 1, undefined],
+    ['return', 1, undefined],
+    ['scrap', 1, 'torn'],
+    ['scrap', 1, 'stained'],
+  ]);
+});

@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { captureOrder, signalOrder } from '../../services/order-intake';
 import { fulfillmentEventSignal } from '../../workflows/order';
-import { createTestContext, stackEnv, type TestContext } from '../support/stack';
+import { createTestContext, type TestContext } from '../support/stack';
 import { eventually, location, parsedOrder, seed } from '../support/fixtures';
-import { workflowBundlePath } from '../support/paths';
+import { startWorkerProcess } from '../support/worker-process';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -17,37 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-// The real worker entry point, as its own process, so SIGKILL is a real crash.
-function startWorkerProcess(): Promise<ChildProcess> {
-  const root = join(__dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...stackEnv(),
-      MONGODB_DB: ctx.mongo.db.databaseName,
-      TEMPORAL_TASK_QUEUE: ctx.taskQueue,
-      WORKFLOW_BUNDLE_PATH: workflowBundlePath(),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('Worker state changed') || output.includes('RUNNING')) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-2000)}`)));
-    // The worker logs little at warn level: treat "still alive after its start-up" as started.
-    setTimeout(() => resolve(child), 4_000);
-  });
-}
-
 test('a worker killed with SIGKILL in the middle of 50 orders, then restarted, completes all 50 with nothing done twice', async () => {
-  let worker = await startWorkerProcess();
+  let worker = await startWorkerProcess(ctx);
   try {
     const orders = Array.from({ length: 50 }, (_, i) =>
       parsedOrder({
@@ -83,7 +52,7 @@ test('a worker killed with SIGKILL in the middle of 50 orders, then restarted, c
     const completedAtCrash = await countCompleted();
     expect(completedAtCrash).toBeLessThan(50); // the crash really happened mid-run
 
-    worker = await startWorkerProcess();
+    worker = await startWorkerProcess(ctx);
     await eventually(countCompleted, (n) => n === 50, 120_000, 'all 50 orders to complete after the restart');
 
     const entries = await ctx.stores.ledger.entriesForSku('CRASH-TEE', { limit: 10_000 });
@@ -114,7 +83,7 @@ test('split orders survive a worker killed mid-way: each part reserved and shipp
     [{ id: 'split', name: 'By priority, split when needed', filters: {}, sort: ['priority'], whenNothingFits: 'split' }],
     'test',
   );
-  let worker = await startWorkerProcess();
+  let worker = await startWorkerProcess(ctx);
   try {
     const orders = Array.from({ length: 20 }, () =>
       parsedOrder({
@@ -151,7 +120,7 @@ test('split orders survive a worker killed mid-way: each part reserved and shipp
     await new Promise((r) => worker.once('exit', r));
     expect((await completed()).length).toBeLessThan(20);
 
-    worker = await startWorkerProcess();
+    worker = await startWorkerProcess(ctx);
     const done = await eventually(completed, (d) => d.length === 20, 120_000, 'all 20 split orders to complete after the restart');
     for (const view of done)
       expect(view.parts?.map((p) => [p.locationId, p.stage])).toEqual([

@@ -304,8 +304,8 @@ class ReturnRun {
     if (!decided) await condition(() => !!this.inspection);
     const inspection = decided ?? this.inspection!;
     const locationId = state.receipt!.locationId;
-    for (const line of inspection.lines)
-      await this.step('apply_disposition', () => this.acts.applyDisposition(state.returnId, locationId, line));
+    for (const [i, line] of inspection.lines.entries())
+      await this.step('apply_disposition', () => this.acts.applyDisposition(state.returnId, locationId, line, i));
     state.inspection = { lines: inspection.lines, at: this.now(), by: inspection.by };
     const summary = inspection.lines.map((l) => `${l.sku} ×${l.quantity} ${l.disposition}`).join(', ');
     await this.setStatus('inspected', summary);
