@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { itemPatchSchema, itemSchema, locationSchema } from '../domain/catalog';
 import { inspectionSchema, receiveReturnSchema, returnPolicySchema, returnRequestSchema } from '../domain/returns';
 import { orderInputSchema } from '../domain/order';
-import { adjustmentSchema, receiptSchema } from '../domain/stock';
+import { adjustmentSchema, quarantineDecisionSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
 import { carrierRulesSchema } from '../domain/carrier-rules';
 import { binSchema, picklistCriteriaSchema } from '../domain/picking';
@@ -150,6 +150,7 @@ export function openApiDocument(): object {
           additionalProperties: false,
         },
         ReturnPolicy: schema(returnPolicySchema),
+        QuarantineDecision: schema(quarantineDecisionSchema),
         ReturnRequest: schema(returnRequestSchema),
         ReturnReceipt: schema(receiveReturnSchema),
         Inspection: schema(inspectionSchema),
@@ -491,9 +492,23 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/stock/quarantine': {
+        post: {
+          summary:
+            'Decide quarantined units (held by a return inspection): release (sellable again, offered to waiting orders and pushed to channels) or scrap (written off; reason required)',
+          requestBody: json('QuarantineDecision'),
+          responses: {
+            '201': { description: 'Applied: { entry, duplicate, idempotencyKey, waitingOrders }' },
+            '200': { description: 'Already applied' },
+            '409': { description: 'More than is quarantined there' },
+            ...errors,
+            '503': { description: 'Not applied now: send it again with the idempotencyKey in details', ...json('Error') },
+          },
+        },
+      },
       '/stock/{sku}': {
         get: {
-          summary: 'On hand, reserved and available per location and in total',
+          summary: 'On hand, reserved, quarantined and available per location and in total',
           parameters: [skuParam],
           responses: { '200': { description: 'Balances' }, '404': { description: 'No such item' } },
         },

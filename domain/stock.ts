@@ -3,7 +3,20 @@ import { locationIdSchema, skuSchema } from './catalog';
 
 // A return's inspection writes one of three: `return` (restocked: sellable again), `quarantine` (on hand
 // but not sellable, until an operator decides) or `scrap` (written off with a reason: counted, never on hand).
-export const LEDGER_ENTRY_TYPES = ['receipt', 'adjustment', 'reservation', 'release', 'shipment', 'return', 'quarantine', 'scrap'] as const;
+// An operator later decides quarantined units: `quarantine_release` (sellable again) or `quarantine_scrap`
+// (written off: off hand with the reason).
+export const LEDGER_ENTRY_TYPES = [
+  'receipt',
+  'adjustment',
+  'reservation',
+  'release',
+  'shipment',
+  'return',
+  'quarantine',
+  'scrap',
+  'quarantine_release',
+  'quarantine_scrap',
+] as const;
 export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
 export const ADJUSTMENT_REASONS = ['cycle_count', 'damaged', 'lost', 'found', 'correction', 'other'] as const;
 
@@ -29,6 +42,10 @@ export function deltasFor(type: LedgerEntryType, quantity: number): Deltas {
       return { onHand: quantity, reserved: 0, quarantined: quantity };
     case 'scrap':
       return { onHand: 0, reserved: 0 };
+    case 'quarantine_release':
+      return { onHand: 0, reserved: 0, quarantined: -quantity };
+    case 'quarantine_scrap':
+      return { onHand: -quantity, reserved: 0, quarantined: -quantity };
     case 'receipt':
     case 'return':
       return { onHand: quantity, reserved: 0 };
@@ -89,6 +106,22 @@ export const adjustmentSchema = z.strictObject({
   reference: z.string().min(1).max(128).optional(),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
+
+// POST /stock/quarantine: units held in quarantine (a return's inspection) made sellable or written off.
+export const quarantineDecisionSchema = z
+  .strictObject({
+    sku: skuSchema,
+    locationId: locationIdSchema,
+    quantity: z.number().int('must be a whole number').positive('must be at least 1').max(10_000_000),
+    decision: z.enum(['release', 'scrap']),
+    reason: z.string().min(1).max(500).optional(), // required to scrap: why it is written off
+    reference: z.string().min(1).max(128).optional(),
+    idempotencyKey: idempotencyKeySchema.optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (d.decision === 'scrap' && !d.reason)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required to scrap: why it is written off' });
+  });
 
 /** An order waiting for stock, as the stock offer sees it. */
 export interface StockWaiter {

@@ -7,7 +7,7 @@ import { createStockService } from '../../services/stock';
 import { idempotencyKeyHeader } from '../idempotency';
 import { unavailableService } from '../errors';
 import type { StockChange } from '../../store/stock-ledger';
-import { adjustmentSchema, receiptSchema } from '../../domain/stock';
+import { adjustmentSchema, quarantineDecisionSchema, receiptSchema } from '../../domain/stock';
 import { parseOrThrow } from '../../domain/validation';
 import type { ApiDeps } from '../app';
 
@@ -71,6 +71,13 @@ export function stockRouter(deps: ApiDeps): Router {
     const extra = { ...(a.note !== undefined && { note: a.note }), ...(a.reference !== undefined && { reference: a.reference }) };
     const adjustment = { sku: a.sku, locationId: a.locationId, type: 'adjustment' as const, quantity: a.delta, reason: a.reason, ...extra };
     await change(req, res, adjustment, a.idempotencyKey);
+  });
+  // Quarantined units (from a return's inspection) made sellable again, or written off with the reason.
+  router.post('/stock/quarantine', async (req, res) => {
+    const d = parseOrThrow(quarantineDecisionSchema, req.body, 'quarantine decision');
+    const type = d.decision === 'release' ? ('quarantine_release' as const) : ('quarantine_scrap' as const);
+    const extra = { ...(d.reason !== undefined && { reason: d.reason }), ...(d.reference !== undefined && { reference: d.reference }) };
+    await change(req, res, { sku: d.sku, locationId: d.locationId, type, quantity: d.quantity, ...extra }, d.idempotencyKey);
   });
   router.get('/stock/:sku', async (req, res) => {
     res.json(await stock.balances(parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku')));

@@ -238,6 +238,14 @@ const ROUTES: RouteSpec[] = [
     body: 'required',
     empty: ['sku', 'locationId', 'delta', 'reason'],
   },
+  {
+    route: 'POST /stock/quarantine',
+    method: 'post',
+    path: '/stock/quarantine',
+    validBody: () => ({ sku: 'TEE-M', locationId: 'BER-1', quantity: 1, decision: 'release' }),
+    body: 'required',
+    empty: ['sku', 'locationId', 'quantity', 'decision'],
+  },
   { route: 'GET /stock/:sku', method: 'get', path: '/stock/TEE-M' },
   { route: 'GET /stock/:sku/ledger', method: 'get', path: '/stock/TEE-M/ledger' },
   {
@@ -730,6 +738,17 @@ fieldCases('PUT /routing/rules', [
   ['rules.0.filters', { regions: [{ country: 'Germany' }] }, ['rules.0.filters.regions.0.country']],
   ['rules.0.filters', { regions: [{ country: 'DE', postalPrefixes: ['$gt'] }] }, ['rules.0.filters.regions.0.postalPrefixes.0']],
   ['rules.0.extra', true],
+]);
+fieldCases('POST /stock/quarantine', [
+  ...QUANTITIES.map((q): FieldSpec => ['quantity', q]),
+  ...BAD_SKUS.map((sku): FieldSpec => ['sku', sku]),
+  ['locationId', 'BER 1'],
+  ['decision', 'burn'],
+  ['decision', 'scrap', ['reason']],
+  ['reason', ''],
+  ['reason', 'x'.repeat(501)],
+  ['idempotencyKey', 'short'],
+  ['type', 'receipt'],
 ]);
 fieldCases('POST /orders/:id/returns', [
   ['lines', []],
@@ -1469,6 +1488,11 @@ queryCases('GET /connections/:id/stock-sync', `/connections/${CONN.a}/stock-sync
 const conflict = (route: string, name: string, send: HostileCase['send'], code = 'conflict') =>
   add({ route, name, send, status: 409, code });
 conflict('POST /locations', 'a location id that exists', json('post', '/locations', { ...validLocation(), id: 'BER-1' }));
+conflict(
+  'POST /stock/quarantine',
+  'releasing units that are not in quarantine',
+  json('post', '/stock/quarantine', { sku: 'TEE-M', locationId: 'BER-1', quantity: 1, decision: 'release' }),
+);
 conflict('POST /items', 'a sku that exists', json('post', '/items', { sku: 'TEE-M', name: 'Overwritten' }));
 conflict('POST /connections', 'a connection id that exists', json('post', '/connections', { ...validConnection(), id: CONN.a }));
 conflict(

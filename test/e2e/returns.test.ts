@@ -454,3 +454,45 @@ test('units of one sku decided on separate lines with the same disposition each 
     ['scrap', 1, 'stained'],
   ]);
 });
+
+test('quarantined units are later made sellable or written off by an operator, never more than are held', async () => {
+  const quarantined = (type: 'quarantine', quantity: number) =>
+    ctx.stores.ledger.apply({
+      sku: 'RET-MUG',
+      locationId: 'RET-STORE',
+      type,
+      quantity,
+      idempotencyKey: `q-${Date.now()}-${quantity}`,
+      actor: 'test',
+    });
+  await quarantined('quarantine', 3);
+  const before = await ctx.stores.ledger.balance('RET-MUG', 'RET-STORE');
+  const released = await api.post('/stock/quarantine', {
+    sku: 'RET-MUG',
+    locationId: 'RET-STORE',
+    quantity: 2,
+    decision: 'release',
+    idempotencyKey: `qr-${Date.now()}`,
+  });
+  expect(released.status).toBe(201);
+  expect(released.body.entry).toMatchObject({ type: 'quarantine_release', quantity: 2 });
+  const scrapped = await api.post('/stock/quarantine', {
+    sku: 'RET-MUG',
+    locationId: 'RET-STORE',
+    quantity: 1,
+    decision: 'scrap',
+    reason: 'mould',
+  });
+  expect(scrapped.status).toBe(201);
+  const after = await ctx.stores.ledger.balance('RET-MUG', 'RET-STORE');
+  expect([after.onHand - before.onHand, after.available - before.available, after.quarantined ?? 0]).toEqual([
+    -1,
+    2,
+    (before.quarantined ?? 0) - 3,
+  ]);
+  const tooMany = await api.post('/stock/quarantine', { sku: 'RET-MUG', locationId: 'RET-STORE', quantity: 50, decision: 'release' });
+  expect(tooMany.status).toBe(409);
+  expect(tooMany.body.error.message).toMatch(/quarantined would be -/);
+  const stock = await api.get('/stock/RET-MUG');
+  expect(stock.body.total).toMatchObject({ quarantined: after.quarantined ?? 0 });
+});
