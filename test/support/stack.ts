@@ -135,7 +135,7 @@ export async function createTestContext(name: string): Promise<TestContext> {
       return { stop };
     },
     async close() {
-      // ORDERHUB_RECORD_HISTORIES=<dir>: keep this suite's order workflow histories, for the replay test.
+      // ORDERHUB_RECORD_HISTORIES=<dir>: keep this suite's order and return histories, for the replay test.
       if (process.env.ORDERHUB_RECORD_HISTORIES) await recordHistories(temporal, taskQueue, name, process.env.ORDERHUB_RECORD_HISTORIES);
       await Promise.all(stoppers.map((s) => s()));
       await Promise.all([notifier.close(), webhookQueue.close()]);
@@ -148,12 +148,12 @@ export async function createTestContext(name: string): Promise<TestContext> {
   };
 }
 
-// Order workflow histories of one suite's task queue as binary protobuf files (test/workflows/replay.test.ts
+// Order and return workflow histories of one suite's task queue as binary protobuf files (test/workflows/replay.test.ts
 // replays them against later versions of the workflow code).
 async function recordHistories(temporal: Client, taskQueue: string, suite: string, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for await (const wf of temporal.workflow.list({ query: `TaskQueue="${taskQueue}"` })) {
-    if (wf.type !== 'orderWorkflow') continue;
+    if (wf.type !== 'orderWorkflow' && wf.type !== 'returnWorkflow') continue;
     const history = await temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     writeFileSync(
       join(dir, `${suite}__${wf.workflowId}`.replace(/[^A-Za-z0-9_.-]+/g, '_') + '.pb'),
