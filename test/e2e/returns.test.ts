@@ -496,3 +496,49 @@ test('quarantined units are later made sellable or written off by an operator, n
   const stock = await api.get('/stock/RET-MUG');
   expect(stock.body.total).toMatchObject({ quarantined: after.quarantined ?? 0 });
 });
+
+test('an exchange for a dearer item: the customer pays the difference before the replacement is reserved, then it waits for the items', async () => {
+  const orderId = await deliveredOrder([
+    { sku: 'RET-CAP', quantity: 1, unitPrice: 1000 },
+    { sku: 'RET-MUG', quantity: 1, unitPrice: 1500 },
+  ]);
+  const asked = await api.post(`/orders/${orderId}/returns`, {
+    lines: [{ sku: 'RET-CAP', quantity: 1 }],
+    reason: 'wrong_size',
+    resolution: 'exchange',
+    exchangeLines: [{ sku: 'RET-MUG', quantity: 1 }],
+  });
+  expect(asked.status).toBe(201);
+  const returnId = asked.body.returnId;
+  const waiting = await waitReturn(returnId, 'awaiting_items');
+  expect(waiting.exchange).toMatchObject({ value: 1500, credit: 1000, toPay: 500, held: true });
+  const replacementId = waiting.exchangeOrderId;
+  // 5.00 to pay: a payment an operator confirms, like any manual payment.
+  const unpaid = await eventually(
+    () => getOrder(replacementId),
+    (o) => o.status === 'awaiting_payment',
+    30_000,
+    'the replacement waiting for the difference',
+  );
+  expect(unpaid.order.totals.total).toBe(500);
+  expect((await api.post(`/orders/${replacementId}/payment/confirm`, { reference: 'card-diff-1' })).status).toBe(200);
+  await eventually(
+    () => getOrder(replacementId),
+    (o) => o.status === 'on_hold',
+    30_000,
+    'the paid replacement held with its stock',
+  );
+  await api.post(`/returns/${returnId}/receive`, {
+    locationId: 'RET-WH',
+    scanned: [{ sku: 'RET-CAP', quantity: 1 }],
+    inspection: { lines: [{ sku: 'RET-CAP', quantity: 1, disposition: 'restock' }] },
+  });
+  const done = await waitReturn(returnId, 'exchanged');
+  expect(done.refund).toBeUndefined();
+  await eventually(
+    () => getOrder(replacementId),
+    (o) => o.status === 'released_to_fulfillment',
+    30_000,
+    'the replacement released',
+  );
+});
