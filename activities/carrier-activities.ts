@@ -5,6 +5,7 @@ import { todayUtc, type Label, type Parcel, type ParcelShipment } from '../domai
 import { planLabelPurchase } from '../domain/carrier-rules';
 import { stepKey } from '../domain/ids';
 import type { Order } from '../domain/order';
+import type { OrdersView } from '../store/orders';
 import { buildCarrierGateway } from '../connectors/carriers';
 import type { CarrierGateway } from '../connectors/types';
 import type { CarrierSetup, LabelRecord } from '../store/carriers';
@@ -13,13 +14,17 @@ import type { Connections } from '../store/connections';
 import type { Logger } from '../domain/logger';
 
 export interface CarrierActivityDeps {
-  carriers: Pick<CarrierSetup, 'labelFor' | 'recordLabel' | 'recordStrays' | 'recordVoid' | 'rules'>;
+  carriers: Pick<CarrierSetup, 'labelFor' | 'recordLabel' | 'recordStrays' | 'recordVoid' | 'rules' | 'trackOrder'>;
   connections: Pick<Connections, 'withCredentials'>;
   items: Pick<Items, 'get'>;
   locations: Pick<Locations, 'get'>;
+  orders?: Pick<OrdersView, 'get'>; // return labels: the order the items come back from
   redis: Redis;
   log: Logger;
 }
+
+export type ReturnLabelOutcome =
+  { bought: true; carrierConnectionId: string; label: Label; explanation: string[] } | { bought: false; reason: string };
 
 export type LabelOutcome =
   { bought: true; carrierConnectionId: string; label: Label; more: Label[]; explanation: string[] } | { bought: false; reason: string };
@@ -195,6 +200,87 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
         more: record.more ?? [],
         explanation: withStrays(record.explanation, strays),
       };
+    },
+
+    // A return label for a return's items, from the customer back to the location that shipped the order,
+    // through the same carrier rules as outbound labels (the customer's address picks the rule). Once per
+    // return: stored under the return id, bought under a key derived from it, its tracking number indexed
+    // so that the carrier's tracking webhooks reach the return. Not bought (and why) when no rule covers
+    // the customer or every candidate refused outright (a manual carrier wants its tracking number
+    // entered); a carrier that may have bought one (a timeout, an outage) makes the attempt fail, to be
+    // retried under the same keys.
+    async buyReturnLabel(
+      returnId: string,
+      orderId: string,
+      lines: readonly { sku: string; quantity: number }[],
+    ): Promise<ReturnLabelOutcome> {
+      const done = await deps.carriers.labelFor(returnId);
+      if (done) return { bought: true, carrierConnectionId: done.carrierConnectionId, label: done.label, explanation: done.explanation };
+      const { rules } = await deps.carriers.rules();
+      if (rules.length === 0) return { bought: false, reason: 'no carrier rules are set up' };
+      if (!deps.orders) throw ApplicationFailure.nonRetryable('This worker cannot read orders (no orders view)', 'NoOrders');
+      const view = await deps.orders.get(orderId);
+      if (!view) throw ApplicationFailure.nonRetryable(`Order ${orderId} no longer exists`, 'OrderGone');
+      const locationId = view.allocation?.locationId ?? view.parts?.[0]?.locationId;
+      const location = locationId ? await deps.locations.get(locationId) : null;
+      if (!location) throw ApplicationFailure.nonRetryable(`Order ${orderId} has no ship-from location to return to`, 'LocationGone');
+      const order = view.order;
+      const shipment: ParcelShipment = {
+        from: { ...location.address, name: location.address.name ?? location.name },
+        to: { ...order.shippingAddress, name: order.shippingAddress.name ?? order.customer.name },
+        parcel: await defaultParcel(deps.items, lines),
+        isReturn: true,
+        ...(order.customer.email && { email: order.customer.email }),
+      };
+      const gateways = new Map<string, Promise<CarrierGateway>>();
+      const gateway = (id: string) => {
+        if (!gateways.has(id)) gateways.set(id, gatewayOf(id));
+        return gateways.get(id)!;
+      };
+      const plan = await planLabelPurchase(
+        { destination: order.shippingAddress, rules, idempotencyKey: stepKey(returnId, 'return-label'), shipDate: todayUtc() },
+        {
+          rates: async (carrier) => (await gateway(carrier)).rates(shipment),
+          buy: async (carrier, rate, idempotencyKey) =>
+            (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
+        },
+      );
+      if (plan.status === 'no_rule') return { bought: false, reason: plan.explanation.join('; ') };
+      if (plan.status === 'exhausted') {
+        const transient = plan.tried.some((t) => t.uncertain || t.outcome === 'carrier_down' || t.outcome === 'rates_failed');
+        if (transient) throw new Error(`No carrier could label return ${returnId} yet: ${plan.explanation.join('; ')}`);
+        return { bought: false, reason: plan.explanation.join('; ') };
+      }
+      const record = await deps.carriers.recordLabel({
+        orderId: returnId,
+        carrierConnectionId: plan.carrier,
+        label: plan.label,
+        ruleId: plan.ruleId,
+        explanation: plan.explanation,
+      });
+      deps.log.info('return label bought', {
+        returnId,
+        carrier: plan.carrier,
+        service: plan.label.service,
+        trackingNumber: plan.label.trackingNumber,
+      });
+      return { bought: true, carrierConnectionId: record.carrierConnectionId, label: record.label, explanation: record.explanation };
+    },
+
+    // A tracking number entered for a return's parcel: indexed so that the carrier connection's tracking
+    // webhooks reach the return. Safe to repeat.
+    async trackReturnParcel(returnId: string, carrierConnectionId: string, trackingNumber: string): Promise<void> {
+      await deps.carriers.trackOrder(carrierConnectionId, trackingNumber, returnId);
+    },
+
+    // The return was cancelled before its items were sent: void (refund) its unused label. Safe to repeat.
+    async voidReturnLabel(returnId: string): Promise<{ status: 'voided' | 'pending' | 'rejected' | 'none'; detail?: string }> {
+      const record = await deps.carriers.labelFor(returnId);
+      if (!record) return { status: 'none' };
+      const outcome = await (await gatewayOf(record.carrierConnectionId)).voidLabel(record.label.labelId);
+      await deps.carriers.recordVoid(returnId, outcome.status, 'detail' in outcome ? outcome.detail : undefined);
+      deps.log.info('return label voided', { returnId, carrier: record.carrierConnectionId, status: outcome.status });
+      return { status: outcome.status, ...('detail' in outcome && { detail: outcome.detail }) };
     },
 
     // The order was cancelled after its label was bought: ask the carrier to void (refund) it. Safe to

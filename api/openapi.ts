@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemPatchSchema, itemSchema, locationSchema } from '../domain/catalog';
-import { inspectionSchema, receiveReturnSchema, returnPolicySchema, returnRequestSchema } from '../domain/returns';
+import { attachReturnLabelSchema, inspectionSchema, receiveReturnSchema, returnPolicySchema, returnRequestSchema } from '../domain/returns';
 import { orderInputSchema } from '../domain/order';
 import { adjustmentSchema, quarantineDecisionSchema, receiptSchema } from '../domain/stock';
 import { routingRulesSchema } from '../domain/routing';
@@ -154,6 +154,7 @@ export function openApiDocument(): object {
         ReturnRequest: schema(returnRequestSchema),
         ReturnReceipt: schema(receiveReturnSchema),
         Inspection: schema(inspectionSchema),
+        ReturnLabel: schema(attachReturnLabelSchema),
         FulfillmentEvent: schema(fulfillmentEventSchema),
         AllocationRejection: schema(allocationRejectionSchema),
         CancelLines: schema(cancelLinesSchema),
@@ -587,6 +588,10 @@ export function openApiDocument(): object {
       '/returns/{id}/inspect': returnCommand(
         'Decide each received unit: restock (sellable again, pushed to channels), quarantine (on hand, not sellable) or scrap (written off, reason required); each a ledger entry at the receiving location, then the refund or credit note',
         'Inspection',
+      ),
+      '/returns/{id}/label': returnCommand(
+        'Enter the tracking number of a parcel the customer sends back another way (no return label was bought): carrier, or a carrierConnectionId whose signed tracking webhooks then move the return',
+        'ReturnLabel',
       ),
       '/returns/{id}/cancel': returnCommand('Cancel a return whose items have not arrived (optional reason)', 'Reason'),
       '/returns/{id}/retry': returnCommand('Retry the failed step of a return in needs_attention'),

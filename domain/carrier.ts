@@ -23,6 +23,9 @@ export const parcelShipmentSchema = z.strictObject({
   parcel: parcelSchema,
   shipDate: isoDateSchema.optional(), // absent: today
   email: z.email().optional(), // some carriers want one to notify the recipient
+  // A return label: the parcel travels back from `to` (the customer) to `from` (the warehouse). The
+  // addresses stay as on the outbound shipment, as EasyPost's is_return expects (it swaps them).
+  isReturn: z.boolean().optional(),
 });
 export type ParcelShipment = z.infer<typeof parcelShipmentSchema>;
 

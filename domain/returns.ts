@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { locationIdSchema, skuSchema } from './catalog';
+import { connectionIdSchema } from './connection';
 import { ValidationError, type FieldProblem } from './errors';
 import type { OrderStatus } from './status';
 
@@ -250,6 +251,19 @@ export type Inspection = z.infer<typeof inspectionSchema>;
 // POST /returns/:id/receive: the receipt, and (in store, BORIS) the store operator's decision per line.
 export const receiveReturnSchema = returnReceiptSchema.extend({ inspection: inspectionSchema.optional() });
 
+// POST /returns/:id/label: the tracking number of a parcel the customer sends back another way (a manual
+// carrier, a label the customer bought), so the return shows it and the carrier's webhooks find it.
+export const attachReturnLabelSchema = z.strictObject({
+  trackingNumber: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._/-]{2,63}$/, 'must be 3 to 64 letters, digits, spaces or . _ / -'),
+  carrier: z.string().trim().min(1).max(100).optional(), // the carrier's name; default: the connection's
+  carrierConnectionId: connectionIdSchema.optional(), // a carrier connection whose tracking webhooks report this parcel
+  trackingUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
+});
+export type AttachReturnLabel = z.infer<typeof attachReturnLabelSchema>;
+
 export interface ReturnStatusChange {
   status: ReturnStatus;
   at: string;
@@ -302,7 +316,19 @@ export interface ReturnState {
   channelReturnId?: string; // the channel's own id when the return came from the channel (Shopify returns)
   expectItems: boolean; // false for a refund made at the channel without a return: no items come back
   channelRefund?: { channelRefundId: string; amount: number; currency: string; at: string }; // refunded at the channel itself
-  label?: { carrier: string; service?: string; trackingNumber: string; labelUrl?: string; trackingUrl?: string };
+  // How the items come back by carrier: a label Orderhub bought through the carrier rules (`bought`), or a
+  // tracking number an operator entered for a parcel sent another way (`attached`).
+  label?: {
+    source: 'bought' | 'attached';
+    carrier: string;
+    service?: string;
+    trackingNumber: string;
+    carrierConnectionId?: string; // whose signed tracking webhooks move this return
+    labelUrl?: string;
+    trackingUrl?: string;
+    price?: { amount: number; currency: string };
+    voided?: { status: 'voided' | 'pending' | 'rejected'; detail?: string };
+  };
   tracking?: { status: string; at: string; detail?: string };
   receipt?: ReturnReceipt & { at: string; by: string };
   inspection?: Inspection & { at: string; by: string };

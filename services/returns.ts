@@ -7,6 +7,7 @@ import { parseReturnId, returnWorkflowId } from '../domain/ids';
 import type { OrderView } from '../domain/order-state';
 import {
   checkReturnLines,
+  type AttachReturnLabel,
   decideReturn,
   type ReturnDecision,
   type ReturnPolicy,
@@ -16,6 +17,8 @@ import {
 } from '../domain/returns';
 import { paymentProviderOf } from '../domain/order-state';
 import type { Items, Locations } from '../store/catalog';
+import type { Connections } from '../store/connections';
+import { isCarrierKind } from '../domain/connection';
 import type { OrdersView } from '../store/orders';
 import { unitsInReturns, type ReturnSetup, type ReturnsView } from '../store/returns';
 import { OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
@@ -28,6 +31,7 @@ export interface ReturnServiceDeps {
   orders: Pick<OrdersView, 'get'>;
   items: Pick<Items, 'missing'>;
   locations: Pick<Locations, 'get'>;
+  connections: Pick<Connections, 'view'>;
   temporal: Client;
   taskQueue: string;
   commandAnswerWithinMs?: number;
@@ -198,6 +202,29 @@ export function createReturnService(deps: ReturnServiceDeps) {
         throw new ValidationError('Invalid receipt: 1 problem(s)', [
           { path: 'locationId', message: at ? `location ${locationId} is not active` : `unknown location ${locationId}` },
         ]);
+    },
+
+    // The carrier name of a parcel the customer sends another way: as given, else the carrier connection's
+    // name; a connection named must be a carrier's.
+    async resolveParcelCarrier(body: AttachReturnLabel): Promise<string> {
+      if (body.carrierConnectionId) {
+        const connection = await deps.connections.view(body.carrierConnectionId);
+        if (!connection || !isCarrierKind(connection.kind))
+          throw new ValidationError('Invalid return label: 1 problem(s)', [
+            {
+              path: 'carrierConnectionId',
+              message: connection
+                ? `connection ${body.carrierConnectionId} is a ${connection.kind} connection, not a carrier`
+                : `unknown connection ${body.carrierConnectionId}`,
+            },
+          ]);
+        return body.carrier ?? connection.name;
+      }
+      if (!body.carrier)
+        throw new ValidationError('Invalid return label: 1 problem(s)', [
+          { path: 'carrier', message: 'is required when no carrierConnectionId names the carrier' },
+        ]);
+      return body.carrier;
     },
 
     async forOrder(orderId: string): Promise<ReturnState[]> {

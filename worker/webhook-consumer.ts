@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { POLLED_ORDER_TOPIC, type CarrierGateway } from '../connectors/types';
 import { deadReasonOf, type WebhookDelivery } from '../store/webhook-deliveries';
+import { parseReturnId } from '../domain/ids';
+import { returnTrackingSignal } from '../workflows/return/api';
 import { carrierExceptionSignal, fulfillmentEventSignal, trackingUpdateSignal, type FulfillmentEvent } from '../workflows/order';
 import { buildConnector } from '../connectors/registry';
 import type { Stores } from './deps';
@@ -108,6 +110,24 @@ async function processTrackingDelivery(
     return 'ignored';
   }
   const { orderId, part } = owner;
+  // A return's parcel on its way back: the return shows where it is (its items are received by scanning).
+  if (parseReturnId(orderId)) {
+    try {
+      await signalOrder(deps.intake.temporal, orderId, returnTrackingSignal, {
+        trackingNumber: event.trackingNumber,
+        status: event.status,
+        at: event.occurredAt,
+        ...(event.detail !== undefined && { detail: event.detail }),
+      });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      await deps.stores.webhooks.settle(delivery._id, 'ignored', `return ${orderId} is already closed`);
+      return 'ignored';
+    }
+    const outcome = `${event.status} -> ${orderId}`;
+    await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
+    return outcome;
+  }
   // A split order's parcel moves only its own part.
   const ofPart = part !== undefined ? { part } : {};
   const shipped: FulfillmentEvent = { type: 'shipped', carrier: event.carrier, trackingNumber: event.trackingNumber, ...ofPart };

@@ -2,10 +2,18 @@ import express, { Router, type Request, type Response } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { orderIdSchema } from '../../domain/order';
-import { inspectionSchema, receiveReturnSchema, returnPolicySchema, returnRequestSchema, type ReturnState } from '../../domain/returns';
+import {
+  attachReturnLabelSchema,
+  inspectionSchema,
+  receiveReturnSchema,
+  returnPolicySchema,
+  returnRequestSchema,
+  type ReturnState,
+} from '../../domain/returns';
 import { parseOrThrow } from '../../domain/validation';
 import { createReturnService, type ReturnService } from '../../services/returns';
 import {
+  attachReturnLabelUpdate,
   cancelReturnUpdate,
   decideReturnUpdate,
   inspectReturnUpdate,
@@ -70,6 +78,13 @@ export function returnsRouter(deps: ApiDeps): Router {
   router.post('/returns/:id/inspect', async (req, res) => {
     const body = parseOrThrow(inspectionSchema, req.body, 'inspection');
     await send(req, res, 'inspect', inspectReturnUpdate, [{ ...body, by: actorOf(req) }]);
+  });
+  // The tracking number of a parcel the customer sends back another way (no label bought: a manual
+  // carrier, the customer's own); with a carrier connection, its tracking webhooks move the return.
+  router.post('/returns/:id/label', async (req, res) => {
+    const body = parseOrThrow(attachReturnLabelSchema, req.body, 'return label');
+    const carrier = await returns.resolveParcelCarrier(body);
+    await send(req, res, 'label', attachReturnLabelUpdate, [{ ...body, carrier, by: actorOf(req) }]);
   });
   router.post('/returns/:id/cancel', async (req, res) => {
     const body = parseOrThrow(decisionSchema, req.body ?? {}, 'cancellation');

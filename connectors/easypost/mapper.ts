@@ -51,6 +51,7 @@ export interface EasyPostShipmentCreate {
     parcel: EasyPostParcel;
     options: { label_format: LabelFormat; label_date?: string };
     carrier_accounts?: string[];
+    is_return?: boolean;
   };
 }
 
@@ -90,6 +91,7 @@ export function toEasyPostShipment(
       parcel: toEasyPostParcel(shipment.parcel),
       options: { label_format: opts.labelFormat, ...(shipment.shipDate !== undefined && { label_date: `${shipment.shipDate}T00:00:00Z` }) },
       ...(opts.carrierAccounts?.length ? { carrier_accounts: opts.carrierAccounts } : {}),
+      ...(shipment.isReturn && { is_return: true }),
     },
   };
 }

@@ -323,6 +323,14 @@ const ROUTES: RouteSpec[] = [
   },
   { route: 'POST /returns/:id/retry', method: 'post', path: `${RETURN_PATH}/retry`, body: 'none' },
   {
+    route: 'POST /returns/:id/label',
+    method: 'post',
+    path: `${RETURN_PATH}/label`,
+    validBody: () => ({ trackingNumber: 'JJD000390007835413', carrier: 'DHL' }),
+    body: 'required',
+    empty: ['trackingNumber'],
+  },
+  {
     route: 'POST /returns/:id/receive',
     method: 'post',
     path: `${RETURN_PATH}/receive`,
@@ -780,6 +788,19 @@ fieldCases('POST /returns/:id/receive', [
   ['inspection.lines', []],
   ['inspection.lines', [{ sku: 'TEE-M', quantity: 1, disposition: 'burn' }], ['inspection.lines.0.disposition']],
   ['by', 'someone else'],
+]);
+fieldCases('POST /returns/:id/label', [
+  ['trackingNumber', ''],
+  ['trackingNumber', 'a'],
+  ['trackingNumber', 'JJD<script>'],
+  ['trackingNumber', GT],
+  ['carrier', ''],
+  ['carrier', GT],
+  ['carrierConnectionId', 'Not A Connection'],
+  ['carrierConnectionId', 'no-such-carrier'],
+  ['trackingUrl', 'http://track.example/1'],
+  ['trackingUrl', 'javascript:alert(1)'],
+  ['labelUrl', 'https://labels.example/1.pdf'],
 ]);
 fieldCases('POST /returns/:id/inspect', [
   ['lines', []],

@@ -98,7 +98,7 @@ test('an approved return lists its authorisation, a refunded one its credit note
       at: approvedAt,
       by: 'test-operator',
     },
-    label: { carrier: 'DHL', trackingNumber: 'JJD000390007835413' },
+    label: { source: 'attached', carrier: 'DHL', trackingNumber: 'JJD000390007835413' },
     version: 2,
   };
   await ctx.stores.returnsView.project(approved);

@@ -331,6 +331,31 @@ describe('EasyPost carrier connector', () => {
     expect(label).toEqual(LABEL);
   });
 
+  test('a return label is a shipment with is_return and the outbound addresses unchanged (EasyPost swaps them); an outbound one never says is_return', async () => {
+    const key = `return:order:shopify:${uniqueId('o')}:1:return-label:easypost`;
+    const reference = shipmentReference(key);
+    let created: Json | undefined;
+    nock(API)
+      .get(`/v2/shipments/${reference}`)
+      .reply(404, { error: { code: 'NOT_FOUND', message: 'The requested resource could not be found.', errors: [] } })
+      .post('/v2/shipments', (body) => ((created = body), true))
+      .reply(201, shipment('shp_return1', reference))
+      .post('/v2/shipments/shp_return1/buy')
+      .reply(200, bought('shp_return1', 'rate_priority', reference));
+
+    await carrier.buyLabel({ ...PURCHASE, shipment: { ...SHIPMENT, isReturn: true } }, { idempotencyKey: key });
+
+    expect(created?.shipment.is_return).toBe(true);
+    expect(created?.shipment.to_address).toMatchObject({ name: 'Steve Brule', zip: '90277' });
+    expect(created?.shipment.from_address).toMatchObject({ name: 'Orderhub Warehouse', zip: '94104' });
+    let rated: Json | undefined;
+    nock(API)
+      .post('/v2/shipments', (body) => ((rated = body), true))
+      .reply(201, shipment('shp_rates1', null));
+    await carrier.rates(SHIPMENT);
+    expect(rated?.shipment).not.toHaveProperty('is_return');
+  });
+
   test('the same label purchase retried buys once and returns the same label', async () => {
     const key = `order:shopify:${uniqueId('o')}:label:easypost`;
     const reference = shipmentReference(key);

@@ -79,7 +79,13 @@ function returnState(overrides: Partial<ReturnState> = {}): ReturnState {
     },
     source: 'api',
     expectItems: true,
-    label: { carrier: 'DHL', service: 'Retoure', trackingNumber: 'JJD000390007835413', labelUrl: 'https://labels.example/r/1.pdf' },
+    label: {
+      source: 'bought',
+      carrier: 'DHL',
+      service: 'Retoure',
+      trackingNumber: 'JJD000390007835413',
+      labelUrl: 'https://labels.example/r/1.pdf',
+    },
     receipt: { locationId: 'BER-1', scanned: RETURNED, at: at(24), by: 'desk' },
     refund: {
       ...refundFor(POLICY, priced, RETURNED, false),

@@ -45,6 +45,16 @@ export interface CancelReturnRequest {
   by: string;
 }
 
+// A parcel the customer sends back another way: its tracking number (and the carrier connection whose
+// webhooks report it, if any), the carrier name resolved by the API.
+export interface AttachLabelRequest {
+  trackingNumber: string;
+  carrier: string;
+  carrierConnectionId?: string;
+  trackingUrl?: string;
+  by: string;
+}
+
 export interface ReturnTrackingScan {
   trackingNumber: string;
   status: 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception';
@@ -57,6 +67,7 @@ export const decideReturnUpdate = defineUpdate<ReturnState, [ReviewDecision]>('d
 export const receiveReturnUpdate = defineUpdate<ReturnState, [ReceiveRequest]>('receiveReturn');
 export const inspectReturnUpdate = defineUpdate<ReturnState, [InspectRequest]>('inspectReturn');
 export const cancelReturnUpdate = defineUpdate<ReturnState, [CancelReturnRequest]>('cancelReturn');
+export const attachReturnLabelUpdate = defineUpdate<ReturnState, [AttachLabelRequest]>('attachReturnLabel');
 export const retryReturnUpdate = defineUpdate<ReturnState, [{ by: string }]>('retryReturn');
 export const returnTrackingSignal = defineSignal<[ReturnTrackingScan]>('returnTracking');
 // The channel refunded the customer itself (Shopify refunds/create): Orderhub records it and moves no money.

@@ -14,9 +14,11 @@ import {
 } from '@temporalio/workflow';
 import type { ReturnActivities } from '../../activities/return-activities';
 import type { ChannelActivities } from '../../activities/channel-activities';
+import type { CarrierActivities } from '../../activities/carrier-activities';
 import { refundFor, type Inspection, type ReturnState, type ReturnStatus } from '../../domain/returns';
 import { cancelOrderSignal, COMMAND_REFUSED, exchangeItemsReceivedSignal, INVALID_COMMAND, OrderStatusKey } from '../order/api';
 import {
+  attachReturnLabelUpdate,
   cancelReturnUpdate,
   channelRefundSignal,
   decideReturnUpdate,
@@ -33,7 +35,9 @@ import {
   type ReviewDecision,
 } from './api';
 
-type ReturnActs = ReturnActivities & Pick<ChannelActivities, 'reportRefundToChannel'>;
+type ReturnActs = ReturnActivities &
+  Pick<ChannelActivities, 'reportRefundToChannel'> &
+  Pick<CarrierActivities, 'buyReturnLabel' | 'trackReturnParcel' | 'voidReturnLabel'>;
 // Activities are database or provider calls; the worker heartbeats each (a dead worker's attempt is retried
 // after 10 s). Retries as the input's settings say (the order settings the API runs with).
 const activitiesFor = (settings: ReturnWorkflowInput['settings']) =>
@@ -204,12 +208,49 @@ class ReturnRun {
         },
       },
     );
+    setHandler(
+      attachReturnLabelUpdate,
+      async (a) => {
+        if (a.carrierConnectionId) await this.acts.trackReturnParcel(state.returnId, a.carrierConnectionId, a.trackingNumber);
+        state.label = {
+          source: 'attached',
+          carrier: a.carrier,
+          trackingNumber: a.trackingNumber,
+          ...(a.carrierConnectionId && { carrierConnectionId: a.carrierConnectionId }),
+          ...(a.trackingUrl && { trackingUrl: a.trackingUrl }),
+        };
+        state.history.push({
+          status: state.status,
+          at: this.now(),
+          reason: `return parcel ${a.carrier} ${a.trackingNumber} entered by ${a.by}`,
+        });
+        await this.publish();
+        return state;
+      },
+      {
+        validator: (a) => {
+          if (state.status !== 'awaiting_items' || this.receipt || this.cancel)
+            throw refuse(`Return ${state.returnId} is ${state.status}: a parcel can be entered only while the return waits for its items`);
+          if (state.label && !state.label.voided)
+            throw refuse(`Return ${state.returnId} has a return label already (${state.label.carrier} ${state.label.trackingNumber})`);
+          if (!a.trackingNumber) throw invalid('Invalid return label: 1 problem(s)', [{ path: 'trackingNumber', message: 'is required' }]);
+        },
+      },
+    );
     setHandler(channelRefundSignal, (refund) => {
       state.channelRefund ??= refund;
     });
-    setHandler(returnTrackingSignal, (scan) => {
+    // The carrier's scans of the parcel on its way back, newest last; a late or repeated scan changes nothing.
+    setHandler(returnTrackingSignal, async (scan) => {
       if (state.label?.trackingNumber !== scan.trackingNumber) return;
+      if (state.tracking && (state.tracking.at >= scan.at || state.tracking.status === 'delivered')) return;
       state.tracking = { status: scan.status, at: scan.at, ...(scan.detail && { detail: scan.detail }) };
+      state.history.push({
+        status: state.status,
+        at: this.now(),
+        reason: `return parcel ${scan.trackingNumber}: ${scan.status}${scan.detail ? ` (${scan.detail})` : ''}`,
+      });
+      await this.publish();
     });
   }
 
@@ -254,10 +295,14 @@ class ReturnRun {
         }
       }
       await this.setStatus('approved', state.decision.why);
+      // A return label through the carrier rules, when the policy issues one; a channel's return brings its own.
+      if (state.expectItems && state.source !== 'channel' && input.policy.returnLabel === 'carrier') await this.issueLabel();
       await this.step('notify_customer', () =>
         this.acts.notifyReturn(order, state.returnId, state.n, 'return_approved', {
           returnId: state.returnId,
           resolution: state.request.resolution,
+          ...(state.label && { carrier: state.label.carrier, trackingNumber: state.label.trackingNumber }),
+          ...(state.label?.labelUrl && { labelUrl: state.label.labelUrl }),
         }),
       );
       if (state.request.resolution === 'exchange' && state.expectItems) await this.placeExchange();
@@ -269,6 +314,11 @@ class ReturnRun {
       await this.waitFor(() => !!this.receipt);
     } catch (err) {
       if (!(err instanceof ReturnCancelled)) throw err;
+      // An unused return label is voided (refunded by the carrier).
+      if (state.label?.source === 'bought' && !state.label.voided) {
+        const voided = await this.step('void_return_label', () => this.acts.voidReturnLabel(state.returnId));
+        if (voided.status !== 'none') state.label.voided = { status: voided.status, ...(voided.detail && { detail: voided.detail }) };
+      }
       // The replacement was only for these items: it is cancelled with them.
       if (state.exchange)
         await getExternalWorkflowHandle(state.exchange.orderId).signal(cancelOrderSignal, {
@@ -281,6 +331,29 @@ class ReturnRun {
     await this.inspect();
     await this.settle();
     return this.outcome();
+  }
+
+  private async issueLabel(): Promise<void> {
+    const { state } = this;
+    const outcome = await this.step('return_label', () => this.acts.buyReturnLabel(state.returnId, state.orderId, state.request.lines));
+    if (outcome.bought) {
+      const { label } = outcome;
+      state.label = {
+        source: 'bought',
+        carrier: label.carrier,
+        service: label.service,
+        trackingNumber: label.trackingNumber,
+        carrierConnectionId: outcome.carrierConnectionId,
+        ...(label.labelUrl && { labelUrl: label.labelUrl }),
+        ...(label.trackingUrl && { trackingUrl: label.trackingUrl }),
+        ...(label.price && { price: label.price }),
+      };
+    }
+    const reason = outcome.bought
+      ? `return label ${outcome.label.carrier} ${outcome.label.service} ${outcome.label.trackingNumber} (${outcome.explanation.join('; ')})`
+      : `no return label: ${outcome.reason}; the customer sends the items another way (POST /returns/:id/label enters its tracking number)`;
+    state.history.push({ status: state.status, at: this.now(), reason });
+    await this.publish();
   }
 
   private async receive(): Promise<void> {
