@@ -17,8 +17,10 @@ import { workflowBundlePath } from '../support/paths';
 // on an unknown sku, or for stock, fixed by an edit; session8__: lines cancelled before shipment, voided
 // or refunded, once under a repeated Idempotency-Key, refused when picked or shipped, given to an order
 // waiting for them, and split orders capturing part by part (one with units of its second part cancelled
-// after the first shipped, and the split-shipment suite's orders with labels, tracking and re-routing)),
-// finished and still running; each must replay under this code. When the workflow gains a path, record
+// after the first shipped, and the split-shipment suite's orders with labels, tracking and re-routing);
+// session9__: the return workflow (refunds, review, BORIS receipts, dispositions, store credit, parked and
+// retried refunds, channel returns and refunds, return labels bought, entered and voided, tracked by
+// webhooks) and exchange orders held until the items are back), finished and still running; each must replay under this code. When the workflow gains a path, record
 // its suite's histories with ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');
 const files = readdirSync(DIR)
