@@ -11,6 +11,8 @@ import type { Connections } from '../store/connections';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { StockSyncLog } from '../store/stock-sync';
+import type { PurchaseOrders } from '../store/purchasing';
+import { linkErpReceipt } from '../services/purchasing';
 import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orders';
 import type { Logger } from '../domain/logger';
 import { createHash } from 'node:crypto';
@@ -29,6 +31,7 @@ export interface ChannelActivityDeps {
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
   webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
+  purchaseOrders: Pick<PurchaseOrders, 'append'>; // ERP receipts naming one of ours count against it
   temporal: Client;
   taskQueue: string;
   redis: Redis;
@@ -202,11 +205,22 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     },
 
     // Purchase-order receipts from the ERP, each applied to the ledger exactly once (keyed by the ERP's id).
-    async pullErpReceipts(
-      connectionId: string,
-    ): Promise<{ applied: number; repeated: number; rejected: { receiptId: string; reason: string }[] }> {
+    // One naming a purchase order of ours also counts against it, once (services/purchasing.ts).
+    async pullErpReceipts(connectionId: string): Promise<{
+      applied: number;
+      repeated: number;
+      linked: number;
+      rejected: { receiptId: string; reason: string }[];
+      unlinked: { receiptId: string; reason: string }[];
+    }> {
       const { connector } = await connectorFor(connectionId);
-      const result = { applied: 0, repeated: 0, rejected: [] as { receiptId: string; reason: string }[] };
+      const result = {
+        applied: 0,
+        repeated: 0,
+        linked: 0,
+        rejected: [] as { receiptId: string; reason: string }[],
+        unlinked: [] as { receiptId: string; reason: string }[],
+      };
       if (!connector.erp) return result;
       const cursorKey = `orderhub:erp-receipts-cursor:${connectionId}`;
       let cursor = (await deps.redis.get(cursorKey)) ?? undefined;
@@ -218,18 +232,31 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
             result.rejected.push({ receiptId: r.receiptId, reason: !item ? `unknown sku ${r.sku}` : `unknown location ${r.locationCode}` });
             continue;
           }
+          const ledgerKey = `erp:${connectionId}:${r.receiptId}`;
           const applied = await deps.ledger.apply({
             sku: r.sku,
             locationId: r.locationCode,
             type: 'receipt',
             quantity: r.quantity,
-            idempotencyKey: `erp:${connectionId}:${r.receiptId}`,
+            idempotencyKey: ledgerKey,
             actor: `erp:${connectionId}`,
             reference: r.reference,
           });
           // A new receipt is offered to the orders waiting for it by the ledger's listener (worker/stock-offers.ts).
           if (applied.duplicate) result.repeated++;
           else result.applied++;
+          // Applied first, linked after: a crash in between is healed when the page is read again.
+          const link = await linkErpReceipt(deps, {
+            connectionId,
+            receiptId: r.receiptId,
+            purchaseOrderId: r.reference,
+            sku: r.sku,
+            quantity: r.quantity,
+            locationId: r.locationCode,
+            ledgerKey,
+          });
+          if (link.linked) result.linked++;
+          else result.unlinked.push({ receiptId: r.receiptId, reason: link.reason });
         }
         Context.current().heartbeat(result);
         if (!page.nextCursor) break;

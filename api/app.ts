@@ -22,6 +22,7 @@ import { carriersRouter } from './routes/carriers';
 import { picklistsRouter } from './routes/picking';
 import { notificationsRouter } from './routes/notifications';
 import { documentsRouter } from './routes/documents';
+import { purchasingRouter } from './routes/purchasing';
 import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
 import type { Queue } from 'bullmq';
 
@@ -79,6 +80,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(picklistsRouter(deps));
   app.use(documentsRouter(deps));
   app.use(notificationsRouter(deps));
+  app.use(purchasingRouter(deps));
   app.use(deadLettersRouter(deps));
 
   app.use(notFoundRoute);

@@ -9,6 +9,13 @@ import { binSchema, picklistCriteriaSchema } from '../domain/picking';
 import { allocationRejectionSchema, cancelLinesSchema, fulfillmentEventSchema } from './routes/orders';
 import { ORDER_STATUSES } from '../domain/status';
 import { connectionInputSchema, connectionPatchSchema, skuMapSchema } from '../domain/connection';
+import {
+  PURCHASE_ORDER_STATUSES,
+  purchaseOrderInputSchema,
+  purchaseOrderPatchSchema,
+  purchaseOrderReceiptSchema,
+  supplierSchema,
+} from '../domain/purchasing';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -24,6 +31,8 @@ const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'strin
 const locationParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'BER-1' } };
 const picklistParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'PL-BER-1-20250301T091500-3fa9c1' } };
 const connectionParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu' } };
+const supplierParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'acme' } };
+const poParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'PO-20260301-3FA9C1' } };
 const skuParam = { name: 'sku', in: 'path', required: true, schema: { type: 'string' } };
 const command = (summary: string, body?: string) => ({
   post: {
@@ -161,6 +170,10 @@ export function openApiDocument(): object {
         ConnectionInput: schema(connectionInputSchema),
         ConnectionPatch: schema(connectionPatchSchema),
         Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
+        Supplier: schema(supplierSchema),
+        PurchaseOrderInput: schema(purchaseOrderInputSchema),
+        PurchaseOrderReceipt: schema(purchaseOrderReceiptSchema),
+        PurchaseOrderPatch: schema(purchaseOrderPatchSchema),
         BinLocations: {
           type: 'object',
           required: ['bins'],
@@ -509,9 +522,16 @@ export function openApiDocument(): object {
       },
       '/stock/{sku}': {
         get: {
-          summary: 'On hand, reserved, quarantined and available per location and in total',
+          summary:
+            'On hand, reserved, quarantined and available per location and in total; what open purchase orders still expect (inbound, per order with its expected date, and inboundByLocation)',
           parameters: [skuParam],
-          responses: { '200': { description: 'Balances' }, '404': { description: 'No such item' } },
+          responses: {
+            '200': {
+              description:
+                '{ sku, total, locations, inbound: [{ locationId, quantity, expectedDate, purchaseOrderId }], inboundByLocation: [{ locationId, quantity, nextExpectedDate }] }',
+            },
+            '404': { description: 'No such item' },
+          },
         },
       },
       '/stock/{sku}/ledger': {
@@ -770,6 +790,117 @@ export function openApiDocument(): object {
           summary: 'Mark a notification sent (id <orderId>|<kind>[|part:<n>], URL-encoded); repeating it changes nothing',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:manual:PO-1001|shipped' } }],
           responses: { '200': { description: 'The notification, now sent' }, '404': { description: 'No such notification' }, ...errors },
+        },
+      },
+      '/suppliers': {
+        post: {
+          summary: 'Add a supplier: id, name, lead time in days, currency, contact email',
+          requestBody: json('Supplier'),
+          responses: { '201': { description: 'The supplier' }, '409': { description: 'A supplier with this id exists' }, ...errors },
+        },
+        get: {
+          summary: 'Suppliers in id order, a page at a time',
+          parameters: [
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the page before' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          ],
+          responses: { '200': { description: '{ suppliers, nextCursor? }' }, ...errors },
+        },
+      },
+      '/suppliers/{id}': {
+        get: {
+          summary: 'One supplier',
+          parameters: [supplierParam],
+          responses: { '200': { description: 'The supplier' }, '404': { description: 'No such supplier' }, ...errors },
+        },
+      },
+      '/purchase-orders': {
+        post: {
+          summary:
+            'Create a purchase order: supplier, destination location, lines (sku, quantity, unitCost in minor units), expected date (default: today plus the supplier lead time), status draft (default) or open. Unknown supplier, location and skus are each named',
+          requestBody: json('PurchaseOrderInput'),
+          responses: {
+            '201': { description: 'The purchase order' },
+            '409': { description: 'A purchase order with this id exists' },
+            ...errors,
+          },
+        },
+        get: {
+          summary: 'Purchase orders in id order, filtered by status, supplier and sku, a page at a time',
+          parameters: [
+            { name: 'status', in: 'query', schema: { enum: [...PURCHASE_ORDER_STATUSES] } },
+            { name: 'supplierId', in: 'query', schema: { type: 'string' } },
+            { name: 'sku', in: 'query', schema: { type: 'string' } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the page before' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          ],
+          responses: { '200': { description: '{ purchaseOrders, nextCursor? }' }, ...errors },
+        },
+      },
+      '/purchase-orders/{id}': {
+        get: {
+          summary: 'A purchase order: status, lines with received, cancelled and outstanding quantities, receipts and history',
+          parameters: [poParam],
+          responses: { '200': { description: 'The purchase order' }, '404': { description: 'No such purchase order' }, ...errors },
+        },
+        patch: {
+          summary: "Move the expected date of what is still expected (the supplier's new date), with an optional reason",
+          parameters: [poParam],
+          requestBody: json('PurchaseOrderPatch'),
+          responses: {
+            '200': { description: '{ purchaseOrder, changed }' },
+            '404': { description: 'No such purchase order' },
+            '409': { description: 'It is cancelled or fully received', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
+      '/purchase-orders/{id}/open': {
+        post: {
+          summary: 'Open a draft purchase order: its lines are expected stock from now on (opening an open one changes nothing)',
+          parameters: [poParam],
+          responses: {
+            '200': { description: '{ purchaseOrder, changed }' },
+            '404': { description: 'No such purchase order' },
+            '409': { description: 'It is cancelled', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
+      '/purchase-orders/{id}/cancel': {
+        post: {
+          summary: 'Cancel the unreceived rest of a purchase order (optional reason); cancelling again changes nothing',
+          parameters: [poParam],
+          requestBody: json('Reason'),
+          responses: {
+            '200': { description: '{ purchaseOrder, changed }' },
+            '404': { description: 'No such purchase order' },
+            '409': { description: 'It is fully received', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
+      '/purchase-orders/{id}/receipts': {
+        post: {
+          summary:
+            'Receive goods against a purchase order at its destination: each line applied to the stock ledger once per receiptId (or Idempotency-Key header), offered to waiting orders and pushed to channels. More than is still expected is refused naming the line unless overReceipt is true',
+          parameters: [poParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+          requestBody: json('PurchaseOrderReceipt'),
+          responses: {
+            '201': { description: 'Applied: { purchaseOrder, receipt, duplicate: false, entries, waitingOrders, receiptId }' },
+            '200': { description: 'This receiptId was applied before: its first answer, nothing new written' },
+            '404': { description: 'No such purchase order' },
+            '409': {
+              description: 'A draft, cancelled or fully received purchase order, or a receiptId used for other lines',
+              ...json('Error'),
+            },
+            ...errors,
+            '503': {
+              description:
+                'Not finished now (the store is busy or away): send it again with the receiptId in details, which applies it once',
+              ...json('Error'),
+            },
+          },
         },
       },
       '/api-keys': {

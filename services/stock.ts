@@ -3,6 +3,8 @@
 import { NotFoundError, ValidationError } from '../domain/errors';
 import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
+import type { PurchaseOrders } from '../store/purchasing';
+import { inboundSummary } from './purchasing';
 import type { StockChange, StockLedger } from '../store/stock-ledger';
 
 export interface StockServiceDeps {
@@ -10,10 +12,11 @@ export interface StockServiceDeps {
   items: Pick<Items, 'get'>;
   locations: Pick<Locations, 'get'>;
   orders: Pick<OrdersView, 'waitingForSku'>;
+  purchaseOrders: Pick<PurchaseOrders, 'inboundForSku'>;
 }
 
 export function createStockService(deps: StockServiceDeps) {
-  const { ledger, items, locations, orders } = deps;
+  const { ledger, items, locations, orders, purchaseOrders } = deps;
 
   async function itemOrThrow(sku: string): Promise<void> {
     if (!(await items.get(sku))) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
@@ -39,9 +42,10 @@ export function createStockService(deps: StockServiceDeps) {
       return waiting?.length;
     },
 
+    // Balances, and what open purchase orders still expect (per order with its date, and per location).
     async balances(sku: string) {
       await itemOrThrow(sku);
-      const perLocation = await ledger.balancesForSku(sku);
+      const [perLocation, inbound] = await Promise.all([ledger.balancesForSku(sku), purchaseOrders.inboundForSku(sku)]);
       const total = perLocation.reduce(
         (t, b) => ({
           onHand: t.onHand + b.onHand,
@@ -51,7 +55,7 @@ export function createStockService(deps: StockServiceDeps) {
         }),
         { onHand: 0, reserved: 0, quarantined: 0, available: 0 },
       );
-      return { sku, total, locations: perLocation };
+      return { sku, total, locations: perLocation, ...inboundSummary(inbound) };
     },
 
     async entries(sku: string, q: { limit: number; locationId?: string }) {

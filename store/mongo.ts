@@ -43,6 +43,8 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   webhook_deliveries: [{ field: 'status' }],
   picklist_events: [{ field: 'picklistId' }],
   stock_sync: [{ field: 'connectionId' }, { field: 'sku' }],
+  purchase_orders: [{ field: 'status' }, { field: 'supplierId' }, { field: 'skus' }, { field: 'inboundSkus' }],
+  purchase_order_events: [{ field: 'poId' }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */
@@ -66,6 +68,7 @@ export const ID_ONLY_COLLECTIONS = [
   'migrations',
   'return_setup',
   'credit_notes',
+  'suppliers',
 ] as const;
 
 const indexName = (index: DeclaredIndex) => (index.unique ? `${index.field}_unique` : index.field);

@@ -15,6 +15,7 @@ import type { SecretBox } from '../store/secret-box';
 import { StockSyncLog } from '../store/stock-sync';
 import { WebhookDeliveries } from '../store/webhook-deliveries';
 import { BinLocations, Picklists } from '../store/picking';
+import { PurchaseOrders, Suppliers } from '../store/purchasing';
 import { createManualPaymentProvider } from '../connectors/payments/manual';
 import type { PaymentProviders } from '../connectors/payments/types';
 
@@ -38,6 +39,8 @@ export interface Stores {
   stockSync: StockSyncLog;
   bins: BinLocations;
   picklists: Picklists;
+  suppliers: Suppliers;
+  purchaseOrders: PurchaseOrders; // purchase orders and their event logs (receipts, cancellation, date moves)
 }
 
 // Built once per process and handed to activities and the API.
@@ -63,6 +66,8 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     stockSync: new StockSyncLog(db),
     bins: new BinLocations(db),
     picklists: new Picklists(db),
+    suppliers: new Suppliers(db),
+    purchaseOrders: new PurchaseOrders(db),
   };
 }
 

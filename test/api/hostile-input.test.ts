@@ -42,6 +42,11 @@ const KEY = TEST_API_KEY;
 // A picklist stored directly in beforeAll (the one order waits for stock, so none is released): 2 of TEE-M.
 const PICKLIST_ID = newPicklistId('BER-1', new Date());
 const UNKNOWN_PICKLIST_ID = `PL-BER-1-20000101T000000-${randomBytes(3).toString('hex')}`;
+// Purchasing: one supplier; purchase orders of HX-BOLT (a sku of their own, so receipts move no other case's
+// stock) that are open (2 expected), a draft, cancelled, and fully received.
+const SUPPLIER = `hx-sup-${run}`;
+const PO = { open: `HXPO-${run}-open`, draft: `HXPO-${run}-draft`, cancelled: `HXPO-${run}-cancelled`, received: `HXPO-${run}-received` };
+const PO_PATH = `/purchase-orders/${PO.open}`;
 
 const shopifyOrder = JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8'));
 const webhookBody = (id = 9_000_000_000_000 + seq++) => JSON.stringify({ ...shopifyOrder, id });
@@ -88,6 +93,20 @@ const validSimulation = () => ({
   lines: [{ sku: 'TEE-M', quantity: 1 }],
   shippingAddress: { country: 'DE', postalCode: '10117' },
 });
+const validSupplier = () => ({
+  id: next('hx-sup'),
+  name: 'Hostile supplier',
+  leadTimeDays: 7,
+  currency: 'EUR',
+  contact: { email: 'buyer@example.com' },
+});
+const validPurchaseOrder = () => ({
+  supplierId: SUPPLIER,
+  locationId: 'BER-1',
+  expectedDate: '2030-01-15',
+  lines: [{ sku: 'HX-BOLT', quantity: 1, unitCost: 100 }],
+});
+const validPoReceipt = () => ({ receiptId: next('po-receipt'), lines: [{ sku: 'HX-BOLT', quantity: 1 }] });
 const validConnection = () => ({
   id: next('hx-n').replace(/^hx-n-/, 'hx-n'),
   kind: 'shopify',
@@ -416,6 +435,50 @@ const ROUTES: RouteSpec[] = [
   { route: 'POST /customer-notifications/:id/sent', method: 'post', path: NOTIFICATION_PATH, validBody: () => ({}), body: 'optional' },
   { route: 'GET /orders/:id/documents', method: 'get', path: `${existing}/documents` },
   { route: 'GET /documents/:id', method: 'get', path: `/documents/${encodeURIComponent(`doc:packing_slip:${ORDER_ID}`)}` },
+  {
+    route: 'POST /suppliers',
+    method: 'post',
+    path: '/suppliers',
+    validBody: validSupplier,
+    body: 'required',
+    empty: ['id', 'name', 'leadTimeDays', 'currency', 'contact'],
+  },
+  { route: 'GET /suppliers', method: 'get', path: '/suppliers' },
+  { route: 'GET /suppliers/:id', method: 'get', path: `/suppliers/${SUPPLIER}` },
+  {
+    route: 'POST /purchase-orders',
+    method: 'post',
+    path: '/purchase-orders',
+    validBody: validPurchaseOrder,
+    body: 'required',
+    empty: ['supplierId', 'locationId', 'lines'],
+  },
+  { route: 'GET /purchase-orders', method: 'get', path: '/purchase-orders' },
+  { route: 'GET /purchase-orders/:id', method: 'get', path: PO_PATH },
+  {
+    route: 'PATCH /purchase-orders/:id',
+    method: 'patch',
+    path: PO_PATH,
+    validBody: () => ({ expectedDate: '2030-02-01' }),
+    body: 'required',
+    empty: ['expectedDate'],
+  },
+  { route: 'POST /purchase-orders/:id/open', method: 'post', path: `${PO_PATH}/open`, validBody: () => ({}), body: 'optional' },
+  {
+    route: 'POST /purchase-orders/:id/cancel',
+    method: 'post',
+    path: `${PO_PATH}/cancel`,
+    validBody: () => ({ reason: 'hostile' }),
+    body: 'optional',
+  },
+  {
+    route: 'POST /purchase-orders/:id/receipts',
+    method: 'post',
+    path: `${PO_PATH}/receipts`,
+    validBody: validPoReceipt,
+    body: 'required',
+    empty: ['lines'],
+  },
 ];
 const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId'];
 const ALL_ROUTES = [...PUBLIC_ROUTES, ...ROUTES.map((r) => r.route)];
@@ -1587,6 +1650,202 @@ for (const r of ROUTES.filter((x) => x.route.startsWith('POST /orders/:id/') && 
   });
 }
 
+// ---- purchasing ----
+
+fieldCases('POST /suppliers', [
+  ['id', 'has space'],
+  ['id', GT],
+  ['id', 'x'.repeat(65)],
+  ['id', 'a|b'],
+  ['name', ''],
+  ['name', 42],
+  ['leadTimeDays', -1],
+  ['leadTimeDays', 1.5],
+  ['leadTimeDays', '7'],
+  ['leadTimeDays', 366],
+  ['currency', 'euro'],
+  ['currency', GT],
+  ['contact', 'buyer@example.com'],
+  ['contact.email', 'not-an-email'],
+  ['contact.email', GT],
+  ['contact.extra', 1],
+  ['connectorUrl', 'https://supplier.example.com'],
+  ['createdAt', 'now'],
+]);
+const twoLines = [
+  { sku: 'HX-BOLT', quantity: 1, unitCost: 100 },
+  { sku: 'HX-BOLT', quantity: 2, unitCost: 100 },
+];
+fieldCases('POST /purchase-orders', [
+  ['id', 'PO 1'],
+  ['id', GT],
+  ['id', 'a|b'],
+  ['id', 'x'.repeat(65)],
+  ['supplierId', GT],
+  ['supplierId', 'nobody'],
+  ['locationId', 'NOWHERE'],
+  ['locationId', NE],
+  ['expectedDate', '2030-02-30'],
+  ['expectedDate', 'tomorrow'],
+  ['expectedDate', '2030-01-15T00:00:00Z'],
+  ['expectedDate', 20300115],
+  ['expectedDate', '1999-12-31'],
+  ['currency', 'eur'],
+  ['status', 'received'],
+  ['status', 'partially_received'],
+  ['lines', []],
+  ['lines', GT],
+  ...QUANTITIES.map((q): FieldSpec => ['lines.0.quantity', q]),
+  ...BAD_SKUS.map((v): FieldSpec => ['lines.0.sku', v]),
+  ['lines.0.sku', 'GHOST'],
+  ['lines.0.unitCost', -1],
+  ['lines.0.unitCost', 1.5],
+  ['lines.0.unitCost', '100'],
+  ['lines', twoLines, ['lines.1.sku']],
+  ['received', 5],
+]);
+add({
+  route: 'POST /purchase-orders',
+  name: 'an unknown supplier, location and sku at once',
+  send: json('post', '/purchase-orders', {
+    ...validPurchaseOrder(),
+    supplierId: 'nobody',
+    locationId: 'NOWHERE',
+    lines: [
+      { sku: 'HX-BOLT', quantity: 1, unitCost: 1 },
+      { sku: 'GHOST', quantity: 1, unitCost: 1 },
+    ],
+  }),
+  status: 400,
+  paths: ['supplierId', 'locationId', 'lines.1.sku'],
+});
+rawCases('POST /purchase-orders', [
+  ...RAW_QUANTITIES.map((raw): RawSpec => ['lines.0.quantity', raw]),
+  ['supplierId', `"${SUPPLIER}", "supplierId": {"$gt": ""}`, ['supplierId']],
+]);
+fieldCases('POST /purchase-orders/:id/receipts', [
+  ['receiptId', 'short'],
+  ['receiptId', 'has space 123'],
+  ['receiptId', GT],
+  ['receiptId', 'x'.repeat(201)],
+  ['lines', []],
+  ['lines', 'HX-BOLT'],
+  ...QUANTITIES.map((q): FieldSpec => ['lines.0.quantity', q]),
+  ...BAD_SKUS.map((v): FieldSpec => ['lines.0.sku', v]),
+  ['lines.0.sku', 'TEE-M'],
+  ['lines.0.quantity', 3],
+  [
+    'lines',
+    [
+      { sku: 'HX-BOLT', quantity: 1 },
+      { sku: 'HX-BOLT', quantity: 1 },
+    ],
+    ['lines.1.sku'],
+  ],
+  ['overReceipt', 'yes'],
+  ['locationId', 'BER-1'],
+  ['lines.0.unitCost', 100],
+]);
+for (const [name, value] of headerKeyCases) {
+  const { receiptId: _dropped, ...body } = validPoReceipt();
+  void _dropped;
+  add({
+    route: 'POST /purchase-orders/:id/receipts',
+    name,
+    send: json('post', `${PO_PATH}/receipts`, body, { headers: { 'Idempotency-Key': value } }),
+    status: 400,
+    paths: ['headers.idempotency-key'],
+  });
+}
+fieldCases('PATCH /purchase-orders/:id', [
+  ['expectedDate', '2030-13-01'],
+  ['expectedDate', GT],
+  ['expectedDate', null],
+  ['reason', ''],
+  ['status', 'received'],
+  ['lines', []],
+]);
+fieldCases('POST /purchase-orders/:id/cancel', [
+  ['reason', ''],
+  ['reason', 'x'.repeat(501)],
+  ['reason', GT],
+  ['lines', []],
+]);
+fieldCases('POST /purchase-orders/:id/open', [['status', 'open']]);
+queryCases('GET /suppliers', '/suppliers', [
+  ...LIMIT_QUERIES(500),
+  ['cursor[$gt]=', ['cursor[$gt]']],
+  ['cursor=%24gt', ['cursor']],
+  ['name=Acme', ['name']],
+]);
+queryCases('GET /purchase-orders', '/purchase-orders', [
+  ...LIMIT_QUERIES(500),
+  ['status=shipped', ['status']],
+  ['status[$ne]=open', ['status[$ne]']],
+  ['status=open&status=draft', ['status']],
+  ['supplierId=%24where', ['supplierId']],
+  ['sku=a%00', ['sku']],
+  ['sku[$regex]=.*', ['sku[$regex]']],
+  ['cursor=a%7Cb', ['cursor']],
+  ['locationId=BER-1', ['locationId']],
+]);
+const PURCHASING_IDS: IdSpec[] = [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['a $where as id', '%24where', 400],
+  ['a dot in the id', 'a.b', 400],
+  ['a pipe in the id (the event key separator)', `${PO.open}%7C000001`, 400],
+  ['a 65-character id', 'x'.repeat(65), 400],
+  ['a NUL byte in the id', 'a%00', 400],
+  ['an unknown id', `HXPO-NOPE-${run}`, 404],
+];
+for (const r of ROUTES.filter((x) => x.path.startsWith(PO_PATH) || x.path === `/suppliers/${SUPPLIER}`)) {
+  const current = r.path.startsWith(PO_PATH) ? PO.open : SUPPLIER;
+  for (const { n, s, st, paths } of withIdPaths(PURCHASING_IDS, 'id')) {
+    const path = r.path.replace(current, s);
+    add({
+      route: r.route,
+      name: n,
+      send: r.validBody ? json(r.method, path, r.validBody()) : call(r.method, path),
+      status: st,
+      ...(paths && { paths }),
+    });
+  }
+}
+conflict('POST /suppliers', 'a supplier id that exists', json('post', '/suppliers', { ...validSupplier(), id: SUPPLIER }));
+conflict(
+  'POST /purchase-orders',
+  'a purchase order id that exists',
+  json('post', '/purchase-orders', { ...validPurchaseOrder(), id: PO.open }),
+);
+for (const which of ['draft', 'cancelled', 'received'] as const)
+  conflict(
+    'POST /purchase-orders/:id/receipts',
+    `a receipt on a ${which} purchase order`,
+    json('post', `/purchase-orders/${PO[which]}/receipts`, validPoReceipt()),
+  );
+add({
+  route: 'POST /purchase-orders/:id/receipts',
+  name: 'a receipt on a cancelled purchase order with overReceipt',
+  send: json('post', `/purchase-orders/${PO.cancelled}/receipts`, { ...validPoReceipt(), overReceipt: true }),
+  status: 409,
+});
+conflict('POST /purchase-orders/:id/open', 'opening a cancelled purchase order', json('post', `/purchase-orders/${PO.cancelled}/open`, {}));
+conflict(
+  'POST /purchase-orders/:id/cancel',
+  'cancelling a fully received purchase order',
+  json('post', `/purchase-orders/${PO.received}/cancel`, {}),
+);
+conflict(
+  'PATCH /purchase-orders/:id',
+  'moving the date of a cancelled purchase order',
+  json('patch', `/purchase-orders/${PO.cancelled}`, { expectedDate: '2030-02-01' }),
+);
+conflict(
+  'POST /purchase-orders/:id/receipts',
+  'a receipt id reused for other lines',
+  json('post', `/purchase-orders/${PO.received}/receipts`, { receiptId: `hx-received-${run}`, lines: [{ sku: 'HX-BOLT', quantity: 2 }] }),
+);
+
 // ---- dead letters: replay ids ----
 
 const REPLAY_IDS: IdSpec[] = [
@@ -1716,7 +1975,17 @@ beforeAll(async () => {
     }),
     201,
   );
-  for (const sku of ['TEE-M', 'MUG-1']) await must(api.post('/items', { sku, name: sku }), 201);
+  for (const sku of ['TEE-M', 'MUG-1', 'HX-BOLT']) await must(api.post('/items', { sku, name: sku }), 201);
+  await must(api.post('/suppliers', { ...validSupplier(), id: SUPPLIER }), 201);
+  for (const [which, id] of Object.entries(PO)) {
+    const lines = [{ sku: 'HX-BOLT', quantity: which === 'received' ? 1 : 2, unitCost: 100 }];
+    await must(api.post('/purchase-orders', { ...validPurchaseOrder(), id, lines, status: which === 'draft' ? 'draft' : 'open' }), 201);
+  }
+  await must(api.post(`/purchase-orders/${PO.cancelled}/cancel`, {}), 200);
+  await must(
+    api.post(`/purchase-orders/${PO.received}/receipts`, { receiptId: `hx-received-${run}`, lines: [{ sku: 'HX-BOLT', quantity: 1 }] }),
+    201,
+  );
   await must(api.post('/stock/receipts', { sku: 'TEE-M', locationId: 'BER-1', quantity: 5, idempotencyKey: `seed-${run}` }), 201);
   await must(
     api.post(
