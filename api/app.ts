@@ -14,6 +14,7 @@ import { checkHealth } from './health';
 import { docsPage, openApiDocument } from './openapi';
 import { catalogRouter } from './routes/catalog';
 import { ordersRouter } from './routes/orders';
+import { IMPORT_BODY_LIMIT, importsRouter } from './routes/imports';
 import { stockRouter } from './routes/stock';
 import { connectionsRouter } from './routes/connections';
 import { routingRouter } from './routes/routing';
@@ -50,7 +51,10 @@ export function createApp(deps: ApiDeps): Express {
   // Every request but GET /health waits its turn or is turned away when the API is at capacity.
   app.use(admission(deps.admission ?? DEFAULT_ADMISSION, (req) => req.method === 'GET' && req.path === '/health'));
   app.use(webhookIntakeRouter(deps)); // raw body for signature checks: before the JSON parser
-  app.use(express.json({ limit: '1mb', strict: true }));
+  // Bulk order files are larger than anything else the API takes.
+  const json = express.json({ limit: '1mb', strict: true });
+  const bulkJson = express.json({ limit: IMPORT_BODY_LIMIT, strict: true });
+  app.use((req, res, next) => (req.path === '/orders/import' ? bulkJson : json)(req, res, next));
 
   app.get('/health', async (_req, res) => {
     const health = await checkHealth({ temporal: deps.temporal, db: deps.db, redis: deps.redis });
@@ -70,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
     deps.log.info('api key created', { name, by: req.actor });
     res.status(201).json({ name, key, note: 'Store this key now: only its hash is kept.' });
   });
+  app.use(importsRouter(deps));
   app.use(ordersRouter(deps));
   app.use(catalogRouter(deps));
   app.use(stockRouter(deps));

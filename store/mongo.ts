@@ -49,6 +49,9 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */
 export const ID_ONLY_COLLECTIONS = [
+  'order_imports',
+  'order_import_chunks',
+  'order_import_results',
   'stock_idempotency',
   'allocations',
   'order_states',

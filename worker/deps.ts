@@ -16,6 +16,7 @@ import { StockSyncLog } from '../store/stock-sync';
 import { WebhookDeliveries } from '../store/webhook-deliveries';
 import { BinLocations, Picklists } from '../store/picking';
 import { PurchaseOrders, Suppliers } from '../store/purchasing';
+import { OrderImports } from '../store/order-imports';
 import { createManualPaymentProvider } from '../connectors/payments/manual';
 import type { PaymentProviders } from '../connectors/payments/types';
 
@@ -41,6 +42,7 @@ export interface Stores {
   picklists: Picklists;
   suppliers: Suppliers;
   purchaseOrders: PurchaseOrders; // purchase orders and their event logs (receipts, cancellation, date moves)
+  orderImports: OrderImports; // bulk order imports: the file as checked, its orders in chunks, each chunk's result
 }
 
 // Built once per process and handed to activities and the API.
@@ -68,6 +70,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     picklists: new Picklists(db),
     suppliers: new Suppliers(db),
     purchaseOrders: new PurchaseOrders(db),
+    orderImports: new OrderImports(db),
   };
 }
 

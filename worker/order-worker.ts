@@ -4,6 +4,7 @@ import { createOrderActivities, type OrderActivityDeps } from '../activities/ord
 import { createChannelActivities, type ChannelActivityDeps } from '../activities/channel-activities';
 import { createCarrierActivities } from '../activities/carrier-activities';
 import { createReturnActivities, type ReturnActivityDeps } from '../activities/return-activities';
+import { createImportActivities, type ImportActivityDeps } from '../activities/import-activities';
 import { createMaintenanceActivities, type MaintenanceActivityDeps } from '../activities/maintenance-activities';
 
 export interface OrderWorkerOptions {
@@ -11,7 +12,7 @@ export interface OrderWorkerOptions {
   namespace: string;
   taskQueue: string;
   activityDeps: OrderActivityDeps & MaintenanceActivityDeps & ReturnActivityDeps;
-  channelDeps: ChannelActivityDeps;
+  channelDeps: ChannelActivityDeps & { orderImports: ImportActivityDeps['orderImports'] };
   // Tests bundle the workflows once per run and pass the bundle; processes bundle at start.
   workflowBundlePath?: string;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
@@ -31,6 +32,17 @@ export function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
       ...withHeartbeats(
         createReturnActivities({
           ...opts.activityDeps,
+          intake: {
+            temporal: opts.channelDeps.temporal,
+            taskQueue: opts.channelDeps.taskQueue,
+            orders: opts.channelDeps.orders,
+            log: opts.channelDeps.log,
+          },
+        }),
+      ),
+      ...withHeartbeats(
+        createImportActivities({
+          orderImports: opts.channelDeps.orderImports,
           intake: {
             temporal: opts.channelDeps.temporal,
             taskQueue: opts.channelDeps.taskQueue,

@@ -8,3 +8,4 @@ export {
   importChannelCatalogWorkflow,
 } from './channel-sync';
 export { reconcileReservationsWorkflow } from './maintenance';
+export { importOrdersWorkflow } from './import/workflow';

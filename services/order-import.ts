@@ -1,0 +1,151 @@
+// Bulk order imports (B2B): a file is checked row by row as it is uploaded, its valid orders stored, and
+// an import workflow captures them; the same file uploaded again is the same import and captures nothing new.
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { NotFoundError, ValidationError } from '../domain/errors';
+import { ordersFromCsv, ordersFromJson, type ImportProblem, type ParsedImport } from '../domain/order-import';
+import type { Items } from '../store/catalog';
+import { IMPORT_CHUNK_SIZE, MAX_LISTED_PROBLEMS, type OrderImport, type OrderImports } from '../store/order-imports';
+import type { OrderWorkflowInput } from '../workflows/order';
+import { importOrdersWorkflow } from '../workflows/import/workflow';
+
+export interface OrderImportDeps {
+  orderImports: Pick<OrderImports, 'get' | 'create' | 'resultsOf'>;
+  items: Pick<Items, 'missing'>;
+  temporal: Client;
+  taskQueue: string;
+  orderSettings?: OrderWorkflowInput['settings'];
+}
+
+export interface ImportView {
+  importId: string;
+  status: 'capturing' | 'completed';
+  format: 'csv' | 'json';
+  rows: number;
+  orders: number;
+  invalidRows: number;
+  refusedOrders: number;
+  problemCount: number;
+  problems: ImportProblem[];
+  progress: { chunks: number; chunksDone: number; captured: number; duplicates: number; pending: number };
+  createdAt: string;
+  createdBy: string;
+}
+
+export const importWorkflowId = (importId: string) => `import:${importId}`;
+
+// Orders naming an sku the catalogue lacks are refused, the sku named on each row that has it.
+async function refuseUnknownSkus(items: Pick<Items, 'missing'>, parsed: ParsedImport, format: 'csv' | 'json'): Promise<ParsedImport> {
+  const skus = [...new Set(parsed.orders.flatMap((o) => o.input.lines.map((l) => l.sku)))];
+  const missing = new Set(skus.length ? await items.missing(skus) : []);
+  if (missing.size === 0) return parsed;
+  const problems = [...parsed.problems];
+  const orders: ParsedImport['orders'] = [];
+  let invalidRows = parsed.invalidRows;
+  let refusedOrders = parsed.refusedOrders;
+  for (const o of parsed.orders) {
+    const bad = o.input.lines.flatMap((l, i) => (missing.has(l.sku) ? [{ sku: l.sku, row: o.rows[i] ?? o.rows[0], line: i }] : []));
+    if (bad.length === 0) {
+      orders.push(o);
+      continue;
+    }
+    refusedOrders++;
+    for (const b of bad) {
+      problems.push({
+        row: b.row,
+        column: format === 'csv' ? 'sku' : `lines.${b.line}.sku`,
+        message: `unknown sku ${b.sku}: create it with POST /items first`,
+      });
+    }
+    invalidRows += new Set(bad.map((b) => b.row)).size;
+  }
+  problems.sort((a, b) => a.row - b.row);
+  return { ...parsed, orders, problems, invalidRows, refusedOrders };
+}
+
+export function createOrderImportService(deps: OrderImportDeps) {
+  async function ensureStarted(doc: OrderImport): Promise<void> {
+    try {
+      await deps.temporal.workflow.start(importOrdersWorkflow, {
+        workflowId: importWorkflowId(doc._id),
+        taskQueue: deps.taskQueue,
+        args: [{ importId: doc._id, chunks: doc.chunks, ...(deps.orderSettings && { settings: deps.orderSettings }) }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  async function view(doc: OrderImport): Promise<ImportView> {
+    const results = await deps.orderImports.resultsOf(doc._id, doc.chunks);
+    const done = results.filter((r) => r !== null);
+    const captured = done.reduce((s, r) => s + r.captured, 0);
+    const duplicates = done.reduce((s, r) => s + r.duplicates, 0);
+    return {
+      importId: doc._id,
+      status: done.length === doc.chunks ? 'completed' : 'capturing',
+      format: doc.format,
+      rows: doc.rows,
+      orders: doc.orders,
+      invalidRows: doc.invalidRows,
+      refusedOrders: doc.refusedOrders,
+      problemCount: doc.problemCount,
+      problems: doc.problems,
+      progress: { chunks: doc.chunks, chunksDone: done.length, captured, duplicates, pending: doc.orders - captured - duplicates },
+      createdAt: doc.createdAt.toISOString(),
+      createdBy: doc.createdBy,
+    };
+  }
+
+  return {
+    // Check the file and start capturing its valid orders: created false when this file was uploaded
+    // before (its import answers, nothing new is captured). A file with no valid order is refused whole.
+    async upload(
+      file: { format: 'csv'; text: string } | { format: 'json'; body: unknown },
+      actor: string,
+    ): Promise<{ view: ImportView; created: boolean }> {
+      const content = file.format === 'csv' ? file.text : JSON.stringify(file.body);
+      const importId = `imp_${createHash('sha256').update(`${file.format}\n${content}`).digest('hex').slice(0, 32)}`;
+      const earlier = await deps.orderImports.get(importId);
+      if (earlier) {
+        await ensureStarted(earlier);
+        return { view: await view(earlier), created: false };
+      }
+      const read = file.format === 'csv' ? ordersFromCsv(file.text) : ordersFromJson(file.body);
+      const parsed = await refuseUnknownSkus(deps.items, read, file.format);
+      if (parsed.orders.length === 0) {
+        const listed = parsed.problems.slice(0, MAX_LISTED_PROBLEMS);
+        throw new ValidationError(
+          `Invalid import: no order can be imported (${parsed.problems.length} problem(s)${listed.length < parsed.problems.length ? `, the first ${listed.length} listed` : ''})`,
+          listed.map((p) => ({ path: `rows.${p.row}${p.column ? `.${p.column}` : ''}`, message: p.message })),
+        );
+      }
+      const doc: OrderImport = {
+        _id: importId,
+        format: file.format,
+        rows: parsed.rows,
+        orders: parsed.orders.length,
+        chunks: Math.ceil(parsed.orders.length / IMPORT_CHUNK_SIZE),
+        invalidRows: parsed.invalidRows,
+        refusedOrders: parsed.refusedOrders,
+        problemCount: parsed.problems.length,
+        problems: parsed.problems.slice(0, MAX_LISTED_PROBLEMS),
+        createdAt: new Date(),
+        createdBy: actor,
+      };
+      const stored = await deps.orderImports.create(
+        doc,
+        parsed.orders.map((o) => o.input),
+      );
+      await ensureStarted(stored.doc);
+      return { view: await view(stored.doc), created: stored.created };
+    },
+
+    async get(importId: string): Promise<ImportView> {
+      const doc = /^imp_[0-9a-f]{32}$/.test(importId) ? await deps.orderImports.get(importId) : null;
+      if (!doc) throw new NotFoundError(`Import ${importId} does not exist`, { importId });
+      return view(doc);
+    },
+  };
+}
