@@ -397,6 +397,46 @@ export function openApiDocument(): object {
           responses: { '200': { description: '{ orders, nextCursor? }' }, ...errors },
         },
       },
+      '/orders/import': {
+        post: {
+          summary:
+            'Import orders in bulk (B2B), up to 10,000 per file: text/csv, one row per order line (rows with the same order_ref are one order; columns order_ref, channel (default b2b), currency, customer_name, customer_email, customer_phone, customer_id, ship_name, ship_company, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone, shipping, payment_method, allow_split, notes, placed_at, sku, name, quantity, unit_price, discount, tax; amounts as decimals in the order currency), or application/json { orders: [OrderInput] }',
+          description:
+            'Every row is checked and each problem named by row (CSV: the file line, the header is 1; JSON: the order from 1) and column. An order with a bad row or an unknown sku is left out whole; the others are captured exactly once by an import workflow (import:<importId>). The import id is derived from the file: the same file uploaded again answers 200 with the same import and captures nothing.',
+          requestBody: {
+            content: {
+              'text/csv': { schema: { type: 'string' } },
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['orders'],
+                  properties: { orders: { type: 'array', maxItems: 10000, items: { $ref: '#/components/schemas/OrderInput' } } },
+                },
+              },
+            },
+          },
+          responses: {
+            '202': {
+              description:
+                'The import: importId, rows, orders to capture, invalidRows, refusedOrders, problems [{ row, column, message }], progress',
+            },
+            '200': { description: 'This file was imported before: its import' },
+            ...errors,
+            '400': {
+              description: 'No order in the file can be imported (every problem named: rows.<row>.<column>), or neither CSV nor JSON',
+              ...json('Error'),
+            },
+            '413': { description: 'Larger than 25 MB' },
+          },
+        },
+      },
+      '/imports/{id}': {
+        get: {
+          summary: 'A bulk import: its problems and progress (chunks captured, orders captured, orders Orderhub had already)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^imp_[0-9a-f]{32}$' } }],
+          responses: { '200': { description: 'The import' }, '404': { description: 'No such import' }, ...errors },
+        },
+      },
       '/orders/{id}': {
         get: {
           summary: 'One order with its full state history',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CsvSyntaxError, parseCsv, type CsvRecord } from './csv';
 import { MoneyFormatError, toMinorUnits } from './money';
 import { orderInputSchema, type OrderInput } from './order';
+import { problemsOf } from './validation';
 
 // Bulk orders (B2B): a CSV file, one row per order line (rows with the same order_ref are one order), or
 // JSON { orders: [...] } as POST /orders takes them. Each row is checked, every problem named by row and
@@ -262,15 +263,15 @@ function messageOf(issue: z.core.$ZodIssue): string {
 
 const importJsonSchema = z.strictObject({ orders: z.array(z.unknown()).min(1, 'needs at least one order').max(MAX_IMPORT_ORDERS) });
 
-// JSON { orders: [...] }: each as POST /orders takes it; a problem's row is the order's position from 1,
-// its column the field's path.
+// JSON { orders: [...] }: each as POST /orders takes it; a problem's row is the order's position from 1
+// (0: the file as a whole), its column the field's path, named as POST /orders names it.
 export function ordersFromJson(body: unknown): ParsedImport {
   const outer = importJsonSchema.safeParse(body);
   if (!outer.success)
     return {
       rows: 0,
       orders: [],
-      problems: outer.error.issues.map((i) => ({ row: 0, column: i.path.join('.'), message: messageOf(i) })),
+      problems: problemsOf(outer.error).map((p) => ({ row: 0, column: p.path, message: p.message })),
       invalidRows: 0,
       refusedOrders: 0,
     };
@@ -280,7 +281,7 @@ export function ordersFromJson(body: unknown): ParsedImport {
   outer.data.orders.forEach((o, i) => {
     const parsed = orderInputSchema.safeParse(o);
     if (!parsed.success) {
-      problems.push(...parsed.error.issues.map((issue) => ({ row: i + 1, column: issue.path.join('.'), message: messageOf(issue) })));
+      problems.push(...problemsOf(parsed.error, '').map((p) => ({ row: i + 1, column: p.path, message: p.message })));
       return;
     }
     const key = `${parsed.data.channel}\u0000${parsed.data.channelOrderId}`;

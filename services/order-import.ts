@@ -118,7 +118,10 @@ export function createOrderImportService(deps: OrderImportDeps) {
         const listed = parsed.problems.slice(0, MAX_LISTED_PROBLEMS);
         throw new ValidationError(
           `Invalid import: no order can be imported (${parsed.problems.length} problem(s)${listed.length < parsed.problems.length ? `, the first ${listed.length} listed` : ''})`,
-          listed.map((p) => ({ path: `rows.${p.row}${p.column ? `.${p.column}` : ''}`, message: p.message })),
+          listed.map((p) => ({
+            path: p.row === 0 ? p.column || '(body)' : `rows.${p.row}${p.column ? `.${p.column}` : ''}`,
+            message: p.message,
+          })),
         );
       }
       const doc: OrderImport = {

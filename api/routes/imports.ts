@@ -1,11 +1,15 @@
 import express, { Router } from 'express';
+import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
+import { parseOrThrow } from '../../domain/validation';
 import { createOrderImportService } from '../../services/order-import';
 import type { ApiDeps } from '../app';
 
 // Files of up to 10,000 orders: larger bodies than the API's other routes take (api/app.ts gives this
 // route's JSON the same limit).
 export const IMPORT_BODY_LIMIT = '25mb';
+
+const importIdSchema = z.string().regex(/^imp_[0-9a-f]{32}$/, 'must look like imp_ and 32 hex digits');
 
 export function importsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -19,13 +23,13 @@ export function importsRouter(deps: ApiDeps): Router {
     else if (type === 'application/json') file = { format: 'json', body: req.body };
     else
       throw new ValidationError('Invalid import: 1 problem(s)', [
-        { path: 'content-type', message: 'must be text/csv (one row per order line) or application/json ({ orders: [...] })' },
+        { path: '(body)', message: 'must be text/csv (one row per order line) or application/json ({ orders: [...] })' },
       ]);
     const { view, created } = await imports.upload(file, req.actor ?? 'api');
     res.status(created ? 202 : 200).json(view);
   });
   router.get('/imports/:id', async (req, res) => {
-    res.json(await imports.get(req.params.id));
+    res.json(await imports.get(parseOrThrow(importIdSchema, req.params.id, 'import id', 'id')));
   });
   return router;
 }

@@ -59,7 +59,12 @@ export function returnsRouter(deps: ApiDeps): Router {
   router.get('/returns/:id', async (req, res) => {
     res.json(await returns.get(returnIdOf(req)));
   });
-  // Commands: the return's workflow decides and answers.
+  commandRoutes(router, returns, send);
+  return router;
+}
+
+// Commands: the return's workflow decides and answers.
+function commandRoutes(router: Router, returns: ReturnService, send: ReturnType<typeof sender>): void {
   router.post('/returns/:id/approve', async (req, res) => {
     const body = parseOrThrow(decisionSchema, req.body ?? {}, 'approval');
     await send(req, res, 'approve', decideReturnUpdate, [{ approve: true, ...body, by: actorOf(req) }]);
@@ -91,7 +96,6 @@ export function returnsRouter(deps: ApiDeps): Router {
     await send(req, res, 'cancel', cancelReturnUpdate, [{ ...body, by: actorOf(req) }]);
   });
   router.post('/returns/:id/retry', (req, res) => send(req, res, 'retry', retryReturnUpdate, [{ by: actorOf(req) }]));
-  return router;
 }
 
 const returnIdOf = (req: Request) => parseOrThrow(returnIdSchema, req.params.id, 'return id', 'id');

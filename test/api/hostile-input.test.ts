@@ -163,6 +163,7 @@ interface RouteSpec {
   validBody?: () => unknown; // sent on auth cases: if the key check were skipped, it would be accepted
   body?: 'required' | 'optional' | 'none';
   empty?: string[]; // paths named when the body is {}
+  bodyLimit?: { name: string; bytes: number }; // a route that takes larger bodies than 1 MB (bulk files)
 }
 const existing = `/orders/${ORDER_ID}`;
 const RETURN_PATH = `/returns/return:${ORDER_ID}:1`;
@@ -177,6 +178,16 @@ const ROUTES: RouteSpec[] = [
     body: 'required',
     empty: ['channel', 'channelOrderId', 'currency', 'customer', 'shippingAddress', 'lines'],
   },
+  {
+    route: 'POST /orders/import',
+    method: 'post',
+    path: '/orders/import',
+    validBody: () => ({ orders: [validOrder()] }),
+    body: 'required',
+    empty: ['orders'],
+    bodyLimit: { name: 'a body over 25 MB', bytes: 26_300_000 },
+  },
+  { route: 'GET /imports/:id', method: 'get', path: '/imports/imp_00000000000000000000000000000000' },
   { route: 'GET /orders/:id', method: 'get', path: existing },
   {
     route: 'POST /orders/:id/cancel',
@@ -536,8 +547,14 @@ for (const r of ROUTES) {
     r.body === 'required' || r.body === 'optional'
       ? PARSE_FAILURES
       : PARSE_FAILURES.filter((f) => ['broken JSON', 'JSON null', 'a body over 1 MB'].includes(f.name));
-  for (const f of failures)
+  for (const f of failures) {
+    if (f.name === 'a body over 1 MB' && r.bodyLimit) {
+      const { name, bytes } = r.bodyLimit;
+      add({ route: r.route, name, send: call(r.method, r.path, { body: bigJson(bytes) }), status: 413 });
+      continue;
+    }
     add({ route: r.route, name: f.name, send: call(r.method, r.path, f.o()), status: f.status, ...(f.paths && { paths: f.paths }) });
+  }
 }
 for (const path of ['/health', '/openapi.json', '/docs']) {
   const route = `GET ${path}`;
@@ -852,6 +869,68 @@ fieldCases('POST /returns/:id/receive', [
   ['inspection.lines', [{ sku: 'TEE-M', quantity: 1, disposition: 'burn' }], ['inspection.lines.0.disposition']],
   ['by', 'someone else'],
 ]);
+fieldCases('POST /orders/import', [
+  ['orders', []],
+  ['orders', 'all of them'],
+  ['orders', GT],
+  ['orders', Array.from({ length: 10_001 }, () => ({}))],
+  ['orders.0', GT, ['rows.1.$gt']],
+  ['orders.0', null, ['rows.1']],
+  ['orders.0.channel', 'Bad Channel', ['rows.1.channel']],
+  ['orders.0.channelOrderId', { $ne: null }, ['rows.1.channelOrderId']],
+  ['orders.0.lines.0.sku', 'NO-SUCH-SKU', ['rows.1.lines.0.sku']],
+  ['orders.0.lines.0.quantity', 0, ['rows.1.lines.0.quantity']],
+  ['orders.0.lines.0.unitPrice', -1, ['rows.1.lines.0.unitPrice']],
+  ['orders.0.__proto__', { polluted: true }, ['rows.1.__proto__']],
+]);
+// CSV files: every row named by its number and column; a file with no good order writes nothing.
+const CSV_HEADER = 'order_ref,customer_name,ship_line1,ship_city,ship_postal_code,ship_country,currency,sku,quantity,unit_price';
+const csvRow = (ref: string, over: Partial<Record<string, string>> = {}) =>
+  Object.entries({
+    order_ref: ref,
+    customer_name: 'Ada',
+    ship_line1: 'Hauptstr. 1',
+    ship_city: 'Berlin',
+    ship_postal_code: '10115',
+    ship_country: 'DE',
+    currency: 'EUR',
+    sku: 'TEE-M',
+    quantity: '1',
+    unit_price: '19.99',
+    ...over,
+  })
+    .map(([, v]) => v)
+    .join(',');
+const CSV_CASES: [name: string, body: string, paths: string[]][] = [
+  ['an empty CSV file', '', ['rows.1']],
+  ['a CSV header only', `${CSV_HEADER}\n`, ['rows.1']],
+  ['a CSV header with an unknown column', `${CSV_HEADER},colour\n${csvRow('HX-C1')},red\n`, ['rows.1.colour']],
+  ['a CSV header missing a required column', 'order_ref,sku\nHX-C2,TEE-M\n', ['rows.1.currency', 'rows.1.unit_price']],
+  ['a CSV quote left open', `${CSV_HEADER}\n"HX-C3,Ada\n`, ['rows.2']],
+  ['a CSV row with too few fields', `${CSV_HEADER}\nHX-C4,Ada\n`, ['rows.2']],
+  ['a CSV quantity of -1', `${CSV_HEADER}\n${csvRow('HX-C5', { quantity: '-1' })}\n`, ['rows.2.quantity']],
+  ['a CSV quantity of 1e3', `${CSV_HEADER}\n${csvRow('HX-C6', { quantity: '1e3' })}\n`, ['rows.2.quantity']],
+  ['a CSV price of NaN', `${CSV_HEADER}\n${csvRow('HX-C7', { unit_price: 'NaN' })}\n`, ['rows.2.unit_price']],
+  ['a CSV price with a comma', `${CSV_HEADER}\n${csvRow('HX-C8', { unit_price: '"19,99"' })}\n`, ['rows.2.unit_price']],
+  ['a CSV unknown sku', `${CSV_HEADER}\n${csvRow('HX-C9', { sku: 'NO-SUCH-SKU' })}\n`, ['rows.2.sku']],
+  ['a CSV operator as a sku', `${CSV_HEADER}\n${csvRow('HX-C10', { sku: '{"$gt":""}' })}\n`, ['rows.2.sku']],
+  ['a CSV order_ref with a space', `${CSV_HEADER}\n${csvRow('HX C11')}\n`, ['rows.2.order_ref']],
+  [
+    'CSV rows of one order disagreeing on currency',
+    `${CSV_HEADER}\n${csvRow('HX-C12')}\n${csvRow('HX-C12', { currency: 'USD' })}\n`,
+    ['rows.3.currency'],
+  ],
+  ['a CSV NUL byte in an order_ref', `${CSV_HEADER}\n${csvRow('HX\u0000C13')}\n`, ['rows.2.order_ref']],
+  ['100,001 CSV rows', `${CSV_HEADER}\n${`${csvRow('HX-C14')}\n`.repeat(100_001)}`, ['rows.1']],
+];
+for (const [name, id] of [
+  ['a malformed import id', 'imp_nope'],
+  ['an operator as the import id', '%7B%22%24gt%22%3A%22%22%7D'],
+  ['a NUL byte in the import id', `imp_${'0'.repeat(31)}%00`],
+])
+  add({ route: 'GET /imports/:id', name, send: call('get', `/imports/${id}`), status: 400, paths: ['id'] });
+for (const [name, body, paths] of CSV_CASES)
+  add({ route: 'POST /orders/import', name, send: call('post', '/orders/import', { body, type: 'text/csv' }), status: 400, paths });
 fieldCases('POST /returns/:id/label', [
   ['trackingNumber', ''],
   ['trackingNumber', 'a'],

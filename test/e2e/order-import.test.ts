@@ -125,7 +125,8 @@ test('JSON imports take orders as POST /orders does; a file with no good order, 
   const other = await upload('<orders/>', 'application/xml');
   expect(other.status).toBe(400);
   expect(other.body.error.details).toEqual([
-    { path: 'content-type', message: 'must be text/csv (one row per order line) or application/json ({ orders: [...] })' },
+    { path: '(body)', message: 'must be text/csv (one row per order line) or application/json ({ orders: [...] })' },
   ]);
-  expect((await api.get('/imports/imp_nope')).status).toBe(404);
+  expect((await api.get('/imports/imp_nope')).status).toBe(400);
+  expect((await api.get(`/imports/imp_${'0'.repeat(32)}`)).status).toBe(404);
 });
