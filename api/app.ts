@@ -53,7 +53,14 @@ export function createApp(deps: ApiDeps): Express {
   app.use(webhookIntakeRouter(deps)); // raw body for signature checks: before the JSON parser
   // Bulk order files are larger than anything else the API takes.
   const json = express.json({ limit: '1mb', strict: true });
-  const bulkJson = express.json({ limit: IMPORT_BODY_LIMIT, strict: true });
+  // The file's bytes are kept: an import is named by them (the same file is the same import).
+  const bulkJson = express.json({
+    limit: IMPORT_BODY_LIMIT,
+    strict: true,
+    verify: (req, _res, buf) => {
+      (req as express.Request & { rawBody?: Buffer }).rawBody = buf;
+    },
+  });
   app.use((req, res, next) => (req.path === '/orders/import' ? bulkJson : json)(req, res, next));
 
   app.get('/health', async (_req, res) => {

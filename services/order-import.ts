@@ -102,11 +102,12 @@ export function createOrderImportService(deps: OrderImportDeps) {
     // Check the file and start capturing its valid orders: created false when this file was uploaded
     // before (its import answers, nothing new is captured). A file with no valid order is refused whole.
     async upload(
-      file: { format: 'csv'; text: string } | { format: 'json'; body: unknown },
+      file: { format: 'csv'; text: string } | { format: 'json'; body: unknown; raw: Buffer },
       actor: string,
     ): Promise<{ view: ImportView; created: boolean }> {
-      const content = file.format === 'csv' ? file.text : JSON.stringify(file.body);
-      const importId = `imp_${createHash('sha256').update(`${file.format}\n${content}`).digest('hex').slice(0, 32)}`;
+      const digest = createHash('sha256').update(`${file.format}\n`);
+      digest.update(file.format === 'csv' ? file.text : file.raw);
+      const importId = `imp_${digest.digest('hex').slice(0, 32)}`;
       const earlier = await deps.orderImports.get(importId);
       if (earlier) {
         await ensureStarted(earlier);
@@ -115,7 +116,8 @@ export function createOrderImportService(deps: OrderImportDeps) {
       const read = file.format === 'csv' ? ordersFromCsv(file.text) : ordersFromJson(file.body);
       const parsed = await refuseUnknownSkus(deps.items, read, file.format);
       if (parsed.orders.length === 0) {
-        const listed = parsed.problems.slice(0, MAX_LISTED_PROBLEMS);
+        // Not stored, so more are named than an import keeps (10,000 unknown fields are each named).
+        const listed = parsed.problems.slice(0, 20 * MAX_LISTED_PROBLEMS);
         throw new ValidationError(
           `Invalid import: no order can be imported (${parsed.problems.length} problem(s)${listed.length < parsed.problems.length ? `, the first ${listed.length} listed` : ''})`,
           listed.map((p) => ({

@@ -20,7 +20,8 @@ export function importsRouter(deps: ApiDeps): Router {
     const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
     let file: Parameters<typeof imports.upload>[0];
     if (type === 'text/csv' || type === 'application/csv') file = { format: 'csv', text: typeof req.body === 'string' ? req.body : '' };
-    else if (type === 'application/json') file = { format: 'json', body: req.body };
+    else if (type === 'application/json')
+      file = { format: 'json', body: req.body, raw: (req as express.Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0) };
     else
       throw new ValidationError('Invalid import: 1 problem(s)', [
         { path: '(body)', message: 'must be text/csv (one row per order line) or application/json ({ orders: [...] })' },
