@@ -7,7 +7,7 @@ export interface ImportActivityDeps {
   intake?: Omit<IntakeDeps, 'orderSettings'>;
 }
 
-const AT_ONCE = 5; // orders of a chunk captured side by side
+const AT_ONCE = 20; // orders of a chunk captured side by side (as many as a busy API serves at once)
 
 export function createImportActivities(deps: ImportActivityDeps) {
   return {

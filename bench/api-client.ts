@@ -34,6 +34,11 @@ export class ApiClient {
     return this.request('POST', path, body, headers, false);
   }
 
+  /** An authenticated POST of a body that is not JSON (a CSV file). */
+  postText<T = unknown>(path: string, body: string, contentType: string): Promise<ApiResponse<T>> {
+    return this.request<T>('POST', path, body, { 'content-type': contentType });
+  }
+
   /** Like post, but throws unless the status is one of `ok`. */
   async postOk<T = unknown>(path: string, body: unknown, ok: number[] = [200, 201, 202]): Promise<ApiResponse<T>> {
     const res = await this.post<T>(path, body);

@@ -14,6 +14,7 @@ import { hotSku } from './figures/hot-sku';
 import { memoryFigure, snapshotMemory } from './figures/memory';
 import { scaleFigure, scaleSample, type ScaleSample } from './figures/scale';
 import { bursts } from './figures/bursts';
+import { bulkImport } from './figures/import';
 import { checkGoals } from './goals';
 import { EMBEDDED_TUNING } from '../scripts/tuning';
 
@@ -167,6 +168,7 @@ async function main(): Promise<number> {
   // With a year of orders stored: the scale figure's second half, then the bursts on that store.
   if (empty) await figure('7: scale, with the history stored', () => scaleFigure(ctx, empty!));
   if (want(8)) await figure('8: bursts', () => bursts(ctx));
+  if (want(9)) await figure('9: bulk import', () => bulkImport(ctx));
 
   const metrics = order(results.flatMap((r) => r.metrics));
   const failures = results.flatMap((r) => r.failures);
