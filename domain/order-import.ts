@@ -50,6 +50,7 @@ const ORDER_COLUMNS = [
   'shipping',
   'payment_method',
   'allow_split',
+  'priority',
   'notes',
   'placed_at',
 ] as const;
@@ -93,6 +94,7 @@ function columnOf(path: readonly PropertyKey[]): { column: string; line?: number
       phone: 'ship_phone',
     },
     shippingAmount: 'shipping',
+    priority: 'priority',
     payment: 'payment_method',
     fulfillment: 'allow_split',
     notes: 'notes',
@@ -235,6 +237,7 @@ export function ordersFromCsv(text: string): ParsedImport {
       ...(shipping !== undefined && { shippingAmount: shipping }),
       ...(v.payment_method !== undefined && { payment: { method: v.payment_method } }),
       ...(allowSplit !== undefined && { fulfillment: { method: 'ship', allowSplit } }),
+      ...(v.priority !== undefined && { priority: v.priority }),
       ...(v.notes !== undefined && { notes: v.notes }),
       ...(v.placed_at !== undefined && { placedAt: v.placed_at }),
     };

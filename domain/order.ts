@@ -8,6 +8,10 @@ import { orderWorkflowId } from './ids';
 export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
 export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard'];
 export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery'] as const;
+// `expedite` jumps the queue: freed stock is offered to it before orders that waited longer, and picklists
+// take it first. Absent: standard.
+export const ORDER_PRIORITIES = ['standard', 'expedite'] as const;
+export type OrderPriority = (typeof ORDER_PRIORITIES)[number];
 
 const lineSchema = z.strictObject({
   sku: skuSchema,
@@ -64,6 +68,7 @@ export const orderInputSchema = z
         reference: z.string().max(128).optional(),
       })
       .default({ method: 'prepaid', provider: 'manual', alreadyPaid: false }),
+    priority: z.enum(ORDER_PRIORITIES).optional(),
     notes: z.string().max(5000).optional(),
     tags: z.array(z.string().min(1).max(64)).max(50).default([]),
     placedAt: z.iso.datetime({ offset: true }).optional(),

@@ -128,11 +128,12 @@ export interface StockWaiter {
   orderId: string;
   since: string; // when it started waiting
   lines: { sku: string; quantity: number }[];
+  expedite?: boolean; // an expedited order: first in line, whenever it started waiting
 }
 
 /**
- * Which waiting orders freed stock is offered to: first come, first served. Waiters are taken in the
- * order they started waiting, each given what it needs of every line from what is still unoffered; one
+ * Which waiting orders freed stock is offered to: first come, first served, expedited orders first. Waiters
+ * are taken in that order, each given what it needs of every line from what is still unoffered; one
  * that cannot be covered is passed over (the stock goes to the next in line rather than to nobody), and
  * nobody is offered stock another waiter was offered first, so a burst of freed units wakes exactly the
  * orders they can serve, not every waiting order at once. `passOver` names waiters offered recently
@@ -145,7 +146,9 @@ export function chooseOffers(
 ): string[] {
   const left = { ...available };
   const chosen: string[] = [];
-  const inLine = [...waiters].sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1));
+  const inLine = [...waiters].sort(
+    (a, b) => Number(!!b.expedite) - Number(!!a.expedite) || Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1),
+  );
   for (const w of inLine) {
     if (passOver.has(w.orderId)) continue;
     const needs = new Map<string, number>();

@@ -42,8 +42,8 @@ export interface PickingDeps {
 
 // The picked SLA the order workflow applies by default: the picklist ranks orders by when it falls due.
 const PICKED_SLA_MS = DEFAULT_ORDER_SETTINGS.slaMs.picked;
-// Orders have no priority field yet: every order ranks alike, then by SLA and age.
-const DEFAULT_PRIORITY = 100;
+// Expedited orders rank before the rest; then SLA due time and age decide.
+const PRIORITY_RANK = { expedite: 10, standard: 100 } as const;
 const RELEASED_PAGE = 1000;
 
 export function newPicklistId(locationId: string, at: Date): string {
@@ -61,7 +61,7 @@ function releasedAt(view: OrderView, locationId: string): ReleasedOrder[] {
       id,
       channel: view.channel,
       locationId,
-      priority: DEFAULT_PRIORITY,
+      priority: PRIORITY_RANK[view.order.priority ?? 'standard'],
       slaDueAt: new Date(Date.parse(view.createdAt) + PICKED_SLA_MS).toISOString(),
       createdAt: view.createdAt,
       lines: [...quantities].map(([sku, quantity]) => ({ sku, quantity })),

@@ -79,6 +79,7 @@ export interface WaitingOrder {
   since: string;
   quantity: number; // of the sku in question
   lines: { sku: string; quantity: number }[];
+  expedite: boolean; // offered stock before orders that waited longer
 }
 
 // ---- List keys ----------------------------------------------------------------------------------------
@@ -319,7 +320,7 @@ export class OrdersView {
     return { orders: shown.map(toView), ...(page.length > q.limit && last && { nextCursor: encodeCursor(last.createdAt, last._id) }) };
   }
 
-  /** Orders waiting for stock that need this sku, the longest waiting first. */
+  /** Orders waiting for stock that need this sku: expedited ones first, then the longest waiting first. */
   async waitingForSku(sku: string): Promise<WaitingOrder[]> {
     const docs = await this.col.find({ status: 'awaiting_stock', skus: sku }).toArray();
     return docs
@@ -329,8 +330,11 @@ export class OrdersView {
         since: v.awaitingStock?.since ?? v.updatedAt,
         quantity: v.order.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0),
         lines: v.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        expedite: v.order.priority === 'expedite',
       }))
-      .sort((a, b) => Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1));
+      .sort(
+        (a, b) => Number(b.expedite) - Number(a.expedite) || Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1),
+      );
   }
 
   async idsWaitingForSku(sku: string): Promise<string[]> {

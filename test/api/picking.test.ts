@@ -23,6 +23,7 @@ const orderLines = (i: number) => [
 ];
 const demand = new Map<string, { sku: string; quantity: number }[]>();
 const channelOrderIds: string[] = [];
+let expedited: string;
 
 beforeAll(async () => {
   ctx = await createTestContext('api_picking');
@@ -44,9 +45,11 @@ beforeAll(async () => {
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
     const channelOrderId = `${run}-${String(i).padStart(2, '0')}`;
-    const res = await api.post('/orders', orderBody({ channelOrderId, lines: orderLines(i) }));
+    // The last order is expedited: it ranks first though it is the youngest.
+    const res = await api.post('/orders', orderBody({ channelOrderId, lines: orderLines(i), ...(i === 19 && { priority: 'expedite' }) }));
     expect(res.status).toBe(202);
     ids.push(res.body.orderId);
+    if (i === 19) expedited = res.body.orderId;
     demand.set(res.body.orderId, orderLines(i));
     channelOrderIds.push(channelOrderId);
   }
@@ -100,6 +103,7 @@ describe('warehouse work through the API', () => {
     const { picklist, progress } = res.body;
     expect(picklist.id).toMatch(/^PL-BER-1-\d{8}T\d{6}-[0-9a-f]{6}$/);
     expect(picklist.orderIds).toHaveLength(12);
+    expect(picklist.orderIds[0]).toBe(expedited);
     expect(picklist.leftOut.filter((l: { reason: string }) => l.reason === 'batch_full')).toHaveLength(8);
     expect(picklist.stops.map((s: Stop) => s.bin)).toEqual(WALK);
     expect(picklist.unlocated).toEqual([]);

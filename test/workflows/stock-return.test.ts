@@ -17,7 +17,7 @@ let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext('stock_return');
   await seed(ctx.stores, {
-    skus: ['SLOW-1', 'FCFS-1', 'RECON-1'],
+    skus: ['SLOW-1', 'FCFS-1', 'RECON-1', 'EXP-1'],
     locations: [location('WH-RET', 1)],
     stock: [{ sku: 'SLOW-1', locationId: 'WH-RET', quantity: 5 }],
   });
@@ -214,6 +214,27 @@ describe('with the order worker running', () => {
       await waitStatus(ids[2], 'released_to_fulfillment', 15_000);
       for (const id of ids.slice(3)) expect((await view(id))?.status).toBe('awaiting_stock');
       expect(await ctx.stores.ledger.balance('FCFS-1', 'WH-RET')).toEqual({ onHand: 2, reserved: 2, available: 0 });
+    }, 90_000);
+
+    test('an expedited order is first in line: a unit freed for three waiting orders goes to the expedited one, though it came last', async () => {
+      const ids: string[] = [];
+      for (const priority of ['standard', undefined, 'expedite'] as const) {
+        const { orderId } = await capture(parsedOrder({ lines: [{ sku: 'EXP-1', quantity: 1 }], ...(priority && { priority }) }));
+        await waitStatus(orderId, 'awaiting_stock');
+        ids.push(orderId);
+      }
+      expect((await ctx.stores.orders.waitingForSku('EXP-1')).map((w) => w.orderId)).toEqual([ids[2], ids[0], ids[1]]);
+      await ctx.stores.ledger.apply({
+        sku: 'EXP-1',
+        locationId: 'WH-RET',
+        type: 'receipt',
+        quantity: 1,
+        idempotencyKey: uniqueId('exp'),
+        actor: 'test',
+      });
+      await waitStatus(ids[2], 'released_to_fulfillment', 15_000);
+      await new Promise((r) => setTimeout(r, 3_000));
+      for (const id of ids.slice(0, 2)) expect((await view(id))?.status).toBe('awaiting_stock');
     }, 90_000);
   });
 });
