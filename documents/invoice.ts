@@ -31,6 +31,10 @@ export interface Invoice {
   // Order-level discounts, after line discounts.
   discounts?: { code?: string; amount: number }[];
   shipping?: { amount: number; tax?: number; taxRate?: number };
+  // B2B: the customer's account, their purchase-order number, and the payment terms.
+  customerAccount?: string;
+  purchaseOrderRef?: string;
+  terms?: { netDays: number; dueDate?: string }; // dueDate YYYY-MM-DD once the order shipped
 }
 
 export interface TaxLine {
@@ -98,7 +102,16 @@ export function invoiceTotals(invoice: Invoice): InvoiceTotals {
 export function invoiceFromOrder(
   order: Pick<
     Order,
-    'channelOrderId' | 'currency' | 'customer' | 'billingAddress' | 'shippingAddress' | 'lines' | 'discounts' | 'shippingAmount'
+    | 'channelOrderId'
+    | 'currency'
+    | 'customer'
+    | 'billingAddress'
+    | 'shippingAddress'
+    | 'lines'
+    | 'discounts'
+    | 'shippingAmount'
+    | 'purchaseOrderRef'
+    | 'payment'
   >,
   options: {
     invoiceNumber: string;
@@ -108,6 +121,7 @@ export function invoiceFromOrder(
     shippingTaxRate?: number;
     locale?: string;
     taxLabel?: string;
+    dueDate?: string; // an order paid on invoice, once it shipped
   },
 ): Invoice {
   const billTo = order.billingAddress ?? order.shippingAddress;
@@ -135,6 +149,11 @@ export function invoiceFromOrder(
     }),
     discounts: order.discounts,
     shipping: { amount: order.shippingAmount, ...(options.shippingTaxRate !== undefined && { taxRate: options.shippingTaxRate }) },
+    ...(order.customer.account !== undefined && { customerAccount: order.customer.account }),
+    ...(order.purchaseOrderRef !== undefined && { purchaseOrderRef: order.purchaseOrderRef }),
+    ...(order.payment.terms && {
+      terms: { netDays: order.payment.terms.netDays, ...(options.dueDate !== undefined && { dueDate: options.dueDate }) },
+    }),
   };
 }
 
@@ -151,6 +170,14 @@ export function renderInvoicePdf(invoice: Invoice): Promise<Buffer> {
         ['Order number', invoice.orderNumber],
         ['Date', invoice.issuedAt.slice(0, 10)],
         ...(invoice.seller.taxId ? [['Seller tax id', invoice.seller.taxId] as [string, string]] : []),
+        ...(invoice.customerAccount ? [['Customer account', invoice.customerAccount] as [string, string]] : []),
+        ...(invoice.purchaseOrderRef ? [['Your purchase order', invoice.purchaseOrderRef] as [string, string]] : []),
+        ...(invoice.terms
+          ? [
+              ['Payment terms', `Net ${invoice.terms.netDays} days`] as [string, string],
+              ['Due', invoice.terms.dueDate ?? `${invoice.terms.netDays} days after shipment`] as [string, string],
+            ]
+          : []),
       ]);
       const top = doc.y;
       const afterSeller = block(doc, 'From', [invoice.seller.name, ...addressLines(invoice.seller.address)], left, top, 160);

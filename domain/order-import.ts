@@ -38,6 +38,8 @@ const ORDER_COLUMNS = [
   'customer_name',
   'customer_email',
   'customer_phone',
+  'customer_account',
+  'purchase_order_ref',
   'ship_name',
   'ship_company',
   'ship_line1',
@@ -49,6 +51,7 @@ const ORDER_COLUMNS = [
   'ship_phone',
   'shipping',
   'payment_method',
+  'net_days',
   'allow_split',
   'priority',
   'notes',
@@ -81,7 +84,8 @@ function columnOf(path: readonly PropertyKey[]): { column: string; line?: number
     channelOrderId: 'order_ref',
     channel: 'channel',
     currency: 'currency',
-    customer: { id: 'customer_id', name: 'customer_name', email: 'customer_email', phone: 'customer_phone' },
+    customer: { id: 'customer_id', name: 'customer_name', email: 'customer_email', phone: 'customer_phone', account: 'customer_account' },
+    purchaseOrderRef: 'purchase_order_ref',
     shippingAddress: {
       name: 'ship_name',
       company: 'ship_company',
@@ -95,7 +99,7 @@ function columnOf(path: readonly PropertyKey[]): { column: string; line?: number
     },
     shippingAmount: 'shipping',
     priority: 'priority',
-    payment: 'payment_method',
+    payment: { method: 'payment_method', terms: 'net_days', alreadyPaid: 'payment_method' },
     fulfillment: 'allow_split',
     notes: 'notes',
     placedAt: 'placed_at',
@@ -212,6 +216,7 @@ export function ordersFromCsv(text: string): ParsedImport {
     }));
     const allowSplit = bool(first.row, 'allow_split', v.allow_split);
     const shipping = amount(first.row, 'shipping', v.shipping);
+    const netDays = whole(first.row, 'net_days', v.net_days);
     const candidate = {
       channel: v.channel ?? DEFAULT_IMPORT_CHANNEL,
       channelOrderId: v.order_ref,
@@ -221,7 +226,9 @@ export function ordersFromCsv(text: string): ParsedImport {
         ...(v.customer_id !== undefined && { id: v.customer_id }),
         ...(v.customer_email !== undefined && { email: v.customer_email }),
         ...(v.customer_phone !== undefined && { phone: v.customer_phone }),
+        ...(v.customer_account !== undefined && { account: v.customer_account }),
       },
+      ...(v.purchase_order_ref !== undefined && { purchaseOrderRef: v.purchase_order_ref }),
       shippingAddress: {
         line1: v.ship_line1,
         city: v.ship_city,
@@ -235,7 +242,10 @@ export function ordersFromCsv(text: string): ParsedImport {
       },
       lines,
       ...(shipping !== undefined && { shippingAmount: shipping }),
-      ...(v.payment_method !== undefined && { payment: { method: v.payment_method } }),
+      // Net days alone mean the order is paid on invoice.
+      ...((v.payment_method !== undefined || netDays !== undefined) && {
+        payment: { method: v.payment_method ?? 'invoice', ...(netDays !== undefined && { terms: { netDays } }) },
+      }),
       ...(allowSplit !== undefined && { fulfillment: { method: 'ship', allowSplit } }),
       ...(v.priority !== undefined && { priority: v.priority }),
       ...(v.notes !== undefined && { notes: v.notes }),

@@ -98,6 +98,9 @@ export interface OrderState {
     reference?: string;
     captured?: number; // minor units taken so far (all at once, or part by part as a split order ships)
     refunded?: number; // minor units given back for cancelled lines
+    // Shown by GET /orders/:id for an order paid on invoice (not stored): its terms, and when it falls due.
+    terms?: { netDays: number };
+    dueAt?: string;
   };
   // Lines or units cancelled before they shipped (POST /orders/:id/lines/cancel), oldest first.
   cancelledLines?: LinesCancellation[];
@@ -158,7 +161,20 @@ export function initialOrderState(order: Order): OrderState {
 // Cash on delivery is always collected by the courier, whatever provider the channel named.
 // (Kept here, free of zod, because the workflow bundle imports this file.)
 export function paymentProviderOf(order: Pick<Order, 'payment'>): string {
-  return order.payment.method === 'cash_on_delivery' ? 'cash_on_delivery' : order.payment.provider;
+  if (order.payment.method === 'cash_on_delivery') return 'cash_on_delivery';
+  // On account: the invoice provider bills it when it ships.
+  if (order.payment.method === 'invoice') return 'invoice';
+  return order.payment.provider;
+}
+
+// When an order paid on invoice falls due: its terms' days after it shipped (the invoice is issued then);
+// undefined for other orders and before shipment.
+export function paymentDueOf(view: Pick<OrderView, 'history' | 'order'>): string | undefined {
+  const terms = view.order.payment.terms;
+  if (view.order.payment.method !== 'invoice' || !terms) return undefined;
+  const shipped = view.history.find((h) => h.status === 'shipped' || h.status === 'completed')?.at;
+  if (!shipped) return undefined;
+  return new Date(Date.parse(shipped) + terms.netDays * 86_400_000).toISOString().slice(0, 10);
 }
 
 // What the order's payment has taken: the amount captured so far (per part, where parts capture on their

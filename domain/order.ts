@@ -7,7 +7,8 @@ import { orderWorkflowId } from './ids';
 // Types exist for the kinds the OMS will grow into; only standard orders are accepted today.
 export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
 export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard'];
-export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery'] as const;
+// invoice: a B2B customer's account is billed when the order ships, payable within its terms (net N days).
+export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery', 'invoice'] as const;
 // `expedite` jumps the queue: freed stock is offered to it before orders that waited longer, and picklists
 // take it first. Absent: standard.
 export const ORDER_PRIORITIES = ['standard', 'expedite'] as const;
@@ -37,6 +38,11 @@ export const orderInputSchema = z
     currency: currencySchema,
     customer: z.strictObject({
       id: z.string().max(128).optional(),
+      // The B2B customer account the order is billed to (shown on the invoice).
+      account: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1 to 64 letters, digits, . _ or -')
+        .optional(),
       name: z.string().min(1).max(200),
       email: z.email().optional(),
       phone: z.string().max(40).optional(),
@@ -66,9 +72,13 @@ export const orderInputSchema = z
         // True when the channel or till already took the money (a paid Shopify order, a POS sale).
         alreadyPaid: z.boolean().default(false),
         reference: z.string().max(128).optional(),
+        // Invoice orders: payable this many days after the invoice (issued when the order ships).
+        terms: z.strictObject({ netDays: z.number().int('must be whole days').min(0).max(365) }).optional(),
       })
       .default({ method: 'prepaid', provider: 'manual', alreadyPaid: false }),
     priority: z.enum(ORDER_PRIORITIES).optional(),
+    // The buyer's purchase-order number, printed on the invoice.
+    purchaseOrderRef: z.string().trim().min(1).max(64).optional(),
     notes: z.string().max(5000).optional(),
     tags: z.array(z.string().min(1).max(64)).max(50).default([]),
     placedAt: z.iso.datetime({ offset: true }).optional(),
@@ -105,6 +115,12 @@ export const orderInputSchema = z
         });
       }
     });
+    if (o.payment.method === 'invoice' && !o.payment.terms)
+      ctx.addIssue({ code: 'custom', path: ['payment', 'terms'], message: 'is required to pay on invoice: { "netDays": 30 } for net 30' });
+    if (o.payment.method !== 'invoice' && o.payment.terms)
+      ctx.addIssue({ code: 'custom', path: ['payment', 'terms'], message: 'are for orders paid on invoice (method "invoice")' });
+    if (o.payment.method === 'invoice' && o.payment.alreadyPaid)
+      ctx.addIssue({ code: 'custom', path: ['payment', 'alreadyPaid'], message: 'an order paid on invoice is paid after it ships' });
     if (o.payment.method === 'cash_on_delivery' && o.payment.alreadyPaid) {
       ctx.addIssue({ code: 'custom', path: ['payment', 'alreadyPaid'], message: 'a cash-on-delivery order cannot already be paid' });
     }

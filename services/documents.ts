@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Address } from '../domain/address';
 import type { Location } from '../domain/catalog';
 import { NotFoundError } from '../domain/errors';
-import type { OrderPart, OrderView } from '../domain/order-state';
+import { paymentDueOf, type OrderPart, type OrderView } from '../domain/order-state';
 import type { ReturnState } from '../domain/returns';
 import {
   creditNoteFromReturn,
@@ -249,10 +249,12 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       };
     }
     // Order lines carry tax amounts without rates, so the tax shows as one line; totals equal the order's.
+    const dueDate = paymentDueOf(view);
     const invoice = invoiceFromOrder(view.order, {
       invoiceNumber: invoiceNumberOf(view.orderId),
       issuedAt: view.createdAt,
       seller: { name: MERCHANT_NAME, address: from?.address ?? { line1: '', city: '', postalCode: '', country: '' } },
+      ...(dueDate && { dueDate }),
     });
     return { kind, invoice };
   }

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import type { OrderInput } from '../domain/order';
-import type { OrderView } from '../domain/order-state';
+import { paymentDueOf, type OrderView } from '../domain/order-state';
 import type { Items, Locations } from '../store/catalog';
 import type { OrderListQuery, OrdersView } from '../store/orders';
 import type { OrderWorkflowInput } from '../workflows/order';
@@ -53,10 +53,14 @@ export function createOrderService(deps: OrderServiceDeps) {
       return orders.list(q);
     },
 
+    // The order's view; an order paid on invoice also shows its terms and, once shipped, when it is due.
     async get(orderId: string): Promise<OrderView> {
       const view = await orders.get(orderId);
       if (!view) throw new NotFoundError(`Order ${orderId} does not exist`, { orderId });
-      return view;
+      const terms = view.order.payment.terms;
+      if (!terms) return view;
+      const dueAt = paymentDueOf(view);
+      return { ...view, payment: { ...view.payment, terms, ...(dueAt && { dueAt }) } };
     },
 
     command<Args extends unknown[]>(orderId: string, command: OrderCommand<Args>): Promise<CommandAnswer> {

@@ -78,5 +78,6 @@ export function createPaymentProviders(journal: PaymentsJournal): PaymentProvide
   return {
     manual: createManualPaymentProvider(journal, 'manual'),
     cash_on_delivery: createManualPaymentProvider(journal, 'cash_on_delivery'),
+    invoice: createManualPaymentProvider(journal, 'invoice'),
   };
 }

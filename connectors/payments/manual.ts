@@ -2,7 +2,8 @@ import type { PaymentsJournal } from '../../store/payments';
 import type { PaymentOutcome, PaymentProvider, PaymentRequest } from './types';
 
 // Money handled outside Orderhub: a bank transfer an operator confirms, a till, or a channel that already
-// charged the customer. Cash on delivery is the same journal with a different moment of capture.
+// charged the customer. Cash on delivery is the same journal with a different moment of capture, and so is
+// an invoice to a customer's account (captured, i.e. invoiced, when it ships; paid within its terms).
 export function createManualPaymentProvider(journal: PaymentsJournal, kind = 'manual'): PaymentProvider {
   const write = async (
     req: PaymentRequest,
@@ -25,7 +26,8 @@ export function createManualPaymentProvider(journal: PaymentsJournal, kind = 'ma
   return {
     kind,
     async authorize(req): Promise<PaymentOutcome> {
-      if (kind === 'cash_on_delivery') {
+      // Collected by the courier, or billed to the customer's account: nothing to wait for before shipping.
+      if (kind === 'cash_on_delivery' || kind === 'invoice') {
         const rec = await write(req, 'authorize', 'authorized');
         return { status: 'authorized', reference: rec.reference };
       }

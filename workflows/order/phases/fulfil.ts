@@ -46,7 +46,10 @@ async function shipPart(run: OrderRun, part: PartRun): Promise<void> {
   run.shippedAny = true;
   // The order as it is now: lines cancelled while this part waited are not shipped.
   await run.step('ship_stock', () => acts.shipStock(run.order, part.held, shipped.trackingNumber!), { cancellable: false });
-  if (state.payment.status === 'authorized' && state.payment.method === 'prepaid') await run.capturePart(part);
+  // Prepaid money is taken as each part ships; an order on account is invoiced then (payable within its terms).
+  // (No patch needed: no order paid on invoice ran before this line knew them.)
+  if (state.payment.status === 'authorized' && (state.payment.method === 'prepaid' || state.payment.method === 'invoice'))
+    await run.capturePart(part);
   const shipment = { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber!, shippedAt: run.now() };
   parts.setShipment(part, shipment);
   await run.advance(part, 'shipped', `${shipment.carrier} ${shipment.trackingNumber}`);
