@@ -400,7 +400,7 @@ export function openApiDocument(): object {
       '/orders/import': {
         post: {
           summary:
-            'Import orders in bulk (B2B), up to 10,000 per file: text/csv, one row per order line (rows with the same order_ref are one order; columns order_ref, channel (default b2b), currency, customer_name, customer_email, customer_phone, customer_id, ship_name, ship_company, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone, shipping, payment_method, allow_split, notes, placed_at, sku, name, quantity, unit_price, discount, tax; amounts as decimals in the order currency), or application/json { orders: [OrderInput] }',
+            'Import orders in bulk (B2B), up to 10,000 per file: text/csv, one row per order line (rows with the same order_ref are one order; columns order_ref, channel (default b2b), currency, customer_name, customer_email, customer_phone, customer_id, customer_account, purchase_order_ref, ship_name, ship_company, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone, shipping, payment_method, net_days (paid on invoice), allow_split, priority, notes, placed_at, sku, name, quantity, unit_price, discount, tax; amounts as decimals in the order currency), or application/json { orders: [OrderInput] }',
           description:
             'Every row is checked and each problem named by row (CSV: the file line, the header is 1; JSON: the order from 1) and column. An order with a bad row or an unknown sku is left out whole; the others are captured exactly once by an import workflow (import:<importId>). The import id is derived from the file: the same file uploaded again answers 200 with the same import and captures nothing.',
           requestBody: {
