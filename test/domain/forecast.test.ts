@@ -32,7 +32,6 @@ describe('demand forecast (additive Holt-Winters, 7-day season)', () => {
     const history = seasonalDemand(120, 20261207);
     const seasonal = backtest(history, HOLDOUT_DAYS);
     const naive = backtest(history, HOLDOUT_DAYS, fitWithoutSeason);
-    // eslint-disable-next-line no-console
     console.log(
       `back-test MAPE over ${HOLDOUT_DAYS} held-out days: seasonal ${seasonal.mape.toFixed(1)}%, non-seasonal ${naive.mape.toFixed(1)}%`,
     );
