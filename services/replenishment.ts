@@ -70,7 +70,7 @@ export function createReplenishmentService(deps: ReplenishmentServiceDeps) {
    * Counts the shipments of finished days (UTC) since the last count into daily demand documents. Stops at
    * the first entry of today: a day is counted whole once it is over, so its document never changes.
    */
-  async function countDemand(sku: string, locationId: string, today: string): Promise<number> {
+  async function countDemand(sku: string, locationId: string, today: string, onPage?: () => void): Promise<number> {
     const from = await store.demandCursor(sku, locationId);
     const byDay = new Map<string, number>();
     let counted = from;
@@ -85,6 +85,7 @@ export function createReplenishmentService(deps: ReplenishmentServiceDeps) {
         counted = e.seq;
       }
       if (entries.length < LEDGER_PAGE) done = true;
+      onPage?.(); // a first count over a long ledger takes a while: the activity tells Temporal it is alive
     }
     for (const [day, quantity] of byDay) await store.recordDay(sku, locationId, day, quantity);
     if (counted > from) await store.moveDemandCursor(sku, locationId, counted);
@@ -132,7 +133,7 @@ export function createReplenishmentService(deps: ReplenishmentServiceDeps) {
     return queued;
   }
 
-  async function recomputeSku(runId: string, sku: string, at: Date): Promise<{ plans: number; alerts: number }> {
+  async function recomputeSku(runId: string, sku: string, at: Date, onPage?: () => void): Promise<{ plans: number; alerts: number }> {
     const today = dayOf(at);
     const settings = (await store.settings(sku)) ?? defaultSettings();
     const supplier = settings.preferredSupplierId ? await deps.suppliers.get(settings.preferredSupplierId) : null;
@@ -142,7 +143,7 @@ export function createReplenishmentService(deps: ReplenishmentServiceDeps) {
     let plans = 0;
     let alerts = 0;
     for (const locationId of locationIds) {
-      await countDemand(sku, locationId, today);
+      await countDemand(sku, locationId, today, onPage);
       const history = await demandSeries(sku, locationId, today);
       const model = fitDemand(history);
       const tested = history.length >= BACKTEST_DAYS + 14 ? backtest(history, BACKTEST_DAYS).mape : NaN;
@@ -225,18 +226,15 @@ export function createReplenishmentService(deps: ReplenishmentServiceDeps) {
     suggestions,
 
     /** Every sku in the catalogue, from `resumeAt` on (a retried run resumes where its heartbeat left off). */
-    async recompute(
-      runId: string,
-      opts: { resumeAt?: number; progress?: (done: number, totals: { plans: number; alerts: number }) => void } = {},
-    ) {
+    async recompute(runId: string, opts: { resumeAt?: number; progress?: (done: number) => void } = {}) {
       const startedAt = now();
       const skus = await deps.items.allSkus();
       const totals = { plans: 0, alerts: 0 };
       for (let i = opts.resumeAt ?? 0; i < skus.length; i++) {
-        const r = await recomputeSku(runId, skus[i], now());
+        const r = await recomputeSku(runId, skus[i], now(), () => opts.progress?.(i));
         totals.plans += r.plans;
         totals.alerts += r.alerts;
-        opts.progress?.(i + 1, totals);
+        opts.progress?.(i + 1);
       }
       await store.finishRun({ runId, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), plans: totals.plans });
       return { runId, skus: skus.length, ...totals };
