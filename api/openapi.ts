@@ -16,6 +16,7 @@ import {
   purchaseOrderReceiptSchema,
   supplierSchema,
 } from '../domain/purchasing';
+import { replenishmentSettingsSchema } from '../domain/replenishment';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -173,6 +174,7 @@ export function openApiDocument(): object {
         Supplier: schema(supplierSchema),
         PurchaseOrderInput: schema(purchaseOrderInputSchema),
         PurchaseOrderReceipt: schema(purchaseOrderReceiptSchema),
+        ReplenishmentSettings: schema(replenishmentSettingsSchema),
         PurchaseOrderPatch: schema(purchaseOrderPatchSchema),
         BinLocations: {
           type: 'object',
@@ -941,6 +943,63 @@ export function openApiDocument(): object {
               ...json('Error'),
             },
           },
+        },
+      },
+      '/replenishment/settings/{sku}': {
+        get: {
+          summary:
+            "A sku's replenishment settings (service level, review period, preferred supplier, unit cost, reorder point and order-up-to set by hand per location; defaults when none are stored) and the levels the last recompute computed per location, with the forecast behind them",
+          parameters: [skuParam],
+          responses: {
+            '200': { description: '{ sku, serviceLevel, reviewPeriodDays, preferredSupplierId, unitCost?, locations, stored, computed }' },
+            '404': { description: 'No such item' },
+            ...errors,
+          },
+        },
+        put: {
+          summary:
+            'Replace the settings of a sku: serviceLevel in (0.5, 0.999] (default 0.95), reviewPeriodDays (default 7), preferredSupplierId, unitCost (minor units, carried into suggestions), locations [{ locationId, reorderPoint, orderUpTo }] that win over the computed levels. An unknown sku, supplier or location is named with its path, all at once, and nothing is written. Used from the next recompute on',
+          parameters: [skuParam],
+          requestBody: json('ReplenishmentSettings'),
+          responses: { '200': { description: 'The settings as stored' }, ...errors },
+        },
+      },
+      '/replenishment/suggestions': {
+        get: {
+          summary:
+            'Purchase orders to place, per supplier and destination: every sku and location whose available plus inbound stock is at or below its reorder point (from the last recompute), ordered up to its order-up-to level, each line with its reasoning (forecast daily demand, lead time, safety stock, reorder point, on hand, inbound). A group with a supplier carries purchaseOrder, a body for POST /purchase-orders',
+          responses: {
+            '200': {
+              description:
+                '{ runId, computedAt, purchaseOrders: [{ supplierId, locationId, supplierName?, leadTimeDays?, currency?, lines, purchaseOrder? }] }',
+            },
+            ...errors,
+          },
+        },
+      },
+      '/replenishment/suggestions/{supplierId}/order': {
+        post: {
+          summary:
+            "Create the draft purchase order suggested now for a supplier and a destination ({ locationId }): the same as POST /purchase-orders with the suggestion's purchaseOrder",
+          parameters: [{ name: 'supplierId', in: 'path', required: true, schema: { type: 'string', example: 'acme' } }],
+          requestBody: {
+            content: {
+              'application/json': { schema: { type: 'object', properties: { locationId: { type: 'string' } }, required: ['locationId'] } },
+            },
+          },
+          responses: {
+            '201': { description: 'The draft purchase order' },
+            '404': { description: 'Nothing is suggested for that supplier and location' },
+            ...errors,
+          },
+        },
+      },
+      '/replenishment/recompute': {
+        post: {
+          summary:
+            'Recompute now (the same as the nightly maintenance:replenishment schedule): starts replenishmentWorkflow, which counts finished days of demand, forecasts, sets reorder levels and queues low-stock alerts. An optional runId names the run; the same runId again answers the run it started',
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { runId: { type: 'string' } } } } } },
+          responses: { '202': { description: '{ runId, workflowId, started }' }, ...errors },
         },
       },
       '/api-keys': {

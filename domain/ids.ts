@@ -37,7 +37,7 @@ export function stepKey(orderId: string, step: string): string {
 }
 
 // Housekeeping schedules, one per job.
-export type MaintenanceJob = 'reservations';
+export type MaintenanceJob = 'reservations' | 'replenishment';
 export function maintenanceScheduleId(job: MaintenanceJob): string {
   return `maintenance:${job}`;
 }

@@ -11,6 +11,7 @@ import {
 } from '../workflows/channel-sync';
 import { CATALOG_KINDS } from './catalog-import';
 import { reconcileReservationsWorkflow } from '../workflows/maintenance';
+import { replenishmentWorkflow } from '../workflows/replenishment';
 
 const WORKFLOWS = {
   orders: pollChannelOrdersWorkflow,
@@ -83,7 +84,7 @@ export async function ensureConnectionSchedules(
 export async function ensureMaintenanceSchedules(
   temporal: Client,
   taskQueue: string,
-  opts: { reservationsEveryMinutes?: number } = {},
+  opts: { reservationsEveryMinutes?: number; replenishmentCron?: string } = {},
 ): Promise<string[]> {
   const scheduleId = maintenanceScheduleId('reservations');
   const spec = { intervals: [{ every: (opts.reservationsEveryMinutes ?? 10) * 60_000 }] };
@@ -95,7 +96,21 @@ export async function ensureMaintenanceSchedules(
     workflowId: `${scheduleId}:run`,
   };
   await createOnce(temporal, { scheduleId, spec, action, state: { note: 'gives back stock held for orders that ended' } });
-  return [scheduleId];
+  // Nightly at 02:00 UTC, once the day's shipments are in: demand counted, forecasts and reorder levels, low-stock alerts.
+  const replenishmentId = maintenanceScheduleId('replenishment');
+  await createOnce(temporal, {
+    scheduleId: replenishmentId,
+    spec: { cronExpressions: [opts.replenishmentCron ?? '0 2 * * *'] },
+    action: {
+      type: 'startWorkflow' as const,
+      workflowType: replenishmentWorkflow,
+      args: [{}] as Parameters<typeof replenishmentWorkflow>,
+      taskQueue,
+      workflowId: `${replenishmentId}:run`,
+    },
+    state: { note: 'recomputes forecasts, reorder points and low-stock alerts' },
+  });
+  return [scheduleId, replenishmentId];
 }
 
 // Create a schedule (a run still going when the next is due is skipped; a missed one is caught up within

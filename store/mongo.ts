@@ -45,6 +45,8 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   stock_sync: [{ field: 'connectionId' }, { field: 'sku' }],
   purchase_orders: [{ field: 'status' }, { field: 'supplierId' }, { field: 'skus' }, { field: 'inboundSkus' }],
   purchase_order_events: [{ field: 'poId' }],
+  daily_demand: [{ field: 'series' }],
+  replenishment_plans: [{ field: 'runId' }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */
@@ -72,6 +74,10 @@ export const ID_ONLY_COLLECTIONS = [
   'return_setup',
   'credit_notes',
   'suppliers',
+  'replenishment_settings',
+  'demand_cursors',
+  'replenishment_runs',
+  'low_stock_states',
 ] as const;
 
 const indexName = (index: DeclaredIndex) => (index.unique ? `${index.field}_unique` : index.field);

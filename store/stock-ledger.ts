@@ -256,6 +256,17 @@ export class StockLedger {
     return balances.sort((a, b) => a.locationId.localeCompare(b.locationId));
   }
 
+  // The entries after a sequence number, oldest first, by _id one at a time (no range scan): up to `max`.
+  async entriesAfter(sku: string, locationId: string, afterSeq: number, max: number): Promise<LedgerEntry[]> {
+    const found: LedgerEntry[] = [];
+    for (let seq = afterSeq + 1; found.length < max; seq++) {
+      const entry = await this.entries.findOne({ _id: entryId(locationId, sku, seq) });
+      if (!entry) break;
+      found.push(entry);
+    }
+    return found;
+  }
+
   async entriesForSku(sku: string, opts: { locationId?: string; limit: number; afterSeq?: number }): Promise<LedgerEntry[]> {
     const filter: Record<string, unknown> = { sku };
     if (opts.locationId) filter.locationId = opts.locationId;

@@ -17,6 +17,7 @@ import { WebhookDeliveries } from '../store/webhook-deliveries';
 import { BinLocations, Picklists } from '../store/picking';
 import { PurchaseOrders, Suppliers } from '../store/purchasing';
 import { OrderImports } from '../store/order-imports';
+import { ReplenishmentStore } from '../store/replenishment';
 import { createManualPaymentProvider } from '../connectors/payments/manual';
 import type { PaymentProviders } from '../connectors/payments/types';
 
@@ -42,6 +43,7 @@ export interface Stores {
   picklists: Picklists;
   suppliers: Suppliers;
   purchaseOrders: PurchaseOrders; // purchase orders and their event logs (receipts, cancellation, date moves)
+  replenishment: ReplenishmentStore; // settings, daily demand, plans per recompute run, low-stock crossings
   orderImports: OrderImports; // bulk order imports: the file as checked, its orders in chunks, each chunk's result
 }
 
@@ -71,6 +73,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     suppliers: new Suppliers(db),
     purchaseOrders: new PurchaseOrders(db),
     orderImports: new OrderImports(db),
+    replenishment: new ReplenishmentStore(db),
   };
 }
 

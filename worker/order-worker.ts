@@ -6,12 +6,13 @@ import { createCarrierActivities } from '../activities/carrier-activities';
 import { createReturnActivities, type ReturnActivityDeps } from '../activities/return-activities';
 import { createImportActivities, type ImportActivityDeps } from '../activities/import-activities';
 import { createMaintenanceActivities, type MaintenanceActivityDeps } from '../activities/maintenance-activities';
+import { createReplenishmentActivities, type ReplenishmentActivityDeps } from '../activities/replenishment-activities';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activityDeps: OrderActivityDeps & MaintenanceActivityDeps & ReturnActivityDeps;
+  activityDeps: OrderActivityDeps & MaintenanceActivityDeps & ReturnActivityDeps & ReplenishmentActivityDeps;
   channelDeps: ChannelActivityDeps & { orderImports: ImportActivityDeps['orderImports'] };
   // Tests bundle the workflows once per run and pass the bundle; processes bundle at start.
   workflowBundlePath?: string;
@@ -54,6 +55,7 @@ export function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
       // These heartbeat their own progress (a page cursor, a count), which a bare heartbeat would overwrite.
       ...createChannelActivities(opts.channelDeps),
       ...createMaintenanceActivities(opts.activityDeps),
+      ...createReplenishmentActivities(opts.activityDeps),
       ...opts.activityOverrides,
     },
     ...(opts.workflowBundlePath

@@ -9,3 +9,4 @@ export {
 } from './channel-sync';
 export { reconcileReservationsWorkflow } from './maintenance';
 export { importOrdersWorkflow } from './import/workflow';
+export { replenishmentWorkflow } from './replenishment';

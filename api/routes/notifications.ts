@@ -18,7 +18,7 @@ const notificationIdSchema = z
   .max(300)
   .regex(
     new RegExp(
-      `^order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}\\|(${NOTIFICATION_KINDS.join('|')})(\\|part:[1-9][0-9]{0,2})?(\\|n:[1-9][0-9]{0,5})?$`,
+      `^(order:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._#-]{0,127}|stock:[A-Za-z0-9][A-Za-z0-9._-]{0,63}:[A-Za-z0-9][A-Za-z0-9_-]{0,63})\\|(${NOTIFICATION_KINDS.join('|')})(\\|part:[1-9][0-9]{0,2})?(\\|n:[1-9][0-9]{0,5})?$`,
     ),
     `must look like <orderId>|<kind>[|part:<n>][|n:<n>], kind one of ${NOTIFICATION_KINDS.join(', ')}`,
   );

@@ -106,6 +106,13 @@ const validPurchaseOrder = () => ({
   expectedDate: '2030-01-15',
   lines: [{ sku: 'HX-BOLT', quantity: 1, unitCost: 100 }],
 });
+const validSettings = () => ({
+  serviceLevel: 0.95,
+  reviewPeriodDays: 7,
+  preferredSupplierId: SUPPLIER,
+  unitCost: 100,
+  locations: [{ locationId: 'BER-1', reorderPoint: 5, orderUpTo: 20 }],
+});
 const validPoReceipt = () => ({ receiptId: next('po-receipt'), lines: [{ sku: 'HX-BOLT', quantity: 1 }] });
 const validConnection = () => ({
   id: next('hx-n').replace(/^hx-n-/, 'hx-n'),
@@ -489,6 +496,30 @@ const ROUTES: RouteSpec[] = [
     validBody: validPoReceipt,
     body: 'required',
     empty: ['lines'],
+  },
+  { route: 'GET /replenishment/settings/:sku', method: 'get', path: '/replenishment/settings/HX-BOLT' },
+  {
+    route: 'PUT /replenishment/settings/:sku',
+    method: 'put',
+    path: '/replenishment/settings/HX-BOLT',
+    validBody: validSettings,
+    body: 'required',
+  },
+  { route: 'GET /replenishment/suggestions', method: 'get', path: '/replenishment/suggestions' },
+  {
+    route: 'POST /replenishment/suggestions/:supplierId/order',
+    method: 'post',
+    path: `/replenishment/suggestions/${SUPPLIER}/order`,
+    validBody: () => ({ locationId: 'BER-1' }),
+    body: 'required',
+    empty: ['locationId'],
+  },
+  {
+    route: 'POST /replenishment/recompute',
+    method: 'post',
+    path: '/replenishment/recompute',
+    validBody: () => ({ runId: next('hx-run') }),
+    body: 'optional',
   },
 ];
 const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId'];
@@ -1924,6 +1955,141 @@ conflict(
   'a receipt id reused for other lines',
   json('post', `/purchase-orders/${PO.received}/receipts`, { receiptId: `hx-received-${run}`, lines: [{ sku: 'HX-BOLT', quantity: 2 }] }),
 );
+
+// ---- replenishment: settings, suggestions, the recompute ----
+
+fieldCases('PUT /replenishment/settings/:sku', [
+  ['serviceLevel', 0.5],
+  ['serviceLevel', 0.4],
+  ['serviceLevel', 1],
+  ['serviceLevel', 0.9991],
+  ['serviceLevel', -0.95],
+  ['serviceLevel', '0.95'],
+  ['serviceLevel', null],
+  ['serviceLevel', GT],
+  ['reviewPeriodDays', 0],
+  ['reviewPeriodDays', -7],
+  ['reviewPeriodDays', 1.5],
+  ['reviewPeriodDays', 366],
+  ['reviewPeriodDays', '7'],
+  ['preferredSupplierId', 'nobody'],
+  ['preferredSupplierId', GT],
+  ['preferredSupplierId', 'a|b'],
+  ['preferredSupplierId', ''],
+  ['unitCost', -1],
+  ['unitCost', 1.5],
+  ['unitCost', '100'],
+  ['locations', 'BER-1'],
+  ['locations', [{ locationId: 'BER-1' }], ['locations.0.reorderPoint', 'locations.0.orderUpTo']],
+  ['locations.0.locationId', 'NOWHERE'],
+  ['locations.0.locationId', GT],
+  ['locations.0.reorderPoint', -1],
+  ['locations.0.reorderPoint', 2.5],
+  ['locations.0.orderUpTo', -1],
+  ['locations.0.orderUpTo', 4],
+  ['locations.0.orderUpTo', NE],
+  ['locations.0.safetyStock', 3],
+  [
+    'locations',
+    [
+      { locationId: 'BER-1', reorderPoint: 1, orderUpTo: 2 },
+      { locationId: 'BER-1', reorderPoint: 1, orderUpTo: 2 },
+    ],
+    ['locations.1.locationId'],
+  ],
+  ['leadTimeDays', 3],
+]);
+add({
+  route: 'PUT /replenishment/settings/:sku',
+  name: 'an unknown sku, supplier and location at once',
+  send: json('put', `/replenishment/settings/GHOST-${run}`, {
+    ...validSettings(),
+    preferredSupplierId: 'nobody',
+    locations: [{ locationId: 'NOWHERE', reorderPoint: 1, orderUpTo: 2 }],
+  }),
+  status: 400,
+  paths: ['sku', 'preferredSupplierId', 'locations.0.locationId'],
+});
+add({
+  route: 'PUT /replenishment/settings/:sku',
+  name: 'every field bad at once',
+  send: json('put', '/replenishment/settings/HX-BOLT', {
+    serviceLevel: 2,
+    reviewPeriodDays: -1,
+    unitCost: -5,
+    locations: [{ locationId: 'BER-1', reorderPoint: -1, orderUpTo: -2 }],
+  }),
+  status: 400,
+  paths: ['serviceLevel', 'reviewPeriodDays', 'unitCost', 'locations.0.reorderPoint', 'locations.0.orderUpTo'],
+});
+rawCases('PUT /replenishment/settings/:sku', [
+  ['serviceLevel', '1e999'],
+  ['reviewPeriodDays', '-1e999'],
+  ['preferredSupplierId', `"${SUPPLIER}", "preferredSupplierId": {"$gt": ""}`, ['preferredSupplierId']],
+]);
+for (const [label, method, tmpl] of [
+  ['GET /replenishment/settings/:sku', 'get', '/replenishment/settings/@'],
+  ['PUT /replenishment/settings/:sku', 'put', '/replenishment/settings/@'],
+] as const) {
+  for (const [n, s, st] of SKU_IDS) {
+    const path = tmpl.replace('@', s);
+    // An unknown sku in a PUT is named with the rest of the body's problems (400), in a GET it is not found.
+    const status = method === 'put' && st === 404 ? 400 : st;
+    add({
+      route: label,
+      name: n,
+      send: method === 'put' ? json('put', path, validSettings()) : call('get', path),
+      status,
+      ...(status === 400 && { paths: ['sku'] }),
+    });
+  }
+}
+queryCases('GET /replenishment/suggestions', '/replenishment/suggestions', [
+  ['supplierId=acme', ['supplierId']],
+  ['limit=1', ['limit']],
+  ['__proto__[polluted]=1', ['__proto__[polluted]']],
+  ['sku[$regex]=.*', ['sku[$regex]']],
+]);
+fieldCases('POST /replenishment/suggestions/:supplierId/order', [
+  ['locationId', GT],
+  ['locationId', ''],
+  ['locationId', 'a.b'],
+  ['locationId', 42],
+  ['lines', []],
+]);
+for (const { n, s, st, paths } of withIdPaths(
+  PURCHASING_IDS.filter(([, , st]) => st === 400),
+  'supplierId',
+))
+  add({
+    route: 'POST /replenishment/suggestions/:supplierId/order',
+    name: n,
+    send: json('post', `/replenishment/suggestions/${s}/order`, { locationId: 'BER-1' }),
+    status: st,
+    ...(paths && { paths }),
+  });
+add({
+  route: 'POST /replenishment/suggestions/:supplierId/order',
+  name: 'nothing suggested for an unknown supplier',
+  send: json('post', `/replenishment/suggestions/nobody-${run}/order`, { locationId: 'BER-1' }),
+  status: 404,
+});
+add({
+  route: 'POST /replenishment/suggestions/:supplierId/order',
+  name: 'nothing suggested for a known supplier',
+  send: json('post', `/replenishment/suggestions/${SUPPLIER}/order`, { locationId: 'BER-1' }),
+  status: 404,
+});
+fieldCases('POST /replenishment/recompute', [
+  ['runId', ''],
+  ['runId', 'has space'],
+  ['runId', 'a|b'],
+  ['runId', 'a:b'],
+  ['runId', GT],
+  ['runId', 'x'.repeat(65)],
+  ['runId', 42],
+  ['skus', ['HX-BOLT']],
+]);
 
 // ---- dead letters: replay ids ----
 
