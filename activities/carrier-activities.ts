@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Redis } from 'ioredis';
 import type { Address } from '../domain/address';
 import { todayUtc, type Label, type Parcel, type ParcelShipment } from '../domain/carrier';
-import { planLabelPurchase } from '../domain/carrier-rules';
+import { planLabelPurchase, type LabelPlanDeps } from '../domain/carrier-rules';
 import { stepKey } from '../domain/ids';
 import type { Order } from '../domain/order';
 import type { OrdersView } from '../store/orders';
@@ -38,6 +38,21 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
     const connection = await deps.connections.withCredentials(connectionId);
     if (!connection || !connection.enabled) throw new Error(`carrier connection ${connectionId} does not exist or is paused`);
     return buildCarrierGateway(connection, { redis: deps.redis, log: deps.log });
+  };
+
+  // The carrier connections a label purchase asks, each built once, and the rule planner's calls to them.
+  const gatewaysFor = (shipment: ParcelShipment) => {
+    const gateways = new Map<string, Promise<CarrierGateway>>();
+    const gateway = (id: string) => {
+      if (!gateways.has(id)) gateways.set(id, gatewayOf(id));
+      return gateways.get(id)!;
+    };
+    const planDeps: LabelPlanDeps<Label> = {
+      rates: async (carrier) => (await gateway(carrier)).rates(shipment),
+      buy: async (carrier, rate, idempotencyKey) =>
+        (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
+    };
+    return { gateway, planDeps };
   };
 
   // A purchase that failed with an unknown outcome at a carrier that then lost out to another may have
@@ -135,11 +150,7 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
         parcel,
         ...(order.customer.email && { email: order.customer.email }),
       };
-      const gateways = new Map<string, Promise<CarrierGateway>>();
-      const gateway = (id: string) => {
-        if (!gateways.has(id)) gateways.set(id, gatewayOf(id));
-        return gateways.get(id)!;
-      };
+      const { gateway, planDeps } = gatewaysFor(shipment);
       const plan = await planLabelPurchase(
         {
           destination: order.shippingAddress,
@@ -147,11 +158,7 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
           idempotencyKey: stepKey(order.id, part === undefined ? 'label' : `label:part:${part}`),
           shipDate: todayUtc(),
         },
-        {
-          rates: async (carrier) => (await gateway(carrier)).rates(shipment),
-          buy: async (carrier, rate, idempotencyKey) =>
-            (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
-        },
+        planDeps,
       );
       if (plan.status === 'no_rule') return { bought: false, reason: plan.explanation.join('; ') };
       if (plan.status === 'exhausted') throw new Error(`No carrier could label order ${order.id}: ${plan.explanation.join('; ')}`);
@@ -232,18 +239,9 @@ export function createCarrierActivities(deps: CarrierActivityDeps) {
         isReturn: true,
         ...(order.customer.email && { email: order.customer.email }),
       };
-      const gateways = new Map<string, Promise<CarrierGateway>>();
-      const gateway = (id: string) => {
-        if (!gateways.has(id)) gateways.set(id, gatewayOf(id));
-        return gateways.get(id)!;
-      };
       const plan = await planLabelPurchase(
         { destination: order.shippingAddress, rules, idempotencyKey: stepKey(returnId, 'return-label'), shipDate: todayUtc() },
-        {
-          rates: async (carrier) => (await gateway(carrier)).rates(shipment),
-          buy: async (carrier, rate, idempotencyKey) =>
-            (await gateway(carrier)).buyLabel({ shipment, carrier: rate.carrier, service: rate.service }, { idempotencyKey }),
-        },
+        gatewaysFor(shipment).planDeps,
       );
       if (plan.status === 'no_rule') return { bought: false, reason: plan.explanation.join('; ') };
       if (plan.status === 'exhausted') {

@@ -311,15 +311,7 @@ describe('warehouse work through the API', () => {
     const skus = demand.get(orderId)!.map((l) => l.sku);
 
     const fetchPdf = async (url: string) => {
-      const res = await api.raw
-        .get(url)
-        .set('Authorization', 'Bearer test-api-key-0123456789')
-        .buffer(true)
-        .parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
+      const res = await api.getBinary(url);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/pdf');
       return { res, pdf: await parsePdf(res.body as Buffer) };

@@ -59,15 +59,7 @@ function requested(order: Order, n: number): ReturnState {
 const ids = (body: { documents: { id: string }[] }) => body.documents.map((d) => d.id);
 
 async function fetchPdf(url: string) {
-  const res = await api.raw
-    .get(url)
-    .set('Authorization', 'Bearer test-api-key-0123456789')
-    .buffer(true)
-    .parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+  const res = await api.getBinary(url);
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toBe('application/pdf');
   return { res, text: (await parsePdf(res.body as Buffer)).text };

@@ -62,15 +62,7 @@ test('an order on invoice (net 30) is released without waiting for money, invoic
     ['invoice', 'capture', 'captured', 12_495],
   ]);
 
-  const pdf = await api.raw
-    .get(`/documents/${encodeURIComponent(`doc:invoice:${id}`)}`)
-    .set('Authorization', 'Bearer test-api-key-0123456789')
-    .buffer(true)
-    .parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+  const pdf = await api.getBinary(`/documents/${encodeURIComponent(`doc:invoice:${id}`)}`);
   expect(pdf.status).toBe(200);
   const { text } = await parsePdf(pdf.body as Buffer);
   for (const shown of ['Customer account: ACME-001', 'Your purchase order: PO-4711', 'Payment terms: Net 30 days', `Due: ${due}`])

@@ -188,15 +188,7 @@ test('an approved return gets a return label through the carrier rules (EasyPost
     trackingNumber: tracking,
     labelUrl: `https://easypost-files.example/shp_ret${run}.pdf`,
   });
-  const ra = await api.raw
-    .get(`/documents/${encodeURIComponent(`doc:return_authorisation:${returnId}`)}`)
-    .set('Authorization', 'Bearer test-api-key-0123456789')
-    .buffer(true)
-    .parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+  const ra = await api.getBinary(`/documents/${encodeURIComponent(`doc:return_authorisation:${returnId}`)}`);
   expect(ra.status).toBe(200);
   expect((await parsePdf(ra.body as Buffer)).text).toContain(tracking);
 

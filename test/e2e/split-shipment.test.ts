@@ -4,7 +4,6 @@ import { apiFor } from '../support/api';
 import { eventually, orderBody } from '../support/fixtures';
 import { EP_NOT_FOUND, epBought, epShipment, epSign, epTrackerEvent } from '../support/easypost';
 import { parsePdf } from '../support/pdf-text';
-import { TEST_API_KEY } from '../support/api';
 
 // Split shipments over the real stack: no warehouse holds the whole order, the routing rule allows a split,
 // so each warehouse reserves, picks, packs, labels (EasyPost through nock) and ships its part, tracked on
@@ -318,15 +317,7 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
     'shipping_label:1',
     'shipping_label:2',
   ]);
-  const slip2 = await api.raw
-    .get(docs.find((d) => d.kind === 'packing_slip' && d.part === '2')!.url)
-    .set('Authorization', `Bearer ${TEST_API_KEY}`)
-    .buffer(true)
-    .parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+  const slip2 = await api.getBinary(docs.find((d) => d.kind === 'packing_slip' && d.part === '2')!.url);
   expect(slip2.status).toBe(200);
   const slipText = (await parsePdf(slip2.body as Buffer)).text;
   expect(slipText).toContain('SHADE');

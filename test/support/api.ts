@@ -27,6 +27,17 @@ export async function apiFor(ctx: TestContext, orderSettings?: OrderWorkflowInpu
     app,
     raw: agent,
     get: (path: string) => agent.get(path).set(auth),
+    // The body as bytes (a PDF): supertest buffers only text and JSON by itself.
+    getBinary: (path: string) =>
+      agent
+        .get(path)
+        .set(auth)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        }),
     post: (path: string, body?: object | string) => {
       const req = agent.post(path).set(auth);
       return body === undefined ? req : req.send(body);
