@@ -248,7 +248,7 @@ test('an edit naming an unknown sku parks the order, naming the sku, with nothin
   );
   expect(linesOf(applied)).toEqual({ 'TEE-M': 3, 'MUG-1': 4, [`GHOST-${runId}`]: 2 });
   expect(await stockOf('MUG-1')).toMatchObject({ reserved: mug.reserved + 3, available: mug.available - 3 });
-  expect(await stockOf(`GHOST-${runId}`)).toEqual({ onHand: 5, reserved: 2, available: 3 });
+  expect(await stockOf(`GHOST-${runId}`)).toEqual({ onHand: 5, reserved: 2, quarantined: 0, available: 3 });
   expect(await stockOf('TEE-M')).toEqual(tee);
 });
 
@@ -332,5 +332,5 @@ test('an order waiting for stock takes an edit that fits what there is, and is r
   const released = await until(orderId, (o) => o.status === 'released_to_fulfillment', 'the edited order to be reserved');
   expect(linesOf(released)).toEqual({ [rare]: 1 });
   expect(historyText(released)).toContain(`channel edit: line ${rare} 2 -> 1`);
-  expect(await stockOf(rare)).toEqual({ onHand: 1, reserved: 1, available: 0 });
+  expect(await stockOf(rare)).toEqual({ onHand: 1, reserved: 1, quarantined: 0, available: 0 });
 });
