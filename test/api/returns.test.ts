@@ -54,6 +54,7 @@ describe('return policy', () => {
         refundShipping: 'never',
         nonReturnableSkus: ['GIFT-CARD'],
         allowBeforeDelivery: false,
+        trustExchanges: false,
       },
     });
   });
