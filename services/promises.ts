@@ -72,8 +72,8 @@ export function createPromiseService(deps: PromiseServiceDeps) {
     return { availableNow, inbound };
   }
 
-  // The customer hears of a promised date that moved (or was withdrawn), not of the first one, nor of one
-  // that moved to today because the stock is there now (the order is about to be released).
+  // The customer hears of a promised date that moved (or was withdrawn, or came back), not of the first one,
+  // nor of one that moved to today because the stock is there now (the order is about to be released).
   async function notifyMove(prev: StoredPromise, next: OrderPromise, n: number, today: string): Promise<boolean> {
     if (next.date === today && next.basis.every((b) => b.from === 'stock')) return false;
     const view = await deps.orders.get(next.orderId);
@@ -94,7 +94,9 @@ export function createPromiseService(deps: PromiseServiceDeps) {
   }
 
   async function store(p: OrderPromise, w: WaitingOrder, prev: StoredPromise | undefined, today: string) {
-    const moved = prev !== undefined && prev.date !== p.date;
+    // A move: the date differs from one the order had, or from none after the order once had one (a
+    // withdrawn date coming back). The first date an order gets is not a move.
+    const moved = prev !== undefined && prev.date !== p.date && (prev.date !== null || prev.changes > 0);
     const changes = (prev?.changes ?? 0) + (moved ? 1 : 0);
     const next: StoredPromise = {
       _id: p.orderId,
