@@ -148,8 +148,13 @@ export function createPromiseService(deps: PromiseServiceDeps) {
       if (view.status !== 'awaiting_stock') return undefined;
       let stored = await deps.promises.get(view.orderId);
       if (!stored) {
-        await recomputeForSkus(view.order.lines.map((l) => l.sku));
-        stored = await deps.promises.get(view.orderId);
+        // Reading the order must not fail because its promise could not be computed: it then shows none.
+        try {
+          await recomputeForSkus(view.order.lines.map((l) => l.sku));
+          stored = await deps.promises.get(view.orderId);
+        } catch (err) {
+          deps.log?.warn('could not compute a promise date', { orderId: view.orderId, error: String(err) });
+        }
       }
       if (!stored) return undefined;
       return {
