@@ -24,6 +24,7 @@ import { picklistsRouter } from './routes/picking';
 import { notificationsRouter } from './routes/notifications';
 import { documentsRouter } from './routes/documents';
 import { purchasingRouter } from './routes/purchasing';
+import { promisesRouter } from './routes/promises';
 import { replenishmentRouter } from './routes/replenishment';
 import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
 import type { Queue } from 'bullmq';
@@ -94,6 +95,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(documentsRouter(deps));
   app.use(notificationsRouter(deps));
   app.use(purchasingRouter(deps));
+  app.use(promisesRouter(deps));
   app.use(replenishmentRouter(deps));
   app.use(deadLettersRouter(deps));
 

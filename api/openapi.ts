@@ -443,7 +443,7 @@ export function openApiDocument(): object {
         get: {
           summary: 'One order with its full state history',
           description:
-            'The channel may change an order it sent (a Shopify order edit): before picking the order takes the new contact, addresses and lines (its stock follows, and the history names what changed); from picking on it is left as it is and the change is listed in `notices` for an operator.',
+            'The channel may change an order it sent (a Shopify order edit): before picking the order takes the new contact, addresses and lines (its stock follows, and the history names what changed); from picking on it is left as it is and the change is listed in `notices` for an operator. An order waiting for stock (`awaiting_stock`) shows `promise: { date, reason?, basis: [{ sku, from, expectedDate, quantity }], updatedAt }`: the date its lines are covered, from `stock` available now or a purchase order id on its expected date (`date: null` with the reason when nothing inbound covers it); an order no longer waiting shows none.',
           parameters: [idParam],
           responses: {
             '200': {
@@ -1000,6 +1000,15 @@ export function openApiDocument(): object {
             'Recompute now (the same as the nightly maintenance:replenishment schedule): starts replenishmentWorkflow, which counts finished days of demand, forecasts, sets reorder levels and queues low-stock alerts. An optional runId names the run; the same runId again answers the run it started',
           requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { runId: { type: 'string' } } } } } },
           responses: { '202': { description: '{ runId, workflowId, started }' }, ...errors },
+        },
+      },
+      '/promises/recompute': {
+        post: {
+          summary:
+            "Recompute now the promise dates of the orders waiting for a sku (and the skus they also wait for): each waiting order's date from stock available now and what purchase orders expect, by date. Purchase order changes do this themselves; GET /orders/:id shows the result as `promise`",
+          parameters: [{ name: 'sku', in: 'query', required: true, schema: { type: 'string' } }],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } } },
+          responses: { '200': { description: '{ skus, waiting, changed, notified, dropped }' }, ...errors },
         },
       },
       '/api-keys': {

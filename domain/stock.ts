@@ -131,6 +131,12 @@ export interface StockWaiter {
   expedite?: boolean; // an expedited order: first in line, whenever it started waiting
 }
 
+/** Waiting orders in line: expedited first, then the longest waiting (the order id breaks ties). */
+export const inLine = <W extends StockWaiter>(waiters: readonly W[]): W[] =>
+  [...waiters].sort(
+    (a, b) => Number(!!b.expedite) - Number(!!a.expedite) || Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1),
+  );
+
 /**
  * Which waiting orders freed stock is offered to: first come, first served, expedited orders first. Waiters
  * are taken in that order, each given what it needs of every line from what is still unoffered; one
@@ -146,10 +152,7 @@ export function chooseOffers(
 ): string[] {
   const left = { ...available };
   const chosen: string[] = [];
-  const inLine = [...waiters].sort(
-    (a, b) => Number(!!b.expedite) - Number(!!a.expedite) || Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1),
-  );
-  for (const w of inLine) {
+  for (const w of inLine(waiters)) {
     if (passOver.has(w.orderId)) continue;
     const needs = new Map<string, number>();
     for (const l of w.lines) needs.set(l.sku, (needs.get(l.sku) ?? 0) + l.quantity);

@@ -10,6 +10,7 @@ import type { OrderListQuery, OrdersView } from '../store/orders';
 import type { OrderWorkflowInput } from '../workflows/order';
 import { commandOrder, type CommandAnswer, type OrderCommand } from './order-commands';
 import { captureOrder, type CaptureResult } from './order-intake';
+import type { PromiseService, PromiseView } from './promises';
 
 export interface OrderServiceDeps {
   orders: Pick<OrdersView, 'get' | 'list' | 'insertReceived'>;
@@ -20,6 +21,7 @@ export interface OrderServiceDeps {
   log: Logger;
   orderSettings?: OrderWorkflowInput['settings'];
   commandAnswerWithinMs?: number;
+  promiseDates?: Pick<PromiseService, 'forOrder'>; // a waiting order's promised date (services/promises.ts)
 }
 
 export function createOrderService(deps: OrderServiceDeps) {
@@ -53,14 +55,17 @@ export function createOrderService(deps: OrderServiceDeps) {
       return orders.list(q);
     },
 
-    // The order's view; an order paid on invoice also shows its terms and, once shipped, when it is due.
-    async get(orderId: string): Promise<OrderView> {
+    // The order's view; an order paid on invoice also shows its terms and, once shipped, when it is due; an
+    // order waiting for stock its promised date.
+    async get(orderId: string): Promise<OrderView & { promise?: PromiseView }> {
       const view = await orders.get(orderId);
       if (!view) throw new NotFoundError(`Order ${orderId} does not exist`, { orderId });
+      const promise = await deps.promiseDates?.forOrder(view);
+      const withPromise = promise ? { ...view, promise } : view;
       const terms = view.order.payment.terms;
-      if (!terms) return view;
+      if (!terms) return withPromise;
       const dueAt = paymentDueOf(view);
-      return { ...view, payment: { ...view.payment, terms, ...(dueAt && { dueAt }) } };
+      return { ...withPromise, payment: { ...view.payment, terms, ...(dueAt && { dueAt }) } };
     },
 
     command<Args extends unknown[]>(orderId: string, command: OrderCommand<Args>): Promise<CommandAnswer> {

@@ -31,6 +31,8 @@ export interface PurchasingServiceDeps {
   locations: Pick<Locations, 'get'>;
   ledger: Pick<StockLedger, 'apply'>;
   orders: Pick<OrdersView, 'waitingForSku'>;
+  // Told the skus whose expected stock changed (opened, received, cancelled, moved): promise dates follow.
+  onInboundChange?: (skus: string[]) => Promise<unknown>;
   now?: () => Date;
 }
 
@@ -89,6 +91,9 @@ export async function linkErpReceipt(
 
 export function createPurchasingService(deps: PurchasingServiceDeps) {
   const now = deps.now ?? (() => new Date());
+  const inboundChanged = async (po: PurchaseOrder, changed = true) => {
+    if (changed) await deps.onInboundChange?.([...new Set(po.lines.map((l) => l.sku))]);
+  };
 
   async function poOrThrow(id: string): Promise<PurchaseOrder> {
     const po = await deps.purchaseOrders.get(id);
@@ -157,7 +162,7 @@ export function createPurchasingService(deps: PurchasingServiceDeps) {
       ];
       if (problems.length || !supplier) throw new ValidationError(`Invalid purchase order: ${problems.length} problem(s)`, problems);
       const at = now();
-      return deps.purchaseOrders.create({
+      const created = await deps.purchaseOrders.create({
         id: input.id ?? newPurchaseOrderId(at),
         supplierId: input.supplierId,
         locationId: input.locationId,
@@ -170,6 +175,8 @@ export function createPurchasingService(deps: PurchasingServiceDeps) {
         createdAt: at.toISOString(),
         createdBy: actor,
       });
+      await inboundChanged(created, created.status === 'open');
+      return created;
     },
 
     purchaseOrder: poOrThrow,
@@ -185,12 +192,14 @@ export function createPurchasingService(deps: PurchasingServiceDeps) {
     // A draft becomes open (expected stock from then on); opening an open one changes nothing.
     async open(id: string, actor: string) {
       const { po, event, duplicate } = await appendOrThrow(id, 'open', (po) => decideOpen(po, now().toISOString(), actor));
+      await inboundChanged(po, event !== undefined && !duplicate);
       return { purchaseOrder: po, changed: event !== undefined && !duplicate };
     },
 
     // The unreceived rest is no longer expected; cancelling again changes nothing.
     async cancel(id: string, actor: string, reason?: string) {
       const { po, event, duplicate } = await appendOrThrow(id, 'cancel', (po) => decideCancel(po, now().toISOString(), actor, reason));
+      await inboundChanged(po, event !== undefined && !duplicate);
       return { purchaseOrder: po, changed: event !== undefined && !duplicate };
     },
 
@@ -200,6 +209,7 @@ export function createPurchasingService(deps: PurchasingServiceDeps) {
       const { po, event, duplicate } = await appendOrThrow(id, key, (po) =>
         decideExpectedDate(po, expectedDate, now().toISOString(), actor, reason),
       );
+      await inboundChanged(po, event !== undefined && !duplicate);
       return { purchaseOrder: po, changed: event !== undefined && !duplicate };
     },
 
@@ -231,6 +241,7 @@ export function createPurchasingService(deps: PurchasingServiceDeps) {
           existing: receipt.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
         });
       const entries = await settle(appended.po);
+      await inboundChanged(appended.po);
       const waiting = await Promise.all(
         receipt.lines.map(async (l) => [l.sku, (await deps.orders.waitingForSku(l.sku).catch(() => undefined))?.length] as const),
       );

@@ -47,6 +47,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   purchase_order_events: [{ field: 'poId' }],
   daily_demand: [{ field: 'series' }],
   replenishment_plans: [{ field: 'runId' }],
+  order_promises: [{ field: 'skus' }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */

@@ -14,6 +14,7 @@ export const NOTIFICATION_KINDS = [
   'return_approved',
   'return_received',
   'return_refunded',
+  'promise_date_changed', // a waiting order's promised date moved (n: the how-manyth move)
   'low_stock', // to the operators: a sku at a location fell to its reorder point (orderId is stock:<sku>:<locationId>)
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

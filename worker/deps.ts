@@ -17,6 +17,7 @@ import { WebhookDeliveries } from '../store/webhook-deliveries';
 import { BinLocations, Picklists } from '../store/picking';
 import { PurchaseOrders, Suppliers } from '../store/purchasing';
 import { OrderImports } from '../store/order-imports';
+import { OrderPromises } from '../store/promises';
 import { ReplenishmentStore } from '../store/replenishment';
 import { createManualPaymentProvider } from '../connectors/payments/manual';
 import type { PaymentProviders } from '../connectors/payments/types';
@@ -44,6 +45,7 @@ export interface Stores {
   suppliers: Suppliers;
   purchaseOrders: PurchaseOrders; // purchase orders and their event logs (receipts, cancellation, date moves)
   replenishment: ReplenishmentStore; // settings, daily demand, plans per recompute run, low-stock crossings
+  promises: OrderPromises; // each waiting order's promised date and what it rests on
   orderImports: OrderImports; // bulk order imports: the file as checked, its orders in chunks, each chunk's result
 }
 
@@ -73,6 +75,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     suppliers: new Suppliers(db),
     purchaseOrders: new PurchaseOrders(db),
     orderImports: new OrderImports(db),
+    promises: new OrderPromises(db),
     replenishment: new ReplenishmentStore(db),
   };
 }

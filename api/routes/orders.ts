@@ -9,6 +9,7 @@ import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../../domain/status';
 import type { OrderState } from '../../domain/order-state';
 import { idempotencyKeyHeader } from '../idempotency';
 import { createOrderService, type OrderService } from '../../services/orders';
+import { promiseServiceFor } from './promises';
 import {
   cancelLinesUpdate,
   cancelOrderUpdate,
@@ -94,7 +95,7 @@ const paymentConfirmSchema = z.strictObject({ reference: z.string().min(1).max(1
 
 export function ordersRouter(deps: ApiDeps): Router {
   const router = Router();
-  const orders = createOrderService({ ...deps.stores, ...deps });
+  const orders = createOrderService({ ...deps.stores, ...deps, promiseDates: promiseServiceFor(deps) });
   const send = sender(orders);
   router.post('/orders', async (req, res) => {
     const result = await orders.place(parseOrThrow(orderInputSchema, req.body, 'order'));

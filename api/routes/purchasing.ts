@@ -16,6 +16,7 @@ import {
 import { parseOrThrow } from '../../domain/validation';
 import { createPurchasingService, type PurchasingService } from '../../services/purchasing';
 import { unavailableService } from '../errors';
+import { promiseServiceFor } from './promises';
 import { idempotencyKeyHeader } from '../idempotency';
 import type { ApiDeps } from '../app';
 
@@ -34,7 +35,12 @@ const poIdOf = (req: Request) => parseOrThrow(purchaseOrderIdSchema, req.params.
 
 export function purchasingRouter(deps: ApiDeps): Router {
   const router = Router();
-  const purchasing = createPurchasingService(deps.stores);
+  const promises = promiseServiceFor(deps);
+  // A purchase order's change moves the promise dates of the orders waiting for its skus; a recompute that
+  // fails does not undo the change (the next one, or POST /promises/recompute, catches up).
+  const onInboundChange = (skus: string[]) =>
+    promises.recomputeForSkus(skus).catch((err) => deps.log.warn('could not recompute promise dates', { skus, error: String(err) }));
+  const purchasing = createPurchasingService({ ...deps.stores, onInboundChange });
   router.post('/suppliers', async (req, res) => {
     res.status(201).json(await purchasing.createSupplier(parseOrThrow(supplierSchema, req.body, 'supplier')));
   });

@@ -521,6 +521,7 @@ const ROUTES: RouteSpec[] = [
     validBody: () => ({ runId: next('hx-run') }),
     body: 'optional',
   },
+  { route: 'POST /promises/recompute', method: 'post', path: '/promises/recompute?sku=HX-BOLT', validBody: () => ({}), body: 'optional' },
 ];
 const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId'];
 const ALL_ROUTES = [...PUBLIC_ROUTES, ...ROUTES.map((r) => r.route)];
@@ -2090,6 +2091,29 @@ fieldCases('POST /replenishment/recompute', [
   ['runId', 42],
   ['skus', ['HX-BOLT']],
 ]);
+
+// A promise recompute names one sku in the query; its body is empty.
+const PROMISE_QUERIES: QuerySpec[] = [
+  ['', ['sku']],
+  ['sku=', ['sku']],
+  ['sku[$ne]=x', ['sku[$ne]']],
+  ['sku=a%00', ['sku']],
+  ['sku=has%20space', ['sku']],
+  ['sku=%24where', ['sku']],
+  [`sku=${'x'.repeat(65)}`, ['sku']],
+  ['sku=HX-BOLT&sku=TEE-M', ['sku']],
+  ['sku=HX-BOLT&all=true', ['all']],
+  ['sku=HX-BOLT&__proto__[polluted]=1', ['__proto__[polluted]']],
+];
+for (const [q, paths] of PROMISE_QUERIES)
+  add({ route: 'POST /promises/recompute', name: `?${q}`, send: json('post', `/promises/recompute?${q}`, {}), status: 400, paths });
+add({
+  route: 'POST /promises/recompute',
+  name: 'a body with fields',
+  send: json('post', '/promises/recompute?sku=HX-BOLT', { sku: 'HX-BOLT' }),
+  status: 400,
+  paths: ['sku'],
+});
 
 // ---- dead letters: replay ids ----
 
