@@ -15,7 +15,8 @@ import {
 import type { ReturnActivities } from '../../activities/return-activities';
 import type { ChannelActivities } from '../../activities/channel-activities';
 import type { CarrierActivities } from '../../activities/carrier-activities';
-import { refundFor, type Inspection, type ReturnState, type ReturnStatus } from '../../domain/returns';
+import { refundFor } from '../../domain/refund';
+import type { Inspection, ReturnState, ReturnStatus } from '../../domain/returns';
 import { cancelOrderSignal, COMMAND_REFUSED, exchangeItemsReceivedSignal, INVALID_COMMAND, OrderStatusKey } from '../order/api';
 import {
   attachReturnLabelUpdate,
