@@ -27,7 +27,7 @@ export interface ChannelActivityDeps {
   carriers: CarrierActivityDeps['carriers'];
   orders: Pick<OrdersView, 'insertReceived' | 'get'>;
   ledger: Pick<StockLedger, 'apply' | 'balance'>;
-  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing'>;
+  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'backorderable'>;
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
   webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
@@ -63,7 +63,7 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     if (!connection || !connection.enabled) return undefined;
     return buildConnector(connection, { redis: deps.redis, log: deps.log }).fulfillment;
   };
-  const intake = () => ({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders: deps.orders, log: deps.log });
+  const intake = () => ({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders: deps.orders, items: deps.items, log: deps.log });
 
   // A polled order that cannot be mapped: stored as a dead letter with its reason, replayable like a
   // webhook's (GET /webhooks/dead-letters). The same version of the order polled again is the same letter.

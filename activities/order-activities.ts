@@ -13,6 +13,7 @@ import type { RefundLedger } from '../store/refunds';
 import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../domain/logger';
+import { fillAt, lineAllowsBackorder, withoutUnits, type BackorderLine } from '../domain/backorder';
 
 export interface OrderActivityDeps {
   orders: Pick<OrdersView, 'project'>;
@@ -44,6 +45,13 @@ export type ReserveOutcome =
   // (reservePart), so the plan is kept in its history and a retry follows the same one.
   | { reserved: false; split: RoutingPart[]; tried: string[]; routing: RoutingExplanation };
 
+// What a backordered order can reserve now: a part at one location, and the units that stay backordered.
+export interface BackorderPlan {
+  part?: RoutingPart;
+  later: BackorderLine[];
+  summary: string;
+}
+
 const ACTOR = 'order-workflow';
 
 // Stock an order holds at one location: the whole order, or (with lines) one part of a split order.
@@ -73,6 +81,9 @@ function shortfallOf(lines: AllocationLine[], stock: AvailableStock): { sku: str
   }
   return undefined;
 }
+
+const units = (lines: BackorderLine[]) => lines.reduce((n, l) => n + l.quantity, 0);
+const describe = (lines: BackorderLine[]) => lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ');
 
 export function createOrderActivities(deps: OrderActivityDeps) {
   const provider = (order: Order) => {
@@ -324,14 +335,51 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 
     // One part of a split order, at the location the routing engine chose for it. The reservation id is
     // per reservation attempt and location, so a retry of this activity converges on the same outcome.
-    async reservePart(order: Order, attempt: number, part: RoutingPart): Promise<ReserveResult> {
+    // tag: a backordered part's own numbering (`backorder:<n>`), apart from the order's reservation attempts.
+    async reservePart(order: Order, attempt: number, part: RoutingPart, tag?: string): Promise<ReserveResult> {
       return deps.allocations.reserveAll({
-        reservationId: stepKey(order.id, `alloc:${attempt}:part:${part.locationId}`),
+        reservationId: stepKey(order.id, tag ? `alloc:${tag}:${part.locationId}` : `alloc:${attempt}:part:${part.locationId}`),
         orderId: order.id,
         locationId: part.locationId,
         lines: part.lines,
         actor: ACTOR,
       });
+    },
+
+    // A backordered order: of the wanted lines (the whole order, or what is still backordered), what one
+    // location can ship now, routed by the same rules as a whole order (the location must qualify for the
+    // units it ships); the rest stays backordered. Reads only: the workflow reserves the part (reservePart)
+    // so that the plan is kept in its history.
+    async planBackorder(order: Order, wanted: BackorderLine[], excludedLocationIds: string[] = []): Promise<BackorderPlan> {
+      const lines = wanted.map((w) => {
+        const line = order.lines.find((l) => l.sku === w.sku);
+        return { ...w, backorder: !!line && lineAllowsBackorder(order, line) };
+      });
+      const input = await deps.routing.inputFor(
+        routingOrderOf({ ...order, lines: order.lines.filter((l) => wanted.some((w) => w.sku === l.sku)) }),
+        { ledger: deps.ledger, locations: deps.locations },
+        excludedLocationIds,
+      );
+      const excluded = new Set(excludedLocationIds);
+      const candidates = input.locations
+        .filter((l) => l.active && l.ships && !excluded.has(l.id))
+        .map((l) => ({ location: l, fill: fillAt(lines, (sku) => input.stock[sku]?.[l.id] ?? 0) }))
+        .filter((c): c is { location: typeof c.location; fill: NonNullable<typeof c.fill> } => !!c.fill)
+        .sort(
+          (a, b) =>
+            units(b.fill.now) - units(a.fill.now) || a.location.priority - b.location.priority || (a.location.id < b.location.id ? -1 : 1),
+        );
+      for (const { fill } of candidates.slice(0, 3)) {
+        // The rules decide where these units ship from: a location they rule out (region, safety stock) does not.
+        const { decision, explanation } = routeOrder({ ...input, order: { ...input.order, lines: fill.now, allowSplit: false } });
+        if (decision.kind !== 'single') continue;
+        return {
+          part: { locationId: decision.locationId, lines: fill.now },
+          later: withoutUnits(wanted, fill.now),
+          summary: `${explanation.summary}; backordered: ${describe(withoutUnits(wanted, fill.now))}`,
+        };
+      }
+      return { later: wanted, summary: `Nothing of ${describe(wanted)} can ship now` };
     },
 
     // The reserve step failed past its retries and the order parks: whatever its attempts reserved (an

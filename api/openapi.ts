@@ -512,7 +512,7 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } },
         },
         patch: {
-          summary: 'Change an item: any of name, barcode, weightGrams, dimensionsMm (null removes an optional one)',
+          summary: 'Change an item: any of name, barcode, weightGrams, dimensionsMm, allowBackorder (null removes an optional one)',
           parameters: [skuParam],
           requestBody: json('ItemPatch'),
           responses: { '200': { description: 'The item as changed' }, '404': { description: 'No such item', ...json('Error') }, ...errors },

@@ -199,6 +199,7 @@ export interface ChannelVariant {
   barcode?: string;
   weightGrams?: number;
   dimensionsMm?: { length: number; width: number; height: number }; // packed, as it ships
+  allowBackorder?: boolean; // the channel sells it when out of stock (Shopify: inventoryPolicy CONTINUE)
   channelIds: { variant: string; inventoryItem?: string };
 }
 

@@ -53,6 +53,9 @@ export const itemSchema = z.strictObject({
       height: z.number().int().positive(),
     })
     .optional(),
+  // Orders may backorder it: units not in stock ship later, as they arrive (Medusa's allow_backorder;
+  // Shopify's inventory policy CONTINUE, taken by the catalogue import). Absent: no.
+  allowBackorder: z.boolean().optional(),
   // Per connection id (a connection's ids are lowercase letters, digits, _ and -).
   channels: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a connection id'), channelListingSchema).optional(),
 });
@@ -65,6 +68,7 @@ export const itemPatchSchema = z
     barcode: itemSchema.shape.barcode.unwrap().nullable().optional(),
     weightGrams: itemSchema.shape.weightGrams.unwrap().nullable().optional(),
     dimensionsMm: itemSchema.shape.dimensionsMm.unwrap().nullable().optional(),
+    allowBackorder: z.boolean().nullable().optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, 'must change at least one of name, barcode, weightGrams, dimensionsMm');
+  .refine((p) => Object.keys(p).length > 0, 'must change at least one of name, barcode, weightGrams, dimensionsMm, allowBackorder');
 export type ItemPatch = z.infer<typeof itemPatchSchema>;

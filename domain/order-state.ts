@@ -108,6 +108,10 @@ export interface OrderState {
   // A split order (no single location could fill it): its parts. Such an order has no `allocation`; its
   // status moves on when every part has (shipped when all are, delivered when all are).
   parts?: OrderPart[];
+  // A backordered order (domain/backorder.ts): the units still waiting for stock, since when, and how many
+  // parts were filled from the backorder so far. Each filled part is listed in `parts` and ships on its own;
+  // the order is delivered when the backorder is empty and every part is.
+  backorder?: { lines: { sku: string; quantity: number }[]; since: string; filledParts: number; note?: string };
   // Locations that rejected the order's allocation before picking, in order.
   rejections?: { locationId: string; reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string; at: string }[];
   // Why the order was placed where it was, or why it waits: the routing engine's explanation.

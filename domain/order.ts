@@ -4,9 +4,10 @@ import { locationIdSchema, skuSchema } from './catalog';
 import { currencySchema, minorUnitsSchema } from './money';
 import { orderWorkflowId } from './ids';
 
-// Types exist for the kinds the OMS will grow into; only standard orders are accepted today.
+// Types exist for the kinds the OMS will grow into. A `backorder` order allows backorders on every line
+// (as `allowBackorder: true` does): what is in stock ships now, the rest when it arrives.
 export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
-export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard'];
+export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard', 'backorder'];
 // invoice: a B2B customer's account is billed when the order ships, payable within its terms (net N days).
 export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery', 'invoice'] as const;
 // `expedite` jumps the queue: freed stock is offered to it before orders that waited longer, and picklists
@@ -21,6 +22,9 @@ const lineSchema = z.strictObject({
   unitPrice: minorUnitsSchema,
   discount: minorUnitsSchema.default(0),
   tax: minorUnitsSchema.default(0),
+  // The customer accepts that units not in stock ship later, as they arrive (the item must allow it).
+  // Absent: as the order says (allowBackorder, or type "backorder").
+  allowBackorder: z.boolean().optional(),
 });
 
 export const orderInputSchema = z
@@ -34,7 +38,13 @@ export const orderInputSchema = z
     type: z
       .enum(ORDER_TYPES)
       .default('standard')
-      .refine((t) => SUPPORTED_ORDER_TYPES.includes(t), { message: 'only "standard" orders are supported yet' }),
+      .refine((t) => SUPPORTED_ORDER_TYPES.includes(t), {
+        message: `only ${SUPPORTED_ORDER_TYPES.map((t) => `"${t}"`).join(' and ')} orders are supported yet`,
+      }),
+    // Every line may be backordered (unless a line says otherwise): what is in stock ships now as a part,
+    // the rest as further parts as stock arrives. Needs partial shipment (fulfillment.allowSplit not false);
+    // without it the order waits whole.
+    allowBackorder: z.boolean().optional(),
     currency: currencySchema,
     customer: z.strictObject({
       id: z.string().max(128).optional(),
@@ -98,6 +108,8 @@ export const orderInputSchema = z
       });
     if (o.fulfillment.method === 'ship' && o.fulfillment.pickupLocationId)
       ctx.addIssue({ code: 'custom', path: ['fulfillment', 'pickupLocationId'], message: 'only goes with method "pickup"' });
+    if (o.type === 'backorder' && o.allowBackorder === false)
+      ctx.addIssue({ code: 'custom', path: ['allowBackorder'], message: 'cannot be false on an order of type "backorder"' });
     const seen = new Set<string>();
     o.lines.forEach((l, i) => {
       if (seen.has(l.sku))

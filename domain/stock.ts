@@ -129,6 +129,7 @@ export interface StockWaiter {
   since: string; // when it started waiting
   lines: { sku: string; quantity: number }[];
   expedite?: boolean; // an expedited order: first in line, whenever it started waiting
+  partial?: boolean; // backorders allowed: takes what there is of its lines, however little
 }
 
 /** Waiting orders in line: expedited first, then the longest waiting (the order id breaks ties). */
@@ -142,7 +143,8 @@ export const inLine = <W extends StockWaiter>(waiters: readonly W[]): W[] =>
  * are taken in that order, each given what it needs of every line from what is still unoffered; one
  * that cannot be covered is passed over (the stock goes to the next in line rather than to nobody), and
  * nobody is offered stock another waiter was offered first, so a burst of freed units wakes exactly the
- * orders they can serve, not every waiting order at once. `passOver` names waiters offered recently
+ * orders they can serve, not every waiting order at once. A waiter that allows backorders is offered
+ * whatever is left of its skus (it ships what arrives). `passOver` names waiters offered recently
  * that are still waiting (their own attempt said no): the stock goes on to the next in line.
  */
 export function chooseOffers(
@@ -156,6 +158,13 @@ export function chooseOffers(
     if (passOver.has(w.orderId)) continue;
     const needs = new Map<string, number>();
     for (const l of w.lines) needs.set(l.sku, (needs.get(l.sku) ?? 0) + l.quantity);
+    if (w.partial) {
+      // A backorder ships what arrives: offered whatever is left of any of its skus.
+      if (![...needs].some(([sku]) => (left[sku] ?? 0) > 0)) continue;
+      for (const [sku, q] of needs) left[sku] = Math.max(0, (left[sku] ?? 0) - q);
+      chosen.push(w.orderId);
+      continue;
+    }
     if (![...needs].every(([sku, q]) => (left[sku] ?? 0) >= q)) continue;
     for (const [sku, q] of needs) left[sku] -= q;
     chosen.push(w.orderId);

@@ -66,6 +66,7 @@ async function importVariant(deps: CatalogImportDeps, connection: Connection, v:
     ...(v.barcode && { barcode: v.barcode }),
     ...(v.weightGrams && { weightGrams: v.weightGrams }),
     ...(v.dimensionsMm && { dimensionsMm: v.dimensionsMm }),
+    ...(v.allowBackorder && { allowBackorder: true }),
     channels: { [connection.id]: listing },
   });
   if (!parsed.success) {

@@ -38,8 +38,20 @@ export async function ingestChannelOrder(
     });
     return 'cancelled';
   }
-  const result = await captureOrder(deps, co.order, co.updatedAt);
+  const result = await captureOrder(deps, await withBackorders(deps, co.order), co.updatedAt);
   return result.duplicate ? passOnEdit(deps, orderId, co) : 'captured';
+}
+
+// A channel sells an item out of stock when its listing says so (Shopify: inventory policy CONTINUE, which
+// the catalogue import records as the item's allowBackorder): such lines may be backordered.
+async function withBackorders(deps: IntakeDeps, order: ChannelOrder['order']): Promise<ChannelOrder['order']> {
+  if (!deps.items || order.lines.every((l) => l.allowBackorder !== undefined)) return order;
+  const allowed = await deps.items.backorderable(order.lines.map((l) => l.sku));
+  if (allowed.size === 0) return order;
+  return {
+    ...order,
+    lines: order.lines.map((l) => (allowed.has(l.sku) && l.allowBackorder === undefined ? { ...l, allowBackorder: true } : l)),
+  };
 }
 
 // The order exists: if the channel's copy is newer than the one the order has and differs in what an edit

@@ -4,6 +4,7 @@ import { toOrder, type OrderInput } from '../domain/order';
 import { initialOrderState, type OrderView } from '../domain/order-state';
 import { NotFoundError } from '../domain/errors';
 import type { OrdersView } from '../store/orders';
+import type { Items } from '../store/catalog';
 import { orderWorkflow, type OrderWorkflowInput } from '../workflows/order';
 import { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
 import type { Logger } from '../domain/logger';
@@ -14,6 +15,8 @@ export interface IntakeDeps {
   orders: Pick<OrdersView, 'insertReceived' | 'get'>;
   log: Logger;
   orderSettings?: OrderWorkflowInput['settings'];
+  // Channel orders: lines of items that allow backorders may be backordered (the channel sold them anyway).
+  items?: Pick<Items, 'backorderable'>;
 }
 
 export interface CaptureResult {

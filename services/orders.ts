@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import type { OrderInput } from '../domain/order';
+import { lineAllowsBackorder } from '../domain/backorder';
 import { paymentDueOf, type OrderView } from '../domain/order-state';
 import type { Items, Locations } from '../store/catalog';
 import type { OrderListQuery, OrdersView } from '../store/orders';
@@ -14,7 +15,7 @@ import type { PromiseService, PromiseView } from './promises';
 
 export interface OrderServiceDeps {
   orders: Pick<OrdersView, 'get' | 'list' | 'insertReceived'>;
-  items: Pick<Items, 'missing'>;
+  items: Pick<Items, 'missing' | 'backorderable'>;
   locations: Pick<Locations, 'get'>;
   temporal: Client;
   taskQueue: string;
@@ -33,6 +34,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     const problems = input.lines.flatMap((l, i) =>
       missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : [],
     );
+    problems.push(...(await backordersRefused(input, missing)));
     const storeId = input.fulfillment.pickupLocationId;
     if (storeId === undefined) return problems;
     const store = await locations.get(storeId);
@@ -42,6 +44,25 @@ export function createOrderService(deps: OrderServiceDeps) {
         message: !store ? `unknown location ${storeId}` : `location ${storeId} does not offer pickup`,
       });
     return problems;
+  }
+
+  // Backorders asked for items that do not allow them: named per line (or on the order's own flag).
+  async function backordersRefused(input: OrderInput, missing: Set<string>): Promise<FieldProblem[]> {
+    const asking = input.lines.filter((l) => !missing.has(l.sku) && lineAllowsBackorder(input, l));
+    if (asking.length === 0) return [];
+    const allowed = await items.backorderable(asking.map((l) => l.sku));
+    const refused = asking.filter((l) => !allowed.has(l.sku));
+    const orderWide = refused.filter((l) => l.allowBackorder === undefined);
+    const why = (skus: string[]) =>
+      `${skus.join(', ')} ${skus.length > 1 ? 'do' : 'does'} not allow backorders (set allowBackorder on the item, or leave it out here)`;
+    return [
+      ...input.lines.flatMap((l, i) =>
+        l.allowBackorder === true && refused.includes(l) ? [{ path: `lines.${i}.allowBackorder`, message: why([l.sku]) }] : [],
+      ),
+      ...(orderWide.length
+        ? [{ path: input.allowBackorder !== undefined ? 'allowBackorder' : 'type', message: why(orderWide.map((l) => l.sku)) }]
+        : []),
+    ];
   }
 
   return {

@@ -143,9 +143,12 @@ export function createPromiseService(deps: PromiseServiceDeps) {
   return {
     recomputeForSkus,
 
-    /** The promise shown on a waiting order; computed now when none is stored yet (an order that just began waiting). */
+    /**
+     * The promise shown on a waiting order (or on a backordered one, for its backordered units); computed now
+     * when none is stored yet (an order that just began waiting).
+     */
     async forOrder(view: OrderView): Promise<PromiseView | undefined> {
-      if (view.status !== 'awaiting_stock') return undefined;
+      if (view.status !== 'awaiting_stock' && !view.backorder?.lines.length) return undefined;
       let stored = await deps.promises.get(view.orderId);
       if (!stored) {
         // Reading the order must not fail because its promise could not be computed: it then shows none.

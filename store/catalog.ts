@@ -102,6 +102,12 @@ export class Items {
     return changed.matchedCount > 0;
   }
 
+  // Which of these skus orders may backorder (the item says allowBackorder).
+  async backorderable(skus: string[]): Promise<Set<string>> {
+    const found = await Promise.all(skus.map((sku) => this.col.findOne({ _id: sku }, { projection: { _id: 1, allowBackorder: 1 } })));
+    return new Set(skus.filter((_, i) => found[i]?.allowBackorder === true));
+  }
+
   // Which of these skus are not in the catalogue.
   async missing(skus: string[]): Promise<string[]> {
     const unknown = skus.filter((sku) => !this.known.has(sku));

@@ -32,7 +32,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   stock_ledger: [{ field: 'idempotencyKey', unique: true }, { field: 'sku' }],
   stock_balances: [{ field: 'sku' }],
   open_reservations: [{ field: 'orderId' }],
-  orders: [{ field: 'status' }, { field: 'channel' }, { field: 'skus' }, { field: 'listKeys' }],
+  orders: [{ field: 'status' }, { field: 'channel' }, { field: 'skus' }, { field: 'backorderSkus' }, { field: 'listKeys' }],
   order_list_months: [{ field: 'combo' }],
   order_list_days: [{ field: 'comboMonth' }],
   order_list_hours: [{ field: 'comboDay' }],

@@ -11,6 +11,7 @@ export const NOTIFICATION_KINDS = [
   'shipped',
   'delivered',
   'lines_cancelled',
+  'backordered', // some units ship later, as they arrive (n: the how-manyth time the order split for it)
   'return_approved',
   'return_received',
   'return_refunded',

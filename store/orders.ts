@@ -4,6 +4,7 @@ import type { OrderState, OrderView } from '../domain/order-state';
 import { isTerminal, type OrderStatus } from '../domain/status';
 import { ValidationError } from '../domain/errors';
 import { insertOnce, replaceRacing } from './atomic';
+import { backordersApply } from '../domain/backorder';
 
 // The `orders` view: written at capture, then projected from the workflow's state on every change.
 //
@@ -31,6 +32,7 @@ export interface OrderDoc {
   channel: string;
   version: number;
   skus: string[]; // for "which waiting orders need this sku"
+  backorderSkus?: string[]; // a backordered order's skus still waiting (it may be shipping its other parts)
   listKeys: string[];
   createdAt: Date;
   updatedAt: Date;
@@ -80,6 +82,7 @@ export interface WaitingOrder {
   quantity: number; // of the sku in question
   lines: { sku: string; quantity: number }[];
   expedite: boolean; // offered stock before orders that waited longer
+  partial?: boolean; // backorders allowed: it takes whatever arrives (domain/backorder.ts)
 }
 
 // ---- List keys ----------------------------------------------------------------------------------------
@@ -125,6 +128,7 @@ export function viewDocOf(order: Order, state: OrderState, updatedAt = new Date(
     channel: order.channel,
     version: state.version,
     skus: order.lines.map((l) => l.sku),
+    ...(state.backorder?.lines.length && { backorderSkus: state.backorder.lines.map((l) => l.sku) }),
     listKeys: listKeysOf(state.status, order.channel, createdAt),
     createdAt,
     updatedAt,
@@ -320,18 +324,30 @@ export class OrdersView {
     return { orders: shown.map(toView), ...(page.length > q.limit && last && { nextCursor: encodeCursor(last.createdAt, last._id) }) };
   }
 
-  /** Orders waiting for stock that need this sku: expedited ones first, then the longest waiting first. */
+  /**
+   * Orders waiting for stock that need this sku, whole or backordered: expedited ones first, then the
+   * longest waiting first. A backordered order waits for its backordered units only.
+   */
   async waitingForSku(sku: string): Promise<WaitingOrder[]> {
-    const docs = await this.col.find({ status: 'awaiting_stock', skus: sku }).toArray();
+    const [whole, backordered] = await Promise.all([
+      this.col.find({ status: 'awaiting_stock', skus: sku }).toArray(),
+      this.col.find({ backorderSkus: sku }).toArray(),
+    ]);
+    const docs = [...whole, ...backordered.filter((b) => !whole.some((w) => w._id === b._id))];
     return docs
       .map(toView)
-      .map((v) => ({
-        orderId: v.orderId,
-        since: v.awaitingStock?.since ?? v.updatedAt,
-        quantity: v.order.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0),
-        lines: v.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-        expedite: v.order.priority === 'expedite',
-      }))
+      .map((v) => {
+        const backorder = v.status === 'awaiting_stock' ? undefined : v.backorder;
+        const lines = backorder ? backorder.lines : v.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+        return {
+          orderId: v.orderId,
+          since: backorder?.since ?? v.awaitingStock?.since ?? v.updatedAt,
+          quantity: lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0),
+          lines,
+          expedite: v.order.priority === 'expedite',
+          partial: !!backorder || backordersApply(v.order),
+        };
+      })
       .sort(
         (a, b) => Number(b.expedite) - Number(a.expedite) || Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1),
       );

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     },
   });
-  const intake = { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, orders: stores.orders, log };
+  const intake = { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, orders: stores.orders, items: stores.items, log };
   const channelReturns = channelReturnsOf({ ...stores, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, redis, log });
   const webhooks = startWebhookConsumer({ stores, intake, redis, log, channelReturns }, { prefix: config.BULLMQ_PREFIX });
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });

@@ -10,6 +10,7 @@ const VARIANTS = `
         sku
         barcode
         displayName
+        inventoryPolicy
         inventoryItem { id measurement { weight { unit value } } }
       }
       pageInfo { hasNextPage endCursor }
@@ -23,6 +24,7 @@ interface Variants {
       sku: string | null;
       barcode: string | null;
       displayName: string;
+      inventoryPolicy?: 'CONTINUE' | 'DENY';
       inventoryItem: { id: string; measurement?: { weight?: { unit: string; value: number } | null } | null } | null;
     }[];
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -43,6 +45,8 @@ export function createShopifyCatalog(client: ShopifyClient): CatalogSource {
           name: n.displayName,
           ...(n.barcode && { barcode: n.barcode }),
           ...(grams !== undefined && grams > 0 && { weightGrams: grams }),
+          // CONTINUE: the shop keeps selling it out of stock, so its orders may backorder it.
+          ...(n.inventoryPolicy === 'CONTINUE' && { allowBackorder: true }),
           channelIds: { variant: n.id, ...(n.inventoryItem && { inventoryItem: n.inventoryItem.id }) },
         };
       });

@@ -766,6 +766,15 @@ fieldCases(
   { base: () => withField(validOrder(), 'lines.0.unitPrice', Number.MAX_SAFE_INTEGER) },
 );
 fieldCases('POST /orders', [['shippingAmount', Number.MAX_SAFE_INTEGER, ['(body)']]]);
+// Backorders: flags that are not booleans, and backorders of an item that does not allow them (TEE-M).
+fieldCases('POST /orders', [
+  ['allowBackorder', 'yes'],
+  ['lines.0.allowBackorder', 1],
+  ['lines.0.allowBackorder', true],
+  ['allowBackorder', true],
+  ['type', 'backorder'],
+]);
+fieldCases('POST /orders', [['allowBackorder', false]], { base: () => withField(validOrder(), 'type', 'backorder') });
 fieldCases('POST /orders', [['lines.1', { sku: 'TEE-M', quantity: 1, unitPrice: 1 }, ['lines.1.sku']]]);
 fieldCases('POST /orders', [['lines.1', { sku: 'GHOST-2', quantity: 1, unitPrice: 1 }, ['lines.0.sku', 'lines.1.sku']]], {
   base: () => withField(validOrder(), 'lines.0.sku', 'GHOST-1'),
@@ -820,7 +829,12 @@ fieldCases('POST /items', [
   ['dimensionsMm', { length: 0, width: 1, height: 1 }, ['dimensionsMm.length']],
   ['dimensionsMm', { length: 1, width: -3, height: 1 }, ['dimensionsMm.width']],
   ['dimensionsMm', { length: 1, width: 1, height: 1, depth: 1 }, ['dimensionsMm.depth']],
+  ['allowBackorder', 'yes'],
   ['createdAt', 'now'],
+]);
+fieldCases('PATCH /items/:sku', [
+  ['allowBackorder', 'yes'],
+  ['allowBackorder', 1],
 ]);
 
 const receiptSpecs = (quantityField: 'quantity' | 'delta'): FieldSpec[] => [

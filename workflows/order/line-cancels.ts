@@ -70,6 +70,9 @@ async function applyLineCancel(run: OrderRun, pending: PendingLineCancel): Promi
   if (!paid) state.payment.amount = cancelled.order.totals.total;
   const released: LinesCancellation['released'] = [];
   const earlier = state.cancelledLines ?? [];
+  // Backordered units hold no stock: they simply stop waiting.
+  if (state.backorder && plan.fromBackorder.length)
+    state.backorder = { ...state.backorder, lines: reduce(state.backorder.lines, plan.fromBackorder) };
   for (const { run: part, lines } of plan.fromParts) {
     const held = part.held;
     // The n-th partial release of this reservation's line, so that a retry releases nothing twice.

@@ -220,7 +220,10 @@ export class OrderRun {
       state.stage = slowest;
       return this.noteProgress(text);
     }
-    await this.setStatus(slowest, `${text}; all ${this.parts.count} parts ${slowest}`);
+    const backordered = state.backorder?.lines.length
+      ? `; still backordered: ${state.backorder.lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ')}`
+      : '';
+    await this.setStatus(slowest, `${text}; all ${this.parts.count} parts ${slowest}${backordered}`);
   }
 
   // The status to go back to after a hold or a failed step: where the order was, or further along the
@@ -352,7 +355,8 @@ export class OrderRun {
     if (!this.parts.listed || !patched(PER_PART_CAPTURE)) return this.captureOnce();
     const started = this.partCaptures.get(part.id);
     if (started) return started;
-    const last = this.partCaptures.size === this.parts.count - 1;
+    // A backordered order's last part is one filled when nothing is backordered any more.
+    const last = this.partCaptures.size === this.parts.count - 1 && !this.state.backorder?.lines.length;
     const amount = partCapture(this.order, part.held.lines ?? [], { capturedSoFar: this.committedCapture, last });
     this.committedCapture += amount;
     const capturing = (async () => {
@@ -361,7 +365,7 @@ export class OrderRun {
       });
       const view = this.parts.view(part);
       if (view) view.captured = amount;
-      const all = ++this.finishedCaptures === this.parts.count;
+      const all = ++this.finishedCaptures === this.parts.count && !this.state.backorder?.lines.length;
       this.state.payment = {
         ...this.state.payment,
         captured: (this.state.payment.captured ?? 0) + amount,
@@ -371,6 +375,24 @@ export class OrderRun {
     })();
     this.partCaptures.set(part.id, capturing);
     return capturing;
+  }
+
+  // A backordered order whose last backordered units were cancelled after every part had captured: the rest
+  // of the total (their parts' share of the shipping) is captured once, as part "rest".
+  async captureRemainder(): Promise<void> {
+    const { payment } = this.state;
+    if (!this.state.backorder || payment.status !== 'authorized' || this.finishedCaptures !== this.parts.count) return;
+    const amount = this.order.totals.total - (payment.captured ?? 0);
+    if (amount <= 0 || (payment.method !== 'prepaid' && payment.method !== 'invoice')) return;
+    const captured = await this.step('capture_payment', () => this.acts.capturePayment(this.order, { id: 'rest', amount }), {
+      cancellable: false,
+    });
+    this.state.payment = {
+      ...this.state.payment,
+      status: 'captured',
+      captured: (payment.captured ?? 0) + amount,
+      reference: captured.reference ?? payment.reference,
+    };
   }
 
   // What giving the money back concerns: what was captured less refunds, or what is still authorised.

@@ -27,9 +27,9 @@ export class Parts {
     return this.list.length;
   }
 
-  // More than one part: the view lists them.
+  // More than one part, or a backordered order (its later parts follow): the view lists them.
   get listed(): boolean {
-    return this.list.length > 1;
+    return this.list.length > 1 || this.state.backorder !== undefined;
   }
 
   // Stock now held: one whole-order reservation, or a split order's parts.
@@ -48,10 +48,22 @@ export class Parts {
     }));
   }
 
+  // A backordered part filled as stock arrived, after the others: numbered after them.
+  add(held: HeldStock): PartRun {
+    const run: PartRun = { id: String(this.list.length + 1), held, reported: new Map() };
+    this.list.push(run);
+    this.state.parts = [
+      ...(this.state.parts ?? []),
+      { id: run.id, locationId: held.locationId, reservationId: held.reservationId, lines: held.lines!, stage: 'stock_reserved' },
+    ];
+    return run;
+  }
+
   // Given back (the allocation was rejected): routed again from scratch.
   drop(): void {
     this.state.allocation = undefined;
     this.state.parts = undefined;
+    this.state.backorder = undefined;
     this.list = [];
   }
 

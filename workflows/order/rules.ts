@@ -179,9 +179,11 @@ export function channelEditRefusal(f: OrderFacts, e: ChannelEdit): Refusal | und
   return undefined;
 }
 
-// Which units of each requested sku come off which part: from parts not yet picked, the last part first. A
-// part of a split order left with nothing to ship is not allowed (cancel the order, or fewer units).
+// Which units of each requested sku come off which part: backordered units first (nothing holds them yet),
+// then parts not yet picked, the last part first. A part of a split order left with nothing to ship is
+// not allowed (cancel the order, or fewer units).
 export interface LineCancelPlan {
+  fromBackorder: { sku: string; quantity: number }[];
   fromParts: { run: PartRun; lines: { sku: string; quantity: number }[] }[];
   problems: { path: string; message: string }[];
 }
@@ -191,9 +193,14 @@ export function planLineCancel(f: OrderFacts, request: CancelLinesRequest['lines
   const fromParts = new Map<PartRun, { sku: string; quantity: number }[]>();
   const held = (run: PartRun) => run.held.lines ?? f.orderLines;
   const open = f.parts.list.filter((run) => !f.parts.reachedAtLeast(run, 'picked'));
+  const fromBackorder: LineCancelPlan['fromBackorder'] = [];
   request.forEach((r, i) => {
     if (f.parts.count === 0) return; // nothing reserved yet: only the order changes
     let wanted = r.quantity;
+    const backordered = Math.min(wanted, f.state.backorder?.lines.find((l) => l.sku === r.sku)?.quantity ?? 0);
+    if (backordered > 0) fromBackorder.push({ sku: r.sku, quantity: backordered });
+    wanted -= backordered;
+    if (wanted === 0) return;
     for (const run of [...open].reverse()) {
       const has = held(run).find((l) => l.sku === r.sku)?.quantity ?? 0;
       const take = Math.min(has, wanted);
@@ -214,7 +221,7 @@ export function planLineCancel(f: OrderFacts, request: CancelLinesRequest['lines
     if (f.parts.listed && left === 0 && problems.length === 0)
       problems.push({ path: 'lines', message: `would leave part ${run.id} with nothing to ship: cancel fewer units, or the whole order` });
   }
-  return { fromParts: [...fromParts].map(([run, lines]) => ({ run, lines })), problems };
+  return { fromBackorder, fromParts: [...fromParts].map(([run, lines]) => ({ run, lines })), problems };
 }
 
 // Lines can be cancelled once the payment is settled (authorised or captured) and until the part holding
@@ -238,7 +245,8 @@ export function cancelLinesRefusal(f: OrderFacts, req: CancelLinesRequest): Refu
     });
   if (f.intents.lineCancel || f.intents.edit || f.intents.rejection)
     return refused(`Cannot cancel lines of order ${orderId} now: another change to it is being taken; try again in a moment`, { status });
-  if (f.shippedAny && f.parts.count <= 1) return refused(`Cannot cancel lines of order ${orderId}: it has already shipped`, { stage });
+  if (f.shippedAny && f.parts.count <= 1 && !f.state.backorder?.lines.length)
+    return refused(`Cannot cancel lines of order ${orderId}: it has already shipped`, { stage });
   const plan = planLineCancel(f, req.lines);
   if (plan.problems.length)
     return refused(`Cannot cancel lines of order ${orderId}: ${plan.problems.map((p) => p.message).join('; ')}`, {

@@ -3,6 +3,7 @@ import type { OrderLabel } from '../../../domain/order-state';
 import { OrderCancelled, type OrderRun } from '../order-run';
 import type { PartRun } from '../parts';
 import { NOTIFY_SHIPMENTS } from '../patches';
+import { fillBackorder } from '../backorders';
 
 // 4 and 5. Fulfil and deliver, by strategy: shipped by a carrier, or collected by the customer at a store.
 export interface FulfilmentStrategy {
@@ -21,14 +22,18 @@ async function throughStages(run: OrderRun, part: PartRun, stages: readonly ('pi
 // ---- Shipping -------------------------------------------------------------------------------------------
 
 // Each part (a whole order is one) is picked, packed, labelled and shipped on its own; the order moves on
-// when all its parts have. Each part captures its own amount as it ships (orders started before that: the
+// when all its parts have (and, backordered, when nothing is left waiting). Each part captures its own amount as it ships (orders started before that: the
 // first part to ship captures the whole total); the first part to ship ends cancellation. Parts run side
 // by side; a cancellation waits for all of them to stop, so that no label is bought after the
 // compensations ran.
 async function fulfilByCarrier(run: OrderRun): Promise<void> {
-  const settled = await Promise.allSettled(run.parts.list.map((part) => shipPart(run, part)));
+  const shipping = run.parts.list.map((part) => shipPart(run, part));
+  // A backordered order: its later parts are reserved and shipped as stock arrives, beside these.
+  if (run.state.backorder) shipping.push(fillBackorder(run, (part) => shipPart(run, part)));
+  const settled = await Promise.allSettled(shipping);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  await run.captureRemainder();
   const firstShipment = run.parts.firstShipment();
   await run.step('erp_invoice', () => run.acts.pushInvoiceToErps(run.order, firstShipment), { cancellable: false });
 }

@@ -5,6 +5,8 @@ import type { AllocationRejection } from '../api';
 import { editToTake, takeEditBeforeReserving, takeEditWhileHolding } from '../edits';
 import type { OrderRun } from '../order-run';
 import { RELEASE_ALL_STOCK } from '../patches';
+import { backordersApply } from '../../../domain/backorder';
+import { backorderTheRest } from '../backorders';
 
 // 3. Stock: reserve the order where the routing rules place it (one location, or split into parts when no
 // single location can fill it and the rules and the order allow it), or wait for stock to arrive; then
@@ -89,6 +91,8 @@ async function reserveSomewhere(run: OrderRun, a: Allocation): Promise<void> {
       // Another order took a part's stock between routing and reserving: route again at once, twice.
       if (++a.splitMisses % 3 !== 0) continue;
     }
+    // Backorders allowed: what is in stock now ships, the rest waits as a backorder.
+    if (backordersApply(order) && (await backorderTheRest(run, ++a.attempts, excluded))) return;
     state.awaitingStock = { since: state.awaitingStock?.since ?? run.now(), attempts: attempt, ...(shortfall && { shortfall }) };
     if (state.status !== 'awaiting_stock') {
       await run.setStatus(
@@ -142,9 +146,12 @@ function owePartsBack(run: OrderRun): () => void {
 async function release(run: OrderRun, round: number): Promise<void> {
   const holding = run.parts.list.map((r) => r.held);
   const where = holding.map((h) => h.locationId).join(', ');
+  const backordered = run.state.backorder?.lines.length
+    ? `; backordered: ${run.state.backorder.lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ')}`
+    : '';
   await run.setStatus(
     'stock_reserved',
-    holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`,
+    (holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`) + backordered,
     { project: !run.fewerProjections },
   );
   // An exchange replacement waits here with its stock held until the returned items are back.
