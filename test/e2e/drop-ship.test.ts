@@ -367,6 +367,15 @@ test('bad drop-ship input is refused naming every problem, and nothing is writte
   await refused(orderBody({ lines: [dropShipLine(SOFA, HTTP_SUPPLIER)], fulfillment: { method: 'pickup', pickupLocationId: 'BER-1' } }), [
     'fulfillment.method',
   ]);
+  // A bulk import names the line of each order whose supplier does not drop-ship; none is imported.
+  const imported = await api.post('/orders/import', {
+    orders: [orderBody({ lines: [dropShipLine(SOFA, PLAIN_SUPPLIER)] }), orderBody({ lines: [dropShipLine(LAMP, 'nobody-at-all')] })],
+  });
+  expect(imported.status).toBe(400);
+  expect(imported.body.error.details.map((d: { path: string }) => d.path)).toEqual([
+    'rows.1.lines.0.dropShip.supplierId',
+    'rows.2.lines.0.dropShip.supplierId',
+  ]);
   // A supplier naming a connection that is not a supplier's.
   const badSupplier = await api.post('/suppliers', {
     id: `ghost-${run}`,
