@@ -6,7 +6,7 @@ import { adjustmentSchema, quarantineDecisionSchema, receiptSchema } from '../do
 import { routingRulesSchema } from '../domain/routing';
 import { carrierRulesSchema } from '../domain/carrier-rules';
 import { binSchema, picklistCriteriaSchema } from '../domain/picking';
-import { allocationRejectionSchema, cancelLinesSchema, fulfillmentEventSchema } from './routes/orders';
+import { allocationRejectionSchema, cancelLinesSchema, dropShipRerouteSchema, fulfillmentEventSchema } from './routes/orders';
 import { ORDER_STATUSES } from '../domain/status';
 import { connectionInputSchema, connectionPatchSchema, skuMapSchema } from '../domain/connection';
 import {
@@ -14,6 +14,7 @@ import {
   purchaseOrderInputSchema,
   purchaseOrderPatchSchema,
   purchaseOrderReceiptSchema,
+  supplierEventSchema,
   supplierSchema,
 } from '../domain/purchasing';
 import { replenishmentSettingsSchema } from '../domain/replenishment';
@@ -168,6 +169,7 @@ export function openApiDocument(): object {
         FulfillmentEvent: schema(fulfillmentEventSchema),
         AllocationRejection: schema(allocationRejectionSchema),
         CancelLines: schema(cancelLinesSchema),
+        DropShipReroute: schema(dropShipRerouteSchema),
         ConnectionInput: schema(connectionInputSchema),
         ConnectionPatch: schema(connectionPatchSchema),
         Reason: { type: 'object', properties: { reason: { type: 'string' } }, additionalProperties: false },
@@ -176,6 +178,7 @@ export function openApiDocument(): object {
         PurchaseOrderReceipt: schema(purchaseOrderReceiptSchema),
         ReplenishmentSettings: schema(replenishmentSettingsSchema),
         PurchaseOrderPatch: schema(purchaseOrderPatchSchema),
+        SupplierEvent: schema(supplierEventSchema),
         BinLocations: {
           type: 'object',
           required: ['bins'],
@@ -233,7 +236,7 @@ export function openApiDocument(): object {
       '/webhooks/{connectionId}': {
         post: {
           summary:
-            "A channel's or carrier's webhook delivery, verified with the connection's secret (Shopify X-Shopify-Hmac-Sha256, EasyPost X-Hmac-Signature), stored and queued; repeats of a delivery id are recognised",
+            "A channel's, carrier's or drop-ship supplier's webhook delivery, verified with the connection's secret (Shopify X-Shopify-Hmac-Sha256, EasyPost X-Hmac-Signature, supplier_http X-Orderhub-Signature: sha256=<hex HMAC of the body>), stored and queued; repeats of a delivery id are recognised",
           security: [],
           parameters: [{ name: 'connectionId', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu' } }],
           requestBody: { content: { '*/*': { schema: { description: 'The raw body exactly as the sender signed it (up to 2 MB)' } } } },
@@ -474,6 +477,10 @@ export function openApiDocument(): object {
       '/orders/{id}/pickup': command('A pickup order was collected at its store (only when ready_for_pickup)'),
       '/orders/{id}/payment/confirm': command('Confirm a manual payment the order is waiting for'),
       '/orders/{id}/payment/decline': command('Decline the payment: the order is rejected', 'Reason'),
+      '/orders/{id}/drop-ship/reroute': command(
+        'Send a drop-ship part its supplier refused (the order in needs_attention, step supplier_refused) to another drop-ship supplier: a new purchase order to it, the refused one kept in dropShip.purchaseOrders. supplierId must exist and drop-ship (400); part is required for an order with several suppliers. Refused (409) unless the part waits on a refusal, or when the supplier already had the part',
+        'DropShipReroute',
+      ),
       '/locations': {
         post: {
           summary: 'Create a location',
@@ -942,6 +949,24 @@ export function openApiDocument(): object {
                 'Not finished now (the store is busy or away): send it again with the receiptId in details, which applies it once',
               ...json('Error'),
             },
+          },
+        },
+      },
+      '/purchase-orders/{id}/supplier-events': {
+        post: {
+          summary:
+            "Record a drop-ship supplier's answer about its purchase order (suppliers reached by email, or an answer given by phone): confirmed, shipped (carrier and trackingNumber: the order's part ships) or refused (reason: the order waits in needs_attention). Applied once per eventId (or Idempotency-Key header), then told to the order",
+          parameters: [poParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+          requestBody: json('SupplierEvent'),
+          responses: {
+            '201': { description: 'Recorded: { purchaseOrder, duplicate: false, eventId }' },
+            '200': { description: 'This eventId was recorded before: nothing new written' },
+            '404': { description: 'No such purchase order' },
+            '409': {
+              description: 'Not a drop-ship purchase order, or one that cannot take this answer now (shipped, cancelled, already refused)',
+              ...json('Error'),
+            },
+            ...errors,
           },
         },
       },

@@ -10,6 +10,7 @@ import { erpConnector } from './erp';
 import { shopifyConnector } from './shopify';
 import { easypostConnector } from './easypost';
 import { manualCarrierConnector } from './manual-carrier';
+import { supplierHttpConnector } from './supplier-http';
 
 // kind -> factory. Adding a connector is one folder and one line here.
 export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory<never, never>> = {
@@ -18,6 +19,7 @@ export const CONNECTOR_FACTORIES: Record<string, ConnectorFactory<never, never>>
   erp: erpConnector as ConnectorFactory<never, never>,
   easypost: easypostConnector as ConnectorFactory<never, never>,
   manual_carrier: manualCarrierConnector as ConnectorFactory<never, never>,
+  supplier_http: supplierHttpConnector as ConnectorFactory<never, never>,
 };
 
 export function factoryFor(kind: string): ConnectorFactory<unknown, unknown> {

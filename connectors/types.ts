@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { CarrierRate, Label, LabelPurchase, ParcelShipment, Tracking, TrackingEvent, VoidOutcome } from '../domain/carrier';
 import type { Order, OrderInput } from '../domain/order';
+import type { Address } from '../domain/address';
+import type { SupplierEventType } from '../domain/drop-ship';
 import type { Logger } from '../domain/logger';
 import type { HttpClient, HttpClientOptions } from './http';
 
@@ -192,6 +194,44 @@ export interface CarrierGateway {
   };
 }
 
+// A drop-ship purchase order as it goes to the supplier: what to ship, to whom.
+export interface SupplierPurchaseOrder {
+  purchaseOrderId: string;
+  orderReference: string; // the customer order it ships (Orderhub's order id)
+  currency: string;
+  lines: { sku: string; quantity: number; unitCost?: number }[];
+  shipTo: Address;
+  customer: { name: string; email?: string; phone?: string };
+}
+
+// A supplier's answer, as its webhook tells it.
+export type SupplierWebhookEvent =
+  | {
+      kind: 'answer';
+      eventId: string;
+      purchaseOrderId: string;
+      type: SupplierEventType;
+      carrier?: string;
+      trackingNumber?: string;
+      reason?: string;
+      at?: string;
+    }
+  | { kind: 'ignored'; reason: string };
+
+// A supplier that ships our customers' orders (drop-ship): purchase orders out, its answers in.
+export interface SupplierGateway {
+  // Placed at most once per idempotency key, however often it is retried.
+  sendPurchaseOrder(po: SupplierPurchaseOrder, opts: { idempotencyKey: string }): Promise<void>;
+  // Withdrawn before it shipped; repeating it is harmless.
+  cancelPurchaseOrder(purchaseOrderId: string, opts: { reason: string; idempotencyKey: string }): Promise<void>;
+  webhooks: {
+    // Throws UnauthorizedError when the signature is missing or wrong.
+    verify(rawBody: Buffer, headers: WebhookHeaders): VerifiedWebhook;
+    // Throws ValidationError naming what could not be mapped.
+    parse(rawBody: Buffer): SupplierWebhookEvent;
+  };
+}
+
 // A product variant as a channel lists it, for importing the catalogue.
 export interface ChannelVariant {
   sku: string; // the channel's sku ('' when the variant has none)
@@ -219,6 +259,7 @@ export interface Connector {
   refunds?: RefundTarget;
   erp?: ErpTarget;
   carrier?: CarrierGateway;
+  supplier?: SupplierGateway;
 }
 
 // A connector kind: validates its options and credentials when a connection is created, then builds.

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { locationIdSchema, skuSchema } from './catalog';
 
 export const CARRIER_KINDS = ['easypost', 'manual_carrier'] as const;
-export const CONNECTION_KINDS = ['shopify', 'amazon', 'erp', ...CARRIER_KINDS] as const;
+// supplier_http: a drop-ship supplier's system (connectors/supplier-http), named by the supplier's dropShip.
+export const CONNECTION_KINDS = ['shopify', 'amazon', 'erp', ...CARRIER_KINDS, 'supplier_http'] as const;
 export const isCarrierKind = (kind: string): boolean => (CARRIER_KINDS as readonly string[]).includes(kind);
 
 export const connectionIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be 1 to 32 lowercase letters, digits, _ or -');

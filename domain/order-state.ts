@@ -1,4 +1,5 @@
 import type { RoutingExplanation } from './routing';
+import type { DropShipPurchaseOrder } from './drop-ship';
 import type { Order } from './order';
 import type { FlowStatus, OrderStatus } from './status';
 
@@ -122,6 +123,8 @@ export interface OrderState {
   pickup?: { locationId: string; readyAt?: string; holdUntil?: string; collectedAt?: string };
   // The label bought through the carrier rules, and how the carrier was chosen.
   label?: OrderLabel;
+  // A drop-ship order: each supplier's purchase order (one per part) and where the supplier stands with it.
+  dropShip?: { purchaseOrders: DropShipPurchaseOrder[] };
   // Carrier tracking, one entry per parcel, the latest scan of each.
   tracking?: ParcelTracking[];
   deliveredAt?: string;

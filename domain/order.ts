@@ -3,11 +3,13 @@ import { addressSchema } from './address';
 import { locationIdSchema, skuSchema } from './catalog';
 import { currencySchema, minorUnitsSchema } from './money';
 import { orderWorkflowId } from './ids';
+import { supplierIdSchema } from './purchasing';
 
 // Types exist for the kinds the OMS will grow into. A `backorder` order allows backorders on every line
-// (as `allowBackorder: true` does): what is in stock ships now, the rest when it arrives.
+// (as `allowBackorder: true` does): what is in stock ships now, the rest when it arrives. An order whose
+// lines all name a supplier (dropShip) is a drop_ship order, whatever type it was sent with.
 export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
-export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard', 'backorder'];
+export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard', 'backorder', 'drop_ship'];
 // invoice: a B2B customer's account is billed when the order ships, payable within its terms (net N days).
 export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery', 'invoice'] as const;
 // `expedite` jumps the queue: freed stock is offered to it before orders that waited longer, and picklists
@@ -25,6 +27,9 @@ const lineSchema = z.strictObject({
   // The customer accepts that units not in stock ship later, as they arrive (the item must allow it).
   // Absent: as the order says (allowBackorder, or type "backorder").
   allowBackorder: z.boolean().optional(),
+  // Shipped straight to the customer by this supplier (a drop-ship supplier); unitCost: what the supplier
+  // charges per unit, printed on its purchase order.
+  dropShip: z.strictObject({ supplierId: supplierIdSchema, unitCost: minorUnitsSchema.max(1_000_000_000).optional() }).optional(),
 });
 
 export const orderInputSchema = z
@@ -39,7 +44,7 @@ export const orderInputSchema = z
       .enum(ORDER_TYPES)
       .default('standard')
       .refine((t) => SUPPORTED_ORDER_TYPES.includes(t), {
-        message: `only ${SUPPORTED_ORDER_TYPES.map((t) => `"${t}"`).join(' and ')} orders are supported yet`,
+        message: `only ${SUPPORTED_ORDER_TYPES.map((t) => `"${t}"`).join(', ')} orders are supported yet`,
       }),
     // Every line may be backordered (unless a line says otherwise): what is in stock ships now as a part,
     // the rest as further parts as stock arrives. Needs partial shipment (fulfillment.allowSplit not false);
@@ -136,11 +141,45 @@ export const orderInputSchema = z
     if (o.payment.method === 'cash_on_delivery' && o.payment.alreadyPaid) {
       ctx.addIssue({ code: 'custom', path: ['payment', 'alreadyPaid'], message: 'a cash-on-delivery order cannot already be paid' });
     }
+    dropShipProblems(o).forEach((p) => ctx.addIssue({ code: 'custom', ...p }));
     const totals = totalsOf(o);
     if (!Object.values(totals).every((v) => Number.isSafeInteger(v))) {
       ctx.addIssue({ code: 'custom', path: [], message: 'the order amounts add up to more than can be counted exactly in minor units' });
     } else if (totals.total < 0) ctx.addIssue({ code: 'custom', path: ['discounts'], message: 'discounts exceed the order amount' });
   });
+
+// A drop-ship order is shipped by its suppliers, every line of it: mixing stocked and drop-shipped lines in
+// one order is not supported yet (each stocked line is named). Suppliers ship separately, so an order that
+// must arrive in one shipment names one supplier; nobody collects a drop-ship order at a store.
+type DropShipShape = {
+  type: string;
+  lines: { dropShip?: { supplierId: string } }[];
+  fulfillment: { method: string; allowSplit?: boolean };
+};
+function dropShipProblems(o: DropShipShape): { path: (string | number)[]; message: string }[] {
+  const shipped = o.lines.filter((l) => l.dropShip);
+  if (shipped.length === 0) {
+    if (o.type !== 'drop_ship') return [];
+    return [{ path: ['lines'], message: 'a drop_ship order names the supplier of each line: lines[].dropShip.supplierId' }];
+  }
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  o.lines.forEach((l, i) => {
+    if (!l.dropShip)
+      problems.push({
+        path: ['lines', i, 'dropShip'],
+        message: `is required: the order's other lines are drop-shipped, and mixing stocked and drop-shipped lines in one order is not supported yet`,
+      });
+  });
+  if (o.fulfillment.method === 'pickup')
+    problems.push({ path: ['fulfillment', 'method'], message: 'a drop-shipped order is shipped by its supplier: it cannot be collected' });
+  const suppliers = new Set(shipped.map((l) => l.dropShip!.supplierId));
+  if (o.fulfillment.allowSplit === false && suppliers.size > 1)
+    problems.push({
+      path: ['fulfillment', 'allowSplit'],
+      message: `cannot be false: the lines come from ${suppliers.size} suppliers, each shipping its own`,
+    });
+  return problems;
+}
 
 export type OrderInput = z.infer<typeof orderInputSchema>;
 export type OrderLine = OrderInput['lines'][number];
@@ -169,7 +208,8 @@ export interface Order extends OrderInput {
 }
 
 export function toOrder(input: OrderInput, receivedAt: string): Order {
-  return { ...input, id: orderWorkflowId(input.channel, input.channelOrderId), totals: totalsOf(input), receivedAt };
+  const type = input.lines.some((l) => l.dropShip) ? 'drop_ship' : input.type;
+  return { ...input, type, id: orderWorkflowId(input.channel, input.channelOrderId), totals: totalsOf(input), receivedAt };
 }
 
 // The id of a captured order, as the API takes it in paths and bodies.

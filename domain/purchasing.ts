@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { locationIdSchema, skuSchema } from './catalog';
 import { ConflictError, ValidationError, type FieldProblem } from './errors';
 import { currencySchema, minorUnitsSchema } from './money';
+import { connectionIdSchema } from './connection';
+import { SUPPLIER_EVENT_TYPES, supplierAnswerProblem, type SupplierEventType, type SupplierPoStatus } from './drop-ship';
 
 // Purchasing: suppliers, purchase orders and what arrives against them. No I/O: a purchase order's state
 // is its header (what was ordered) replayed with its events (opened, receipts, expected date moves,
@@ -33,8 +35,43 @@ export const supplierSchema = z.strictObject({
       .regex(/^\+?[0-9 ()-]{3,32}$/, 'must be a phone number')
       .optional(),
   }),
+  // The supplier ships order lines straight to the customer (drop-ship): its purchase orders go to the
+  // supplier_http connection named here, or, without one, as an email to the contact (an operator then
+  // records the supplier's answers). Absent: the supplier only sells to us.
+  dropShip: z.strictObject({ connectionId: connectionIdSchema.optional() }).optional(),
 });
 export type Supplier = z.infer<typeof supplierSchema>;
+
+// What a supplier answered about a drop-ship purchase order, as an operator records it (email suppliers, or
+// an answer the supplier gave by phone): applied once per eventId (or Idempotency-Key).
+export const supplierEventSchema = z
+  .strictObject({
+    eventId: z
+      .string()
+      .min(8)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
+    type: z.enum(SUPPLIER_EVENT_TYPES),
+    carrier: z.string().trim().min(1).max(64).optional(),
+    trackingNumber: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{4,64}$/, 'must be 4 to 64 letters, digits or -')
+      .optional(),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.type === 'shipped') {
+      if (!e.carrier) ctx.addIssue({ code: 'custom', path: ['carrier'], message: 'is required when the supplier shipped' });
+      if (!e.trackingNumber) ctx.addIssue({ code: 'custom', path: ['trackingNumber'], message: 'is required when the supplier shipped' });
+    } else {
+      if (e.carrier) ctx.addIssue({ code: 'custom', path: ['carrier'], message: 'only goes with "shipped"' });
+      if (e.trackingNumber) ctx.addIssue({ code: 'custom', path: ['trackingNumber'], message: 'only goes with "shipped"' });
+    }
+    if (e.type === 'refused' && !e.reason)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required when the supplier refused: say why' });
+  });
+export type SupplierEventInput = z.infer<typeof supplierEventSchema>;
 
 const quantitySchema = z.number().int('must be a whole number').positive('must be at least 1').max(10_000_000);
 
@@ -106,6 +143,15 @@ export interface PurchaseOrderHeader {
   note?: string;
   createdAt: string;
   createdBy: string;
+  // A drop-ship purchase order: the supplier ships these lines of a customer order straight to the customer.
+  dropShip?: DropShipLink;
+}
+
+export interface DropShipLink {
+  orderId: string;
+  part: string; // the customer order's part it ships
+  via: 'http' | 'email';
+  connectionId?: string; // via http: the supplier_http connection it went through
 }
 
 export interface ReceiptLine {
@@ -129,7 +175,19 @@ export type PurchaseOrderEvent =
       note?: string;
     }
   | { type: 'expected_date'; at: string; by: string; expectedDate: string; previous: string; reason?: string }
-  | { type: 'cancelled'; at: string; by: string; reason?: string; lines: { sku: string; quantity: number }[] };
+  | { type: 'cancelled'; at: string; by: string; reason?: string; lines: { sku: string; quantity: number }[] }
+  // Drop-ship: the purchase order went to the supplier; the supplier's answers.
+  | { type: 'sent'; at: string; by: string; via: 'http' | 'email' }
+  | {
+      type: 'supplier';
+      at: string;
+      by: string;
+      eventId: string;
+      answer: SupplierEventType;
+      carrier?: string;
+      trackingNumber?: string;
+      reason?: string;
+    };
 
 export interface PurchaseOrderLine {
   sku: string;
@@ -155,6 +213,9 @@ export interface PurchaseOrder {
   note?: string;
   createdAt: string;
   createdBy: string;
+  // A drop-ship purchase order: the customer order it ships, and where the supplier stands with it. It is
+  // never expected stock and takes no receipts: the goods never pass through Orderhub's locations.
+  dropShip?: DropShipLink & { status: SupplierPoStatus; carrier?: string; trackingNumber?: string; reason?: string };
   version: number; // events applied
 }
 
@@ -175,6 +236,10 @@ function describe(e: PurchaseOrderEvent): string {
       return `receipt ${e.receiptId} (${e.source}): ${e.lines.map((l) => `${l.quantity} ${l.sku}`).join(', ')}`;
     case 'expected_date':
       return `expected date ${e.previous} -> ${e.expectedDate}${e.reason ? ` (${e.reason})` : ''}`;
+    case 'sent':
+      return `sent to the supplier (${e.via})`;
+    case 'supplier':
+      return `supplier ${e.answer}${e.carrier ? `: ${e.carrier} ${e.trackingNumber}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
     case 'cancelled':
       return `cancelled${e.lines.length ? `: ${e.lines.map((l) => `${l.quantity} ${l.sku}`).join(', ')} not received` : ''}${e.reason ? ` (${e.reason})` : ''}`;
   }
@@ -187,14 +252,27 @@ export function replayPurchaseOrder(header: PurchaseOrderHeader, events: Purchas
   let opened = header.initialStatus === 'open';
   let isCancelled = false;
   let expectedDate = header.expectedDate;
+  let dropShip: PurchaseOrder['dropShip'] = header.dropShip && { ...header.dropShip, status: 'created' };
   const receipts: PurchaseOrder['receipts'] = [];
   const history = [{ at: header.createdAt, by: header.createdBy, event: `created (${header.initialStatus})` }];
   for (const e of events) {
     history.push({ at: e.at, by: e.by, event: describe(e) });
     if (e.type === 'opened') opened = true;
     else if (e.type === 'expected_date') expectedDate = e.expectedDate;
-    else if (e.type === 'cancelled') {
+    else if (e.type === 'sent') {
+      // An answer may be recorded before the send is (a fast supplier): it is not undone.
+      if (dropShip?.status === 'created') dropShip = { ...dropShip, status: 'sent' };
+    } else if (e.type === 'supplier') {
+      if (dropShip)
+        dropShip = {
+          ...dropShip,
+          status: e.answer,
+          ...(e.carrier !== undefined && { carrier: e.carrier, trackingNumber: e.trackingNumber }),
+          ...(e.reason !== undefined && { reason: e.reason }),
+        };
+    } else if (e.type === 'cancelled') {
       isCancelled = true;
+      if (dropShip) dropShip = { ...dropShip, status: 'cancelled' };
       for (const l of e.lines) cancelled.set(l.sku, (cancelled.get(l.sku) ?? 0) + l.quantity);
     } else {
       receipts.push(e);
@@ -234,6 +312,7 @@ export function replayPurchaseOrder(header: PurchaseOrderHeader, events: Purchas
     ...(header.note !== undefined && { note: header.note }),
     createdAt: header.createdAt,
     createdBy: header.createdBy,
+    ...(dropShip && { dropShip }),
     version: events.length,
   };
 }
@@ -242,7 +321,7 @@ export function replayPurchaseOrder(header: PurchaseOrderHeader, events: Purchas
 export const isInbound = (status: PurchaseOrderStatus) => status === 'open' || status === 'partially_received';
 
 export function inboundOf(po: PurchaseOrder): InboundStock[] {
-  if (!isInbound(po.status)) return [];
+  if (!isInbound(po.status) || po.dropShip) return [];
   return po.lines
     .filter((l) => l.outstanding > 0)
     .map((l) => ({
@@ -262,13 +341,15 @@ export function expectedDateFor(leadTimeDays: number, now: Date): string {
 // ---- the rules for each new event ----
 
 const notReceivable = (po: PurchaseOrder): string | undefined =>
-  po.status === 'draft'
-    ? `purchase order ${po.id} is a draft: open it before receiving against it`
-    : po.status === 'cancelled'
-      ? `purchase order ${po.id} is cancelled`
-      : po.status === 'received'
-        ? `purchase order ${po.id} is fully received`
-        : undefined;
+  po.dropShip
+    ? `purchase order ${po.id} is drop-shipped: the supplier ships it to the customer of ${po.dropShip.orderId}, nothing arrives here`
+    : po.status === 'draft'
+      ? `purchase order ${po.id} is a draft: open it before receiving against it`
+      : po.status === 'cancelled'
+        ? `purchase order ${po.id} is cancelled`
+        : po.status === 'received'
+          ? `purchase order ${po.id} is fully received`
+          : undefined;
 
 /**
  * A receipt against the order: refused (409) unless it is open or partly received; every line naming a
@@ -300,6 +381,11 @@ export function erpReceiptMismatch(po: PurchaseOrder, sku: string): string | und
 /** Cancel the unreceived rest: null when already cancelled (nothing to write); 409 when nothing is left. */
 export function decideCancel(po: PurchaseOrder, at: string, by: string, reason?: string): PurchaseOrderEvent | null {
   if (po.status === 'cancelled') return null;
+  if (po.dropShip?.status === 'shipped')
+    throw new ConflictError(`Cannot cancel purchase order ${po.id}: the supplier has shipped it`, {
+      purchaseOrderId: po.id,
+      supplierStatus: po.dropShip.status,
+    });
   if (po.status === 'received')
     throw new ConflictError(`Cannot cancel purchase order ${po.id}: it is fully received`, { purchaseOrderId: po.id, status: po.status });
   const lines = po.lines.filter((l) => l.outstanding > 0).map((l) => ({ sku: l.sku, quantity: l.outstanding }));
@@ -328,4 +414,39 @@ export function decideExpectedDate(
     });
   if (po.expectedDate === expectedDate) return null;
   return { type: 'expected_date', at, by, expectedDate, previous: po.expectedDate, ...(reason !== undefined && { reason }) };
+}
+
+/**
+ * A supplier's answer about a drop-ship purchase order, or 409 naming why the order cannot take it now. (A
+ * repeat of an answer already applied never gets here: the store answers it by its event id.)
+ */
+export function decideSupplierAnswer(
+  po: PurchaseOrder,
+  answer: { eventId: string; type: SupplierEventType; carrier?: string; trackingNumber?: string; reason?: string },
+  at: string,
+  by: string,
+): PurchaseOrderEvent {
+  if (!po.dropShip)
+    throw new ConflictError(
+      `Purchase order ${po.id} is not drop-shipped: its supplier delivers to ${po.locationId}, record receipts instead`,
+      {
+        purchaseOrderId: po.id,
+      },
+    );
+  const why = supplierAnswerProblem(po.dropShip.status, answer.type);
+  if (why)
+    throw new ConflictError(`Cannot record "${answer.type}" for purchase order ${po.id}: ${why}`, {
+      purchaseOrderId: po.id,
+      supplierStatus: po.dropShip.status,
+    });
+  return {
+    type: 'supplier',
+    at,
+    by,
+    eventId: answer.eventId,
+    answer: answer.type,
+    ...(answer.carrier !== undefined && { carrier: answer.carrier }),
+    ...(answer.trackingNumber !== undefined && { trackingNumber: answer.trackingNumber }),
+    ...(answer.reason !== undefined && { reason: answer.reason }),
+  };
 }

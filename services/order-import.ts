@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { ordersFromCsv, ordersFromJson, type ImportProblem, type ParsedImport } from '../domain/order-import';
 import type { Items } from '../store/catalog';
+import type { Suppliers } from '../store/purchasing';
 import { IMPORT_CHUNK_SIZE, MAX_LISTED_PROBLEMS, type OrderImport, type OrderImports } from '../store/order-imports';
 import type { OrderWorkflowInput } from '../workflows/order';
 import { importOrdersWorkflow } from '../workflows/import/workflow';
@@ -12,6 +13,7 @@ import { importOrdersWorkflow } from '../workflows/import/workflow';
 export interface OrderImportDeps {
   orderImports: Pick<OrderImports, 'get' | 'create' | 'resultsOf'>;
   items: Pick<Items, 'missing'>;
+  suppliers: Pick<Suppliers, 'get'>; // drop-shipped lines name a supplier that drop-ships
   temporal: Client;
   taskQueue: string;
   orderSettings?: OrderWorkflowInput['settings'];
@@ -57,6 +59,33 @@ async function refuseUnknownSkus(items: Pick<Items, 'missing'>, parsed: ParsedIm
         message: `unknown sku ${b.sku}: create it with POST /items first`,
       });
     }
+    invalidRows += new Set(bad.map((b) => b.row)).size;
+  }
+  problems.sort((a, b) => a.row - b.row);
+  return { ...parsed, orders, problems, invalidRows, refusedOrders };
+}
+
+// Orders with a drop-shipped line whose supplier does not exist or does not drop-ship are refused, the line named.
+async function refuseBadSuppliers(suppliers: Pick<Suppliers, 'get'>, parsed: ParsedImport): Promise<ParsedImport> {
+  const ids = [...new Set(parsed.orders.flatMap((o) => o.input.lines.flatMap((l) => (l.dropShip ? [l.dropShip.supplierId] : []))))];
+  if (ids.length === 0) return parsed;
+  const found = new Map(await Promise.all(ids.map(async (id) => [id, await suppliers.get(id)] as const)));
+  const problems = [...parsed.problems];
+  const orders: ParsedImport['orders'] = [];
+  let { invalidRows, refusedOrders } = parsed;
+  for (const o of parsed.orders) {
+    const bad = o.input.lines.flatMap((l, i) => {
+      const id = l.dropShip?.supplierId;
+      if (id === undefined || found.get(id)?.dropShip) return [];
+      const message = found.get(id) ? `supplier ${id} does not drop-ship` : `unknown supplier ${id}`;
+      return [{ row: o.rows[i] ?? o.rows[0], column: `lines.${i}.dropShip.supplierId`, message }];
+    });
+    if (bad.length === 0) {
+      orders.push(o);
+      continue;
+    }
+    refusedOrders++;
+    problems.push(...bad);
     invalidRows += new Set(bad.map((b) => b.row)).size;
   }
   problems.sort((a, b) => a.row - b.row);
@@ -114,7 +143,7 @@ export function createOrderImportService(deps: OrderImportDeps) {
         return { view: await view(earlier), created: false };
       }
       const read = file.format === 'csv' ? ordersFromCsv(file.text) : ordersFromJson(file.body);
-      const parsed = await refuseUnknownSkus(deps.items, read, file.format);
+      const parsed = await refuseBadSuppliers(deps.suppliers, await refuseUnknownSkus(deps.items, read, file.format));
       if (parsed.orders.length === 0) {
         // Not stored, so more are named than an import keeps (10,000 unknown fields are each named).
         const listed = parsed.problems.slice(0, 20 * MAX_LISTED_PROBLEMS);

@@ -12,11 +12,13 @@ import type { OrderWorkflowInput } from '../workflows/order';
 import { commandOrder, type CommandAnswer, type OrderCommand } from './order-commands';
 import { captureOrder, type CaptureResult } from './order-intake';
 import type { PromiseService, PromiseView } from './promises';
+import type { Suppliers } from '../store/purchasing';
 
 export interface OrderServiceDeps {
   orders: Pick<OrdersView, 'get' | 'list' | 'insertReceived'>;
   items: Pick<Items, 'missing' | 'backorderable'>;
   locations: Pick<Locations, 'get'>;
+  suppliers: Pick<Suppliers, 'get'>;
   temporal: Client;
   taskQueue: string;
   log: Logger;
@@ -35,6 +37,7 @@ export function createOrderService(deps: OrderServiceDeps) {
       missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : [],
     );
     problems.push(...(await backordersRefused(input, missing)));
+    problems.push(...(await dropShipSuppliersProblems(input)));
     const storeId = input.fulfillment.pickupLocationId;
     if (storeId === undefined) return problems;
     const store = await locations.get(storeId);
@@ -63,6 +66,21 @@ export function createOrderService(deps: OrderServiceDeps) {
         ? [{ path: input.allowBackorder !== undefined ? 'allowBackorder' : 'type', message: why(orderWide.map((l) => l.sku)) }]
         : []),
     ];
+  }
+
+  // Each drop-shipped line names a supplier that exists and ships to customers.
+  async function dropShipSuppliersProblems(input: OrderInput): Promise<FieldProblem[]> {
+    const ids = [...new Set(input.lines.flatMap((l) => (l.dropShip ? [l.dropShip.supplierId] : [])))];
+    const found = new Map(await Promise.all(ids.map(async (id) => [id, await deps.suppliers.get(id)] as const)));
+    return input.lines.flatMap((l, i) => {
+      if (!l.dropShip) return [];
+      const supplier = found.get(l.dropShip.supplierId);
+      if (supplier?.dropShip) return [];
+      const message = supplier
+        ? `supplier ${supplier.id} does not drop-ship: it was created without dropShip`
+        : `unknown supplier ${l.dropShip.supplierId}`;
+      return [{ path: `lines.${i}.dropShip.supplierId`, message }];
+    });
   }
 
   return {

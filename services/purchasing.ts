@@ -23,6 +23,7 @@ import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { Appended, PurchaseOrders, Suppliers } from '../store/purchasing';
 import type { LedgerEntry, StockLedger } from '../store/stock-ledger';
+import type { Connections } from '../store/connections';
 
 export interface PurchasingServiceDeps {
   suppliers: Pick<Suppliers, 'create' | 'get' | 'list'>;
@@ -31,6 +32,7 @@ export interface PurchasingServiceDeps {
   locations: Pick<Locations, 'get'>;
   ledger: Pick<StockLedger, 'apply'>;
   orders: Pick<OrdersView, 'waitingForSku'>;
+  connections: Pick<Connections, 'view'>; // a drop-ship supplier's connection must be a supplier_http one
   // Told the skus whose expected stock changed (opened, received, cancelled, moved): promise dates follow.
   onInboundChange?: (skus: string[]) => Promise<unknown>;
   now?: () => Date;
@@ -139,7 +141,22 @@ export function createPurchasingService(deps: PurchasingServiceDeps) {
   };
 
   return {
-    createSupplier: (supplier: Supplier) => deps.suppliers.create(supplier),
+    async createSupplier(supplier: Supplier): Promise<Supplier> {
+      const connectionId = supplier.dropShip?.connectionId;
+      if (connectionId !== undefined) {
+        const connection = await deps.connections.view(connectionId);
+        if (!connection || connection.kind !== 'supplier_http')
+          throw new ValidationError('Invalid supplier: 1 problem(s)', [
+            {
+              path: 'dropShip.connectionId',
+              message: connection
+                ? `connection ${connectionId} is a ${connection.kind} connection, not supplier_http`
+                : `unknown connection ${connectionId}`,
+            },
+          ]);
+      }
+      return deps.suppliers.create(supplier);
+    },
     suppliers: (q: { cursor?: string; limit: number }) => deps.suppliers.list({ limit: q.limit, ...(q.cursor && { after: q.cursor }) }),
     async supplier(id: string): Promise<Supplier> {
       const supplier = await deps.suppliers.get(id);
@@ -196,8 +213,18 @@ export function createPurchasingService(deps: PurchasingServiceDeps) {
       return { purchaseOrder: po, changed: event !== undefined && !duplicate };
     },
 
-    // The unreceived rest is no longer expected; cancelling again changes nothing.
+    // The unreceived rest is no longer expected; cancelling again changes nothing. A drop-ship purchase
+    // order belongs to its customer order: cancelling that order withdraws it.
     async cancel(id: string, actor: string, reason?: string) {
+      const dropShip = (await poOrThrow(id)).dropShip;
+      if (dropShip)
+        throw new ConflictError(
+          `Purchase order ${id} ships order ${dropShip.orderId}: cancel that order (POST /orders/:id/cancel) instead`,
+          {
+            purchaseOrderId: id,
+            orderId: dropShip.orderId,
+          },
+        );
       const { po, event, duplicate } = await appendOrThrow(id, 'cancel', (po) => decideCancel(po, now().toISOString(), actor, reason));
       await inboundChanged(po, event !== undefined && !duplicate);
       return { purchaseOrder: po, changed: event !== undefined && !duplicate };

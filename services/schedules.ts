@@ -24,7 +24,7 @@ const ALL_KINDS: SyncKind[] = ['orders', 'stock', 'erp-receipts', 'catalog'];
 // Which syncs a connection kind has: storefronts and marketplaces sell (orders, stock) and list a catalogue;
 // an ERP receives; a carrier has nothing to poll (it pushes tracking by webhook).
 export function syncKindsOf(connection: Pick<ConnectionView, 'kind'>): SyncKind[] {
-  if (isCarrierKind(connection.kind)) return [];
+  if (isCarrierKind(connection.kind) || connection.kind === 'supplier_http') return [];
   if (connection.kind === 'erp') return ['erp-receipts'];
   return CATALOG_KINDS.includes(connection.kind) ? ['orders', 'stock', 'catalog'] : ['orders', 'stock'];
 }

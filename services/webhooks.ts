@@ -43,7 +43,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       const connection = await connections.withCredentials(connectionId);
       if (!connection || !connection.enabled) throw new NotFoundError(`No enabled connection ${connectionId} takes webhooks`);
       const connector = buildConnector(connection, { redis: deps.redis, log: deps.log });
-      const intake = connector.orders?.webhooks ?? connector.carrier?.webhooks;
+      const intake = connector.orders?.webhooks ?? connector.carrier?.webhooks ?? connector.supplier?.webhooks;
       if (!intake) throw new NotFoundError(`Connection ${connectionId} (${connection.kind}) takes no webhooks`);
       let verified;
       try {

@@ -16,6 +16,10 @@ export const NOTIFICATION_KINDS = [
   'return_received',
   'return_refunded',
   'promise_date_changed', // a waiting order's promised date moved (n: the how-manyth move)
+  // To a drop-ship supplier without a connection: a purchase order to ship (part: the order's part), or
+  // its withdrawal. Their channel is "supplier".
+  'supplier_purchase_order',
+  'supplier_purchase_order_cancelled',
   'low_stock', // to the operators: a sku at a location fell to its reorder point (orderId is stock:<sku>:<locationId>)
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

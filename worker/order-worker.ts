@@ -7,13 +7,14 @@ import { createReturnActivities, type ReturnActivityDeps } from '../activities/r
 import { createImportActivities, type ImportActivityDeps } from '../activities/import-activities';
 import { createMaintenanceActivities, type MaintenanceActivityDeps } from '../activities/maintenance-activities';
 import { createReplenishmentActivities, type ReplenishmentActivityDeps } from '../activities/replenishment-activities';
+import { createDropShipActivities, type DropShipActivityDeps } from '../activities/drop-ship-activities';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activityDeps: OrderActivityDeps & MaintenanceActivityDeps & ReturnActivityDeps & ReplenishmentActivityDeps;
-  channelDeps: ChannelActivityDeps & { orderImports: ImportActivityDeps['orderImports'] };
+  channelDeps: ChannelActivityDeps & { orderImports: ImportActivityDeps['orderImports'] } & DropShipActivityDeps;
   // Tests bundle the workflows once per run and pass the bundle; processes bundle at start.
   workflowBundlePath?: string;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
@@ -30,6 +31,7 @@ export function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
       // The order workflow's activities run under a heartbeat timeout (workflows/order.ts): alive is told by heartbeats.
       ...withHeartbeats(createOrderActivities(opts.activityDeps)),
       ...withHeartbeats(createCarrierActivities(opts.channelDeps)),
+      ...withHeartbeats(createDropShipActivities(opts.channelDeps)),
       ...withHeartbeats(
         createReturnActivities({
           ...opts.activityDeps,

@@ -1,8 +1,9 @@
 import { Worker, type Job } from 'bullmq';
 import { WEBHOOK_QUEUE, type WebhookJob } from '../services/webhooks';
 import type { Redis } from 'ioredis';
-import { NotFoundError, ValidationError } from '../domain/errors';
-import { POLLED_ORDER_TOPIC, type CarrierGateway } from '../connectors/types';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { POLLED_ORDER_TOPIC, type CarrierGateway, type SupplierGateway } from '../connectors/types';
+import { createDropShipService } from '../services/drop-ship';
 import { deadReasonOf, type WebhookDelivery } from '../store/webhook-deliveries';
 import { parseReturnId } from '../domain/ids';
 import { returnTrackingSignal } from '../workflows/return/api';
@@ -15,7 +16,7 @@ import { describeChannelReturn, loggingChannelReturns, type ChannelReturns } fro
 import type { Logger } from './logger';
 
 export interface WebhookConsumerDeps {
-  stores: Pick<Stores, 'connections' | 'webhooks' | 'orders' | 'carriers'>;
+  stores: Pick<Stores, 'connections' | 'webhooks' | 'orders' | 'carriers' | 'suppliers' | 'purchaseOrders' | 'notifications'>;
   intake: IntakeDeps;
   redis: Redis;
   log: Logger;
@@ -40,6 +41,7 @@ export function webhookProcessor(deps: WebhookConsumerDeps) {
     }
     const connector = buildConnector(connection, { redis: deps.redis, log: deps.log });
     if (connector.carrier?.webhooks) return processTrackingDelivery(deps, delivery, connector.carrier.webhooks);
+    if (connector.supplier) return processSupplierDelivery(deps, delivery, connector.supplier.webhooks);
     let event;
     try {
       if (delivery.topic === POLLED_ORDER_TOPIC) {
@@ -170,6 +172,45 @@ async function processTrackingDelivery(
   const outcome = `${event.status} -> ${orderId}`;
   await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
   return outcome;
+}
+
+// A drop-ship supplier's answer: recorded on its purchase order once per event id, then told to the order.
+// One about a purchase order that connection did not send, or that cannot take it now, is ignored with why.
+async function processSupplierDelivery(
+  deps: WebhookConsumerDeps,
+  delivery: Omit<WebhookDelivery, 'resends'>,
+  webhooks: SupplierGateway['webhooks'],
+): Promise<string> {
+  let parsed;
+  try {
+    parsed = webhooks.parse(Buffer.from(delivery.body!, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    await deps.stores.webhooks.settle(delivery._id, 'dead', deadReasonOf(err.message, err.problems));
+    return 'dead';
+  }
+  if (parsed.kind === 'ignored') {
+    await deps.stores.webhooks.settle(delivery._id, 'ignored', parsed.reason);
+    return 'ignored';
+  }
+  const dropShip = createDropShipService({ ...deps.stores, redis: deps.redis, log: deps.log });
+  const { kind: _kind, purchaseOrderId, ...answer } = parsed;
+  try {
+    const { duplicate } = await dropShip.recordAnswer(
+      purchaseOrderId,
+      answer,
+      `supplier:${delivery.connectionId}`,
+      deps.intake.temporal,
+      delivery.connectionId,
+    );
+    const outcome = `${answer.type} -> ${purchaseOrderId}${duplicate ? ' (already recorded)' : ''}`;
+    await deps.stores.webhooks.settle(delivery._id, 'processed', outcome);
+    return outcome;
+  } catch (err) {
+    if (!(err instanceof NotFoundError || err instanceof ConflictError)) throw err;
+    await deps.stores.webhooks.settle(delivery._id, 'ignored', err.message);
+    return 'ignored';
+  }
 }
 
 export function startWebhookConsumer(

@@ -21,7 +21,10 @@ import {
   rejectAllocationUpdate,
   releaseOrderUpdate,
   retryOrderUpdate,
+  rerouteDropShipUpdate,
 } from '../../workflows/order';
+import { supplierIdSchema } from '../../domain/purchasing';
+import { createDropShipService } from '../../services/drop-ship';
 import type { ApiDeps } from '../app';
 
 const listQuerySchema = z.strictObject({
@@ -91,6 +94,14 @@ export const cancelLinesSchema = z
       seen.add(l.sku);
     });
   });
+// A drop-ship part its supplier refused, sent to another drop-ship supplier.
+export const dropShipRerouteSchema = z.strictObject({
+  supplierId: supplierIdSchema,
+  part: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'must be a part number such as "1"')
+    .optional(),
+});
 const paymentConfirmSchema = z.strictObject({ reference: z.string().min(1).max(128).optional() }).default({});
 
 export function ordersRouter(deps: ApiDeps): Router {
@@ -110,6 +121,12 @@ export function ordersRouter(deps: ApiDeps): Router {
     res.json(await orders.get(orderIdOf(req)));
   });
   commandRoutes(router, send);
+  const dropShip = createDropShipService({ ...deps.stores, redis: deps.redis, log: deps.log });
+  router.post('/orders/:id/drop-ship/reroute', async (req, res) => {
+    const body = parseOrThrow(dropShipRerouteSchema, req.body, 're-route');
+    await dropShip.checkSupplier(body.supplierId);
+    await send(req, res, 'reroute', rerouteDropShipUpdate, [body], 're-route');
+  });
   return router;
 }
 

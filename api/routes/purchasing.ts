@@ -10,9 +10,11 @@ import {
   purchaseOrderInputSchema,
   purchaseOrderPatchSchema,
   purchaseOrderReceiptSchema,
+  supplierEventSchema,
   supplierIdSchema,
   supplierSchema,
 } from '../../domain/purchasing';
+import { createDropShipService } from '../../services/drop-ship';
 import { parseOrThrow } from '../../domain/validation';
 import { createPurchasingService, type PurchasingService } from '../../services/purchasing';
 import { unavailableService } from '../errors';
@@ -61,6 +63,17 @@ export function purchasingRouter(deps: ApiDeps): Router {
     res.json(await purchasing.purchaseOrder(poIdOf(req)));
   });
   commandRoutes(router, purchasing);
+  // A drop-ship supplier's answer, recorded by an operator (suppliers reached by email; or any supplier's
+  // answer given by phone): applied once per eventId (or Idempotency-Key), then told to the order. 201 with
+  // the purchase order; 200 with it for a repeat.
+  const dropShip = createDropShipService({ ...deps.stores, redis: deps.redis, log: deps.log });
+  router.post('/purchase-orders/:id/supplier-events', async (req, res) => {
+    const id = poIdOf(req);
+    const { eventId: given, ...answer } = parseOrThrow(supplierEventSchema, req.body, 'supplier event');
+    const eventId = given ?? idempotencyKeyHeader(req) ?? randomUUID();
+    const result = await dropShip.recordAnswer(id, { eventId, ...answer }, actorOf(req), deps.temporal);
+    res.status(result.duplicate ? 200 : 201).json({ ...result, eventId });
+  });
   return router;
 }
 

@@ -47,6 +47,8 @@ const UNKNOWN_PICKLIST_ID = `PL-BER-1-20000101T000000-${randomBytes(3).toString(
 const SUPPLIER = `hx-sup-${run}`;
 const PO = { open: `HXPO-${run}-open`, draft: `HXPO-${run}-draft`, cancelled: `HXPO-${run}-cancelled`, received: `HXPO-${run}-received` };
 const PO_PATH = `/purchase-orders/${PO.open}`;
+// A drop-ship supplier reached by email (no drop-ship order is placed: every case is refused before one).
+const DS_SUPPLIER = `hx-ds-${run}`;
 
 const shopifyOrder = JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8'));
 const webhookBody = (id = 9_000_000_000_000 + seq++) => JSON.stringify({ ...shopifyOrder, id });
@@ -244,6 +246,14 @@ const ROUTES: RouteSpec[] = [
     path: `${existing}/payment/decline`,
     validBody: () => ({}),
     body: 'optional',
+  },
+  {
+    route: 'POST /orders/:id/drop-ship/reroute',
+    method: 'post',
+    path: `${existing}/drop-ship/reroute`,
+    validBody: () => ({ supplierId: DS_SUPPLIER }),
+    body: 'required',
+    empty: ['supplierId'],
   },
   {
     route: 'POST /locations',
@@ -496,6 +506,14 @@ const ROUTES: RouteSpec[] = [
     validBody: validPoReceipt,
     body: 'required',
     empty: ['lines'],
+  },
+  {
+    route: 'POST /purchase-orders/:id/supplier-events',
+    method: 'post',
+    path: `${PO_PATH}/supplier-events`,
+    validBody: () => ({ eventId: next('supplier-event'), type: 'confirmed' }),
+    body: 'required',
+    empty: ['type'],
   },
   { route: 'GET /replenishment/settings/:sku', method: 'get', path: '/replenishment/settings/HX-BOLT' },
   {
@@ -1722,6 +1740,21 @@ conflict(
   json('post', `${existing}/allocation/reject`, { reason: 'damaged' }),
 );
 conflict('POST /orders/:id/pickup', 'a shipped order is not collected', json('post', `${existing}/pickup`, {}));
+conflict(
+  'POST /orders/:id/drop-ship/reroute',
+  'a re-route of an order no supplier ships',
+  json('post', `${existing}/drop-ship/reroute`, { supplierId: DS_SUPPLIER }),
+);
+fieldCases('POST /orders/:id/drop-ship/reroute', [
+  ['supplierId', 'nobody'],
+  ['supplierId', SUPPLIER],
+  ['supplierId', GT],
+  ['supplierId', 'a|b'],
+  ['part', '0'],
+  ['part', 1],
+  ['part', GT],
+  ['locationId', 'BER-1'],
+]);
 conflict('POST /orders/:id/events', 'delivered before shipment', json('post', `${existing}/events`, { type: 'delivered' }));
 conflict(
   'POST /orders/:id/payment/confirm',
@@ -1897,6 +1930,83 @@ fieldCases('POST /purchase-orders/:id/cancel', [
   ['lines', []],
 ]);
 fieldCases('POST /purchase-orders/:id/open', [['status', 'open']]);
+fieldCases('POST /purchase-orders/:id/supplier-events', [
+  ['type', 'delivered'],
+  ['type', GT],
+  ['type', 'refused', ['reason']],
+  ['eventId', 'short'],
+  ['eventId', 'has space 1234'],
+  ['eventId', GT],
+  ['eventId', 'x'.repeat(201)],
+  ['carrier', 'DHL'],
+  ['trackingNumber', '1Z999AA10123456784'],
+  ['reason', ''],
+  ['reason', 'x'.repeat(501)],
+  ['purchaseOrderId', PO.draft],
+]);
+const shippedAnswer = () => ({ eventId: next('supplier-event'), type: 'shipped', carrier: 'DHL', trackingNumber: '1Z999AA10123456784' });
+fieldCases(
+  'POST /purchase-orders/:id/supplier-events',
+  [
+    ['carrier', ''],
+    ['carrier', 42],
+    ['trackingNumber', 'has space'],
+    ['trackingNumber', GT],
+    ['trackingNumber', 'x'.repeat(65)],
+  ],
+  { base: shippedAnswer },
+);
+add({
+  route: 'POST /purchase-orders/:id/supplier-events',
+  name: 'shipped without carrier and tracking number',
+  send: json('post', `${PO_PATH}/supplier-events`, { eventId: next('supplier-event'), type: 'shipped' }),
+  status: 400,
+  paths: ['carrier', 'trackingNumber'],
+});
+for (const [name, value] of headerKeyCases)
+  add({
+    route: 'POST /purchase-orders/:id/supplier-events',
+    name,
+    send: json('post', `${PO_PATH}/supplier-events`, { type: 'confirmed' }, { headers: { 'Idempotency-Key': value } }),
+    status: 400,
+    paths: ['headers.idempotency-key'],
+  });
+conflict(
+  'POST /purchase-orders/:id/supplier-events',
+  'a supplier answer on a purchase order that is not drop-shipped',
+  json('post', `${PO_PATH}/supplier-events`, { eventId: next('supplier-event'), type: 'confirmed' }),
+);
+fieldCases('POST /suppliers', [
+  ['dropShip', true],
+  ['dropShip', { email: true }, ['dropShip.email']],
+  ['dropShip.connectionId', 'Has Caps'],
+  ['dropShip.connectionId', GT],
+  ['dropShip.connectionId', `hx-none-${run}`],
+  ['dropShip.connectionId', CONN.e], // an ERP connection, not supplier_http
+]);
+// Drop-ship orders: every line names a drop-ship supplier that exists; no stocked line beside them.
+const dropShipOrder = () => ({
+  ...validOrder(),
+  lines: [{ sku: 'TEE-M', quantity: 1, unitPrice: 1999, dropShip: { supplierId: DS_SUPPLIER } }],
+});
+fieldCases(
+  'POST /orders',
+  [
+    ['lines.0.dropShip', 'acme'],
+    ['lines.0.dropShip', { supplierId: 'nobody' }, ['lines.0.dropShip.supplierId']],
+    ['lines.0.dropShip', { supplierId: SUPPLIER }, ['lines.0.dropShip.supplierId']],
+    ['lines.0.dropShip.supplierId', GT],
+    ['lines.0.dropShip.supplierId', 'a|b'],
+    ['lines.0.dropShip.unitCost', -1],
+    ['lines.0.dropShip.unitCost', 1.5],
+    ['lines.0.dropShip.via', 'email'],
+    ['lines.1', { sku: 'MUG-1', quantity: 1, unitPrice: 999 }, ['lines.1.dropShip']],
+    ['fulfillment', { method: 'pickup', pickupLocationId: 'BER-2' }, ['fulfillment.method']],
+    ['lines.1', { sku: 'MUG-1', quantity: 1, unitPrice: 999, dropShip: { supplierId: SUPPLIER } }, ['lines.1.dropShip.supplierId']],
+  ],
+  { base: dropShipOrder },
+);
+fieldCases('POST /orders', [['type', 'drop_ship', ['lines']]]);
 queryCases('GET /suppliers', '/suppliers', [
   ...LIMIT_QUERIES(500),
   ['cursor[$gt]=', ['cursor[$gt]']],
@@ -2260,6 +2370,7 @@ beforeAll(async () => {
   );
   for (const sku of ['TEE-M', 'MUG-1', 'HX-BOLT']) await must(api.post('/items', { sku, name: sku }), 201);
   await must(api.post('/suppliers', { ...validSupplier(), id: SUPPLIER }), 201);
+  await must(api.post('/suppliers', { ...validSupplier(), id: DS_SUPPLIER, dropShip: {} }), 201);
   for (const [which, id] of Object.entries(PO)) {
     const lines = [{ sku: 'HX-BOLT', quantity: which === 'received' ? 1 : 2, unitCost: 100 }];
     await must(api.post('/purchase-orders', { ...validPurchaseOrder(), id, lines, status: which === 'draft' ? 'draft' : 'open' }), 201);

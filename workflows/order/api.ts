@@ -8,6 +8,7 @@ import type { Order } from '../../domain/order';
 import type { OrderEditContent } from '../../domain/order-edit';
 import type { OrderState, ParcelTracking } from '../../domain/order-state';
 import type { FulfillmentEventType, OrderStatus } from '../../domain/status';
+import type { SupplierAnswer } from '../../domain/drop-ship';
 
 export { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../search-attributes';
 
@@ -103,6 +104,13 @@ export interface CancelLinesRequest {
   reason?: string;
 }
 
+// A drop-ship part whose supplier refused it, sent to another drop-ship supplier instead (part: which part
+// of an order with several suppliers; absent for a one-supplier order).
+export interface DropShipReroute {
+  supplierId: string;
+  part?: string;
+}
+
 // ---- Commands: Updates ----------------------------------------------------------------------------------
 // Each is checked by the workflow's validator against the order's own state (workflows/order/rules.ts):
 // a refused command fails with the reason (ApplicationFailure type CommandRefused, or InvalidCommand when
@@ -122,6 +130,8 @@ export const pickupConfirmedUpdate = defineUpdate<OrderState, [{ by?: string }]>
 export const cancelLinesUpdate = defineUpdate<OrderState, [CancelLinesRequest]>('cancelOrderLines');
 // Answered once the order has taken the edit (applied it, or recorded it as a notice) or parked.
 export const applyChannelEditUpdate = defineUpdate<OrderState, [ChannelEdit]>('applyChannelEdit');
+// Answered once the new supplier's purchase order is being sent (the order has left needs_attention).
+export const rerouteDropShipUpdate = defineUpdate<OrderState, [DropShipReroute]>('rerouteDropShip');
 
 // Failure types an Update's validator refuses with.
 export const COMMAND_REFUSED = 'CommandRefused'; // the order's state does not allow it now (HTTP 409)
@@ -147,6 +157,9 @@ export const pickupConfirmedSignal = defineSignal<[{ by?: string }]>('pickupConf
 export const stockChangedSignal = defineSignal<[]>('stockChanged');
 export const carrierExceptionSignal = defineSignal<[CarrierException]>('carrierException');
 export const trackingUpdateSignal = defineSignal<[ParcelTracking]>('trackingUpdate');
+// A drop-ship supplier answered about its purchase order (confirmed, shipped with tracking, refused): a fact,
+// recorded on the purchase order first (services/drop-ship.ts); each event id is taken once.
+export const supplierAnswerSignal = defineSignal<[SupplierAnswer]>('supplierAnswer');
 
 // ---- Query ----------------------------------------------------------------------------------------------
 

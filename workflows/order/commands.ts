@@ -29,16 +29,20 @@ import {
   releaseOrderUpdate,
   retryOrderSignal,
   retryOrderUpdate,
+  rerouteDropShipUpdate,
   stockChangedSignal,
   trackingUpdateSignal,
+  supplierAnswerSignal,
   type AllocationRejection,
   type CancelRequest,
   type FulfillmentEvent,
 } from './api';
 import type { OrderRun } from './order-run';
+import { isDropShipOrder, SUPPLIER_EVENT_TYPES } from '../../domain/drop-ship';
 import {
   allocationRejectionRefusal,
   cancelRefusal,
+  dropShipRerouteRefusal,
   fulfillmentEventRefusal,
   holdRefusal,
   paymentDecisionRefusal,
@@ -105,6 +109,13 @@ function registerSignals(run: OrderRun): void {
     state.tracking = known ? list.map((t) => (t === known ? update : t)) : [...list, update].slice(-100);
     intents.trackingChanged = true;
   });
+  setHandler(supplierAnswerSignal, (answer) => {
+    if (!answer?.purchaseOrderId || !answer.eventId || !SUPPLIER_EVENT_TYPES.includes(answer.type) || isTerminal(state.status)) return;
+    const key = `${answer.purchaseOrderId}|${answer.eventId}`;
+    if (run.supplierEventsSeen.has(key)) return;
+    run.supplierEventsSeen.add(key);
+    (intents.supplierAnswers ??= []).push(answer);
+  });
   setHandler(carrierExceptionSignal, (ex) => {
     if (ex?.message && !isTerminal(state.status)) intents.carrierException ??= ex;
   });
@@ -142,6 +153,7 @@ export function facts(run: OrderRun): OrderFacts {
     fulfillmentMethod: run.order.fulfillment?.method === 'pickup' ? 'pickup' : 'ship',
     orderLines: run.order.lines,
     orderEvents: run.reported,
+    ...(isDropShipOrder(run.order) && { dropShip: true }),
   };
 }
 
@@ -240,6 +252,14 @@ function registerUpdates(run: OrderRun): void {
       const settled = moved();
       recordRejection(run, r);
       return settled;
+    },
+  );
+  command(
+    rerouteDropShipUpdate,
+    (r) => dropShipRerouteRefusal(facts(run), r),
+    (r) => {
+      intents.dropShipReroute = { part: r.part ?? '1', supplierId: r.supplierId };
+      return () => state.status !== 'needs_attention';
     },
   );
   command(

@@ -17,6 +17,8 @@ import {
 import type { OrderActivities } from '../../activities/order-activities';
 import type { ChannelActivities } from '../../activities/channel-activities';
 import type { CarrierActivities } from '../../activities/carrier-activities';
+import type { DropShipActivities } from '../../activities/drop-ship-activities';
+import type { SupplierAnswer } from '../../domain/drop-ship';
 import type { Order } from '../../domain/order';
 import { initialOrderState, type OrderState } from '../../domain/order-state';
 import { flowIndex, FLOW, type FlowStatus, type FulfillmentEventType, type OrderStatus } from '../../domain/status';
@@ -59,6 +61,8 @@ export interface Intents {
   trackingChanged: boolean;
   edit?: ChannelEdit; // the newest channel edit not yet taken
   lineCancel?: PendingLineCancel; // accepted, applied at the main flow's next wait
+  supplierAnswers?: SupplierAnswer[]; // drop-ship suppliers' answers not yet acted on, oldest first
+  dropShipReroute?: { part: string; supplierId: string }; // accepted, taken by the part parked on its refusal
 }
 
 // A cancel of some lines, accepted and waiting to be applied; the Update answers once it is done or refused.
@@ -100,7 +104,9 @@ export class OrderRun {
   private serialProjections = false;
   private projecting: Promise<void> = Promise.resolve();
 
-  readonly acts: ActivityInterfaceFor<OrderActivities & ChannelActivities & CarrierActivities>;
+  readonly acts: ActivityInterfaceFor<OrderActivities & ChannelActivities & CarrierActivities & DropShipActivities>;
+  // Drop-ship suppliers' event ids already taken (a resent webhook is signalled again).
+  readonly supplierEventsSeen = new Set<string>();
   private readonly project: OrderActivities['recordOrderState'];
 
   constructor(input: OrderWorkflowInput) {
@@ -136,7 +142,7 @@ export class OrderRun {
     // round trips per status change; it is as durable (re-run after a crash) and the write is idempotent
     // (version-guarded).
     const projection: LocalActivityOptions = { startToCloseTimeout: '30s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
-    this.acts = proxyActivities<OrderActivities & ChannelActivities & CarrierActivities>(quick);
+    this.acts = proxyActivities<OrderActivities & ChannelActivities & CarrierActivities & DropShipActivities>(quick);
     this.project = proxyLocalActivities<OrderActivities>(projection).recordOrderState;
   }
 

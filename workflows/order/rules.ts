@@ -4,7 +4,7 @@
 import { lineCancelProblems } from '../../domain/line-cancel';
 import type { OrderState } from '../../domain/order-state';
 import { acceptsEvent, canCancel, flowIndex, FULFILLMENT_EVENTS, isTerminal, type FlowStatus } from '../../domain/status';
-import type { AllocationRejection, CancelLinesRequest, ChannelEdit, FulfillmentEvent } from './api';
+import type { AllocationRejection, CancelLinesRequest, ChannelEdit, DropShipReroute, FulfillmentEvent } from './api';
 import type { Intents } from './order-run';
 import type { PartRun, Parts } from './parts';
 
@@ -23,6 +23,7 @@ export interface OrderFacts {
   fulfillmentMethod: 'ship' | 'pickup';
   orderLines: { sku: string; quantity: number }[];
   orderEvents: ReadonlyMap<string, FulfillmentEvent>; // reported for the whole order
+  dropShip?: boolean; // its suppliers ship it (no stock of ours is held)
 }
 
 const refused = (message: string, details?: Record<string, unknown>): Refusal => ({
@@ -234,6 +235,10 @@ export function cancelLinesRefusal(f: OrderFacts, req: CancelLinesRequest): Refu
   const over = ended(f, 'cancel lines of');
   if (over) return over;
   const { orderId, status, stage } = f.state;
+  if (f.dropShip)
+    return refused(`Cannot cancel lines of drop-ship order ${orderId}: its suppliers have the whole purchase orders; cancel the order`, {
+      status,
+    });
   const problems = lineCancelProblems(orderId, f.orderLines, req.lines);
   if (problems.length) return { kind: 'invalid', message: `${problems.length} line(s) do not fit order ${orderId}`, details: { problems } };
   if (status === 'awaiting_payment' || flowIndex(stage) < flowIndex('payment_authorized'))
@@ -252,6 +257,35 @@ export function cancelLinesRefusal(f: OrderFacts, req: CancelLinesRequest): Refu
     return refused(`Cannot cancel lines of order ${orderId}: ${plan.problems.map((p) => p.message).join('; ')}`, {
       stage,
       problems: plan.problems,
+    });
+  return undefined;
+}
+
+// A drop-ship part can go to another supplier while the order is parked on its supplier's refusal: to a
+// supplier that has not had this part before (the service checks the supplier exists and drop-ships).
+export function dropShipRerouteRefusal(f: OrderFacts, r: DropShipReroute): Refusal | undefined {
+  if (!r || typeof r.supplierId !== 'string' || r.supplierId === '') return invalid('is required', 'supplierId');
+  const over = ended(f, 're-route');
+  if (over) return over;
+  const { orderId, status } = f.state;
+  if (!f.dropShip) return refused(`Order ${orderId} is not a drop-ship order: nothing to re-route to a supplier`, { status });
+  const ids = f.parts.list.map((p) => p.id).join(', ');
+  if (r.part === undefined && f.parts.listed) return invalid(`is required: order ${orderId} is split into parts ${ids}`, 'part');
+  const part = r.part ?? '1';
+  if (!f.parts.find(part)) return invalid(`order ${orderId} has no part ${part}${ids ? ` (its parts: ${ids})` : ''}`, 'part');
+  const tried = (f.state.dropShip?.purchaseOrders ?? []).filter((p) => p.part === part);
+  const current = tried.at(-1);
+  if (!current || current.status !== 'refused' || status !== 'needs_attention' || f.state.attention?.step !== 'supplier_refused')
+    return refused(`Order ${orderId} is ${status}, not waiting on a refused purchase order${f.parts.listed ? ` for part ${part}` : ''}`, {
+      status,
+      ...(current && { supplierStatus: current.status }),
+    });
+  if (f.intents.dropShipReroute || f.intents.retry || f.intents.cancel)
+    return refused(`Order ${orderId} is already being re-routed, retried or cancelled`, { status });
+  if (tried.some((p) => p.supplierId === r.supplierId))
+    return refused(`Supplier ${r.supplierId} already had ${f.parts.listed ? `part ${part} of ` : ''}order ${orderId}`, {
+      status,
+      supplierId: r.supplierId,
     });
   return undefined;
 }

@@ -6,11 +6,13 @@ import { registerLineCancels } from './line-cancels';
 import { OrderCancelled, OrderRun } from './order-run';
 import { compensate } from './phases/compensate';
 import { pickup, shipping } from './phases/fulfil';
+import { dropShip } from './phases/drop-ship';
+import { isDropShipOrder } from '../../domain/drop-ship';
 import { pay } from './phases/pay';
 import { reserve } from './phases/reserve';
 import { validate } from './phases/validate';
 
-// One order's lifecycle, top to bottom: validate, pay, reserve, fulfil, deliver, complete; cancelled at
+// One order's lifecycle, top to bottom: validate, pay, reserve (not for drop-ship), fulfil, deliver, complete; cancelled at
 // any checkpoint before the goods leave, it compensates. A step that fails past its retries parks the
 // order in needs_attention until an operator retries it. The contract is in ./api.ts.
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
@@ -20,10 +22,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   registerLineCancels(run);
   await run.start();
   void noticeLateEdits(run);
-  const strategy = run.order.fulfillment?.method === 'pickup' ? pickup : shipping;
+  // A drop-ship order's suppliers ship it: it holds no stock (orders started before drop-ship had no
+  // supplier on any line, so they take the same path as always).
+  const suppliersShip = isDropShipOrder(run.order);
+  const strategy = suppliersShip ? dropShip : run.order.fulfillment?.method === 'pickup' ? pickup : shipping;
   try {
     if ((await validate(run)) && (await pay(run))) {
-      await reserve(run);
+      if (!suppliersShip) await reserve(run);
       await strategy.fulfil(run);
       await strategy.deliver(run);
       await run.setStatus('completed');
