@@ -4,6 +4,7 @@ import { paymentProviderOf } from '../domain/order-state';
 import type { OrderState } from '../domain/order-state';
 import { stepKey } from '../domain/ids';
 import type { Allocations, AllocationLine, ReserveResult } from '../store/allocations';
+import type { LocationCapacityLedger } from '../store/capacity';
 import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
@@ -24,6 +25,7 @@ export interface OrderActivityDeps {
   >;
   ledger: Pick<StockLedger, 'apply' | 'balance' | 'balancesForSku' | 'findByIdempotencyKey'>;
   routing: Pick<RoutingSetup, 'inputFor'>;
+  capacity: Pick<LocationCapacityLedger, 'usedToday' | 'claim' | 'release'>;
   notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
   refunds: Pick<RefundLedger, 'claim'>;
@@ -52,6 +54,8 @@ export interface HeldStock {
   locationId: string;
   lines?: AllocationLine[];
 }
+
+const unitsOf = (lines: AllocationLine[]) => lines.reduce((n, l) => n + l.quantity, 0);
 
 const linesOf = (order: Order, held: HeldStock): AllocationLine[] =>
   held.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
@@ -218,10 +222,15 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         for (const location of locations) {
           if (location.id === kept?.locationId) continue;
           const decided = await deps.allocations.decideShort(reservation(location.id));
-          if (!decided.reserved) continue;
+          if (!decided.reserved) {
+            // A straggler that claimed capacity there and reserved nothing gives the capacity back.
+            await deps.capacity.release(decided.reservationId);
+            continue;
+          }
           if (!kept) return decided;
           // A straggler won a second location: keep its reservation and give ours back.
           await deps.allocations.releaseAll({ ...reservation(kept.locationId), reason: 'allocation_superseded' });
+          await deps.capacity.release(kept.reservationId);
           return decided;
         }
         return undefined;
@@ -236,19 +245,36 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         }
       }
       const lostRaces: string[] = [...excludedLocationIds];
+      const fullAt: string[] = []; // locations whose capacity another order took between routing and claiming
       let shortfall: { sku: string; requested: number; available: number } | undefined;
       // A location chosen on a snapshot of stock can be emptied by another order before we reserve there:
       // route again without it, a few times.
       for (let pass = 0; pass < 3; pass++) {
-        const input = await deps.routing.inputFor(routingOrderOf(order), { ledger: deps.ledger, locations: deps.locations }, lostRaces);
+        const input = await deps.routing.inputFor(
+          routingOrderOf(order),
+          { ledger: deps.ledger, locations: deps.locations, capacity: deps.capacity },
+          lostRaces,
+        );
         const { decision, explanation } = routeOrder(input);
         const routing = explanation;
         if (decision.kind === 'single' || decision.kind === 'pickup') {
+          const { reservationId } = reservation(decision.locationId);
+          // Today's capacity there first (pickup orders go to their store whatever its capacity): another
+          // order that took the rest since routing read it sends this one to be routed again.
+          if (decision.kind === 'single') {
+            const location = input.locations.find((l) => l.id === decision.locationId)!;
+            const claim = await deps.capacity.claim({ reservationId, orderId: order.id, location, units: unitsOf(lines) });
+            if (!claim.claimed) {
+              fullAt.push(decision.locationId);
+              continue;
+            }
+          }
           const result = await deps.allocations.reserveAll(reservation(decision.locationId));
           if (result.reserved) {
             const other = await settleOthers(result);
             return other ? byEarlierAttempt(other) : { ...result, routing };
           }
+          await deps.capacity.release(reservationId);
           lostRaces.push(decision.locationId);
           shortfall ??= result.shortfall;
           continue;
@@ -265,7 +291,10 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         reserved: false,
         tried: lostRaces,
         ...(shortfall && { shortfall }),
-        routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] },
+        routing: {
+          summary: `Waiting: other orders took the ${fullAt.length ? "stock or today's capacity" : 'stock'} at ${[...new Set([...lostRaces, ...fullAt])].join(', ')} first`,
+          steps: [],
+        },
       };
     },
 
@@ -287,6 +316,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: 'location',
         reason: `allocation rejected: ${rejection.reason}`,
       });
+      await deps.capacity.release(allocation.reservationId);
       for (const line of lines.filter((l) => !rejection.skus || rejection.skus.includes(l.sku))) {
         const idempotencyKey = stepKey(order.id, `reject:${round}:${line.sku}`);
         if (await deps.ledger.findByIdempotencyKey(idempotencyKey)) continue;
@@ -324,14 +354,24 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 
     // One part of a split order, at the location the routing engine chose for it. The reservation id is
     // per reservation attempt and location, so a retry of this activity converges on the same outcome.
+    // Today's capacity at the location is claimed first: a part it no longer fits is not reserved, and the
+    // workflow routes the order again (the claim is given back when the stock falls short).
     async reservePart(order: Order, attempt: number, part: RoutingPart): Promise<ReserveResult> {
-      return deps.allocations.reserveAll({
-        reservationId: stepKey(order.id, `alloc:${attempt}:part:${part.locationId}`),
+      const reservationId = stepKey(order.id, `alloc:${attempt}:part:${part.locationId}`);
+      const location = (await deps.locations.list()).find((l) => l.id === part.locationId);
+      if (location) {
+        const claim = await deps.capacity.claim({ reservationId, orderId: order.id, location, units: unitsOf(part.lines) });
+        if (!claim.claimed) return { reserved: false, reservationId, locationId: part.locationId };
+      }
+      const result = await deps.allocations.reserveAll({
+        reservationId,
         orderId: order.id,
         locationId: part.locationId,
         lines: part.lines,
         actor: ACTOR,
       });
+      if (!result.reserved) await deps.capacity.release(reservationId);
+      return result;
     },
 
     // The reserve step failed past its retries and the order parks: whatever its attempts reserved (an
@@ -348,6 +388,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: ACTOR,
         reason: 'reservation attempt abandoned: the order needs attention',
       });
+      for (const { reservationId } of reservationIds) await deps.capacity.release(reservationId);
       if (released.length)
         deps.log.info('abandoned reservation attempt gave stock back', { orderId: order.id, attempt, reservations: released.length });
       return released.length;
@@ -357,6 +398,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // timed-out attempt reserved that the workflow never heard of. Nothing is reserved for it afterwards.
     async releaseOrderStock(order: Order, reason: string): Promise<number> {
       const released = await deps.allocations.releaseEverythingOf(order.id, { actor: ACTOR, reason });
+      for (const { reservationId } of released) await deps.capacity.release(reservationId);
       if (released.length) deps.log.info('released stock an order still held', { orderId: order.id, reservations: released.length });
       return released.length;
     },
@@ -370,6 +412,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: ACTOR,
         reason,
       });
+      // Given back before it shipped: the location will not pick it today.
+      await deps.capacity.release(allocation.reservationId);
     },
 
     // Units cancelled before they shipped: given back from a reservation that stays open; n numbers this
