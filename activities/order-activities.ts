@@ -86,6 +86,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       throw ApplicationFailure.nonRetryable(`No payment provider "${paymentProviderOf(order)}" is configured`, 'UnknownPaymentProvider');
     return p;
   };
+  // Gives back the capacity these reservations claimed. Without a location that declares a capacity there
+  // is nothing to give back, and no lookup is made (the list of locations is cached).
+  const releaseCapacity = async (...reservationIds: string[]) => {
+    if (!(await deps.locations.list()).some((l) => l.capacity)) return;
+    for (const reservationId of reservationIds) await deps.capacity.release(reservationId);
+  };
   const paymentRequest = (order: Order, step: string) => ({
     orderId: order.id,
     amount: order.totals.total,
@@ -224,13 +230,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           const decided = await deps.allocations.decideShort(reservation(location.id));
           if (!decided.reserved) {
             // A straggler that claimed capacity there and reserved nothing gives the capacity back.
-            await deps.capacity.release(decided.reservationId);
+            await releaseCapacity(decided.reservationId);
             continue;
           }
           if (!kept) return decided;
           // A straggler won a second location: keep its reservation and give ours back.
           await deps.allocations.releaseAll({ ...reservation(kept.locationId), reason: 'allocation_superseded' });
-          await deps.capacity.release(kept.reservationId);
+          await releaseCapacity(kept.reservationId);
           return decided;
         }
         return undefined;
@@ -274,7 +280,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
             const other = await settleOthers(result);
             return other ? byEarlierAttempt(other) : { ...result, routing };
           }
-          await deps.capacity.release(reservationId);
+          await releaseCapacity(reservationId);
           lostRaces.push(decision.locationId);
           shortfall ??= result.shortfall;
           continue;
@@ -316,7 +322,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: 'location',
         reason: `allocation rejected: ${rejection.reason}`,
       });
-      await deps.capacity.release(allocation.reservationId);
+      await releaseCapacity(allocation.reservationId);
       for (const line of lines.filter((l) => !rejection.skus || rejection.skus.includes(l.sku))) {
         const idempotencyKey = stepKey(order.id, `reject:${round}:${line.sku}`);
         if (await deps.ledger.findByIdempotencyKey(idempotencyKey)) continue;
@@ -370,7 +376,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         lines: part.lines,
         actor: ACTOR,
       });
-      if (!result.reserved) await deps.capacity.release(reservationId);
+      if (!result.reserved) await releaseCapacity(reservationId);
       return result;
     },
 
@@ -388,7 +394,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: ACTOR,
         reason: 'reservation attempt abandoned: the order needs attention',
       });
-      for (const { reservationId } of reservationIds) await deps.capacity.release(reservationId);
+      await releaseCapacity(...reservationIds.map((r) => r.reservationId));
       if (released.length)
         deps.log.info('abandoned reservation attempt gave stock back', { orderId: order.id, attempt, reservations: released.length });
       return released.length;
@@ -398,7 +404,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // timed-out attempt reserved that the workflow never heard of. Nothing is reserved for it afterwards.
     async releaseOrderStock(order: Order, reason: string): Promise<number> {
       const released = await deps.allocations.releaseEverythingOf(order.id, { actor: ACTOR, reason });
-      for (const { reservationId } of released) await deps.capacity.release(reservationId);
+      await releaseCapacity(...released.map((r) => r.reservationId));
       if (released.length) deps.log.info('released stock an order still held', { orderId: order.id, reservations: released.length });
       return released.length;
     },
@@ -413,7 +419,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         reason,
       });
       // Given back before it shipped: the location will not pick it today.
-      await deps.capacity.release(allocation.reservationId);
+      await releaseCapacity(allocation.reservationId);
     },
 
     // Units cancelled before they shipped: given back from a reservation that stays open; n numbers this
