@@ -25,13 +25,13 @@ import { OrderhubError, ValidationError } from '../domain/errors';
 export interface ChannelActivityDeps {
   connections: Pick<Connections, 'advanceOrdersCursor' | 'list' | 'withCredentials'>;
   carriers: CarrierActivityDeps['carriers'];
-  orders: Pick<OrdersView, 'insertReceived' | 'get'>;
+  orders: Pick<OrdersView, 'insertReceived' | 'get' | 'waitingForSku'>; // waiting orders: a sold-out sku's restock date
   ledger: Pick<StockLedger, 'apply' | 'balance'>;
   items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'backorderable'>;
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
   webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
-  purchaseOrders: Pick<PurchaseOrders, 'append'>; // ERP receipts naming one of ours count against it
+  purchaseOrders: Pick<PurchaseOrders, 'append' | 'inboundForSku'>; // ERP receipts count against it; inbound for restock dates
   temporal: Client;
   taskQueue: string;
   redis: Redis;

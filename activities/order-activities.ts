@@ -4,6 +4,7 @@ import { paymentProviderOf } from '../domain/order-state';
 import type { OrderState } from '../domain/order-state';
 import { stepKey } from '../domain/ids';
 import type { Allocations, AllocationLine, ReserveResult } from '../store/allocations';
+import type { LocationCapacityLedger } from '../store/capacity';
 import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
@@ -25,6 +26,7 @@ export interface OrderActivityDeps {
   >;
   ledger: Pick<StockLedger, 'apply' | 'balance' | 'balancesForSku' | 'findByIdempotencyKey'>;
   routing: Pick<RoutingSetup, 'inputFor'>;
+  capacity: Pick<LocationCapacityLedger, 'usedToday' | 'claim' | 'release'>;
   notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
   refunds: Pick<RefundLedger, 'claim'>;
@@ -61,6 +63,8 @@ export interface HeldStock {
   lines?: AllocationLine[];
 }
 
+const unitsOf = (lines: AllocationLine[]) => lines.reduce((n, l) => n + l.quantity, 0);
+
 const linesOf = (order: Order, held: HeldStock): AllocationLine[] =>
   held.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
 
@@ -92,6 +96,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     if (!p)
       throw ApplicationFailure.nonRetryable(`No payment provider "${paymentProviderOf(order)}" is configured`, 'UnknownPaymentProvider');
     return p;
+  };
+  // Gives back the capacity these reservations claimed. Without a location that declares a capacity there
+  // is nothing to give back, and no lookup is made (the list of locations is cached).
+  const releaseCapacity = async (...reservationIds: string[]) => {
+    if (!(await deps.locations.list()).some((l) => l.capacity)) return;
+    for (const reservationId of reservationIds) await deps.capacity.release(reservationId);
   };
   const paymentRequest = (order: Order, step: string) => ({
     orderId: order.id,
@@ -229,10 +239,15 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         for (const location of locations) {
           if (location.id === kept?.locationId) continue;
           const decided = await deps.allocations.decideShort(reservation(location.id));
-          if (!decided.reserved) continue;
+          if (!decided.reserved) {
+            // A straggler that claimed capacity there and reserved nothing gives the capacity back.
+            await releaseCapacity(decided.reservationId);
+            continue;
+          }
           if (!kept) return decided;
           // A straggler won a second location: keep its reservation and give ours back.
           await deps.allocations.releaseAll({ ...reservation(kept.locationId), reason: 'allocation_superseded' });
+          await releaseCapacity(kept.reservationId);
           return decided;
         }
         return undefined;
@@ -247,19 +262,36 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         }
       }
       const lostRaces: string[] = [...excludedLocationIds];
+      const fullAt: string[] = []; // locations whose capacity another order took between routing and claiming
       let shortfall: { sku: string; requested: number; available: number } | undefined;
       // A location chosen on a snapshot of stock can be emptied by another order before we reserve there:
       // route again without it, a few times.
       for (let pass = 0; pass < 3; pass++) {
-        const input = await deps.routing.inputFor(routingOrderOf(order), { ledger: deps.ledger, locations: deps.locations }, lostRaces);
+        const input = await deps.routing.inputFor(
+          routingOrderOf(order),
+          { ledger: deps.ledger, locations: deps.locations, capacity: deps.capacity },
+          lostRaces,
+        );
         const { decision, explanation } = routeOrder(input);
         const routing = explanation;
         if (decision.kind === 'single' || decision.kind === 'pickup') {
+          const { reservationId } = reservation(decision.locationId);
+          // Today's capacity there first (pickup orders go to their store whatever its capacity): another
+          // order that took the rest since routing read it sends this one to be routed again.
+          if (decision.kind === 'single') {
+            const location = input.locations.find((l) => l.id === decision.locationId)!;
+            const claim = await deps.capacity.claim({ reservationId, orderId: order.id, location, units: unitsOf(lines) });
+            if (!claim.claimed) {
+              fullAt.push(decision.locationId);
+              continue;
+            }
+          }
           const result = await deps.allocations.reserveAll(reservation(decision.locationId));
           if (result.reserved) {
             const other = await settleOthers(result);
             return other ? byEarlierAttempt(other) : { ...result, routing };
           }
+          await releaseCapacity(reservationId);
           lostRaces.push(decision.locationId);
           shortfall ??= result.shortfall;
           continue;
@@ -276,7 +308,10 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         reserved: false,
         tried: lostRaces,
         ...(shortfall && { shortfall }),
-        routing: { summary: `Waiting: other orders took the stock at ${lostRaces.join(', ')} first`, steps: [] },
+        routing: {
+          summary: `Waiting: other orders took the ${fullAt.length ? "stock or today's capacity" : 'stock'} at ${[...new Set([...lostRaces, ...fullAt])].join(', ')} first`,
+          steps: [],
+        },
       };
     },
 
@@ -298,6 +333,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: 'location',
         reason: `allocation rejected: ${rejection.reason}`,
       });
+      await releaseCapacity(allocation.reservationId);
       for (const line of lines.filter((l) => !rejection.skus || rejection.skus.includes(l.sku))) {
         const idempotencyKey = stepKey(order.id, `reject:${round}:${line.sku}`);
         if (await deps.ledger.findByIdempotencyKey(idempotencyKey)) continue;
@@ -335,15 +371,25 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 
     // One part of a split order, at the location the routing engine chose for it. The reservation id is
     // per reservation attempt and location, so a retry of this activity converges on the same outcome.
+    // Today's capacity at the location is claimed first: a part it no longer fits is not reserved, and the
+    // workflow routes the order again (the claim is given back when the stock falls short).
     // tag: a backordered part's own numbering (`backorder:<n>`), apart from the order's reservation attempts.
     async reservePart(order: Order, attempt: number, part: RoutingPart, tag?: string): Promise<ReserveResult> {
-      return deps.allocations.reserveAll({
-        reservationId: stepKey(order.id, tag ? `alloc:${tag}:${part.locationId}` : `alloc:${attempt}:part:${part.locationId}`),
+      const reservationId = stepKey(order.id, tag ? `alloc:${tag}:${part.locationId}` : `alloc:${attempt}:part:${part.locationId}`);
+      const location = (await deps.locations.list()).find((l) => l.id === part.locationId);
+      if (location) {
+        const claim = await deps.capacity.claim({ reservationId, orderId: order.id, location, units: unitsOf(part.lines) });
+        if (!claim.claimed) return { reserved: false, reservationId, locationId: part.locationId };
+      }
+      const result = await deps.allocations.reserveAll({
+        reservationId,
         orderId: order.id,
         locationId: part.locationId,
         lines: part.lines,
         actor: ACTOR,
       });
+      if (!result.reserved) await releaseCapacity(reservationId);
+      return result;
     },
 
     // A backordered order: of the wanted lines (the whole order, or what is still backordered), what one
@@ -396,6 +442,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: ACTOR,
         reason: 'reservation attempt abandoned: the order needs attention',
       });
+      await releaseCapacity(...reservationIds.map((r) => r.reservationId));
       if (released.length)
         deps.log.info('abandoned reservation attempt gave stock back', { orderId: order.id, attempt, reservations: released.length });
       return released.length;
@@ -405,6 +452,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // timed-out attempt reserved that the workflow never heard of. Nothing is reserved for it afterwards.
     async releaseOrderStock(order: Order, reason: string): Promise<number> {
       const released = await deps.allocations.releaseEverythingOf(order.id, { actor: ACTOR, reason });
+      await releaseCapacity(...released.map((r) => r.reservationId));
       if (released.length) deps.log.info('released stock an order still held', { orderId: order.id, reservations: released.length });
       return released.length;
     },
@@ -418,6 +466,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         actor: ACTOR,
         reason,
       });
+      // Given back before it shipped: the location will not pick it today.
+      await releaseCapacity(allocation.reservationId);
     },
 
     // Units cancelled before they shipped: given back from a reservation that stays open; n numbers this

@@ -687,8 +687,12 @@ export function openApiDocument(): object {
       '/routing/simulate': {
         post: {
           summary:
-            'Where an order (stored, by orderId, or described: channel, lines, shippingAddress) would be fulfilled and why, with live stock; nothing is reserved. `rules` tries a draft set.',
-          responses: { '200': { description: '{ decision, explanation, stock }' }, '404': { description: 'No such order' }, ...errors },
+            "Where an order (stored, by orderId, or described: channel, lines, shippingAddress) would be fulfilled and why, with live stock and each location's capacity left today; nothing is reserved. `rules` tries a draft set.",
+          responses: {
+            '200': { description: '{ decision, explanation, stock, capacity: { <locationId>: { unitsPerDay, used, left } } }' },
+            '404': { description: 'No such order' },
+            ...errors,
+          },
         },
       },
       '/locations/{id}/bins': {

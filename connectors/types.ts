@@ -98,6 +98,9 @@ export interface StockLevel {
   sku: string;
   channelLocationId: string;
   available: number;
+  // YYYY-MM-DD, for a sku sold out here: when one more unit is promised (after the orders waiting for it),
+  // from what purchase orders bring to the feed's locations. Only for a target that carries restock dates.
+  restockDate?: string;
 }
 
 // Which lane a push is in: a change (a few skus, to land within seconds) or the scheduled reconciliation
@@ -111,6 +114,8 @@ export interface StockPushOptions {
 // channel that processes asynchronously, once it has accepted them in submission order).
 export interface StockTarget {
   setAvailable(levels: StockLevel[], opts?: StockPushOptions): Promise<void>;
+  // The channel shows a sold-out listing's restock date: levels at 0 come with `restockDate` when one is known.
+  carriesRestockDate?: boolean;
 }
 
 // Shipment and cancellation reported back to the channel an order came from.

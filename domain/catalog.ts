@@ -15,6 +15,31 @@ export const locationIdSchema = z
 
 export const LOCATION_TYPES = ['warehouse', 'store', 'dark_store'] as const;
 
+// An IANA time zone the runtime knows ("Europe/Berlin", "UTC").
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// What a location can pick and pack in a day: routing sends it no more units than are left of today's
+// capacity, and splits a larger order across locations. The day is the location's own (its time zone).
+export const locationCapacitySchema = z.strictObject({
+  unitsPerDay: z.number().int('must be a whole number').positive('must be at least 1').max(10_000_000),
+  timeZone: z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').default('UTC'),
+});
+export type LocationCapacity = z.infer<typeof locationCapacitySchema>;
+
+/** The location's calendar day (YYYY-MM-DD) at a moment: capacity is counted per location and day. */
+export function capacityDay(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
 export const locationSchema = z
   .strictObject({
     id: locationIdSchema,
@@ -26,6 +51,8 @@ export const locationSchema = z
     // Lower numbers are tried first when allocating stock.
     priority: z.number().int().min(0).max(1_000_000).default(100),
     active: z.boolean().default(true),
+    // Absent: no limit on what the location can ship in a day.
+    capacity: locationCapacitySchema.optional(),
   })
   .refine((l) => l.ships || l.pickup, { message: 'a location must ship, allow pickup, or both', path: ['ships'] });
 export type Location = z.infer<typeof locationSchema>;

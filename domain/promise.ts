@@ -99,3 +99,27 @@ function take(sku: string, lots: Lot[], q: number): PromiseBasis[] {
   }
   return basis;
 }
+
+/**
+ * When one more unit of a sku, ordered now behind everyone waiting for it, would be covered: the date a
+ * channel can show a sold-out listing as back in stock. Only the sku's own lines of the waiting orders count
+ * (an order also waiting for something else still claims its units here); null when nothing inbound covers it.
+ */
+export function nextAvailableDate(input: {
+  today: string;
+  sku: string;
+  availableNow: number;
+  inbound: InboundLot[];
+  waiting: StockWaiter[];
+}): string | null {
+  const { sku } = input;
+  const nextBuyer: StockWaiter = { orderId: '\u0000next-buyer', since: '9999-12-31T23:59:59.999Z', lines: [{ sku, quantity: 1 }] };
+  const waiting = input.waiting.map((w) => ({ ...w, lines: w.lines.filter((l) => l.sku === sku) })).filter((w) => w.lines.length > 0);
+  const promised = promiseDates({
+    today: input.today,
+    availableNow: { [sku]: Math.max(0, input.availableNow) },
+    inbound: input.inbound.filter((l) => l.sku === sku),
+    waiting: [...waiting, nextBuyer],
+  });
+  return promised.find((p) => p.orderId === nextBuyer.orderId)!.date;
+}

@@ -131,6 +131,9 @@ export type RoutingLocation = Location & {
 // Available-to-sell per sku, per location id. Missing entries are 0.
 export type AvailableStock = { readonly [sku: string]: { readonly [locationId: string]: number } };
 
+// Units already taken today of each location's daily capacity (locations that declare one). Missing: 0.
+export type CapacityUsed = { readonly [locationId: string]: number };
+
 export interface RoutingInput {
   order: RoutingOrder;
   rules: readonly RoutingRule[];
@@ -139,6 +142,7 @@ export interface RoutingInput {
   postalTable?: PostalPrefixTable;
   // Locations that rejected an allocation of this order: re-routing skips them.
   excludedLocationIds?: readonly string[];
+  capacityUsed?: CapacityUsed;
 }
 
 export interface RoutingPart {
@@ -165,6 +169,7 @@ export type RoutingReason =
   | { code: 'ranked'; message: string; position: number; of: number }
   | { code: 'short'; message: string; sku: string; requested: number; available: number }
   | { code: 'below_safety_stock'; message: string; sku: string; remaining: number; minimum: number }
+  | { code: 'over_capacity'; message: string; requested: number; remaining: number; unitsPerDay: number }
   | { code: 'chosen'; message: string }
   | { code: 'split_part'; message: string; part: number; lines: RoutingLine[] }
   | { code: 'not_needed'; message: string };
@@ -177,6 +182,8 @@ export interface LocationConsideration {
   chosen: boolean;
   // To the shipping address, rounded to 0.1 km; absent when either end cannot be placed.
   distanceKm?: number;
+  // Units left of today's capacity, for a location that declares one (before this order).
+  capacityLeft?: number;
   reasons: RoutingReason[];
   summary: string;
 }
@@ -220,6 +227,7 @@ interface Context {
   sites: Site[];
   stock: AvailableStock;
   excluded: ReadonlySet<string>;
+  capacityUsed: CapacityUsed;
   destination?: Located;
 }
 
@@ -229,6 +237,33 @@ function available(ctx: Context, sku: string, locationId: string): number {
   const perLocation = Object.hasOwn(ctx.stock, sku) ? ctx.stock[sku] : undefined;
   const value = perLocation && Object.hasOwn(perLocation, locationId) ? perLocation[locationId] : 0;
   return Math.max(0, value);
+}
+
+// Units left of the location's capacity today; Infinity for a location without one.
+function capacityLeft(ctx: Context, site: Site): number {
+  const capacity = site.location.capacity;
+  if (!capacity) return Infinity;
+  const used = Object.hasOwn(ctx.capacityUsed, site.location.id) ? ctx.capacityUsed[site.location.id] : 0;
+  return Math.max(0, capacity.unitsPerDay - used);
+}
+
+const unitsOf = (lines: readonly RoutingLine[]) => lines.reduce((n, l) => n + l.quantity, 0);
+
+// Why the location cannot take these lines within what is left of its capacity today; empty when it can.
+function capacityReasons(ctx: Context, site: Site, lines: readonly RoutingLine[]): RoutingReason[] {
+  const capacity = site.location.capacity;
+  const left = capacityLeft(ctx, site);
+  const units = unitsOf(lines);
+  if (!capacity || units <= left) return [];
+  return [
+    {
+      code: 'over_capacity',
+      requested: units,
+      remaining: left,
+      unitsPerDay: capacity.unitsPerDay,
+      message: `over capacity: ${units} units needed, ${left} of ${capacity.unitsPerDay} units a day left today`,
+    },
+  ];
 }
 
 // One line per sku, in the order's order (a sku on two lines is one demand).
@@ -247,12 +282,13 @@ function ordinal(n: number): string {
 const roundKm = (km: number) => Math.round(km * 10) / 10;
 const linesText = (lines: readonly RoutingLine[]) => lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ');
 
-function considerationOf(site: Site, eligible: boolean, chosen: boolean, reasons: RoutingReason[]): LocationConsideration {
+function considerationOf(ctx: Context, site: Site, eligible: boolean, chosen: boolean, reasons: RoutingReason[]): LocationConsideration {
   return {
     locationId: site.location.id,
     eligible,
     chosen,
     ...(site.distanceKm !== undefined && { distanceKm: roundKm(site.distanceKm) }),
+    ...(site.location.capacity && { capacityLeft: capacityLeft(ctx, site) }),
     reasons,
     summary: `${site.location.id}: ${reasons.map((r) => r.message).join('; ')}`,
   };
@@ -362,19 +398,34 @@ function sortValueText(ctx: Context, site: Site, key: RoutingSortKey): string {
   }
 }
 
+interface SplitShort {
+  sku: string;
+  requested: number;
+  available: number; // usable within the locations' capacity left
+  inStock: number; // usable stock, whatever the capacity
+}
+
 /**
  * Split the lines over the ranked locations: fewest parts first (a location already in the split takes
  * what it can take whole; otherwise the location that takes the most lines whole joins), a sku spread
  * over as few locations as possible and only when no single location has all of it. Ties go by rank.
+ * A location takes no more units in all than `capacity` leaves it.
  */
 function planSplit(
   ranked: Site[],
   lines: RoutingLine[],
-  usable: (site: Site, sku: string) => number,
-): { parts: RoutingPart[] } | { short: { sku: string; requested: number; available: number }[] } {
-  const short = lines
-    .map((l) => ({ sku: l.sku, requested: l.quantity, available: ranked.reduce((sum, s) => sum + usable(s, l.sku), 0) }))
-    .filter((s) => s.available < s.requested);
+  stockOf: (site: Site, sku: string) => number,
+  capacity: (site: Site) => number,
+): { parts: RoutingPart[] } | { short: SplitShort[] } {
+  const left = new Map(ranked.map((s) => [s.location.id, capacity(s)]));
+  const usable = (site: Site, sku: string) => Math.min(stockOf(site, sku), left.get(site.location.id)!);
+  const shortOf = (line: RoutingLine): SplitShort => ({
+    sku: line.sku,
+    requested: line.quantity,
+    available: ranked.reduce((sum, s) => sum + usable(s, line.sku), 0),
+    inStock: ranked.reduce((sum, s) => sum + stockOf(s, line.sku), 0),
+  });
+  const short = lines.map(shortOf).filter((s) => s.available < s.requested);
   if (short.length > 0) return { short };
 
   const lineIndex = new Map(lines.map((l, i) => [l.sku, i]));
@@ -383,8 +434,18 @@ function planSplit(
     const id = site.location.id;
     if (!parts.has(id)) parts.set(id, []);
     parts.get(id)!.push({ sku, quantity });
+    left.set(id, left.get(id)! - quantity);
   };
   const takesWhole = (site: Site, line: RoutingLine) => usable(site, line.sku) >= line.quantity;
+  // The remaining lines a location can take whole together, within its capacity left (in line order).
+  const wholeAt = (site: Site, candidates: RoutingLine[]) => {
+    let budget = left.get(site.location.id)!;
+    return candidates.filter((line) => {
+      if (stockOf(site, line.sku) < line.quantity || budget < line.quantity) return false;
+      budget -= line.quantity;
+      return true;
+    });
+  };
   let remaining = [...lines];
 
   while (remaining.length > 0) {
@@ -399,7 +460,7 @@ function planSplit(
     // The location that takes the most remaining lines whole joins (ties: the better-ranked one).
     let best: { site: Site; whole: RoutingLine[] } | undefined;
     for (const site of ranked) {
-      const whole = remaining.filter((line) => takesWhole(site, line));
+      const whole = wholeAt(site, remaining);
       if (whole.length > (best?.whole.length ?? 0)) best = { site, whole };
     }
     if (best) {
@@ -412,6 +473,9 @@ function planSplit(
     // No location has all of any remaining sku: spread the first over the fewest locations that can cover it,
     // preferring locations already in the split, then rank.
     const [line, ...rest] = remaining;
+    // Capacity the earlier lines took may leave too little for this one.
+    const shortNow = shortOf(line);
+    if (shortNow.available < line.quantity) return { short: [shortNow] };
     const holders = [...ranked]
       .filter((s) => usable(s, line.sku) > 0)
       .sort((a, b) => Number(parts.has(b.location.id)) - Number(parts.has(a.location.id)));
@@ -465,11 +529,13 @@ function runRule(ctx: Context, rule: RoutingRule): RuleRun {
       .push(
         { code: 'ranked', position: i + 1, of: ranked.length, message: `ranked ${ordinal(i + 1)} of ${ranked.length} by ${by}` },
         ...stockReasons(ctx, site.location.id, ctx.lines, minimum),
+        ...capacityReasons(ctx, site, ctx.lines),
       );
   });
-  const fits = (site: Site) => !reasons.get(site.location.id)!.some((r) => r.code === 'short' || r.code === 'below_safety_stock');
+  const misfits = new Set<RoutingReasonCode>(['short', 'below_safety_stock', 'over_capacity']);
+  const fits = (site: Site) => !reasons.get(site.location.id)!.some((r) => misfits.has(r.code));
   const considerations = () =>
-    ctx.sites.map((s) => considerationOf(s, eligible.includes(s), chosenIds.has(s.location.id), reasons.get(s.location.id)!));
+    ctx.sites.map((s) => considerationOf(ctx, s, eligible.includes(s), chosenIds.has(s.location.id), reasons.get(s.location.id)!));
   const unplaced =
     rule.sort.includes('distance') && !ctx.destination
       ? 'the shipping address has no coordinates and no postal prefix match, so distances are unknown; '
@@ -496,7 +562,15 @@ function runRule(ctx: Context, rule: RoutingRule): RuleRun {
     };
   }
 
-  const nobody = eligible.length === 0 ? 'no location passes the filters' : 'no location can take the whole order';
+  // Capacity named when it is what keeps a location that has the stock from taking the whole order.
+  const full = ranked.filter((s) => {
+    const codes = reasons.get(s.location.id)!.map((r) => r.code);
+    return codes.includes('over_capacity') && !codes.includes('short') && !codes.includes('below_safety_stock');
+  });
+  const nobody =
+    eligible.length === 0
+      ? 'no location passes the filters'
+      : `no location can take the whole order${full.length ? ` (over today's capacity: ${full.map((s) => s.location.id).join(', ')})` : ''}`;
   switch (rule.whenNothingFits) {
     case 'next_rule':
       return { step: step('next_rule', `${nobody}; trying the next rule`) };
@@ -509,9 +583,19 @@ function runRule(ctx: Context, rule: RoutingRule): RuleRun {
       if (!ctx.order.allowSplit) {
         return { step: step('split_not_allowed', `${nobody} and this order may not be split`) };
       }
-      const plan = planSplit(ranked, ctx.lines, (site, sku) => Math.max(0, available(ctx, sku, site.location.id) - minimum));
+      const plan = planSplit(
+        ranked,
+        ctx.lines,
+        (site, sku) => Math.max(0, available(ctx, sku, site.location.id) - minimum),
+        (site) => capacityLeft(ctx, site),
+      );
       if ('short' in plan) {
-        const shortText = plan.short.map((s) => `${s.sku} (${s.available} of ${s.requested} across eligible locations)`).join(', ');
+        const shortText = plan.short
+          .map(
+            (s) =>
+              `${s.sku} (${s.available} of ${s.requested} across eligible locations${s.inStock > s.available ? `, ${s.inStock} in stock but over today's capacity` : ''})`,
+          )
+          .join(', ');
         return { step: step('split_short', `${nobody}, and even split the stock falls short: ${shortText}`) };
       }
       plan.parts.forEach((part, i) => {
@@ -520,7 +604,7 @@ function runRule(ctx: Context, rule: RoutingRule): RuleRun {
           code: 'split_part',
           part: i + 1,
           lines: part.lines,
-          message: `part ${i + 1} of ${plan.parts.length}: ${linesText(part.lines)}`,
+          message: `part ${i + 1} of ${plan.parts.length}: ${linesText(part.lines)}${capacityNote(ctx, part)}`,
         });
       });
       for (const site of ranked) {
@@ -533,6 +617,13 @@ function runRule(ctx: Context, rule: RoutingRule): RuleRun {
       };
     }
   }
+}
+
+// For a part at a location with a capacity: how much of today's it takes.
+function capacityNote(ctx: Context, part: RoutingPart): string {
+  const site = ctx.sites.find((s) => s.location.id === part.locationId)!;
+  if (!site.location.capacity) return '';
+  return ` (${unitsOf(part.lines)} of the ${capacityLeft(ctx, site)} units left of today's capacity)`;
 }
 
 function summaryOf(rule: RoutingRule, decision: RoutingDecision): string {
@@ -561,8 +652,8 @@ function routePickup(ctx: Context, storeId: string): RoutingResult {
   if (ok) reasons.push({ code: 'chosen', message: "chosen: the customer's pickup store has the whole order" });
   const locations = ctx.sites.map((s) =>
     s === store
-      ? considerationOf(s, true, ok, reasons)
-      : considerationOf(s, false, false, [{ code: 'not_pickup_store', message: "not the customer's pickup store" }]),
+      ? considerationOf(ctx, s, true, ok, reasons)
+      : considerationOf(ctx, s, false, false, [{ code: 'not_pickup_store', message: "not the customer's pickup store" }]),
   );
   const why = store ? reasons.map((r) => r.message).join('; ') : 'is not a known location';
   const message = ok
@@ -600,6 +691,7 @@ export function routeOrder(input: RoutingInput): RoutingResult {
     sites,
     stock: input.stock,
     excluded: new Set(input.excludedLocationIds ?? []),
+    capacityUsed: input.capacityUsed ?? {},
     ...(destination && { destination }),
   };
 

@@ -3,6 +3,7 @@
 import { NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
 import type { PostalPrefixRow } from '../domain/geo';
 import { routeOrder, routingOrderOf, type RoutingOrder, type RoutingRule } from '../domain/routing';
+import type { LocationCapacityLedger } from '../store/capacity';
 import type { Items, Locations } from '../store/catalog';
 import type { OrdersView } from '../store/orders';
 import type { RoutingSetup } from '../store/routing';
@@ -12,6 +13,7 @@ export interface RoutingServiceDeps {
   routing: Pick<RoutingSetup, 'rules' | 'replaceRules' | 'postalRows' | 'replacePostalRows' | 'inputFor'>;
   ledger: Pick<StockLedger, 'balancesForSku'>;
   locations: Pick<Locations, 'list'>;
+  capacity: Pick<LocationCapacityLedger, 'usedToday'>;
   orders: Pick<OrdersView, 'get'>;
   items: Pick<Items, 'missing'>;
 }
@@ -29,7 +31,7 @@ export interface Simulation {
 }
 
 export function createRoutingService(deps: RoutingServiceDeps) {
-  const { routing, ledger, locations, orders, items } = deps;
+  const { routing, ledger, locations, capacity, orders, items } = deps;
 
   // The order as routing sees it, and the locations it must not go to.
   async function orderOf(s: Simulation): Promise<{ order: RoutingOrder; excluded: string[] }> {
@@ -79,7 +81,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
 
     async simulate(s: Simulation) {
       const { order, excluded } = await orderOf(s);
-      const input = await routing.inputFor(order, { ledger, locations }, excluded);
+      const input = await routing.inputFor(order, { ledger, locations, capacity }, excluded);
       if (s.rules) input.rules = s.rules;
       const unknown = await unknownsOf(s, order, new Set(input.locations.map((l) => l.id)));
       if (unknown.length) throw new ValidationError(`Invalid routing simulation: ${unknown.length} problem(s)`, unknown);
@@ -88,7 +90,22 @@ export function createRoutingService(deps: RoutingServiceDeps) {
           { path: '(body)', message: 'no locations to route to' },
         ]);
       const { decision, explanation } = routeOrder(input);
-      return { decision, explanation, stock: input.stock, rulesUsed: s.rules ? 'draft' : 'stored', reserved: false };
+      // Today's capacity of each location that declares one: per day, what orders took, what is left.
+      const capacityToday = Object.fromEntries(
+        input.locations.flatMap((l) => {
+          if (!l.capacity) return [];
+          const used = input.capacityUsed?.[l.id] ?? 0;
+          return [[l.id, { unitsPerDay: l.capacity.unitsPerDay, used, left: Math.max(0, l.capacity.unitsPerDay - used) }]];
+        }),
+      );
+      return {
+        decision,
+        explanation,
+        stock: input.stock,
+        capacity: capacityToday,
+        rulesUsed: s.rules ? 'draft' : 'stored',
+        reserved: false,
+      };
     },
   };
 }

@@ -4,7 +4,10 @@ import type { Redis } from 'ioredis';
 import { availableToSell, channelSkusOf, type ConnectionView } from '../domain/connection';
 import { buildConnector } from '../connectors/registry';
 import type { StockLevel } from '../connectors/types';
+import { nextAvailableDate } from '../domain/promise';
 import type { Connections } from '../store/connections';
+import type { OrdersView } from '../store/orders';
+import type { PurchaseOrders } from '../store/purchasing';
 import type { StockLedger } from '../store/stock-ledger';
 import type { StockSyncLog } from '../store/stock-sync';
 import type { Logger } from '../domain/logger';
@@ -17,8 +20,12 @@ export interface StockSyncDeps {
   connections: Pick<Connections, 'list' | 'withCredentials'>;
   ledger: Pick<StockLedger, 'balance'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
+  // For channels that show a sold-out listing's restock date; without them no date is sent.
+  orders?: Pick<OrdersView, 'waitingForSku'>;
+  purchaseOrders?: Pick<PurchaseOrders, 'inboundForSku'>;
   redis: Redis;
   log: Logger;
+  now?: () => Date;
 }
 
 const dirtyKey = (connectionId: string) => `orderhub:stock-dirty:${connectionId}`;
@@ -101,7 +108,28 @@ export async function levelsFor(connection: ConnectionView, skus: string[], ledg
   return levels;
 }
 
-// Push the current available-to-sell of these skus to one channel and record what was sent.
+// For each sku sold out at every channel location of the connection: the date one more unit is promised,
+// behind the orders waiting for it, from the purchase orders expected at the feeds' locations (what is left
+// there below the safety buffer counts as available now). Skus with nothing inbound get none.
+async function restockDatesFor(deps: StockSyncDeps, connection: ConnectionView, levels: StockLevel[]): Promise<Map<string, string>> {
+  const dates = new Map<string, string>();
+  if (!deps.orders || !deps.purchaseOrders) return dates;
+  const soldOut = [...new Set(levels.map((l) => l.sku))].filter((sku) => levels.every((l) => l.sku !== sku || l.available <= 0));
+  const fed = [...new Set(connection.stockFeeds.flatMap((f) => f.locationIds))];
+  const today = (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
+  for (const sku of soldOut) {
+    const inbound = (await deps.purchaseOrders.inboundForSku(sku)).filter((i) => fed.includes(i.locationId));
+    if (inbound.length === 0) continue;
+    const balances = await Promise.all(fed.map((loc) => deps.ledger.balance(sku, loc)));
+    const availableNow = balances.reduce((n, b) => n + Math.max(0, b.available), 0);
+    const date = nextAvailableDate({ today, sku, availableNow, inbound, waiting: await deps.orders.waitingForSku(sku) });
+    if (date && date > today) dates.set(sku, date);
+  }
+  return dates;
+}
+
+// Push the current available-to-sell of these skus to one channel and record what was sent; a channel that
+// shows restock dates gets one with each sold-out sku that has stock on its way.
 export async function pushStock(
   deps: StockSyncDeps,
   connectionId: string,
@@ -115,8 +143,15 @@ export async function pushStock(
   let pushed = 0;
   for (let i = 0; i < skus.length; i += BATCH) {
     const levels = await levelsFor(connection, skus.slice(i, i + BATCH), deps.ledger);
+    const restock = connector.stock.carriesRestockDate ? await restockDatesFor(deps, connection, levels) : new Map<string, string>();
     // Sent under the channel's own skus where the connection maps them; recorded under Orderhub's.
-    const channelLevels = levels.flatMap((l) => channelSkusOf(connection.skuMap, l.sku).map((sku) => ({ ...l, sku })));
+    const channelLevels = levels.flatMap((l) =>
+      channelSkusOf(connection.skuMap, l.sku).map((sku) => ({
+        ...l,
+        sku,
+        ...(restock.has(l.sku) && { restockDate: restock.get(l.sku)! }),
+      })),
+    );
     await connector.stock.setAvailable(channelLevels, { mode: trigger });
     await deps.stockSync.recordPushed(levels.map((l) => ({ connectionId, ...l, trigger })));
     pushed += levels.length;

@@ -48,6 +48,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   daily_demand: [{ field: 'series' }],
   replenishment_plans: [{ field: 'runId' }],
   order_promises: [{ field: 'skus' }],
+  capacity_ledger: [{ field: 'key', unique: true }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */
@@ -79,6 +80,7 @@ export const ID_ONLY_COLLECTIONS = [
   'demand_cursors',
   'replenishment_runs',
   'low_stock_states',
+  'capacity_heads',
 ] as const;
 
 const indexName = (index: DeclaredIndex) => (index.unique ? `${index.field}_unique` : index.field);

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { postalTableOf, type PostalPrefixRow, type PostalPrefixTable } from '../domain/geo';
 import type { AvailableStock, RoutingInput, RoutingOrder, RoutingRule } from '../domain/routing';
+import type { LocationCapacityLedger } from './capacity';
 import type { Locations } from './catalog';
 import type { StockLedger } from './stock-ledger';
 
@@ -70,10 +71,15 @@ export class RoutingSetup {
   }
 
   // Everything routeOrder needs for one order: rules, locations, available stock per location (each
-  // balance walked to the ledger's true head), and the postal table.
+  // balance walked to the ledger's true head), what is left of each location's capacity today, and the
+  // postal table.
   async inputFor(
     order: RoutingOrder,
-    from: { ledger: Pick<StockLedger, 'balancesForSku'>; locations: Pick<Locations, 'list'> },
+    from: {
+      ledger: Pick<StockLedger, 'balancesForSku'>;
+      locations: Pick<Locations, 'list'>;
+      capacity: Pick<LocationCapacityLedger, 'usedToday'>;
+    },
     excludedLocationIds: readonly string[] = [],
   ): Promise<RoutingInput> {
     const skus = [...new Set(order.lines.map((l) => l.sku))];
@@ -85,6 +91,7 @@ export class RoutingSetup {
     const stock: AvailableStock = Object.fromEntries(
       balances.map(([sku, rows]) => [sku, Object.fromEntries(rows.map((b) => [b.locationId, b.available]))]),
     );
-    return { order, rules, locations, stock, postalTable: postal, excludedLocationIds };
+    const capacityUsed = await from.capacity.usedToday(locations);
+    return { order, rules, locations, stock, postalTable: postal, excludedLocationIds, capacityUsed };
   }
 }

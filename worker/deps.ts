@@ -6,6 +6,7 @@ import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
 import { StockLedger, type StockChanged } from '../store/stock-ledger';
 import { RoutingSetup } from '../store/routing';
+import { LocationCapacityLedger } from '../store/capacity';
 import { ReturnSetup, ReturnsView } from '../store/returns';
 import { CreditNotes, RefundLedger } from '../store/refunds';
 import { CarrierSetup } from '../store/carriers';
@@ -29,6 +30,7 @@ export interface Stores {
   items: Items;
   locations: Locations;
   routing: RoutingSetup;
+  capacity: LocationCapacityLedger; // units each location with a daily capacity has taken, per day
   returns: ReturnSetup;
   returnsView: ReturnsView; // the returns themselves, as their workflows project them
   creditNotes: CreditNotes;
@@ -59,6 +61,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     items: new Items(db),
     locations: new Locations(db),
     routing: new RoutingSetup(db),
+    capacity: new LocationCapacityLedger(db),
     returns: new ReturnSetup(db),
     returnsView: new ReturnsView(db),
     creditNotes: new CreditNotes(db),

@@ -12,6 +12,7 @@ import { createOrderWorker } from './order-worker';
 import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
+import { startPromiseRecomputeConsumer } from './promise-recomputes';
 import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../services/schedules';
 
 // The worker process: order and sync workflows with their activities (Temporal), and the BullMQ consumers
@@ -46,12 +47,13 @@ async function main(): Promise<void> {
   const webhooks = startWebhookConsumer({ stores, intake, redis, log, channelReturns }, { prefix: config.BULLMQ_PREFIX });
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const stockOffers = startStockOfferConsumer({ ...stores, temporal, redis, log }, { prefix: config.BULLMQ_PREFIX });
+  const promiseRecomputes = startPromiseRecomputeConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
   await ensureMaintenanceSchedules(temporal, config.TEMPORAL_TASK_QUEUE);
   await ensureConnectionSchedules(temporal, config.TEMPORAL_TASK_QUEUE, await stores.connections.list(), log);
   log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
   await worker.run();
-  await Promise.allSettled([webhooks.close(), stockPush.close(), stockOffers.close(), notifier.close()]);
+  await Promise.allSettled([webhooks.close(), stockPush.close(), stockOffers.close(), promiseRecomputes.close(), notifier.close()]);
   await connection.close();
   await clientConnection.close();
   await mongo.close();

@@ -6,15 +6,18 @@ import { createStores, type Stores } from './deps';
 import type { Logger } from './logger';
 import { StockChangeNotifier } from '../services/stock-sync';
 import { StockOffers } from './stock-offers';
+import { movesPromiseDates, PromiseRecomputes } from './promise-recomputes';
 
 export interface StockListeners {
   notifier: StockChangeNotifier;
   offers: StockOffers;
+  promises: PromiseRecomputes;
   close(): Promise<void>;
 }
 
-// Stores whose ledger tells the channels about every stock change (debounced pushes via BullMQ) and
-// offers freed stock to the orders waiting for it (debounced offer rounds via BullMQ).
+// Stores whose ledger tells the channels about every stock change (debounced pushes via BullMQ), offers
+// freed stock to the orders waiting for it (debounced offer rounds via BullMQ) and has the promise dates
+// of the orders waiting for a sku recomputed when its available stock moves (debounced, via BullMQ).
 export function createWiredStores(
   db: Db,
   redis: Redis,
@@ -36,10 +39,20 @@ export function createWiredStores(
         void listeners?.offers
           .offer(change.sku)
           .catch((err) => log.warn('could not offer freed stock', { sku: change.sku, error: String(err) }));
+      if (movesPromiseDates(change))
+        void listeners?.promises
+          .request(change.sku)
+          .catch((err) => log.warn('could not ask for a promise date recompute', { sku: change.sku, error: String(err) }));
     },
   });
   const notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);
   const offers = new StockOffers(redis, bullPrefix);
-  listeners = { notifier, offers, close: async () => void (await Promise.all([notifier.close(), offers.close()])) };
+  const promises = new PromiseRecomputes(redis, bullPrefix);
+  listeners = {
+    notifier,
+    offers,
+    promises,
+    close: async () => void (await Promise.all([notifier.close(), offers.close(), promises.close()])),
+  };
   return { stores, notifier: listeners };
 }

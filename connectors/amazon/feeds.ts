@@ -30,11 +30,39 @@ export function availableBySku(levels: StockLevel[]): Map<string, number> {
   return new Map([...perLocation].map(([sku, locations]) => [sku, [...locations.values()].reduce((a, b) => a + b, 0)]));
 }
 
+// The restock date of each sku sold out everywhere the levels name (the earliest any level gives).
+export function restockDateBySku(levels: StockLevel[]): Map<string, string> {
+  const dates = new Map<string, string>();
+  for (const l of levels) {
+    const known = dates.get(l.sku);
+    if (l.restockDate && (known === undefined || l.restockDate < known)) dates.set(l.sku, l.restockDate);
+  }
+  return dates;
+}
+
+// The DEFAULT (seller-fulfilled) entry of fulfillment_availability: the quantity, and for a sold-out sku
+// with stock on its way the date it is back (restock_date, YYYY-MM-DD, "the date that the product will be
+// restocked" in the product type definitions). lead_time_to_ship_max_days is the seller's handling time
+// for every sale, so it is left as the seller set it.
+export function fulfillmentAvailability(quantity: number, restockDate?: string) {
+  return [
+    {
+      fulfillment_channel_code: 'DEFAULT',
+      quantity,
+      ...(quantity === 0 && restockDate !== undefined ? { restock_date: restockDate } : {}),
+    },
+  ];
+}
+
 // One listings feed document: a PATCH per sku that merges a new quantity into the DEFAULT (seller
 // fulfilled) entry of fulfillment_availability. "merge" keeps lead_time_to_ship_max_days and
 // restock_date as they are, where "replace" would drop them. PRODUCT is the generic product type Amazon
 // accepts for offer-only updates, since Orderhub does not know each listing's product type.
-export function listingsInventoryFeed(sellerId: string, quantities: [sku: string, quantity: number][]) {
+export function listingsInventoryFeed(
+  sellerId: string,
+  quantities: [sku: string, quantity: number][],
+  restockDates: ReadonlyMap<string, string> = new Map(),
+) {
   return {
     header: { sellerId, version: '2.0', issueLocale: 'en_US' },
     messages: quantities.map(([sku, quantity], i) => ({
@@ -46,7 +74,7 @@ export function listingsInventoryFeed(sellerId: string, quantities: [sku: string
         {
           op: 'merge',
           path: '/attributes/fulfillment_availability',
-          value: [{ fulfillment_channel_code: 'DEFAULT', quantity }],
+          value: fulfillmentAvailability(quantity, restockDates.get(sku)),
         },
       ],
     })),

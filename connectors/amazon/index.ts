@@ -15,7 +15,7 @@ import {
 } from '../types';
 import { LwaAuth } from './auth';
 import { REGIONS, SpApiClient } from './client';
-import { availableBySku, ListingsFeeds, listingsInventoryFeed, MAX_MESSAGES_PER_FEED, type FeedPolling } from './feeds';
+import { availableBySku, ListingsFeeds, listingsInventoryFeed, MAX_MESSAGES_PER_FEED, restockDateBySku, type FeedPolling } from './feeds';
 import { createAmazonCatalog, patchQuantities } from './listings';
 import { isCancelled, ORDER_DATASETS, orderIdOf, parseOrder, skipReason, toChannelOrder, toShipmentConfirmation } from './mapper';
 import { describeAmazonErrors } from './schemas';
@@ -197,17 +197,20 @@ export function createAmazonConnector(
   };
 
   const stock: StockTarget = {
+    // fulfillment_availability carries a restock_date: a sold-out listing shows when it is back.
+    carriesRestockDate: true,
     async setAvailable(levels, opts) {
       const quantities = [...availableBySku(levels)];
+      const restockDates = restockDateBySku(levels);
       // The change lane: each sku patched on its own, seconds. A push without a lane is a change.
       if (opts?.mode !== 'reconcile') {
-        await patchQuantities(client, ctx, options.sellerId, options.marketplaceIds, quantities);
+        await patchQuantities(client, ctx, options.sellerId, options.marketplaceIds, quantities, restockDates);
         return;
       }
       // The reconcile lane: one feed per call, awaited until Amazon has processed it; a catalogue larger
       // than one feed allows goes in consecutive feeds.
       for (let i = 0; i < quantities.length; i += MAX_MESSAGES_PER_FEED) {
-        await feeds.submit(listingsInventoryFeed(options.sellerId, quantities.slice(i, i + MAX_MESSAGES_PER_FEED)));
+        await feeds.submit(listingsInventoryFeed(options.sellerId, quantities.slice(i, i + MAX_MESSAGES_PER_FEED), restockDates));
       }
     },
   };

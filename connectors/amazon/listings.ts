@@ -1,6 +1,7 @@
 import { UpstreamError } from '../http';
 import type { CatalogSource, ChannelVariant, ConnectorContext } from '../types';
 import type { SpApiClient } from './client';
+import { fulfillmentAvailability } from './feeds';
 import type { AmazonListingsItem } from './schemas';
 
 // The Listings Items API 2021-08-01: stock changes as one patchListingsItem per sku and marketplace (the
@@ -10,12 +11,13 @@ import type { AmazonListingsItem } from './schemas';
 const PATCH_CONCURRENCY = 5;
 
 // The merge patch of the listings feed (feeds.ts), sent on its own: the DEFAULT (seller-fulfilled)
-// quantity changes, lead_time_to_ship_max_days and restock_date stay as they are ("merge" exists for
-// exactly this since June 2025). PRODUCT is the generic product type Amazon accepts for offer-only changes.
-export function quantityPatch(quantity: number) {
+// quantity changes, lead_time_to_ship_max_days stays as it is ("merge" exists for exactly this since June
+// 2025), and a sold-out sku with stock on its way gets its restock_date. PRODUCT is the generic product
+// type Amazon accepts for offer-only changes.
+export function quantityPatch(quantity: number, restockDate?: string) {
   return {
     productType: 'PRODUCT',
-    patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity }] }],
+    patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: fulfillmentAvailability(quantity, restockDate) }],
   };
 }
 
@@ -33,6 +35,7 @@ export async function patchQuantities(
   sellerId: string,
   marketplaceIds: string[],
   quantities: [sku: string, quantity: number][],
+  restockDates: ReadonlyMap<string, string> = new Map(),
 ): Promise<PatchOutcome> {
   const outcome: PatchOutcome = { accepted: [], refused: [] };
   const work = quantities.flatMap(([sku, quantity]) => marketplaceIds.map((marketplaceId) => ({ sku, quantity, marketplaceId })));
@@ -41,7 +44,7 @@ export async function patchQuantities(
     for (let i = next++; i < work.length; i = next++) {
       const { sku, quantity, marketplaceId } = work[i];
       try {
-        const answer = await client.patchListingsItem(sellerId, sku, marketplaceId, quantityPatch(quantity));
+        const answer = await client.patchListingsItem(sellerId, sku, marketplaceId, quantityPatch(quantity, restockDates.get(sku)));
         if (answer.status === 'ACCEPTED') outcome.accepted.push(sku);
         else {
           const issues = (answer.issues ?? []).map((x) => [x.code, x.message].filter(Boolean).join(': ')).join('; ');

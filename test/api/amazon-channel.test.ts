@@ -5,7 +5,7 @@ import { reconcileStock } from '../../services/stock-sync';
 import { silentLogger } from '../../domain/logger';
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor } from '../support/api';
-import { eventually, location } from '../support/fixtures';
+import { eventually, location, orderBody } from '../support/fixtures';
 import { nockAmazonListings, nockLwa, SP_NA } from '../support/amazon-listings';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor JSON, read field by field
@@ -97,6 +97,90 @@ describe('Amazon stock lanes', () => {
     // Without an overlapping change, a reconciliation sends nothing more.
     await expect(reconcileStock(deps, id, [sku])).resolves.toEqual({ pushed: 1, resent: 0 });
     expect(amazon.applied.at(-1)).toEqual({ via: 'feed', sku, quantity: 15 });
+  });
+});
+
+describe('Amazon restock dates', () => {
+  test('a sku sold out with purchase orders inbound is patched with the date the next buyer is promised, after the orders waiting', async () => {
+    const id = 'amz-restock';
+    const seller = sellerOf(id);
+    const sku = `RST-${runId}`;
+    const [D1, D2] = ['2030-06-01', '2030-06-15'];
+    // The listings as Amazon receives them: every patch body, in order.
+    const bodies: Json[] = [];
+    nock(SP_NA)
+      .persist()
+      .patch(new RegExp(`^/listings/2021-08-01/items/${seller}/${sku}`))
+      .query(true)
+      .reply(
+        200,
+        (_uri, body) => (bodies.push(body as Json), { sku, status: 'ACCEPTED', submissionId: `sub-${bodies.length}`, issues: [] }),
+      );
+    expect((await api.post('/connections', amazonConnection(id))).status).toBe(201);
+    // Stock changes reach a new connection within two seconds (the notifier's cache of connections).
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect((await api.post('/items', { sku, name: 'Restocked lamp' })).status).toBe(201);
+    const supplier = {
+      id: `rst-${runId}`.toLowerCase(),
+      name: 'Lamps Ltd',
+      leadTimeDays: 10,
+      currency: 'EUR',
+      contact: { email: 'po@lamps.test' },
+    };
+    expect((await api.post('/suppliers', supplier)).status).toBe(201);
+    for (const [po, quantity, expectedDate] of [
+      [`PO-${runId}-R1`, 3, D1],
+      [`PO-${runId}-R2`, 10, D2],
+    ] as const) {
+      const body = {
+        id: po,
+        supplierId: supplier.id,
+        locationId: 'BER-1',
+        expectedDate,
+        status: 'open',
+        lines: [{ sku, quantity, unitCost: 900 }],
+      };
+      expect((await api.post('/purchase-orders', body)).status).toBe(201);
+    }
+    const merge = (value: Json) => ({
+      productType: 'PRODUCT',
+      patches: [{ op: 'merge', path: '/attributes/fulfillment_availability', value: [value] }],
+    });
+
+    // In stock: the quantity only.
+    expect((await receive(sku, 2, 'restock-in')).status).toBe(201);
+    await eventually(
+      async () => bodies.at(-1),
+      (b) => b?.patches[0].value[0].quantity === 2,
+      30_000,
+      'the quantity on Amazon',
+    );
+    expect(bodies.at(-1)).toEqual(merge({ fulfillment_channel_code: 'DEFAULT', quantity: 2 }));
+
+    // An order of 3 waits (2 in stock); then the 2 are written off. The waiting order is promised D1's 3,
+    // so the next buyer, and the listing, are promised D2.
+    const waiting = (await api.post('/orders', orderBody({ lines: [{ sku, quantity: 3 }] }))).body.orderId as string;
+    await eventually(
+      async () => (await api.get(`/orders/${encodeURIComponent(waiting)}`)).body.status,
+      (s) => s === 'awaiting_stock',
+      30_000,
+      'the order to wait',
+    );
+    const adjusted = await api.post('/stock/adjustments', {
+      sku,
+      locationId: 'BER-1',
+      delta: -2,
+      reason: 'damaged',
+      idempotencyKey: `rst-${runId}`,
+    });
+    expect(adjusted.status).toBe(201);
+    await eventually(
+      async () => bodies.at(-1),
+      (b) => b?.patches[0].value[0].quantity === 0,
+      30_000,
+      'the sell-out on Amazon',
+    );
+    expect(bodies.at(-1)).toEqual(merge({ fulfillment_channel_code: 'DEFAULT', quantity: 0, restock_date: D2 }));
   });
 });
 

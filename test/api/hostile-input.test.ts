@@ -831,6 +831,26 @@ fieldCases('POST /locations', [
   ['createdAt', '2020-01-01T00:00:00Z'],
 ]);
 fieldCases('POST /locations', [['pickup', false, ['ships']]], { base: () => ({ ...validLocation(), ships: false }) });
+fieldCases(
+  'POST /locations',
+  [
+    ['capacity', 'lots'],
+    ['capacity', null],
+    ['capacity', GT, ['capacity.$gt', 'capacity.unitsPerDay']],
+    ['capacity.unitsPerDay', undefined],
+    ['capacity.unitsPerDay', 0],
+    ['capacity.unitsPerDay', -5],
+    ['capacity.unitsPerDay', 2.5],
+    ['capacity.unitsPerDay', '100'],
+    ['capacity.unitsPerDay', 10_000_001],
+    ['capacity.unitsPerDay', NE],
+    ['capacity.timeZone', 'Mars/Olympus_Mons'],
+    ['capacity.timeZone', 42],
+    ['capacity.timeZone', 'x'.repeat(65)],
+    ['capacity.unitsPerShipment', 10],
+  ],
+  { base: () => ({ ...validLocation(), id: next('CAP'), capacity: { unitsPerDay: 100, timeZone: 'Europe/Berlin' } }) },
+);
 
 fieldCases('POST /items', [
   ...BAD_SKUS.map((v): FieldSpec => ['sku', v]),

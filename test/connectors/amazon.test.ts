@@ -677,6 +677,49 @@ describe('Amazon stock', () => {
     ]);
   });
 
+  test('a sold-out sku with stock on its way is patched with its restock_date next to the quantity; a sku in stock is not', async () => {
+    lwaIssues('Atza|restock');
+    connector = build(OPTIONS);
+    expect(connector.stock!.carriesRestockDate).toBe(true);
+    const sent = new Map<string, unknown>();
+    for (const sku of ['LAMP-1', 'VASE-2'])
+      nock(SP)
+        .patch(`/listings/2021-08-01/items/A2EXAMPLE1SELLR/${sku}`, (body) => (sent.set(sku, body), true))
+        .query({ marketplaceIds: 'ATVPDKIKX0DER', issueLocale: 'en_US' })
+        .matchHeader('x-amz-access-token', 'Atza|restock')
+        .reply(200, { sku, status: 'ACCEPTED', submissionId: `s-${sku}`, issues: [] });
+
+    await connector.stock!.setAvailable(
+      [
+        { sku: 'LAMP-1', channelLocationId: 'BER-1', available: 0, restockDate: '2030-04-10' },
+        { sku: 'LAMP-1', channelLocationId: 'HAM-1', available: 0, restockDate: '2030-04-24' },
+        // Another location still has some: Amazon gets the quantity only.
+        { sku: 'VASE-2', channelLocationId: 'BER-1', available: 0, restockDate: '2030-04-10' },
+        { sku: 'VASE-2', channelLocationId: 'HAM-1', available: 4 },
+      ],
+      { mode: 'change' },
+    );
+    expect(nock.isDone()).toBe(true);
+    // As the Listings Items API documents a merge of fulfillment_availability: the DEFAULT entry's selector,
+    // the quantity, and restock_date (YYYY-MM-DD, the earliest the levels give).
+    expect(sent.get('LAMP-1')).toEqual({
+      productType: 'PRODUCT',
+      patches: [
+        {
+          op: 'merge',
+          path: '/attributes/fulfillment_availability',
+          value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 0, restock_date: '2030-04-10' }],
+        },
+      ],
+    });
+    expect(sent.get('VASE-2')).toEqual({
+      productType: 'PRODUCT',
+      patches: [
+        { op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 4 }] },
+      ],
+    });
+  });
+
   test('a change Amazon refuses for one sku (not listed, INVALID) leaves the others sent; a 5xx that persists fails the push', async () => {
     lwaIssues('Atza|patch');
     const sp = nock(SP)

@@ -1,4 +1,4 @@
-import { NO_PROMISE_REASON, promiseDates, type InboundLot } from '../../domain/promise';
+import { NO_PROMISE_REASON, nextAvailableDate, promiseDates, type InboundLot } from '../../domain/promise';
 import type { StockWaiter } from '../../domain/stock';
 
 const today = '2026-03-01';
@@ -132,5 +132,35 @@ describe('promise dates', () => {
         waiting: [waiter('BIG', '01', [['MUG', 50]]), waiter('SMALL', '02', [['MUG', 3]]), waiter('NONE', '03', [['TEE', 1]])],
       }),
     ).toEqual({ BIG: null, SMALL: '2026-03-05', NONE: null });
+  });
+});
+
+describe('the next buyer’s date (a sold-out listing’s restock date)', () => {
+  const inbound = [lot('MUG', 3, '2026-03-05', 'PO-1'), lot('MUG', 10, '2026-03-20', 'PO-2'), lot('TEE', 50, '2026-03-02', 'PO-3')];
+
+  it('is the first lot that arrives when nobody waits, and today when stock is there', () => {
+    expect(nextAvailableDate({ today, sku: 'MUG', availableNow: 0, inbound, waiting: [] })).toBe('2026-03-05');
+    expect(nextAvailableDate({ today, sku: 'MUG', availableNow: 1, inbound, waiting: [] })).toBe(today);
+  });
+
+  it('comes after the orders waiting for the sku, counting only their lines of it', () => {
+    // A waits for 3 mugs (and a tee, which does not matter here): the next buyer gets PO-2's units.
+    const waiting = [
+      waiter('A', '01', [
+        ['MUG', 3],
+        ['TEE', 1],
+      ]),
+    ];
+    expect(nextAvailableDate({ today, sku: 'MUG', availableNow: 0, inbound, waiting })).toBe('2026-03-20');
+  });
+
+  it('is null when nothing inbound is left for one more unit', () => {
+    const waiting = [waiter('A', '01', [['MUG', 3]]), waiter('B', '02', [['MUG', 10]])];
+    expect(nextAvailableDate({ today, sku: 'MUG', availableNow: 0, inbound, waiting })).toBeNull();
+  });
+
+  it('passes over an order the first lot cannot cover yet, as the stock offers do', () => {
+    const waiting = [waiter('A', '01', [['MUG', 13]])];
+    expect(nextAvailableDate({ today, sku: 'MUG', availableNow: 0, inbound, waiting })).toBe('2026-03-05');
   });
 });

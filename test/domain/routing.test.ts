@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/errors';
+import { capacityDay, locationSchema } from '../../domain/catalog';
 import { postalTableOf } from '../../domain/geo';
 import {
   parseRoutingRules,
@@ -433,6 +434,160 @@ describe('routing: the explanation', () => {
     expect(summaries['BER-WH']).toMatch(/part 1 of 2: TEE ×3/);
     expect(summaries['HAM-WH']).toMatch(/part 2 of 2: CAP ×2/);
     expect(summaries['FRA-WH']).toMatch(/short of TEE by 3.*not needed for the split/);
+  });
+});
+
+describe('routing: daily capacity', () => {
+  const splitRule: RoutingRuleInput = { ...warehousesByDistance, id: 'split', name: 'Nearest, split if needed', whenNothingFits: 'split' };
+  const capped = (perDay: Record<string, number>) =>
+    LOCATIONS.map((l) => (perDay[l.id] ? { ...l, capacity: { unitsPerDay: perDay[l.id], timeZone: 'UTC' } } : l));
+  const deep = { TEE: { 'BER-WH': 500, 'HAM-WH': 500 }, CAP: { 'BER-WH': 500, 'HAM-WH': 500 } };
+  const byId = (r: ReturnType<typeof route>) => Object.fromEntries(r.explanation.steps[0].locations.map((l) => [l.locationId, l]));
+
+  test('a location with too little of today’s capacity left is not chosen for the whole order, and capacity is named', () => {
+    const result = route({ locations: capped({ 'BER-WH': 100 }), capacityUsed: { 'BER-WH': 99 } });
+    expect(result.decision).toEqual({ kind: 'single', locationId: 'HAM-WH' });
+    const ber = byId(result)['BER-WH'];
+    expect(ber.capacityLeft).toBe(1);
+    expect(ber.reasons).toContainEqual({
+      code: 'over_capacity',
+      requested: 2,
+      remaining: 1,
+      unitsPerDay: 100,
+      message: 'over capacity: 2 units needed, 1 of 100 units a day left today',
+    });
+    expect(ber.chosen).toBe(false);
+    expect(byId(result)['HAM-WH'].capacityLeft).toBeUndefined();
+  });
+
+  test('capacity used on another day does not count: with nothing used today the nearest takes the order', () => {
+    expect(route({ locations: capped({ 'BER-WH': 100 }), capacityUsed: {} }).decision).toEqual({ kind: 'single', locationId: 'BER-WH' });
+  });
+
+  test.each<Case>([
+    {
+      name: 'a large multi-line order no warehouse can take in a day is split by capacity, each line whole where it fits',
+      order: {
+        lines: [
+          { sku: 'TEE', quantity: 80 },
+          { sku: 'CAP', quantity: 60 },
+        ],
+        allowSplit: true,
+      },
+      locations: capped({ 'BER-WH': 100, 'HAM-WH': 100 }),
+      stock: deep,
+      expected: {
+        kind: 'split',
+        parts: [
+          { locationId: 'BER-WH', lines: [{ sku: 'TEE', quantity: 80 }] },
+          { locationId: 'HAM-WH', lines: [{ sku: 'CAP', quantity: 60 }] },
+        ],
+      },
+    },
+    {
+      name: 'a line larger than any warehouse’s day is spread over warehouses by what each has left',
+      order: { lines: [{ sku: 'TEE', quantity: 150 }], allowSplit: true },
+      locations: capped({ 'BER-WH': 100, 'HAM-WH': 100 }),
+      capacityUsed: { 'BER-WH': 30 },
+      stock: deep,
+      expected: {
+        kind: 'split',
+        parts: [
+          { locationId: 'BER-WH', lines: [{ sku: 'TEE', quantity: 70 }] },
+          { locationId: 'HAM-WH', lines: [{ sku: 'TEE', quantity: 80 }] },
+        ],
+      },
+    },
+    {
+      name: 'a location already in the split takes a further line only within what its day has left',
+      order: {
+        lines: [
+          { sku: 'TEE', quantity: 60 },
+          { sku: 'CAP', quantity: 50 },
+        ],
+        allowSplit: true,
+      },
+      locations: capped({ 'BER-WH': 100, 'HAM-WH': 100 }),
+      stock: deep,
+      expected: {
+        kind: 'split',
+        parts: [
+          { locationId: 'BER-WH', lines: [{ sku: 'TEE', quantity: 60 }] },
+          { locationId: 'HAM-WH', lines: [{ sku: 'CAP', quantity: 50 }] },
+        ],
+      },
+    },
+    {
+      name: 'when the day’s capacity of every warehouse together is too small, the order waits and says so',
+      order: {
+        lines: [
+          { sku: 'TEE', quantity: 90 },
+          { sku: 'CAP', quantity: 90 },
+        ],
+        allowSplit: true,
+      },
+      locations: capped({ 'BER-WH': 100, 'HAM-WH': 50 }),
+      stock: deep,
+      expected: {
+        kind: 'wait',
+        reason: expect.stringMatching(/CAP \(60 of 90 across eligible locations, 1000 in stock but over today's capacity\)/),
+      },
+    },
+  ])('$name', ({ expected, rules, ...overrides }) => {
+    expect(route({ ...overrides, rules: rules ?? [splitRule] }).decision).toEqual(expected);
+  });
+
+  test('the explanation of a capacity split names capacity as the reason and what each part takes of the day', () => {
+    const result = route({
+      order: {
+        lines: [
+          { sku: 'TEE', quantity: 80 },
+          { sku: 'CAP', quantity: 60 },
+        ],
+        allowSplit: true,
+      },
+      locations: capped({ 'BER-WH': 100, 'HAM-WH': 100 }),
+      stock: deep,
+      rules: [splitRule],
+    });
+    const step = result.explanation.steps[0];
+    expect(step.outcome).toBe('split');
+    expect(step.message).toBe(
+      "no location can take the whole order (over today's capacity: BER-WH, HAM-WH); split into 2 parts from BER-WH, HAM-WH",
+    );
+    expect(byId(result)['BER-WH'].summary).toMatch(
+      /over capacity: 140 units needed, 100 of 100 .*part 1 of 2: TEE ×80 \(80 of the 100 units left/,
+    );
+    expect(byId(result)['HAM-WH'].summary).toMatch(/part 2 of 2: CAP ×60 \(60 of the 100 units left/);
+  });
+
+  test('a pickup order goes to its store whatever the store’s capacity', () => {
+    const locations = LOCATIONS.map((l) => (l.id === 'BER-STORE' ? { ...l, capacity: { unitsPerDay: 1, timeZone: 'UTC' } } : l));
+    const result = route({ locations, capacityUsed: { 'BER-STORE': 1 }, order: { pickupLocationId: 'BER-STORE' } });
+    expect(result.decision).toEqual({ kind: 'pickup', locationId: 'BER-STORE' });
+  });
+});
+
+describe('location capacity as data', () => {
+  const location = {
+    id: 'BER-WH',
+    name: 'Berlin',
+    type: 'warehouse',
+    address: { line1: '1 Main St', city: 'Berlin', postalCode: '10117', country: 'DE' },
+  };
+
+  test('a capacity is units per day, counted in the location’s time zone (UTC unless given)', () => {
+    expect(locationSchema.parse({ ...location, capacity: { unitsPerDay: 400 } }).capacity).toEqual({ unitsPerDay: 400, timeZone: 'UTC' });
+    expect(capacityDay(new Date('2026-12-07T23:30:00Z'), 'Europe/Berlin')).toBe('2026-12-08');
+    expect(capacityDay(new Date('2026-12-07T23:30:00Z'), 'UTC')).toBe('2026-12-07');
+    expect(capacityDay(new Date('2026-12-08T03:00:00Z'), 'America/Los_Angeles')).toBe('2026-12-07');
+  });
+
+  test('a bad capacity is refused naming every bad field', () => {
+    const result = locationSchema.safeParse({ ...location, capacity: { unitsPerDay: 0, timeZone: 'Mars/Olympus_Mons', perParcel: 3 } });
+    expect(result.success).toBe(false);
+    const paths = result.error!.issues.map((i) => [...i.path, ...('keys' in i ? i.keys : [])].join('.')).sort();
+    expect(paths).toEqual(['capacity.perParcel', 'capacity.timeZone', 'capacity.unitsPerDay']);
   });
 });
 

@@ -106,7 +106,8 @@ test('waiting orders are promised the date purchase orders cover them, follow a 
   expect(receipt.status).toBe(201);
   await waitFor(a, 'released_to_fulfillment');
   expect((await orderOf(a)).promise).toBeUndefined();
-  expect((await api.post(`/promises/recompute?sku=${SKU}`, {})).body).toMatchObject({ waiting: 1, dropped: 1 });
+  // The receipt has the promises recomputed by itself (debounced); this one may find that done already.
+  expect((await api.post(`/promises/recompute?sku=${SKU}`, {})).body).toMatchObject({ waiting: 1 });
   expect((await orderOf(b)).promise).toMatchObject({
     date: D3,
     basis: [

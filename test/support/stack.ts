@@ -16,6 +16,7 @@ import { startWebhookConsumer } from '../../worker/webhook-consumer';
 import { WEBHOOK_QUEUE } from '../../services/webhooks';
 import { startStockPushConsumer } from '../../services/stock-sync';
 import { startStockOfferConsumer } from '../../worker/stock-offers';
+import { startPromiseRecomputeConsumer } from '../../worker/promise-recomputes';
 import type { StockListeners } from '../../worker/wiring';
 import type { PaymentProviders } from '../../connectors/payments/types';
 import { workflowBundlePath } from './paths';
@@ -109,6 +110,9 @@ export async function createTestContext(name: string): Promise<TestContext> {
         const consumer = startStockOfferConsumer({ ...stores, temporal, redis, log: silentLogger }, { prefix: bullPrefix });
         offerConsumer = consumer;
         stoppers.push(() => consumer.close());
+        // And so the promise date recomputes that follow stock changes.
+        const recomputes = startPromiseRecomputeConsumer({ ...stores, redis, log: silentLogger }, { prefix: bullPrefix });
+        stoppers.push(() => recomputes.close());
       }
       const handle: RunningWorker = {
         worker,
