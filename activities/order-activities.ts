@@ -403,7 +403,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       });
       const input = await deps.routing.inputFor(
         routingOrderOf({ ...order, lines: order.lines.filter((l) => wanted.some((w) => w.sku === l.sku)) }),
-        { ledger: deps.ledger, locations: deps.locations },
+        { ledger: deps.ledger, locations: deps.locations, capacity: deps.capacity },
         excludedLocationIds,
       );
       const excluded = new Set(excludedLocationIds);
