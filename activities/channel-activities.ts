@@ -14,6 +14,7 @@ import type { StockSyncLog } from '../store/stock-sync';
 import type { PurchaseOrders } from '../store/purchasing';
 import { linkErpReceipt } from '../services/purchasing';
 import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orders';
+import { createPreorderService, type PreorderServiceDeps } from '../services/preorders';
 import type { Logger } from '../domain/logger';
 import { createHash } from 'node:crypto';
 import { deadReasonOf, deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
@@ -26,12 +27,13 @@ export interface ChannelActivityDeps {
   connections: Pick<Connections, 'advanceOrdersCursor' | 'list' | 'withCredentials'>;
   carriers: CarrierActivityDeps['carriers'];
   orders: Pick<OrdersView, 'insertReceived' | 'get'>;
-  ledger: Pick<StockLedger, 'apply' | 'balance'>;
-  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing'>;
+  ledger: Pick<StockLedger, 'apply' | 'balance'> & PreorderServiceDeps['ledger'];
+  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing'> & PreorderServiceDeps['items'];
+  preorderClaims: PreorderServiceDeps['preorderClaims']; // channel pre-orders claim inbound stock
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
   webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
-  purchaseOrders: Pick<PurchaseOrders, 'append'>; // ERP receipts naming one of ours count against it
+  purchaseOrders: Pick<PurchaseOrders, 'append'> & PreorderServiceDeps['purchaseOrders']; // ERP receipts naming one of ours count against it
   temporal: Client;
   taskQueue: string;
   redis: Redis;
@@ -63,7 +65,14 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     if (!connection || !connection.enabled) return undefined;
     return buildConnector(connection, { redis: deps.redis, log: deps.log }).fulfillment;
   };
-  const intake = () => ({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders: deps.orders, log: deps.log });
+  const preorders = createPreorderService(deps);
+  const intake = () => ({
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    orders: deps.orders,
+    log: deps.log,
+    channelPreorders: preorders,
+  });
 
   // A polled order that cannot be mapped: stored as a dead letter with its reason, replayable like a
   // webhook's (GET /webhooks/dead-letters). The same version of the order polled again is the same letter.

@@ -13,6 +13,8 @@ import type { RefundLedger } from '../store/refunds';
 import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../domain/logger';
+import { claimedAhead, preorderLines, withoutClaimed } from '../domain/preorder';
+import type { PreorderClaims } from '../store/preorder-claims';
 
 export interface OrderActivityDeps {
   orders: Pick<OrdersView, 'project'>;
@@ -27,6 +29,7 @@ export interface OrderActivityDeps {
   notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
   refunds: Pick<RefundLedger, 'claim'>;
+  preorderClaims: Pick<PreorderClaims, 'active' | 'settle'>;
   log: Logger;
 }
 
@@ -82,6 +85,20 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       throw ApplicationFailure.nonRetryable(`No payment provider "${paymentProviderOf(order)}" is configured`, 'UnknownPaymentProvider');
     return p;
   };
+  // When an authorisation the provider gave now lapses (providers whose authorisations do).
+  const withExpiry = (order: Order, outcome: PaymentOutcome): PaymentOutcome => {
+    const validity = provider(order).authorizationValidityMs;
+    if (outcome.status !== 'authorized' || !validity || outcome.expiresAt) return outcome;
+    return { ...outcome, expiresAt: new Date(Date.now() + validity).toISOString() };
+  };
+  // Stock as an order may take it: less what active pre-order claims ahead of it hold (a normal order is
+  // behind every claim, a pre-order behind those claimed before its own).
+  const claimAwareLedger = (order: Order): Pick<StockLedger, 'balancesForSku'> => ({
+    async balancesForSku(sku: string) {
+      const [balances, claims] = await Promise.all([deps.ledger.balancesForSku(sku), deps.preorderClaims.active(sku)]);
+      return claims.length ? withoutClaimed(balances, claimedAhead(claims, order.id)) : balances;
+    },
+  });
   const paymentRequest = (order: Order, step: string) => ({
     orderId: order.id,
     amount: order.totals.total,
@@ -119,11 +136,30 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         ...(order.payment.reference !== undefined && { reference: order.payment.reference }),
       });
       deps.log.info('payment authorisation', { orderId: order.id, status: outcome.status });
-      return outcome;
+      return withExpiry(order, outcome);
     },
 
     async confirmPayment(order: Order, reference?: string): Promise<PaymentOutcome> {
-      return provider(order).confirm({ ...paymentRequest(order, 'payment:confirm'), ...(reference !== undefined && { reference }) });
+      return withExpiry(
+        order,
+        await provider(order).confirm({ ...paymentRequest(order, 'payment:confirm'), ...(reference !== undefined && { reference }) }),
+      );
+    },
+
+    // A pre-order released after its authorisation lapsed is authorised again, under a key of its own, before
+    // it goes to the warehouse (and is captured when it ships).
+    async reauthorizePayment(order: Order): Promise<PaymentOutcome> {
+      const outcome = await provider(order).authorize({ ...paymentRequest(order, 'payment:authorize:release'), alreadyPaid: false });
+      deps.log.info('payment authorised again at release', { orderId: order.id, status: outcome.status });
+      return withExpiry(order, outcome);
+    },
+
+    // A pre-order's claims on inbound stock stop holding units: it reserved its stock, or it ended. Once per
+    // claim however often it is retried (a settled claim is not settled again).
+    async settlePreorderClaims(order: Order, reason: 'reserved' | 'cancelled'): Promise<number> {
+      let settled = 0;
+      for (const line of preorderLines(order)) if (await deps.preorderClaims.settle(line.sku, order.id, reason)) settled++;
+      return settled;
     },
 
     // The whole order once, or (part) one part of a split order as it ships, each under its own key.
@@ -240,7 +276,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       // A location chosen on a snapshot of stock can be emptied by another order before we reserve there:
       // route again without it, a few times.
       for (let pass = 0; pass < 3; pass++) {
-        const input = await deps.routing.inputFor(routingOrderOf(order), { ledger: deps.ledger, locations: deps.locations }, lostRaces);
+        const input = await deps.routing.inputFor(
+          routingOrderOf(order),
+          { ledger: claimAwareLedger(order), locations: deps.locations },
+          lostRaces,
+        );
         const { decision, explanation } = routeOrder(input);
         const routing = explanation;
         if (decision.kind === 'single' || decision.kind === 'pickup') {

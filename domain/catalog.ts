@@ -13,6 +13,20 @@ export const locationIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'may contain only letters, digits, _ and -');
 
+// A pre-order's release date: a calendar date (released at 00:00 UTC that day) or an ISO date-time with
+// its offset. Whether it is in the past is checked where it is taken (services), against the clock.
+export const releaseAtSchema = z
+  .string()
+  .max(40)
+  .refine(
+    (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) && z.iso.date().safeParse(v).success) || z.iso.datetime({ offset: true }).safeParse(v).success,
+    'must be a date (YYYY-MM-DD) or an ISO date-time such as 2027-03-01T09:00:00Z',
+  )
+  .refine((v) => v.slice(0, 4) >= '2000' && v.slice(0, 4) <= '2099', 'must be between 2000 and 2099');
+
+// Sold before the goods exist, released to the warehouse on this date.
+export const preorderSchema = z.strictObject({ releaseAt: releaseAtSchema });
+
 export const LOCATION_TYPES = ['warehouse', 'store', 'dark_store'] as const;
 
 export const locationSchema = z
@@ -55,6 +69,8 @@ export const itemSchema = z.strictObject({
     .optional(),
   // Per connection id (a connection's ids are lowercase letters, digits, _ and -).
   channels: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a connection id'), channelListingSchema).optional(),
+  // Sold as a pre-order until its release date: an order's line for it becomes a pre-order line.
+  preorder: preorderSchema.optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
 
@@ -65,6 +81,7 @@ export const itemPatchSchema = z
     barcode: itemSchema.shape.barcode.unwrap().nullable().optional(),
     weightGrams: itemSchema.shape.weightGrams.unwrap().nullable().optional(),
     dimensionsMm: itemSchema.shape.dimensionsMm.unwrap().nullable().optional(),
+    preorder: preorderSchema.nullable().optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, 'must change at least one of name, barcode, weightGrams, dimensionsMm');
+  .refine((p) => Object.keys(p).length > 0, 'must change at least one of name, barcode, weightGrams, dimensionsMm, preorder');
 export type ItemPatch = z.infer<typeof itemPatchSchema>;

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { addressSchema } from './address';
-import { locationIdSchema, skuSchema } from './catalog';
+import { locationIdSchema, preorderSchema, skuSchema } from './catalog';
 import { currencySchema, minorUnitsSchema } from './money';
 import { orderWorkflowId } from './ids';
 
-// Types exist for the kinds the OMS will grow into; only standard orders are accepted today.
+// Types exist for the kinds the OMS will grow into; standard orders and pre-orders are accepted today. An
+// order with a pre-order line is a pre-order whatever type it names (services/orders.ts).
 export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
-export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard'];
+export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard', 'pre_order'];
 // invoice: a B2B customer's account is billed when the order ships, payable within its terms (net N days).
 export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery', 'invoice'] as const;
 // `expedite` jumps the queue: freed stock is offered to it before orders that waited longer, and picklists
@@ -21,6 +22,8 @@ const lineSchema = z.strictObject({
   unitPrice: minorUnitsSchema,
   discount: minorUnitsSchema.default(0),
   tax: minorUnitsSchema.default(0),
+  // A pre-order line: released to the warehouse on this date (a date in the past is refused at capture).
+  preorder: preorderSchema.optional(),
 });
 
 export const orderInputSchema = z
@@ -34,7 +37,7 @@ export const orderInputSchema = z
     type: z
       .enum(ORDER_TYPES)
       .default('standard')
-      .refine((t) => SUPPORTED_ORDER_TYPES.includes(t), { message: 'only "standard" orders are supported yet' }),
+      .refine((t) => SUPPORTED_ORDER_TYPES.includes(t), { message: 'only "standard" and "pre_order" orders are supported yet' }),
     currency: currencySchema,
     customer: z.strictObject({
       id: z.string().max(128).optional(),

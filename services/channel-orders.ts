@@ -38,8 +38,14 @@ export async function ingestChannelOrder(
     });
     return 'cancelled';
   }
-  const result = await captureOrder(deps, co.order, co.updatedAt);
-  return result.duplicate ? passOnEdit(deps, orderId, co) : 'captured';
+  const order = deps.channelPreorders ? await deps.channelPreorders.markChannelOrder(co.order) : co.order;
+  // A channel pre-order claims what is left of the inbound stock before it is captured (the first time only).
+  if (deps.channelPreorders && order.type === 'pre_order' && !(await deps.orders.get(orderId))) {
+    const unclaimed = await deps.channelPreorders.claimWhatIsLeft(orderId, order);
+    if (unclaimed.length) deps.log.warn('channel pre-order beyond what is inbound waits without a claim', { orderId, skus: unclaimed });
+  }
+  const result = await captureOrder(deps, order, co.updatedAt);
+  return result.duplicate ? passOnEdit(deps, orderId, { ...co, order }) : 'captured';
 }
 
 // The order exists: if the channel's copy is newer than the one the order has and differs in what an edit

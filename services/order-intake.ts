@@ -7,6 +7,7 @@ import type { OrdersView } from '../store/orders';
 import { orderWorkflow, type OrderWorkflowInput } from '../workflows/order';
 import { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
 import type { Logger } from '../domain/logger';
+import type { PreorderService } from './preorders';
 
 export interface IntakeDeps {
   temporal: Client;
@@ -14,6 +15,8 @@ export interface IntakeDeps {
   orders: Pick<OrdersView, 'insertReceived' | 'get'>;
   log: Logger;
   orderSettings?: OrderWorkflowInput['settings'];
+  // Channel orders for items the catalogue sells as pre-orders become pre-orders (services/channel-orders.ts).
+  channelPreorders?: Pick<PreorderService, 'markChannelOrder' | 'claimWhatIsLeft'>;
 }
 
 export interface CaptureResult {

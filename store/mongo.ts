@@ -48,6 +48,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   daily_demand: [{ field: 'series' }],
   replenishment_plans: [{ field: 'runId' }],
   order_promises: [{ field: 'skus' }],
+  preorder_claims: [{ field: 'sku' }, { field: 'orderId' }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */

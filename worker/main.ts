@@ -12,6 +12,7 @@ import { createOrderWorker } from './order-worker';
 import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
+import { createPreorderService } from '../services/preorders';
 import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../services/schedules';
 
 // The worker process: order and sync workflows with their activities (Temporal), and the BullMQ consumers
@@ -41,7 +42,13 @@ async function main(): Promise<void> {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     },
   });
-  const intake = { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, orders: stores.orders, log };
+  const intake = {
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    orders: stores.orders,
+    log,
+    channelPreorders: createPreorderService(stores),
+  };
   const channelReturns = channelReturnsOf({ ...stores, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, redis, log });
   const webhooks = startWebhookConsumer({ stores, intake, redis, log, channelReturns }, { prefix: config.BULLMQ_PREFIX });
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });

@@ -37,6 +37,9 @@ export function createWiredStores(
           .offer(change.sku)
           .catch((err) => log.warn('could not offer freed stock', { sku: change.sku, error: String(err) }));
     },
+    // A settled pre-order claim leaves its units to the next in line.
+    onClaimSettled: (sku) =>
+      void listeners?.offers.offer(sku).catch((err) => log.warn('could not offer stock a claim left', { sku, error: String(err) })),
   });
   const notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);
   const offers = new StockOffers(redis, bullPrefix);
