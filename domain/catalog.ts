@@ -18,11 +18,12 @@ export const locationIdSchema = z
 export const releaseAtSchema = z
   .string()
   .max(40)
-  .refine(
-    (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) && z.iso.date().safeParse(v).success) || z.iso.datetime({ offset: true }).safeParse(v).success,
-    'must be a date (YYYY-MM-DD) or an ISO date-time such as 2027-03-01T09:00:00Z',
-  )
-  .refine((v) => v.slice(0, 4) >= '2000' && v.slice(0, 4) <= '2099', 'must be between 2000 and 2099');
+  .superRefine((v, ctx) => {
+    const isDate = /^\d{4}-\d{2}-\d{2}$/.test(v) && z.iso.date().safeParse(v).success;
+    if (!isDate && !z.iso.datetime({ offset: true }).safeParse(v).success)
+      ctx.addIssue({ code: 'custom', message: 'must be a date (YYYY-MM-DD) or an ISO date-time such as 2027-03-01T09:00:00Z' });
+    else if (v.slice(0, 4) < '2000' || v.slice(0, 4) > '2099') ctx.addIssue({ code: 'custom', message: 'must be between 2000 and 2099' });
+  });
 
 // Sold before the goods exist, released to the warehouse on this date.
 export const preorderSchema = z.strictObject({ releaseAt: releaseAtSchema });
