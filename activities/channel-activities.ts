@@ -14,6 +14,7 @@ import type { StockSyncLog } from '../store/stock-sync';
 import type { PurchaseOrders } from '../store/purchasing';
 import { linkErpReceipt } from '../services/purchasing';
 import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orders';
+import { createPreorderService, type PreorderServiceDeps } from '../services/preorders';
 import type { Logger } from '../domain/logger';
 import { createHash } from 'node:crypto';
 import { deadReasonOf, deliveryKey, type WebhookDeliveries } from '../store/webhook-deliveries';
@@ -26,12 +27,14 @@ export interface ChannelActivityDeps {
   connections: Pick<Connections, 'advanceOrdersCursor' | 'list' | 'withCredentials'>;
   carriers: CarrierActivityDeps['carriers'];
   orders: Pick<OrdersView, 'insertReceived' | 'get' | 'waitingForSku'>; // waiting orders: a sold-out sku's restock date
-  ledger: Pick<StockLedger, 'apply' | 'balance'>;
-  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'backorderable'>;
+  ledger: Pick<StockLedger, 'apply' | 'balance'> & PreorderServiceDeps['ledger'];
+  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'backorderable'> & PreorderServiceDeps['items'];
+  preorderClaims: PreorderServiceDeps['preorderClaims']; // channel pre-orders claim inbound stock
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
   webhooks: Pick<WebhookDeliveries, 'record' | 'settle'>; // polled orders that cannot be mapped are dead letters there
-  purchaseOrders: Pick<PurchaseOrders, 'append' | 'inboundForSku'>; // ERP receipts count against it; inbound for restock dates
+  // ERP receipts naming one of ours count against it; inbound for restock dates and pre-order claims
+  purchaseOrders: Pick<PurchaseOrders, 'append' | 'inboundForSku'> & PreorderServiceDeps['purchaseOrders'];
   temporal: Client;
   taskQueue: string;
   redis: Redis;
@@ -63,7 +66,15 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     if (!connection || !connection.enabled) return undefined;
     return buildConnector(connection, { redis: deps.redis, log: deps.log }).fulfillment;
   };
-  const intake = () => ({ temporal: deps.temporal, taskQueue: deps.taskQueue, orders: deps.orders, items: deps.items, log: deps.log });
+  const preorders = createPreorderService(deps);
+  const intake = () => ({
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    orders: deps.orders,
+    items: deps.items,
+    log: deps.log,
+    channelPreorders: preorders,
+  });
 
   // A polled order that cannot be mapped: stored as a dead letter with its reason, replayable like a
   // webhook's (GET /webhooks/dead-letters). The same version of the order polled again is the same letter.

@@ -15,6 +15,8 @@ import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanatio
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../domain/logger';
 import { fillAt, lineAllowsBackorder, withoutUnits, type BackorderLine } from '../domain/backorder';
+import { claimedAhead, preorderLines, withoutClaimed } from '../domain/preorder';
+import type { PreorderClaims } from '../store/preorder-claims';
 
 export interface OrderActivityDeps {
   orders: Pick<OrdersView, 'project'>;
@@ -30,6 +32,7 @@ export interface OrderActivityDeps {
   notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
   refunds: Pick<RefundLedger, 'claim'>;
+  preorderClaims: Pick<PreorderClaims, 'active' | 'settle'>;
   log: Logger;
 }
 
@@ -103,6 +106,20 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     if (!(await deps.locations.list()).some((l) => l.capacity)) return;
     for (const reservationId of reservationIds) await deps.capacity.release(reservationId);
   };
+  // When an authorisation the provider gave now lapses (providers whose authorisations do).
+  const withExpiry = (order: Order, outcome: PaymentOutcome): PaymentOutcome => {
+    const validity = provider(order).authorizationValidityMs;
+    if (outcome.status !== 'authorized' || !validity || outcome.expiresAt) return outcome;
+    return { ...outcome, expiresAt: new Date(Date.now() + validity).toISOString() };
+  };
+  // Stock as an order may take it: less what active pre-order claims ahead of it hold (a normal order is
+  // behind every claim, a pre-order behind those claimed before its own).
+  const claimAwareLedger = (order: Order): Pick<StockLedger, 'balancesForSku'> => ({
+    async balancesForSku(sku: string) {
+      const [balances, claims] = await Promise.all([deps.ledger.balancesForSku(sku), deps.preorderClaims.active(sku)]);
+      return claims.length ? withoutClaimed(balances, claimedAhead(claims, order.id)) : balances;
+    },
+  });
   const paymentRequest = (order: Order, step: string) => ({
     orderId: order.id,
     amount: order.totals.total,
@@ -140,11 +157,30 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         ...(order.payment.reference !== undefined && { reference: order.payment.reference }),
       });
       deps.log.info('payment authorisation', { orderId: order.id, status: outcome.status });
-      return outcome;
+      return withExpiry(order, outcome);
     },
 
     async confirmPayment(order: Order, reference?: string): Promise<PaymentOutcome> {
-      return provider(order).confirm({ ...paymentRequest(order, 'payment:confirm'), ...(reference !== undefined && { reference }) });
+      return withExpiry(
+        order,
+        await provider(order).confirm({ ...paymentRequest(order, 'payment:confirm'), ...(reference !== undefined && { reference }) }),
+      );
+    },
+
+    // A pre-order released after its authorisation lapsed is authorised again, under a key of its own, before
+    // it goes to the warehouse (and is captured when it ships).
+    async reauthorizePayment(order: Order): Promise<PaymentOutcome> {
+      const outcome = await provider(order).authorize({ ...paymentRequest(order, 'payment:authorize:release'), alreadyPaid: false });
+      deps.log.info('payment authorised again at release', { orderId: order.id, status: outcome.status });
+      return withExpiry(order, outcome);
+    },
+
+    // A pre-order's claims on inbound stock stop holding units: it reserved its stock, or it ended. Once per
+    // claim however often it is retried (a settled claim is not settled again).
+    async settlePreorderClaims(order: Order, reason: 'reserved' | 'cancelled'): Promise<number> {
+      let settled = 0;
+      for (const line of preorderLines(order)) if (await deps.preorderClaims.settle(line.sku, order.id, reason)) settled++;
+      return settled;
     },
 
     // The whole order once, or (part) one part of a split order as it ships, each under its own key.
@@ -269,7 +305,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       for (let pass = 0; pass < 3; pass++) {
         const input = await deps.routing.inputFor(
           routingOrderOf(order),
-          { ledger: deps.ledger, locations: deps.locations, capacity: deps.capacity },
+          { ledger: claimAwareLedger(order), locations: deps.locations, capacity: deps.capacity },
           lostRaces,
         );
         const { decision, explanation } = routeOrder(input);

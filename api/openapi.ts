@@ -382,10 +382,17 @@ export function openApiDocument(): object {
       '/orders': {
         post: {
           summary: 'Capture an order (manual, phone or POS entry). Repeats of the same channel order id are harmless.',
+          description:
+            'A line with preorder.releaseAt, or for an item the catalogue sells as a pre-order, is a pre-order line and the order is a pre_order: each such line claims its quantity of the stock open purchase orders still expect (first come, first served), reserves as the stock arrives ahead of normal orders, and goes to the warehouse on its release date. A release date in the past is refused (400 naming lines.N.preorder.releaseAt).',
           requestBody: json('OrderInput'),
           responses: {
             '202': { description: 'Captured; the order workflow started' },
             '200': { description: 'Already captured earlier' },
+            '409': {
+              description:
+                'A pre-order line asks for more than can still be claimed: details { path, sku, requested, inbound, claimed, claimable }; nothing was written',
+              ...json('Error'),
+            },
             ...errors,
           },
         },
@@ -446,7 +453,7 @@ export function openApiDocument(): object {
         get: {
           summary: 'One order with its full state history',
           description:
-            'The channel may change an order it sent (a Shopify order edit): before picking the order takes the new contact, addresses and lines (its stock follows, and the history names what changed); from picking on it is left as it is and the change is listed in `notices` for an operator. An order waiting for stock (`awaiting_stock`) shows `promise: { date, reason?, basis: [{ sku, from, expectedDate, quantity }], updatedAt }`: the date its lines are covered, from `stock` available now or a purchase order id on its expected date (`date: null` with the reason when nothing inbound covers it); an order no longer waiting shows none.',
+            'The channel may change an order it sent (a Shopify order edit): before picking the order takes the new contact, addresses and lines (its stock follows, and the history names what changed); from picking on it is left as it is and the change is listed in `notices` for an operator. An order waiting for stock (`awaiting_stock`) shows `promise: { date, reason?, basis: [{ sku, from, expectedDate, quantity }], updatedAt }`: the date its lines are covered, from `stock` available now or a purchase order id on its expected date (`date: null` with the reason when nothing inbound covers it); an order no longer waiting shows none. A pre-order shows `preorder: { releaseAt, releasedAt?, claims: [{ sku, quantity, seq, at, status }] }` (status active, reserved, cancelled or refused); it waits in `stock_reserved` with its stock held until releaseAt.',
           parameters: [idParam],
           responses: {
             '200': {
@@ -519,7 +526,8 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'The item' }, '404': { description: 'No such item' } },
         },
         patch: {
-          summary: 'Change an item: any of name, barcode, weightGrams, dimensionsMm, allowBackorder (null removes an optional one)',
+          summary:
+            'Change an item: any of name, barcode, weightGrams, dimensionsMm, allowBackorder, preorder { releaseAt } (sold as a pre-order until then; a date in the past is refused) (null removes an optional one)',
           parameters: [skuParam],
           requestBody: json('ItemPatch'),
           responses: { '200': { description: 'The item as changed' }, '404': { description: 'No such item', ...json('Error') }, ...errors },
@@ -572,12 +580,12 @@ export function openApiDocument(): object {
       '/stock/{sku}': {
         get: {
           summary:
-            'On hand, reserved, quarantined and available per location and in total; what open purchase orders still expect (inbound, per order with its expected date, and inboundByLocation)',
+            'On hand, reserved, quarantined and available per location and in total; what open purchase orders still expect (inbound, per order with its expected date, and inboundByLocation); the pre-orders claiming it (preorders)',
           parameters: [skuParam],
           responses: {
             '200': {
               description:
-                '{ sku, total, locations, inbound: [{ locationId, quantity, expectedDate, purchaseOrderId }], inboundByLocation: [{ locationId, quantity, nextExpectedDate }] }',
+                '{ sku, total, locations, inbound: [{ locationId, quantity, expectedDate, purchaseOrderId }], inboundByLocation: [{ locationId, quantity, nextExpectedDate }], preorders: { claimed, claimable, claims: [{ orderId, quantity, claimedAt }] } }',
             },
             '404': { description: 'No such item' },
           },

@@ -13,6 +13,21 @@ export const locationIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'may contain only letters, digits, _ and -');
 
+// A pre-order's release date: a calendar date (released at 00:00 UTC that day) or an ISO date-time with
+// its offset. Whether it is in the past is checked where it is taken (services), against the clock.
+export const releaseAtSchema = z
+  .string()
+  .max(40)
+  .superRefine((v, ctx) => {
+    const isDate = /^\d{4}-\d{2}-\d{2}$/.test(v) && z.iso.date().safeParse(v).success;
+    if (!isDate && !z.iso.datetime({ offset: true }).safeParse(v).success)
+      ctx.addIssue({ code: 'custom', message: 'must be a date (YYYY-MM-DD) or an ISO date-time such as 2027-03-01T09:00:00Z' });
+    else if (v.slice(0, 4) < '2000' || v.slice(0, 4) > '2099') ctx.addIssue({ code: 'custom', message: 'must be between 2000 and 2099' });
+  });
+
+// Sold before the goods exist, released to the warehouse on this date.
+export const preorderSchema = z.strictObject({ releaseAt: releaseAtSchema });
+
 export const LOCATION_TYPES = ['warehouse', 'store', 'dark_store'] as const;
 
 // An IANA time zone the runtime knows ("Europe/Berlin", "UTC").
@@ -85,6 +100,8 @@ export const itemSchema = z.strictObject({
   allowBackorder: z.boolean().optional(),
   // Per connection id (a connection's ids are lowercase letters, digits, _ and -).
   channels: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a connection id'), channelListingSchema).optional(),
+  // Sold as a pre-order until its release date: an order's line for it becomes a pre-order line.
+  preorder: preorderSchema.optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
 
@@ -96,6 +113,10 @@ export const itemPatchSchema = z
     weightGrams: itemSchema.shape.weightGrams.unwrap().nullable().optional(),
     dimensionsMm: itemSchema.shape.dimensionsMm.unwrap().nullable().optional(),
     allowBackorder: z.boolean().nullable().optional(),
+    preorder: preorderSchema.nullable().optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, 'must change at least one of name, barcode, weightGrams, dimensionsMm, allowBackorder');
+  .refine(
+    (p) => Object.keys(p).length > 0,
+    'must change at least one of name, barcode, weightGrams, dimensionsMm, allowBackorder, preorder',
+  );
 export type ItemPatch = z.infer<typeof itemPatchSchema>;

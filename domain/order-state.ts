@@ -2,6 +2,7 @@ import type { RoutingExplanation } from './routing';
 import type { DropShipPurchaseOrder } from './drop-ship';
 import type { Order } from './order';
 import type { FlowStatus, OrderStatus } from './status';
+import { releaseAtOf } from './preorder';
 
 export type PaymentStatus = 'none' | 'pending' | 'authorized' | 'captured' | 'voided' | 'refunded' | 'declined';
 
@@ -99,10 +100,15 @@ export interface OrderState {
     reference?: string;
     captured?: number; // minor units taken so far (all at once, or part by part as a split order ships)
     refunded?: number; // minor units given back for cancelled lines
+    authorizationExpiresAt?: string; // when the provider lets the authorisation lapse (providers whose do)
+    reauthorizedAt?: string; // a pre-order authorised again at its release
     // Shown by GET /orders/:id for an order paid on invoice (not stored): its terms, and when it falls due.
     terms?: { netDays: number };
     dueAt?: string;
   };
+  // A pre-order: released to the warehouse on this date (the latest of its pre-order lines'). GET
+  // /orders/:id adds its claims on inbound stock.
+  preorder?: { releaseAt: string; releasedAt?: string };
   // Lines or units cancelled before they shipped (POST /orders/:id/lines/cancel), oldest first.
   cancelledLines?: LinesCancellation[];
   allocation?: { reservationId: string; locationId: string; reservedAt: string };
@@ -144,6 +150,7 @@ export type OrderView = OrderState & { order: Order; createdAt: string; updatedA
 
 // The state an order starts in; shared by the API (first view write) and the workflow.
 export function initialOrderState(order: Order): OrderState {
+  const releaseAt = releaseAtOf(order);
   return {
     orderId: order.id,
     channel: order.channel,
@@ -161,6 +168,7 @@ export function initialOrderState(order: Order): OrderState {
       amount: order.totals.total,
       currency: order.currency,
     },
+    ...(releaseAt && { preorder: { releaseAt } }),
     version: 1,
   };
 }

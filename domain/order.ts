@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { addressSchema } from './address';
-import { locationIdSchema, skuSchema } from './catalog';
+import { locationIdSchema, preorderSchema, skuSchema } from './catalog';
 import { currencySchema, minorUnitsSchema } from './money';
 import { orderWorkflowId } from './ids';
 import { supplierIdSchema } from './purchasing';
 
 // Types exist for the kinds the OMS will grow into. A `backorder` order allows backorders on every line
 // (as `allowBackorder: true` does): what is in stock ships now, the rest when it arrives. An order whose
-// lines all name a supplier (dropShip) is a drop_ship order, whatever type it was sent with.
+// lines all name a supplier (dropShip) is a drop_ship order, and one with a pre-order line a pre_order
+// (services/orders.ts), whatever type it was sent with.
 export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
-export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard', 'backorder', 'drop_ship'];
+export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard', 'backorder', 'pre_order', 'drop_ship'];
 // invoice: a B2B customer's account is billed when the order ships, payable within its terms (net N days).
 export const PAYMENT_METHODS = ['prepaid', 'cash_on_delivery', 'invoice'] as const;
 // `expedite` jumps the queue: freed stock is offered to it before orders that waited longer, and picklists
@@ -30,6 +31,8 @@ const lineSchema = z.strictObject({
   // Shipped straight to the customer by this supplier (a drop-ship supplier); unitCost: what the supplier
   // charges per unit, printed on its purchase order.
   dropShip: z.strictObject({ supplierId: supplierIdSchema, unitCost: minorUnitsSchema.max(1_000_000_000).optional() }).optional(),
+  // A pre-order line: released to the warehouse on this date (a date in the past is refused at capture).
+  preorder: preorderSchema.optional(),
 });
 
 export const orderInputSchema = z

@@ -130,12 +130,20 @@ export interface StockWaiter {
   lines: { sku: string; quantity: number }[];
   expedite?: boolean; // an expedited order: first in line, whenever it started waiting
   partial?: boolean; // backorders allowed: takes what there is of its lines, however little
+  claim?: number; // a pre-order's place in line for the offered sku (its claim on inbound stock): before anyone
 }
 
-/** Waiting orders in line: expedited first, then the longest waiting (the order id breaks ties). */
+/**
+ * Waiting orders in line: pre-orders holding a claim on the offered stock first (first claimed first), then
+ * expedited orders, then the longest waiting (the order id breaks ties).
+ */
 export const inLine = <W extends StockWaiter>(waiters: readonly W[]): W[] =>
   [...waiters].sort(
-    (a, b) => Number(!!b.expedite) - Number(!!a.expedite) || Date.parse(a.since) - Date.parse(b.since) || (a.orderId < b.orderId ? -1 : 1),
+    (a, b) =>
+      (a.claim ?? Infinity) - (b.claim ?? Infinity) ||
+      Number(!!b.expedite) - Number(!!a.expedite) ||
+      Date.parse(a.since) - Date.parse(b.since) ||
+      (a.orderId < b.orderId ? -1 : 1),
   );
 
 /**

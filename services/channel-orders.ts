@@ -38,8 +38,15 @@ export async function ingestChannelOrder(
     });
     return 'cancelled';
   }
-  const result = await captureOrder(deps, await withBackorders(deps, co.order), co.updatedAt);
-  return result.duplicate ? passOnEdit(deps, orderId, co) : 'captured';
+  const marked = deps.channelPreorders ? await deps.channelPreorders.markChannelOrder(co.order) : co.order;
+  const order = await withBackorders(deps, marked);
+  // A channel pre-order claims what is left of the inbound stock before it is captured (the first time only).
+  if (deps.channelPreorders && order.type === 'pre_order' && !(await deps.orders.get(orderId))) {
+    const unclaimed = await deps.channelPreorders.claimWhatIsLeft(orderId, order);
+    if (unclaimed.length) deps.log.warn('channel pre-order beyond what is inbound waits without a claim', { orderId, skus: unclaimed });
+  }
+  const result = await captureOrder(deps, order, co.updatedAt);
+  return result.duplicate ? passOnEdit(deps, orderId, { ...co, order }) : 'captured';
 }
 
 // A channel sells an item out of stock when its listing says so (Shopify: inventory policy CONTINUE, which

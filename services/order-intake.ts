@@ -8,6 +8,7 @@ import type { Items } from '../store/catalog';
 import { orderWorkflow, type OrderWorkflowInput } from '../workflows/order';
 import { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
 import type { Logger } from '../domain/logger';
+import type { PreorderService } from './preorders';
 
 export interface IntakeDeps {
   temporal: Client;
@@ -17,6 +18,8 @@ export interface IntakeDeps {
   orderSettings?: OrderWorkflowInput['settings'];
   // Channel orders: lines of items that allow backorders may be backordered (the channel sold them anyway).
   items?: Pick<Items, 'backorderable'>;
+  // Channel orders for items the catalogue sells as pre-orders become pre-orders (services/channel-orders.ts).
+  channelPreorders?: Pick<PreorderService, 'markChannelOrder' | 'claimWhatIsLeft'>;
 }
 
 export interface CaptureResult {

@@ -13,6 +13,8 @@ import { commandOrder, type CommandAnswer, type OrderCommand } from './order-com
 import { captureOrder, type CaptureResult } from './order-intake';
 import type { PromiseService, PromiseView } from './promises';
 import type { Suppliers } from '../store/purchasing';
+import type { PreorderService } from './preorders';
+import { orderWorkflowId } from '../domain/ids';
 
 export interface OrderServiceDeps {
   orders: Pick<OrdersView, 'get' | 'list' | 'insertReceived'>;
@@ -25,6 +27,7 @@ export interface OrderServiceDeps {
   orderSettings?: OrderWorkflowInput['settings'];
   commandAnswerWithinMs?: number;
   promiseDates?: Pick<PromiseService, 'forOrder'>; // a waiting order's promised date (services/promises.ts)
+  preorders?: Pick<PreorderService, 'prepare' | 'claim' | 'ofOrder'>; // pre-order lines and their claims (services/preorders.ts)
 }
 
 export function createOrderService(deps: OrderServiceDeps) {
@@ -84,9 +87,16 @@ export function createOrderService(deps: OrderServiceDeps) {
   }
 
   return {
-    async place(input: OrderInput): Promise<CaptureResult> {
-      const problems = await unknownsOf(input);
+    // A pre-order claims its share of the inbound stock before it is captured: refused, nothing is written.
+    // (A repeat of an order already captured claims nothing and answers as a duplicate.)
+    async place(placed: OrderInput): Promise<CaptureResult> {
+      const problems = await unknownsOf(placed);
       if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
+      const input = deps.preorders ? await deps.preorders.prepare(placed) : placed;
+      if (deps.preorders && input.type === 'pre_order') {
+        const orderId = orderWorkflowId(input.channel, input.channelOrderId);
+        if (!(await orders.get(orderId))) await deps.preorders.claim(orderId, input);
+      }
       return captureOrder(deps, input);
     },
 
@@ -99,8 +109,12 @@ export function createOrderService(deps: OrderServiceDeps) {
     async get(orderId: string): Promise<OrderView & { promise?: PromiseView }> {
       const view = await orders.get(orderId);
       if (!view) throw new NotFoundError(`Order ${orderId} does not exist`, { orderId });
-      const promise = await deps.promiseDates?.forOrder(view);
-      const withPromise = promise ? { ...view, promise } : view;
+      const [promise, claims] = await Promise.all([
+        deps.promiseDates?.forOrder(view),
+        view.preorder && deps.preorders ? deps.preorders.ofOrder(orderId) : undefined,
+      ]);
+      const withClaims = view.preorder && claims ? { ...view, preorder: { ...view.preorder, claims } } : view;
+      const withPromise = promise ? { ...withClaims, promise } : withClaims;
       const terms = view.order.payment.terms;
       if (!terms) return withPromise;
       const dueAt = paymentDueOf(view);

@@ -6,6 +6,8 @@ import type { OrdersView } from '../store/orders';
 import type { PurchaseOrders } from '../store/purchasing';
 import { inboundSummary } from './purchasing';
 import type { StockChange, StockLedger } from '../store/stock-ledger';
+import type { PreorderClaims } from '../store/preorder-claims';
+import { claimedTotal, claimHeadroom } from '../domain/preorder';
 
 export interface StockServiceDeps {
   ledger: Pick<StockLedger, 'apply' | 'balancesForSku' | 'entriesForSku'>;
@@ -13,10 +15,11 @@ export interface StockServiceDeps {
   locations: Pick<Locations, 'get'>;
   orders: Pick<OrdersView, 'waitingForSku'>;
   purchaseOrders: Pick<PurchaseOrders, 'inboundForSku'>;
+  preorderClaims: Pick<PreorderClaims, 'active'>;
 }
 
 export function createStockService(deps: StockServiceDeps) {
-  const { ledger, items, locations, orders, purchaseOrders } = deps;
+  const { ledger, items, locations, orders, purchaseOrders, preorderClaims } = deps;
 
   async function itemOrThrow(sku: string): Promise<void> {
     if (!(await items.get(sku))) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
@@ -42,10 +45,15 @@ export function createStockService(deps: StockServiceDeps) {
       return waiting?.length;
     },
 
-    // Balances, and what open purchase orders still expect (per order with its date, and per location).
+    // Balances, what open purchase orders still expect (per order with its date, and per location), and the
+    // pre-orders' claims on it (first in line first) with what is left to claim.
     async balances(sku: string) {
       await itemOrThrow(sku);
-      const [perLocation, inbound] = await Promise.all([ledger.balancesForSku(sku), purchaseOrders.inboundForSku(sku)]);
+      const [perLocation, inbound, claims] = await Promise.all([
+        ledger.balancesForSku(sku),
+        purchaseOrders.inboundForSku(sku),
+        preorderClaims.active(sku),
+      ]);
       const total = perLocation.reduce(
         (t, b) => ({
           onHand: t.onHand + b.onHand,
@@ -55,7 +63,14 @@ export function createStockService(deps: StockServiceDeps) {
         }),
         { onHand: 0, reserved: 0, quarantined: 0, available: 0 },
       );
-      return { sku, total, locations: perLocation, ...inboundSummary(inbound) };
+      const claimed = claimedTotal(claims);
+      const inboundTotal = inbound.reduce((n, i) => n + i.quantity, 0);
+      const preorders = {
+        claimed,
+        claimable: claimHeadroom({ inbound: inboundTotal, available: total.available, claimed }),
+        claims: claims.map((c) => ({ orderId: c.orderId, quantity: c.quantity, claimedAt: c.at })),
+      };
+      return { sku, total, locations: perLocation, ...inboundSummary(inbound), preorders };
     },
 
     async entries(sku: string, q: { limit: number; locationId?: string }) {

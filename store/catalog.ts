@@ -10,6 +10,9 @@ type Stored<T> = T & { _id: string; createdAt: Date };
 const LIST_CACHE_MS = 2_000;
 // Items are never deleted, so "this sku exists" can be remembered (bounded).
 const MAX_KNOWN_SKUS = 50_000;
+// Every order placed asks which of its skus are sold as pre-orders: an answer a couple of seconds old is good
+// enough (a change made in this process is seen at once).
+const PREORDER_CACHE_MS = 2_000;
 
 export class Locations {
   private readonly col: Collection<Stored<Location>>;
@@ -44,14 +47,36 @@ export class Locations {
 export class Items {
   private readonly col: Collection<Stored<Item>>;
   private readonly known = new Set<string>();
+  private readonly preorders = new Map<string, { at: number; releaseAt?: string }>();
   constructor(db: Db) {
     this.col = db.collection<Stored<Item>>('items');
+  }
+
+  /** The release dates of those of these skus the catalogue sells as pre-orders. */
+  async preorderReleases(skus: string[]): Promise<Map<string, string>> {
+    const fresh = (sku: string) => {
+      const c = this.preorders.get(sku);
+      return c && Date.now() - c.at < PREORDER_CACHE_MS;
+    };
+    const stale = [...new Set(skus)].filter((sku) => !fresh(sku));
+    const docs = await Promise.all(stale.map((sku) => this.col.findOne({ _id: sku }, { projection: { _id: 1, preorder: 1 } })));
+    if (this.preorders.size > MAX_KNOWN_SKUS) this.preorders.clear();
+    stale.forEach((sku, i) =>
+      this.preorders.set(sku, { at: Date.now(), ...(docs[i]?.preorder && { releaseAt: docs[i].preorder.releaseAt }) }),
+    );
+    const found = new Map<string, string>();
+    for (const sku of skus) {
+      const releaseAt = this.preorders.get(sku)?.releaseAt;
+      if (releaseAt) found.set(sku, releaseAt);
+    }
+    return found;
   }
 
   async create(item: Item): Promise<Item> {
     if (!(await insertOnce(this.col, { ...item, _id: item.sku, createdAt: new Date() }))) {
       throw new ConflictError(`Item ${item.sku} already exists`, { sku: item.sku });
     }
+    this.preorders.delete(item.sku);
     return item;
   }
 
@@ -92,6 +117,7 @@ export class Items {
       ...(Object.keys(unset).length > 0 && { $unset: unset }),
     };
     const changed = await this.col.updateOne({ _id: sku }, update);
+    this.preorders.delete(sku);
     return changed.matchedCount === 0 ? null : this.get(sku);
   }
 

@@ -49,6 +49,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   replenishment_plans: [{ field: 'runId' }],
   order_promises: [{ field: 'skus' }],
   capacity_ledger: [{ field: 'key', unique: true }],
+  preorder_claims: [{ field: 'sku' }, { field: 'orderId' }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */

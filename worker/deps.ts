@@ -19,6 +19,7 @@ import { BinLocations, Picklists } from '../store/picking';
 import { PurchaseOrders, Suppliers } from '../store/purchasing';
 import { OrderImports } from '../store/order-imports';
 import { OrderPromises } from '../store/promises';
+import { PreorderClaims } from '../store/preorder-claims';
 import { ReplenishmentStore } from '../store/replenishment';
 import { createManualPaymentProvider } from '../connectors/payments/manual';
 import type { PaymentProviders } from '../connectors/payments/types';
@@ -49,10 +50,15 @@ export interface Stores {
   replenishment: ReplenishmentStore; // settings, daily demand, plans per recompute run, low-stock crossings
   promises: OrderPromises; // each waiting order's promised date and what it rests on
   orderImports: OrderImports; // bulk order imports: the file as checked, its orders in chunks, each chunk's result
+  preorderClaims: PreorderClaims; // pre-orders' claims on inbound stock, a log per sku
 }
 
 // Built once per process and handed to activities and the API.
-export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (change: StockChanged) => void } = {}): Stores {
+export function createStores(
+  db: Db,
+  box: SecretBox,
+  opts: { onStockChange?: (change: StockChanged) => void; onClaimSettled?: (sku: string) => void } = {},
+): Stores {
   const ledger = new StockLedger(db, opts.onStockChange);
   return {
     ledger,
@@ -80,6 +86,7 @@ export function createStores(db: Db, box: SecretBox, opts: { onStockChange?: (ch
     orderImports: new OrderImports(db),
     promises: new OrderPromises(db),
     replenishment: new ReplenishmentStore(db),
+    preorderClaims: new PreorderClaims(db, opts.onClaimSettled),
   };
 }
 

@@ -13,6 +13,7 @@ import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
 import { startPromiseRecomputeConsumer } from './promise-recomputes';
+import { createPreorderService } from '../services/preorders';
 import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../services/schedules';
 
 // The worker process: order and sync workflows with their activities (Temporal), and the BullMQ consumers
@@ -42,7 +43,14 @@ async function main(): Promise<void> {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     },
   });
-  const intake = { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, orders: stores.orders, items: stores.items, log };
+  const intake = {
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    orders: stores.orders,
+    items: stores.items,
+    log,
+    channelPreorders: createPreorderService(stores),
+  };
   const channelReturns = channelReturnsOf({ ...stores, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, redis, log });
   const webhooks = startWebhookConsumer({ stores, intake, redis, log, channelReturns }, { prefix: config.BULLMQ_PREFIX });
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });

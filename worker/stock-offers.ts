@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { chooseOffers } from '../domain/stock';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
+import type { PreorderClaims } from '../store/preorder-claims';
 import { stockChangedSignal } from '../workflows/order';
 import type { Logger } from './logger';
 import { signalOrder } from '../services/order-intake';
@@ -28,6 +29,7 @@ const PASSED_OVER_TTL_S = 60;
 export interface StockOfferDeps {
   orders: OrdersView;
   ledger: StockLedger;
+  preorderClaims: Pick<PreorderClaims, 'active'>;
   temporal: Client;
   redis: Redis;
   log: Logger;
@@ -70,11 +72,21 @@ export async function offerStock(
   sku: string,
   opts: { followUp: boolean },
 ): Promise<{ offered: string[]; waiting: number }> {
-  const waiters = await deps.orders.waitingForSku(sku);
-  if (waiters.length === 0) return { offered: [], waiting: 0 };
-  const skus = [...new Set(waiters.flatMap((w) => w.lines.map((l) => l.sku)))];
+  const waiting = await deps.orders.waitingForSku(sku);
+  if (waiting.length === 0) return { offered: [], waiting: 0 };
+  const skus = [...new Set(waiting.flatMap((w) => w.lines.map((l) => l.sku)))];
   const available: Record<string, number> = {};
-  for (const s of skus) available[s] = (await deps.ledger.balancesForSku(s)).reduce((n, b) => n + Math.max(0, b.available), 0);
+  // Pre-orders holding a claim on the sku are first in line for it; units claimed by pre-orders not waiting
+  // here (still being paid for) are not offered to anyone.
+  const claims = new Map<string, number>();
+  const waitingIds = new Set(waiting.map((w) => w.orderId));
+  for (const s of skus) {
+    const active = await deps.preorderClaims.active(s);
+    if (s === sku) for (const c of active) claims.set(c.orderId, c.seq);
+    const held = active.filter((c) => !waitingIds.has(c.orderId)).reduce((n, c) => n + c.quantity, 0);
+    available[s] = Math.max(0, (await deps.ledger.balancesForSku(s)).reduce((n, b) => n + Math.max(0, b.available), 0) - held);
+  }
+  const waiters = waiting.map((w) => (claims.has(w.orderId) ? { ...w, claim: claims.get(w.orderId) } : w));
   // A first round after a change offers to everyone in line; a follow-up passes over those who were
   // offered stock a moment ago and still wait.
   const passOver = opts.followUp ? new Set(await deps.redis.smembers(offeredKey(prefix, sku))) : new Set<string>();

@@ -44,6 +44,9 @@ export function createWiredStores(
           .request(change.sku)
           .catch((err) => log.warn('could not ask for a promise date recompute', { sku: change.sku, error: String(err) }));
     },
+    // A settled pre-order claim leaves its units to the next in line.
+    onClaimSettled: (sku) =>
+      void listeners?.offers.offer(sku).catch((err) => log.warn('could not offer stock a claim left', { sku, error: String(err) })),
   });
   const notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);
   const offers = new StockOffers(redis, bullPrefix);

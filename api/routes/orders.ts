@@ -10,6 +10,7 @@ import type { OrderState } from '../../domain/order-state';
 import { idempotencyKeyHeader } from '../idempotency';
 import { createOrderService, type OrderService } from '../../services/orders';
 import { promiseServiceFor } from './promises';
+import { createPreorderService } from '../../services/preorders';
 import {
   cancelLinesUpdate,
   cancelOrderUpdate,
@@ -106,7 +107,12 @@ const paymentConfirmSchema = z.strictObject({ reference: z.string().min(1).max(1
 
 export function ordersRouter(deps: ApiDeps): Router {
   const router = Router();
-  const orders = createOrderService({ ...deps.stores, ...deps, promiseDates: promiseServiceFor(deps) });
+  const orders = createOrderService({
+    ...deps.stores,
+    ...deps,
+    promiseDates: promiseServiceFor(deps),
+    preorders: createPreorderService(deps.stores),
+  });
   const send = sender(orders);
   router.post('/orders', async (req, res) => {
     const result = await orders.place(parseOrThrow(orderInputSchema, req.body, 'order'));

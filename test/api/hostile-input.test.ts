@@ -806,6 +806,30 @@ rawCases('POST /orders', [
   ['channel', '"manual", "channel": {"$ne": null}', ['channel']],
 ]);
 
+// Pre-order lines: a release date that is no date, lacks its offset or is past is named; so is a pre_order
+// without a pre-order line. Nothing is claimed or written.
+fieldCases('POST /orders', [
+  ['lines.0.preorder', '2030-01-01'],
+  ['lines.0.preorder.releaseAt', '2030-02-30'],
+  ['lines.0.preorder.releaseAt', 'tomorrow'],
+  ['lines.0.preorder.releaseAt', '2031-01-01T10:00:00'],
+  ['lines.0.preorder.releaseAt', 1_900_000_000_000],
+  ['lines.0.preorder.releaseAt', GT],
+  ['lines.0.preorder.releaseAt', '2100-01-01'],
+  ['lines.0.preorder.releaseAt', '2020-01-01'],
+  ['lines.0.preorder.releaseAt', '2021-06-01T09:00:00+02:00'],
+  ['type', 'pre_order'],
+]);
+fieldCases('POST /orders', [['lines.0.preorder.ships', true]], {
+  base: () => withField(validOrder(), 'lines.0.preorder', { releaseAt: '2099-01-01' }),
+});
+fieldCases('PATCH /items/:sku', [
+  ['preorder', '2030-01-01'],
+  ['preorder.releaseAt', 'soon'],
+  ['preorder.releaseAt', '2019-12-31'],
+  ['preorder.releaseAt', NE],
+]);
+
 fieldCases('POST /locations', [
   ['id', 42],
   ['id', GT],

@@ -17,6 +17,7 @@ import { WEBHOOK_QUEUE } from '../../services/webhooks';
 import { startStockPushConsumer } from '../../services/stock-sync';
 import { startStockOfferConsumer } from '../../worker/stock-offers';
 import { startPromiseRecomputeConsumer } from '../../worker/promise-recomputes';
+import { createPreorderService } from '../../services/preorders';
 import type { StockListeners } from '../../worker/wiring';
 import type { PaymentProviders } from '../../connectors/payments/types';
 import { workflowBundlePath } from './paths';
@@ -125,7 +126,7 @@ export async function createTestContext(name: string): Promise<TestContext> {
       return handle;
     },
     async startConsumers() {
-      const intake = { temporal, taskQueue, orders: stores.orders, log: silentLogger };
+      const intake = { temporal, taskQueue, orders: stores.orders, log: silentLogger, channelPreorders: createPreorderService(stores) };
       const channelReturns = channelReturnsOf({ ...stores, temporal, taskQueue, redis, log: silentLogger });
       const webhooks = startWebhookConsumer({ stores, intake, redis, log: silentLogger, channelReturns }, { prefix: bullPrefix });
       const stock = startStockPushConsumer({ ...stores, redis, log: silentLogger }, { prefix: bullPrefix });

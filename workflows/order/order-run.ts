@@ -38,7 +38,8 @@ import {
   type OrderWorkflowInput,
 } from './api';
 import { Parts, type PartRun } from './parts';
-import { FEWER_PROJECTIONS, PER_PART_CAPTURE, SERIAL_PROJECTIONS } from './patches';
+import { FEWER_PROJECTIONS, PER_PART_CAPTURE, PRE_ORDERS, SERIAL_PROJECTIONS } from './patches';
+import { isPreOrder } from '../../domain/preorder';
 import type { Refusal } from './rules';
 import { partCapture } from '../../domain/line-cancel';
 
@@ -98,6 +99,8 @@ export class OrderRun {
   exchangeHold?: string;
   finished = false;
   fewerProjections = false;
+  // A pre-order (started since the PRE_ORDERS patch): its claims are settled, and it waits for its release date.
+  preorder = false;
   // Work the main flow does at its next wait, before anything else (a partial cancel): only while it waits
   // is nothing of it in flight that the work would change under it.
   interject?: { due: () => boolean; run: () => Promise<void> };
@@ -151,6 +154,8 @@ export class OrderRun {
   async start(): Promise<void> {
     this.fewerProjections = patched(FEWER_PROJECTIONS);
     this.serialProjections = patched(SERIAL_PROJECTIONS);
+    // Asked only of pre-orders, so the histories of other orders carry no marker.
+    this.preorder = isPreOrder(this.order) && patched(PRE_ORDERS);
     upsertSearchAttributes([{ key: OrderStatusKey, value: this.state.status }]);
     if (!this.fewerProjections) await this.publishAsIs();
     void this.projectTracking();
@@ -321,6 +326,9 @@ export class OrderRun {
   }
 
   async reject(reason: string, details?: unknown): Promise<OrderOutcome> {
+    // A rejected pre-order gives its claims on inbound stock back.
+    if (this.preorder)
+      await this.step('settle_preorder_claims', () => this.acts.settlePreorderClaims(this.order, 'cancelled'), { cancellable: false });
     this.state.rejection = { reason, ...(details !== undefined && { details }) };
     await this.setStatus('rejected', reason);
     return this.outcome();

@@ -19,3 +19,7 @@ export const CHANNEL_EDITS = 'channel-edits';
 export const CANCEL_LINES = 'cancel-lines';
 // Each part of a split order captures its own amount as it ships (before: the whole total with the first).
 export const PER_PART_CAPTURE = 'per-part-capture';
+// Pre-orders: claims on inbound stock settled once the order reserves (or given back when it ends), and
+// the order waits for its release date before it goes to the warehouse (authorised again first when the
+// authorisation lapsed meanwhile). Only orders with a pre-order line reach it.
+export const PRE_ORDERS = 'pre-orders';

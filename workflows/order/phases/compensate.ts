@@ -13,6 +13,8 @@ export async function compensate(run: OrderRun): Promise<void> {
   // Whatever any reservation attempt still holds (one that timed out and was never heard of again).
   if (patched(RELEASE_ALL_STOCK))
     await run.step('release_stock', () => acts.releaseOrderStock(order, `order cancelled: ${reason}`), { cancellable: false });
+  // A pre-order's claims on inbound stock go back to the next in line.
+  if (run.preorder) await run.step('settle_preorder_claims', () => acts.settlePreorderClaims(order, 'cancelled'), { cancellable: false });
   const told = fromChannel
     ? undefined
     : await run.step('channel_cancellation', () => acts.reportCancellationToChannel(order, reason), { cancellable: false });

@@ -45,6 +45,7 @@ export async function pay(run: OrderRun): Promise<boolean> {
     status: auth.status,
     reference: auth.reference,
     ...(auth.status === 'captured' && { captured: order.totals.total }), // already paid at the channel or till
+    ...(auth.status === 'authorized' && auth.expiresAt && { authorizationExpiresAt: auth.expiresAt }),
   };
   await run.setStatus('payment_authorized');
   await run.checkpoint();

@@ -3,7 +3,7 @@ import type { HeldStock } from '../../../activities/order-activities';
 import type { RoutingPart } from '../../../domain/routing';
 import type { AllocationRejection } from '../api';
 import { editToTake, takeEditBeforeReserving, takeEditWhileHolding } from '../edits';
-import type { OrderRun } from '../order-run';
+import { OrderCancelled, type OrderRun } from '../order-run';
 import { RELEASE_ALL_STOCK } from '../patches';
 import { backordersApply } from '../../../domain/backorder';
 import { backorderTheRest } from '../backorders';
@@ -25,6 +25,9 @@ export async function reserve(run: OrderRun): Promise<void> {
   for (;;) {
     a.round++;
     await reserveSomewhere(run, a);
+    // A pre-order holds its stock now: its claims on inbound stock stop holding units for it.
+    if (run.preorder && a.round === 1)
+      await run.step('settle_preorder_claims', () => run.acts.settlePreorderClaims(run.order, 'reserved'), { cancellable: false });
     const withdrawUndo = owePartsBack(run);
     await release(run, a.round);
     const next = await untilPicked(run, withdrawUndo);
@@ -149,14 +152,19 @@ async function release(run: OrderRun, round: number): Promise<void> {
   const backordered = run.state.backorder?.lines.length
     ? `; backordered: ${run.state.backorder.lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ')}`
     : '';
+  const releaseAt = run.preorder ? run.state.preorder?.releaseAt : undefined;
+  const waitsForRelease = releaseAt !== undefined && Date.now() < Date.parse(releaseAt);
   await run.setStatus(
     'stock_reserved',
-    (holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`) + backordered,
-    { project: !run.fewerProjections },
+    (holding.length > 1 ? `split into ${holding.length} parts: reserved at ${where}` : `reserved at ${where}`) +
+      backordered +
+      (waitsForRelease ? `; a pre-order, released to the warehouse at ${releaseAt}` : ''),
+    { project: !run.fewerProjections || waitsForRelease },
   );
   // An exchange replacement waits here with its stock held until the returned items are back.
   if (round === 1 && run.exchangeHold) run.intents.hold ??= { reason: run.exchangeHold };
   await run.checkpoint();
+  if (releaseAt !== undefined && round === 1) await untilReleased(run, releaseAt);
   for (const part of run.state.parts ?? []) part.stage = 'released_to_fulfillment';
   await run.setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
   if (round === 1) await run.step('erp_sales_order', () => run.acts.pushSalesOrderToErps(run.order));
@@ -188,4 +196,28 @@ async function routeAgain(run: OrderRun, a: Allocation, refused: AllocationRejec
     },
   ];
   run.parts.drop();
+}
+
+// A pre-order holds its stock until its release date (a durable timer; hold and cancel are honoured
+// meanwhile). An authorisation that lapsed by then is renewed before the order goes to the warehouse; one
+// the provider refuses cancels the order (its stock and claims go back).
+async function untilReleased(run: OrderRun, releaseAt: string): Promise<void> {
+  const at = Date.parse(releaseAt);
+  while (Date.now() < at) await run.waitUntil(() => Date.now() >= at, { timeoutMs: at - Date.now() });
+  const { payment } = run.state;
+  if (payment.status === 'authorized' && payment.authorizationExpiresAt && Date.parse(payment.authorizationExpiresAt) <= Date.now()) {
+    const auth = await run.step('reauthorize_payment', () => run.acts.reauthorizePayment(run.order));
+    if (auth.status !== 'authorized') {
+      const why = 'message' in auth ? auth.message : auth.status;
+      run.intents.cancel ??= { reason: `payment could not be authorised again at release: ${why}` };
+      throw new OrderCancelled();
+    }
+    run.state.payment = {
+      ...payment,
+      reference: auth.reference,
+      reauthorizedAt: run.now(),
+      ...(auth.expiresAt ? { authorizationExpiresAt: auth.expiresAt } : { authorizationExpiresAt: undefined }),
+    };
+  }
+  run.state.preorder = { releaseAt, releasedAt: run.now() };
 }
