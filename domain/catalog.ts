@@ -102,6 +102,18 @@ export const itemSchema = z.strictObject({
   channels: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a connection id'), channelListingSchema).optional(),
   // Sold as a pre-order until its release date: an order's line for it becomes a pre-order line.
   preorder: preorderSchema.optional(),
+  // Shipped to customers by this supplier (an indent item): an order's line for it is drop-shipped by that
+  // supplier unless the line names one itself. unitCost: what the supplier charges per unit.
+  dropShip: z
+    .strictObject({
+      supplierId: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'may contain only letters, digits, _ and -'),
+      unitCost: z.number().int('must be whole minor units').min(0).max(1_000_000_000).optional(),
+    })
+    .optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
 
@@ -114,9 +126,10 @@ export const itemPatchSchema = z
     dimensionsMm: itemSchema.shape.dimensionsMm.unwrap().nullable().optional(),
     allowBackorder: z.boolean().nullable().optional(),
     preorder: preorderSchema.nullable().optional(),
+    dropShip: itemSchema.shape.dropShip.unwrap().nullable().optional(),
   })
   .refine(
     (p) => Object.keys(p).length > 0,
-    'must change at least one of name, barcode, weightGrams, dimensionsMm, allowBackorder, preorder',
+    'must change at least one of name, barcode, weightGrams, dimensionsMm, allowBackorder, preorder, dropShip',
   );
 export type ItemPatch = z.infer<typeof itemPatchSchema>;

@@ -159,7 +159,7 @@ type DropShipShape = {
   lines: { dropShip?: { supplierId: string } }[];
   fulfillment: { method: string; allowSplit?: boolean };
 };
-function dropShipProblems(o: DropShipShape): { path: (string | number)[]; message: string }[] {
+export function dropShipProblems(o: DropShipShape): { path: (string | number)[]; message: string }[] {
   const shipped = o.lines.filter((l) => l.dropShip);
   if (shipped.length === 0) {
     if (o.type !== 'drop_ship') return [];

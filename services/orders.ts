@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
 import type { Logger } from '../domain/logger';
-import type { OrderInput } from '../domain/order';
+import { dropShipProblems, type OrderInput } from '../domain/order';
 import { lineAllowsBackorder } from '../domain/backorder';
 import { paymentDueOf, type OrderView } from '../domain/order-state';
 import type { Items, Locations } from '../store/catalog';
@@ -18,7 +18,7 @@ import { orderWorkflowId } from '../domain/ids';
 
 export interface OrderServiceDeps {
   orders: Pick<OrdersView, 'get' | 'list' | 'insertReceived'>;
-  items: Pick<Items, 'missing' | 'backorderable'>;
+  items: Pick<Items, 'missing' | 'backorderable' | 'dropShippers'>;
   locations: Pick<Locations, 'get'>;
   suppliers: Pick<Suppliers, 'get'>;
   temporal: Client;
@@ -71,6 +71,26 @@ export function createOrderService(deps: OrderServiceDeps) {
     ];
   }
 
+  // Lines for items the catalogue has drop-shipped by a supplier take that supplier (a line naming its own
+  // wins); the order is then checked again as a drop-ship order (every line drop-shipped, or none).
+  async function withItemSuppliers(input: OrderInput): Promise<OrderInput> {
+    const suppliers = await items.dropShippers(input.lines.filter((l) => !l.dropShip).map((l) => l.sku));
+    if (suppliers.size === 0) return input;
+    const routed = {
+      ...input,
+      lines: input.lines.map((l) => (!l.dropShip && suppliers.has(l.sku) ? { ...l, dropShip: suppliers.get(l.sku)! } : l)),
+    };
+    const problems = dropShipProblems(routed).map((p) => ({
+      path: p.path.join('.'),
+      message:
+        p.path[0] === 'lines' && p.path.length === 3
+          ? `${p.message} (the order's ${[...suppliers.keys()].join(', ')} ${suppliers.size > 1 ? 'are' : 'is'} drop-shipped by ${[...new Set([...suppliers.values()].map((s) => s.supplierId))].join(', ')}, as the catalogue says)`
+          : p.message,
+    }));
+    if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
+    return routed;
+  }
+
   // Each drop-shipped line names a supplier that exists and ships to customers.
   async function dropShipSuppliersProblems(input: OrderInput): Promise<FieldProblem[]> {
     const ids = [...new Set(input.lines.flatMap((l) => (l.dropShip ? [l.dropShip.supplierId] : [])))];
@@ -89,7 +109,8 @@ export function createOrderService(deps: OrderServiceDeps) {
   return {
     // A pre-order claims its share of the inbound stock before it is captured: refused, nothing is written.
     // (A repeat of an order already captured claims nothing and answers as a duplicate.)
-    async place(placed: OrderInput): Promise<CaptureResult> {
+    async place(sent: OrderInput): Promise<CaptureResult> {
+      const placed = await withItemSuppliers(sent);
       const problems = await unknownsOf(placed);
       if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
       const input = deps.preorders ? await deps.preorders.prepare(placed) : placed;

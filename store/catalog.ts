@@ -134,6 +134,12 @@ export class Items {
     return new Set(skus.filter((_, i) => found[i]?.allowBackorder === true));
   }
 
+  // The drop-ship supplier of each of these skus whose item names one.
+  async dropShippers(skus: string[]): Promise<Map<string, NonNullable<Item['dropShip']>>> {
+    const found = await Promise.all(skus.map((sku) => this.col.findOne({ _id: sku }, { projection: { _id: 1, dropShip: 1 } })));
+    return new Map(skus.flatMap((sku, i) => (found[i]?.dropShip ? [[sku, found[i]!.dropShip!] as const] : [])));
+  }
+
   // Which of these skus are not in the catalogue.
   async missing(skus: string[]): Promise<string[]> {
     const unknown = skus.filter((sku) => !this.known.has(sku));

@@ -897,6 +897,15 @@ fieldCases('POST /items', [
 fieldCases('PATCH /items/:sku', [
   ['allowBackorder', 'yes'],
   ['allowBackorder', 1],
+  ['dropShip', 'acme', ['dropShip']],
+  ['dropShip', { supplierId: 'has space' }, ['dropShip.supplierId']],
+  ['dropShip', { supplierId: 'acme', unitCost: -1 }, ['dropShip.unitCost']],
+  ['dropShip', { supplierId: 'acme', via: 'email' }, ['dropShip.via']],
+]);
+fieldCases('POST /items', [
+  ['dropShip', {}, ['dropShip.supplierId']],
+  ['dropShip', { supplierId: '$where' }, ['dropShip.supplierId']],
+  ['dropShip', { supplierId: 'acme', unitCost: 1.5 }, ['dropShip.unitCost']],
 ]);
 
 const receiptSpecs = (quantityField: 'quantity' | 'delta'): FieldSpec[] => [

@@ -401,3 +401,44 @@ test('bad drop-ship input is refused naming every problem, and nothing is writte
   expect(unsigned.status).toBe(401);
   expect(await ctx.stores.webhooks.get(`${CONNECTION}|evt-unsigned`)).toBeNull();
 });
+
+test('an item the catalogue has drop-shipped by a supplier routes its order lines there: the order is a drop-ship order without naming the supplier; mixed with stocked items it is refused naming the line', async () => {
+  const VASE = `DS${run}-VASE`;
+  const CHAIR = `DS${run}-CHAIR`;
+  expect((await api.post('/items', { sku: VASE, name: 'Vase', dropShip: { supplierId: EMAIL_SUPPLIER, unitCost: 1500 } })).status).toBe(
+    201,
+  );
+  expect((await api.post('/items', { sku: CHAIR, name: 'Chair' })).status).toBe(201);
+
+  const placed = await api.post('/orders', orderBody({ lines: [{ sku: VASE, quantity: 2, unitPrice: 3900 }], payment: onInvoice }));
+  expect(placed.status).toBe(202);
+  const orderId = placed.body.orderId as string;
+  const order = await waitFor(orderId, (o) => o.dropShip?.purchaseOrders?.[0]?.status === 'sent', 'the purchase order to be sent');
+  expect(order.order.type).toBe('drop_ship');
+  expect(order.order.lines[0].dropShip).toEqual({ supplierId: EMAIL_SUPPLIER, unitCost: 1500 });
+  expect(order.dropShip.purchaseOrders[0]).toMatchObject({ supplierId: EMAIL_SUPPLIER, via: 'email', lines: [{ sku: VASE, quantity: 2 }] });
+  expect((await api.get(`/stock/${VASE}/ledger`)).body.entries).toEqual([]);
+
+  // A vase and a stocked chair in one order: the chair's line is named, nothing is captured.
+  const mixed = orderBody({
+    lines: [
+      { sku: VASE, quantity: 1, unitPrice: 3900 },
+      { sku: CHAIR, quantity: 1, unitPrice: 9900 },
+    ],
+  });
+  const refused = await api.post('/orders', mixed);
+  expect(refused.status).toBe(400);
+  expect(refused.body.error.details).toEqual([
+    {
+      path: 'lines.1.dropShip',
+      message: `is required: the order's other lines are drop-shipped, and mixing stocked and drop-shipped lines in one order is not supported yet (the order's ${VASE} is drop-shipped by ${EMAIL_SUPPLIER}, as the catalogue says)`,
+    },
+  ]);
+  expect((await api.get(`/orders/${encodeURIComponent(`order:manual:${mixed.channelOrderId}`)}`)).status).toBe(404);
+
+  // The item's supplier removed: its lines are stocked again.
+  expect((await api.raw.patch(`/items/${VASE}`).set('Authorization', `Bearer ${TEST_API_KEY}`).send({ dropShip: null })).status).toBe(200);
+  const stocked = await api.post('/orders', orderBody({ lines: [{ sku: VASE, quantity: 1, unitPrice: 3900 }] }));
+  expect(stocked.status).toBe(202);
+  expect((await orderOf(stocked.body.orderId)).order.type).toBe('standard');
+});
