@@ -14,7 +14,7 @@ import type { RefundLedger } from '../store/refunds';
 import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
 import type { Logger } from '../domain/logger';
-import { fillAt, lineAllowsBackorder, withoutUnits, type BackorderLine } from '../domain/backorder';
+import { describeLines as describe, fillAt, lineAllowsBackorder, withoutUnits, type BackorderLine } from '../domain/backorder';
 import { claimedAhead, preorderLines, withoutClaimed } from '../domain/preorder';
 import type { PreorderClaims } from '../store/preorder-claims';
 
@@ -90,7 +90,6 @@ function shortfallOf(lines: AllocationLine[], stock: AvailableStock): { sku: str
 }
 
 const units = (lines: BackorderLine[]) => lines.reduce((n, l) => n + l.quantity, 0);
-const describe = (lines: BackorderLine[]) => lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ');
 
 export function createOrderActivities(deps: OrderActivityDeps) {
   const provider = (order: Order) => {
@@ -455,10 +454,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         // The rules decide where these units ship from: a location they rule out (region, safety stock) does not.
         const { decision, explanation } = routeOrder({ ...input, order: { ...input.order, lines: fill.now, allowSplit: false } });
         if (decision.kind !== 'single') continue;
+        const later = withoutUnits(wanted, fill.now);
         return {
           part: { locationId: decision.locationId, lines: fill.now },
-          later: withoutUnits(wanted, fill.now),
-          summary: `${explanation.summary}; backordered: ${describe(withoutUnits(wanted, fill.now))}`,
+          later,
+          summary: `${explanation.summary}; backordered: ${describe(later)}`,
         };
       }
       return { later: wanted, summary: `Nothing of ${describe(wanted)} can ship now` };

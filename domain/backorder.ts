@@ -40,6 +40,9 @@ export function fillAt(
   return now.length ? { now, later } : undefined;
 }
 
+// Lines as the history and notices name them: "BOOT ×4, SOCK ×2".
+export const describeLines = (lines: readonly BackorderLine[]): string => lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ');
+
 // The lines with these units taken off (the units reserved for a part).
 export function withoutUnits(lines: BackorderLine[], taken: BackorderLine[]): BackorderLine[] {
   return lines

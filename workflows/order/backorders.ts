@@ -6,11 +6,9 @@
 import type { HeldStock } from '../../activities/order-activities';
 import type { RoutingPart } from '../../domain/routing';
 import type { ReserveResult } from '../../store/allocations';
-import { withoutUnits, type BackorderLine } from '../../domain/backorder';
+import { describeLines as listed, withoutUnits, type BackorderLine } from '../../domain/backorder';
 import type { OrderRun } from './order-run';
 import type { PartRun } from './parts';
-
-const listed = (lines: BackorderLine[]) => lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ');
 
 interface Taken {
   held: HeldStock;

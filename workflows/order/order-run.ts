@@ -42,6 +42,7 @@ import { FEWER_PROJECTIONS, PER_PART_CAPTURE, PRE_ORDERS, SERIAL_PROJECTIONS } f
 import { isPreOrder } from '../../domain/preorder';
 import type { Refusal } from './rules';
 import { partCapture } from '../../domain/line-cancel';
+import { describeLines } from '../../domain/backorder';
 
 // Thrown at a checkpoint once a cancel was accepted; the workflow catches it and compensates.
 export class OrderCancelled extends Error {}
@@ -231,9 +232,7 @@ export class OrderRun {
       state.stage = slowest;
       return this.noteProgress(text);
     }
-    const backordered = state.backorder?.lines.length
-      ? `; still backordered: ${state.backorder.lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ')}`
-      : '';
+    const backordered = state.backorder?.lines.length ? `; still backordered: ${describeLines(state.backorder.lines)}` : '';
     await this.setStatus(slowest, `${text}; all ${this.parts.count} parts ${slowest}${backordered}`);
   }
 

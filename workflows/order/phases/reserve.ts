@@ -5,7 +5,7 @@ import type { AllocationRejection } from '../api';
 import { editToTake, takeEditBeforeReserving, takeEditWhileHolding } from '../edits';
 import { OrderCancelled, type OrderRun } from '../order-run';
 import { RELEASE_ALL_STOCK } from '../patches';
-import { backordersApply } from '../../../domain/backorder';
+import { backordersApply, describeLines } from '../../../domain/backorder';
 import { backorderTheRest } from '../backorders';
 
 // 3. Stock: reserve the order where the routing rules place it (one location, or split into parts when no
@@ -149,9 +149,7 @@ function owePartsBack(run: OrderRun): () => void {
 async function release(run: OrderRun, round: number): Promise<void> {
   const holding = run.parts.list.map((r) => r.held);
   const where = holding.map((h) => h.locationId).join(', ');
-  const backordered = run.state.backorder?.lines.length
-    ? `; backordered: ${run.state.backorder.lines.map((l) => `${l.sku} ×${l.quantity}`).join(', ')}`
-    : '';
+  const backordered = run.state.backorder?.lines.length ? `; backordered: ${describeLines(run.state.backorder.lines)}` : '';
   const releaseAt = run.preorder ? run.state.preorder?.releaseAt : undefined;
   const waitsForRelease = releaseAt !== undefined && Date.now() < Date.parse(releaseAt);
   await run.setStatus(
