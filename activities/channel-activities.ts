@@ -124,6 +124,12 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     },
 
     // The ERP learns of each order when it is released to the warehouse.
+    // How many ERP connections take sales orders: the order workflow asks first (a local activity), and
+    // without any skips the push activity.
+    async erpConnectionCount(): Promise<number> {
+      return (await deps.connections.list()).filter((c) => c.kind === 'erp' && c.enabled).length;
+    },
+
     async pushSalesOrderToErps(order: Order): Promise<number> {
       const erps = await erpConnections();
       for (const { connection, connector } of erps)

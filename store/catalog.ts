@@ -10,9 +10,12 @@ type Stored<T> = T & { _id: string; createdAt: Date };
 const LIST_CACHE_MS = 2_000;
 // Items are never deleted, so "this sku exists" can be remembered (bounded).
 const MAX_KNOWN_SKUS = 50_000;
-// Every order placed asks which of its skus are sold as pre-orders: an answer a couple of seconds old is good
-// enough (a change made in this process is seen at once).
-const PREORDER_CACHE_MS = 2_000;
+// Every order placed asks whether its skus are sold as pre-orders or drop-shipped: an answer a couple of
+// seconds old is good enough (a change made in this process is seen at once).
+const ORDER_FACTS_CACHE_MS = 2_000;
+
+// What placing an order asks of each of its items.
+type OrderFacts = Pick<Item, 'preorder' | 'dropShip'>;
 
 export class Locations {
   private readonly col: Collection<Stored<Location>>;
@@ -47,36 +50,44 @@ export class Locations {
 export class Items {
   private readonly col: Collection<Stored<Item>>;
   private readonly known = new Set<string>();
-  private readonly preorders = new Map<string, { at: number; releaseAt?: string }>();
+  private readonly facts = new Map<string, { at: number; facts: OrderFacts }>();
   constructor(db: Db) {
     this.col = db.collection<Stored<Item>>('items');
   }
 
   /** The release dates of those of these skus the catalogue sells as pre-orders. */
   async preorderReleases(skus: string[]): Promise<Map<string, string>> {
-    const fresh = (sku: string) => {
-      const c = this.preorders.get(sku);
-      return c && Date.now() - c.at < PREORDER_CACHE_MS;
-    };
-    const stale = [...new Set(skus)].filter((sku) => !fresh(sku));
-    const docs = await Promise.all(stale.map((sku) => this.col.findOne({ _id: sku }, { projection: { _id: 1, preorder: 1 } })));
-    if (this.preorders.size > MAX_KNOWN_SKUS) this.preorders.clear();
-    stale.forEach((sku, i) =>
-      this.preorders.set(sku, { at: Date.now(), ...(docs[i]?.preorder && { releaseAt: docs[i].preorder.releaseAt }) }),
+    const facts = await this.orderFacts(skus);
+    return new Map(skus.flatMap((sku) => (facts.get(sku)?.preorder ? [[sku, facts.get(sku)!.preorder!.releaseAt] as const] : [])));
+  }
+
+  // The pre-order and drop-ship facts of these skus: read once per sku for ORDER_FACTS_CACHE_MS, in one
+  // lookup per sku for both.
+  private async orderFacts(skus: string[]): Promise<Map<string, OrderFacts>> {
+    const now = Date.now();
+    const stale = [...new Set(skus)].filter((sku) => {
+      const cached = this.facts.get(sku);
+      return !cached || now - cached.at >= ORDER_FACTS_CACHE_MS;
+    });
+    const docs = await Promise.all(
+      stale.map((sku) => this.col.findOne({ _id: sku }, { projection: { _id: 1, preorder: 1, dropShip: 1 } })),
     );
-    const found = new Map<string, string>();
-    for (const sku of skus) {
-      const releaseAt = this.preorders.get(sku)?.releaseAt;
-      if (releaseAt) found.set(sku, releaseAt);
-    }
-    return found;
+    if (this.facts.size > MAX_KNOWN_SKUS) this.facts.clear();
+    stale.forEach((sku, i) => {
+      const doc = docs[i];
+      this.facts.set(sku, {
+        at: now,
+        facts: { ...(doc?.preorder && { preorder: doc.preorder }), ...(doc?.dropShip && { dropShip: doc.dropShip }) },
+      });
+    });
+    return new Map(skus.map((sku) => [sku, this.facts.get(sku)?.facts ?? {}]));
   }
 
   async create(item: Item): Promise<Item> {
     if (!(await insertOnce(this.col, { ...item, _id: item.sku, createdAt: new Date() }))) {
       throw new ConflictError(`Item ${item.sku} already exists`, { sku: item.sku });
     }
-    this.preorders.delete(item.sku);
+    this.facts.delete(item.sku);
     return item;
   }
 
@@ -117,7 +128,7 @@ export class Items {
       ...(Object.keys(unset).length > 0 && { $unset: unset }),
     };
     const changed = await this.col.updateOne({ _id: sku }, update);
-    this.preorders.delete(sku);
+    this.facts.delete(sku);
     return changed.matchedCount === 0 ? null : this.get(sku);
   }
 
@@ -136,8 +147,8 @@ export class Items {
 
   // The drop-ship supplier of each of these skus whose item names one.
   async dropShippers(skus: string[]): Promise<Map<string, NonNullable<Item['dropShip']>>> {
-    const found = await Promise.all(skus.map((sku) => this.col.findOne({ _id: sku }, { projection: { _id: 1, dropShip: 1 } })));
-    return new Map(skus.flatMap((sku, i) => (found[i]?.dropShip ? [[sku, found[i]!.dropShip!] as const] : [])));
+    const facts = await this.orderFacts(skus);
+    return new Map(skus.flatMap((sku) => (facts.get(sku)?.dropShip ? [[sku, facts.get(sku)!.dropShip!] as const] : [])));
   }
 
   // Which of these skus are not in the catalogue.

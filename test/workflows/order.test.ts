@@ -88,6 +88,28 @@ describe('order workflow', () => {
     expect(queried.version).toBe(done.version);
   });
 
+  test('up to the release, the view is written once after the capture and no ERP task is asked for without an ERP connection', async () => {
+    const order = parsedOrder({ lines: [{ sku: 'TEE', quantity: 1 }] });
+    const { orderId } = await capture(order);
+    const captured = (await view(orderId))!;
+    const released = await waitStatus(orderId, 'released_to_fulfillment');
+    // validated, payment_authorized and stock_reserved are in the history, carried by the release's projection.
+    expect(released.history.map((h) => h.status)).toEqual([
+      'received',
+      'validated',
+      'payment_authorized',
+      'stock_reserved',
+      'released_to_fulfillment',
+    ]);
+    expect(released.version).toBe(captured.version + 1);
+    const history = await ctx.temporal.workflow.getHandle(orderId).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name ? [name] : [];
+    });
+    expect(activities).toEqual(['validateOrder', 'authorizePayment', 'reserveStock']);
+  });
+
   test('cancelling after reservation releases the stock and voids the payment', async () => {
     const before = await ctx.stores.ledger.balance('MUG', 'WH-SOUTH');
     const order = parsedOrder({ lines: [{ sku: 'MUG', quantity: 3 }], payment: { method: 'cash_on_delivery' } });

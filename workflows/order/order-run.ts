@@ -38,7 +38,7 @@ import {
   type OrderWorkflowInput,
 } from './api';
 import { Parts, type PartRun } from './parts';
-import { FEWER_PROJECTIONS, PER_PART_CAPTURE, PRE_ORDERS, SERIAL_PROJECTIONS } from './patches';
+import { FEWER_PROJECTIONS, LIGHTER_HAPPY_PATH, PER_PART_CAPTURE, PRE_ORDERS, SERIAL_PROJECTIONS } from './patches';
 import { isPreOrder } from '../../domain/preorder';
 import type { Refusal } from './rules';
 import { partCapture } from '../../domain/line-cancel';
@@ -100,6 +100,8 @@ export class OrderRun {
   exchangeHold?: string;
   finished = false;
   fewerProjections = false;
+  // Started since LIGHTER_HAPPY_PATH: transient statuses are not projected, the ERP push is skipped without ERPs.
+  lighter = false;
   // A pre-order (started since the PRE_ORDERS patch): its claims are settled, and it waits for its release date.
   preorder = false;
   // Work the main flow does at its next wait, before anything else (a partial cancel): only while it waits
@@ -112,6 +114,8 @@ export class OrderRun {
   // Drop-ship suppliers' event ids already taken (a resent webhook is signalled again).
   readonly supplierEventsSeen = new Set<string>();
   private readonly project: OrderActivities['recordOrderState'];
+  // Short reads that run inside the workflow task (no activity task of their own).
+  readonly local: Pick<ChannelActivities, 'erpConnectionCount'>;
 
   constructor(input: OrderWorkflowInput) {
     this.order = input.order;
@@ -148,6 +152,7 @@ export class OrderRun {
     const projection: LocalActivityOptions = { startToCloseTimeout: '30s', retry: { initialInterval: '500ms', maximumInterval: '30s' } };
     this.acts = proxyActivities<OrderActivities & ChannelActivities & CarrierActivities & DropShipActivities>(quick);
     this.project = proxyLocalActivities<OrderActivities>(projection).recordOrderState;
+    this.local = proxyLocalActivities<ChannelActivities>({ startToCloseTimeout: '30s', retry: quick.retry });
   }
 
   // The run's first moves: the status search attribute, the first projection (unless the capture wrote it
@@ -155,6 +160,7 @@ export class OrderRun {
   async start(): Promise<void> {
     this.fewerProjections = patched(FEWER_PROJECTIONS);
     this.serialProjections = patched(SERIAL_PROJECTIONS);
+    this.lighter = patched(LIGHTER_HAPPY_PATH);
     // Asked only of pre-orders, so the histories of other orders carry no marker.
     this.preorder = isPreOrder(this.order) && patched(PRE_ORDERS);
     upsertSearchAttributes([{ key: OrderStatusKey, value: this.state.status }]);

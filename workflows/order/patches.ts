@@ -23,3 +23,8 @@ export const PER_PART_CAPTURE = 'per-part-capture';
 // the order waits for its release date before it goes to the warehouse (authorised again first when the
 // authorisation lapsed meanwhile). Only orders with a pre-order line reach it.
 export const PRE_ORDERS = 'pre-orders';
+// The happy path writes the view less and asks Temporal for one task fewer: validated, and
+// payment_authorized when the order goes on to reserve, are not projected (the next projection carries them
+// in the history), and the sales order goes to the ERPs as an activity only when an ERP connection exists
+// (a local activity asks first).
+export const LIGHTER_HAPPY_PATH = 'lighter-happy-path';

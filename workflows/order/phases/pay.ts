@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { isDropShipOrder } from '../../../domain/drop-ship';
 import type { OrderRun } from '../order-run';
 
 // 2. Payment: authorised by the provider, or (manual payments) confirmed or declined by an operator within
@@ -47,7 +48,9 @@ export async function pay(run: OrderRun): Promise<boolean> {
     ...(auth.status === 'captured' && { captured: order.totals.total }), // already paid at the channel or till
     ...(auth.status === 'authorized' && auth.expiresAt && { authorizationExpiresAt: auth.expiresAt }),
   };
-  await run.setStatus('payment_authorized');
+  // A drop-ship order waits here for its suppliers; any other goes on to reserve at once, and the view
+  // shows this status only when something stops it here.
+  await run.setStatus('payment_authorized', undefined, { project: !run.lighter || isDropShipOrder(run.order) });
   await run.checkpoint();
   return true;
 }

@@ -165,7 +165,10 @@ async function release(run: OrderRun, round: number): Promise<void> {
   if (releaseAt !== undefined && round === 1) await untilReleased(run, releaseAt);
   for (const part of run.state.parts ?? []) part.stage = 'released_to_fulfillment';
   await run.setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
-  if (round === 1) await run.step('erp_sales_order', () => run.acts.pushSalesOrderToErps(run.order));
+  if (round === 1)
+    await run.step('erp_sales_order', async () =>
+      run.lighter && (await run.local.erpConnectionCount()) === 0 ? 0 : run.acts.pushSalesOrderToErps(run.order),
+    );
 }
 
 // A location rejected its allocation: its stock is adjusted and given back, the other parts give theirs

@@ -21,7 +21,8 @@ export async function validate(run: OrderRun): Promise<boolean> {
     throw err;
   }
   if (editToTake(run)) await takeEditBeforeReserving(run);
-  await run.setStatus('validated');
+  // Payment follows at once: the view shows this status only when something stops the order here.
+  await run.setStatus('validated', undefined, { project: !run.lighter });
   await run.checkpoint();
   return true;
 }
