@@ -163,7 +163,13 @@ export async function seedOrderHistory(
     for (const day of days) dayDocs.set(day._id, day);
     add('orders', view);
     for (let v = 1; v <= state.version; v++) add('order_versions', { _id: `${order.id}|${v}` });
-    add('order_states', { _id: `${order.id}|${state.version}`, body: JSON.stringify(state), at });
+    add('order_states', {
+      _id: `${order.id}|${state.version}`,
+      orderId: order.id,
+      version: state.version,
+      body: JSON.stringify(state),
+      at,
+    });
     // Reserved at the history location; shipped unless it was cancelled before.
     const reservationId = stepKey(order.id, `alloc:1:${HISTORY_LOCATION}`);
     add('allocations', {

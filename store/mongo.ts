@@ -50,6 +50,7 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   order_promises: [{ field: 'skus' }],
   capacity_ledger: [{ field: 'key', unique: true }],
   preorder_claims: [{ field: 'sku' }, { field: 'orderId' }],
+  order_states: [{ field: 'orderId' }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */
@@ -59,7 +60,6 @@ export const ID_ONLY_COLLECTIONS = [
   'order_import_results',
   'stock_idempotency',
   'allocations',
-  'order_states',
   'order_versions',
   'items',
   'locations',

@@ -41,9 +41,14 @@ export interface OrderDoc {
 
 interface StateDoc {
   _id: string; // `${orderId}|${version}`
+  orderId?: string; // recorded states before compaction by order have neither
+  version?: number;
   body: string; // JSON of the state
   at: Date;
 }
+
+// How many recorded states an order in progress keeps at most before the older ones are deleted.
+export const STATES_KEPT = 8;
 
 // The listing directory: which months have orders for a filter, which days of a month, which hours of a day.
 interface MonthDoc {
@@ -193,13 +198,16 @@ export class OrdersView {
   // one. Hence every state is first recorded by insert (inserts are atomic): the state in order_states, and
   // a bare marker in order_versions. After its write, every writer looks for the next version's marker
   // and, if there is one, writes the newest state. Whoever writes last then checks last, so the view always
-  // ends at the newest version. Only the newest state is ever read back, so each projection deletes the one
-  // before it: order_states holds about one document per order. The markers stay (tens of bytes each):
-  // a straggler needs them to see that it is one.
+  // ends at the newest version. Only the newest state is ever read back, so older ones are deleted: not one
+  // by one (a delete per projection cost as much as the write), but all of them together every STATES_KEPT
+  // versions and when the order reaches a final status, by order id and below the writer's own version (a
+  // straggler never deletes a newer one). order_states holds about one document per finished order and at
+  // most STATES_KEPT per order in progress. The markers stay (tens of bytes each): a straggler needs them to
+  // see that it is one.
   async project(order: Order, state: OrderState): Promise<void> {
     const key = stateKey(state.orderId, state.version);
     await Promise.all([
-      insertOnce(this.states, { _id: key, body: JSON.stringify(state), at: new Date() }),
+      insertOnce(this.states, { _id: key, orderId: state.orderId, version: state.version, body: JSON.stringify(state), at: new Date() }),
       insertOnce(this.versions, { _id: key }),
     ]);
     let target = state;
@@ -209,7 +217,8 @@ export class OrdersView {
       if (!newer) break;
       target = newer;
     }
-    if (state.version > 1) await this.states.deleteOne({ _id: stateKey(state.orderId, state.version - 1) });
+    if (state.version > 1 && (isTerminal(state.status) || state.version % STATES_KEPT === 0))
+      await this.states.deleteMany({ orderId: state.orderId, version: { $lt: state.version } });
   }
 
   private async write(order: Order, state: OrderState): Promise<void> {
