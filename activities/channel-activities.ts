@@ -28,7 +28,7 @@ export interface ChannelActivityDeps {
   carriers: CarrierActivityDeps['carriers'];
   orders: Pick<OrdersView, 'insertReceived' | 'get' | 'waitingForSku'>; // waiting orders: a sold-out sku's restock date
   ledger: Pick<StockLedger, 'apply' | 'balance'> & PreorderServiceDeps['ledger'];
-  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'backorderable'> & PreorderServiceDeps['items'];
+  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'update' | 'backorderable'> & PreorderServiceDeps['items'];
   preorderClaims: PreorderServiceDeps['preorderClaims']; // channel pre-orders claim inbound stock
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;

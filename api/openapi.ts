@@ -329,10 +329,13 @@ export function openApiDocument(): object {
       '/connections/{id}/catalog/import': {
         post: {
           summary:
-            "Import the channel's product variants as items (Shopify: productVariants; Amazon: listings): a sku the catalogue lacks is created (through the sku map) with the channel's ids under channels.<connection id>; one it has keeps its fields and gets the channel's ids recorded; a variant without a usable sku is named and skipped. The same import runs on the connection's catalogue schedule (sync.catalogEveryMinutes, daily by default)",
+            "Import the channel's product variants as items (Shopify: productVariants; Amazon: listings): a sku the catalogue lacks is created (through the sku map) with the channel's ids under channels.<connection id>; one it has keeps its fields and gets the channel's ids recorded; a variant the channel sells as a pre-order (Shopify: a PRE_ORDER selling plan fulfilled at an exact time, still to come) marks its item preorder.releaseAt, and an item whose date is the channel's follows it (changed, or removed when the plan is gone or its date passed; a date set in Orderhub is left); a variant without a usable sku is named and skipped. The same import runs on the connection's catalogue schedule (sync.catalogEveryMinutes, daily by default)",
           parameters: [connectionParam],
           responses: {
-            '200': { description: '{ connectionId, created: [sku], existing, linked, skipped: [{ channelSku, variant, reason }] }' },
+            '200': {
+              description:
+                '{ connectionId, created: [sku], existing, linked, skipped: [{ channelSku, variant, reason }], preorders: { marked: [sku], cleared: [sku] } }',
+            },
             '404': { description: 'No such connection', ...json('Error') },
             ...errors,
           },
