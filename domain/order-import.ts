@@ -72,8 +72,8 @@ const REQUIRED = [
   'unit_price',
 ];
 
-// The column an OrderInput path came from, for naming a problem on its row.
-function columnOf(path: readonly PropertyKey[]): { column: string; line?: number } {
+// The column an OrderInput path came from, for naming a problem on its row (line: the order's line, whose row it is).
+export function columnOf(path: readonly PropertyKey[]): { column: string; line?: number } {
   const [head, second, third] = path.map(String);
   if (head === 'lines' && second !== undefined && third !== undefined) {
     const byField: Record<string, string> = { unitPrice: 'unit_price' };

@@ -3,16 +3,17 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { NotFoundError, ValidationError } from '../domain/errors';
-import { ordersFromCsv, ordersFromJson, type ImportProblem, type ParsedImport } from '../domain/order-import';
+import { columnOf, ordersFromCsv, ordersFromJson, type ImportProblem, type ParsedImport } from '../domain/order-import';
 import type { Items } from '../store/catalog';
 import type { Suppliers } from '../store/purchasing';
 import { IMPORT_CHUNK_SIZE, MAX_LISTED_PROBLEMS, type OrderImport, type OrderImports } from '../store/order-imports';
 import type { OrderWorkflowInput } from '../workflows/order';
+import { routeToItemSuppliers } from './item-suppliers';
 import { importOrdersWorkflow } from '../workflows/import/workflow';
 
 export interface OrderImportDeps {
   orderImports: Pick<OrderImports, 'get' | 'create' | 'resultsOf'>;
-  items: Pick<Items, 'missing'>;
+  items: Pick<Items, 'missing' | 'dropShippers'>; // lines for drop-ship items are drop-shipped by the item's supplier
   suppliers: Pick<Suppliers, 'get'>; // drop-shipped lines name a supplier that drop-ships
   temporal: Client;
   taskQueue: string;
@@ -65,8 +66,44 @@ async function refuseUnknownSkus(items: Pick<Items, 'missing'>, parsed: ParsedIm
   return { ...parsed, orders, problems, invalidRows, refusedOrders };
 }
 
+// Lines for items the catalogue drop-ships take the item's supplier, as POST /orders does (no column needed:
+// the item decides). An order that would then mix drop-shipped and stocked lines (not supported yet), or
+// split across suppliers with allow_split false, is refused, each problem named by row and column.
+async function routeToSuppliers(items: Pick<Items, 'dropShippers'>, parsed: ParsedImport, format: 'csv' | 'json'): Promise<ParsedImport> {
+  const skus = [...new Set(parsed.orders.flatMap((o) => o.input.lines.flatMap((l) => (l.dropShip ? [] : [l.sku]))))];
+  const suppliers = skus.length ? await items.dropShippers(skus) : new Map();
+  if (suppliers.size === 0) return parsed;
+  const problems = [...parsed.problems];
+  const orders: ParsedImport['orders'] = [];
+  let { invalidRows, refusedOrders } = parsed;
+  for (const o of parsed.orders) {
+    const routed = routeToItemSuppliers(o.input, suppliers);
+    if (routed.problems.length === 0) {
+      orders.push(routed.input === o.input ? o : { ...o, input: routed.input });
+      continue;
+    }
+    refusedOrders++;
+    const bad = routed.problems.map((p) => {
+      if (format === 'json') return { row: o.rows[0], column: p.path.join('.'), message: p.message };
+      const { column, line } = columnOf(p.path);
+      const atLine = p.path[0] === 'lines' && typeof p.path[1] === 'number';
+      return atLine
+        ? { row: o.rows[p.path[1] as number] ?? o.rows[0], column: 'sku', message: `is stocked, but ${stockedBeside(p.message)}` }
+        : { row: (line !== undefined && o.rows[line]) || o.rows[0], column, message: p.message };
+    });
+    problems.push(...bad);
+    invalidRows += new Set(bad.map((b) => b.row)).size;
+  }
+  problems.sort((a, b) => a.row - b.row);
+  return { ...parsed, orders, problems, invalidRows, refusedOrders };
+}
+
+// "is required: the order's other lines are drop-shipped, and mixing ..." as said of a CSV row's sku.
+const stockedBeside = (message: string) => message.replace(/^is required: /, '');
+
 // Orders with a drop-shipped line whose supplier does not exist or does not drop-ship are refused, the line named.
-async function refuseBadSuppliers(suppliers: Pick<Suppliers, 'get'>, parsed: ParsedImport): Promise<ParsedImport> {
+// (A CSV has no supplier column: its drop-shipped lines took their item's supplier, so the row's sku is named.)
+async function refuseBadSuppliers(suppliers: Pick<Suppliers, 'get'>, parsed: ParsedImport, format: 'csv' | 'json'): Promise<ParsedImport> {
   const ids = [...new Set(parsed.orders.flatMap((o) => o.input.lines.flatMap((l) => (l.dropShip ? [l.dropShip.supplierId] : []))))];
   if (ids.length === 0) return parsed;
   const found = new Map(await Promise.all(ids.map(async (id) => [id, await suppliers.get(id)] as const)));
@@ -78,7 +115,9 @@ async function refuseBadSuppliers(suppliers: Pick<Suppliers, 'get'>, parsed: Par
       const id = l.dropShip?.supplierId;
       if (id === undefined || found.get(id)?.dropShip) return [];
       const message = found.get(id) ? `supplier ${id} does not drop-ship` : `unknown supplier ${id}`;
-      return [{ row: o.rows[i] ?? o.rows[0], column: `lines.${i}.dropShip.supplierId`, message }];
+      return format === 'csv'
+        ? [{ row: o.rows[i] ?? o.rows[0], column: 'sku', message: `is drop-shipped by ${id}, as the catalogue says, but ${message}` }]
+        : [{ row: o.rows[i] ?? o.rows[0], column: `lines.${i}.dropShip.supplierId`, message }];
     });
     if (bad.length === 0) {
       orders.push(o);
@@ -143,7 +182,8 @@ export function createOrderImportService(deps: OrderImportDeps) {
         return { view: await view(earlier), created: false };
       }
       const read = file.format === 'csv' ? ordersFromCsv(file.text) : ordersFromJson(file.body);
-      const parsed = await refuseBadSuppliers(deps.suppliers, await refuseUnknownSkus(deps.items, read, file.format));
+      const known = await refuseUnknownSkus(deps.items, read, file.format);
+      const parsed = await refuseBadSuppliers(deps.suppliers, await routeToSuppliers(deps.items, known, file.format), file.format);
       if (parsed.orders.length === 0) {
         // Not stored, so more are named than an import keeps (10,000 unknown fields are each named).
         const listed = parsed.problems.slice(0, 20 * MAX_LISTED_PROBLEMS);
