@@ -297,16 +297,6 @@ export function ordersFromJson(body: unknown): ParsedImport {
       problems.push(...problemsOf(parsed.error, '').map((p) => ({ row: i + 1, column: p.path, message: p.message })));
       return;
     }
-    // A pre-order claims inbound stock when it is placed, which an import does not do.
-    const preorderLine = parsed.data.lines.findIndex((l) => l.preorder);
-    if (preorderLine >= 0 || parsed.data.type === 'pre_order') {
-      problems.push({
-        row: i + 1,
-        column: preorderLine >= 0 ? `lines.${preorderLine}.preorder` : 'type',
-        message: 'pre-orders are not imported: place each with POST /orders, where it claims its share of the inbound stock',
-      });
-      return;
-    }
     const key = `${parsed.data.channel}\u0000${parsed.data.channelOrderId}`;
     if (seen.has(key)) {
       problems.push({ row: i + 1, column: 'channelOrderId', message: `repeats order ${seen.get(key)} of this file` });
