@@ -263,3 +263,53 @@ test('a bulk import takes pre-orders as POST /orders does: the item decides (no 
   expect((await stockOf(BOOK)).preorders).toMatchObject({ claimed: 1, claimable: 0 });
   for (const ref of ['J1', 'J2']) expect((await api.get(`/orders/order:${channel}:${ref}`)).status).toBe(404);
 });
+
+test('cancelling units of a pre-order gives back their share of its claim: a pre-order of 3 claims 3 of 10 inbound, 2 units are cancelled, and another customer can claim 9', async () => {
+  const KITE = `PRE${run}-KITE`;
+  const DC = `PREC-${run}`;
+  expect((await api.post('/locations', location(DC, 7))).status).toBe(201);
+  expect((await api.post('/items', { sku: KITE, name: 'Kite' })).status).toBe(201);
+  const supplier = { id: `kites-${run}`, name: 'Kites', leadTimeDays: 10, currency: 'EUR', contact: { email: 'sales@kites.test' } };
+  expect((await api.post('/suppliers', supplier)).status).toBe(201);
+  const po = {
+    id: `PO-PREC-${run}`,
+    supplierId: supplier.id,
+    locationId: DC,
+    status: 'open',
+    lines: [{ sku: KITE, quantity: 10, unitCost: 900 }],
+  };
+  expect((await api.post('/purchase-orders', po)).status).toBe(201);
+  const releaseAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
+
+  const first = await api.post('/orders', orderBody({ lines: [preorderLine(KITE, 3, releaseAt)] }));
+  expect(first.status).toBe(202);
+  expect((await stockOf(KITE)).preorders).toMatchObject({ claimed: 3, claimable: 7 });
+  expect((await api.post('/orders', orderBody({ lines: [preorderLine(KITE, 9, releaseAt)] }))).status).toBe(409);
+  await waitFor(first.body.orderId, 'awaiting_stock', 'the pre-order to wait for stock');
+
+  const cancelled = await api.post(`/orders/${encodeURIComponent(first.body.orderId)}/lines/cancel`, {
+    lines: [{ sku: KITE, quantity: 2 }],
+    reason: 'only one kite after all',
+  });
+  expect(cancelled.status).toBe(200);
+  expect((await orderOf(first.body.orderId)).order.lines).toEqual([expect.objectContaining({ sku: KITE, quantity: 1 })]);
+  // The claim holds the one unit left, in its place in line; the two go back to be claimed.
+  const stock = await stockOf(KITE);
+  expect(stock.preorders).toMatchObject({ claimed: 1, claimable: 9 });
+  expect(stock.preorders.claims).toEqual([expect.objectContaining({ orderId: first.body.orderId, quantity: 1 })]);
+  expect((await orderOf(first.body.orderId)).preorder?.claims).toEqual([
+    expect.objectContaining({ sku: KITE, quantity: 1, status: 'active' }),
+  ]);
+
+  const another = await api.post('/orders', orderBody({ lines: [preorderLine(KITE, 9, releaseAt)] }));
+  expect(another.status).toBe(202);
+  expect((await stockOf(KITE)).preorders).toMatchObject({ claimed: 10, claimable: 0 });
+
+  // Two more units cancelled than the line has left: refused, and nothing more is given back.
+  const again = await api.post(`/orders/${encodeURIComponent(first.body.orderId)}/lines/cancel`, {
+    lines: [{ sku: KITE, quantity: 2 }],
+    reason: 'only one kite after all',
+  });
+  expect(again.status).toBeGreaterThanOrEqual(400);
+  expect((await stockOf(KITE)).preorders).toMatchObject({ claimed: 10, claimable: 0 });
+});

@@ -23,3 +23,6 @@ export const PER_PART_CAPTURE = 'per-part-capture';
 // the order waits for its release date before it goes to the warehouse (authorised again first when the
 // authorisation lapsed meanwhile). Only orders with a pre-order line reach it.
 export const PRE_ORDERS = 'pre-orders';
+// A pre-order whose units are cancelled (the cancelOrderLines Update) gives back those units' share of its
+// claims on inbound stock. Only pre-orders that receive such a command reach it.
+export const PREORDER_LINE_CANCELS = 'pre-order-line-cancels';
