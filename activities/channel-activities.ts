@@ -11,7 +11,7 @@ import type { Connections } from '../store/connections';
 import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { StockSyncLog } from '../store/stock-sync';
-import type { PurchaseOrders } from '../store/purchasing';
+import type { PurchaseOrders, Suppliers } from '../store/purchasing';
 import { linkErpReceipt } from '../services/purchasing';
 import { ingestChannelOrder, type IngestOutcome } from '../services/channel-orders';
 import { createPreorderService, type PreorderServiceDeps } from '../services/preorders';
@@ -28,7 +28,9 @@ export interface ChannelActivityDeps {
   carriers: CarrierActivityDeps['carriers'];
   orders: Pick<OrdersView, 'insertReceived' | 'get' | 'waitingForSku'>; // waiting orders: a sold-out sku's restock date
   ledger: Pick<StockLedger, 'apply' | 'balance'> & PreorderServiceDeps['ledger'];
-  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'backorderable'> & PreorderServiceDeps['items'];
+  items: Pick<Items, 'allSkus' | 'get' | 'create' | 'recordChannelListing' | 'update' | 'backorderable' | 'dropShippers'> &
+    PreorderServiceDeps['items'];
+  suppliers: Pick<Suppliers, 'get'>; // channel orders for drop-ship items are drop-shipped by a supplier that drop-ships
   preorderClaims: PreorderServiceDeps['preorderClaims']; // channel pre-orders claim inbound stock
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'recordPushed'>;
@@ -72,6 +74,7 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     taskQueue: deps.taskQueue,
     orders: deps.orders,
     items: deps.items,
+    suppliers: deps.suppliers,
     log: deps.log,
     channelPreorders: preorders,
   });

@@ -32,7 +32,7 @@ export interface OrderActivityDeps {
   notifications: Pick<CustomerNotifications, 'queue'>;
   payments: PaymentProviders;
   refunds: Pick<RefundLedger, 'claim'>;
-  preorderClaims: Pick<PreorderClaims, 'active' | 'settle'>;
+  preorderClaims: Pick<PreorderClaims, 'active' | 'settle' | 'reduce'>;
   log: Logger;
 }
 
@@ -180,6 +180,18 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       let settled = 0;
       for (const line of preorderLines(order)) if (await deps.preorderClaims.settle(line.sku, order.id, reason)) settled++;
       return settled;
+    },
+
+    // Units of a pre-order's lines were cancelled: each of those skus' claim holds no more than what its line
+    // still has (nothing when the line is gone), so the units go back to the next pre-order and to normal
+    // orders. Setting the claim to what is left is idempotent: a retry gives nothing back twice.
+    async reducePreorderClaims(order: Order, cancelled: { sku: string }[]): Promise<number> {
+      let reduced = 0;
+      for (const sku of new Set(cancelled.map((l) => l.sku))) {
+        const left = order.lines.find((l) => l.sku === sku)?.quantity ?? 0;
+        if (await deps.preorderClaims.reduce(sku, order.id, left)) reduced++;
+      }
+      return reduced;
     },
 
     // The whole order once, or (part) one part of a split order as it ships, each under its own key.

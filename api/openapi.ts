@@ -329,10 +329,13 @@ export function openApiDocument(): object {
       '/connections/{id}/catalog/import': {
         post: {
           summary:
-            "Import the channel's product variants as items (Shopify: productVariants; Amazon: listings): a sku the catalogue lacks is created (through the sku map) with the channel's ids under channels.<connection id>; one it has keeps its fields and gets the channel's ids recorded; a variant without a usable sku is named and skipped. The same import runs on the connection's catalogue schedule (sync.catalogEveryMinutes, daily by default)",
+            "Import the channel's product variants as items (Shopify: productVariants; Amazon: listings): a sku the catalogue lacks is created (through the sku map) with the channel's ids under channels.<connection id>; one it has keeps its fields and gets the channel's ids recorded; a variant the channel sells as a pre-order (Shopify: a PRE_ORDER selling plan fulfilled at an exact time, still to come) marks its item preorder.releaseAt, and an item whose date is the channel's follows it (changed, or removed when the plan is gone or its date passed; a date set in Orderhub is left); a variant without a usable sku is named and skipped. The same import runs on the connection's catalogue schedule (sync.catalogEveryMinutes, daily by default)",
           parameters: [connectionParam],
           responses: {
-            '200': { description: '{ connectionId, created: [sku], existing, linked, skipped: [{ channelSku, variant, reason }] }' },
+            '200': {
+              description:
+                '{ connectionId, created: [sku], existing, linked, skipped: [{ channelSku, variant, reason }], preorders: { marked: [sku], cleared: [sku] } }',
+            },
             '404': { description: 'No such connection', ...json('Error') },
             ...errors,
           },
@@ -414,7 +417,7 @@ export function openApiDocument(): object {
           summary:
             'Import orders in bulk (B2B), up to 10,000 per file: text/csv, one row per order line (rows with the same order_ref are one order; columns order_ref, channel (default b2b), currency, customer_name, customer_email, customer_phone, customer_id, customer_account, purchase_order_ref, ship_name, ship_company, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone, shipping, payment_method, net_days (paid on invoice), allow_split, priority, notes, placed_at, sku, name, quantity, unit_price, discount, tax; amounts as decimals in the order currency), or application/json { orders: [OrderInput] }',
           description:
-            'Every row is checked and each problem named by row (CSV: the file line, the header is 1; JSON: the order from 1) and column. An order with a bad row or an unknown sku is left out whole; the others are captured exactly once by an import workflow (import:<importId>). The import id is derived from the file: the same file uploaded again answers 200 with the same import and captures nothing.',
+            'Every row is checked and each problem named by row (CSV: the file line, the header is 1; JSON: the order from 1) and column. An order with a bad row or an unknown sku is left out whole; lines for items the catalogue drop-ships or sells as pre-orders take the item setting (no column needed), and an order that would mix drop-shipped and stocked lines is left out naming the row; each pre-order claims its share of the inbound stock in file order as POST /orders does, one beyond what is left to claim left out naming its row and quantity with the 409 message; the others are captured exactly once by an import workflow (import:<importId>). The import id is derived from the file: the same file uploaded again answers 200 with the same import and captures nothing.',
           requestBody: {
             content: {
               'text/csv': { schema: { type: 'string' } },

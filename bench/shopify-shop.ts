@@ -2,6 +2,8 @@
 // (bench/fake-shopify.ts, bench/drills/upstreams.ts) and the nock helpers in test/support:
 // - stock: productVariants by sku, nodes(ids:) for available quantities, and inventorySetQuantities, which
 //   checks every changeFromQuantity and applies a batch whole or not at all;
+// - catalogue: productVariants pages (no search query) over the ProductVariant nodes in `variantNodes`, each
+//   with its selling plan groups as the test gives them;
 // - orders: the orders query with cursor pagination, order(id:) with its fulfillments and fulfillment
 //   orders, fulfillmentCreate and orderCancel (with userErrors as Shopify gives them);
 // - cost: every answer carries extensions.cost with throttleStatus from a leaky bucket of the shop's plan,
@@ -76,6 +78,8 @@ export class ShopifyShop {
   readonly calls: ShopCall[] = [];
   // GraphQL Order nodes the orders query pages through (sorted by updatedAt as given).
   readonly orderNodes: Json[] = [];
+  // GraphQL ProductVariant nodes the catalogue's productVariants query pages through, in the order given.
+  readonly variantNodes: Json[] = [];
   plan: ShopPlan;
   private available: number;
   private refilledAt = Date.now();
@@ -224,6 +228,7 @@ export class ShopifyShop {
       case 'shop':
         return { data: { shop: { name: 'Orderhub stand-in', myshopifyDomain: 'orderhub-stand-in.myshopify.com' } }, actual: 1 };
       case 'productVariants': {
+        if (typeof v.query !== 'string') return this.variantsPage(v);
         // query: sku:"A" OR sku:"B" -> one variant per sku the shop has, each with its inventory item.
         const skus = [...String(v.query ?? '').matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
         const nodes = skus.flatMap((sku) => {
@@ -284,6 +289,15 @@ export class ShopifyShop {
     const hasNextPage = from + first < matching.length;
     const endCursor = nodes.length ? Buffer.from(String(from + nodes.length)).toString('base64url') : null;
     return { data: { orders: { nodes, pageInfo: { hasNextPage, endCursor } } }, actual: 2 + nodes.length * 30 };
+  }
+
+  private variantsPage(v: Json): { data: unknown; actual: number } {
+    const first = Number(v.first ?? 50);
+    const from = v.after ? Number(Buffer.from(String(v.after), 'base64url').toString('utf8')) : 0;
+    const nodes = this.variantNodes.slice(from, from + first);
+    const hasNextPage = from + first < this.variantNodes.length;
+    const endCursor = nodes.length ? Buffer.from(String(from + nodes.length)).toString('base64url') : null;
+    return { data: { productVariants: { nodes, pageInfo: { hasNextPage, endCursor } } }, actual: 2 + nodes.length * 4 };
   }
 
   private orderState(gid: string) {

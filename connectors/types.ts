@@ -245,6 +245,7 @@ export interface ChannelVariant {
   weightGrams?: number;
   dimensionsMm?: { length: number; width: number; height: number }; // packed, as it ships
   allowBackorder?: boolean; // the channel sells it when out of stock (Shopify: inventoryPolicy CONTINUE)
+  preorderReleaseAt?: string; // sold as a pre-order released then (Shopify: a PRE_ORDER selling plan's exact fulfilment time)
   channelIds: { variant: string; inventoryItem?: string };
 }
 

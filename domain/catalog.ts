@@ -77,6 +77,9 @@ export const channelListingSchema = z.strictObject({
   channelSku: z.string().max(200), // the channel's sku ('' when the channel has none)
   variantId: z.string().min(1).max(200), // a Shopify ProductVariant GID, an Amazon ASIN
   inventoryItemId: z.string().min(1).max(200).optional(), // a Shopify InventoryItem GID
+  // The channel sells it as a pre-order released then (Shopify: a PRE_ORDER selling plan). The import keeps
+  // the item's preorder in step with it while the item's date is the channel's (see services/catalog-import.ts).
+  preorderReleaseAt: releaseAtSchema.optional(),
 });
 export type ChannelListing = z.infer<typeof channelListingSchema>;
 

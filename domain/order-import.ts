@@ -72,8 +72,8 @@ const REQUIRED = [
   'unit_price',
 ];
 
-// The column an OrderInput path came from, for naming a problem on its row.
-function columnOf(path: readonly PropertyKey[]): { column: string; line?: number } {
+// The column an OrderInput path came from, for naming a problem on its row (line: the order's line, whose row it is).
+export function columnOf(path: readonly PropertyKey[]): { column: string; line?: number } {
   const [head, second, third] = path.map(String);
   if (head === 'lines' && second !== undefined && third !== undefined) {
     const byField: Record<string, string> = { unitPrice: 'unit_price' };
@@ -295,16 +295,6 @@ export function ordersFromJson(body: unknown): ParsedImport {
     const parsed = orderInputSchema.safeParse(o);
     if (!parsed.success) {
       problems.push(...problemsOf(parsed.error, '').map((p) => ({ row: i + 1, column: p.path, message: p.message })));
-      return;
-    }
-    // A pre-order claims inbound stock when it is placed, which an import does not do.
-    const preorderLine = parsed.data.lines.findIndex((l) => l.preorder);
-    if (preorderLine >= 0 || parsed.data.type === 'pre_order') {
-      problems.push({
-        row: i + 1,
-        column: preorderLine >= 0 ? `lines.${preorderLine}.preorder` : 'type',
-        message: 'pre-orders are not imported: place each with POST /orders, where it claims its share of the inbound stock',
-      });
       return;
     }
     const key = `${parsed.data.channel}\u0000${parsed.data.channelOrderId}`;

@@ -44,8 +44,11 @@ export function releaseAtOf(order: Lines): string | undefined {
 
 // ---- claims ----
 
+// reduced: the order's claim now holds at most `quantity` (units of its line cancelled before it reserved);
+// it keeps its place in line.
 export type ClaimEvent =
   | { kind: 'claim'; seq: number; orderId: string; quantity: number; at: string }
+  | { kind: 'reduced'; seq: number; orderId: string; quantity: number; at: string }
   | { kind: 'settled'; seq: number; orderId: string; reason: 'reserved' | 'cancelled' | 'refused'; at: string };
 
 /** A claim still holding units: its order has neither reserved its stock nor ended. */
@@ -61,7 +64,10 @@ export function activeClaims(log: readonly ClaimEvent[]): ActiveClaim[] {
   const active = new Map<string, ActiveClaim>();
   for (const e of [...log].sort((a, b) => a.seq - b.seq)) {
     if (e.kind === 'claim') active.set(e.orderId, { orderId: e.orderId, quantity: e.quantity, seq: e.seq, at: e.at });
-    else active.delete(e.orderId);
+    else if (e.kind === 'reduced') {
+      const claim = active.get(e.orderId);
+      if (claim) active.set(e.orderId, { ...claim, quantity: Math.min(claim.quantity, e.quantity) });
+    } else active.delete(e.orderId);
   }
   return [...active.values()];
 }

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../domain/errors';
 import { totalsOf } from '../domain/order';
 import { editContentOf, orderChanges, withEdit } from '../domain/order-edit';
 import { applyChannelEditUpdate, cancelOrderSignal } from '../workflows/order';
+import { dropShipSupplierProblems, withItemSuppliers } from './item-suppliers';
 import { captureOrder, signalOrder, type IntakeDeps } from './order-intake';
 import { submitOrderCommand } from './order-commands';
 
@@ -39,7 +40,7 @@ export async function ingestChannelOrder(
     return 'cancelled';
   }
   const marked = deps.channelPreorders ? await deps.channelPreorders.markChannelOrder(co.order) : co.order;
-  const order = await withBackorders(deps, marked);
+  const order = await withDropShip(deps, orderId, await withBackorders(deps, marked));
   // A channel pre-order claims what is left of the inbound stock before it is captured (the first time only).
   if (deps.channelPreorders && order.type === 'pre_order' && !(await deps.orders.get(orderId))) {
     const unclaimed = await deps.channelPreorders.claimWhatIsLeft(orderId, order);
@@ -59,6 +60,23 @@ async function withBackorders(deps: IntakeDeps, order: ChannelOrder['order']): P
     ...order,
     lines: order.lines.map((l) => (allowed.has(l.sku) && l.allowBackorder === undefined ? { ...l, allowBackorder: true } : l)),
   };
+}
+
+// Lines for items drop-shipped by a supplier are shipped by it, as for POST /orders. A channel order was sold
+// already and is never refused: one that would mix drop-shipped and stocked lines (which the workflow does
+// not take yet), or whose item names a supplier that does not drop-ship, ships from stock, and the reason is
+// logged.
+async function withDropShip(deps: IntakeDeps, orderId: string, order: ChannelOrder['order']): Promise<ChannelOrder['order']> {
+  if (!deps.items) return order;
+  const routed = await withItemSuppliers(deps.items, order);
+  if (!routed.routed) return order;
+  const problems = [
+    ...routed.problems.map((p) => ({ path: p.path.join('.'), message: p.message })),
+    ...(deps.suppliers ? await dropShipSupplierProblems(deps.suppliers, routed.input) : []),
+  ];
+  if (problems.length === 0) return routed.input;
+  deps.log.warn('channel order for drop-ship items cannot be drop-shipped; it ships from stock', { orderId, problems });
+  return order;
 }
 
 // The order exists: if the channel's copy is newer than the one the order has and differs in what an edit

@@ -15,7 +15,7 @@ import { applySchedules, deleteSchedules, startSyncsNow } from './schedules';
 
 export interface ConnectionServiceDeps {
   connections: Pick<Connections, 'view' | 'list' | 'create' | 'update' | 'remove' | 'withCredentials' | 'replaceSkuMap'>;
-  items: Pick<Items, 'missing' | 'create' | 'get' | 'recordChannelListing'>;
+  items: Pick<Items, 'missing' | 'create' | 'get' | 'recordChannelListing' | 'update'>;
   locations: Pick<Locations, 'get'>;
   stockSync: Pick<StockSyncLog, 'forConnection'>;
   temporal: Client;

@@ -2,21 +2,29 @@
 // an import workflow captures them; the same file uploaded again is the same import and captures nothing new.
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { NotFoundError, ValidationError } from '../domain/errors';
-import { ordersFromCsv, ordersFromJson, type ImportProblem, type ParsedImport } from '../domain/order-import';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { orderWorkflowId } from '../domain/ids';
+import type { OrderInput } from '../domain/order';
+import { columnOf, ordersFromCsv, ordersFromJson, type ImportProblem, type ParsedImport } from '../domain/order-import';
 import type { Items } from '../store/catalog';
 import type { Suppliers } from '../store/purchasing';
 import { IMPORT_CHUNK_SIZE, MAX_LISTED_PROBLEMS, type OrderImport, type OrderImports } from '../store/order-imports';
 import type { OrderWorkflowInput } from '../workflows/order';
+import { routeToItemSuppliers } from './item-suppliers';
+import type { PreorderService } from './preorders';
+import type { OrdersView } from '../store/orders';
 import { importOrdersWorkflow } from '../workflows/import/workflow';
 
 export interface OrderImportDeps {
   orderImports: Pick<OrderImports, 'get' | 'create' | 'resultsOf'>;
-  items: Pick<Items, 'missing'>;
+  items: Pick<Items, 'missing' | 'dropShippers'>; // lines for drop-ship items are drop-shipped by the item's supplier
   suppliers: Pick<Suppliers, 'get'>; // drop-shipped lines name a supplier that drop-ships
   temporal: Client;
   taskQueue: string;
   orderSettings?: OrderWorkflowInput['settings'];
+  // Pre-orders claim their share of the inbound stock when the file is uploaded, as POST /orders does.
+  preorders?: Pick<PreorderService, 'prepare' | 'claim'>;
+  orders?: Pick<OrdersView, 'get'>; // an order captured already claims nothing again
 }
 
 export interface ImportView {
@@ -65,8 +73,97 @@ async function refuseUnknownSkus(items: Pick<Items, 'missing'>, parsed: ParsedIm
   return { ...parsed, orders, problems, invalidRows, refusedOrders };
 }
 
+// Lines for items the catalogue drop-ships take the item's supplier, as POST /orders does (no column needed:
+// the item decides). An order that would then mix drop-shipped and stocked lines (not supported yet), or
+// split across suppliers with allow_split false, is refused, each problem named by row and column.
+async function routeToSuppliers(items: Pick<Items, 'dropShippers'>, parsed: ParsedImport, format: 'csv' | 'json'): Promise<ParsedImport> {
+  const skus = [...new Set(parsed.orders.flatMap((o) => o.input.lines.flatMap((l) => (l.dropShip ? [] : [l.sku]))))];
+  const suppliers = skus.length ? await items.dropShippers(skus) : new Map();
+  if (suppliers.size === 0) return parsed;
+  const problems = [...parsed.problems];
+  const orders: ParsedImport['orders'] = [];
+  let { invalidRows, refusedOrders } = parsed;
+  for (const o of parsed.orders) {
+    const routed = routeToItemSuppliers(o.input, suppliers);
+    if (routed.problems.length === 0) {
+      orders.push(routed.input === o.input ? o : { ...o, input: routed.input });
+      continue;
+    }
+    refusedOrders++;
+    const bad = routed.problems.map((p) => {
+      if (format === 'json') return { row: o.rows[0], column: p.path.join('.'), message: p.message };
+      const { column, line } = columnOf(p.path);
+      const atLine = p.path[0] === 'lines' && typeof p.path[1] === 'number';
+      return atLine
+        ? { row: o.rows[p.path[1] as number] ?? o.rows[0], column: 'sku', message: `is stocked, but ${stockedBeside(p.message)}` }
+        : { row: (line !== undefined && o.rows[line]) || o.rows[0], column, message: p.message };
+    });
+    problems.push(...bad);
+    invalidRows += new Set(bad.map((b) => b.row)).size;
+  }
+  problems.sort((a, b) => a.row - b.row);
+  return { ...parsed, orders, problems, invalidRows, refusedOrders };
+}
+
+// "is required: the order's other lines are drop-shipped, and mixing ..." as said of a CSV row's sku.
+const stockedBeside = (message: string) => message.replace(/^is required: /, '');
+
+// Pre-orders, as POST /orders takes them: a line for an item the catalogue sells as a pre-order becomes a
+// pre-order line (no column: the item decides), a release date given in JSON is checked, and each pre-order
+// claims its share of what open purchase orders still expect, in file order (first come, first served; the
+// claim log is insert-only, so racing uploads and POST /orders are decided one after the other). A claim
+// refused (more than is left to claim) refuses the order, named by its row with the 409's message, and
+// nothing is written for it. Run last, once every other check passed, so only orders that will be captured
+// claim; a claim lasts until the order reserves or ends, as any pre-order's.
+async function takePreorders(deps: OrderImportDeps, parsed: ParsedImport, format: 'csv' | 'json'): Promise<ParsedImport> {
+  const preorders = deps.preorders;
+  if (!preorders) return parsed;
+  const problems = [...parsed.problems];
+  const orders: ParsedImport['orders'] = [];
+  let { invalidRows, refusedOrders } = parsed;
+  const refuse = (bad: ImportProblem[]) => {
+    refusedOrders++;
+    problems.push(...bad);
+    invalidRows += new Set(bad.map((b) => b.row)).size;
+  };
+  // The row and column of a problem at an order's path (lines.N.x: the line's row).
+  const at = (o: ParsedImport['orders'][number], path: string): { row: number; column: string } => {
+    const line = /^lines\.(\d+)\.(\w+)/.exec(path);
+    if (format === 'json') return { row: o.rows[0], column: path };
+    return {
+      row: (line && o.rows[Number(line[1])]) || o.rows[0],
+      column: line ? columnOf(['lines', Number(line[1]), line[2]]).column : path,
+    };
+  };
+  for (const o of parsed.orders) {
+    let input: OrderInput;
+    try {
+      input = await preorders.prepare(o.input);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      refuse(err.problems.map((p) => ({ ...at(o, p.path), message: p.message })));
+      continue;
+    }
+    if (input.type === 'pre_order') {
+      const orderId = orderWorkflowId(input.channel, input.channelOrderId);
+      try {
+        if (!(await deps.orders?.get(orderId))) await preorders.claim(orderId, input);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        const path = (err.details as { path?: unknown } | undefined)?.path;
+        refuse([{ ...at(o, typeof path === 'string' ? path : 'lines'), message: err.message }]);
+        continue;
+      }
+    }
+    orders.push(input === o.input ? o : { ...o, input });
+  }
+  problems.sort((a, b) => a.row - b.row);
+  return { ...parsed, orders, problems, invalidRows, refusedOrders };
+}
+
 // Orders with a drop-shipped line whose supplier does not exist or does not drop-ship are refused, the line named.
-async function refuseBadSuppliers(suppliers: Pick<Suppliers, 'get'>, parsed: ParsedImport): Promise<ParsedImport> {
+// (A CSV has no supplier column: its drop-shipped lines took their item's supplier, so the row's sku is named.)
+async function refuseBadSuppliers(suppliers: Pick<Suppliers, 'get'>, parsed: ParsedImport, format: 'csv' | 'json'): Promise<ParsedImport> {
   const ids = [...new Set(parsed.orders.flatMap((o) => o.input.lines.flatMap((l) => (l.dropShip ? [l.dropShip.supplierId] : []))))];
   if (ids.length === 0) return parsed;
   const found = new Map(await Promise.all(ids.map(async (id) => [id, await suppliers.get(id)] as const)));
@@ -78,7 +175,9 @@ async function refuseBadSuppliers(suppliers: Pick<Suppliers, 'get'>, parsed: Par
       const id = l.dropShip?.supplierId;
       if (id === undefined || found.get(id)?.dropShip) return [];
       const message = found.get(id) ? `supplier ${id} does not drop-ship` : `unknown supplier ${id}`;
-      return [{ row: o.rows[i] ?? o.rows[0], column: `lines.${i}.dropShip.supplierId`, message }];
+      return format === 'csv'
+        ? [{ row: o.rows[i] ?? o.rows[0], column: 'sku', message: `is drop-shipped by ${id}, as the catalogue says, but ${message}` }]
+        : [{ row: o.rows[i] ?? o.rows[0], column: `lines.${i}.dropShip.supplierId`, message }];
     });
     if (bad.length === 0) {
       orders.push(o);
@@ -143,7 +242,9 @@ export function createOrderImportService(deps: OrderImportDeps) {
         return { view: await view(earlier), created: false };
       }
       const read = file.format === 'csv' ? ordersFromCsv(file.text) : ordersFromJson(file.body);
-      const parsed = await refuseBadSuppliers(deps.suppliers, await refuseUnknownSkus(deps.items, read, file.format));
+      const known = await refuseUnknownSkus(deps.items, read, file.format);
+      const routed = await refuseBadSuppliers(deps.suppliers, await routeToSuppliers(deps.items, known, file.format), file.format);
+      const parsed = await takePreorders(deps, routed, file.format);
       if (parsed.orders.length === 0) {
         // Not stored, so more are named than an import keeps (10,000 unknown fields are each named).
         const listed = parsed.problems.slice(0, 20 * MAX_LISTED_PROBLEMS);

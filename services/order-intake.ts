@@ -4,6 +4,7 @@ import { toOrder, type OrderInput } from '../domain/order';
 import { initialOrderState, type OrderView } from '../domain/order-state';
 import { NotFoundError } from '../domain/errors';
 import type { OrdersView } from '../store/orders';
+import type { Suppliers } from '../store/purchasing';
 import type { Items } from '../store/catalog';
 import { orderWorkflow, type OrderWorkflowInput } from '../workflows/order';
 import { OrderLateKey, OrderStatusKey, OrderTypeKey, SalesChannelKey } from '../workflows/search-attributes';
@@ -17,7 +18,9 @@ export interface IntakeDeps {
   log: Logger;
   orderSettings?: OrderWorkflowInput['settings'];
   // Channel orders: lines of items that allow backorders may be backordered (the channel sold them anyway).
-  items?: Pick<Items, 'backorderable'>;
+  // and lines of items drop-shipped by a supplier are shipped by it (services/item-suppliers.ts).
+  items?: Pick<Items, 'backorderable' | 'dropShippers'>;
+  suppliers?: Pick<Suppliers, 'get'>; // a channel order is drop-shipped only by a supplier that drop-ships
   // Channel orders for items the catalogue sells as pre-orders become pre-orders (services/channel-orders.ts).
   channelPreorders?: Pick<PreorderService, 'markChannelOrder' | 'claimWhatIsLeft'>;
 }

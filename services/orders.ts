@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
 import type { Logger } from '../domain/logger';
-import { dropShipProblems, type OrderInput } from '../domain/order';
+import type { OrderInput } from '../domain/order';
 import { lineAllowsBackorder } from '../domain/backorder';
 import { paymentDueOf, type OrderView } from '../domain/order-state';
 import type { Items, Locations } from '../store/catalog';
@@ -15,6 +15,7 @@ import type { PromiseService, PromiseView } from './promises';
 import type { Suppliers } from '../store/purchasing';
 import type { PreorderService } from './preorders';
 import { orderWorkflowId } from '../domain/ids';
+import { dropShipSupplierProblems, withItemSuppliers } from './item-suppliers';
 
 export interface OrderServiceDeps {
   orders: Pick<OrdersView, 'get' | 'list' | 'insertReceived'>;
@@ -40,7 +41,7 @@ export function createOrderService(deps: OrderServiceDeps) {
       missing.has(l.sku) ? [{ path: `lines.${i}.sku`, message: `unknown sku ${l.sku}: create it with POST /items first` }] : [],
     );
     problems.push(...(await backordersRefused(input, missing)));
-    problems.push(...(await dropShipSuppliersProblems(input)));
+    problems.push(...(await dropShipSupplierProblems(deps.suppliers, input)));
     const storeId = input.fulfillment.pickupLocationId;
     if (storeId === undefined) return problems;
     const store = await locations.get(storeId);
@@ -71,46 +72,17 @@ export function createOrderService(deps: OrderServiceDeps) {
     ];
   }
 
-  // Lines for items the catalogue has drop-shipped by a supplier take that supplier (a line naming its own
-  // wins); the order is then checked again as a drop-ship order (every line drop-shipped, or none).
-  async function withItemSuppliers(input: OrderInput): Promise<OrderInput> {
-    const suppliers = await items.dropShippers(input.lines.filter((l) => !l.dropShip).map((l) => l.sku));
-    if (suppliers.size === 0) return input;
-    const routed = {
-      ...input,
-      lines: input.lines.map((l) => (!l.dropShip && suppliers.has(l.sku) ? { ...l, dropShip: suppliers.get(l.sku)! } : l)),
-    };
-    const problems = dropShipProblems(routed).map((p) => ({
-      path: p.path.join('.'),
-      message:
-        p.path[0] === 'lines' && p.path.length === 3
-          ? `${p.message} (the order's ${[...suppliers.keys()].join(', ')} ${suppliers.size > 1 ? 'are' : 'is'} drop-shipped by ${[...new Set([...suppliers.values()].map((s) => s.supplierId))].join(', ')}, as the catalogue says)`
-          : p.message,
-    }));
-    if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
-    return routed;
-  }
-
-  // Each drop-shipped line names a supplier that exists and ships to customers.
-  async function dropShipSuppliersProblems(input: OrderInput): Promise<FieldProblem[]> {
-    const ids = [...new Set(input.lines.flatMap((l) => (l.dropShip ? [l.dropShip.supplierId] : [])))];
-    const found = new Map(await Promise.all(ids.map(async (id) => [id, await deps.suppliers.get(id)] as const)));
-    return input.lines.flatMap((l, i) => {
-      if (!l.dropShip) return [];
-      const supplier = found.get(l.dropShip.supplierId);
-      if (supplier?.dropShip) return [];
-      const message = supplier
-        ? `supplier ${supplier.id} does not drop-ship: it was created without dropShip`
-        : `unknown supplier ${l.dropShip.supplierId}`;
-      return [{ path: `lines.${i}.dropShip.supplierId`, message }];
-    });
-  }
-
   return {
     // A pre-order claims its share of the inbound stock before it is captured: refused, nothing is written.
     // (A repeat of an order already captured claims nothing and answers as a duplicate.)
     async place(sent: OrderInput): Promise<CaptureResult> {
-      const placed = await withItemSuppliers(sent);
+      // A line for an item drop-shipped by a supplier is shipped by it; a drop-ship order is all drop-shipped.
+      const { input: placed, problems: mixed } = await withItemSuppliers(items, sent);
+      if (mixed.length)
+        throw new ValidationError(
+          `Invalid order: ${mixed.length} problem(s)`,
+          mixed.map((p) => ({ path: p.path.join('.'), message: p.message })),
+        );
       const problems = await unknownsOf(placed);
       if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);
       const input = deps.preorders ? await deps.preorders.prepare(placed) : placed;

@@ -27,7 +27,7 @@ export interface ClaimOutcome {
 
 export class PreorderClaims {
   private readonly col: Collection<ClaimDoc>;
-  // Told when a claim stops holding units (its pre-order reserved or ended): the waiting orders are offered
+  // Told when a claim stops holding units, or some of them (its pre-order reserved, ended or cancelled units): the waiting orders are offered
   // them again, since an order that looked while the claim still held them may have gone back to waiting.
   constructor(
     db: Db,
@@ -92,6 +92,31 @@ export class PreorderClaims {
     });
   }
 
+  /**
+   * The order's claim on the sku holds at most `quantity` from now on (units of its line were cancelled before
+   * it reserved), keeping its place in line; at 0 it stops holding units (settled: 'cancelled'). An insert at
+   * the next sequence number like every claim, so it is decided in line with racing claims. False when there
+   * was nothing to give back (no active claim, or it holds no more than that already): a retry changes nothing.
+   */
+  async reduce(sku: string, orderId: string, quantity: number, at = new Date()): Promise<boolean> {
+    if (quantity <= 0) return this.settle(sku, orderId, 'cancelled', at);
+    return appendRacing<boolean>(
+      APPEND_ATTEMPTS,
+      async () => {
+        const log = await this.log(sku);
+        const held = activeClaims(log).find((c) => c.orderId === orderId);
+        if (!held || held.quantity <= quantity) return false;
+        const seq = (log.at(-1)?.seq ?? 0) + 1;
+        const event: ClaimEvent = { kind: 'reduced', seq, orderId, quantity, at: at.toISOString() };
+        return (await insertOnce(this.col, { _id: eventId(sku, seq), sku, orderId, event })) ? true : 'lost';
+      },
+      () => new UnavailableError(`Pre-orders of ${sku} are too busy right now; try again`, 1),
+    ).then((reduced) => {
+      if (reduced) this.onSettled?.(sku);
+      return reduced;
+    });
+  }
+
   /** An order's claims and what became of them, per sku (equality on orderId). */
   async ofOrder(
     orderId: string,
@@ -101,7 +126,10 @@ export class PreorderClaims {
     for (const d of docs.sort((a, b) => a.event.seq - b.event.seq)) {
       if (d.event.kind === 'claim')
         bySku.set(d.sku, { sku: d.sku, quantity: d.event.quantity, seq: d.event.seq, at: d.event.at, status: 'active' });
-      else {
+      else if (d.event.kind === 'reduced') {
+        const c = bySku.get(d.sku);
+        if (c && c.status === 'active') c.quantity = Math.min(c.quantity, d.event.quantity);
+      } else {
         const c = bySku.get(d.sku);
         if (c) c.status = d.event.reason;
       }

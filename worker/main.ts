@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     orders: stores.orders,
     items: stores.items,
+    suppliers: stores.suppliers,
     log,
     channelPreorders: createPreorderService(stores),
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { createOrderImportService } from '../../services/order-import';
+import { createPreorderService } from '../../services/preorders';
 import type { ApiDeps } from '../app';
 
 // Files of up to 10,000 orders: larger bodies than the API's other routes take (api/app.ts gives this
@@ -13,7 +14,8 @@ const importIdSchema = z.string().regex(/^imp_[0-9a-f]{32}$/, 'must look like im
 
 export function importsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const imports = createOrderImportService({ ...deps.stores, ...deps });
+  // Pre-orders claim as POST /orders's do (api/routes/orders.ts builds the same service).
+  const imports = createOrderImportService({ ...deps.stores, ...deps, preorders: createPreorderService(deps.stores) });
   // CSV (text/csv, one row per order line) or JSON ({ orders: [...] }): 202 with the import (its id,
   // the problems by row and column, progress), 200 with the same import for a file uploaded before.
   router.post('/orders/import', express.text({ type: ['text/csv', 'application/csv'], limit: IMPORT_BODY_LIMIT }), async (req, res) => {

@@ -902,6 +902,17 @@ fieldCases('PATCH /items/:sku', [
   ['dropShip', { supplierId: 'acme', unitCost: -1 }, ['dropShip.unitCost']],
   ['dropShip', { supplierId: 'acme', via: 'email' }, ['dropShip.via']],
 ]);
+// The channel's pre-order date on a listing (the catalogue import writes it) is a release date like any other.
+fieldCases(
+  'POST /items',
+  [
+    ['channels.shop-x.preorderReleaseAt', 'soon'],
+    ['channels.shop-x.preorderReleaseAt', '2100-01-01'],
+    ['channels.shop-x.preorderReleaseAt', 1_900_000_000_000],
+    ['channels.shop-x.preorderReleaseAt', NE],
+  ],
+  { base: () => ({ ...validItem(), channels: { 'shop-x': { channelSku: 'X', variantId: 'gid://shopify/ProductVariant/1' } } }) },
+);
 fieldCases('POST /items', [
   ['dropShip', {}, ['dropShip.supplierId']],
   ['dropShip', { supplierId: '$where' }, ['dropShip.supplierId']],

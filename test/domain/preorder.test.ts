@@ -30,6 +30,22 @@ describe('pre-order claims', () => {
     expect(activeClaims([...log].reverse())).toEqual(activeClaims(log));
   });
 
+  it('a claim reduced by cancelled units holds what is left in its place in line; a reduction never grows it', () => {
+    const reduced = (seq: number, orderId: string, quantity: number): ClaimEvent => ({
+      kind: 'reduced',
+      seq,
+      orderId,
+      quantity,
+      at: `t${seq}`,
+    });
+    const log = [claim(1, 'A', 3), claim(2, 'B', 2), reduced(3, 'A', 1), reduced(4, 'B', 5), reduced(5, 'C', 1)];
+    expect(activeClaims(log).map((c) => [c.orderId, c.quantity, c.seq])).toEqual([
+      ['A', 1, 1],
+      ['B', 2, 2],
+    ]);
+    expect(activeClaims([...log, settled(6, 'A', 'reserved'), reduced(7, 'A', 0)]).map((c) => c.orderId)).toEqual(['B']);
+  });
+
   it('pre-orders claim what purchase orders still expect, never more', () => {
     expect(claimHeadroom({ inbound: 10, available: 0, claimed: 0 })).toBe(10);
     expect(claimHeadroom({ inbound: 10, available: 0, claimed: 7 })).toBe(3);

@@ -3,6 +3,11 @@ import nock from 'nock';
 import { createTestContext, type TestContext } from '../support/stack';
 import { apiFor, TEST_API_KEY } from '../support/api';
 import { eventually, orderBody } from '../support/fixtures';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nockShopify } from '../support/shopify-stock';
+import { newestStableShopifyVersion } from '../../connectors/shopify';
+import { PLUS_PLAN } from '../../bench/shopify-shop';
 
 // Drop-ship orders over the real stack (Temporal, FerretDB, Redis, the API, the webhook consumer): the
 // supplier's system is a nock stand-in speaking the supplier_http contract (connectors/supplier-http),
@@ -441,4 +446,111 @@ test('an item the catalogue has drop-shipped by a supplier routes its order line
   const stocked = await api.post('/orders', orderBody({ lines: [{ sku: VASE, quantity: 1, unitPrice: 3900 }] }));
   expect(stocked.status).toBe(202);
   expect((await orderOf(stocked.body.orderId)).order.type).toBe('standard');
+});
+
+test("a channel order and a bulk import for items the catalogue drop-ships are drop-shipped by the item's supplier; a channel order mixing them with stocked items ships from stock, an import refuses it naming the row and column", async () => {
+  const POT = `DS${run}-POT`;
+  const STOOL = `DS${run}-STOOL`;
+  expect((await api.post('/items', { sku: POT, name: 'Pot', dropShip: { supplierId: EMAIL_SUPPLIER } })).status).toBe(201);
+  expect((await api.post('/items', { sku: STOOL, name: 'Stool' })).status).toBe(201);
+
+  // A Shopify shop whose orders/create webhooks bring the orders (its API answered by the fake shop).
+  const shopDomain = `ds-${run}.myshopify.com`;
+  const shopSecret = `shopify-secret-${run}`;
+  nockShopify(`https://${shopDomain}`, `/admin/api/${newestStableShopifyVersion()}`, { plan: PLUS_PLAN });
+  const channel = `dshop${run}`;
+  const created = await api.post('/connections', {
+    id: channel,
+    kind: 'shopify',
+    name: 'Drop-ship storefront',
+    options: { shopDomain },
+    credentials: { accessToken: 'shpat_drop_ship_e2e_token', webhookSecret: shopSecret },
+  });
+  expect(created.status).toBe(201);
+  const fixture = JSON.parse(readFileSync(join(__dirname, '..', 'connectors', 'fixtures', 'shopify', 'order-cod.json'), 'utf8'));
+  const sendOrder = async (id: number, skus: string[]) => {
+    const body = JSON.stringify({
+      ...fixture,
+      id,
+      line_items: skus.map((sku) => ({ ...fixture.line_items[0], sku, quantity: 1, current_quantity: 1 })),
+    });
+    const res = await api.raw
+      .post(`/webhooks/${channel}`)
+      .set({
+        'content-type': 'application/json',
+        'x-shopify-topic': 'orders/create',
+        'x-shopify-shop-domain': shopDomain,
+        'x-shopify-hmac-sha256': createHmac('sha256', shopSecret).update(body, 'utf8').digest('base64'),
+        'x-shopify-webhook-id': `ds-${run}-${id}`,
+      })
+      .send(body);
+    expect(res.status).toBe(200);
+    return `order:${channel}:${id}`;
+  };
+  const base = 8_000_000_000_000 + Number(run);
+
+  // A channel order for the pot alone: drop-shipped by the pot's supplier, its purchase order in the outbox.
+  const potOrder = await sendOrder(base, [POT]);
+  const shipped = await waitFor(potOrder, (o) => o.dropShip?.purchaseOrders?.[0]?.status === 'sent', 'the purchase order to be sent');
+  expect(shipped.order.type).toBe('drop_ship');
+  expect(shipped.order.lines).toEqual([expect.objectContaining({ sku: POT, dropShip: { supplierId: EMAIL_SUPPLIER } })]);
+  expect(shipped.dropShip.purchaseOrders[0]).toMatchObject({
+    supplierId: EMAIL_SUPPLIER,
+    via: 'email',
+    lines: [{ sku: POT, quantity: 1 }],
+  });
+
+  // With a stocked stool beside it the channel order is still taken (it was sold), shipped from stock.
+  const mixedOrder = await sendOrder(base + 1, [POT, STOOL]);
+  const stocked = await waitFor(mixedOrder, (o) => o.status === 'awaiting_stock', 'the mixed order to wait for stock');
+  expect(stocked.order.type).toBe('standard');
+  expect(stocked.order.lines.every((l: { dropShip?: unknown }) => l.dropShip === undefined)).toBe(true);
+
+  // A CSV import: no supplier column, the item decides; the mixed order is refused naming the stool's row.
+  const header = 'channel,order_ref,customer_name,ship_line1,ship_city,ship_postal_code,ship_country,currency,sku,quantity,unit_price';
+  const row = (ref: string, sku: string) => `imp${run},${ref},Buyer GmbH,Industriestr. 1,Berlin,10115,DE,EUR,${sku},3,12.00`;
+  const csv = [header, row(`C-${run}-1`, POT), row(`C-${run}-2`, POT), row(`C-${run}-2`, STOOL)].join('\n') + '\n';
+  const imported = await api.raw
+    .post('/orders/import')
+    .set('Authorization', `Bearer ${TEST_API_KEY}`)
+    .set('content-type', 'text/csv')
+    .send(csv);
+  expect(imported.status).toBe(202);
+  expect(imported.body).toMatchObject({ orders: 1, refusedOrders: 1, invalidRows: 1 });
+  expect(imported.body.problems).toEqual([
+    {
+      row: 4,
+      column: 'sku',
+      message: `is stocked, but the order's other lines are drop-shipped, and mixing stocked and drop-shipped lines in one order is not supported yet (the order's ${POT} is drop-shipped by ${EMAIL_SUPPLIER}, as the catalogue says)`,
+    },
+  ]);
+  const fromCsv = await waitFor(`order:imp${run}:C-${run}-1`, (o) => o.order?.type === 'drop_ship', 'the imported drop-ship order');
+  expect(fromCsv.order.lines).toEqual([expect.objectContaining({ sku: POT, quantity: 3, dropShip: { supplierId: EMAIL_SUPPLIER } })]);
+  expect((await api.get(`/orders/order:imp${run}:C-${run}-2`)).status).toBe(404);
+
+  // JSON: the same, the stool's line named by its path.
+  const json = {
+    orders: [
+      orderBody({ channel: `imp${run}`, channelOrderId: `J-${run}-1`, lines: [{ sku: POT, quantity: 1, unitPrice: 1200 }] }),
+      orderBody({
+        channel: `imp${run}`,
+        channelOrderId: `J-${run}-2`,
+        lines: [
+          { sku: STOOL, quantity: 1, unitPrice: 900 },
+          { sku: POT, quantity: 1, unitPrice: 1200 },
+        ],
+      }),
+    ],
+  };
+  const fromJson = await api.raw
+    .post('/orders/import')
+    .set('Authorization', `Bearer ${TEST_API_KEY}`)
+    .set('content-type', 'application/json')
+    .send(JSON.stringify(json));
+  expect(fromJson.status).toBe(202);
+  expect(fromJson.body.problems).toEqual([
+    { row: 2, column: 'lines.0.dropShip', message: expect.stringMatching(/^is required: the order's other lines are drop-shipped/) },
+  ]);
+  const jsonOrder = await waitFor(`order:imp${run}:J-${run}-1`, (o) => o.order?.type === 'drop_ship', 'the imported JSON drop-ship order');
+  expect(jsonOrder.order.lines[0].dropShip).toEqual({ supplierId: EMAIL_SUPPLIER });
 });

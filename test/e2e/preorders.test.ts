@@ -177,3 +177,139 @@ test('an item the catalogue sells as a pre-order makes its orders pre-orders; it
   expect(plain.status).toBe(202);
   expect((await orderOf(plain.body.orderId)).order.type).toBe('standard');
 });
+
+test('a bulk import takes pre-orders as POST /orders does: the item decides (no CSV column), each claims in file order, and one beyond what is inbound is refused by its row with nothing written', async () => {
+  const TOY = `PRE${run}-TOY`;
+  const BOOK = `PRE${run}-BOOK`;
+  const DC = `PREI-${run}`;
+  const releaseAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString().slice(0, 10);
+  expect((await api.post('/locations', location(DC, 5))).status).toBe(201);
+  expect((await api.post('/items', { sku: TOY, name: 'Toy', preorder: { releaseAt } })).status).toBe(201);
+  expect((await api.post('/items', { sku: BOOK, name: 'Book' })).status).toBe(201);
+  const supplier = { id: `imp-toys-${run}`, name: 'Toys', leadTimeDays: 10, currency: 'EUR', contact: { email: 'sales@toys.test' } };
+  expect((await api.post('/suppliers', supplier)).status).toBe(201);
+  const po = {
+    id: `PO-PREI-${run}`,
+    supplierId: supplier.id,
+    locationId: DC,
+    status: 'open',
+    lines: [
+      { sku: TOY, quantity: 10, unitCost: 900 },
+      { sku: BOOK, quantity: 1, unitCost: 500 },
+    ],
+  };
+  expect((await api.post('/purchase-orders', po)).status).toBe(201);
+  const upload = (body: string, type: string) =>
+    api.raw.post('/orders/import').set('Authorization', 'Bearer test-api-key-0123456789').set('content-type', type).send(body);
+
+  // CSV: 3, then 8 (beyond the 7 left: refused on its row), then 2 toys.
+  const channel = `prei${run}`;
+  const header = 'channel,order_ref,customer_name,ship_line1,ship_city,ship_postal_code,ship_country,currency,sku,quantity,unit_price';
+  const row = (ref: string, quantity: number) => `${channel},${ref},Toy Shop GmbH,Hauptstr. 1,Berlin,10115,DE,EUR,${TOY},${quantity},19.99`;
+  const csv = [header, row('A', 3), row('B', 8), row('C', 2)].join('\n') + '\n';
+  const first = await upload(csv, 'text/csv');
+  expect(first.status).toBe(202);
+  expect(first.body).toMatchObject({ orders: 2, refusedOrders: 1, invalidRows: 1 });
+  expect(first.body.problems).toEqual([
+    {
+      row: 3,
+      column: 'quantity',
+      message: `Cannot take a pre-order of 8 ${TOY}: 10 inbound on open purchase orders, 3 already claimed by earlier pre-orders, 7 left to claim`,
+    },
+  ]);
+  const captured = await eventually(
+    async () => Promise.all(['A', 'C'].map((ref) => orderOf(`order:${channel}:${ref}`))),
+    (views) => views.every((v) => v.order?.type === 'pre_order'),
+    45_000,
+    'the imported pre-orders',
+  );
+  expect(captured.map((v) => v.order.lines[0].preorder)).toEqual([
+    { releaseAt: `${releaseAt}T00:00:00.000Z` },
+    { releaseAt: `${releaseAt}T00:00:00.000Z` },
+  ]);
+  expect((await api.get(`/orders/order:${channel}:B`)).status).toBe(404);
+  expect((await stockOf(TOY)).preorders).toMatchObject({ claimed: 5, claimable: 5 });
+
+  // The same file again: the same import, nothing claimed again.
+  const again = await upload(csv, 'text/csv');
+  expect(again.status).toBe(200);
+  expect(again.body.importId).toBe(first.body.importId);
+  expect((await stockOf(TOY)).preorders).toMatchObject({ claimed: 5, claimable: 5 });
+
+  // JSON: a pre-order line of its own (the book: 1 inbound), named by its path when refused.
+  const json = {
+    orders: [
+      orderBody({ channel, channelOrderId: 'J1', lines: [preorderLine(BOOK, 2, releaseAt)] }),
+      orderBody({ channel, channelOrderId: 'J2', lines: [preorderLine(BOOK, 1, '2020-01-01')] }),
+      orderBody({ channel, channelOrderId: 'J3', lines: [preorderLine(BOOK, 1, releaseAt)] }),
+    ],
+  };
+  const fromJson = await upload(JSON.stringify(json), 'application/json');
+  expect(fromJson.status).toBe(202);
+  expect(fromJson.body.problems).toEqual([
+    {
+      row: 1,
+      column: 'lines.0.quantity',
+      message: expect.stringMatching(/^Cannot take a pre-order of 2 .*: 1 inbound on open purchase orders/),
+    },
+    { row: 2, column: 'lines.0.preorder.releaseAt', message: '2020-01-01 is in the past: a pre-order is released on a date to come' },
+  ]);
+  await eventually(
+    () => orderOf(`order:${channel}:J3`),
+    (v) => v.order?.type === 'pre_order',
+    45_000,
+    'the imported JSON pre-order',
+  );
+  expect((await stockOf(BOOK)).preorders).toMatchObject({ claimed: 1, claimable: 0 });
+  for (const ref of ['J1', 'J2']) expect((await api.get(`/orders/order:${channel}:${ref}`)).status).toBe(404);
+});
+
+test('cancelling units of a pre-order gives back their share of its claim: a pre-order of 3 claims 3 of 10 inbound, 2 units are cancelled, and another customer can claim 9', async () => {
+  const KITE = `PRE${run}-KITE`;
+  const DC = `PREC-${run}`;
+  expect((await api.post('/locations', location(DC, 7))).status).toBe(201);
+  expect((await api.post('/items', { sku: KITE, name: 'Kite' })).status).toBe(201);
+  const supplier = { id: `kites-${run}`, name: 'Kites', leadTimeDays: 10, currency: 'EUR', contact: { email: 'sales@kites.test' } };
+  expect((await api.post('/suppliers', supplier)).status).toBe(201);
+  const po = {
+    id: `PO-PREC-${run}`,
+    supplierId: supplier.id,
+    locationId: DC,
+    status: 'open',
+    lines: [{ sku: KITE, quantity: 10, unitCost: 900 }],
+  };
+  expect((await api.post('/purchase-orders', po)).status).toBe(201);
+  const releaseAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
+
+  const first = await api.post('/orders', orderBody({ lines: [preorderLine(KITE, 3, releaseAt)] }));
+  expect(first.status).toBe(202);
+  expect((await stockOf(KITE)).preorders).toMatchObject({ claimed: 3, claimable: 7 });
+  expect((await api.post('/orders', orderBody({ lines: [preorderLine(KITE, 9, releaseAt)] }))).status).toBe(409);
+  await waitFor(first.body.orderId, 'awaiting_stock', 'the pre-order to wait for stock');
+
+  const cancelled = await api.post(`/orders/${encodeURIComponent(first.body.orderId)}/lines/cancel`, {
+    lines: [{ sku: KITE, quantity: 2 }],
+    reason: 'only one kite after all',
+  });
+  expect(cancelled.status).toBe(200);
+  expect((await orderOf(first.body.orderId)).order.lines).toEqual([expect.objectContaining({ sku: KITE, quantity: 1 })]);
+  // The claim holds the one unit left, in its place in line; the two go back to be claimed.
+  const stock = await stockOf(KITE);
+  expect(stock.preorders).toMatchObject({ claimed: 1, claimable: 9 });
+  expect(stock.preorders.claims).toEqual([expect.objectContaining({ orderId: first.body.orderId, quantity: 1 })]);
+  expect((await orderOf(first.body.orderId)).preorder?.claims).toEqual([
+    expect.objectContaining({ sku: KITE, quantity: 1, status: 'active' }),
+  ]);
+
+  const another = await api.post('/orders', orderBody({ lines: [preorderLine(KITE, 9, releaseAt)] }));
+  expect(another.status).toBe(202);
+  expect((await stockOf(KITE)).preorders).toMatchObject({ claimed: 10, claimable: 0 });
+
+  // Two more units cancelled than the line has left: refused, and nothing more is given back.
+  const again = await api.post(`/orders/${encodeURIComponent(first.body.orderId)}/lines/cancel`, {
+    lines: [{ sku: KITE, quantity: 2 }],
+    reason: 'only one kite after all',
+  });
+  expect(again.status).toBeGreaterThanOrEqual(400);
+  expect((await stockOf(KITE)).preorders).toMatchObject({ claimed: 10, claimable: 0 });
+});

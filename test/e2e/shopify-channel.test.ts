@@ -324,3 +324,92 @@ test('ids past 2^53 in a Shopify webhook come back digit for digit: in the order
   expect(cancel.variables).toMatchObject({ reason: 'OTHER', staffNote: 'Cancelled in Orderhub: customer changed their mind' });
   expect(shop.shop.orders.get(cancelIds.order)!.cancelledAt).not.toBeNull();
 });
+
+// A ProductVariant node as the catalogue query reads it, sold under the given selling plans (each a
+// SellingPlan with its category and delivery policy; a policy that is not a fixed one answers {} to the
+// query's `... on SellingPlanFixedDeliveryPolicy`).
+const variantNode = (id: string, sku: string, plans: Record<string, unknown>[]) => ({
+  id: `gid://shopify/ProductVariant/${id}`,
+  sku,
+  barcode: null,
+  displayName: sku,
+  inventoryPolicy: 'DENY',
+  inventoryItem: { id: `gid://shopify/InventoryItem/${id}`, measurement: { weight: { unit: 'GRAMS', value: 300 } } },
+  sellingPlanGroups: { nodes: plans.length ? [{ sellingPlans: { nodes: plans } }] : [] },
+});
+const preorderPlan = (at: string) => ({
+  category: 'PRE_ORDER',
+  deliveryPolicy: { fulfillmentTrigger: 'EXACT_TIME', fulfillmentExactTime: at },
+});
+const subscriptionPlan = { category: 'SUBSCRIPTION', deliveryPolicy: {} };
+
+test("a Shopify pre-order selling plan marks its item a pre-order through the catalogue import, the shop's orders for it become pre-orders, and the mark follows the plan", async () => {
+  const day = 24 * 3600_000;
+  const releaseAt = new Date(Math.floor((Date.now() + 30 * day) / 1000) * 1000).toISOString();
+  const later = new Date(Math.floor((Date.now() + 60 * day) / 1000) * 1000).toISOString();
+  const sku = (n: string) => `PRE-${runId}-${n}`;
+  // The merchant's own pre-order date on an item the shop also sells under a plan: left as the merchant set it.
+  expect((await api.post('/items', { sku: sku('MINE'), name: 'Mine', preorder: { releaseAt: '2099-01-01' } })).status).toBe(201);
+  expect((await api.post('/items', { sku: sku('OLD'), name: 'Already here' })).status).toBe(201);
+  shop.shop.variantNodes.push(
+    variantNode(`${runId}1`, sku('NEW'), [subscriptionPlan, preorderPlan(releaseAt)]),
+    variantNode(`${runId}2`, sku('OLD'), [preorderPlan(releaseAt)]),
+    variantNode(`${runId}3`, sku('MINE'), [preorderPlan(releaseAt)]),
+    variantNode(`${runId}4`, sku('SUB'), [subscriptionPlan]),
+    // A pre-order whose date is unknown yet (or passed) marks nothing.
+    variantNode(`${runId}5`, sku('SOON'), [
+      { category: 'PRE_ORDER', deliveryPolicy: { fulfillmentTrigger: 'UNKNOWN', fulfillmentExactTime: null } },
+    ]),
+    variantNode(`${runId}6`, sku('PAST'), [preorderPlan('2020-01-01T00:00:00Z')]),
+  );
+  try {
+    const imported = await api.post('/connections/shop-eu/catalog/import');
+    expect(imported.status).toBe(200);
+    expect(imported.body.created).toEqual(expect.arrayContaining([sku('NEW'), sku('SUB'), sku('SOON'), sku('PAST')]));
+    expect(imported.body.preorders).toEqual({ marked: [sku('OLD')], cleared: [] });
+    // Asked for the selling plans in Shopify's shape, 40 variants a page.
+    const asked = shop.requestsFor('productVariants').filter((r) => r.variables.query === undefined);
+    expect(asked.at(-1)!.variables.first).toBe(40);
+    expect(asked.at(-1)!.query).toMatch(
+      /sellingPlanGroups\(first: 2\)[\s\S]*sellingPlans\(first: 3\)[\s\S]*category[\s\S]*\.\.\. on SellingPlanFixedDeliveryPolicy \{ fulfillmentTrigger fulfillmentExactTime \}/,
+    );
+    const preorderOf = async (s: string) => (await api.get(`/items/${s}`)).body.preorder;
+    expect(await preorderOf(sku('NEW'))).toEqual({ releaseAt });
+    expect(await preorderOf(sku('OLD'))).toEqual({ releaseAt });
+    expect(await preorderOf(sku('MINE'))).toEqual({ releaseAt: '2099-01-01' });
+    for (const s of ['SUB', 'SOON', 'PAST']) expect(await preorderOf(sku(s))).toBeUndefined();
+    expect((await api.get(`/items/${sku('NEW')}`)).body.channels['shop-eu']).toMatchObject({ preorderReleaseAt: releaseAt });
+    // Again: nothing changes.
+    expect((await api.post('/connections/shop-eu/catalog/import')).body).toMatchObject({
+      linked: 0,
+      preorders: { marked: [], cleared: [] },
+    });
+
+    // The shop sells the new item: its order arrives a pre-order, released on the plan's date.
+    const order = JSON.parse(fixture);
+    order.id = 5_000_000_000_000 + runId;
+    order.line_items = [{ ...order.line_items[0], sku: sku('NEW'), quantity: 2 }];
+    const body = JSON.stringify(order);
+    expect((await postWebhook(body, { 'x-shopify-hmac-sha256': sign(body), 'x-shopify-webhook-id': `pre-${runId}` })).status).toBe(200);
+    const captured = await eventually(
+      async () => (await api.get(`/orders/order:shop-eu:${order.id}`)).body,
+      (o) => Array.isArray(o.order?.lines),
+      30_000,
+      'the pre-order from Shopify',
+    );
+    expect(captured.order.type).toBe('pre_order');
+    expect(captured.order.lines).toEqual([expect.objectContaining({ sku: sku('NEW'), quantity: 2, preorder: { releaseAt } })]);
+
+    // The shop moves the date for one and ends the pre-order of the other: the items follow; the merchant's is left.
+    shop.shop.variantNodes[0].sellingPlanGroups = { nodes: [{ sellingPlans: { nodes: [preorderPlan(later)] } }] };
+    shop.shop.variantNodes[1].sellingPlanGroups = { nodes: [] };
+    shop.shop.variantNodes[2].sellingPlanGroups = { nodes: [] };
+    const again = await api.post('/connections/shop-eu/catalog/import');
+    expect(again.body.preorders).toEqual({ marked: [sku('NEW')], cleared: [sku('OLD')] });
+    expect(await preorderOf(sku('NEW'))).toEqual({ releaseAt: later });
+    expect(await preorderOf(sku('OLD'))).toBeUndefined();
+    expect(await preorderOf(sku('MINE'))).toEqual({ releaseAt: '2099-01-01' });
+  } finally {
+    shop.shop.variantNodes.length = 0;
+  }
+});

@@ -126,7 +126,16 @@ export async function createTestContext(name: string): Promise<TestContext> {
       return handle;
     },
     async startConsumers() {
-      const intake = { temporal, taskQueue, orders: stores.orders, log: silentLogger, channelPreorders: createPreorderService(stores) };
+      // As worker/main.ts builds it.
+      const intake = {
+        temporal,
+        taskQueue,
+        orders: stores.orders,
+        items: stores.items,
+        suppliers: stores.suppliers,
+        log: silentLogger,
+        channelPreorders: createPreorderService(stores),
+      };
       const channelReturns = channelReturnsOf({ ...stores, temporal, taskQueue, redis, log: silentLogger });
       const webhooks = startWebhookConsumer({ stores, intake, redis, log: silentLogger, channelReturns }, { prefix: bullPrefix });
       const stock = startStockPushConsumer({ ...stores, redis, log: silentLogger }, { prefix: bullPrefix });

@@ -11,7 +11,7 @@ import { isTerminal } from '../../domain/status';
 import { cancelLinesUpdate, type CancelLinesRequest } from './api';
 import { facts, refuse } from './commands';
 import type { OrderRun, PendingLineCancel } from './order-run';
-import { CANCEL_LINES } from './patches';
+import { CANCEL_LINES, PREORDER_LINE_CANCELS } from './patches';
 import { cancelLinesRefusal, planLineCancel } from './rules';
 
 export function registerLineCancels(run: OrderRun): void {
@@ -95,6 +95,9 @@ async function applyLineCancel(run: OrderRun, pending: PendingLineCancel): Promi
         ...(run.parts.listed && { part: part.id }),
       });
   }
+  // A pre-order's claims hold only what its lines still have (a claim already settled gives back nothing).
+  if (run.preorder && patched(PREORDER_LINE_CANCELS))
+    await run.step('reduce_preorder_claims', () => run.acts.reducePreorderClaims(run.order, cancelled.lines), { cancellable: false });
   const capturedAmount = state.payment.captured ?? state.payment.amount;
   const money = await run.step(
     'cancel_lines_payment',

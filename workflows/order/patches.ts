@@ -28,3 +28,6 @@ export const PRE_ORDERS = 'pre-orders';
 // in the history), and the sales order goes to the ERPs as an activity only when an ERP connection exists
 // (a local activity asks first).
 export const LIGHTER_HAPPY_PATH = 'lighter-happy-path';
+// A pre-order whose units are cancelled (the cancelOrderLines Update) gives back those units' share of its
+// claims on inbound stock. Only pre-orders that receive such a command reach it.
+export const PREORDER_LINE_CANCELS = 'pre-order-line-cancels';
