@@ -72,7 +72,7 @@ export function createOrderService(deps: OrderServiceDeps) {
   }
 
   // Lines for items the catalogue has drop-shipped by a supplier take that supplier (a line naming its own
-  // wins); the order is then checked again as a drop-ship order (every line drop-shipped, or none).
+  // wins); the order is then checked again (a drop_ship order has a supplier on every line, a pickup none).
   async function withItemSuppliers(input: OrderInput): Promise<OrderInput> {
     const suppliers = await items.dropShippers(input.lines.filter((l) => !l.dropShip).map((l) => l.sku));
     if (suppliers.size === 0) return input;

@@ -9,6 +9,7 @@ import type { ReserveResult } from '../../store/allocations';
 import { describeLines as listed, withoutUnits, type BackorderLine } from '../../domain/backorder';
 import type { OrderRun } from './order-run';
 import type { PartRun } from './parts';
+import { stockedLines } from '../../domain/drop-ship';
 
 interface Taken {
   held: HeldStock;
@@ -39,14 +40,15 @@ async function reserveWhatIsInStock(
 // The reserve phase found the whole order short: hold what is in stock now as the first part and backorder
 // the rest. False: nothing can ship now (the order waits whole, as any other).
 export async function backorderTheRest(run: OrderRun, attempt: number, excluded: string[]): Promise<boolean> {
-  const wanted = run.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+  const wanted = stockedLines(run.order.lines).map((l) => ({ sku: l.sku, quantity: l.quantity }));
   const taken = await reserveWhatIsInStock(run, wanted, excluded, (part) => run.acts.reservePart(run.order, attempt, part));
   if (!taken) return false;
   const { state } = run;
   if (taken.later.length === 0) {
     // Stock arrived meanwhile: the whole order is held at one location after all.
     run.parts.holdWhole(taken.held);
-    state.allocation = { reservationId: taken.held.reservationId, locationId: taken.held.locationId, reservedAt: run.now() };
+    if (!run.mixed)
+      state.allocation = { reservationId: taken.held.reservationId, locationId: taken.held.locationId, reservedAt: run.now() };
   } else {
     state.backorder = { lines: taken.later, since: state.awaitingStock?.since ?? run.now(), filledParts: 0 };
     run.parts.holdSplit([taken.held]);

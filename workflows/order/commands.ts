@@ -94,7 +94,7 @@ function registerSignals(run: OrderRun): void {
     intents.stockChanged = true;
   });
   setHandler(rejectAllocationSignal, (r) => {
-    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || parts.count === 0 || isTerminal(state.status)) return;
+    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || parts.stock.length === 0 || isTerminal(state.status)) return;
     if (flowIndex(state.stage) >= flowIndex('picked') || parts.anyReached('picked')) return;
     recordRejection(run, r);
   });

@@ -23,3 +23,6 @@ export const PER_PART_CAPTURE = 'per-part-capture';
 // the order waits for its release date before it goes to the warehouse (authorised again first when the
 // authorisation lapsed meanwhile). Only orders with a pre-order line reach it.
 export const PRE_ORDERS = 'pre-orders';
+// Orders mixing stocked and drop-shipped lines ship in parts: the stocked lines reserved and shipped from a
+// location, each supplier's lines as a part of its own, side by side. Only such orders reach it.
+export const MIXED_DROP_SHIP = 'mixed-drop-ship';

@@ -91,7 +91,7 @@ export function allocationRejectionRefusal(f: OrderFacts, r: AllocationRejection
   const over = ended(f, 'reject the allocation of');
   if (over) return over;
   const { orderId, status, stage } = f.state;
-  const held = f.parts.list;
+  const held = f.parts.stock;
   const picked = held.filter((run) => f.parts.reachedAtLeast(run, 'picked'));
   if (
     held.length === 0 ||
