@@ -361,7 +361,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       order: Order,
       allocation: HeldStock,
       rejection: { reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string },
-      round: number,
+      round: number | string, // the order's routing round, or `backorder:<part>` for a part filled from the backorder
     ): Promise<void> {
       const lines = linesOf(order, allocation);
       await deps.allocations.releaseAll({

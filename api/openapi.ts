@@ -478,7 +478,7 @@ export function openApiDocument(): object {
         'FulfillmentEvent',
       ),
       '/orders/{id}/allocation/reject': command(
-        'The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note; locationId names the part of a split order): its reservation is released, its stock corrected, and the whole order routed again without it',
+        'The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note; locationId names the part of a split order): its reservation is released, its stock corrected, and the whole order routed again without it. A part filled from the backorder after the first parts were picked may be rejected by its location until it is picked (part names it when the location holds several): its reservation is released, its stock corrected, and its units are backordered again, filled from the next stock wherever it arrives',
         'AllocationRejection',
       ),
       '/orders/{id}/pickup': command('A pickup order was collected at its store (only when ready_for_pickup)'),

@@ -1439,6 +1439,9 @@ fieldCases('POST /orders/:id/allocation/reject', [
   ['locationId', 'BER 1'],
   ['locationId', GT],
   ['locationId', 42],
+  ['part', '0'],
+  ['part', GT],
+  ['part', 2],
 ]);
 fieldCases('POST /orders/:id/lines/cancel', [
   ['lines', []],

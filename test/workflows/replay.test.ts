@@ -23,7 +23,8 @@ import { workflowBundlePath } from '../support/paths';
 // webhooks) and exchange orders held until the items are back; session11__: drop-ship orders (sent,
 // confirmed, shipped, refused, retried, re-routed, two suppliers, cancelled) and backorders recorded
 // before orders could mix stocked and drop-shipped lines, and such mixed orders (shipped in parts,
-// cancelled, a refusal beside a shipped stocked part)), finished and still running; each must replay under this code. When the workflow gains a path, record
+// cancelled, a refusal beside a shipped stocked part), and (session11__rejections__) backorders whose later
+// part a location rejected), finished and still running; each must replay under this code. When the workflow gains a path, record
 // its suite's histories with ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');
 const files = readdirSync(DIR)

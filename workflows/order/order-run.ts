@@ -106,6 +106,8 @@ export class OrderRun {
   // An order mixing stocked and drop-shipped lines (started since the MIXED_DROP_SHIP patch): its stocked
   // and supplier parts run side by side.
   mixed = false;
+  // A backordered order (since the BACKORDER_REJECTIONS patch): a part filled later may be rejected by its location.
+  backorderRejections = false;
   // Such an order's status a side that did not park it asked for while the other side had it parked (or
   // held): taken when the order leaves needs_attention or on_hold.
   private deferred?: OrderStatus;

@@ -11,6 +11,7 @@ export interface PartRun {
   id: string;
   held: HeldStock;
   supplied?: boolean; // shipped by a drop-ship supplier beside the stocked parts (an order mixing both)
+  filled?: boolean; // filled from the order's backorder after the first parts
   reported: Map<FulfillmentEventType, FulfillmentEvent>;
   deliveredAt?: string;
 }
@@ -83,9 +84,11 @@ export class Parts {
     ];
   }
 
-  // A backordered part filled as stock arrived, after the others: numbered after them.
+  // A backordered part filled as stock arrived, after the others: numbered after them (and after any part
+  // given back, so no id names two parts).
   add(held: HeldStock): PartRun {
-    const run: PartRun = { id: String(this.list.length + 1), held, reported: new Map() };
+    const last = Math.max(this.removedUpTo, ...this.list.map((r) => Number(r.id)));
+    const run: PartRun = { id: String(last + 1), held, reported: new Map(), filled: true };
     this.list.push(run);
     this.state.parts = [
       ...(this.state.parts ?? []),
@@ -95,6 +98,14 @@ export class Parts {
   }
 
   // Given back (the allocation was rejected): routed again from scratch.
+  // A part filled from the backorder whose location rejected it: it is gone (its units are backordered again).
+  private removedUpTo = 0;
+  remove(run: PartRun): void {
+    this.list = this.list.filter((r) => r !== run);
+    this.state.parts = this.state.parts?.filter((p) => p.id !== run.id);
+    this.removedUpTo = Math.max(this.removedUpTo, Number(run.id));
+  }
+
   // A mixed order keeps its supplier parts.
   drop(): void {
     const supplied = this.supplied;

@@ -26,3 +26,6 @@ export const PRE_ORDERS = 'pre-orders';
 // Orders mixing stocked and drop-shipped lines ship in parts: the stocked lines reserved and shipped from a
 // location, each supplier's lines as a part of its own, side by side. Only such orders reach it.
 export const MIXED_DROP_SHIP = 'mixed-drop-ship';
+// A part filled from a backorder may be rejected by its location until it is picked: its reservation given
+// back and its units backordered again. Only backordered orders reach it.
+export const BACKORDER_REJECTIONS = 'backorder-part-rejections';
