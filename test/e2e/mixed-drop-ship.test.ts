@@ -170,7 +170,7 @@ test('an order of a stocked and a drop-shipped line ships in two parts: the ware
   expect((await api.get(`/stock/${SOFA}/ledger`)).body.entries).toEqual([]);
 });
 
-test('a mixed order cancelled before anything shipped gives the stocked part its stock back and withdraws the purchase order at the supplier', async () => {
+test('a mixed order held and released waits as one; cancelled before anything shipped it gives the stocked part its stock back and withdraws the purchase order at the supplier', async () => {
   const supplier = supplierTakesPurchaseOrders();
   const before = await stockOf(CHAIR);
   const id = await placeMixed();
@@ -178,6 +178,12 @@ test('a mixed order cancelled before anything shipped gives the stocked part its
   expect(supplier.scope.isDone()).toBe(true);
   expect(await stockOf(CHAIR)).toMatchObject({ reserved: before.reserved + 2 });
   const poId = order.dropShip!.purchaseOrders[0].purchaseOrderId;
+  // Held and released while both sides wait: held once, and back where it was.
+  const path = `/orders/${encodeURIComponent(id)}`;
+  expect((await api.post(`${path}/hold`, { reason: 'address check' })).body).toMatchObject({ status: 'on_hold' });
+  expect((await api.post(`${path}/release`)).body.status).toBe('released_to_fulfillment');
+  const afterHold = await until(id, (o) => o.status === 'released_to_fulfillment' && o.hold === undefined, 'to be released');
+  expect(afterHold.history.filter((h) => h.status === 'on_hold')).toHaveLength(1);
   const cancel = nock(SUPPLIER_API).post(`/purchase-orders/${poId}/cancel`).matchHeader('idempotency-key', `${poId}:cancel`).reply(200, {});
 
   const cancelled = await api.post(`/orders/${encodeURIComponent(id)}/cancel`, { reason: 'customer changed their mind' });
