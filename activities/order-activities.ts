@@ -17,6 +17,7 @@ import type { Logger } from '../domain/logger';
 import { describeLines as describe, fillAt, lineAllowsBackorder, withoutUnits, type BackorderLine } from '../domain/backorder';
 import { claimedAhead, preorderLines, withoutClaimed } from '../domain/preorder';
 import type { PreorderClaims } from '../store/preorder-claims';
+import { stockedLines } from '../domain/drop-ship';
 
 export interface OrderActivityDeps {
   orders: Pick<OrdersView, 'project'>;
@@ -68,8 +69,9 @@ export interface HeldStock {
 
 const unitsOf = (lines: AllocationLine[]) => lines.reduce((n, l) => n + l.quantity, 0);
 
+// Drop-shipped lines never touch the ledger: a whole-order reservation holds the stocked lines.
 const linesOf = (order: Order, held: HeldStock): AllocationLine[] =>
-  held.lines ?? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+  held.lines ?? stockedLines(order.lines).map((l) => ({ sku: l.sku, quantity: l.quantity }));
 
 // Which attempt of the current activity this is (1 outside an activity, e.g. in tests).
 function activityAttempt(): number {
@@ -264,7 +266,9 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // may run beside its timed-out predecessor (which keeps going), so it first adopts whatever that one
     // reserved, and once it has decided it writes "rolled back" for every other location, so a straggler
     // that reserves there afterwards follows that decision and gives its units back.
-    async reserveStock(order: Order, attempt: number, excludedLocationIds: string[] = []): Promise<ReserveOutcome> {
+    // Of an order mixing stocked and drop-shipped lines, the stocked lines (their suppliers ship the others).
+    async reserveStock(sent: Order, attempt: number, excludedLocationIds: string[] = []): Promise<ReserveOutcome> {
+      const order = { ...sent, lines: stockedLines(sent.lines) };
       const lines: AllocationLine[] = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
       const retried = activityAttempt() > 1;
       const reservation = (locationId: string) => ({
@@ -369,7 +373,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       order: Order,
       allocation: HeldStock,
       rejection: { reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string },
-      round: number,
+      round: number | string, // the order's routing round, or `backorder:<part>` for a part filled from the backorder
     ): Promise<void> {
       const lines = linesOf(order, allocation);
       await deps.allocations.releaseAll({
@@ -482,7 +486,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     async abandonReservation(order: Order, attempt: number): Promise<number> {
       const locations = await deps.locations.list();
       const reservationIds = locations.map((l) => ({ reservationId: stepKey(order.id, `alloc:${attempt}:${l.id}`), locationId: l.id }));
-      const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+      const lines = stockedLines(order.lines).map((l) => ({ sku: l.sku, quantity: l.quantity }));
       const released = await deps.allocations.abandon({
         orderId: order.id,
         reservationIds,

@@ -386,7 +386,7 @@ export function openApiDocument(): object {
         post: {
           summary: 'Capture an order (manual, phone or POS entry). Repeats of the same channel order id are harmless.',
           description:
-            'A line with preorder.releaseAt, or for an item the catalogue sells as a pre-order, is a pre-order line and the order is a pre_order: each such line claims its quantity of the stock open purchase orders still expect (first come, first served), reserves as the stock arrives ahead of normal orders, and goes to the warehouse on its release date. A release date in the past is refused (400 naming lines.N.preorder.releaseAt).',
+            "A line with preorder.releaseAt, or for an item the catalogue sells as a pre-order, is a pre-order line and the order is a pre_order: each such line claims its quantity of the stock open purchase orders still expect (first come, first served), reserves as the stock arrives ahead of normal orders, and goes to the warehouse on its release date. A release date in the past is refused (400 naming lines.N.preorder.releaseAt). A line with dropShip { supplierId } (or for an item the catalogue has drop-shipped) goes to that supplier as a purchase order; an order whose every line does is a drop_ship order, one mixing stocked and drop-shipped lines keeps its type and ships in parts (each supplier's lines a part, the stocked lines from a location); such an order cannot be fulfillment.allowSplit false, nor sent as type drop_ship (400 naming the field).",
           requestBody: json('OrderInput'),
           responses: {
             '202': { description: 'Captured; the order workflow started' },
@@ -481,7 +481,7 @@ export function openApiDocument(): object {
         'FulfillmentEvent',
       ),
       '/orders/{id}/allocation/reject': command(
-        'The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note; locationId names the part of a split order): its reservation is released, its stock corrected, and the whole order routed again without it',
+        'The allocated location cannot fill the order (reason not_in_stock or damaged, optional skus, note; locationId names the part of a split order): its reservation is released, its stock corrected, and the whole order routed again without it. A part filled from the backorder after the first parts were picked may be rejected by its location until it is picked (part names it when the location holds several): its reservation is released, its stock corrected, and its units are backordered again, filled from the next stock wherever it arrives',
         'AllocationRejection',
       ),
       '/orders/{id}/pickup': command('A pickup order was collected at its store (only when ready_for_pickup)'),

@@ -49,3 +49,14 @@ export function withoutUnits(lines: BackorderLine[], taken: BackorderLine[]): Ba
     .map((l) => ({ sku: l.sku, quantity: l.quantity - (taken.find((t) => t.sku === l.sku)?.quantity ?? 0) }))
     .filter((l) => l.quantity > 0);
 }
+
+// The lines with these units added (a rejected part's units backordered again), in the order first seen.
+export function withUnits(lines: BackorderLine[], added: BackorderLine[]): BackorderLine[] {
+  const sum = lines.map((l) => ({ ...l }));
+  for (const a of added) {
+    const line = sum.find((l) => l.sku === a.sku);
+    if (line) line.quantity += a.quantity;
+    else sum.push({ sku: a.sku, quantity: a.quantity });
+  }
+  return sum;
+}

@@ -46,6 +46,13 @@ interface DropShipLine {
 
 export const isDropShipOrder = (order: { lines: readonly DropShipLine[] }): boolean => order.lines.some((l) => !!l.dropShip);
 
+// Some lines drop-shipped and some stocked: the order ships in parts, the stocked lines from a location.
+export const isMixedOrder = (order: { lines: readonly DropShipLine[] }): boolean =>
+  isDropShipOrder(order) && order.lines.some((l) => !l.dropShip);
+
+// The lines Orderhub's locations ship (reserved, picked and shipped through the stock ledger).
+export const stockedLines = <L extends DropShipLine>(lines: readonly L[]): L[] => lines.filter((l) => !l.dropShip);
+
 // The order's lines by the supplier that ships them, in the order the suppliers first appear.
 export function dropShipGroups(order: { lines: readonly DropShipLine[] }): DropShipGroup[] {
   const groups: DropShipGroup[] = [];

@@ -120,7 +120,8 @@ export interface OrderState {
   // the order is delivered when the backorder is empty and every part is.
   backorder?: { lines: { sku: string; quantity: number }[]; since: string; filledParts: number; note?: string };
   // Locations that rejected the order's allocation before picking, in order.
-  rejections?: { locationId: string; reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string; at: string }[];
+  // part: a part filled from the backorder, rejected after other parts were picked (its units backordered again).
+  rejections?: { locationId: string; reason: 'not_in_stock' | 'damaged'; skus?: string[]; note?: string; at: string; part?: string }[];
   // Why the order was placed where it was, or why it waits: the routing engine's explanation.
   routing?: RoutingExplanation;
   awaitingStock?: { since: string; attempts: number; shortfall?: { sku: string; requested: number; available: number } };

@@ -7,7 +7,8 @@ import { supplierIdSchema } from './purchasing';
 
 // Types exist for the kinds the OMS will grow into. A `backorder` order allows backorders on every line
 // (as `allowBackorder: true` does): what is in stock ships now, the rest when it arrives. An order whose
-// lines all name a supplier (dropShip) is a drop_ship order, and one with a pre-order line a pre_order
+// lines all name a supplier (dropShip) is a drop_ship order (some lines only: it keeps its type and ships
+// in parts), and one with a pre-order line a pre_order
 // (services/orders.ts), whatever type it was sent with.
 export const ORDER_TYPES = ['standard', 'backorder', 'pre_order', 'drop_ship', 'b2b'] as const;
 export const SUPPORTED_ORDER_TYPES: readonly string[] = ['standard', 'backorder', 'pre_order', 'drop_ship'];
@@ -151,9 +152,10 @@ export const orderInputSchema = z
     } else if (totals.total < 0) ctx.addIssue({ code: 'custom', path: ['discounts'], message: 'discounts exceed the order amount' });
   });
 
-// A drop-ship order is shipped by its suppliers, every line of it: mixing stocked and drop-shipped lines in
-// one order is not supported yet (each stocked line is named). Suppliers ship separately, so an order that
-// must arrive in one shipment names one supplier; nobody collects a drop-ship order at a store.
+// Drop-shipped lines are shipped by their suppliers; an order may mix them with stocked lines (it ships in
+// parts: the stocked lines from a location, each supplier's lines as its own part). A drop_ship order sent
+// as such names the supplier of every line. Suppliers and locations ship separately, so an order that must
+// arrive in one shipment names one supplier and no stocked line; nobody collects a drop-shipped line.
 type DropShipShape = {
   type: string;
   lines: { dropShip?: { supplierId: string } }[];
@@ -166,20 +168,25 @@ export function dropShipProblems(o: DropShipShape): { path: (string | number)[];
     return [{ path: ['lines'], message: 'a drop_ship order names the supplier of each line: lines[].dropShip.supplierId' }];
   }
   const problems: { path: (string | number)[]; message: string }[] = [];
-  o.lines.forEach((l, i) => {
-    if (!l.dropShip)
-      problems.push({
-        path: ['lines', i, 'dropShip'],
-        message: `is required: the order's other lines are drop-shipped, and mixing stocked and drop-shipped lines in one order is not supported yet`,
-      });
-  });
+  if (o.type === 'drop_ship')
+    o.lines.forEach((l, i) => {
+      if (!l.dropShip)
+        problems.push({
+          path: ['lines', i, 'dropShip'],
+          message: `is required on a drop_ship order: leave the type out to ship this line from stock beside the drop-shipped ones`,
+        });
+    });
   if (o.fulfillment.method === 'pickup')
     problems.push({ path: ['fulfillment', 'method'], message: 'a drop-shipped order is shipped by its supplier: it cannot be collected' });
   const suppliers = new Set(shipped.map((l) => l.dropShip!.supplierId));
-  if (o.fulfillment.allowSplit === false && suppliers.size > 1)
+  const stocked = o.lines.length - shipped.length;
+  if (o.fulfillment.allowSplit === false && (suppliers.size > 1 || (stocked > 0 && o.type !== 'drop_ship')))
     problems.push({
       path: ['fulfillment', 'allowSplit'],
-      message: `cannot be false: the lines come from ${suppliers.size} suppliers, each shipping its own`,
+      message:
+        suppliers.size > 1
+          ? `cannot be false: the lines come from ${suppliers.size} suppliers, each shipping its own`
+          : `cannot be false: ${stocked} line(s) ship from stock and the others from supplier ${[...suppliers][0]}, each shipping its own`,
     });
   return problems;
 }
@@ -211,7 +218,8 @@ export interface Order extends OrderInput {
 }
 
 export function toOrder(input: OrderInput, receivedAt: string): Order {
-  const type = input.lines.some((l) => l.dropShip) ? 'drop_ship' : input.type;
+  // Every line shipped by a supplier: a drop_ship order. Some lines stocked: the order keeps its type.
+  const type = input.lines.every((l) => l.dropShip) ? 'drop_ship' : input.type;
   return { ...input, type, id: orderWorkflowId(input.channel, input.channelOrderId), totals: totalsOf(input), receivedAt };
 }
 

@@ -62,10 +62,10 @@ async function withBackorders(deps: IntakeDeps, order: ChannelOrder['order']): P
   };
 }
 
-// Lines for items drop-shipped by a supplier are shipped by it, as for POST /orders. A channel order was sold
-// already and is never refused: one that would mix drop-shipped and stocked lines (which the workflow does
-// not take yet), or whose item names a supplier that does not drop-ship, ships from stock, and the reason is
-// logged.
+// Lines for items drop-shipped by a supplier are shipped by it, as for POST /orders (beside stocked lines, the
+// order ships in parts). A channel order was sold already and is never refused: one that cannot be
+// drop-shipped as it stands (a pickup, allowSplit false across sources, an item naming a supplier that does
+// not drop-ship) ships from stock, and the reason is logged.
 async function withDropShip(deps: IntakeDeps, orderId: string, order: ChannelOrder['order']): Promise<ChannelOrder['order']> {
   if (!deps.items) return order;
   const routed = await withItemSuppliers(deps.items, order);

@@ -13,14 +13,14 @@ export type ItemSuppliers = ReadonlyMap<string, NonNullable<Item['dropShip']>>;
 export interface RoutedOrder {
   input: OrderInput; // the order with its lines for drop-ship items given their supplier
   routed: boolean; // some line took its item's supplier
-  // Why the routed order is not a drop-ship order Orderhub can take (a drop-shipped line beside stocked ones,
-  // pickup, allowSplit false across suppliers), each path as the order names it (lines.N.dropShip).
+  // Why the routed order is not one Orderhub can drop-ship (a pickup, allowSplit false across suppliers or
+  // beside stocked lines), each path as the order names it (lines.N.dropShip).
   problems: { path: (string | number)[]; message: string }[];
 }
 
 /**
  * Lines for items drop-shipped by a supplier take that supplier (a line naming its own wins); the order is then
- * checked as a drop-ship order: every line drop-shipped, or none. `suppliers`: the items' suppliers by sku
+ * checked again as one with drop-shipped lines (dropShipProblems). `suppliers`: the items' suppliers by sku
  * (items.dropShippers), read once for many orders when there are many.
  */
 export function routeToItemSuppliers(input: OrderInput, suppliers: ItemSuppliers): RoutedOrder {

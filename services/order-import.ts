@@ -74,8 +74,9 @@ async function refuseUnknownSkus(items: Pick<Items, 'missing'>, parsed: ParsedIm
 }
 
 // Lines for items the catalogue drop-ships take the item's supplier, as POST /orders does (no column needed:
-// the item decides). An order that would then mix drop-shipped and stocked lines (not supported yet), or
-// split across suppliers with allow_split false, is refused, each problem named by row and column.
+// the item decides); beside stocked lines such an order ships in parts. One that cannot then be shipped as
+// it stands (type drop_ship with stocked lines, allow_split false across sources) is refused, each problem
+// named by row and column.
 async function routeToSuppliers(items: Pick<Items, 'dropShippers'>, parsed: ParsedImport, format: 'csv' | 'json'): Promise<ParsedImport> {
   const skus = [...new Set(parsed.orders.flatMap((o) => o.input.lines.flatMap((l) => (l.dropShip ? [] : [l.sku]))))];
   const suppliers = skus.length ? await items.dropShippers(skus) : new Map();
@@ -105,7 +106,7 @@ async function routeToSuppliers(items: Pick<Items, 'dropShippers'>, parsed: Pars
   return { ...parsed, orders, problems, invalidRows, refusedOrders };
 }
 
-// "is required: the order's other lines are drop-shipped, and mixing ..." as said of a CSV row's sku.
+// "is required on a drop_ship order: ..." as said of a CSV row's sku.
 const stockedBeside = (message: string) => message.replace(/^is required: /, '');
 
 // Pre-orders, as POST /orders takes them: a line for an item the catalogue sells as a pre-order becomes a

@@ -76,12 +76,12 @@ export function createOrderService(deps: OrderServiceDeps) {
     // A pre-order claims its share of the inbound stock before it is captured: refused, nothing is written.
     // (A repeat of an order already captured claims nothing and answers as a duplicate.)
     async place(sent: OrderInput): Promise<CaptureResult> {
-      // A line for an item drop-shipped by a supplier is shipped by it; a drop-ship order is all drop-shipped.
-      const { input: placed, problems: mixed } = await withItemSuppliers(items, sent);
-      if (mixed.length)
+      // A line for an item drop-shipped by a supplier is shipped by it (beside stocked lines, in parts).
+      const { input: placed, problems: unshippable } = await withItemSuppliers(items, sent);
+      if (unshippable.length)
         throw new ValidationError(
-          `Invalid order: ${mixed.length} problem(s)`,
-          mixed.map((p) => ({ path: p.path.join('.'), message: p.message })),
+          `Invalid order: ${unshippable.length} problem(s)`,
+          unshippable.map((p) => ({ path: p.path.join('.'), message: p.message })),
         );
       const problems = await unknownsOf(placed);
       if (problems.length) throw new ValidationError(`Invalid order: ${problems.length} problem(s)`, problems);

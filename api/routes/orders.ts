@@ -50,6 +50,11 @@ export const allocationRejectionSchema = z.strictObject({
   locationId: locationIdSchema.optional(),
   skus: z.array(skuSchema).min(1).max(500).optional(),
   note: z.string().max(500).optional(),
+  // A part filled from the backorder, when the location holds several not yet picked.
+  part: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'must be a part number such as "1"')
+    .optional(),
 });
 
 export const fulfillmentEventSchema = z

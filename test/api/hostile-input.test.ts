@@ -1450,6 +1450,9 @@ fieldCases('POST /orders/:id/allocation/reject', [
   ['locationId', 'BER 1'],
   ['locationId', GT],
   ['locationId', 42],
+  ['part', '0'],
+  ['part', GT],
+  ['part', 2],
 ]);
 fieldCases('POST /orders/:id/lines/cancel', [
   ['lines', []],
@@ -2048,7 +2051,7 @@ fieldCases('POST /suppliers', [
   ['dropShip.connectionId', `hx-none-${run}`],
   ['dropShip.connectionId', CONN.e], // an ERP connection, not supplier_http
 ]);
-// Drop-ship orders: every line names a drop-ship supplier that exists; no stocked line beside them.
+// Drop-ship orders: every line names a drop-ship supplier that exists.
 const dropShipOrder = () => ({
   ...validOrder(),
   lines: [{ sku: 'TEE-M', quantity: 1, unitPrice: 1999, dropShip: { supplierId: DS_SUPPLIER } }],
@@ -2064,13 +2067,19 @@ fieldCases(
     ['lines.0.dropShip.unitCost', -1],
     ['lines.0.dropShip.unitCost', 1.5],
     ['lines.0.dropShip.via', 'email'],
-    ['lines.1', { sku: 'MUG-1', quantity: 1, unitPrice: 999 }, ['lines.1.dropShip']],
     ['fulfillment', { method: 'pickup', pickupLocationId: 'BER-2' }, ['fulfillment.method']],
     ['lines.1', { sku: 'MUG-1', quantity: 1, unitPrice: 999, dropShip: { supplierId: SUPPLIER } }, ['lines.1.dropShip.supplierId']],
   ],
   { base: dropShipOrder },
 );
 fieldCases('POST /orders', [['type', 'drop_ship', ['lines']]]);
+// A stocked line beside a drop-shipped one ships in parts: not on a drop_ship order, nor in one shipment.
+fieldCases('POST /orders', [['lines.1', { sku: 'MUG-1', quantity: 1, unitPrice: 999 }, ['lines.1.dropShip']]], {
+  base: () => ({ ...dropShipOrder(), type: 'drop_ship' }),
+});
+fieldCases('POST /orders', [['lines.1', { sku: 'MUG-1', quantity: 2, unitPrice: 999 }, ['fulfillment.allowSplit']]], {
+  base: () => ({ ...dropShipOrder(), fulfillment: { method: 'ship', allowSplit: false } }),
+});
 queryCases('GET /suppliers', '/suppliers', [
   ...LIMIT_QUERIES(500),
   ['cursor[$gt]=', ['cursor[$gt]']],

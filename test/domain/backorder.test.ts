@@ -1,4 +1,4 @@
-import { backordersApply, fillAt, lineAllowsBackorder, withoutUnits } from '../../domain/backorder';
+import { backordersApply, fillAt, lineAllowsBackorder, withUnits, withoutUnits } from '../../domain/backorder';
 import { chooseOffers } from '../../domain/stock';
 import { parsedOrder } from '../support/fixtures';
 
@@ -61,6 +61,22 @@ describe('what one location ships now and what stays backordered', () => {
         [{ sku: 'B', quantity: 1 }],
       ),
     ).toEqual([{ sku: 'A', quantity: 4 }]);
+  });
+
+  test("a rejected part's units are added back to what is still backordered, new skus after the others", () => {
+    expect(
+      withUnits(
+        [{ sku: 'A', quantity: 1 }],
+        [
+          { sku: 'B', quantity: 2 },
+          { sku: 'A', quantity: 3 },
+        ],
+      ),
+    ).toEqual([
+      { sku: 'A', quantity: 4 },
+      { sku: 'B', quantity: 2 },
+    ]);
+    expect(withUnits([], [{ sku: 'A', quantity: 2 }])).toEqual([{ sku: 'A', quantity: 2 }]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { dropShipGroups, isDropShipOrder, supplierAnswerProblem } from '../../domain/drop-ship';
+import { dropShipGroups, isDropShipOrder, isMixedOrder, stockedLines, supplierAnswerProblem } from '../../domain/drop-ship';
 import { orderInputSchema, toOrder } from '../../domain/order';
 import { inboundOf, replayPurchaseOrder, type PurchaseOrderHeader } from '../../domain/purchasing';
 import { orderBody } from '../support/fixtures';
@@ -32,11 +32,17 @@ describe('drop-ship orders', () => {
     expect(isDropShipOrder(stocked)).toBe(false);
   });
 
-  test('mixing stocked and drop-shipped lines names each stocked line; a pickup, one shipment from two suppliers, or a drop_ship type without suppliers is refused', () => {
-    expect(problems(orderBody({ lines: [line('SOFA', 'acme'), line('LAMP'), line('RUG')] }))).toEqual([
-      'lines.1.dropShip',
-      'lines.2.dropShip',
-    ]);
+  test('stocked lines beside drop-shipped ones are taken (the order keeps its type), but not on a drop_ship order nor in one shipment; a pickup, one shipment from two suppliers, or a drop_ship type without suppliers is refused', () => {
+    const body = orderBody({ lines: [line('SOFA', 'acme'), line('LAMP'), line('RUG')] });
+    expect(problems(body)).toEqual([]);
+    const mixed = toOrder(orderInputSchema.parse(body), '2026-12-07T08:00:00Z');
+    expect(mixed.type).toBe('standard');
+    expect(isMixedOrder(mixed)).toBe(true);
+    expect(stockedLines(mixed.lines).map((l) => l.sku)).toEqual(['LAMP', 'RUG']);
+    expect(dropShipGroups(mixed)).toEqual([{ supplierId: 'acme', lines: [{ sku: 'SOFA', quantity: 1 }] }]);
+    expect(problems({ ...body, type: 'drop_ship' })).toEqual(['lines.1.dropShip', 'lines.2.dropShip']);
+    expect(problems({ ...body, fulfillment: { method: 'ship', allowSplit: false } })).toEqual(['fulfillment.allowSplit']);
+    expect(problems(orderBody({ lines: [line('SOFA', 'acme')], fulfillment: { method: 'ship', allowSplit: false } }))).toEqual([]);
     expect(problems(orderBody({ lines: [line('SOFA', 'acme')], fulfillment: { method: 'pickup', pickupLocationId: 'BER-1' } }))).toEqual([
       'fulfillment.method',
     ]);

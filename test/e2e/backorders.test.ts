@@ -10,8 +10,9 @@ let ctx: TestContext;
 let api: Awaited<ReturnType<typeof apiFor>>;
 const run = String(Date.now()).slice(-7);
 const sku = (s: string) => `BO${run}-${s}`;
-const [BOOT, SOCK, HAT, PLAIN] = ['BOOT', 'SOCK', 'HAT', 'PLAIN'].map(sku);
+const [BOOT, SOCK, HAT, PLAIN, CAP] = ['BOOT', 'SOCK', 'HAT', 'PLAIN', 'CAP'].map(sku);
 const DC = `BO${run}-DC`;
+const DC2 = `BO${run}-DC2`;
 const SUPPLIER = `shoes-${run}`;
 
 beforeAll(async () => {
@@ -20,7 +21,8 @@ beforeAll(async () => {
   await ctx.startWorker();
   await ctx.startConsumers(); // receipts offer their stock to the orders waiting for it
   expect((await api.post('/locations', location(DC, 1))).status).toBe(201);
-  for (const s of [BOOT, SOCK, HAT])
+  expect((await api.post('/locations', location(DC2, 2))).status).toBe(201);
+  for (const s of [BOOT, SOCK, HAT, CAP])
     expect((await api.post('/items', { sku: s, name: `Item ${s}`, allowBackorder: true })).status).toBe(201);
   expect((await api.post('/items', { sku: PLAIN, name: 'No backorders' })).status).toBe(201);
   const supplier = { id: SUPPLIER, name: 'Shoe Works', leadTimeDays: 30, currency: 'EUR', contact: { email: 'po@shoes.test' } };
@@ -30,11 +32,11 @@ afterAll(async () => ctx.close());
 
 const getOrder = async (id: string): Promise<OrderView> => (await api.get(`/orders/${encodeURIComponent(id)}`)).body;
 const until = (id: string, ok: (o: OrderView) => boolean, what: string) => eventually(() => getOrder(id), ok, 30_000, `${id} ${what}`);
-const receive = async (s: string, quantity: number) =>
-  expect((await api.post('/stock/receipts', { sku: s, locationId: DC, quantity, reference: `GRN-${s}` })).status).toBe(201);
-const stockOf = async (s: string) =>
+const receive = async (s: string, quantity: number, at = DC) =>
+  expect((await api.post('/stock/receipts', { sku: s, locationId: at, quantity, reference: `GRN-${s}` })).status).toBe(201);
+const stockOf = async (s: string, at = DC) =>
   ((await api.get(`/stock/${s}`)).body.locations as { locationId: string; onHand: number; reserved: number }[]).find(
-    (l) => l.locationId === DC,
+    (l) => l.locationId === at,
   )!;
 const captures = async (orderId: string) =>
   (await ctx.stores.payments.forOrder(orderId))
@@ -133,6 +135,66 @@ test("the seed's backorder, scaled down: 16 ordered with 12 in stock ships 12 no
   );
 
   for (const part of ['1', '2', '3']) expect((await api.post(`/orders/${id}/events`, { type: 'delivered', part })).status).toBe(200);
+  await until(id, (o) => o.status === 'completed', 'to complete');
+});
+
+test('a location rejects a backordered part before picking it: its stock goes back, its units are backordered again and filled from the next stock elsewhere', async () => {
+  await receive(CAP, 3);
+  const body = orderBody({
+    allowBackorder: true,
+    payment: { method: 'prepaid', alreadyPaid: false },
+    lines: [{ sku: CAP, quantity: 5, unitPrice: 1000 }],
+  });
+  const id = await place(body);
+  await until(id, (o) => o.status === 'released_to_fulfillment' && !!o.backorder, 'to backorder 2');
+  await ship(id, '1');
+  await until(id, (o) => (o.payment.captured ?? 0) > 0, 'to capture part 1');
+
+  // Two more arrive at the warehouse: part 2 is filled there and released.
+  await receive(CAP, 2);
+  await until(id, (o) => o.parts?.[1]?.stage === 'released_to_fulfillment', 'to fill part 2');
+  expect(await stockOf(CAP)).toMatchObject({ onHand: 2, reserved: 2 });
+  const reject = (r: object) => api.post(`/orders/${id}/allocation/reject`, r);
+  // Nothing waits to be picked at the other warehouse, and the shipped part cannot be rejected.
+  expect((await reject({ reason: 'not_in_stock', locationId: DC2 })).status).toBe(409);
+  expect((await reject({ reason: 'not_in_stock', locationId: DC, part: '1' })).status).toBe(409);
+  const rejected = await reject({ reason: 'not_in_stock', locationId: DC, note: 'shelf empty' });
+  expect(rejected.status).toBe(200);
+
+  // Part 2 is gone: its reservation released, the shelf written off, its 2 units backordered again.
+  const back = await until(id, (o) => o.parts?.length === 1 && (o.backorder?.lines.length ?? 0) > 0, 'to backorder part 2 again');
+  expect(back.backorder).toMatchObject({ lines: [{ sku: CAP, quantity: 2 }], filledParts: 0 });
+  expect(back.rejections).toEqual([expect.objectContaining({ locationId: DC, reason: 'not_in_stock', note: 'shelf empty', part: '2' })]);
+  expect(back.history.at(-1)?.reason).toBe(
+    `${DC} rejected backordered part 2 (not_in_stock): ${CAP} ×2 backordered again; still backordered: ${CAP} ×2`,
+  );
+  expect(await stockOf(CAP)).toMatchObject({ onHand: 0, reserved: 0 });
+  const ledger = (await api.get(`/stock/${CAP}/ledger?locationId=${DC}`)).body.entries as {
+    type: string;
+    reason?: string;
+    quantity: number;
+    reference?: string;
+  }[];
+  expect(ledger.filter((e) => e.reference === id && e.type !== 'reservation').map((e) => [e.type, e.reason ?? null, e.quantity])).toEqual([
+    ['release', 'allocation rejected: not_in_stock', 2],
+    ['adjustment', 'lost', -2],
+  ]);
+
+  // Stock at the other warehouse fills the units again as part 3 (no part id is used twice); it ships.
+  await receive(CAP, 2, DC2);
+  const refilled = await until(id, (o) => o.parts?.length === 2 && o.backorder?.lines.length === 0, 'to fill the units again');
+  expect(refilled.parts![1]).toMatchObject({ id: '3', locationId: DC2, lines: [{ sku: CAP, quantity: 2 }] });
+  expect(await stockOf(CAP, DC2)).toMatchObject({ onHand: 2, reserved: 2 });
+  expect((await api.post(`/orders/${id}/events`, { type: 'picked', part: '3' })).status).toBe(200);
+  // Picked: no longer rejected.
+  expect((await reject({ reason: 'damaged', locationId: DC2 })).status).toBe(409);
+  await ship(id, '3');
+  const paid = await until(id, (o) => o.payment.status === 'captured', 'to capture both parts');
+  expect(paid.payment.captured).toBe(paid.order.totals.total);
+  const all = await captures(id);
+  expect(all.map((c) => c.key)).toEqual(['payment:capture:part:1', 'payment:capture:part:3']);
+  expect(all.reduce((s, c) => s + c.amount, 0)).toBe(paid.order.totals.total);
+  for (const part of ['1', '3']) expect((await api.post(`/orders/${id}/events`, { type: 'delivered', part })).status).toBe(200);
   await until(id, (o) => o.status === 'completed', 'to complete');
 });
 

@@ -361,8 +361,10 @@ test('bad drop-ship input is refused naming every problem, and nothing is writte
       (await api.get(`/orders/${encodeURIComponent(`order:manual:${(body as { channelOrderId: string }).channelOrderId}`)}`)).status,
     ).toBe(404);
   };
-  // Stocked and drop-shipped lines mixed: each stocked line is named.
-  await refused(orderBody({ lines: [dropShipLine(SOFA, HTTP_SUPPLIER), { sku: LAMP, quantity: 1 }] }), ['lines.1.dropShip']);
+  // A drop_ship order with a stocked line: the line is named (without the type it ships from stock, in parts).
+  await refused(orderBody({ type: 'drop_ship', lines: [dropShipLine(SOFA, HTTP_SUPPLIER), { sku: LAMP, quantity: 1 }] }), [
+    'lines.1.dropShip',
+  ]);
   // An unknown supplier, and one that does not drop-ship.
   await refused(orderBody({ lines: [dropShipLine(SOFA, 'nobody-at-all'), dropShipLine(LAMP, PLAIN_SUPPLIER)] }), [
     'lines.0.dropShip.supplierId',
@@ -407,7 +409,7 @@ test('bad drop-ship input is refused naming every problem, and nothing is writte
   expect(await ctx.stores.webhooks.get(`${CONNECTION}|evt-unsigned`)).toBeNull();
 });
 
-test('an item the catalogue has drop-shipped by a supplier routes its order lines there: the order is a drop-ship order without naming the supplier; mixed with stocked items it is refused naming the line', async () => {
+test('an item the catalogue has drop-shipped by a supplier routes its order lines there: the order is a drop-ship order without naming the supplier; mixed with stocked items only its own lines are', async () => {
   const VASE = `DS${run}-VASE`;
   const CHAIR = `DS${run}-CHAIR`;
   expect((await api.post('/items', { sku: VASE, name: 'Vase', dropShip: { supplierId: EMAIL_SUPPLIER, unitCost: 1500 } })).status).toBe(
@@ -424,22 +426,30 @@ test('an item the catalogue has drop-shipped by a supplier routes its order line
   expect(order.dropShip.purchaseOrders[0]).toMatchObject({ supplierId: EMAIL_SUPPLIER, via: 'email', lines: [{ sku: VASE, quantity: 2 }] });
   expect((await api.get(`/stock/${VASE}/ledger`)).body.entries).toEqual([]);
 
-  // A vase and a stocked chair in one order: the chair's line is named, nothing is captured.
-  const mixed = orderBody({
-    lines: [
-      { sku: VASE, quantity: 1, unitPrice: 3900 },
-      { sku: CHAIR, quantity: 1, unitPrice: 9900 },
-    ],
-  });
-  const refused = await api.post('/orders', mixed);
+  // A vase and a stocked chair in one order: the vase goes to its supplier, the chair stays stocked
+  // (test/e2e/mixed-drop-ship.test.ts ships such orders); such an order cannot ship in one shipment.
+  const mixedLines = [
+    { sku: VASE, quantity: 1, unitPrice: 3900 },
+    { sku: CHAIR, quantity: 1, unitPrice: 9900 },
+  ];
+  const mixed = await api.post('/orders', orderBody({ lines: mixedLines, payment: onInvoice }));
+  expect(mixed.status).toBe(202);
+  const mixedOrder = await orderOf(mixed.body.orderId);
+  expect(mixedOrder.order.type).toBe('standard');
+  expect(mixedOrder.order.lines.map((l: { dropShip?: unknown }) => l.dropShip)).toEqual([
+    { supplierId: EMAIL_SUPPLIER, unitCost: 1500 },
+    undefined,
+  ]);
+  const inOneShipment = orderBody({ lines: mixedLines, fulfillment: { method: 'ship', allowSplit: false } });
+  const refused = await api.post('/orders', inOneShipment);
   expect(refused.status).toBe(400);
   expect(refused.body.error.details).toEqual([
     {
-      path: 'lines.1.dropShip',
-      message: `is required: the order's other lines are drop-shipped, and mixing stocked and drop-shipped lines in one order is not supported yet (the order's ${VASE} is drop-shipped by ${EMAIL_SUPPLIER}, as the catalogue says)`,
+      path: 'fulfillment.allowSplit',
+      message: `cannot be false: 1 line(s) ship from stock and the others from supplier ${EMAIL_SUPPLIER}, each shipping its own`,
     },
   ]);
-  expect((await api.get(`/orders/${encodeURIComponent(`order:manual:${mixed.channelOrderId}`)}`)).status).toBe(404);
+  expect((await api.get(`/orders/${encodeURIComponent(`order:manual:${inOneShipment.channelOrderId}`)}`)).status).toBe(404);
 
   // The item's supplier removed: its lines are stocked again.
   expect((await api.raw.patch(`/items/${VASE}`).set('Authorization', `Bearer ${TEST_API_KEY}`).send({ dropShip: null })).status).toBe(200);

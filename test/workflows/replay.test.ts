@@ -20,7 +20,11 @@ import { workflowBundlePath } from '../support/paths';
 // after the first shipped, and the split-shipment suite's orders with labels, tracking and re-routing);
 // session9__: the return workflow (refunds, review, BORIS receipts, dispositions, store credit, parked and
 // retried refunds, channel returns and refunds, return labels bought, entered and voided, tracked by
-// webhooks) and exchange orders held until the items are back), finished and still running; each must replay under this code. When the workflow gains a path, record
+// webhooks) and exchange orders held until the items are back; session11__: drop-ship orders (sent,
+// confirmed, shipped, refused, retried, re-routed, two suppliers, cancelled) and backorders recorded
+// before orders could mix stocked and drop-shipped lines, and such mixed orders (shipped in parts,
+// cancelled, a refusal beside a shipped stocked part), and (session11__rejections__) backorders whose later
+// part a location rejected), finished and still running; each must replay under this code. When the workflow gains a path, record
 // its suite's histories with ORDERHUB_RECORD_HISTORIES=<dir> (test/support/stack.ts) and add them here.
 const DIR = join(__dirname, 'histories');
 const files = readdirSync(DIR)

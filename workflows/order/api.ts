@@ -82,6 +82,9 @@ export interface AllocationRejection {
   skus?: string[]; // absent: every line
   note?: string;
   locationId?: string; // the location rejecting (for a split order, the part's); one not holding the order is ignored
+  // A part filled from the backorder (after other parts were picked): which one, when its location holds
+  // several not yet picked.
+  part?: string;
 }
 
 // The carrier reports a problem (address unknown, damaged, refused): the order needs an operator.

@@ -43,6 +43,7 @@ import {
   allocationRejectionRefusal,
   cancelRefusal,
   dropShipRerouteRefusal,
+  filledPartRejected,
   fulfillmentEventRefusal,
   holdRefusal,
   paymentDecisionRefusal,
@@ -60,6 +61,11 @@ function requestCancel(run: OrderRun, req: Partial<CancelRequest> | undefined): 
 }
 
 function recordRejection(run: OrderRun, r: AllocationRejection): void {
+  const later = filledPartRejected(facts(run), r);
+  if (later && 'part' in later) {
+    run.intents.rejection ??= { ...r, locationId: later.part.held.locationId, part: later.part.id };
+    return;
+  }
   const at = run.parts.at(r.locationId);
   if (at) run.intents.rejection ??= { ...r, locationId: at.held.locationId };
 }
@@ -94,7 +100,7 @@ function registerSignals(run: OrderRun): void {
     intents.stockChanged = true;
   });
   setHandler(rejectAllocationSignal, (r) => {
-    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || parts.count === 0 || isTerminal(state.status)) return;
+    if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged') || parts.stock.length === 0 || isTerminal(state.status)) return;
     if (flowIndex(state.stage) >= flowIndex('picked') || parts.anyReached('picked')) return;
     recordRejection(run, r);
   });
@@ -154,6 +160,7 @@ export function facts(run: OrderRun): OrderFacts {
     orderLines: run.order.lines,
     orderEvents: run.reported,
     ...(isDropShipOrder(run.order) && { dropShip: true }),
+    ...(run.backorderRejections && { backorderRejections: true }),
   };
 }
 

@@ -89,7 +89,7 @@ export async function takeEditWhileHolding(run: OrderRun, withdrawUndo: () => vo
     return false;
   }
   const reason = `channel edit: ${describeChanges(changes)}`;
-  for (const part of run.parts.list)
+  for (const part of run.parts.stock)
     await run.step('release_stock', () => run.acts.releaseStock(before, part.held, reason), { cancellable: false });
   withdrawUndo();
   run.parts.drop();

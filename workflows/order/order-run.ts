@@ -38,7 +38,8 @@ import {
   type OrderWorkflowInput,
 } from './api';
 import { Parts, type PartRun } from './parts';
-import { FEWER_PROJECTIONS, LIGHTER_HAPPY_PATH, PER_PART_CAPTURE, PRE_ORDERS, SERIAL_PROJECTIONS } from './patches';
+import { FEWER_PROJECTIONS, LIGHTER_HAPPY_PATH, MIXED_DROP_SHIP, PER_PART_CAPTURE, PRE_ORDERS, SERIAL_PROJECTIONS } from './patches';
+import { isMixedOrder } from '../../domain/drop-ship';
 import { isPreOrder } from '../../domain/preorder';
 import type { Refusal } from './rules';
 import { partCapture } from '../../domain/line-cancel';
@@ -104,6 +105,14 @@ export class OrderRun {
   lighter = false;
   // A pre-order (started since the PRE_ORDERS patch): its claims are settled, and it waits for its release date.
   preorder = false;
+  // An order mixing stocked and drop-shipped lines (started since the MIXED_DROP_SHIP patch): its stocked
+  // and supplier parts run side by side.
+  mixed = false;
+  // A backordered order (since the BACKORDER_REJECTIONS patch): a part filled later may be rejected by its location.
+  backorderRejections = false;
+  // Such an order's status a side that did not park it asked for while the other side had it parked (or
+  // held): taken when the order leaves needs_attention or on_hold.
+  private deferred?: OrderStatus;
   // Work the main flow does at its next wait, before anything else (a partial cancel): only while it waits
   // is nothing of it in flight that the work would change under it.
   interject?: { due: () => boolean; run: () => Promise<void> };
@@ -163,6 +172,7 @@ export class OrderRun {
     this.lighter = patched(LIGHTER_HAPPY_PATH);
     // Asked only of pre-orders, so the histories of other orders carry no marker.
     this.preorder = isPreOrder(this.order) && patched(PRE_ORDERS);
+    this.mixed = isMixedOrder(this.order) && patched(MIXED_DROP_SHIP);
     upsertSearchAttributes([{ key: OrderStatusKey, value: this.state.status }]);
     if (!this.fewerProjections) await this.publishAsIs();
     void this.projectTracking();
@@ -200,6 +210,7 @@ export class OrderRun {
   // Versions count projections, so they stay consecutive (the view's guard against stragglers needs that).
   async setStatus(status: OrderStatus, reason?: string, opts: { project?: boolean } = {}): Promise<void> {
     const { state } = this;
+    if (this.mixed && this.parkedElsewhere(status)) return this.defer(status, reason, opts);
     state.status = status;
     if ((FLOW as readonly string[]).includes(status) && flowIndex(status as FlowStatus) > flowIndex(state.stage))
       state.stage = status as FlowStatus;
@@ -243,16 +254,42 @@ export class OrderRun {
   }
 
   // The status to go back to after a hold or a failed step: where the order was, or further along the
-  // flow if another part of a split order moved it on meanwhile.
+  // flow if another part of a split order moved it on meanwhile (or, mixed, where the other side went).
   resumeStatus(was: OrderStatus): OrderStatus {
     const { stage } = this.state;
-    return (FLOW as readonly string[]).includes(was) && flowIndex(stage) > flowIndex(was as FlowStatus) ? stage : was;
+    const parked = was === 'needs_attention' || was === 'on_hold';
+    const to = (!parked && this.deferred) || was;
+    if (!parked) this.deferred = undefined;
+    return (FLOW as readonly string[]).includes(to) && flowIndex(stage) > flowIndex(to as FlowStatus) ? stage : to;
+  }
+
+  // A mixed order parked (needs_attention) or held by one side: the other side's moves do not take the
+  // status from the operator's view; they move the stage, are noted, and are taken when the order resumes.
+  private parkedElsewhere(status: OrderStatus): boolean {
+    const { state } = this;
+    const parked = (state.status === 'needs_attention' && !!state.attention) || (state.status === 'on_hold' && !!state.hold);
+    return parked && !['needs_attention', 'on_hold', 'cancelled', 'rejected', 'completed'].includes(status);
+  }
+
+  private async defer(status: OrderStatus, reason: string | undefined, opts: { project?: boolean }): Promise<void> {
+    const { state } = this;
+    if ((FLOW as readonly string[]).includes(status) && flowIndex(status as FlowStatus) > flowIndex(state.stage))
+      state.stage = status as FlowStatus;
+    if (this.deferred === status) return;
+    this.deferred = status;
+    state.history.push({ status: state.status, at: this.now(), reason: `${status}${reason !== undefined ? `: ${reason}` : ''}` });
+    if (opts.project !== false) await this.publish();
   }
 
   // Hold pauses the order where it stands; release puts it back to the status it had.
   private async honourHold(): Promise<void> {
     const { intents } = this;
     if (!intents.hold || intents.cancel) return;
+    // A mixed order's other side holds it already: this side waits for the release too.
+    if (this.mixed && this.state.hold) {
+      await condition(() => !intents.hold || !!intents.cancel);
+      return;
+    }
     const resumeTo = this.state.status;
     this.state.hold = { reason: intents.hold.reason, since: this.now() };
     await this.setStatus('on_hold', intents.hold.reason);
@@ -374,8 +411,10 @@ export class OrderRun {
     if (!this.parts.listed || !patched(PER_PART_CAPTURE)) return this.captureOnce();
     const started = this.partCaptures.get(part.id);
     if (started) return started;
-    // A backordered order's last part is one filled when nothing is backordered any more.
-    const last = this.partCaptures.size === this.parts.count - 1 && !this.state.backorder?.lines.length;
+    // A backordered order's last part is one filled when nothing is backordered any more; a mixed order's
+    // is not a supplier's while its stocked lines are not held yet (their part follows).
+    const stockToCome = this.mixed && this.parts.stock.length === 0;
+    const last = this.partCaptures.size === this.parts.count - 1 && !this.state.backorder?.lines.length && !stockToCome;
     const amount = partCapture(this.order, part.held.lines ?? [], { capturedSoFar: this.committedCapture, last });
     this.committedCapture += amount;
     const capturing = (async () => {
@@ -384,7 +423,10 @@ export class OrderRun {
       });
       const view = this.parts.view(part);
       if (view) view.captured = amount;
-      const all = ++this.finishedCaptures === this.parts.count && !this.state.backorder?.lines.length;
+      const all =
+        ++this.finishedCaptures === this.parts.count &&
+        !this.state.backorder?.lines.length &&
+        !(this.mixed && this.parts.stock.length === 0);
       this.state.payment = {
         ...this.state.payment,
         captured: (this.state.payment.captured ?? 0) + amount,

@@ -10,12 +10,17 @@ import type { FulfillmentEvent } from './api';
 export interface PartRun {
   id: string;
   held: HeldStock;
+  supplied?: boolean; // shipped by a drop-ship supplier beside the stocked parts (an order mixing both)
+  filled?: boolean; // filled from the order's backorder after the first parts
   reported: Map<FulfillmentEventType, FulfillmentEvent>;
   deliveredAt?: string;
 }
 
 export class Parts {
   list: PartRun[] = [];
+  // An order mixing stocked and drop-shipped lines: its supplier parts come first and stay while the
+  // stocked parts are held, given back and held again; the view always lists them.
+  private mixed = false;
 
   constructor(
     private readonly state: OrderState,
@@ -27,30 +32,63 @@ export class Parts {
     return this.list.length;
   }
 
-  // More than one part, or a backordered order (its later parts follow): the view lists them.
+  // More than one part, or a backordered order (its later parts follow), or a mixed one: the view lists them.
   get listed(): boolean {
-    return this.list.length > 1 || this.state.backorder !== undefined;
+    return this.list.length > 1 || this.state.backorder !== undefined || this.mixed;
   }
 
-  // Stock now held: one whole-order reservation, or a split order's parts.
-  holdWhole(held: HeldStock): void {
-    this.list = [{ id: '1', held, reported: new Map() }];
+  // The parts that hold stock at a location (every part, unless suppliers ship some).
+  get stock(): PartRun[] {
+    return this.mixed ? this.list.filter((r) => !r.supplied) : this.list;
   }
 
-  holdSplit(held: HeldStock[]): void {
-    this.list = held.map((h, i) => ({ id: String(i + 1), held: h, reported: new Map() }));
-    this.state.parts = this.list.map((r) => ({
+  private get supplied(): PartRun[] {
+    return this.list.filter((r) => r.supplied);
+  }
+
+  // A mixed order's supplier parts, numbered first (the stocked parts follow once their stock is held).
+  holdSupplied(held: HeldStock[]): PartRun[] {
+    this.mixed = true;
+    const runs = held.map((h, i): PartRun => ({ id: String(i + 1), held: h, reported: new Map(), supplied: true }));
+    this.list = runs;
+    this.state.parts = runs.map((r) => ({
       id: r.id,
       locationId: r.held.locationId,
       reservationId: r.held.reservationId,
       lines: r.held.lines!,
-      stage: 'stock_reserved',
+      stage: 'payment_authorized',
     }));
+    return runs;
   }
 
-  // A backordered part filled as stock arrived, after the others: numbered after them.
+  // Stock now held: one whole-order reservation, or a split order's parts (a mixed order's, with its lines,
+  // after its supplier parts).
+  holdWhole(held: HeldStock): void {
+    if (this.mixed) return this.holdSplit([held]);
+    this.list = [{ id: '1', held, reported: new Map() }];
+  }
+
+  holdSplit(held: HeldStock[]): void {
+    const supplied = this.supplied;
+    const stock = held.map((h, i) => ({ id: String(supplied.length + i + 1), held: h, reported: new Map() }));
+    this.list = [...supplied, ...stock];
+    this.state.parts = [
+      ...(this.state.parts ?? []).filter((p) => supplied.some((r) => r.id === p.id)),
+      ...stock.map((r) => ({
+        id: r.id,
+        locationId: r.held.locationId,
+        reservationId: r.held.reservationId,
+        lines: r.held.lines!,
+        stage: 'stock_reserved' as const,
+      })),
+    ];
+  }
+
+  // A backordered part filled as stock arrived, after the others: numbered after them (and after any part
+  // given back, so no id names two parts).
   add(held: HeldStock): PartRun {
-    const run: PartRun = { id: String(this.list.length + 1), held, reported: new Map() };
+    const last = Math.max(this.removedUpTo, ...this.list.map((r) => Number(r.id)));
+    const run: PartRun = { id: String(last + 1), held, reported: new Map(), filled: true };
     this.list.push(run);
     this.state.parts = [
       ...(this.state.parts ?? []),
@@ -60,19 +98,31 @@ export class Parts {
   }
 
   // Given back (the allocation was rejected): routed again from scratch.
+  // A part filled from the backorder whose location rejected it: it is gone (its units are backordered again).
+  private removedUpTo = 0;
+  remove(run: PartRun): void {
+    this.list = this.list.filter((r) => r !== run);
+    this.state.parts = this.state.parts?.filter((p) => p.id !== run.id);
+    this.removedUpTo = Math.max(this.removedUpTo, Number(run.id));
+  }
+
+  // A mixed order keeps its supplier parts.
   drop(): void {
+    const supplied = this.supplied;
     this.state.allocation = undefined;
-    this.state.parts = undefined;
+    this.state.parts = this.mixed ? (this.state.parts ?? []).filter((p) => supplied.some((r) => r.id === p.id)) : undefined;
     this.state.backorder = undefined;
-    this.list = [];
+    this.list = supplied;
   }
 
   find(id: string): PartRun | undefined {
     return this.list.find((r) => r.id === id);
   }
 
+  // The stock part at a location (the first, when none is named).
   at(locationId: string | undefined): PartRun | undefined {
-    return locationId === undefined ? this.list[0] : this.list.find((r) => r.held.locationId === locationId);
+    const stock = this.stock;
+    return locationId === undefined ? stock[0] : stock.find((r) => r.held.locationId === locationId);
   }
 
   reportedFor(run: PartRun, type: FulfillmentEventType): FulfillmentEvent | undefined {
@@ -83,8 +133,9 @@ export class Parts {
     return FULFILLMENT_EVENTS.slice(FULFILLMENT_EVENTS.indexOf(stage)).some((s) => !!this.reportedFor(run, s));
   }
 
+  // Of the stock parts (what a location picks and ships; a supplier's shipment is no pick).
   anyReached(stage: FulfillmentEventType): boolean {
-    return this.list.some((r) => this.reachedAtLeast(r, stage));
+    return this.stock.some((r) => this.reachedAtLeast(r, stage));
   }
 
   // The part as the view lists it (split orders only).

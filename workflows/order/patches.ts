@@ -31,3 +31,9 @@ export const LIGHTER_HAPPY_PATH = 'lighter-happy-path';
 // A pre-order whose units are cancelled (the cancelOrderLines Update) gives back those units' share of its
 // claims on inbound stock. Only pre-orders that receive such a command reach it.
 export const PREORDER_LINE_CANCELS = 'pre-order-line-cancels';
+// Orders mixing stocked and drop-shipped lines ship in parts: the stocked lines reserved and shipped from a
+// location, each supplier's lines as a part of its own, side by side. Only such orders reach it.
+export const MIXED_DROP_SHIP = 'mixed-drop-ship';
+// A part filled from a backorder may be rejected by its location until it is picked: its reservation given
+// back and its units backordered again. Only backordered orders reach it.
+export const BACKORDER_REJECTIONS = 'backorder-part-rejections';

@@ -24,6 +24,7 @@ export interface OrderFacts {
   orderLines: { sku: string; quantity: number }[];
   orderEvents: ReadonlyMap<string, FulfillmentEvent>; // reported for the whole order
   dropShip?: boolean; // its suppliers ship it (no stock of ours is held)
+  backorderRejections?: boolean; // its parts filled from the backorder may be rejected (since BACKORDER_REJECTIONS)
 }
 
 const refused = (message: string, details?: Record<string, unknown>): Refusal => ({
@@ -90,8 +91,10 @@ export function allocationRejectionRefusal(f: OrderFacts, r: AllocationRejection
   if (!r || (r.reason !== 'not_in_stock' && r.reason !== 'damaged')) return invalid('must be not_in_stock or damaged', 'reason');
   const over = ended(f, 'reject the allocation of');
   if (over) return over;
+  const later = filledPartRejected(f, r);
+  if (later) return 'refusal' in later ? later.refusal : skusRefusal(f, later.part, r.skus);
   const { orderId, status, stage } = f.state;
-  const held = f.parts.list;
+  const held = f.parts.stock;
   const picked = held.filter((run) => f.parts.reachedAtLeast(run, 'picked'));
   if (
     held.length === 0 ||
@@ -110,8 +113,13 @@ export function allocationRejectionRefusal(f: OrderFacts, r: AllocationRejection
   if (r.locationId === undefined && f.parts.listed) return invalid(`is required: order ${orderId} is split across ${where}`, 'locationId');
   const at = f.parts.at(r.locationId);
   if (!at) return invalid(`order ${orderId} is not allocated at ${r.locationId} (it is at ${where})`, 'locationId');
+  return skusRefusal(f, at, r.skus);
+}
+
+function skusRefusal(f: OrderFacts, at: PartRun, skus: string[] | undefined): Refusal | undefined {
+  const { orderId } = f.state;
   const onOrder = new Set((at.held.lines ?? f.orderLines).map((l) => l.sku));
-  for (const [i, sku] of (r.skus ?? []).entries()) {
+  for (const [i, sku] of (skus ?? []).entries()) {
     if (!onOrder.has(sku))
       return invalid(
         `${sku} is not on ${f.parts.listed ? `the part of order ${orderId} at ${at.held.locationId}` : `order ${orderId}`}`,
@@ -119,6 +127,37 @@ export function allocationRejectionRefusal(f: OrderFacts, r: AllocationRejection
       );
   }
   return undefined;
+}
+
+// A part filled from the backorder (after the first parts were picked) that its location rejects before
+// picking it: which part (undefined: the rejection is not about such a part, the rules above apply).
+export function filledPartRejected(f: OrderFacts, r: AllocationRejection): { part: PartRun } | { refusal: Refusal } | undefined {
+  if (!f.backorderRejections) return undefined;
+  const { orderId, status } = f.state;
+  const open = f.parts.stock.filter((p) => p.filled && !f.parts.reachedAtLeast(p, 'picked'));
+  let part: PartRun | undefined;
+  if (r.part !== undefined) {
+    const named = f.parts.find(r.part);
+    if (!named?.filled) return undefined;
+    if (!open.includes(named))
+      return {
+        refusal: refused(`Part ${named.id} of order ${orderId} has been picked: only a part not yet picked can be rejected`, { status }),
+      };
+    if (r.locationId !== undefined && r.locationId !== named.held.locationId)
+      return { refusal: invalid(`part ${named.id} of order ${orderId} is at ${named.held.locationId}, not ${r.locationId}`, 'locationId') };
+    part = named;
+  } else {
+    if (r.locationId === undefined) return undefined;
+    const here = open.filter((p) => p.held.locationId === r.locationId);
+    if (here.length === 0) return undefined;
+    if (here.length > 1)
+      return {
+        refusal: invalid(`is required: parts ${here.map((p) => p.id).join(', ')} of order ${orderId} wait at ${r.locationId}`, 'part'),
+      };
+    part = here[0];
+  }
+  if (f.intents.rejection) return { refusal: refused(`Order ${orderId} is already taking a rejection; try again in a moment`, { status }) };
+  return { part };
 }
 
 export function fulfillmentEventRefusal(f: OrderFacts, event: FulfillmentEvent): Refusal | undefined {

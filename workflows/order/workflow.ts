@@ -6,13 +6,14 @@ import { registerLineCancels } from './line-cancels';
 import { OrderCancelled, OrderRun } from './order-run';
 import { compensate } from './phases/compensate';
 import { pickup, shipping } from './phases/fulfil';
-import { dropShip } from './phases/drop-ship';
+import { dropShip, mixedShipping } from './phases/drop-ship';
 import { isDropShipOrder } from '../../domain/drop-ship';
 import { pay } from './phases/pay';
 import { reserve } from './phases/reserve';
 import { validate } from './phases/validate';
 
-// One order's lifecycle, top to bottom: validate, pay, reserve (not for drop-ship), fulfil, deliver, complete; cancelled at
+// One order's lifecycle, top to bottom: validate, pay, reserve (not for drop-ship; beside the suppliers for a
+// mixed order), fulfil, deliver, complete; cancelled at
 // any checkpoint before the goods leave, it compensates. A step that fails past its retries parks the
 // order in needs_attention until an operator retries it. The contract is in ./api.ts.
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
@@ -23,9 +24,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   await run.start();
   void noticeLateEdits(run);
   // A drop-ship order's suppliers ship it: it holds no stock (orders started before drop-ship had no
-  // supplier on any line, so they take the same path as always).
+  // supplier on any line, so they take the same path as always). An order mixing stocked and drop-shipped
+  // lines reserves its stocked lines beside its suppliers' parts (phases/drop-ship.ts).
   const suppliersShip = isDropShipOrder(run.order);
-  const strategy = suppliersShip ? dropShip : run.order.fulfillment?.method === 'pickup' ? pickup : shipping;
+  const strategy = run.mixed ? mixedShipping : suppliersShip ? dropShip : run.order.fulfillment?.method === 'pickup' ? pickup : shipping;
   try {
     if ((await validate(run)) && (await pay(run))) {
       if (!suppliersShip) await reserve(run);

@@ -1,7 +1,8 @@
 import { dropShipGroups, type DropShipGroup, type DropShipPurchaseOrder, type SupplierAnswer } from '../../../domain/drop-ship';
 import { OrderCancelled, type OrderRun } from '../order-run';
 import type { PartRun } from '../parts';
-import { shipping, type FulfilmentStrategy } from './fulfil';
+import { shipping, shipStockParts, type FulfilmentStrategy } from './fulfil';
+import { reserve } from './reserve';
 
 // ---- Drop-ship: the suppliers ship ----------------------------------------------------------------------
 
@@ -14,20 +15,50 @@ import { shipping, type FulfilmentStrategy } from './fulfil';
 // shipment is taken too). Delivery follows as for any carrier shipment.
 async function fulfilBySuppliers(run: OrderRun): Promise<void> {
   const groups = dropShipGroups(run.order);
-  const held = groups.map((g) => ({
-    reservationId: `drop-ship:${g.supplierId}`,
-    locationId: `supplier:${g.supplierId}`,
-    lines: g.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-  }));
+  const held = groups.map(heldBy);
   if (held.length === 1) run.parts.holdWhole(held[0]);
   else {
     run.parts.holdSplit(held);
     for (const p of run.state.parts ?? []) p.stage = 'payment_authorized';
   }
   run.state.dropShip = { purchaseOrders: [] };
-  const settled = await Promise.allSettled(run.parts.list.map((part, i) => supplierShipsPart(run, part, groups[i])));
+  await allSettled(run.parts.list.map((part, i) => supplierShipsPart(run, part, groups[i])));
+  await invoice(run);
+}
+
+// An order mixing stocked and drop-shipped lines ships in parts, side by side: each supplier's lines as a
+// part of its own (numbered first), exactly as above, and the stocked lines reserved, released and shipped
+// from a location as any order's (one part, or several when split or backordered). Each part captures its
+// own money as it ships; a cancel before any part shipped gives the stock back and withdraws the purchase
+// orders; a supplier's refusal parks that part alone (the stocked part goes on; its moves are noted and the
+// order takes its status once the refusal is settled).
+async function fulfilMixed(run: OrderRun): Promise<void> {
+  const groups = dropShipGroups(run.order);
+  const supplied = run.parts.holdSupplied(groups.map(heldBy));
+  run.state.dropShip = { purchaseOrders: [] };
+  const stocked = async () => {
+    await reserve(run);
+    await shipStockParts(run);
+  };
+  await allSettled([...supplied.map((part, i) => supplierShipsPart(run, part, groups[i])), stocked()]);
+  await run.captureRemainder();
+  await invoice(run);
+}
+
+const heldBy = (g: DropShipGroup) => ({
+  reservationId: `drop-ship:${g.supplierId}`,
+  locationId: `supplier:${g.supplierId}`,
+  lines: g.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+});
+
+// Every side ends before the order moves on (a cancellation waits for all of them to stop).
+async function allSettled(sides: Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(sides);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+async function invoice(run: OrderRun): Promise<void> {
   const firstShipment = run.parts.firstShipment();
   await run.step('erp_invoice', () => run.acts.pushInvoiceToErps(run.order, firstShipment), { cancellable: false });
 }
@@ -152,3 +183,4 @@ async function untilShipped(run: OrderRun, po: DropShipPurchaseOrder): Promise<O
 }
 
 export const dropShip: FulfilmentStrategy = { fulfil: fulfilBySuppliers, deliver: shipping.deliver };
+export const mixedShipping: FulfilmentStrategy = { fulfil: fulfilMixed, deliver: shipping.deliver };

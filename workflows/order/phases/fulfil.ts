@@ -27,15 +27,20 @@ async function throughStages(run: OrderRun, part: PartRun, stages: readonly ('pi
 // by side; a cancellation waits for all of them to stop, so that no label is bought after the
 // compensations ran.
 async function fulfilByCarrier(run: OrderRun): Promise<void> {
-  const shipping = run.parts.list.map((part) => shipPart(run, part));
+  await shipStockParts(run);
+  await run.captureRemainder();
+  const firstShipment = run.parts.firstShipment();
+  await run.step('erp_invoice', () => run.acts.pushInvoiceToErps(run.order, firstShipment), { cancellable: false });
+}
+
+// Every part that holds stock, shipped side by side (and a backorder filled beside them).
+export async function shipStockParts(run: OrderRun): Promise<void> {
+  const shipping = run.parts.stock.map((part) => shipPart(run, part));
   // A backordered order: its later parts are reserved and shipped as stock arrives, beside these.
   if (run.state.backorder) shipping.push(fillBackorder(run, (part) => shipPart(run, part)));
   const settled = await Promise.allSettled(shipping);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  await run.captureRemainder();
-  const firstShipment = run.parts.firstShipment();
-  await run.step('erp_invoice', () => run.acts.pushInvoiceToErps(run.order, firstShipment), { cancellable: false });
 }
 
 // One part from release to shipped: picked, packed, the label bought through the carrier rules (unless

@@ -7,6 +7,10 @@ import { OrderCancelled, type OrderRun } from '../order-run';
 import { RELEASE_ALL_STOCK } from '../patches';
 import { backordersApply, describeLines } from '../../../domain/backorder';
 import { backorderTheRest } from '../backorders';
+import { stockedLines } from '../../../domain/drop-ship';
+import type { Order } from '../../../domain/order';
+
+const stockedOf = (order: Order) => stockedLines(order.lines).map((l) => ({ sku: l.sku, quantity: l.quantity }));
 
 // 3. Stock: reserve the order where the routing rules place it (one location, or split into parts when no
 // single location can fill it and the rules and the order allow it), or wait for stock to arrive; then
@@ -77,8 +81,12 @@ async function reserveSomewhere(run: OrderRun, a: Allocation): Promise<void> {
     });
     state.routing = result.routing;
     if (result.reserved) {
-      run.parts.holdWhole({ reservationId: result.reservationId, locationId: result.locationId });
-      state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: run.now() };
+      // A mixed order's stocked lines are a part of their own (reserveStock reserved only those).
+      if (run.mixed) run.parts.holdWhole({ reservationId: result.reservationId, locationId: result.locationId, lines: stockedOf(order) });
+      else {
+        run.parts.holdWhole({ reservationId: result.reservationId, locationId: result.locationId });
+        state.allocation = { reservationId: result.reservationId, locationId: result.locationId, reservedAt: run.now() };
+      }
       state.awaitingStock = undefined;
       return;
     }
@@ -95,7 +103,7 @@ async function reserveSomewhere(run: OrderRun, a: Allocation): Promise<void> {
       if (++a.splitMisses % 3 !== 0) continue;
     }
     // Backorders allowed: what is in stock now ships, the rest waits as a backorder.
-    if (backordersApply(order) && (await backorderTheRest(run, ++a.attempts, excluded))) return;
+    if (backordersApply({ ...order, lines: stockedLines(order.lines) }) && (await backorderTheRest(run, ++a.attempts, excluded))) return;
     state.awaitingStock = { since: state.awaitingStock?.since ?? run.now(), attempts: attempt, ...(shortfall && { shortfall }) };
     if (state.status !== 'awaiting_stock') {
       await run.setStatus(
@@ -137,7 +145,7 @@ async function reserveParts(run: OrderRun, attempt: number, plan: RoutingPart[])
 // Cancelled from here on: every part's stock is given back. Returns the withdrawal, for when the stock is
 // given back another way (the allocation was rejected).
 function owePartsBack(run: OrderRun): () => void {
-  const holding = run.parts.list.map((r) => r.held);
+  const holding = run.parts.stock.map((r) => r.held);
   return run.owe(async () => {
     for (const held of holding)
       await run.step('release_stock', () => run.acts.releaseStock(run.order, held, 'order cancelled'), { cancellable: false });
@@ -147,7 +155,8 @@ function owePartsBack(run: OrderRun): () => void {
 // Reserved: recorded, then (past the hold and cancel checkpoint) released to the warehouse; the ERPs hear
 // of the sales order once.
 async function release(run: OrderRun, round: number): Promise<void> {
-  const holding = run.parts.list.map((r) => r.held);
+  const stock = run.parts.stock;
+  const holding = stock.map((r) => r.held);
   const where = holding.map((h) => h.locationId).join(', ');
   const backordered = run.state.backorder?.lines.length ? `; backordered: ${describeLines(run.state.backorder.lines)}` : '';
   const releaseAt = run.preorder ? run.state.preorder?.releaseAt : undefined;
@@ -163,7 +172,7 @@ async function release(run: OrderRun, round: number): Promise<void> {
   if (round === 1 && run.exchangeHold) run.intents.hold ??= { reason: run.exchangeHold };
   await run.checkpoint();
   if (releaseAt !== undefined && round === 1) await untilReleased(run, releaseAt);
-  for (const part of run.state.parts ?? []) part.stage = 'released_to_fulfillment';
+  for (const part of run.state.parts ?? []) if (stock.some((r) => r.id === part.id)) part.stage = 'released_to_fulfillment';
   await run.setStatus('released_to_fulfillment', round > 1 ? `re-routed to ${where}` : undefined);
   if (round === 1)
     await run.step('erp_sales_order', async () =>
@@ -175,9 +184,10 @@ async function release(run: OrderRun, round: number): Promise<void> {
 // back too, and the whole order is routed again without that location.
 async function routeAgain(run: OrderRun, a: Allocation, refused: AllocationRejection): Promise<void> {
   const { acts, order, state } = run;
-  const at = run.parts.list.find((r) => r.held.locationId === refused.locationId) ?? run.parts.list[0];
+  const stock = run.parts.stock;
+  const at = stock.find((r) => r.held.locationId === refused.locationId) ?? stock[0];
   await run.step('reject_allocation', () => acts.rejectAllocation(order, at.held, refused, a.round), { cancellable: false });
-  for (const other of run.parts.list) {
+  for (const other of stock) {
     if (other !== at)
       await run.step(
         'release_stock',
