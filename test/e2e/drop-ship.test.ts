@@ -458,7 +458,7 @@ test('an item the catalogue has drop-shipped by a supplier routes its order line
   expect((await orderOf(stocked.body.orderId)).order.type).toBe('standard');
 });
 
-test("a channel order and a bulk import for items the catalogue drop-ships are drop-shipped by the item's supplier; a channel order mixing them with stocked items ships from stock, an import refuses it naming the row and column", async () => {
+test("a channel order and a bulk import for items the catalogue drop-ships are drop-shipped by the item's supplier; beside stocked items they ship in parts, and an import refuses what cannot ship as sent, naming the row and column", async () => {
   const POT = `DS${run}-POT`;
   const STOOL = `DS${run}-STOOL`;
   expect((await api.post('/items', { sku: POT, name: 'Pot', dropShip: { supplierId: EMAIL_SUPPLIER } })).status).toBe(201);
@@ -510,13 +510,21 @@ test("a channel order and a bulk import for items the catalogue drop-ships are d
     lines: [{ sku: POT, quantity: 1 }],
   });
 
-  // With a stocked stool beside it the channel order is still taken (it was sold), shipped from stock.
+  // With a stocked stool beside it the channel order ships in parts: the pot by its supplier, the stool from stock.
   const mixedOrder = await sendOrder(base + 1, [POT, STOOL]);
-  const stocked = await waitFor(mixedOrder, (o) => o.status === 'awaiting_stock', 'the mixed order to wait for stock');
-  expect(stocked.order.type).toBe('standard');
-  expect(stocked.order.lines.every((l: { dropShip?: unknown }) => l.dropShip === undefined)).toBe(true);
+  const mixed = await waitFor(
+    mixedOrder,
+    (o) => o.dropShip?.purchaseOrders?.[0]?.status === 'sent',
+    'the mixed order to send its purchase order',
+  );
+  expect(mixed.order.lines).toEqual([
+    expect.objectContaining({ sku: POT, dropShip: { supplierId: EMAIL_SUPPLIER } }),
+    expect.not.objectContaining({ dropShip: expect.anything() }),
+  ]);
+  expect(mixed.order.lines[1].sku).toBe(STOOL);
+  expect(mixed.dropShip.purchaseOrders[0].lines).toEqual([{ sku: POT, quantity: 1 }]);
 
-  // A CSV import: no supplier column, the item decides; the mixed order is refused naming the stool's row.
+  // A CSV import: no supplier column, the item decides; the pot beside the stool ships in parts too.
   const header = 'channel,order_ref,customer_name,ship_line1,ship_city,ship_postal_code,ship_country,currency,sku,quantity,unit_price';
   const row = (ref: string, sku: string) => `imp${run},${ref},Buyer GmbH,Industriestr. 1,Berlin,10115,DE,EUR,${sku},3,12.00`;
   const csv = [header, row(`C-${run}-1`, POT), row(`C-${run}-2`, POT), row(`C-${run}-2`, STOOL)].join('\n') + '\n';
@@ -526,25 +534,23 @@ test("a channel order and a bulk import for items the catalogue drop-ships are d
     .set('content-type', 'text/csv')
     .send(csv);
   expect(imported.status).toBe(202);
-  expect(imported.body).toMatchObject({ orders: 1, refusedOrders: 1, invalidRows: 1 });
-  expect(imported.body.problems).toEqual([
-    {
-      row: 4,
-      column: 'sku',
-      message: `is stocked, but the order's other lines are drop-shipped, and mixing stocked and drop-shipped lines in one order is not supported yet (the order's ${POT} is drop-shipped by ${EMAIL_SUPPLIER}, as the catalogue says)`,
-    },
-  ]);
+  expect(imported.body).toMatchObject({ orders: 2, refusedOrders: 0, invalidRows: 0 });
   const fromCsv = await waitFor(`order:imp${run}:C-${run}-1`, (o) => o.order?.type === 'drop_ship', 'the imported drop-ship order');
   expect(fromCsv.order.lines).toEqual([expect.objectContaining({ sku: POT, quantity: 3, dropShip: { supplierId: EMAIL_SUPPLIER } })]);
-  expect((await api.get(`/orders/order:imp${run}:C-${run}-2`)).status).toBe(404);
+  const mixedCsv = await waitFor(`order:imp${run}:C-${run}-2`, (o) => !!o.order, 'the imported mixed order');
+  expect(mixedCsv.order.lines.map((l: { sku: string; dropShip?: unknown }) => [l.sku, l.dropShip])).toEqual([
+    [POT, { supplierId: EMAIL_SUPPLIER }],
+    [STOOL, undefined],
+  ]);
 
-  // JSON: the same, the stool's line named by its path.
+  // JSON: one shipment asked for a pot beside a stool cannot be kept, named by its path.
   const json = {
     orders: [
       orderBody({ channel: `imp${run}`, channelOrderId: `J-${run}-1`, lines: [{ sku: POT, quantity: 1, unitPrice: 1200 }] }),
       orderBody({
         channel: `imp${run}`,
         channelOrderId: `J-${run}-2`,
+        fulfillment: { method: 'ship', allowSplit: false },
         lines: [
           { sku: STOOL, quantity: 1, unitPrice: 900 },
           { sku: POT, quantity: 1, unitPrice: 1200 },
@@ -559,8 +565,9 @@ test("a channel order and a bulk import for items the catalogue drop-ships are d
     .send(JSON.stringify(json));
   expect(fromJson.status).toBe(202);
   expect(fromJson.body.problems).toEqual([
-    { row: 2, column: 'lines.0.dropShip', message: expect.stringMatching(/^is required: the order's other lines are drop-shipped/) },
+    { row: 2, column: 'fulfillment.allowSplit', message: expect.stringMatching(/^cannot be false: 1 line\(s\) ship from stock/) },
   ]);
+  expect((await api.get(`/orders/order:imp${run}:J-${run}-2`)).status).toBe(404);
   const jsonOrder = await waitFor(`order:imp${run}:J-${run}-1`, (o) => o.order?.type === 'drop_ship', 'the imported JSON drop-ship order');
   expect(jsonOrder.order.lines[0].dropShip).toEqual({ supplierId: EMAIL_SUPPLIER });
 });
