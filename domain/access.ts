@@ -113,6 +113,18 @@ export const grantSchema = z
   });
 export type Grant = z.infer<typeof grantSchema>;
 
+// Requests for a new API key and a new user.
+const keyNameSchema = z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces or . _ -');
+// The grant's fields beside the name; the role defaults to admin, as keys were before roles.
+export const apiKeyRequestSchema = z.strictObject({ name: keyNameSchema, ...grantSchema.partial({ role: true }).shape });
+export const emailSchema = z.email('must be an email address').max(254);
+export const userRequestSchema = z.strictObject({
+  email: emailSchema,
+  name: z.string().trim().min(1).max(100),
+  password: z.string().min(12, 'must be at least 12 characters').max(200),
+  ...grantSchema.shape,
+});
+
 /** The location a picklist id names: PL-<location>-<yyyymmddThhmmss>-<hex>. */
 export function locationOfPicklist(picklistId: string): string | undefined {
   return /^PL-(.+)-\d{8}T\d{6}-[0-9a-f]{6}$/.exec(picklistId)?.[1];

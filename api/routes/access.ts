@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { grantSchema } from '../../domain/access';
+import { apiKeyRequestSchema, emailSchema, grantSchema, userRequestSchema } from '../../domain/access';
 import { UnauthorizedError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { createAccessService } from '../../services/access';
@@ -10,17 +10,6 @@ import { authenticated, publicRoute, requires, SESSION_COOKIE, tokenOf } from '.
 
 // Keys, users, sessions and the audit log. Only admins hold keys:manage, users:manage and audit:read.
 
-const nameSchema = z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces or . _ -');
-// The grant's fields beside the name; the role defaults to admin, as keys were before roles.
-const apiKeyRequestSchema = z.strictObject({ name: nameSchema, ...grantSchema.partial({ role: true }).shape });
-const keyIdSchema = z.string().regex(/^key_[0-9a-f]{16}$/, 'is not an API key id');
-const emailSchema = z.email('must be an email address').max(254);
-const userRequestSchema = z.strictObject({
-  email: emailSchema,
-  name: z.string().trim().min(1).max(100),
-  password: z.string().min(12, 'must be at least 12 characters').max(200),
-  ...grantSchema.shape,
-});
 const signInSchema = z.strictObject({ email: z.string().max(254), password: z.string().max(200) });
 const auditQuerySchema = z.strictObject({
   actor: z.string().min(1).max(254).optional(),
@@ -33,6 +22,7 @@ const auditQuerySchema = z.strictObject({
     .optional(),
 });
 
+const keyIdSchema = z.string().regex(/^key_[0-9a-f]{16}$/, 'is not an API key id');
 const keyIdOf = (req: Request) => parseOrThrow(keyIdSchema, req.params.id, 'API key id', 'id');
 const serviceOf = (deps: ApiDeps) => createAccessService({ ...deps.stores, log: deps.log });
 
