@@ -21,6 +21,13 @@ export interface AuditEntry {
   status: number;
 }
 
+export type AuditView = Omit<AuditEntry, '_id' | 'hour' | 'actorHour'> & { id: string };
+const viewOf = ({ _id, hour, actorHour, ...e }: AuditEntry): AuditView => {
+  void hour;
+  void actorHour;
+  return { id: _id, ...e };
+};
+
 export interface AuditQuery {
   actor?: string;
   from: Date;
@@ -53,7 +60,7 @@ export class AuditLog {
   }
 
   /** Entries newest first, between from and to (at most 31 days apart), and the cursor of the next page. */
-  async list(q: AuditQuery): Promise<{ entries: AuditEntry[]; nextCursor?: string }> {
+  async list(q: AuditQuery): Promise<{ entries: AuditView[]; nextCursor?: string }> {
     const to = q.cursor ? new Date(Math.min(q.to.getTime(), Date.parse(q.cursor.slice(0, 24)))) : q.to;
     const out: AuditEntry[] = [];
     for (let day = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), to.getUTCDate())); day >= dayStart(q.from);) {
@@ -68,13 +75,13 @@ export class AuditLog {
           .filter((e) => e.at >= q.from && e.at <= q.to && (!q.cursor || e._id < q.cursor))
           .sort((a, b) => (a._id < b._id ? 1 : -1));
         for (const e of inRange) {
-          if (out.length === q.limit) return { entries: out, nextCursor: out[out.length - 1]._id };
+          if (out.length === q.limit) return { entries: out.map(viewOf), nextCursor: out[out.length - 1]._id };
           out.push(e);
         }
       }
       day = new Date(day.getTime() - 86_400_000);
     }
-    return { entries: out };
+    return { entries: out.map(viewOf) };
   }
 }
 
