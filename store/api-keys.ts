@@ -45,11 +45,11 @@ export class ApiKeys {
   }
 
   // Idempotent: the bootstrap key from the environment is registered (as admin) on every start.
-  async register(key: string, name: string): Promise<void> {
+  async register(key: string, name: string, grant: Grant = { role: 'admin' }): Promise<void> {
     await upsertRacing(
       this.col,
       { _id: hashApiKey(key) },
-      { $setOnInsert: { name, role: 'admin', keyId: `key_${hashApiKey(key).slice(0, 16)}`, createdAt: new Date() } },
+      { $setOnInsert: { name, ...grant, keyId: `key_${hashApiKey(key).slice(0, 16)}`, createdAt: new Date() } },
     );
   }
 
