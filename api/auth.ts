@@ -14,6 +14,11 @@ declare module 'express-serve-static-core' {
 }
 
 export const SESSION_COOKIE = 'orderhub_session';
+// Cross-site request forgery: writes authenticated by the cookie need this header, which a page on another
+// site cannot send without a CORS preflight the API never grants (besides the cookie's SameSite=Strict).
+export const CSRF_HEADER = 'X-Requested-With';
+export const CSRF_VALUE = 'orderhub-console';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The bearer token of a request: the Authorization header, or the console's session cookie. */
 export function tokenOf(req: Request): string | undefined {
@@ -31,6 +36,12 @@ export function authenticate(apiKeys: ApiKeys, users: Users): RequestHandler {
     try {
       const token = tokenOf(req);
       if (!token) throw new UnauthorizedError();
+      if (req.get('authorization') === undefined && !SAFE_METHODS.has(req.method) && req.get(CSRF_HEADER) !== CSRF_VALUE) {
+        // A cookie is sent by the browser on any site's form; this header only by the console's own script.
+        throw new ForbiddenError(`A write signed in by cookie must carry the header ${CSRF_HEADER}: ${CSRF_VALUE}`, {
+          header: CSRF_HEADER,
+        });
+      }
       const principal = isSessionToken(token) ? await users.verifySession(token) : await apiKeys.verify(token);
       if (!principal)
         throw new UnauthorizedError(isSessionToken(token) ? 'The session has ended: sign in again' : 'The API key is not valid');

@@ -56,7 +56,7 @@ export class UnauthorizedError extends OrderhubError {
 
 // Authenticated, but the role or its scopes do not allow this request; details name what is missing.
 export class ForbiddenError extends OrderhubError {
-  constructor(message: string, details: { permission?: string; scope?: string; id?: string }) {
+  constructor(message: string, details: { permission?: string; scope?: string; id?: string; header?: string }) {
     super('forbidden', message, details);
   }
 }

@@ -1,5 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { Grant, Principal } from '../domain/access';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { ConflictError, NotFoundError, OrderhubError, UnauthorizedError, ValidationError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import type { ApiKeys } from '../store/api-keys';
 import type { AuditLog } from '../store/audit';
@@ -12,12 +13,22 @@ export interface AccessDeps {
   users: Users;
   audit: AuditLog;
   log: Logger;
+  redis: Redis;
 }
+
+// Failed sign-ins counted per email and per client address over a window; past the limit the next
+// attempt is refused before the password is checked (a guesser learns nothing, and pays in time).
+export const SIGN_IN_WINDOW_S = 15 * 60;
+export const SIGN_IN_FAILURES = { perEmail: 10, perAddress: 50 };
 
 const KEY_NOTE = 'Store this key now: only its hash is kept.';
 const MAX_AUDIT_SPAN_MS = 31 * 86_400_000;
 
-export function createAccessService({ apiKeys, users, audit, log }: AccessDeps) {
+export function createAccessService({ apiKeys, users, audit, log, redis }: AccessDeps) {
+  const failureKeys = (email: string, address: string) => [
+    `orderhub:sign-in-failures:email:${email.toLowerCase()}`,
+    `orderhub:sign-in-failures:address:${address}`,
+  ];
   return {
     async createKey(name: string, grant: Grant, by: string | undefined) {
       const { key, view } = await apiKeys.create(name, grant);
@@ -51,9 +62,25 @@ export function createAccessService({ apiKeys, users, audit, log }: AccessDeps) 
       return user;
     },
     // The same answer for an unknown email, a wrong password and a disabled user.
-    async signIn(email: string, password: string): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
+    async signIn(email: string, password: string, address: string): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
+      const [byEmail, byAddress] = failureKeys(email, address);
+      const [emailFailures, addressFailures] = (await redis.mget(byEmail, byAddress)).map(Number);
+      if (emailFailures >= SIGN_IN_FAILURES.perEmail || addressFailures >= SIGN_IN_FAILURES.perAddress) {
+        throw new OrderhubError('rate_limited', `Too many failed sign-ins: try again in ${SIGN_IN_WINDOW_S / 60} minutes`);
+      }
       const session = await users.login(email, password);
-      if (!session) throw new UnauthorizedError('The email or password is not right');
+      if (!session) {
+        await redis
+          .multi()
+          .set(byEmail, 0, 'EX', SIGN_IN_WINDOW_S, 'NX') // the window starts at the first failure
+          .incr(byEmail)
+          .set(byAddress, 0, 'EX', SIGN_IN_WINDOW_S, 'NX')
+          .incr(byAddress)
+          .exec();
+        log.info('sign-in refused', { address }); // never the email's password, nor the email (personal data)
+        throw new UnauthorizedError('The email or password is not right');
+      }
+      await redis.del(byEmail);
       return session;
     },
     signOut: (token: string) => users.logout(token),

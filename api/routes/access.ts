@@ -24,7 +24,7 @@ const auditQuerySchema = z.strictObject({
 
 const keyIdSchema = z.string().regex(/^key_[0-9a-f]{16}$/, 'is not an API key id');
 const keyIdOf = (req: Request) => parseOrThrow(keyIdSchema, req.params.id, 'API key id', 'id');
-const serviceOf = (deps: ApiDeps) => createAccessService({ ...deps.stores, log: deps.log });
+const serviceOf = (deps: ApiDeps) => createAccessService({ ...deps.stores, log: deps.log, redis: deps.redis });
 
 // Sign-in: public, so mounted before authentication.
 export function signInRouter(deps: ApiDeps): Router {
@@ -32,7 +32,7 @@ export function signInRouter(deps: ApiDeps): Router {
   const access = serviceOf(deps);
   router.post('/session', publicRoute(), async (req, res) => {
     const { email, password } = parseOrThrow(signInSchema, req.body, 'sign-in');
-    const session = await access.signIn(email, password);
+    const session = await access.signIn(email, password, req.ip ?? 'unknown');
     req.principal = session.principal; // for the audit entry of the sign-in
     res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: SESSION_TTL_MS });
     res.status(201).json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.principal });

@@ -197,10 +197,15 @@ describe('users and sessions', () => {
     expect(login.headers['set-cookie'][0]).toMatch(/^orderhub_session=ohs_.*HttpOnly.*SameSite=Strict/i);
     expect((await api.raw.get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await api.raw.get('/orders').set('Cookie', `orderhub_session=${token}`)).status).toBe(200);
+    // A write by cookie needs the console's header (cross-site request forgery); nothing is written without it.
+    const forged = await api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`);
+    expect(forged.status).toBe(403);
+    expect(forged.body.error.details).toEqual({ header: 'X-Requested-With' });
     const refused = await api.raw.post('/items').set('Authorization', `Bearer ${token}`).send({ sku: 'U-1', name: 'x' });
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toContain('user Ada (role customer_service)');
-    expect((await api.raw.delete('/session').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    const signOut = api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`).set('X-Requested-With', 'orderhub-console');
+    expect((await signOut).status).toBe(200);
     expect((await api.raw.get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(401);
   });
 
@@ -212,6 +217,17 @@ describe('users and sessions', () => {
     expect((await api.raw.post('/session').send({ email, password })).status).toBe(401);
     expect((await api.get('/users')).body.users.find((u: { email: string }) => u.email === email).disabledAt).toBeDefined();
   });
+});
+
+test('sign-in is refused for 15 minutes after 10 failures for an email, even with the right password', async () => {
+  const target = `grace-${Date.now()}@example.com`;
+  const password = 'another long password';
+  expect((await api.post('/users', { email: target, name: 'Grace', role: 'read_only', password })).status).toBe(201);
+  for (let i = 0; i < 10; i++) expect((await api.raw.post('/session').send({ email: target, password: `guess ${i}` })).status).toBe(401);
+  const limited = await api.raw.post('/session').send({ email: target, password });
+  expect(limited.status).toBe(429);
+  expect(limited.body.error.code).toBe('rate_limited');
+  expect(limited.body).not.toHaveProperty('token');
 });
 
 describe('the audit log', () => {
