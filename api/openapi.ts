@@ -1118,7 +1118,7 @@ export function openApiDocument(): object {
       '/session': {
         post: {
           summary:
-            'Sign in: a session token (Bearer) and an httpOnly cookie, valid 12 h; 401 alike for an unknown email and a wrong password',
+            'Sign in: a session token (Bearer) and an httpOnly cookie, valid 12 h; 401 alike for an unknown email and a wrong password; 429 after 10 failures for an email within 15 min. Writes authenticated by the cookie need X-Requested-With: orderhub-console',
           security: [],
           requestBody: { required: true, ...json('SignIn') },
           responses: { '201': { description: '{ token, expiresAt, user }' }, ...errors },
