@@ -54,6 +54,9 @@ export function authenticate(apiKeys: ApiKeys, users: Users): RequestHandler {
   };
 }
 
+// Where a request acts: an id, several (it acts at any of them: an order fulfilled at two locations), or
+// undefined when the request does not say (its handler then answers 400 or 404). Called only for a
+// principal scoped to that kind.
 type ScopeOf = (req: Request) => unknown;
 
 // What a route declares: the structure test reads these markers from the app's route stack.
@@ -71,20 +74,26 @@ const who = (p: Principal) => `${p.kind === 'key' ? 'API key' : 'user'} ${p.name
  * A scope value that is not a string is left to the handler's validation (400).
  */
 export function requires(permission: Permission, scope?: { location?: ScopeOf; connection?: ScopeOf }): RequestHandler {
-  const handler: RequestHandler = (req, res, next) => {
-    const p = req.principal;
-    if (!p) return next(new UnauthorizedError());
-    res.locals.auditTargets = { ...req.params };
-    if (!hasPermission(p.role, permission)) {
-      return next(new ForbiddenError(`The ${who(p)} lacks the permission ${permission}`, { permission }));
-    }
-    for (const kind of ['location', 'connection'] as ScopeKind[]) {
-      const id = scope?.[kind]?.(req);
-      if (typeof id === 'string' && !inScope(p, kind, id)) {
-        return next(new ForbiddenError(`The ${who(p)} is not scoped to ${kind} ${id}`, { permission, scope: kind, id }));
+  const handler: RequestHandler = async (req, res, next) => {
+    try {
+      const p = req.principal;
+      if (!p) throw new UnauthorizedError();
+      res.locals.auditTargets = { ...req.params };
+      if (!hasPermission(p.role, permission)) throw new ForbiddenError(`The ${who(p)} lacks the permission ${permission}`, { permission });
+      for (const kind of ['location', 'connection'] as ScopeKind[]) {
+        const of = scope?.[kind];
+        if (!of || (kind === 'location' ? !p.locations : !p.connections)) continue;
+        const at = await of(req);
+        const ids = typeof at === 'string' ? [at] : Array.isArray(at) ? at.map(String) : undefined;
+        if (ids && !ids.some((id) => inScope(p, kind, id))) {
+          const id = ids.join(', ') || 'none';
+          throw new ForbiddenError(`The ${who(p)} is not scoped to ${kind} ${id}`, { permission, scope: kind, id });
+        }
       }
+      next();
+    } catch (err) {
+      next(err);
     }
-    next();
   };
   return Object.assign(handler, { [DECLARED]: { permission } satisfies Declared });
 }

@@ -11,7 +11,8 @@ export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
   'orders:read',
-  'orders:write', // capture, import, fulfilment events, payment decisions, pickup, allocation rejects
+  'orders:write', // capture, import, payment decisions, drop-ship re-routes
+  'orders:fulfil', // fulfilment events (picked, packed, shipped, delivered), pickups, allocation rejects
   'orders:cancel', // cancel an order or some of its lines
   'orders:hold', // hold and release
   'orders:retry', // retry a stuck order
@@ -47,9 +48,10 @@ const ADMIN_ONLY: Permission[] = ['keys:manage', 'users:manage', 'audit:read'];
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),
   operator: new Set(PERMISSIONS.filter((p) => !ADMIN_ONLY.includes(p))),
-  // Stock and picking at its locations; reads orders, items and documents to do so.
+  // Stock, picking and the fulfilment of orders at its locations; reads orders, items and documents to do so.
   warehouse: new Set<Permission>([
     'orders:read',
+    'orders:fulfil',
     'catalog:read',
     'stock:read',
     'stock:write',
@@ -62,6 +64,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   integration: new Set<Permission>([
     'orders:read',
     'orders:write',
+    'orders:fulfil',
     'catalog:read',
     'stock:read',
     'connections:read',
@@ -124,6 +127,20 @@ export const userRequestSchema = z.strictObject({
   password: z.string().min(12, 'must be at least 12 characters').max(200),
   ...grantSchema.shape,
 });
+
+/**
+ * Where an order, or the part of it a command names, is fulfilled: a warehouse scoped to locations acts on
+ * it only if it holds one of these. An order not placed anywhere yet has none.
+ */
+export function locationsOfOrder(
+  order: { allocation?: { locationId: string }; parts?: { id: string; locationId: string }[]; pickup?: { locationId: string } },
+  named: { part?: unknown; locationId?: unknown } = {},
+): string[] {
+  if (typeof named.part === 'string') return (order.parts ?? []).filter((p) => p.id === named.part).map((p) => p.locationId);
+  if (typeof named.locationId === 'string') return [named.locationId];
+  const all = [order.allocation?.locationId, ...(order.parts ?? []).map((p) => p.locationId), order.pickup?.locationId];
+  return [...new Set(all.filter((l): l is string => l !== undefined))];
+}
 
 /** The location a picklist id names: PL-<location>-<yyyymmddThhmmss>-<hex>. */
 export function locationOfPicklist(picklistId: string): string | undefined {

@@ -1,6 +1,6 @@
 import { createTestContext, uniqueId, type TestContext } from '../support/stack';
 import { apiFor, TEST_API_KEY } from '../support/api';
-import { eventually } from '../support/fixtures';
+import { eventually, orderBody } from '../support/fixtures';
 import { hashApiKey } from '../../store/api-keys';
 
 let ctx: TestContext;
@@ -97,6 +97,30 @@ describe('roles: 403 names the missing permission, and nothing is written', () =
     expect((await warehouse.put('/locations/BER-1/bins', { bins: { 'TEE-M': 'A-01-1' } })).status).toBe(200);
     expect((await warehouse.post('/orders', {})).body.error.details).toEqual({ permission: 'orders:write' });
   });
+
+  test('a warehouse key records fulfilment only for orders at its locations', async () => {
+    await ctx.startWorker();
+    expect((await api.post('/items', { sku: 'HAT-1', name: 'Hat' })).status).toBe(201);
+    expect((await api.post('/stock/receipts', { sku: 'HAT-1', locationId: 'HAM-1', quantity: 3 })).status).toBe(201);
+    const placed = await api.post('/orders', orderBody({ channelOrderId: uniqueId('AC'), lines: [{ sku: 'HAT-1', quantity: 1 }] }));
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.orderId as string;
+    await eventually(
+      async () => (await api.get(`/orders/${orderId}`)).body,
+      (o) => o.status === 'released_to_fulfillment',
+      60_000,
+      'the order released at HAM-1',
+    );
+    expect((await api.get(`/orders/${orderId}`)).body.allocation.locationId).toBe('HAM-1');
+    const berlin = await keyFor('warehouse', { locations: ['BER-1'] });
+    const refused = await berlin.post(`/orders/${orderId}/events`, { type: 'picked' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.details).toEqual({ permission: 'orders:fulfil', scope: 'location', id: 'HAM-1' });
+    expect((await api.get(`/orders/${orderId}`)).body.status).not.toBe('picked');
+    const hamburg = await keyFor('warehouse', { locations: ['HAM-1'] });
+    const picked = await hamburg.post(`/orders/${orderId}/events`, { type: 'picked' });
+    expect([200, 202]).toContain(picked.status);
+  }, 90_000);
 
   test('an integration key scoped to its connection cannot read another, nor replay its dead letters', async () => {
     const integration = await keyFor('integration', { connections: ['shop-mine'] });

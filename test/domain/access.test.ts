@@ -4,6 +4,7 @@ import {
   hasPermission,
   inScope,
   locationOfPicklist,
+  locationsOfOrder,
   PERMISSIONS,
   ROLE_PERMISSIONS,
   ROLES,
@@ -45,6 +46,7 @@ describe('the role table', () => {
   test('a warehouse works stock and picking but cannot capture, cancel or configure', () => {
     expect(can('warehouse', 'stock:write')).toBe(true);
     expect(can('warehouse', 'picking:write')).toBe(true);
+    expect(can('warehouse', 'orders:fulfil')).toBe(true);
     for (const p of ['orders:write', 'orders:cancel', 'catalog:write', 'settings:write', 'connections:read'] as Permission[])
       expect([p, can('warehouse', p)]).toEqual([p, false]);
   });
@@ -75,6 +77,21 @@ describe('scopes', () => {
     expect(paths({ role: 'read_only', connections: ['a'] })).toEqual(['connections']);
     expect(paths({ role: 'warehouse', locations: ['BER-1'] })).toEqual([]);
     expect(paths({ role: 'root' })).toEqual(['role']);
+  });
+
+  test('an order is fulfilled where it is allocated, where its parts are, or where the command names', () => {
+    const split = {
+      parts: [
+        { id: '1', locationId: 'BER-1' },
+        { id: '2', locationId: 'HAM-1' },
+      ],
+    };
+    expect(locationsOfOrder(split)).toEqual(['BER-1', 'HAM-1']);
+    expect(locationsOfOrder(split, { part: '2' })).toEqual(['HAM-1']);
+    expect(locationsOfOrder(split, { part: '9' })).toEqual([]);
+    expect(locationsOfOrder({ allocation: { locationId: 'BER-1' } }, { locationId: 'MUC-1' })).toEqual(['MUC-1']);
+    expect(locationsOfOrder({ allocation: { locationId: 'BER-1' }, pickup: { locationId: 'BER-1' } })).toEqual(['BER-1']);
+    expect(locationsOfOrder({})).toEqual([]);
   });
 
   test('the location of a picklist and the connection of a dead letter come from their ids', () => {
