@@ -1123,6 +1123,10 @@ export function openApiDocument(): object {
           requestBody: { required: true, ...json('SignIn') },
           responses: { '201': { description: '{ token, expiresAt, user }' }, ...errors },
         },
+        get: {
+          summary: 'Who the caller is (key or user, role, scopes) and the permissions of its role',
+          responses: { '200': { description: '{ principal, permissions }' }, ...errors },
+        },
         delete: { summary: 'Sign out: the session ends', responses: { '200': { description: '{ signedOut }' }, ...errors } },
       },
       '/audit': {

@@ -51,14 +51,14 @@ export function createAccessService({ apiKeys, users, audit, log, redis }: Acces
     async createUser(input: { email: string; name: string; password: string } & Grant, by: string | undefined) {
       const user = await users.create(input);
       if (!user) throw new ConflictError(`A user with the email ${input.email.toLowerCase()} exists`);
-      log.info('user created', { email: user.email, role: user.role, by });
+      log.info('user created', { role: user.role, by }); // not the email: personal data
       return user;
     },
     listUsers: async () => ({ users: await users.list() }),
     async disableUser(email: string, by: string | undefined) {
       const user = await users.disable(email);
       if (!user) throw new NotFoundError(`No user ${email}`);
-      log.info('user disabled', { email: user.email, by });
+      log.info('user disabled', { by });
       return user;
     },
     // The same answer for an unknown email, a wrong password and a disabled user.

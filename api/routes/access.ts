@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { apiKeyRequestSchema, emailSchema, grantSchema, userRequestSchema } from '../../domain/access';
+import { apiKeyRequestSchema, emailSchema, grantSchema, ROLE_PERMISSIONS, userRequestSchema } from '../../domain/access';
 import { UnauthorizedError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { createAccessService } from '../../services/access';
@@ -34,7 +34,13 @@ export function signInRouter(deps: ApiDeps): Router {
     const { email, password } = parseOrThrow(signInSchema, req.body, 'sign-in');
     const session = await access.signIn(email, password, req.ip ?? 'unknown');
     req.principal = session.principal; // for the audit entry of the sign-in
-    res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: SESSION_TTL_MS });
+    res.cookie(SESSION_COOKIE, session.token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      path: '/',
+      maxAge: SESSION_TTL_MS,
+    });
     res.status(201).json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.principal });
   });
   return router;
@@ -74,6 +80,11 @@ export function usersRouter(deps: ApiDeps): Router {
   });
   router.post('/users/:email/disable', requires('users:manage'), async (req, res) => {
     res.json(await access.disableUser(parseOrThrow(emailSchema, req.params.email, 'email', 'email'), req.actor));
+  });
+  // Who the caller is and what its role may do (the console shows only the actions it may take).
+  router.get('/session', authenticated(), (req, res) => {
+    const p = req.principal!;
+    res.json({ principal: p, permissions: [...ROLE_PERMISSIONS[p.role]] });
   });
   router.delete('/session', authenticated(), async (req, res) => {
     const token = tokenOf(req);

@@ -221,6 +221,10 @@ describe('users and sessions', () => {
     expect(login.headers['set-cookie'][0]).toMatch(/^orderhub_session=ohs_.*HttpOnly.*SameSite=Strict/i);
     expect((await api.raw.get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await api.raw.get('/orders').set('Cookie', `orderhub_session=${token}`)).status).toBe(200);
+    const me = await api.raw.get('/session').set('Authorization', `Bearer ${token}`);
+    expect(me.body.principal).toMatchObject({ kind: 'user', id: email, role: 'customer_service' });
+    expect(me.body.permissions).toEqual(expect.arrayContaining(['orders:cancel', 'orders:read']));
+    expect(me.body.permissions).not.toContain('orders:retry');
     // A write by cookie needs the console's header (cross-site request forgery); nothing is written without it.
     const forged = await api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`);
     expect(forged.status).toBe(403);

@@ -560,6 +560,7 @@ const ROUTES: RouteSpec[] = [
   { route: 'GET /users', method: 'get', path: '/users' },
   { route: 'POST /users/:email/disable', method: 'post', path: `/users/${USER_EMAIL}/disable` },
   { route: 'DELETE /session', method: 'delete', path: '/session' },
+  { route: 'GET /session', method: 'get', path: '/session' },
   { route: 'GET /audit', method: 'get', path: '/audit' },
 ];
 const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId', 'POST /session'];
