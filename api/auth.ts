@@ -8,7 +8,7 @@ import { isSessionToken, type Users } from '../store/users';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    actor?: string; // the principal's name, as recorded on changes
+    actor?: string; // as recorded on changes: a key's name, a user's email
     principal?: Principal;
   }
 }
@@ -46,7 +46,7 @@ export function authenticate(apiKeys: ApiKeys, users: Users): RequestHandler {
       if (!principal)
         throw new UnauthorizedError(isSessionToken(token) ? 'The session has ended: sign in again' : 'The API key is not valid');
       req.principal = principal;
-      req.actor = principal.name;
+      req.actor = principal.kind === 'user' ? principal.id : principal.name; // a user by email: names repeat
       next();
     } catch (err) {
       next(err);
