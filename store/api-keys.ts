@@ -110,7 +110,8 @@ export class ApiKeys {
 
   /**
    * A new key with the same name, role and scopes, and the old one deleted. Once per key: a second
-   * rotation of the same id (a retry, or a race) gets null, as does an unknown id.
+   * rotation of the same id (a retry, or a race) gets null, as does an unknown id. A process that dies
+   * between the claim and the new key leaves the old key working and not rotatable: revoke it instead.
    */
   async rotate(keyId: string): Promise<{ key: string; view: ApiKeyView } | null> {
     const doc = await this.col.findOne({ keyId });

@@ -209,6 +209,14 @@ describe('users and sessions', () => {
     expect((await operator.post('/users', { email: `x-${email}`, name: 'X', role: 'admin', password })).status).toBe(403);
   });
 
+  test('two admins creating the same email at once: one user, the other 409', async () => {
+    const same = `race-${Date.now()}@example.com`;
+    const body = (name: string) => ({ email: same, name, role: 'read_only', password });
+    const answers = await Promise.all([api.post('/users', body('One')), api.post('/users', body('Two'))]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    expect((await api.get('/users')).body.users.filter((u: { email: string }) => u.email === same)).toHaveLength(1);
+  });
+
   test('sign in, use the session as a bearer token or cookie, sign out', async () => {
     const wrong = await api.raw.post('/session').send({ email, password: 'not the password' });
     const unknown = await api.raw.post('/session').send({ email: `nobody-${email}`, password });
