@@ -15,6 +15,7 @@ module.exports = {
     '<rootDir>/test/api/openapi-coverage.test.ts',
     '<rootDir>/test/structure/import-cycles.test.ts',
     '<rootDir>/test/structure/function-size.test.ts',
+    '<rootDir>/test/structure/route-access.test.ts',
     '<rootDir>/test/structure/workflow-bundle.test.ts',
     '<rootDir>/test/connectors/exact-json.test.ts',
     '<rootDir>/test/connectors/shopify-edits.test.ts',

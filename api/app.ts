@@ -2,12 +2,11 @@ import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { z } from 'zod';
-import { parseOrThrow } from '../domain/validation';
 import type { Stores } from '../worker/deps';
 import type { Logger } from '../domain/logger';
 import type { OrderWorkflowInput } from '../workflows/order';
-import { requireApiKey } from './auth';
+import { auditWrites, authenticate, publicRoute } from './auth';
+import { apiKeysRouter, signInRouter, usersRouter } from './routes/access';
 import { admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission';
 import { errorHandler, notFoundRoute } from './errors';
 import { checkHealth } from './health';
@@ -42,10 +41,6 @@ export interface ApiDeps {
   commandAnswerWithinMs?: number; // how long a command waits for the order's answer before 202 (default 10 s)
 }
 
-const apiKeyRequestSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces or . _ -'),
-});
-
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -65,24 +60,25 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use((req, res, next) => (req.path === '/orders/import' ? bulkJson : json)(req, res, next));
 
-  app.get('/health', async (_req, res) => {
+  app.get('/health', publicRoute(), async (_req, res) => {
     const health = await checkHealth({ temporal: deps.temporal, db: deps.db, redis: deps.redis });
     res.status(health.ok ? 200 : 503).json(health);
   });
-  app.get('/openapi.json', (_req, res) => {
+  app.get('/openapi.json', publicRoute(), (_req, res) => {
     res.json(openApiDocument());
   });
-  app.get('/docs', (_req, res) => {
+  app.get('/docs', publicRoute(), (_req, res) => {
     res.type('html').send(docsPage());
   });
 
-  app.use(requireApiKey(deps.stores.apiKeys));
-  app.post('/api-keys', async (req, res) => {
-    const { name } = parseOrThrow(apiKeyRequestSchema, req.body, 'API key request');
-    const key = await deps.stores.apiKeys.create(name);
-    deps.log.info('api key created', { name, by: req.actor });
-    res.status(201).json({ name, key, note: 'Store this key now: only its hash is kept.' });
-  });
+  // Every write from here on that succeeds is in the audit log (webhook intake above is not: it is
+  // authenticated by its signature and recorded in webhook_deliveries).
+  app.use(auditWrites(deps.stores.audit, deps.log));
+  app.use(signInRouter(deps));
+  app.use(authenticate(deps.stores.apiKeys, deps.stores.users));
+  // Each route declares the permission it needs (requires(...)); test/structure/route-access.test.ts checks.
+  app.use(apiKeysRouter(deps));
+  app.use(usersRouter(deps));
   app.use(importsRouter(deps));
   app.use(ordersRouter(deps));
   app.use(catalogRouter(deps));

@@ -7,6 +7,7 @@ const STATUS: Record<string, number> = {
   validation_failed: 400,
   insufficient_stock: 409,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

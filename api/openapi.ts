@@ -18,12 +18,18 @@ import {
   supplierSchema,
 } from '../domain/purchasing';
 import { replenishmentSettingsSchema } from '../domain/replenishment';
+import { apiKeyRequestSchema, userRequestSchema } from '../domain/access';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const errors = {
   '400': { description: 'Invalid input: every bad field is named with its path', ...json('Error') },
-  '401': { description: 'Missing or invalid API key', ...json('Error') },
+  '401': { description: 'Missing or invalid API key or session', ...json('Error') },
+  '403': {
+    description:
+      'The role lacks the permission, or the key or user is not scoped to the location or connection: details name which; nothing was changed',
+    ...json('Error'),
+  },
   '503': {
     description: 'At capacity, or the store or Temporal is away: nothing was changed; send the request again after Retry-After seconds',
     ...json('Error'),
@@ -35,6 +41,7 @@ const picklistParam = { name: 'id', in: 'path', required: true, schema: { type: 
 const connectionParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'shop-eu' } };
 const supplierParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'acme' } };
 const poParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'PO-20260301-3FA9C1' } };
+const keyParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'key_3fa9c1d2e4b5a6f7' } };
 const skuParam = { name: 'sku', in: 'path', required: true, schema: { type: 'string' } };
 const command = (summary: string, body?: string) => ({
   post: {
@@ -93,12 +100,19 @@ export function openApiDocument(): object {
       title: 'Orderhub API',
       version: '0.1.0',
       description:
-        'Orders, stock and locations. Send `Authorization: Bearer <API key>` on every route but /health, /openapi.json and /docs.',
+        "Orders, stock and locations. Send `Authorization: Bearer <API key or session token>` on every route but /health, /openapi.json, /docs, POST /session and the signed webhook intake. Each route needs a permission of the caller's role (named in its summary where it is an admin's); a missing one is a 403 naming it.",
     },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
       schemas: {
         OrderInput: schema(orderInputSchema),
+        ApiKeyRequest: schema(apiKeyRequestSchema),
+        UserRequest: schema(userRequestSchema),
+        SignIn: {
+          type: 'object',
+          required: ['email', 'password'],
+          properties: { email: { type: 'string' }, password: { type: 'string' } },
+        },
         OrderNotice: {
           type: 'object',
           description: 'A change the channel made after the order was picked, not applied: for an operator to settle by hand',
@@ -1053,8 +1067,87 @@ export function openApiDocument(): object {
       },
       '/api-keys': {
         post: {
-          summary: 'Create another API key; the key is shown once',
-          responses: { '201': { description: '{ name, key }' }, ...errors },
+          summary:
+            'Create an API key with a role (default admin) and, for warehouse or integration, its locations or connections; the key is shown once (keys:manage)',
+          requestBody: { required: true, ...json('ApiKeyRequest') },
+          responses: { '201': { description: '{ id, name, role, locations?, connections?, createdAt, key }' }, ...errors },
+        },
+        get: {
+          summary: 'List API keys: id, name, role, scopes, createdAt, lastUsedAt; never the key or its hash (keys:manage)',
+          responses: { '200': { description: '{ apiKeys: [...] }' }, ...errors },
+        },
+      },
+      '/api-keys/{id}': {
+        delete: {
+          summary: 'Revoke a key: refused at once by this API process, by others within 10 s (keys:manage)',
+          parameters: [keyParam],
+          responses: { '200': { description: '{ id, revoked }' }, '404': { description: 'No such key', ...json('Error') }, ...errors },
+        },
+      },
+      '/api-keys/{id}/rotate': {
+        post: {
+          summary: 'A new key with the same name, role and scopes; the old one stops (keys:manage)',
+          parameters: [keyParam],
+          responses: {
+            '201': { description: '{ id, name, role, key, replaces }' },
+            '404': { description: 'No such key, or it was rotated already', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
+      '/users': {
+        post: {
+          summary: 'Create a console user with a password (scrypt-hashed) and a role (users:manage)',
+          requestBody: { required: true, ...json('UserRequest') },
+          responses: {
+            '201': { description: 'The user, without the password' },
+            '409': { description: 'The email is taken', ...json('Error') },
+            ...errors,
+          },
+        },
+        get: { summary: 'List users (users:manage)', responses: { '200': { description: '{ users: [...] }' }, ...errors } },
+      },
+      '/users/{email}/disable': {
+        post: {
+          summary: 'Disable a user and end their sessions (users:manage)',
+          parameters: [{ name: 'email', in: 'path', required: true, schema: { type: 'string', example: 'ada@example.com' } }],
+          responses: {
+            '200': { description: 'The user with disabledAt' },
+            '404': { description: 'No such user', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
+      '/session': {
+        post: {
+          summary:
+            'Sign in: a session token (Bearer) and an httpOnly cookie, valid 12 h; 401 alike for an unknown email and a wrong password; 429 after 10 failures for an email within 15 min. Writes authenticated by the cookie need X-Requested-With: orderhub-console',
+          security: [],
+          requestBody: { required: true, ...json('SignIn') },
+          responses: { '201': { description: '{ token, expiresAt, user }' }, ...errors },
+        },
+        get: {
+          summary: 'Who the caller is (key or user, role, scopes) and the permissions of its role',
+          responses: { '200': { description: '{ principal, permissions }' }, ...errors },
+        },
+        delete: { summary: 'Sign out: the session ends', responses: { '200': { description: '{ signedOut }' }, ...errors } },
+      },
+      '/audit': {
+        get: {
+          summary: 'Successful writes newest first: actor, role, method, path, targets, status, time (audit:read)',
+          parameters: [
+            { name: 'actor', in: 'query', schema: { type: 'string' }, description: 'a key id or a user email' },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'default: 7 days before to' },
+            {
+              name: 'to',
+              in: 'query',
+              schema: { type: 'string', format: 'date-time' },
+              description: 'default: now; at most 31 days after from',
+            },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+          ],
+          responses: { '200': { description: '{ entries, nextCursor? }' }, ...errors },
         },
       },
     },

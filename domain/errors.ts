@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'unauthorized'
+  | 'forbidden'
   | 'upstream_unavailable'
   | 'upstream_rejected'
   | 'rate_limited'
@@ -50,6 +51,13 @@ export class ConflictError extends OrderhubError {
 export class UnauthorizedError extends OrderhubError {
   constructor(message = 'A valid API key is required: send "Authorization: Bearer <key>"') {
     super('unauthorized', message);
+  }
+}
+
+// Authenticated, but the role or its scopes do not allow this request; details name what is missing.
+export class ForbiddenError extends OrderhubError {
+  constructor(message: string, details: { permission?: string; scope?: string; id?: string; header?: string }) {
+    super('forbidden', message, details);
   }
 }
 

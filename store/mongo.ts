@@ -51,6 +51,10 @@ export const STORE_INDEXES: Record<string, DeclaredIndex[]> = {
   capacity_ledger: [{ field: 'key', unique: true }],
   preorder_claims: [{ field: 'sku' }, { field: 'orderId' }],
   order_states: [{ field: 'orderId' }],
+  api_keys: [{ field: 'keyId' }],
+  sessions: [{ field: 'userId' }],
+  audit_log: [{ field: 'hour' }, { field: 'actorHour' }],
+  audit_hours: [{ field: 'day' }],
 };
 
 /** Collections looked up only by `_id` (FerretDB creates their `_id` index with the collection). */
@@ -67,7 +71,9 @@ export const ID_ONLY_COLLECTIONS = [
   'carrier_setup',
   'shipping_labels',
   'tracking_numbers',
-  'api_keys',
+  'api_key_usage',
+  'api_key_rotations',
+  'users',
   'connections',
   'webhook_resends',
   'bin_locations',

@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import { Allocations } from '../store/allocations';
 import { ApiKeys } from '../store/api-keys';
+import { AuditLog } from '../store/audit';
+import { Users } from '../store/users';
 import { Items, Locations } from '../store/catalog';
 import { OrdersView } from '../store/orders';
 import { PaymentsJournal } from '../store/payments';
@@ -40,6 +42,8 @@ export interface Stores {
   payments: PaymentsJournal;
   refunds: RefundLedger;
   apiKeys: ApiKeys;
+  users: Users; // console users and their sessions
+  audit: AuditLog; // who changed what through the API
   connections: Connections;
   webhooks: WebhookDeliveries;
   stockSync: StockSyncLog;
@@ -76,6 +80,8 @@ export function createStores(
     payments: new PaymentsJournal(db),
     refunds: new RefundLedger(db),
     apiKeys: new ApiKeys(db),
+    users: new Users(db),
+    audit: new AuditLog(db),
     connections: new Connections(db, box),
     webhooks: new WebhookDeliveries(db),
     stockSync: new StockSyncLog(db),

@@ -6,6 +6,7 @@ import { orderIdSchema } from '../../domain/order';
 import { parseOrThrow } from '../../domain/validation';
 import { createDocumentService, KINDS, ORDER_REF, RETURN_KINDS, type Kind } from '../../services/documents';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
 import { picklistIdSchema } from './picking';
 
 // Documents over HTTP (services/documents.ts renders them): the list of an order's documents, and one
@@ -49,10 +50,10 @@ const documentIdSchema = z
 export function documentsRouter(deps: ApiDeps): Router {
   const router = Router();
   const documents = createDocumentService(deps.stores);
-  router.get('/orders/:id/documents', async (req, res) => {
+  router.get('/orders/:id/documents', requires('documents:read'), async (req, res) => {
     res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
   });
-  router.get('/documents/:id', async (req, res) => {
+  router.get('/documents/:id', requires('documents:read'), async (req, res) => {
     const { kind, ref } = parseOrThrow(documentIdSchema, req.params.id, 'document id', 'id');
     if (!(KINDS as readonly string[]).includes(kind))
       throw new ValidationError('Invalid document id', [{ path: 'id', message: `unknown kind ${kind}` }]);

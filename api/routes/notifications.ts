@@ -5,6 +5,7 @@ import { parseOrThrow } from '../../domain/validation';
 import { NOTIFICATION_KINDS } from '../../store/notifications';
 import { createNotificationService } from '../../services/notifications';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
 
 // The customer notifications outbox over HTTP (services/notifications.ts).
 const listQuery = z.strictObject({
@@ -26,11 +27,11 @@ const notificationIdSchema = z
 export function notificationsRouter(deps: ApiDeps): Router {
   const router = Router();
   const notifications = createNotificationService(deps.stores);
-  router.get('/customer-notifications', async (req, res) => {
+  router.get('/customer-notifications', requires('notifications:read'), async (req, res) => {
     const { status, orderId, limit } = parseOrThrow(listQuery, req.query, 'query');
     res.json(await notifications.list({ limit, ...(status && { status }), ...(orderId && { orderId }) }));
   });
-  router.post('/customer-notifications/:id/sent', async (req, res) => {
+  router.post('/customer-notifications/:id/sent', requires('notifications:write'), async (req, res) => {
     parseOrThrow(z.strictObject({}), req.body ?? {}, 'body');
     const id = parseOrThrow(notificationIdSchema, req.params.id, 'notification id', 'id');
     res.json(await notifications.markSent(id, req.actor ?? 'api'));

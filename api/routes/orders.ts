@@ -27,6 +27,9 @@ import {
 import { supplierIdSchema } from '../../domain/purchasing';
 import { createDropShipService } from '../../services/drop-ship';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
+import { locationsOfOrder } from '../../domain/access';
+import { NotFoundError, ValidationError } from '../../domain/errors';
 
 const listQuerySchema = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),
@@ -119,21 +122,21 @@ export function ordersRouter(deps: ApiDeps): Router {
     preorders: createPreorderService(deps.stores),
   });
   const send = sender(orders);
-  router.post('/orders', async (req, res) => {
+  router.post('/orders', requires('orders:write'), async (req, res) => {
     const result = await orders.place(parseOrThrow(orderInputSchema, req.body, 'order'));
     res.status(result.duplicate ? 200 : 202).json(result);
   });
-  router.get('/orders', async (req, res) => {
+  router.get('/orders', requires('orders:read'), async (req, res) => {
     const q = parseOrThrow(listQuerySchema, req.query, 'query');
     const { from, to, ...rest } = q;
     res.json(await orders.list({ ...rest, ...(from && { from: new Date(from) }), ...(to && { to: new Date(to) }) }));
   });
-  router.get('/orders/:id', async (req, res) => {
+  router.get('/orders/:id', requires('orders:read'), async (req, res) => {
     res.json(await orders.get(orderIdOf(req)));
   });
-  commandRoutes(router, send);
+  commandRoutes(router, send, orderAt(orders));
   const dropShip = createDropShipService({ ...deps.stores, redis: deps.redis, log: deps.log });
-  router.post('/orders/:id/drop-ship/reroute', async (req, res) => {
+  router.post('/orders/:id/drop-ship/reroute', requires('orders:write'), async (req, res) => {
     const body = parseOrThrow(dropShipRerouteSchema, req.body, 're-route');
     await dropShip.checkSupplier(body.supplierId);
     await send(req, res, 'reroute', rerouteDropShipUpdate, [body], 're-route');
@@ -142,12 +145,12 @@ export function ordersRouter(deps: ApiDeps): Router {
 }
 
 // Commands: the order's workflow decides and answers.
-function commandRoutes(router: Router, send: ReturnType<typeof sender>): void {
-  router.post('/orders/:id/cancel', async (req, res) => {
+function commandRoutes(router: Router, send: ReturnType<typeof sender>, at: ReturnType<typeof orderAt>): void {
+  router.post('/orders/:id/cancel', requires('orders:cancel'), async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'cancel request');
     await send(req, res, 'cancel', cancelOrderUpdate, [{ reason: body.reason ?? `cancelled by ${req.actor}` }]);
   });
-  router.post('/orders/:id/lines/cancel', async (req, res) => {
+  router.post('/orders/:id/lines/cancel', requires('orders:cancel'), async (req, res) => {
     const body = parseOrThrow(cancelLinesSchema, req.body, 'line cancel');
     await send(
       req,
@@ -158,37 +161,51 @@ function commandRoutes(router: Router, send: ReturnType<typeof sender>): void {
       'cancel lines of',
     );
   });
-  router.post('/orders/:id/hold', async (req, res) => {
+  router.post('/orders/:id/hold', requires('orders:hold'), async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'hold request');
     await send(req, res, 'hold', holdOrderUpdate, [{ reason: body.reason ?? `held by ${req.actor}` }]);
   });
-  router.post('/orders/:id/release', (req, res) => send(req, res, 'release', releaseOrderUpdate, []));
-  router.post('/orders/:id/retry', (req, res) => send(req, res, 'retry', retryOrderUpdate, []));
+  router.post('/orders/:id/release', requires('orders:hold'), (req, res) => send(req, res, 'release', releaseOrderUpdate, []));
+  router.post('/orders/:id/retry', requires('orders:retry'), (req, res) => send(req, res, 'retry', retryOrderUpdate, []));
   // The location cannot fill the allocation: the order is routed again without it.
-  router.post('/orders/:id/allocation/reject', async (req, res) => {
+  router.post('/orders/:id/allocation/reject', requires('orders:fulfil', at), async (req, res) => {
     const body = parseOrThrow(allocationRejectionSchema, req.body, 'allocation rejection');
     await send(req, res, 'reject_allocation', rejectAllocationUpdate, [body], 'reject the allocation of');
   });
   // The customer collected a pickup order at the store.
-  router.post('/orders/:id/pickup', async (req, res) => {
+  router.post('/orders/:id/pickup', requires('orders:fulfil', at), async (req, res) => {
     parseOrThrow(z.strictObject({ by: z.string().min(1).max(200).optional() }), req.body ?? {}, 'pickup confirmation');
     await send(req, res, 'pickup', pickupConfirmedUpdate, [{ ...(req.actor && { by: req.actor }) }], 'confirm the pickup of');
   });
-  router.post('/orders/:id/events', async (req, res) => {
+  router.post('/orders/:id/events', requires('orders:fulfil', at), async (req, res) => {
     const event = parseOrThrow(fulfillmentEventSchema, req.body, 'event');
     await send(req, res, event.type, fulfillmentEventUpdate, [event], `record ${event.type} for`);
   });
-  router.post('/orders/:id/payment/confirm', async (req, res) => {
+  router.post('/orders/:id/payment/confirm', requires('orders:write'), async (req, res) => {
     const body = parseOrThrow(paymentConfirmSchema, req.body ?? {}, 'payment confirmation');
     await send(req, res, 'confirm_payment', confirmPaymentUpdate, [body.reference !== undefined ? { reference: body.reference } : {}]);
   });
-  router.post('/orders/:id/payment/decline', async (req, res) => {
+  router.post('/orders/:id/payment/decline', requires('orders:write'), async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'payment decline');
     await send(req, res, 'decline_payment', declinePaymentUpdate, [{ reason: body.reason ?? `declined by ${req.actor}` }]);
   });
 }
 
 const orderIdOf = (req: Request) => parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
+
+// The locations a fulfilment command acts at (the part or location it names, else every one the order is
+// at), for a warehouse scoped to locations; undefined for a bad id or an unknown order (answered 400 / 404).
+function orderAt(orders: OrderService) {
+  return {
+    location: async (req: Request) => {
+      const view = await orders.get(orderIdOf(req)).catch((err: unknown) => {
+        if (err instanceof NotFoundError || err instanceof ValidationError) return undefined;
+        throw err;
+      });
+      return view && locationsOfOrder(view, { part: req.body?.part, locationId: req.body?.locationId });
+    },
+  };
+}
 
 // Sends a command and answers: 200 with the order's state once the workflow acted on it, 409 with its
 // reason when it refused, 202 with the command id when it has not answered in time (repeat the request

@@ -5,7 +5,9 @@ import { ValidationError, type FieldProblem } from '../../domain/errors';
 import { binCode, binSchema, picklistCriteriaSchema } from '../../domain/picking';
 import { parseOrThrow, problemsOf } from '../../domain/validation';
 import { createPickingService, type PickingService } from '../../services/picking';
+import { locationOfPicklist } from '../../domain/access';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
 
 // Warehouse work over HTTP: bin locations, picklists built from released orders, scans and short picks
 // (services/picking.ts does the work; these parse, call and answer).
@@ -48,33 +50,51 @@ const locationIdOf = (req: Request) => parseOrThrow(locationIdSchema, req.params
 export function picklistsRouter(deps: ApiDeps): Router {
   const router = Router();
   const picking = createPickingService({ ...deps.stores, temporal: deps.temporal, log: deps.log });
-  router.get('/locations/:id/bins', async (req, res) => {
+  router.get('/locations/:id/bins', requires('picking:read', { location: (req) => req.params.id }), async (req, res) => {
     res.json(await picking.bins(locationIdOf(req)));
   });
-  router.put('/locations/:id/bins', (req, res) => replaceBins(picking, req, res));
-  router.post('/picklists', async (req, res) => {
+  router.put('/locations/:id/bins', requires('picking:write', { location: (req) => req.params.id }), (req, res) =>
+    replaceBins(picking, req, res),
+  );
+  router.post('/picklists', requires('picking:write', { location: (req) => req.body?.locationId }), async (req, res) => {
     const body = parseOrThrow(picklistBody, req.body, 'picklist request');
     const criteria = picklistCriteriaSchema.parse(body.criteria ?? {});
     res.status(201).json(await picking.create(body.locationId, criteria, actorOf(req)));
   });
-  router.get('/picklists/:id', async (req, res) => {
-    res.json(await picking.get(picklistIdOf(req)));
-  });
-  router.post('/picklists/:id/scans', async (req, res) => {
-    const scan = parseOrThrow(scanBody, req.body, 'scan');
-    const out = await picking.scan(picklistIdOf(req), scan, actorOf(req));
-    res.status(out.duplicate ? 200 : 201).json(out);
-  });
-  router.post('/picklists/:id/short', async (req, res) => {
-    const body = parseOrThrow(shortBody, req.body, 'short pick');
-    const out = await picking.short(picklistIdOf(req), body, actorOf(req));
-    res.status(out.duplicate ? 200 : 201).json(out);
-  });
-  router.post('/picklists/:id/close', async (req, res) => {
-    const body = parseOrThrow(closeBody, req.body ?? {}, 'close request');
-    const out = await picking.close(picklistIdOf(req), actorOf(req), body.reason);
-    res.status(out.duplicate ? 200 : 201).json(out);
-  });
+  router.get(
+    '/picklists/:id',
+    requires('picking:read', { location: (req) => locationOfPicklist(String(req.params.id)) }),
+    async (req, res) => {
+      res.json(await picking.get(picklistIdOf(req)));
+    },
+  );
+  router.post(
+    '/picklists/:id/scans',
+    requires('picking:write', { location: (req) => locationOfPicklist(String(req.params.id)) }),
+    async (req, res) => {
+      const scan = parseOrThrow(scanBody, req.body, 'scan');
+      const out = await picking.scan(picklistIdOf(req), scan, actorOf(req));
+      res.status(out.duplicate ? 200 : 201).json(out);
+    },
+  );
+  router.post(
+    '/picklists/:id/short',
+    requires('picking:write', { location: (req) => locationOfPicklist(String(req.params.id)) }),
+    async (req, res) => {
+      const body = parseOrThrow(shortBody, req.body, 'short pick');
+      const out = await picking.short(picklistIdOf(req), body, actorOf(req));
+      res.status(out.duplicate ? 200 : 201).json(out);
+    },
+  );
+  router.post(
+    '/picklists/:id/close',
+    requires('picking:write', { location: (req) => locationOfPicklist(String(req.params.id)) }),
+    async (req, res) => {
+      const body = parseOrThrow(closeBody, req.body ?? {}, 'close request');
+      const out = await picking.close(picklistIdOf(req), actorOf(req), body.reason);
+      res.status(out.duplicate ? 200 : 201).json(out);
+    },
+  );
   return router;
 }
 

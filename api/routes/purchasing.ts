@@ -21,6 +21,7 @@ import { unavailableService } from '../errors';
 import { promiseServiceFor } from './promises';
 import { idempotencyKeyHeader } from '../idempotency';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
 
 const limitSchema = z.coerce.number().int().min(1).max(500).default(100);
 const supplierListQuery = z.strictObject({ cursor: supplierIdSchema.optional(), limit: limitSchema });
@@ -43,23 +44,23 @@ export function purchasingRouter(deps: ApiDeps): Router {
   const onInboundChange = (skus: string[]) =>
     promises.recomputeForSkus(skus).catch((err) => deps.log.warn('could not recompute promise dates', { skus, error: String(err) }));
   const purchasing = createPurchasingService({ ...deps.stores, onInboundChange });
-  router.post('/suppliers', async (req, res) => {
+  router.post('/suppliers', requires('purchasing:write'), async (req, res) => {
     res.status(201).json(await purchasing.createSupplier(parseOrThrow(supplierSchema, req.body, 'supplier')));
   });
-  router.get('/suppliers', async (req, res) => {
+  router.get('/suppliers', requires('purchasing:read'), async (req, res) => {
     res.json(await purchasing.suppliers(parseOrThrow(supplierListQuery, req.query, 'query')));
   });
-  router.get('/suppliers/:id', async (req, res) => {
+  router.get('/suppliers/:id', requires('purchasing:read'), async (req, res) => {
     res.json(await purchasing.supplier(parseOrThrow(supplierIdSchema, req.params.id, 'supplier id', 'id')));
   });
-  router.post('/purchase-orders', async (req, res) => {
+  router.post('/purchase-orders', requires('purchasing:write'), async (req, res) => {
     const input = parseOrThrow(purchaseOrderInputSchema, req.body, 'purchase order');
     res.status(201).json(await purchasing.createPurchaseOrder(input, actorOf(req)));
   });
-  router.get('/purchase-orders', async (req, res) => {
+  router.get('/purchase-orders', requires('purchasing:read'), async (req, res) => {
     res.json(await purchasing.purchaseOrders(parseOrThrow(purchaseOrderListQuery, req.query, 'query')));
   });
-  router.get('/purchase-orders/:id', async (req, res) => {
+  router.get('/purchase-orders/:id', requires('purchasing:read'), async (req, res) => {
     res.json(await purchasing.purchaseOrder(poIdOf(req)));
   });
   commandRoutes(router, purchasing);
@@ -67,7 +68,7 @@ export function purchasingRouter(deps: ApiDeps): Router {
   // answer given by phone): applied once per eventId (or Idempotency-Key), then told to the order. 201 with
   // the purchase order; 200 with it for a repeat.
   const dropShip = createDropShipService({ ...deps.stores, redis: deps.redis, log: deps.log });
-  router.post('/purchase-orders/:id/supplier-events', async (req, res) => {
+  router.post('/purchase-orders/:id/supplier-events', requires('purchasing:write'), async (req, res) => {
     const id = poIdOf(req);
     const { eventId: given, ...answer } = parseOrThrow(supplierEventSchema, req.body, 'supplier event');
     const eventId = given ?? idempotencyKeyHeader(req) ?? randomUUID();
@@ -79,20 +80,20 @@ export function purchasingRouter(deps: ApiDeps): Router {
 
 // Commands on one purchase order: 200 with the order and whether it changed (a repeat changes nothing).
 function commandRoutes(router: Router, purchasing: PurchasingService): void {
-  router.post('/purchase-orders/:id/open', async (req, res) => {
+  router.post('/purchase-orders/:id/open', requires('purchasing:write'), async (req, res) => {
     parseOrThrow(z.strictObject({}), req.body ?? {}, 'open');
     res.json(await purchasing.open(poIdOf(req), actorOf(req)));
   });
-  router.post('/purchase-orders/:id/cancel', async (req, res) => {
+  router.post('/purchase-orders/:id/cancel', requires('purchasing:write'), async (req, res) => {
     const { reason } = parseOrThrow(purchaseOrderCancelSchema, req.body ?? {}, 'cancellation');
     res.json(await purchasing.cancel(poIdOf(req), actorOf(req), reason));
   });
-  router.patch('/purchase-orders/:id', async (req, res) => {
+  router.patch('/purchase-orders/:id', requires('purchasing:write'), async (req, res) => {
     const patch = parseOrThrow(purchaseOrderPatchSchema, req.body, 'purchase order change');
     res.json(await purchasing.moveExpectedDate(poIdOf(req), patch.expectedDate, actorOf(req), patch.reason));
   });
   // 201 with the receipt, the order after it and the ledger entries; 200 with the same for a repeated receipt id.
-  router.post('/purchase-orders/:id/receipts', async (req, res) => {
+  router.post('/purchase-orders/:id/receipts', requires('purchasing:write'), async (req, res) => {
     const id = poIdOf(req);
     const input = parseOrThrow(purchaseOrderReceiptSchema, req.body, 'receipt');
     const receiptId = input.receiptId ?? idempotencyKeyHeader(req) ?? randomUUID();

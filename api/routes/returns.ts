@@ -22,6 +22,7 @@ import {
 } from '../../workflows/return/api';
 import { idempotencyKeyHeader } from '../idempotency';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
 
 const actorOf = (req: express.Request) => req.actor ?? 'api';
 
@@ -35,28 +36,28 @@ export function returnsRouter(deps: ApiDeps): Router {
   const router = Router();
   const returns = createReturnService({ ...deps.stores, ...deps });
   const send = sender(returns);
-  router.get('/return-policy', async (_req, res) => {
+  router.get('/return-policy', requires('settings:read'), async (_req, res) => {
     res.json(await returns.policy());
   });
   // Replace the whole policy; a field left out takes its default.
-  router.put('/return-policy', async (req, res) => {
+  router.put('/return-policy', requires('settings:write'), async (req, res) => {
     const policy = parseOrThrow(returnPolicySchema, req.body, 'return policy');
     res.json(await returns.replacePolicy(policy, actorOf(req)));
   });
   // A return asked for on a delivered order: 201 with the return (its decision and why), 200 with the
   // same return for a repeated Idempotency-Key.
-  router.post('/orders/:id/returns', async (req, res) => {
+  router.post('/orders/:id/returns', requires('returns:write'), async (req, res) => {
     const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
     const request = parseOrThrow(returnRequestSchema, req.body, 'return request');
     const key = idempotencyKeyHeader(req);
     const { state, created } = await returns.request(orderId, request, { actor: actorOf(req), ...(key && { idempotencyKey: key }) });
     res.status(created ? 201 : 200).json(state);
   });
-  router.get('/orders/:id/returns', async (req, res) => {
+  router.get('/orders/:id/returns', requires('returns:read'), async (req, res) => {
     const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
     res.json({ returns: await returns.forOrder(orderId) });
   });
-  router.get('/returns/:id', async (req, res) => {
+  router.get('/returns/:id', requires('returns:read'), async (req, res) => {
     res.json(await returns.get(returnIdOf(req)));
   });
   commandRoutes(router, returns, send);
@@ -65,37 +66,39 @@ export function returnsRouter(deps: ApiDeps): Router {
 
 // Commands: the return's workflow decides and answers.
 function commandRoutes(router: Router, returns: ReturnService, send: ReturnType<typeof sender>): void {
-  router.post('/returns/:id/approve', async (req, res) => {
+  router.post('/returns/:id/approve', requires('returns:write'), async (req, res) => {
     const body = parseOrThrow(decisionSchema, req.body ?? {}, 'approval');
     await send(req, res, 'approve', decideReturnUpdate, [{ approve: true, ...body, by: actorOf(req) }]);
   });
-  router.post('/returns/:id/reject', async (req, res) => {
+  router.post('/returns/:id/reject', requires('returns:write'), async (req, res) => {
     const body = parseOrThrow(decisionSchema, req.body ?? {}, 'rejection');
     await send(req, res, 'reject', decideReturnUpdate, [{ approve: false, ...body, by: actorOf(req) }]);
   });
   // The items are back: at a warehouse, or in store (BORIS) where the store operator scans them and may
   // decide each line at once.
-  router.post('/returns/:id/receive', async (req, res) => {
+  router.post('/returns/:id/receive', requires('returns:write'), async (req, res) => {
     const body = parseOrThrow(receiveReturnSchema, req.body, 'receipt');
     await returns.checkReceivingLocation(body.locationId);
     await send(req, res, 'receive', receiveReturnUpdate, [{ ...body, by: actorOf(req) }]);
   });
-  router.post('/returns/:id/inspect', async (req, res) => {
+  router.post('/returns/:id/inspect', requires('returns:write'), async (req, res) => {
     const body = parseOrThrow(inspectionSchema, req.body, 'inspection');
     await send(req, res, 'inspect', inspectReturnUpdate, [{ ...body, by: actorOf(req) }]);
   });
   // The tracking number of a parcel the customer sends back another way (no label bought: a manual
   // carrier, the customer's own); with a carrier connection, its tracking webhooks move the return.
-  router.post('/returns/:id/label', async (req, res) => {
+  router.post('/returns/:id/label', requires('returns:write'), async (req, res) => {
     const body = parseOrThrow(attachReturnLabelSchema, req.body, 'return label');
     const carrier = await returns.resolveParcelCarrier(body);
     await send(req, res, 'label', attachReturnLabelUpdate, [{ ...body, carrier, by: actorOf(req) }]);
   });
-  router.post('/returns/:id/cancel', async (req, res) => {
+  router.post('/returns/:id/cancel', requires('returns:write'), async (req, res) => {
     const body = parseOrThrow(decisionSchema, req.body ?? {}, 'cancellation');
     await send(req, res, 'cancel', cancelReturnUpdate, [{ ...body, by: actorOf(req) }]);
   });
-  router.post('/returns/:id/retry', (req, res) => send(req, res, 'retry', retryReturnUpdate, [{ by: actorOf(req) }]));
+  router.post('/returns/:id/retry', requires('returns:write'), (req, res) =>
+    send(req, res, 'retry', retryReturnUpdate, [{ by: actorOf(req) }]),
+  );
 }
 
 const returnIdOf = (req: Request) => parseOrThrow(returnIdSchema, req.params.id, 'return id', 'id');

@@ -9,6 +9,7 @@ import { routingRulesSchema } from '../../domain/routing';
 import { createRoutingService } from '../../services/routing';
 import { parseOrThrow, problemsOf } from '../../domain/validation';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
 
 const rulesBody = z.strictObject({ rules: routingRulesSchema });
 const postalBody = z.strictObject({ csv: z.string().min(1, 'must not be empty').max(5_000_000) });
@@ -50,23 +51,23 @@ const actorOf = (req: express.Request) => req.actor ?? 'api';
 export function routingRouter(deps: ApiDeps): Router {
   const router = Router();
   const routing = createRoutingService(deps.stores);
-  router.get('/routing/rules', async (_req, res) => {
+  router.get('/routing/rules', requires('settings:read'), async (_req, res) => {
     res.json(await routing.rules());
   });
   // Replace the whole rule set: rules run in the order given, per channel or for all.
-  router.put('/routing/rules', async (req, res) => {
+  router.put('/routing/rules', requires('settings:write'), async (req, res) => {
     const { rules } = parseOrThrow(rulesBody, req.body, 'routing rules');
     res.json(await routing.replaceRules(rules, actorOf(req)));
   });
-  router.get('/routing/postal-prefixes', async (_req, res) => {
+  router.get('/routing/postal-prefixes', requires('settings:read'), async (_req, res) => {
     res.json(await routing.postalSummary());
   });
   // Replace the postal-code prefix table: text/csv, or JSON { csv }. Header: country,prefix,latitude,longitude.
-  router.put('/routing/postal-prefixes', express.text({ type: 'text/csv', limit: '5mb' }), async (req, res) => {
+  router.put('/routing/postal-prefixes', requires('settings:write'), express.text({ type: 'text/csv', limit: '5mb' }), async (req, res) => {
     const csv = typeof req.body === 'string' ? req.body : parseOrThrow(postalBody, req.body, 'postal prefix upload').csv;
     res.json(await routing.replacePostalRows(postalRowsOf(csv), actorOf(req)));
   });
-  router.post('/routing/simulate', async (req, res) => {
+  router.post('/routing/simulate', requires('settings:read'), async (req, res) => {
     const parsed = simulateBody.safeParse(req.body);
     const problems = [...shapeProblems(req.body), ...(parsed.success ? [] : problemsOf(parsed.error))];
     if (problems.length || !parsed.success)

@@ -10,6 +10,7 @@ import type { StockChange } from '../../store/stock-ledger';
 import { adjustmentSchema, quarantineDecisionSchema, receiptSchema } from '../../domain/stock';
 import { parseOrThrow } from '../../domain/validation';
 import type { ApiDeps } from '../app';
+import { requires } from '../auth';
 
 const ledgerQuerySchema = z.strictObject({
   locationId: locationIdSchema.optional(),
@@ -61,28 +62,28 @@ export function stockRouter(deps: ApiDeps): Router {
       ...(waitingOrders !== undefined && { waitingOrders }),
     });
   };
-  router.post('/stock/receipts', async (req, res) => {
+  router.post('/stock/receipts', requires('stock:write', { location: (req) => req.body?.locationId }), async (req, res) => {
     const r = parseOrThrow(receiptSchema, req.body, 'receipt');
     const reference = r.reference !== undefined && { reference: r.reference };
     await change(req, res, { sku: r.sku, locationId: r.locationId, type: 'receipt', quantity: r.quantity, ...reference }, r.idempotencyKey);
   });
-  router.post('/stock/adjustments', async (req, res) => {
+  router.post('/stock/adjustments', requires('stock:write', { location: (req) => req.body?.locationId }), async (req, res) => {
     const a = parseOrThrow(adjustmentSchema, req.body, 'adjustment');
     const extra = { ...(a.note !== undefined && { note: a.note }), ...(a.reference !== undefined && { reference: a.reference }) };
     const adjustment = { sku: a.sku, locationId: a.locationId, type: 'adjustment' as const, quantity: a.delta, reason: a.reason, ...extra };
     await change(req, res, adjustment, a.idempotencyKey);
   });
   // Quarantined units (from a return's inspection) made sellable again, or written off with the reason.
-  router.post('/stock/quarantine', async (req, res) => {
+  router.post('/stock/quarantine', requires('stock:write', { location: (req) => req.body?.locationId }), async (req, res) => {
     const d = parseOrThrow(quarantineDecisionSchema, req.body, 'quarantine decision');
     const type = d.decision === 'release' ? ('quarantine_release' as const) : ('quarantine_scrap' as const);
     const extra = { ...(d.reason !== undefined && { reason: d.reason }), ...(d.reference !== undefined && { reference: d.reference }) };
     await change(req, res, { sku: d.sku, locationId: d.locationId, type, quantity: d.quantity, ...extra }, d.idempotencyKey);
   });
-  router.get('/stock/:sku', async (req, res) => {
+  router.get('/stock/:sku', requires('stock:read'), async (req, res) => {
     res.json(await stock.balances(parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku')));
   });
-  router.get('/stock/:sku/ledger', async (req, res) => {
+  router.get('/stock/:sku/ledger', requires('stock:read'), async (req, res) => {
     const sku = parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku');
     res.json(await stock.entries(sku, parseOrThrow(ledgerQuerySchema, req.query, 'query')));
   });

@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { connectionIdSchema } from '../../domain/connection';
 import { parseOrThrow } from '../../domain/validation';
 import { createWebhookService } from '../../services/webhooks';
+import { connectionOfDelivery, inScope } from '../../domain/access';
 import type { ApiDeps } from '../app';
+import { requires, publicRoute } from '../auth';
 
 // Intake: verify first (401, nothing stored), store the raw delivery once, queue it, answer quickly.
 export function webhookIntakeRouter(deps: ApiDeps): Router {
   const router = Router();
   const webhooks = createWebhookService({ ...deps.stores, ...deps });
-  router.post('/webhooks/:connectionId', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
+  router.post('/webhooks/:connectionId', publicRoute(), express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
     const connectionId = parseOrThrow(connectionIdSchema, req.params.connectionId, 'connection id', 'connectionId');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
@@ -24,11 +26,18 @@ const deadLetterIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}\|[\x21-\x
 export function deadLettersRouter(deps: ApiDeps): Router {
   const router = Router();
   const webhooks = createWebhookService({ ...deps.stores, ...deps });
-  router.get('/webhooks/dead-letters', async (req, res) => {
-    res.json(await webhooks.deadLetters(parseOrThrow(listQuery, req.query, 'query').limit));
+  router.get('/webhooks/dead-letters', requires('webhooks:read'), async (req, res) => {
+    const page = await webhooks.deadLetters(parseOrThrow(listQuery, req.query, 'query').limit);
+    // A principal scoped to connections sees only theirs (of the page read).
+    const mine = (id: string) => !req.principal || inScope(req.principal, 'connection', connectionOfDelivery(id) ?? '');
+    res.json({ ...page, deadLetters: page.deadLetters.filter((d) => mine(d.id)) });
   });
-  router.post('/webhooks/dead-letters/:id/replay', async (req, res) => {
-    res.status(202).json(await webhooks.replay(parseOrThrow(deadLetterIdSchema, req.params.id, 'dead letter id', 'id')));
-  });
+  router.post(
+    '/webhooks/dead-letters/:id/replay',
+    requires('webhooks:replay', { connection: (req) => connectionOfDelivery(String(req.params.id)) }),
+    async (req, res) => {
+      res.status(202).json(await webhooks.replay(parseOrThrow(deadLetterIdSchema, req.params.id, 'dead letter id', 'id')));
+    },
+  );
   return router;
 }

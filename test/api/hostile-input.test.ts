@@ -39,6 +39,12 @@ const ORDER_ID = `order:manual:HOSTILE-${run}`;
 const QUEUED_DELIVERY = `queued-${run}`;
 const QUEUED_DEAD_LETTER_ID = encodeURIComponent(`${CONN.a}|${QUEUED_DELIVERY}`);
 const KEY = TEST_API_KEY;
+// Keys of narrower roles, registered in beforeAll, for role escalation attempts; and one signed-in user.
+const WAREHOUSE_KEY = `hostile-warehouse-key-${run}`;
+const WAREHOUSE_KEY_ID = `key_${hashApiKey(WAREHOUSE_KEY).slice(0, 16)}`;
+const INTEGRATION_KEY = `hostile-integration-key-${run}`;
+const USER_EMAIL = `hx-user-${run}@example.com`;
+const USER_PASSWORD = 'the hostile user password';
 // A picklist stored directly in beforeAll (the one order waits for stock, so none is released): 2 of TEE-M.
 const PICKLIST_ID = newPicklistId('BER-1', new Date());
 const UNKNOWN_PICKLIST_ID = `PL-BER-1-20000101T000000-${randomBytes(3).toString('hex')}`;
@@ -540,8 +546,24 @@ const ROUTES: RouteSpec[] = [
     body: 'optional',
   },
   { route: 'POST /promises/recompute', method: 'post', path: '/promises/recompute?sku=HX-BOLT', validBody: () => ({}), body: 'optional' },
+  { route: 'GET /api-keys', method: 'get', path: '/api-keys' },
+  { route: 'DELETE /api-keys/:id', method: 'delete', path: `/api-keys/${WAREHOUSE_KEY_ID}` },
+  { route: 'POST /api-keys/:id/rotate', method: 'post', path: `/api-keys/${WAREHOUSE_KEY_ID}/rotate` },
+  {
+    route: 'POST /users',
+    method: 'post',
+    path: '/users',
+    validBody: () => ({ email: `intruder-${run}@example.com`, name: 'Intruder', role: 'admin', password: 'a long enough password' }),
+    body: 'required',
+    empty: ['email', 'name', 'password', 'role'],
+  },
+  { route: 'GET /users', method: 'get', path: '/users' },
+  { route: 'POST /users/:email/disable', method: 'post', path: `/users/${USER_EMAIL}/disable` },
+  { route: 'DELETE /session', method: 'delete', path: '/session' },
+  { route: 'GET /session', method: 'get', path: '/session' },
+  { route: 'GET /audit', method: 'get', path: '/audit' },
 ];
-const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId', 'POST /session'];
 const ALL_ROUTES = [...PUBLIC_ROUTES, ...ROUTES.map((r) => r.route)];
 const routeOf = (label: string) => ROUTES.find((r) => r.route === label)!;
 
@@ -1328,6 +1350,96 @@ fieldCases('POST /api-keys', [
   ['key', 'a-key-the-caller-chose'],
   ['admin', true],
 ]);
+
+fieldCases('POST /api-keys', [
+  ['role', 'root', ['role']],
+  ['role', 'warehouse', ['locations']],
+  ['locations', ['BER-1'], ['locations']],
+  ['connections', [CONN.a], ['connections']],
+  ['locations', ['$gt'], ['locations.0']],
+]);
+fieldCases('POST /users', [
+  ['email', 'not-an-email'],
+  ['email', { $gt: '' }],
+  ['password', 'short'],
+  ['password', 42],
+  ['role', 'superuser'],
+  ['role', 'warehouse', ['locations']],
+  ['name', ''],
+  ['passwordHash', 'scrypt$1$1$1$x$y'],
+]);
+// Sign-in: operators and wrong types refused by name; a wrong password or unknown email is one 401.
+const signIn = (body: unknown) => json('post', '/session', body, { auth: null });
+for (const [name, body, status, paths] of [
+  ['email as an operator object', { email: { $gt: '' }, password: USER_PASSWORD }, 400, ['email']],
+  ['password as an operator object', { email: USER_EMAIL, password: { $ne: null } }, 400, ['password']],
+  ['an unknown field', { email: USER_EMAIL, password: USER_PASSWORD, role: 'admin' }, 400, ['role']],
+  ['a wrong password', { email: USER_EMAIL, password: 'not the password' }, 401, undefined],
+  ['an unknown email', { email: `nobody-${run}@example.com`, password: USER_PASSWORD }, 401, undefined],
+  ['the email in another case with a wrong password', { email: USER_EMAIL.toUpperCase(), password: 'x' }, 401, undefined],
+] as [string, unknown, number, string[] | undefined][]) {
+  add({ route: 'POST /session', name, send: signIn(body), status, ...(paths && { paths }) });
+}
+add({
+  route: 'GET /audit',
+  name: 'a cursor that is not one',
+  send: call('get', '/audit?cursor=%7B%22%24gt%22%3A%22%22%7D'),
+  status: 400,
+  paths: ['cursor'],
+});
+add({
+  route: 'GET /audit',
+  name: 'a span over 31 days',
+  send: call('get', '/audit?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z'),
+  status: 400,
+  paths: ['from'],
+});
+// Role escalation: narrower keys reaching for what their role or scope does not hold (403, nothing written).
+const asWarehouse = `Bearer ${WAREHOUSE_KEY}`;
+const asIntegration = `Bearer ${INTEGRATION_KEY}`;
+for (const [route, name, send] of [
+  [
+    'POST /api-keys',
+    'a warehouse key creating an admin key',
+    json('post', '/api-keys', { name: 'mine', role: 'admin' }, { auth: asWarehouse }),
+  ],
+  [
+    'POST /api-keys/:id/rotate',
+    'a warehouse key rotating itself',
+    call('post', `/api-keys/${WAREHOUSE_KEY_ID}/rotate`, { auth: asWarehouse }),
+  ],
+  [
+    'POST /users',
+    'a warehouse key creating an admin user',
+    json(
+      'post',
+      '/users',
+      { email: `w-${run}@example.com`, name: 'W', role: 'admin', password: 'a long enough password' },
+      { auth: asWarehouse },
+    ),
+  ],
+  ['GET /audit', 'a warehouse key reading the audit log', call('get', '/audit', { auth: asWarehouse })],
+  [
+    'POST /stock/adjustments',
+    'a warehouse key scoped to BER-1 adjusting elsewhere',
+    json('post', '/stock/adjustments', { ...validAdjustment(), locationId: 'HAM-9' }, { auth: asWarehouse }),
+  ],
+  ['POST /orders', 'a warehouse key capturing an order', json('post', '/orders', validOrder(), { auth: asWarehouse })],
+  ['GET /connections/:id', 'an integration key reading another connection', call('get', `/connections/${CONN.b}`, { auth: asIntegration })],
+  [
+    'PATCH /connections/:id',
+    'an integration key changing its own connection',
+    json('patch', `/connections/${CONN.a}`, { enabled: false }, { auth: asIntegration }),
+  ],
+  [
+    'POST /webhooks/dead-letters/:id/replay',
+    "an integration key replaying another connection's dead letter",
+    call('post', `/webhooks/dead-letters/${encodeURIComponent(`${CONN.b}|x`)}/replay`, { auth: asIntegration }),
+  ],
+  ['POST /api-keys', 'an integration key creating a key', json('post', '/api-keys', { name: 'mine' }, { auth: asIntegration })],
+] as [string, string, HostileCase['send']][]) {
+  add({ route, name, send, status: 403 });
+}
 
 fieldCases('POST /connections', [
   ['id', 'UPPER'],
@@ -2442,6 +2554,9 @@ beforeAll(async () => {
     201,
   );
   for (const sku of ['TEE-M', 'MUG-1', 'HX-BOLT']) await must(api.post('/items', { sku, name: sku }), 201);
+  await ctx.stores.apiKeys.register(WAREHOUSE_KEY, 'hostile-warehouse', { role: 'warehouse', locations: ['BER-1'] });
+  await ctx.stores.apiKeys.register(INTEGRATION_KEY, 'hostile-integration', { role: 'integration', connections: [CONN.a] });
+  await must(api.post('/users', { email: USER_EMAIL, name: 'Hostile user', role: 'read_only', password: USER_PASSWORD }), 201);
   await must(api.post('/suppliers', { ...validSupplier(), id: SUPPLIER }), 201);
   await must(api.post('/suppliers', { ...validSupplier(), id: DS_SUPPLIER, dropShip: {} }), 201);
   for (const [which, id] of Object.entries(PO)) {

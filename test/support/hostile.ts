@@ -23,6 +23,7 @@ export interface HostileCase {
 export const CODE_BY_STATUS: Record<number, string> = {
   400: 'validation_failed',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   409: 'conflict',
   413: 'payload_too_large',
@@ -30,7 +31,12 @@ export const CODE_BY_STATUS: Record<number, string> = {
 };
 
 // Every collection the API or the stores behind it can write: all the store declares (store/mongo.ts).
-export const WATCHED_COLLECTIONS = [...new Set([...Object.keys(STORE_INDEXES), ...ID_ONLY_COLLECTIONS])].sort();
+// Not watched: bookkeeping of who called, not an effect of what was sent (when a key was last used, the
+// audit entries of accepted writes, written just after the answer).
+const BOOKKEEPING = ['api_key_usage', 'audit_log', 'audit_hours'];
+export const WATCHED_COLLECTIONS = [...new Set([...Object.keys(STORE_INDEXES), ...ID_ONLY_COLLECTIONS])]
+  .filter((c) => !BOOKKEEPING.includes(c))
+  .sort();
 
 export interface Fingerprint {
   collections: Record<string, { count: number; digest: string }>;
