@@ -1,5 +1,5 @@
 import { createTestContext, type TestContext } from '../support/stack';
-import { apiFor } from '../support/api';
+import { apiFor, capturesOf } from '../support/api';
 import { eventually, location, orderBody } from '../support/fixtures';
 import type { OrderView } from '../../domain/order-state';
 
@@ -34,15 +34,8 @@ const getOrder = async (id: string): Promise<OrderView> => (await api.get(`/orde
 const until = (id: string, ok: (o: OrderView) => boolean, what: string) => eventually(() => getOrder(id), ok, 30_000, `${id} ${what}`);
 const receive = async (s: string, quantity: number, at = DC) =>
   expect((await api.post('/stock/receipts', { sku: s, locationId: at, quantity, reference: `GRN-${s}` })).status).toBe(201);
-const stockOf = async (s: string, at = DC) =>
-  ((await api.get(`/stock/${s}`)).body.locations as { locationId: string; onHand: number; reserved: number }[]).find(
-    (l) => l.locationId === at,
-  )!;
-const captures = async (orderId: string) =>
-  (await ctx.stores.payments.forOrder(orderId))
-    .filter((r) => r.operation === 'capture')
-    .map((r) => ({ key: r._id.slice(orderId.length + 1), amount: r.amount }))
-    .sort((a, b) => a.key.localeCompare(b.key));
+const stockOf = (s: string, at = DC) => api.stockAt(s, at);
+const captures = (orderId: string) => capturesOf(ctx, orderId);
 const ship = async (id: string, part: string) => {
   const res = await api.post(`/orders/${id}/events`, {
     type: 'shipped',

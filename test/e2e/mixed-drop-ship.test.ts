@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import { createTestContext, type TestContext } from '../support/stack';
-import { apiFor } from '../support/api';
+import { apiFor, capturesOf } from '../support/api';
 import { eventually, location, orderBody } from '../support/fixtures';
 import type { OrderView } from '../../domain/order-state';
 
@@ -67,15 +67,8 @@ const supplierHook = (event: object) => {
 };
 const getOrder = async (id: string): Promise<OrderView> => (await api.get(`/orders/${encodeURIComponent(id)}`)).body;
 const until = (id: string, ok: (o: OrderView) => boolean, what: string) => eventually(() => getOrder(id), ok, 30_000, `${id} ${what}`);
-const stockOf = async (sku: string) =>
-  ((await api.get(`/stock/${sku}`)).body.locations as { locationId: string; onHand: number; reserved: number }[]).find(
-    (l) => l.locationId === DC,
-  )!;
-const captures = async (orderId: string) =>
-  (await ctx.stores.payments.forOrder(orderId))
-    .filter((r) => r.operation === 'capture')
-    .map((r) => ({ key: r._id.slice(orderId.length + 1), amount: r.amount }))
-    .sort((a, b) => a.key.localeCompare(b.key));
+const stockOf = (sku: string) => api.stockAt(sku, DC);
+const captures = (orderId: string) => capturesOf(ctx, orderId);
 const event = (id: string, body: object) => api.post(`/orders/${encodeURIComponent(id)}/events`, body);
 
 // The supplier stand-in takes purchase orders; each request's body is kept.

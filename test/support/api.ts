@@ -44,5 +44,17 @@ export async function apiFor(ctx: TestContext, orderSettings?: OrderWorkflowInpu
     },
     put: (path: string, body: object) => agent.put(path).set(auth).send(body),
     putRaw: (path: string, body: string, type: string) => agent.put(path).set(auth).set('Content-Type', type).send(body),
+    // A sku's stock at one location, as GET /stock/:sku shows it.
+    stockAt: async (sku: string, locationId: string) =>
+      ((await agent.get(`/stock/${sku}`).set(auth)).body.locations as { locationId: string; onHand: number; reserved: number }[]).find(
+        (l) => l.locationId === locationId,
+      )!,
   };
 }
+
+// The money an order's payments journal shows captured, by capture key (the part, or `rest`), in key order.
+export const capturesOf = async (ctx: TestContext, orderId: string) =>
+  (await ctx.stores.payments.forOrder(orderId))
+    .filter((r) => r.operation === 'capture')
+    .map((r) => ({ key: r._id.slice(orderId.length + 1), amount: r.amount }))
+    .sort((a, b) => a.key.localeCompare(b.key));
