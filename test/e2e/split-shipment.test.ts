@@ -208,6 +208,18 @@ test('an order no warehouse can fill alone ships in two parts, each picked, labe
     'part 1 picked',
   );
   expect(onePicked.status).toBe('released_to_fulfillment'); // part 2 is not picked yet
+  // Held while both parts wait (part 1 to be packed, part 2 to be picked), then released: the order is held
+  // once and goes back to where it was.
+  expect((await api.post(`/orders/${orderId}/hold`, { reason: 'address check' })).body).toMatchObject({ status: 'on_hold' });
+  expect([200, 202]).toContain((await api.post(`/orders/${orderId}/release`)).status);
+  const resumed = await eventually(
+    () => orderOf(orderId),
+    (o) => o.status !== 'on_hold',
+    30_000,
+    'the order released from its hold',
+  );
+  expect(resumed.status).toBe('released_to_fulfillment');
+  expect(resumed.history.filter((h: { status: string }) => h.status === 'on_hold')).toHaveLength(1);
   expect((await api.post('/picklists', { locationId: 'SPL-A' })).status).toBe(409); // nothing left to pick there
   const listB = await api.post('/picklists', { locationId: 'SPL-B' });
   expect(listB.body.picklist.orderIds).toContain(`${orderId}|part:2`);

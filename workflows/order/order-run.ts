@@ -38,7 +38,15 @@ import {
   type OrderWorkflowInput,
 } from './api';
 import { Parts, type PartRun } from './parts';
-import { FEWER_PROJECTIONS, LIGHTER_HAPPY_PATH, MIXED_DROP_SHIP, PER_PART_CAPTURE, PRE_ORDERS, SERIAL_PROJECTIONS } from './patches';
+import {
+  FEWER_PROJECTIONS,
+  LIGHTER_HAPPY_PATH,
+  MIXED_DROP_SHIP,
+  ONE_HOLD_FOR_ALL_PARTS,
+  PER_PART_CAPTURE,
+  PRE_ORDERS,
+  SERIAL_PROJECTIONS,
+} from './patches';
 import { isMixedOrder } from '../../domain/drop-ship';
 import { isPreOrder } from '../../domain/preorder';
 import type { Refusal } from './rules';
@@ -285,8 +293,9 @@ export class OrderRun {
   private async honourHold(): Promise<void> {
     const { intents } = this;
     if (!intents.hold || intents.cancel) return;
-    // A mixed order's other side holds it already: this side waits for the release too.
-    if (this.mixed && this.state.hold) {
+    // Another side of the order (a mixed order's supplier or stock side, another part of a split order)
+    // holds it already: this side waits for the release too, and records nothing.
+    if (this.state.hold && (this.mixed || patched(ONE_HOLD_FOR_ALL_PARTS))) {
       await condition(() => !intents.hold || !!intents.cancel);
       return;
     }

@@ -37,3 +37,7 @@ export const MIXED_DROP_SHIP = 'mixed-drop-ship';
 // A part filled from a backorder may be rejected by its location until it is picked: its reservation given
 // back and its units backordered again. Only backordered orders reach it.
 export const BACKORDER_REJECTIONS = 'backorder-part-rejections';
+// A hold on an order whose parts wait side by side is taken once: before, each waiting part recorded
+// on_hold, and the second, which had seen on_hold as the status to go back to, left the order on_hold after
+// the release. Only split orders held while two parts wait reach it.
+export const ONE_HOLD_FOR_ALL_PARTS = 'one-hold-for-all-parts';
