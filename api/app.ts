@@ -83,9 +83,14 @@ export function createApp(deps: ApiDeps): Express {
   app.use(signInRouter(deps));
   const authenticated = authenticate(deps.stores.apiKeys, deps.stores.users);
   // Prometheus scrapes with an operator's or admin's key, or with METRICS_TOKEN (README, Operations).
-  app.get('/metrics', metricsAuthentication(deps.metricsToken, authenticated), requires('metrics:read'), async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.exposition());
-  });
+  app.get(
+    '/metrics',
+    metricsAuthentication(() => deps.metricsToken, authenticated),
+    requires('metrics:read'),
+    async (_req, res) => {
+      res.type(metrics.contentType).send(await metrics.exposition());
+    },
+  );
   app.use(authenticated);
   // bull-board: job payloads, retries and removals, for admins alone.
   app.use('/admin/queues', requires('queues:manage'), queueBoard('/admin/queues', queues));

@@ -152,9 +152,10 @@ function routeOf(req: Parameters<RequestHandler>[0]): string {
  * GET /metrics for a scraper holding METRICS_TOKEN (when set), or any principal whose role has
  * metrics:read (authenticated as every other route). The token grants nothing else.
  */
-export function metricsAuthentication(token: string | undefined, authenticate: RequestHandler): RequestHandler {
-  const expected = token === undefined ? undefined : Buffer.from(token);
+export function metricsAuthentication(token: () => string | undefined, authenticate: RequestHandler): RequestHandler {
   return (req, res, next) => {
+    const configured = token();
+    const expected = configured === undefined ? undefined : Buffer.from(configured);
     const given = Buffer.from(tokenOf(req) ?? '');
     if (expected && given.length === expected.length && timingSafeEqual(given, expected)) {
       req.principal = SCRAPER;
