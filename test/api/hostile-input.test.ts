@@ -1396,6 +1396,27 @@ add({
   status: 400,
   paths: ['from'],
 });
+// bull-board, even for an admin: no file outside its assets, no queue it was not given.
+for (const [name, path] of [
+  ['an encoded path out of its assets', '/admin/queues/static/..%2f..%2f..%2f..%2fpackage.json'],
+  ['a dotted path out of its assets', '/admin/queues/static/../../../../package.json'],
+  ['a double-encoded path out of its assets', '/admin/queues/static/%252e%252e%252fpackage.json'],
+]) {
+  add({
+    route: 'ALL /admin/queues',
+    name,
+    send: call('get', path),
+    status: 0,
+    check: (res) => expect(res.text ?? '').not.toMatch(/"dependencies"|"devDependencies"/),
+  });
+}
+add({
+  route: 'ALL /admin/queues',
+  name: 'emptying a queue bull-board was not given',
+  send: call('put', '/admin/queues/api/queues/orderhub-not-a-queue/empty'),
+  status: 404,
+  check: (res) => expect(res.status).toBe(404),
+});
 // Role escalation: narrower keys reaching for what their role or scope does not hold (403, nothing written).
 const asWarehouse = `Bearer ${WAREHOUSE_KEY}`;
 const asIntegration = `Bearer ${INTEGRATION_KEY}`;
