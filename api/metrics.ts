@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 import type { Principal } from '../domain/access';
 import type { Logger } from '../domain/logger';
 import { mergeExpositions, statusClass } from '../domain/prometheus';
@@ -129,14 +129,16 @@ export function createApiMetrics(deps: MetricsDeps, opts: { snapshotMs?: number 
     webhookIntake,
     contentType: registry.contentType,
     async exposition() {
-      const [own, queues] = await Promise.all([
+      // The process's default registry holds what modules below the API count (connector calls).
+      const [own, shared, queues] = await Promise.all([
         registry.metrics(),
+        register.metrics(),
         Promise.all(deps.queues().map((q) => q.exportPrometheusMetrics())).catch((err: unknown) => {
           deps.log.warn('metrics: queues not read', { error: String(err) });
           return [];
         }),
       ]);
-      return own + mergeExpositions(queues);
+      return own + shared + mergeExpositions(queues);
     },
   };
 }

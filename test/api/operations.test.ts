@@ -61,6 +61,8 @@ describe('GET /metrics', () => {
       ['orderhub_orders_needs_attention', 'gauge'],
       ['orderhub_webhook_dead_letters', 'gauge'],
       ['orderhub_webhooks_received_total', 'counter'],
+      ['orderhub_connector_calls_total', 'counter'],
+      ['orderhub_connector_call_retries_total', 'counter'],
       ['bullmq_job_count', 'gauge'],
       ['bullmq_job_completed_total', 'counter'],
       ['bullmq_job_failed_total', 'counter'],
