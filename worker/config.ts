@@ -33,6 +33,11 @@ const schema = z.object({
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
     .optional(),
+  // host:port where the worker serves its own metrics (connector calls, stock-push lag); unset: not served.
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).
   API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),

@@ -5,7 +5,7 @@ import { eventually } from '../support/fixtures';
 import { createTestContext, type TestContext } from '../support/stack';
 import { killWorkerProcess, startWorkerProcess } from '../support/worker-process';
 
-// The worker's Temporal runtime metrics (TEMPORAL_METRICS_ADDRESS). Runtime.install is once per process,
+// The worker's Temporal runtime metrics (TEMPORAL_METRICS_ADDRESS) and its own (WORKER_METRICS_ADDRESS). Runtime.install is once per process,
 // and this suite's own process already has its runtime: the real worker runs as a child process.
 
 let ctx: TestContext;
@@ -38,9 +38,13 @@ const scrape = (port: number) =>
     }).on('error', reject);
   });
 
-test('with TEMPORAL_METRICS_ADDRESS the worker serves the Temporal runtime metrics in Prometheus text', async () => {
+test('with TEMPORAL_METRICS_ADDRESS and WORKER_METRICS_ADDRESS the worker serves the Temporal runtime metrics and its own', async () => {
   const port = await freePort();
-  worker = await startWorkerProcess(ctx, { TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${port}` });
+  const ownPort = await freePort();
+  worker = await startWorkerProcess(ctx, {
+    TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${port}`,
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${ownPort}`,
+  });
   const text = await eventually(
     async () => {
       try {
@@ -55,4 +59,8 @@ test('with TEMPORAL_METRICS_ADDRESS the worker serves the Temporal runtime metri
   );
   expect(text).toMatch(/^# (HELP|TYPE) temporal_/m);
   expect(text).toContain(`task_queue="${ctx.taskQueue}"`);
+  // The worker's own: connector calls, stock-push lag, process metrics.
+  const own = await scrape(ownPort);
+  for (const family of ['orderhub_connector_calls_total', 'orderhub_stock_push_lag_seconds', 'process_cpu_user_seconds_total'])
+    expect(own).toContain(`# TYPE ${family} `);
 }, 60_000);
