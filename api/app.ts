@@ -5,7 +5,8 @@ import type { Db } from 'mongodb';
 import type { Stores } from '../worker/deps';
 import type { Logger } from '../domain/logger';
 import type { OrderWorkflowInput } from '../workflows/order';
-import { auditWrites, authenticate, publicRoute } from './auth';
+import { auditWrites, authenticate, publicRoute, requires } from './auth';
+import { createApiMetrics, metricsAuthentication, queueBoard } from './metrics';
 import { apiKeysRouter, signInRouter, usersRouter } from './routes/access';
 import { admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission';
 import { errorHandler, notFoundRoute } from './errors';
@@ -39,15 +40,20 @@ export interface ApiDeps {
   orderSettings?: OrderWorkflowInput['settings'];
   admission?: AdmissionLimits;
   commandAnswerWithinMs?: number; // how long a command waits for the order's answer before 202 (default 10 s)
+  queues?: Queue[]; // shown in bull-board and /metrics; default the webhook queue
+  metricsToken?: string; // METRICS_TOKEN: a bearer token that may read /metrics and nothing else
 }
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple'); // no nested objects from query strings: `?status[$ne]=x` stays a plain string
+  const queues = () => deps.queues ?? [deps.webhookQueue];
+  const metrics = createApiMetrics({ stores: deps.stores, queues, log: deps.log });
+  app.use(metrics.recordRequests); // first: requests turned away at capacity are observed too
   // Every request but GET /health waits its turn or is turned away when the API is at capacity.
   app.use(admission(deps.admission ?? DEFAULT_ADMISSION, (req) => req.method === 'GET' && req.path === '/health'));
-  app.use(webhookIntakeRouter(deps)); // raw body for signature checks: before the JSON parser
+  app.use(webhookIntakeRouter(deps, metrics)); // raw body for signature checks: before the JSON parser
   // Bulk order files are larger than anything else the API takes.
   const json = express.json({ limit: '1mb', strict: true });
   // The file's bytes are kept: an import is named by them (the same file is the same import).
@@ -75,7 +81,19 @@ export function createApp(deps: ApiDeps): Express {
   // authenticated by its signature and recorded in webhook_deliveries).
   app.use(auditWrites(deps.stores.audit, deps.log));
   app.use(signInRouter(deps));
-  app.use(authenticate(deps.stores.apiKeys, deps.stores.users));
+  const authenticated = authenticate(deps.stores.apiKeys, deps.stores.users);
+  // Prometheus scrapes with an operator's or admin's key, or with METRICS_TOKEN (README, Operations).
+  app.get(
+    '/metrics',
+    metricsAuthentication(() => deps.metricsToken, authenticated),
+    requires('metrics:read'),
+    async (_req, res) => {
+      res.type(metrics.contentType).send(await metrics.exposition());
+    },
+  );
+  app.use(authenticated);
+  // bull-board: job payloads, retries and removals, for admins alone.
+  app.use('/admin/queues', requires('queues:manage'), queueBoard('/admin/queues', queues));
   // Each route declares the permission it needs (requires(...)); test/structure/route-access.test.ts checks.
   app.use(apiKeysRouter(deps));
   app.use(usersRouter(deps));

@@ -396,6 +396,17 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'All up' }, '503': { description: 'Something is down' } },
         },
       },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text format 0.0.4); needs metrics:read (admins, operators) or the METRICS_TOKEN bearer token',
+          description:
+            'orderhub_http_request_duration_seconds{method,route,status_class}, orderhub_orders{status,channel} (orders in progress, read at most every 20 s), orderhub_orders_needs_attention, orderhub_webhook_dead_letters, orderhub_webhooks_received_total{outcome}, orderhub_connector_calls_total{connector,outcome} and orderhub_connector_call_retries_total{connector,reason} (calls this process made), BullMQ queue depths (bullmq_job_count{queue,state}, bullmq_job_completed_total, bullmq_job_failed_total) and the process metrics of prom-client. Not JSON. The queues are also shown by bull-board at /admin/queues (HTML, needs queues:manage: admins only).',
+          responses: {
+            '200': { description: 'Prometheus text', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...errors,
+          },
+        },
+      },
       '/orders': {
         post: {
           summary: 'Capture an order (manual, phone or POS entry). Repeats of the same channel order id are harmless.',

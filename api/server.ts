@@ -5,6 +5,9 @@ import { loadConfig } from '../worker/config';
 import { createWiredStores } from '../worker/wiring';
 import { createLogger } from '../worker/logger';
 import { WEBHOOK_QUEUE } from '../services/webhooks';
+import { STOCK_PUSH_QUEUE } from '../services/stock-sync';
+import { STOCK_OFFER_QUEUE } from '../worker/stock-offers';
+import { PROMISE_RECOMPUTE_QUEUE } from '../worker/promise-recomputes';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { createApp } from './app';
 
@@ -21,15 +24,31 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: config.BULLMQ_PREFIX });
+  // Every queue the worker consumes, for bull-board and /metrics.
+  const otherQueues = [STOCK_PUSH_QUEUE, STOCK_OFFER_QUEUE, PROMISE_RECOMPUTE_QUEUE].map(
+    (name) => new Queue(name, { connection: redis, prefix: config.BULLMQ_PREFIX }),
+  );
+  const queues = [webhookQueue, ...otherQueues];
   const admission = { maxInFlight: config.API_MAX_IN_FLIGHT, maxQueued: config.API_MAX_QUEUED, queueTimeoutMs: 10_000 };
-  const app = createApp({ stores, db: mongo.db, temporal, redis, webhookQueue, taskQueue: config.TEMPORAL_TASK_QUEUE, log, admission });
+  const app = createApp({
+    stores,
+    db: mongo.db,
+    temporal,
+    redis,
+    webhookQueue,
+    queues,
+    metricsToken: config.METRICS_TOKEN,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    log,
+    admission,
+  });
   const server = app.listen(config.PORT, config.API_HOST, () =>
     log.info('api listening', { url: `http://${config.API_HOST}:${config.PORT}` }),
   );
   const stop = () => {
     log.info('api stopping');
     server.close(async () => {
-      await Promise.allSettled([connection.close(), mongo.close(), notifier.close(), webhookQueue.close()]);
+      await Promise.allSettled([connection.close(), mongo.close(), notifier.close(), ...queues.map((q) => q.close())]);
       await redis.quit().catch(() => undefined);
       process.exit(0);
     });

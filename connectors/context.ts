@@ -6,7 +6,13 @@ import type { ConnectorContext } from './types';
 
 // The real context: HTTP clients share a Redis rate limiter, and the cache lives in Redis, so every
 // worker process sees the same limits and the same cached tokens.
-export function createConnectorContext(args: { connectionId: string; channel: string; redis: Redis; log: Logger }): ConnectorContext {
+export function createConnectorContext(args: {
+  connectionId: string;
+  channel: string;
+  redis: Redis;
+  log: Logger;
+  kind?: string; // the connector, for the call metrics
+}): ConnectorContext {
   const limiter = new RateLimiter(args.redis);
   const cacheKey = (key: string) => `orderhub:connector:${args.connectionId}:${key}`;
   return {
@@ -16,7 +22,7 @@ export function createConnectorContext(args: { connectionId: string; channel: st
     // A client per call: cheap, and its headers (a fresh token) are exactly the ones asked for. The limit
     // that matters lives in Redis, shared by all of them.
     http(opts) {
-      return createHttpClient({ ...opts, connectionId: args.connectionId, limiter, log: args.log });
+      return createHttpClient({ ...opts, connectionId: args.connectionId, connector: args.kind, limiter, log: args.log });
     },
     cache: {
       get: (key) => args.redis.get(cacheKey(key)),

@@ -3,9 +3,11 @@ import { OrderhubError, UpstreamUnavailableError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
 import type { RateLimit, RateLimiter } from './rate-limiter';
 import { parseJsonExact } from './exact-json';
+import { connectorCalls, connectorRetries } from './call-metrics';
 
 export interface HttpClientOptions {
   connectionId: string;
+  connector?: string; // the connection's kind, for the call metrics
   baseURL: string;
   limiter: RateLimiter;
   limit: RateLimit; // default bucket for this connection
@@ -66,6 +68,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const maxAttempts = opts.maxAttempts ?? 5;
   const baseDelay = opts.baseDelayMs ?? 500;
   const maxDelay = opts.maxDelayMs ?? 60_000;
+  const connector = opts.connector ?? 'unknown';
 
   return {
     async request<T>(config: RequestOptions): Promise<AxiosResponse<T>> {
@@ -81,9 +84,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         } catch (err) {
           networkError = err;
         }
-        if (response && response.status < 400) return response;
+        if (response && response.status < 400) {
+          connectorCalls.inc({ connector, outcome: 'ok' });
+          return response;
+        }
         if (response && response.status >= 400 && response.status < 500 && response.status !== 429) {
           // 4xx other than 429 will not get better by retrying.
+          connectorCalls.inc({ connector, outcome: 'rejected' });
           throw new UpstreamError(`${what} was refused with ${response.status}`, response.status, response.data);
         }
         let delay = Math.min(maxDelay, Math.random() * baseDelay * 2 ** (attempt - 1));
@@ -94,9 +101,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           await opts.limiter.pause(bucket, delay);
         }
         if (attempt >= maxAttempts) {
+          connectorCalls.inc({ connector, outcome: 'unavailable' });
           const why = response ? `status ${response.status}` : describeNetworkError(networkError);
           throw new UpstreamUnavailableError(`${what} failed after ${attempt} attempts: ${why}`, { status: response?.status });
         }
+        connectorRetries.inc({ connector, reason: !response ? 'network' : response.status === 429 ? 'rate_limited' : 'server_error' });
         opts.log.warn('outbound call will be retried', {
           connectionId: opts.connectionId,
           request: what,

@@ -56,6 +56,12 @@ export interface ConnectorDeps {
 export function buildConnector(connection: Connection, deps: ConnectorDeps): Connector {
   const factory = factoryFor(connection.kind);
   const { options, credentials } = validateConnectionSettings(connection.kind, connection.options, connection.credentials);
-  const ctx = createConnectorContext({ connectionId: connection.id, channel: connection.id, redis: deps.redis, log: deps.log });
+  const ctx = createConnectorContext({
+    connectionId: connection.id,
+    channel: connection.id,
+    kind: connection.kind,
+    redis: deps.redis,
+    log: deps.log,
+  });
   return factory.create(options, credentials, ctx);
 }

@@ -39,11 +39,14 @@ export const PERMISSIONS = [
   'keys:manage',
   'users:manage',
   'audit:read',
+  'metrics:read', // GET /metrics (Prometheus); a scraper may instead use METRICS_TOKEN
+  'queues:manage', // bull-board at /admin/queues: sees job payloads, retries and removes jobs
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read');
-const ADMIN_ONLY: Permission[] = ['keys:manage', 'users:manage', 'audit:read'];
+// Operations (metrics) are for admins and operators, not every reader.
+const READ: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read' && p !== 'metrics:read');
+const ADMIN_ONLY: Permission[] = ['keys:manage', 'users:manage', 'audit:read', 'queues:manage'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),

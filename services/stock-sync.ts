@@ -1,3 +1,4 @@
+import { Histogram, register } from 'prom-client';
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -13,6 +14,14 @@ import type { StockSyncLog } from '../store/stock-sync';
 import type { Logger } from '../domain/logger';
 
 export const STOCK_PUSH_QUEUE = 'orderhub-stock-push';
+
+// In the process's default prom-client registry: the worker serves it at WORKER_METRICS_ADDRESS.
+const stockPushLag = new Histogram({
+  name: 'orderhub_stock_push_lag_seconds',
+  help: 'Time from a stock change to its push to the channels being done (debounce and retries included)',
+  buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900],
+  registers: [register],
+});
 const DEBOUNCE_MS = 1_000; // changes within this window become one push with the latest value
 const BATCH = 500;
 
@@ -72,6 +81,8 @@ export function startStockPushConsumer(
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 10,
   });
+  // From the first change of a debounce window (the job's creation) to its push being done, retries included.
+  worker.on('completed', (job) => stockPushLag.observe(Math.max(0, (job.finishedOn ?? Date.now()) - job.timestamp) / 1000));
   worker.on('failed', (job, err) =>
     deps.log.warn('stock push failed, will retry', {
       connectionId: job?.data.connectionId,

@@ -88,6 +88,11 @@ export class WebhookDeliveries {
     return this.withResends({ ...doc, status: 'queued', replays: doc.replays + 1 });
   }
 
+  /** How many deliveries are dead letters now (read by the `status` index, ids only). */
+  async countDead(): Promise<number> {
+    return (await this.col.find({ status: 'dead' }, { projection: { _id: 1 } }).toArray()).length;
+  }
+
   async deadLetters(limit: number): Promise<WebhookDelivery[]> {
     const docs = await this.col.find({ status: 'dead' }).toArray();
     const newest = docs.sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime()).slice(0, limit);

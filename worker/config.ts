@@ -23,6 +23,21 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .default('orderhub'),
+  // A bearer token that may read GET /metrics and nothing else (for Prometheus); unset: only keys with metrics:read.
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,200}$/, 'must be 16 to 200 printable characters')
+    .optional(),
+  // host:port where the worker's Temporal runtime serves its Prometheus metrics; unset: not served.
+  TEMPORAL_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  // host:port where the worker serves its own metrics (connector calls, stock-push lag); unset: not served.
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).
   API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),

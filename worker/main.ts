@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
+import { installTemporalMetrics, serveWorkerMetrics } from './telemetry';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { migrate } from '../store/migrations';
 import { createPaymentProviders } from './deps';
@@ -21,6 +22,10 @@ import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../servic
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, { process: 'worker' });
+  if (installTemporalMetrics(config.TEMPORAL_METRICS_ADDRESS))
+    log.info('temporal metrics served', { url: `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` });
+  const metricsServer = await serveWorkerMetrics(config.WORKER_METRICS_ADDRESS);
+  if (metricsServer) log.info('worker metrics served', { url: `http://${config.WORKER_METRICS_ADDRESS}/metrics` });
   const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
   await ensureIndexes(mongo.db);
   await migrate(mongo.db, (msg, fields) => log.info(msg, fields));
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
   // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
   await worker.run();
   await Promise.allSettled([webhooks.close(), stockPush.close(), stockOffers.close(), promiseRecomputes.close(), notifier.close()]);
+  await metricsServer?.close();
   await connection.close();
   await clientConnection.close();
   await mongo.close();

@@ -6,16 +6,24 @@ import { createWebhookService } from '../../services/webhooks';
 import { connectionOfDelivery, inScope } from '../../domain/access';
 import type { ApiDeps } from '../app';
 import { requires, publicRoute } from '../auth';
+import type { ApiMetrics } from '../metrics';
 
 // Intake: verify first (401, nothing stored), store the raw delivery once, queue it, answer quickly.
-export function webhookIntakeRouter(deps: ApiDeps): Router {
+export function webhookIntakeRouter(deps: ApiDeps, metrics?: Pick<ApiMetrics, 'webhookIntake'>): Router {
   const router = Router();
   const webhooks = createWebhookService({ ...deps.stores, ...deps });
   router.post('/webhooks/:connectionId', publicRoute(), express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
-    const connectionId = parseOrThrow(connectionIdSchema, req.params.connectionId, 'connection id', 'connectionId');
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
-    res.status(200).json(await webhooks.receive(connectionId, raw, headers));
+    try {
+      const connectionId = parseOrThrow(connectionIdSchema, req.params.connectionId, 'connection id', 'connectionId');
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
+      const received = await webhooks.receive(connectionId, raw, headers);
+      metrics?.webhookIntake.inc({ outcome: received.duplicate ? 'duplicate' : 'accepted' });
+      res.status(200).json(received);
+    } catch (err) {
+      metrics?.webhookIntake.inc({ outcome: 'rejected' });
+      throw err;
+    }
   });
   return router;
 }

@@ -366,6 +366,10 @@ describe('connections', () => {
     expect(pushes().at(-1)).toBe(final - 1);
     const recorded = (await api.get('/connections/shop-burst/stock-sync?sku=CAP-1')).body.pushes;
     expect(recorded).toEqual([expect.objectContaining({ sku: 'CAP-1', available: final - 1, channelLocationId: '655441491' })]);
+    // Measured: the consumers here share this process's default registry, which /metrics also serves.
+    const metrics = (await api.get('/metrics')).text;
+    expect(metrics).toMatch(/^orderhub_stock_push_lag_seconds_count [1-9]/m);
+    expect(metrics).toMatch(/^orderhub_connector_calls_total\{connector="shopify",outcome="ok"\} [1-9]/m);
   });
 });
 

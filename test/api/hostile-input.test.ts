@@ -562,6 +562,8 @@ const ROUTES: RouteSpec[] = [
   { route: 'DELETE /session', method: 'delete', path: '/session' },
   { route: 'GET /session', method: 'get', path: '/session' },
   { route: 'GET /audit', method: 'get', path: '/audit' },
+  { route: 'GET /metrics', method: 'get', path: '/metrics' },
+  { route: 'ALL /admin/queues', method: 'get', path: '/admin/queues' },
 ];
 const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /docs', 'POST /webhooks/:connectionId', 'POST /session'];
 const ALL_ROUTES = [...PUBLIC_ROUTES, ...ROUTES.map((r) => r.route)];
@@ -1394,6 +1396,27 @@ add({
   status: 400,
   paths: ['from'],
 });
+// bull-board, even for an admin: no file outside its assets, no queue it was not given.
+for (const [name, path] of [
+  ['an encoded path out of its assets', '/admin/queues/static/..%2f..%2f..%2f..%2fpackage.json'],
+  ['a dotted path out of its assets', '/admin/queues/static/../../../../package.json'],
+  ['a double-encoded path out of its assets', '/admin/queues/static/%252e%252e%252fpackage.json'],
+]) {
+  add({
+    route: 'ALL /admin/queues',
+    name,
+    send: call('get', path),
+    status: 0,
+    check: (res) => expect(res.text ?? '').not.toMatch(/"dependencies"|"devDependencies"/),
+  });
+}
+add({
+  route: 'ALL /admin/queues',
+  name: 'emptying a queue bull-board was not given',
+  send: call('put', '/admin/queues/api/queues/orderhub-not-a-queue/empty'),
+  status: 404,
+  check: (res) => expect(res.status).toBe(404),
+});
 // Role escalation: narrower keys reaching for what their role or scope does not hold (403, nothing written).
 const asWarehouse = `Bearer ${WAREHOUSE_KEY}`;
 const asIntegration = `Bearer ${INTEGRATION_KEY}`;
@@ -1437,6 +1460,24 @@ for (const [route, name, send] of [
     call('post', `/webhooks/dead-letters/${encodeURIComponent(`${CONN.b}|x`)}/replay`, { auth: asIntegration }),
   ],
   ['POST /api-keys', 'an integration key creating a key', json('post', '/api-keys', { name: 'mine' }, { auth: asIntegration })],
+  ['GET /metrics', 'a warehouse key reading the metrics', call('get', '/metrics', { auth: asWarehouse })],
+  ['GET /metrics', 'an integration key reading the metrics', call('get', '/metrics', { auth: asIntegration })],
+  ['ALL /admin/queues', 'a warehouse key opening bull-board', call('get', '/admin/queues', { auth: asWarehouse })],
+  [
+    'ALL /admin/queues',
+    "an integration key reading the webhook queue's jobs through bull-board's API",
+    call('get', '/admin/queues/api/queues?activeQueue=orderhub-webhooks&status=waiting&page=1', { auth: asIntegration }),
+  ],
+  [
+    'ALL /admin/queues',
+    'a warehouse key emptying the webhook queue through bull-board',
+    call('put', '/admin/queues/api/queues/orderhub-webhooks/empty', { auth: asWarehouse }),
+  ],
+  [
+    'ALL /admin/queues',
+    'an integration key removing the waiting webhook jobs through bull-board',
+    call('put', '/admin/queues/api/queues/orderhub-webhooks/clean/waiting', { auth: asIntegration }),
+  ],
 ] as [string, string, HostileCase['send']][]) {
   add({ route, name, send, status: 403 });
 }

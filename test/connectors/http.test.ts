@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import nock from 'nock';
+import { connectorCalls, connectorRetries } from '../../connectors/call-metrics';
 import { createConnectorContext } from '../../connectors/context';
 import { UpstreamError, retryAfterMs } from '../../connectors/http';
 import type { ConnectorContext } from '../../connectors/types';
@@ -212,5 +213,27 @@ describe('outbound HTTP: one client per base URL', () => {
     ctx.http({ baseURL: API, limit: roomy, headers: { authorization: 'Bearer old-token' }, maxAttempts: 1 });
     const fresh = ctx.http({ baseURL: API, limit: roomy, headers: { authorization: 'Bearer new-token' }, maxAttempts: 1 });
     await fresh.request({ url: '/me' });
+  });
+});
+
+describe('call metrics', () => {
+  test('every call is counted once by connector kind and outcome, and every retry by its reason', async () => {
+    const redis = new Redis(stackEnv().REDIS_URL, { maxRetriesPerRequest: 1 });
+    cleanup.push(() => redis.disconnect());
+    const kind = uniqueId('kind');
+    const counted = createConnectorContext({ connectionId: uniqueId('conn'), channel: 'test', kind, redis, log: silentLogger });
+    const http = counted.http({ baseURL: API, limit: roomy, baseDelayMs: 10, maxAttempts: 2 });
+    nock(API).get('/ok').reply(503).get('/ok').reply(200, {}).get('/no').reply(404).get('/down').times(2).reply(500);
+    await http.request({ url: '/ok' });
+    await http.request({ url: '/no' }).catch(() => undefined);
+    await http.request({ url: '/down' }).catch(() => undefined);
+    const values = async (metric: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }) =>
+      Object.fromEntries(
+        (await metric.get()).values
+          .filter((v) => v.labels.connector === kind)
+          .map((v) => [String(v.labels.outcome ?? v.labels.reason), v.value]),
+      );
+    expect(await values(connectorCalls)).toEqual({ ok: 1, rejected: 1, unavailable: 1 });
+    expect(await values(connectorRetries)).toEqual({ server_error: 2 });
   });
 });

@@ -15,10 +15,10 @@ import {
 const can = (role: Role, permission: Permission) => hasPermission(role, permission);
 
 describe('the role table', () => {
-  test('an admin holds every permission; only admins manage keys and users and read the audit log', () => {
+  test('an admin holds every permission; only admins manage keys, users and queues and read the audit log', () => {
     for (const p of PERMISSIONS) expect(can('admin', p)).toBe(true);
     for (const role of ROLES.filter((r) => r !== 'admin'))
-      for (const p of ['keys:manage', 'users:manage', 'audit:read'] as Permission[])
+      for (const p of ['keys:manage', 'users:manage', 'audit:read', 'queues:manage'] as Permission[])
         expect([role, p, can(role, p)]).toEqual([role, p, false]);
   });
 
@@ -26,7 +26,11 @@ describe('the role table', () => {
     expect(can('operator', 'orders:cancel')).toBe(true);
     expect(can('operator', 'connections:manage')).toBe(true);
     expect(can('operator', 'settings:write')).toBe(true);
-    expect(ROLE_PERMISSIONS.operator.size).toBe(PERMISSIONS.length - 3);
+    expect(ROLE_PERMISSIONS.operator.size).toBe(PERMISSIONS.length - 4);
+  });
+
+  test('metrics are read by admins and operators only', () => {
+    expect(ROLES.filter((r) => can(r, 'metrics:read'))).toEqual(['admin', 'operator']);
   });
 
   test('customer service reads everything but the audit log, and may cancel and hold orders only', () => {

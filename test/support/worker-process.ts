@@ -5,7 +5,7 @@ import { workflowBundlePath } from './paths';
 
 // The real worker entry point (worker/main.ts) on the suite's database and task queue, as its own process,
 // so SIGKILL is a real crash.
-export function startWorkerProcess(ctx: TestContext): Promise<ChildProcess> {
+export function startWorkerProcess(ctx: TestContext, env: Record<string, string> = {}): Promise<ChildProcess> {
   const root = join(__dirname, '..', '..');
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'main.ts')], {
     cwd: root,
@@ -16,6 +16,7 @@ export function startWorkerProcess(ctx: TestContext): Promise<ChildProcess> {
       TEMPORAL_TASK_QUEUE: ctx.taskQueue,
       WORKFLOW_BUNDLE_PATH: workflowBundlePath(),
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
