@@ -35,6 +35,8 @@ export interface Bench {
   apiProcess: ManagedProcess;
   worker: ManagedProcess;
   baselineWorker: ManagedProcess;
+  /** Stops the order worker and starts a fresh one (an empty workflow cache), once it polls its task queue. */
+  restartWorker(): Promise<void>;
   tuning: WorkerTuning;
   temporal: Client;
   mongo: MongoClient;
@@ -119,7 +121,7 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
 
     const apiProcess = spawnApp('api', 'api/server.ts', opts.tuning);
     cleanups.push(() => apiProcess.stop());
-    const worker = spawnApp('worker', 'worker/main.ts', opts.tuning);
+    let worker = spawnApp('worker', 'worker/main.ts', opts.tuning);
     const baselineWorker = spawnApp('baseline-worker', 'bench/baseline/worker.ts', opts.tuning);
     cleanups.push(() => Promise.all([worker.stop(), baselineWorker.stop()]).then(() => undefined));
 
@@ -140,6 +142,13 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
       apiProcess,
       worker,
       baselineWorker,
+      async restartWorker() {
+        await worker.stop();
+        worker = spawnApp('worker', 'worker/main.ts', opts.tuning);
+        bench.worker = worker;
+        const giveUpIf = () => (worker.exited ? `worker exited: see its log in ${dataDir}/logs` : undefined);
+        await waitFor(() => hasPollers(temporal, ORDER_TASK_QUEUE, worker.info.pid), 90_000, 'the restarted worker to poll', { giveUpIf });
+      },
       tuning: opts.tuning,
       temporal,
       mongo,
@@ -179,8 +188,10 @@ async function pollerIdentities(temporal: Client, taskQueue: string): Promise<st
   return (res.pollers ?? []).map((p) => p.identity ?? '');
 }
 
-async function hasPollers(temporal: Client, taskQueue: string): Promise<boolean> {
-  return (await pollerIdentities(temporal, taskQueue)).length > 0;
+// Whether a worker polls the task queue (with pid: that process, whose identity Temporal's SDK starts with it).
+async function hasPollers(temporal: Client, taskQueue: string, pid?: number): Promise<boolean> {
+  const identities = await pollerIdentities(temporal, taskQueue);
+  return pid === undefined ? identities.length > 0 : identities.some((id) => id.startsWith(`${pid}@`));
 }
 
 async function freePortBesides(taken: number[]): Promise<number> {
