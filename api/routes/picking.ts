@@ -61,40 +61,26 @@ export function picklistsRouter(deps: ApiDeps): Router {
     const criteria = picklistCriteriaSchema.parse(body.criteria ?? {});
     res.status(201).json(await picking.create(body.locationId, criteria, actorOf(req)));
   });
-  router.get(
-    '/picklists/:id',
-    requires('picking:read', { location: (req) => locationOfPicklist(String(req.params.id)) }),
-    async (req, res) => {
-      res.json(await picking.get(picklistIdOf(req)));
-    },
-  );
-  router.post(
-    '/picklists/:id/scans',
-    requires('picking:write', { location: (req) => locationOfPicklist(String(req.params.id)) }),
-    async (req, res) => {
-      const scan = parseOrThrow(scanBody, req.body, 'scan');
-      const out = await picking.scan(picklistIdOf(req), scan, actorOf(req));
-      res.status(out.duplicate ? 200 : 201).json(out);
-    },
-  );
-  router.post(
-    '/picklists/:id/short',
-    requires('picking:write', { location: (req) => locationOfPicklist(String(req.params.id)) }),
-    async (req, res) => {
-      const body = parseOrThrow(shortBody, req.body, 'short pick');
-      const out = await picking.short(picklistIdOf(req), body, actorOf(req));
-      res.status(out.duplicate ? 200 : 201).json(out);
-    },
-  );
-  router.post(
-    '/picklists/:id/close',
-    requires('picking:write', { location: (req) => locationOfPicklist(String(req.params.id)) }),
-    async (req, res) => {
-      const body = parseOrThrow(closeBody, req.body ?? {}, 'close request');
-      const out = await picking.close(picklistIdOf(req), actorOf(req), body.reason);
-      res.status(out.duplicate ? 200 : 201).json(out);
-    },
-  );
+  // A warehouse key acts on a picklist only at its locations (the location is part of the picklist id).
+  const atPicklistLocation = { location: (req: Request) => locationOfPicklist(String(req.params.id)) };
+  router.get('/picklists/:id', requires('picking:read', atPicklistLocation), async (req, res) => {
+    res.json(await picking.get(picklistIdOf(req)));
+  });
+  router.post('/picklists/:id/scans', requires('picking:write', atPicklistLocation), async (req, res) => {
+    const scan = parseOrThrow(scanBody, req.body, 'scan');
+    const out = await picking.scan(picklistIdOf(req), scan, actorOf(req));
+    res.status(out.duplicate ? 200 : 201).json(out);
+  });
+  router.post('/picklists/:id/short', requires('picking:write', atPicklistLocation), async (req, res) => {
+    const body = parseOrThrow(shortBody, req.body, 'short pick');
+    const out = await picking.short(picklistIdOf(req), body, actorOf(req));
+    res.status(out.duplicate ? 200 : 201).json(out);
+  });
+  router.post('/picklists/:id/close', requires('picking:write', atPicklistLocation), async (req, res) => {
+    const body = parseOrThrow(closeBody, req.body ?? {}, 'close request');
+    const out = await picking.close(picklistIdOf(req), actorOf(req), body.reason);
+    res.status(out.duplicate ? 200 : 201).json(out);
+  });
   return router;
 }
 
