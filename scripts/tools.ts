@@ -25,8 +25,17 @@ const TOOLS: Record<ToolName, { label: string; pkg: string; version: string; url
   },
 };
 
+const ensuring = new Map<ToolName, Promise<string>>();
+
 /** Path of a working `name` binary: .tools/bin first, then PATH, else built into .tools/bin with Go. */
-export async function ensureTool(name: ToolName, log: (msg: string) => void = console.log): Promise<string> {
+export function ensureTool(name: ToolName, log: (msg: string) => void = console.log): Promise<string> {
+  // One look (and at most one build) per tool in this process, however many ask at once.
+  const found = ensuring.get(name) ?? findOrBuild(name, log).finally(() => ensuring.delete(name));
+  ensuring.set(name, found);
+  return found;
+}
+
+async function findOrBuild(name: ToolName, log: (msg: string) => void): Promise<string> {
   const local = path.join(TOOLS_BIN, name);
   if (runs(local, name)) return local;
 
@@ -43,9 +52,21 @@ export async function ensureTool(name: ToolName, log: (msg: string) => void = co
     );
   }
 
+  await fs.mkdir(TOOLS_BIN, { recursive: true });
+  // One build at a time on a machine: a second npm test (or bench) started meanwhile waits for it rather
+  // than compiling the same packages again beside it.
+  const release = await buildLock(name, log);
+  try {
+    if (runs(local, name)) return local;
+    return await build(name, tool, go, local, log);
+  } finally {
+    await release();
+  }
+}
+
+async function build(name: ToolName, tool: (typeof TOOLS)[ToolName], go: string, local: string, log: (msg: string) => void) {
   log(`building ${tool.label} ${tool.version} into .tools/bin, first run takes a few minutes`);
   const started = Date.now();
-  await fs.mkdir(TOOLS_BIN, { recursive: true });
   // Install into a private staging dir, then rename: a killed build never leaves a half-written binary.
   const staging = await fs.mkdtemp(path.join(TOOLS_BIN, `.build-${name}-`));
   try {
@@ -61,6 +82,36 @@ export async function ensureTool(name: ToolName, log: (msg: string) => void = co
   if (!runs(local, name)) throw new Error(`built ${local} but it does not run (\`${name} --version\` failed)`);
   log(`built ${tool.label} ${tool.version} in ${Math.round((Date.now() - started) / 1000)} s`);
   return local;
+}
+
+// .tools/bin/.<name>.lock holds the building process's pid; a lock whose process is gone is taken over.
+async function buildLock(name: ToolName, log: (msg: string) => void): Promise<() => Promise<void>> {
+  const lock = path.join(TOOLS_BIN, `.${name}.lock`);
+  for (let waited = false; ;) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+    if (!holder || !alive(holder)) {
+      await fs.rm(lock, { force: true });
+      continue;
+    }
+    if (!waited) log(`another process (pid ${holder}) is building ${name} into .tools/bin: waiting for it`);
+    waited = true;
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 // FerretDB cannot be built with `go install` in any form: its module zip lacks the generated
