@@ -24,6 +24,7 @@ interface SessionRecord {
   principal: Principal;
   createdAt: Date;
   expiresAt: Date;
+  lastSeenAt?: Date; // refreshed at most once a minute while the session is used
 }
 
 export interface UserView {
@@ -37,6 +38,9 @@ export interface UserView {
 }
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+// A session unused this long has ended, however long it had left (a console left open on a shared screen).
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+const SESSION_TOUCH_MS = 60 * 1000;
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 64 };
 
 function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
@@ -120,10 +124,13 @@ export class Users {
   async verifySession(token: string): Promise<Principal | null> {
     const session = await this.sessions.findOne({ _id: hashToken(token) });
     if (!session) return null;
-    if (session.expiresAt.getTime() <= Date.now()) {
+    const now = Date.now();
+    const lastSeen = (session.lastSeenAt ?? session.createdAt).getTime();
+    if (session.expiresAt.getTime() <= now || now - lastSeen >= SESSION_IDLE_MS) {
       await this.sessions.deleteOne({ _id: session._id });
       return null;
     }
+    if (now - lastSeen >= SESSION_TOUCH_MS) await this.sessions.updateOne({ _id: session._id }, { $set: { lastSeenAt: new Date(now) } });
     return session.principal;
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createTestContext, uniqueId, type TestContext } from '../support/stack';
 import { apiFor, TEST_API_KEY } from '../support/api';
 import { eventually, orderBody } from '../support/fixtures';
@@ -243,6 +244,23 @@ describe('users and sessions', () => {
     const signOut = api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`).set('X-Requested-With', 'orderhub-console');
     expect((await signOut).status).toBe(200);
     expect((await api.raw.get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+  });
+
+  test('a session unused for 30 minutes has ended; one in use stays alive', async () => {
+    const sessions = ctx.mongo.db.collection('sessions');
+    const signIn = async () => (await api.raw.post('/session').send({ email, password })).body.token as string;
+    const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+    const [idle, busy] = [await signIn(), await signIn()];
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    await sessions.updateOne({ _id: hashOf(idle) as never }, { $set: { createdAt: ago(31) } });
+    await sessions.updateOne({ _id: hashOf(busy) as never }, { $set: { createdAt: ago(60), lastSeenAt: ago(29) } });
+    const idleAnswer = await api.raw.get('/orders').set('Authorization', `Bearer ${idle}`);
+    expect(idleAnswer.status).toBe(401);
+    expect(idleAnswer.body.error.message).toContain('The session has ended');
+    expect(await sessions.countDocuments({ _id: hashOf(idle) as never })).toBe(0);
+    expect((await api.raw.get('/orders').set('Authorization', `Bearer ${busy}`)).status).toBe(200);
+    const touched = await sessions.findOne({ _id: hashOf(busy) as never });
+    expect(Date.now() - (touched?.lastSeenAt as Date).getTime()).toBeLessThan(60_000);
   });
 
   test('a disabled user cannot sign in, and their sessions end', async () => {
