@@ -15,7 +15,8 @@ declare module 'express-serve-static-core' {
 
 export const SESSION_COOKIE = 'orderhub_session';
 // Cross-site request forgery: writes authenticated by the cookie need this header, which a page on another
-// site cannot send without a CORS preflight the API never grants (besides the cookie's SameSite=Strict).
+// site cannot send without a CORS preflight the API never grants (besides the cookie's SameSite=Strict), or
+// the browser's own `Sec-Fetch-Site: same-origin`, which no page can set (bull-board's buttons send only that).
 export const CSRF_HEADER = 'X-Requested-With';
 export const CSRF_VALUE = 'orderhub-console';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -36,7 +37,8 @@ export function authenticate(apiKeys: ApiKeys, users: Users): RequestHandler {
     try {
       const token = tokenOf(req);
       if (!token) throw new UnauthorizedError();
-      if (req.get('authorization') === undefined && !SAFE_METHODS.has(req.method) && req.get(CSRF_HEADER) !== CSRF_VALUE) {
+      const sameOrigin = req.get(CSRF_HEADER) === CSRF_VALUE || req.get('sec-fetch-site') === 'same-origin';
+      if (req.get('authorization') === undefined && !SAFE_METHODS.has(req.method) && !sameOrigin) {
         // A cookie is sent by the browser on any site's form; this header only by the console's own script.
         throw new ForbiddenError(`A write signed in by cookie must carry the header ${CSRF_HEADER}: ${CSRF_VALUE}`, {
           header: CSRF_HEADER,

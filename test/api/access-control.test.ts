@@ -238,11 +238,21 @@ describe('users and sessions', () => {
     const forged = await api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`);
     expect(forged.status).toBe(403);
     expect(forged.body.error.details).toEqual({ header: 'X-Requested-With' });
+    const crossSite = await api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`).set('Sec-Fetch-Site', 'same-site');
+    expect(crossSite.status).toBe(403);
+    expect((await api.raw.get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     const refused = await api.raw.post('/items').set('Authorization', `Bearer ${token}`).send({ sku: 'U-1', name: 'x' });
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toContain('user Ada (role customer_service)');
     const signOut = api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`).set('X-Requested-With', 'orderhub-console');
     expect((await signOut).status).toBe(200);
+    expect((await api.raw.get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+  });
+
+  test("a page of the API's own origin (bull-board's buttons) may write by cookie: the browser says so in Sec-Fetch-Site", async () => {
+    const token = (await api.raw.post('/session').send({ email, password })).body.token as string;
+    const signOut = await api.raw.delete('/session').set('Cookie', `orderhub_session=${token}`).set('Sec-Fetch-Site', 'same-origin');
+    expect(signOut.status).toBe(200);
     expect((await api.raw.get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(401);
   });
 
