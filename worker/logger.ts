@@ -29,6 +29,7 @@ const SECRET_KEYS = [
   'credentials',
   'encryptionKey',
   'smtpPassword',
+  'taskToken', // Temporal's, on every activity line: it completes the activity from outside
 ];
 const prop = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `["${key}"]`);
 export const REDACTED_PATHS = [
