@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { errorBody } from './errors';
 
 export interface AdmissionLimits {
   maxInFlight: number; // requests worked on at once by this process
@@ -40,12 +41,12 @@ export function admission(limits: AdmissionLimits, exempt: (req: Request) => boo
     }
     const turnAway = () => {
       res.set('Retry-After', '1');
-      res.status(503).json({
-        error: {
+      res.status(503).json(
+        errorBody(res, {
           code: 'unavailable',
           message: `Orderhub is at capacity (${limits.maxInFlight} requests in progress, ${waiting.length} waiting); send the request again`,
-        },
-      });
+        }),
+      );
     };
     if (waiting.length >= limits.maxQueued) return turnAway();
     const timer = setTimeout(() => {

@@ -10,6 +10,7 @@ import { createApiMetrics, metricsAuthentication, queueBoard } from './metrics';
 import { apiKeysRouter, signInRouter, usersRouter } from './routes/access';
 import { admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission';
 import { errorHandler, notFoundRoute } from './errors';
+import { requestLog } from './request-log';
 import { checkHealth } from './health';
 import { docsPage, openApiDocument } from './openapi';
 import { catalogRouter } from './routes/catalog';
@@ -50,7 +51,9 @@ export function createApp(deps: ApiDeps): Express {
   app.set('query parser', 'simple'); // no nested objects from query strings: `?status[$ne]=x` stays a plain string
   const queues = () => deps.queues ?? [deps.webhookQueue];
   const metrics = createApiMetrics({ stores: deps.stores, queues, log: deps.log });
-  app.use(metrics.recordRequests); // first: requests turned away at capacity are observed too
+  // First of all: every request gets its id (X-Request-Id) and one log line, those turned away included.
+  app.use(requestLog(deps.log));
+  app.use(metrics.recordRequests); // before admission: requests turned away at capacity are observed too
   // Every request but GET /health waits its turn or is turned away when the API is at capacity.
   app.use(admission(deps.admission ?? DEFAULT_ADMISSION, (req) => req.method === 'GET' && req.path === '/health'));
   app.use(webhookIntakeRouter(deps, metrics)); // raw body for signature checks: before the JSON parser

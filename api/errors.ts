@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { MongoError, MongoServerError } from 'mongodb';
 import { OrderhubError, UnavailableError, ValidationError } from '../domain/errors';
 import type { Logger } from '../domain/logger';
+import { requestIdOf } from './request-log';
 
 const STATUS: Record<string, number> = {
   validation_failed: 400,
@@ -18,8 +19,20 @@ const STATUS: Record<string, number> = {
   upstream_rejected: 502,
 };
 
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** The JSON body of every error answer: `{ error: { code, message, details?, requestId } }`, the id as in X-Request-Id. */
+export function errorBody(res: Response, body: ErrorBody): { error: ErrorBody & { requestId?: string } } {
+  const requestId = requestIdOf(res.req);
+  return { error: { ...body, ...(requestId && { requestId }) } };
+}
+
 export const notFoundRoute: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'not_found', message: `No route ${req.method} ${req.path}` } });
+  res.status(404).json(errorBody(res, { code: 'not_found', message: `No route ${req.method} ${req.path}` }));
 };
 
 // MongoDB server errors that say "not now" rather than "never": timeouts, elections, shutdowns, and
@@ -46,17 +59,12 @@ export function unavailableService(err: unknown): 'the store' | 'Temporal' | 'Re
   return undefined;
 }
 
-function sendError(
-  res: Response,
-  status: number,
-  body: { code: string; message: string; details?: unknown },
-  retryAfterSeconds?: number,
-): void {
+function sendError(res: Response, status: number, body: ErrorBody, retryAfterSeconds?: number): void {
   if (retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds));
-  res.status(status).json({ error: body });
+  res.status(status).json(errorBody(res, body));
 }
 
-// Every error leaves as { error: { code, message, details } }; unknown errors never leak internals.
+// Every error leaves as { error: { code, message, details, requestId } }; unknown errors never leak internals.
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     void _next;
@@ -97,6 +105,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const away = unavailableService(err);
     if (away) {
       log.warn('service unavailable for a request', {
+        requestId: requestIdOf(req),
         method: req.method,
         path: req.path,
         service: away,
@@ -110,7 +119,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       );
       return;
     }
-    log.error('unhandled error', { method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
+    log.error('unhandled error', {
+      requestId: requestIdOf(req),
+      method: req.method,
+      path: req.path,
+      error: String((err as Error)?.stack ?? err),
+    });
     sendError(res, 500, { code: 'internal', message: 'Internal error; see the API logs' });
   };
 }

@@ -236,7 +236,12 @@ export function openApiDocument(): object {
           properties: {
             error: {
               type: 'object',
-              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                details: {},
+                requestId: { type: 'string', description: 'The X-Request-Id of the request, as in the API logs' },
+              },
               required: ['code', 'message'],
             },
           },

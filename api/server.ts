@@ -59,8 +59,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed', error: String(err?.stack ?? err) })}\n`,
-  );
+  createLogger('error', { process: 'api' }).error('api failed', { error: err });
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
-import { installTemporalMetrics, serveWorkerMetrics } from './telemetry';
+import { installTemporalRuntime, serveWorkerMetrics } from './telemetry';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { migrate } from '../store/migrations';
 import { createPaymentProviders } from './deps';
@@ -22,8 +22,8 @@ import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../servic
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, { process: 'worker' });
-  if (installTemporalMetrics(config.TEMPORAL_METRICS_ADDRESS))
-    log.info('temporal metrics served', { url: `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` });
+  installTemporalRuntime(log, config.TEMPORAL_METRICS_ADDRESS);
+  if (config.TEMPORAL_METRICS_ADDRESS) log.info('temporal metrics served', { url: `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` });
   const metricsServer = await serveWorkerMetrics(config.WORKER_METRICS_ADDRESS);
   if (metricsServer) log.info('worker metrics served', { url: `http://${config.WORKER_METRICS_ADDRESS}/metrics` });
   const mongo = await connectMongo(config.MONGODB_URL, config.MONGODB_DB, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
@@ -77,8 +77,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed', error: String(err?.stack ?? err) })}\n`,
-  );
+  createLogger('error', { process: 'worker' }).error('worker failed', { error: err });
   process.exit(1);
 });

@@ -1,19 +1,28 @@
 import { createServer } from 'node:http';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, register } from 'prom-client';
+import { temporalLogger, type Logger } from './logger';
 
 /**
- * The Temporal runtime's own Prometheus endpoint (worker and SDK metrics: task slots, poll and schedule
- * latencies, sticky cache, activity and workflow task outcomes), served at http://<address>/metrics.
- * Off unless TEMPORAL_METRICS_ADDRESS is set. Runtime.install is once per process and must come before
- * the first connection, which would otherwise install the default runtime.
+ * The Temporal runtime of this process, installed once before the first connection (which would otherwise
+ * install the default one):
+ * - its logger is the process's (pino): the SDK's lines, activity and workflow logs (`log` from
+ *   @temporalio/workflow reaches it through the SDK's sink) and the core's own warnings, forwarded, come
+ *   out as the same JSON lines as ours;
+ * - its own Prometheus endpoint (worker and SDK metrics: task slots, poll and schedule latencies, sticky
+ *   cache, activity and workflow task outcomes) at http://<metricsAddress>/metrics, when
+ *   TEMPORAL_METRICS_ADDRESS is set.
  */
-export function installTemporalMetrics(bindAddress: string | undefined): boolean {
-  if (!bindAddress) return false;
+export function installTemporalRuntime(log: Logger, metricsAddress: string | undefined): void {
   Runtime.install({
-    telemetryOptions: { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } },
+    logger: temporalLogger(log),
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      ...(metricsAddress && {
+        metrics: { prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } },
+      }),
+    },
   });
-  return true;
 }
 
 /**

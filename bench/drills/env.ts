@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -132,11 +132,10 @@ export class DrillEnv {
 
   // ---- The API and worker processes --------------------------------------------------------------------
 
-  /** Starts the API (ready when /health answers 200) or the worker (ready when its Temporal worker is RUNNING); wait: false returns at once. */
+  /** Starts the API (ready when /health answers 200) or the worker (ready when Temporal lists it among its task queue's pollers); wait: false returns at once. */
   async startApp(name: AppName, opts: { wait?: boolean } = {}): Promise<ManagedProcess> {
     const entry = name === 'api' ? 'api/server.ts' : 'worker/main.ts';
     const logFile = path.join(this.dataDir, 'logs', `${this.scope.db}-${name}.log`);
-    const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
     const proc = spawnManaged(name, [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
       cwd: REPO_ROOT,
       env: { ...this.appEnv, MONGODB_DB: this.scope.db, TEMPORAL_TASK_QUEUE: this.scope.taskQueue, BULLMQ_PREFIX: this.scope.bullPrefix },
@@ -149,8 +148,15 @@ export class DrillEnv {
     if (name === 'api') {
       await waitFor(() => this.apiHealthy(), 90_000, 'the API to answer /health', { giveUpIf });
     } else {
-      // The SDK logs its state changes even at LOG_LEVEL=warn; RUNNING means it polls its task queue.
-      const running = async () => readFileSync(logFile).subarray(logOffset).toString('utf8').includes("state: 'RUNNING'");
+      // Temporal lists this process among its task queue's pollers (the SDK's identity starts with the pid).
+      const running = async () => {
+        const { pollers } = await this.temporal.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: this.scope.taskQueue },
+          taskQueueType: 1 /* WORKFLOW */,
+        });
+        return (pollers ?? []).some((p) => p.identity?.startsWith(`${proc.info.pid}@`));
+      };
       await waitFor(running, 90_000, 'the worker to poll Temporal', { giveUpIf });
     }
     return proc;

@@ -68,7 +68,9 @@ export function expectRefused(res: Response, c: HostileCase): void {
   expect(`${res.status} ${JSON.stringify(res.body)?.slice(0, 600)}`).toMatch(new RegExp(`^${c.status} `));
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.body).toEqual({ error: expect.objectContaining({ code: c.code ?? CODE_BY_STATUS[c.status], message: expect.any(String) }) });
-  expect(Object.keys(res.body.error).filter((k) => !['code', 'message', 'details'].includes(k))).toEqual([]);
+  expect(Object.keys(res.body.error).filter((k) => !['code', 'message', 'details', 'requestId'].includes(k))).toEqual([]);
+  // The id the API logged the request under, as in its X-Request-Id header.
+  expect(res.body.error.requestId).toBe(res.headers['x-request-id']);
   if (c.paths) {
     const details = res.body.error.details as { path: unknown; message: unknown }[];
     expect(Array.isArray(details)).toBe(true);
