@@ -106,9 +106,10 @@ export function OrderDetail() {
               </button>
             ))}
           </div>
-          <Results results={results} />
         </Section>
       )}
+      {/* Outside the actions: a command that ends the order's actions still shows its answer. */}
+      <Results results={results} />
 
       <div className="grid">
         <Section title="Customer and address">

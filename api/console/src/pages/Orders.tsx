@@ -9,7 +9,7 @@ import { ErrorText, money, Status, useResource, when } from '../ui';
 // Orders, newest first: filtered by what GET /orders takes, a page at a time. Orders in needs_attention
 // can be selected and retried together.
 
-const FILTERS = ['status', 'channel', 'from', 'to'] as const;
+const FILTERS = ['status', 'channel', 'from', 'to', 'late'] as const;
 
 // A date input (yyyy-mm-dd) as the start of that day in UTC, for the API's from/to.
 const dayStart = (day: string | null) => (day ? `${day}T00:00:00.000Z` : undefined);
@@ -19,14 +19,18 @@ export function Orders() {
   const [params, setParams] = useSearchParams();
   const { can } = useSession();
   const cursor = params.get('cursor') ?? undefined;
-  const path = `/orders${query({
-    status: params.get('status'),
-    channel: params.get('channel'),
-    from: dayStart(params.get('from')),
-    to: dayAfter(params.get('to')),
-    limit: 50,
-    cursor,
-  })}`;
+  // Late orders come from their own list (GET /orders/late), which takes no other filter.
+  const late = params.get('late') === 'on';
+  const path = late
+    ? '/orders/late?limit=200'
+    : `/orders${query({
+        status: params.get('status'),
+        channel: params.get('channel'),
+        from: dayStart(params.get('from')),
+        to: dayAfter(params.get('to')),
+        limit: 50,
+        cursor,
+      })}`;
   const { data, error, loading, reload } = useResource<OrderPage>(path);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<CommandResult[]>([]);
@@ -98,8 +102,13 @@ export function Orders() {
           to
           <input name="to" type="date" defaultValue={params.get('to') ?? ''} />
         </label>
+        <label className="check">
+          <input name="late" type="checkbox" defaultChecked={late} />
+          Late only
+        </label>
         <button type="submit">Search</button>
       </form>
+      {late && <p className="small">Late orders still in progress, newest first; the other filters do not apply to them.</p>}
       <ErrorText error={error} />
       {can('orders:retry') && (
         <div className="toolbar">
