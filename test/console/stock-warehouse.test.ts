@@ -118,7 +118,7 @@ test('a picker on a phone scans a released order’s lines: a wrong scan is refu
 
   // A scanner types into the focused input and sends Enter. A sku not on the list is refused with the API's reason.
   const scan = page.getByLabel('Scan');
-  expect(await scan.evaluate((el) => el === document.activeElement)).toBe(true);
+  expect(await scan.evaluate((el) => el.matches(':focus'))).toBe(true);
   await page.keyboard.type(SOCK);
   await page.keyboard.press('Enter');
   const feedback = page.getByTestId('scan-feedback');
@@ -160,7 +160,7 @@ test('a picker on a phone scans a released order’s lines: a wrong scan is refu
   expect(progress.totals).toMatchObject({ expected: 3, picked: 3, short: 0 });
 
   // Fits a phone: nothing wider than the screen; the documents are linked and open.
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
   const pdf = await page.getByRole('link', { name: `Picklist ${picklistId} (PDF)` }).getAttribute('href');
   const res = await page.request.get(pdf!);
   expect(res.status()).toBe(200);
