@@ -75,9 +75,9 @@ function LocationPicker({ locationId, onChange }: { locationId: string; onChange
   }, [locationId, ids.length]);
   return (
     <div className="filters card">
-      <label>
+      <label style={{ minWidth: 0, maxWidth: '100%' }}>
         Location
-        <select value={locationId} onChange={(e) => onChange(e.target.value)}>
+        <select value={locationId} onChange={(e) => onChange(e.target.value)} style={{ maxWidth: '100%' }}>
           <option value="">Choose a location</option>
           {ids.map((l) => (
             <option key={l.id} value={l.id}>
@@ -384,7 +384,7 @@ function Lines({ progress, names }: { progress: Progress; names: Map<string, str
                       : undefined
                 }
               >
-                <td>{s.bin ?? 'unlocated'}</td>
+                <td style={{ whiteSpace: 'nowrap' }}>{s.bin ?? 'unlocated'}</td>
                 <td>
                   {s.sku} <span className="small">{names.get(s.sku)}</span>
                 </td>
