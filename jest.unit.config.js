@@ -20,5 +20,6 @@ module.exports = {
     '<rootDir>/test/connectors/exact-json.test.ts',
     '<rootDir>/test/connectors/shopify-edits.test.ts',
     '<rootDir>/test/worker/logger.test.ts',
+    '<rootDir>/test/console/build.test.ts',
   ],
 };

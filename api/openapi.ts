@@ -442,6 +442,13 @@ export function openApiDocument(): object {
           responses: { '200': { description: '{ orders, nextCursor? }' }, ...errors },
         },
       },
+      '/orders/late': {
+        get: {
+          summary: 'Orders running late (past the SLA of a stage), not yet final; found by the OrderLate search attribute',
+          parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 200 } }],
+          responses: { '200': { description: '{ orders }: each with lateStages (the stages and when they were due)' }, ...errors },
+        },
+      },
       '/orders/import': {
         post: {
           summary:
@@ -635,6 +642,40 @@ export function openApiDocument(): object {
           responses: { '200': { description: '{ sku, entries }' } },
         },
       },
+      '/stock/{sku}/locations/{locationId}/ledger': {
+        get: {
+          summary:
+            'The ledger of a sku at one location, newest first, a page at a time: each entry with its type, quantity, the balance after it, actor, reference, reason and note. nextBefore (null on the last page) is the before of the next page',
+          parameters: [
+            skuParam,
+            { name: 'locationId', in: 'path', required: true, schema: { type: 'string', example: 'BER-1' } },
+            { name: 'before', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Entries below this sequence number' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } },
+          ],
+          responses: {
+            '200': {
+              description: '{ sku, locationId, entries: [{ id, seq, type, quantity, deltas, balance, actor, at, ... }], nextBefore }',
+            },
+            '404': { description: 'No such item or location', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
+      '/low-stock': {
+        get: {
+          summary:
+            'Low-stock items: every sku and location of the last replenishment recompute whose available plus inbound stock is now at or below its reorder point, furthest below first, with what to order up to its order-up-to level. Empty until a recompute has run',
+          parameters: [{ name: 'locationId', in: 'query', schema: { type: 'string' }, description: 'Only this location' }],
+          responses: {
+            '200': {
+              description:
+                '{ runId, computedAt, items: [{ sku, locationId, onHand, available, inbound, position, reorderPoint, orderUpTo, toOrder, source, supplierId }] }',
+            },
+            '404': { description: 'No such location', ...json('Error') },
+            ...errors,
+          },
+        },
+      },
       '/routing/rules': {
         get: {
           summary: 'The routing rule set, in the order the rules run',
@@ -751,6 +792,19 @@ export function openApiDocument(): object {
           parameters: [locationParam],
           requestBody: json('BinLocations'),
           responses: { '200': { description: 'Stored, bins in canonical form' }, '404': { description: 'No such location' }, ...errors },
+        },
+      },
+      '/locations/{id}/picklists': {
+        get: {
+          summary: "A location's newest picklists, each with its status (picking, complete or closed), totals and current stop",
+          parameters: [locationParam, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }],
+          responses: {
+            '200': {
+              description: '{ locationId, picklists: [{ id, createdAt, createdBy, orders, stops, status, currentStop, totals }] }',
+            },
+            '404': { description: 'No such location', ...json('Error') },
+            ...errors,
+          },
         },
       },
       '/picklists': {

@@ -35,7 +35,10 @@ export interface PickingDeps {
   items: Pick<Items, 'get' | 'missing'>;
   orders: Pick<OrdersView, 'get' | 'list'>;
   bins: Pick<BinLocations, 'get' | 'replace'>;
-  picklists: Pick<Picklists, 'get' | 'claimedOf' | 'claimOrders' | 'insert' | 'releaseClaims' | 'appendDecided' | 'state' | 'log'>;
+  picklists: Pick<
+    Picklists,
+    'get' | 'claimedOf' | 'claimOrders' | 'insert' | 'releaseClaims' | 'appendDecided' | 'state' | 'log' | 'newestAt'
+  >;
   temporal: Client;
   log: Logger;
 }
@@ -270,6 +273,28 @@ export function createPickingService(deps: PickingDeps) {
       }
       deps.log.info('picklist created', { picklistId: id, locationId: location.id, orders: picklist.orderIds.length, by: actor });
       return { picklist, progress: progressOf(startPicking(picklist)) };
+    },
+
+    // A location's newest picklists, each with its status and totals (what a warehouse screen lists).
+    async listAt(locationId: string, limit: number) {
+      await locationOrThrow(locationId);
+      const lists = await picklists.newestAt(locationId, limit);
+      const summaries = await Promise.all(
+        lists.map(async ({ picklist, createdBy }) => {
+          const { status, currentStop: stop, totals } = progressOf(await picklists.state(picklist));
+          return {
+            id: picklist.id,
+            createdAt: picklist.createdAt,
+            createdBy,
+            orders: picklist.totals.orders,
+            stops: picklist.totals.stops,
+            status,
+            currentStop: stop,
+            totals,
+          };
+        }),
+      );
+      return { locationId, picklists: summaries };
     },
 
     async get(id: string) {

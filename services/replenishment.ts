@@ -174,22 +174,29 @@ export function createReplenishmentService(deps: ReplenishmentServiceDeps) {
     return { plans, alerts };
   }
 
-  async function suggestions() {
-    const run = await store.latestRun();
-    if (!run) return { runId: null, computedAt: null, purchaseOrders: [] };
-    const plans = await store.plansOf(run.runId);
-    const lines: { plan: ReplenishmentPlan; line: SuggestedLine }[] = [];
+  // Each plan with the live stock position of its sku and location (inbound read once per sku).
+  async function livePositions(plans: ReplenishmentPlan[]): Promise<{ plan: ReplenishmentPlan; position: StockPosition }[]> {
+    const out: { plan: ReplenishmentPlan; position: StockPosition }[] = [];
     for (const sku of [...new Set(plans.map((p) => p.sku))]) {
       const inbound = await deps.purchaseOrders.inboundForSku(sku);
       for (const plan of plans.filter((p) => p.sku === sku)) {
         const balance = await deps.ledger.balance(sku, plan.locationId);
-        const line = suggestLine(plan, {
-          available: balance.available,
-          onHand: balance.onHand,
-          inbound: inboundAt(inbound, plan.locationId),
+        out.push({
+          plan,
+          position: { available: balance.available, onHand: balance.onHand, inbound: inboundAt(inbound, plan.locationId) },
         });
-        if (line) lines.push({ plan, line });
       }
+    }
+    return out;
+  }
+
+  async function suggestions() {
+    const run = await store.latestRun();
+    if (!run) return { runId: null, computedAt: null, purchaseOrders: [] };
+    const lines: { plan: ReplenishmentPlan; line: SuggestedLine }[] = [];
+    for (const { plan, position } of await livePositions(await store.plansOf(run.runId))) {
+      const line = suggestLine(plan, position);
+      if (line) lines.push({ plan, line });
     }
     const groups = groupSuggestions(lines);
     const suppliers = new Map(
@@ -220,10 +227,43 @@ export function createReplenishmentService(deps: ReplenishmentServiceDeps) {
     };
   }
 
+  // Low-stock items: every sku and location of the last recompute whose available plus inbound stock is
+  // now at or below its reorder point (as the alerts and suggestions count it), furthest below first.
+  async function lowStock(q: { locationId?: string }) {
+    if (q.locationId && !(await deps.locations.get(q.locationId)))
+      throw new NotFoundError(`Location ${q.locationId} does not exist`, { locationId: q.locationId });
+    const run = await store.latestRun();
+    if (!run) return { runId: null, computedAt: null, items: [] };
+    const plans = (await store.plansOf(run.runId)).filter((p) => !q.locationId || p.locationId === q.locationId);
+    const items = (await livePositions(plans))
+      .filter(({ plan, position }) => isLow(plan, position))
+      .map(({ plan, position }) => ({
+        sku: plan.sku,
+        locationId: plan.locationId,
+        onHand: position.onHand,
+        available: position.available,
+        inbound: position.inbound,
+        position: position.available + position.inbound,
+        reorderPoint: plan.reorderPoint,
+        orderUpTo: plan.orderUpTo,
+        toOrder: plan.orderUpTo - (position.available + position.inbound),
+        source: plan.source,
+        supplierId: plan.supplierId,
+      }))
+      .sort(
+        (a, b) =>
+          b.reorderPoint - b.position - (a.reorderPoint - a.position) ||
+          a.sku.localeCompare(b.sku) ||
+          a.locationId.localeCompare(b.locationId),
+      );
+    return { runId: run.runId, computedAt: run.finishedAt, items };
+  }
+
   return {
     countDemand,
     recomputeSku,
     suggestions,
+    lowStock,
 
     /** Every sku in the catalogue, from `resumeAt` on (a retried run resumes where its heartbeat left off). */
     async recompute(runId: string, opts: { resumeAt?: number; progress?: (done: number) => void } = {}) {

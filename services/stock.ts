@@ -10,7 +10,7 @@ import type { PreorderClaims } from '../store/preorder-claims';
 import { claimedTotal, claimHeadroom } from '../domain/preorder';
 
 export interface StockServiceDeps {
-  ledger: Pick<StockLedger, 'apply' | 'balancesForSku' | 'entriesForSku'>;
+  ledger: Pick<StockLedger, 'apply' | 'balancesForSku' | 'entriesForSku' | 'entriesNewestFirst'>;
   items: Pick<Items, 'get'>;
   locations: Pick<Locations, 'get'>;
   orders: Pick<OrdersView, 'waitingForSku'>;
@@ -77,6 +77,25 @@ export function createStockService(deps: StockServiceDeps) {
       await itemOrThrow(sku);
       const entries = await ledger.entriesForSku(sku, { limit: q.limit, ...(q.locationId && { locationId: q.locationId }) });
       return { sku, entries: entries.map(({ _id, ...e }) => ({ id: _id, ...e })) };
+    },
+
+    // The ledger of a sku at one location, newest first, a page at a time: `nextBefore` asks for the page
+    // after this one (null on the last page).
+    async locationEntries(sku: string, locationId: string, q: { limit: number; before?: number }) {
+      const [item, location] = await Promise.all([items.get(sku), locations.get(locationId)]);
+      if (!item) throw new NotFoundError(`Item ${sku} does not exist`, { sku });
+      if (!location) throw new NotFoundError(`Location ${locationId} does not exist`, { locationId });
+      const entries = await ledger.entriesNewestFirst(sku, locationId, {
+        limit: q.limit,
+        ...(q.before !== undefined && { beforeSeq: q.before }),
+      });
+      const last = entries[entries.length - 1];
+      return {
+        sku,
+        locationId,
+        entries: entries.map(({ _id, ...e }) => ({ id: _id, ...e })),
+        nextBefore: entries.length === q.limit && last && last.seq > 1 ? last.seq : null,
+      };
     },
   };
 }

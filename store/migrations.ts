@@ -37,6 +37,20 @@ const MIGRATIONS: { id: string; run(db: Db): Promise<number> }[] = [
       return changed;
     },
   },
+  {
+    // Picklists stored before they carried their location at the top level (store/picking.ts newestAt).
+    id: '2026-12-07-picklists-location',
+    async run(db) {
+      const lists = db.collection<Document>('picklists');
+      let changed = 0;
+      for await (const legacy of lists.find({ locationId: { $exists: false } })) {
+        const locationId = (legacy.picklist as { locationId: string }).locationId;
+        await lists.updateOne({ _id: legacy._id }, { $set: { locationId } });
+        changed++;
+      }
+      return changed;
+    },
+  },
 ];
 
 export async function migrate(db: Db, log: (msg: string, fields?: Record<string, unknown>) => void = () => {}): Promise<void> {

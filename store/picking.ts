@@ -61,6 +61,7 @@ function toBins(doc: BinsDoc): LocationBins {
 
 interface PicklistDoc {
   _id: string;
+  locationId: string; // the picklist's, at the top level so a location's lists are one equality lookup
   picklist: Picklist;
   createdBy: string;
   createdAt: Date;
@@ -148,7 +149,16 @@ export class Picklists {
   }
 
   async insert(picklist: Picklist, actor: string): Promise<void> {
-    await this.lists.insertOne({ _id: picklist.id, picklist, createdBy: actor, createdAt: new Date() });
+    await this.lists.insertOne({ _id: picklist.id, locationId: picklist.locationId, picklist, createdBy: actor, createdAt: new Date() });
+  }
+
+  // The newest picklists of a location (equality on locationId; only ids and dates are read for the
+  // ranking, then the `limit` newest whole).
+  async newestAt(locationId: string, limit: number): Promise<{ picklist: Picklist; createdBy: string }[]> {
+    const ids = await this.lists.find({ locationId }, { projection: { _id: 1, createdAt: 1 } }).toArray();
+    const newest = ids.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : -1)).slice(0, limit);
+    const docs = await Promise.all(newest.map((d) => this.lists.findOne({ _id: d._id })));
+    return docs.filter((d): d is PicklistDoc => d !== null).map((d) => ({ picklist: d.picklist, createdBy: d.createdBy }));
   }
 
   async get(id: string): Promise<Picklist | null> {

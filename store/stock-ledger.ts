@@ -267,6 +267,17 @@ export class StockLedger {
     return found;
   }
 
+  // A page of one sku's ledger at one location, newest first: the entries below `beforeSeq` (absent: from
+  // the head down), by _id. Sequence numbers have no gaps, so a page is `limit` lookups by _id, however
+  // long the ledger is.
+  async entriesNewestFirst(sku: string, locationId: string, opts: { beforeSeq?: number; limit: number }): Promise<LedgerEntry[]> {
+    const head = await this.head(sku, locationId);
+    const from = Math.min(head.seq, (opts.beforeSeq ?? head.seq + 1) - 1);
+    const seqs = Array.from({ length: Math.max(0, Math.min(opts.limit, from)) }, (_, i) => from - i);
+    const found = await Promise.all(seqs.map((seq) => this.entries.findOne({ _id: entryId(locationId, sku, seq) })));
+    return found.filter((e): e is LedgerEntry => e !== null);
+  }
+
   async entriesForSku(sku: string, opts: { locationId?: string; limit: number; afterSeq?: number }): Promise<LedgerEntry[]> {
     const filter: Record<string, unknown> = { sku };
     if (opts.locationId) filter.locationId = opts.locationId;

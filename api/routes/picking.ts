@@ -17,6 +17,7 @@ const binsBody = z.strictObject({
   bins: z.record(z.string(), binSchema).refine((bins) => Object.keys(bins).length <= MAX_BINS, `may hold at most ${MAX_BINS} skus`),
 });
 
+const picklistsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 const picklistBody = z.strictObject({ locationId: locationIdSchema, criteria: picklistCriteriaSchema.optional() });
 
 const idempotencyKeySchema = z
@@ -56,6 +57,10 @@ export function picklistsRouter(deps: ApiDeps): Router {
   router.put('/locations/:id/bins', requires('picking:write', { location: (req) => req.params.id }), (req, res) =>
     replaceBins(picking, req, res),
   );
+  router.get('/locations/:id/picklists', requires('picking:read', { location: (req) => req.params.id }), async (req, res) => {
+    const { limit } = parseOrThrow(picklistsQuery, req.query, 'query');
+    res.json(await picking.listAt(locationIdOf(req), limit));
+  });
   router.post('/picklists', requires('picking:write', { location: (req) => req.body?.locationId }), async (req, res) => {
     const body = parseOrThrow(picklistBody, req.body, 'picklist request');
     const criteria = picklistCriteriaSchema.parse(body.criteria ?? {});

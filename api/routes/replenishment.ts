@@ -17,6 +17,7 @@ const recomputeSchema = z.strictObject({
     .optional(),
 });
 const orderSuggestionSchema = z.strictObject({ locationId: locationIdSchema });
+const lowStockQuerySchema = z.strictObject({ locationId: locationIdSchema.optional() });
 
 export function replenishmentRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -35,6 +36,9 @@ export function replenishmentRouter(deps: ApiDeps): Router {
   router.get('/replenishment/suggestions', requires('purchasing:read'), async (req, res) => {
     parseOrThrow(z.strictObject({}), req.query, 'query');
     res.json(await replenishment.suggestions());
+  });
+  router.get('/low-stock', requires('stock:read'), async (req, res) => {
+    res.json(await replenishment.lowStock(parseOrThrow(lowStockQuerySchema, req.query, 'query')));
   });
   // 201 with the draft purchase order made of what is suggested for that supplier and location now.
   router.post('/replenishment/suggestions/:supplierId/order', requires('purchasing:write'), async (req, res) => {

@@ -16,6 +16,10 @@ const ledgerQuerySchema = z.strictObject({
   locationId: locationIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+const locationLedgerQuerySchema = z.strictObject({
+  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
 
 // The caller's key (body field or Idempotency-Key header) makes a repeated request apply once. Without
 // one, a key is made up and answered (also with a 503), so the caller can send the same change again safely.
@@ -86,6 +90,11 @@ export function stockRouter(deps: ApiDeps): Router {
   router.get('/stock/:sku/ledger', requires('stock:read'), async (req, res) => {
     const sku = parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku');
     res.json(await stock.entries(sku, parseOrThrow(ledgerQuerySchema, req.query, 'query')));
+  });
+  router.get('/stock/:sku/locations/:locationId/ledger', requires('stock:read'), async (req, res) => {
+    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku', 'sku');
+    const locationId = parseOrThrow(locationIdSchema, req.params.locationId, 'location id', 'locationId');
+    res.json(await stock.locationEntries(sku, locationId, parseOrThrow(locationLedgerQuerySchema, req.query, 'query')));
   });
   return router;
 }

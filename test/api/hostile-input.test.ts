@@ -185,6 +185,7 @@ const RETURN_PATH = `/returns/return:${ORDER_ID}:1`;
 const NOTIFICATION_PATH = `/customer-notifications/${encodeURIComponent(`${ORDER_ID}|delivered`)}/sent`;
 const ROUTES: RouteSpec[] = [
   { route: 'GET /orders', method: 'get', path: '/orders' },
+  { route: 'GET /orders/late', method: 'get', path: '/orders/late' },
   {
     route: 'POST /orders',
     method: 'post',
@@ -301,6 +302,8 @@ const ROUTES: RouteSpec[] = [
   },
   { route: 'GET /stock/:sku', method: 'get', path: '/stock/TEE-M' },
   { route: 'GET /stock/:sku/ledger', method: 'get', path: '/stock/TEE-M/ledger' },
+  { route: 'GET /stock/:sku/locations/:locationId/ledger', method: 'get', path: '/stock/TEE-M/locations/BER-1/ledger' },
+  { route: 'GET /low-stock', method: 'get', path: '/low-stock' },
   {
     route: 'POST /api-keys',
     method: 'post',
@@ -425,6 +428,7 @@ const ROUTES: RouteSpec[] = [
     body: 'none',
   },
   { route: 'GET /locations/:id/bins', method: 'get', path: '/locations/BER-1/bins' },
+  { route: 'GET /locations/:id/picklists', method: 'get', path: '/locations/BER-1/picklists' },
   {
     route: 'PUT /locations/:id/bins',
     method: 'put',
@@ -1443,6 +1447,16 @@ for (const [route, name, send] of [
   ],
   ['GET /audit', 'a warehouse key reading the audit log', call('get', '/audit', { auth: asWarehouse })],
   [
+    'GET /locations/:id/picklists',
+    "a warehouse key scoped to BER-1 listing another location's picklists",
+    call('get', '/locations/HAM-9/picklists', { auth: asWarehouse }),
+  ],
+  [
+    'GET /locations/:id/picklists',
+    "an integration key listing a location's picklists",
+    call('get', '/locations/BER-1/picklists', { auth: asIntegration }),
+  ],
+  [
     'POST /stock/adjustments',
     'a warehouse key scoped to BER-1 adjusting elsewhere',
     json('post', '/stock/adjustments', { ...validAdjustment(), locationId: 'HAM-9' }, { auth: asWarehouse }),
@@ -1748,6 +1762,7 @@ for (const [label, tmpl] of [
   ['GET /items/:sku', '/items/@'],
   ['GET /stock/:sku', '/stock/@'],
   ['GET /stock/:sku/ledger', '/stock/@/ledger'],
+  ['GET /stock/:sku/locations/:locationId/ledger', '/stock/@/locations/BER-1/ledger'],
 ] as const) {
   for (const { n, s, st, paths } of withIdPaths(SKU_IDS, 'sku'))
     add({ route: label, name: n, send: call('get', tmpl.replace('@', s)), status: st, ...(paths && { paths }) });
@@ -1762,11 +1777,19 @@ const LOCATION_IDS: IdSpec[] = [
   ['a NUL byte in the id', 'a%00', 400],
   ['an unknown location', `NOWHERE-${run}`, 404],
 ];
+for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'locationId'))
+  add({
+    route: 'GET /stock/:sku/locations/:locationId/ledger',
+    name: n,
+    send: call('get', `/stock/TEE-M/locations/${s}/ledger`),
+    status: st,
+    ...(paths && { paths }),
+  });
 for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id'))
   add({ route: 'GET /locations/:id', name: n, send: call('get', `/locations/${s}`), status: st, ...(paths && { paths }) });
-for (const r of ROUTES.filter((x) => x.path === '/locations/BER-1/bins')) {
+for (const r of ROUTES.filter((x) => x.path === '/locations/BER-1/bins' || x.path === '/locations/BER-1/picklists')) {
   for (const { n, s, st, paths } of withIdPaths(LOCATION_IDS, 'id')) {
-    const path = `/locations/${s}/bins`;
+    const path = r.path.replace('/locations/BER-1/', `/locations/${s}/`);
     add({
       route: r.route,
       name: n,
@@ -1885,6 +1908,12 @@ queryCases('GET /orders', '/orders', [
   ['cursor[$ne]=x', ['cursor[$ne]']],
   ['where=this.status%3D%3D%27x%27', ['where']],
 ]);
+// The late orders' query is Temporal's (OrderLate = true): nothing of the request reaches it but the limit.
+queryCases('GET /orders/late', '/orders/late', [
+  ...LIMIT_QUERIES(500),
+  ['status=needs_attention', ['status']],
+  ['query=OrderLate%20%3D%20false', ['query']],
+]);
 queryCases('GET /stock/:sku/ledger', '/stock/TEE-M/ledger', [
   ...LIMIT_QUERIES(1000),
   ['locationId[$ne]=x', ['locationId[$ne]']],
@@ -1892,6 +1921,27 @@ queryCases('GET /stock/:sku/ledger', '/stock/TEE-M/ledger', [
   ['locationId=A&locationId=B', ['locationId']],
   ['type=receipt', ['type']],
 ]);
+queryCases('GET /stock/:sku/locations/:locationId/ledger', '/stock/TEE-M/locations/BER-1/ledger', [
+  ...LIMIT_QUERIES(100),
+  ['before=0', ['before']],
+  ['before=-1', ['before']],
+  ['before=1.5', ['before']],
+  ['before=abc', ['before']],
+  ['before=', ['before']],
+  ['before=1e400', ['before']],
+  ['before[$lt]=5', ['before[$lt]']],
+  ['before=5&before=3', ['before']],
+  ['order=oldest', ['order']],
+]);
+queryCases('GET /low-stock', '/low-stock', [
+  ['locationId[$ne]=x', ['locationId[$ne]']],
+  ['locationId=%24where', ['locationId']],
+  ['locationId=A&locationId=B', ['locationId']],
+  [`locationId=${'x'.repeat(65)}`, ['locationId']],
+  ['sku=TEE-M', ['sku']],
+  ['__proto__[polluted]=1', ['__proto__[polluted]']],
+]);
+queryCases('GET /locations/:id/picklists', '/locations/BER-1/picklists', [...LIMIT_QUERIES(100), ['status=open', ['status']]]);
 queryCases('GET /customer-notifications', '/customer-notifications', [
   ...LIMIT_QUERIES(500),
   ['status=queued', ['status']],
