@@ -150,8 +150,8 @@ function currencyMetric(base: Omit<Metric, 'value' | 'unit' | 'inputs'>, breakdo
 
 function durationStats(hours: number[]) {
   const sorted = [...hours].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)], 2) : null);
-  return { orders: sorted.length, totalHours: round(sum(sorted), 2), medianHours: at(0.5), p90Hours: at(0.9) };
+  const at = (q: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]) : null);
+  return { orders: sorted.length, totalHours: round(sum(sorted)), medianHours: at(0.5), p90Hours: at(0.9) };
 }
 
 const DURATION_BUCKETS: { bucket: string; upToHours: number }[] = [
@@ -174,7 +174,7 @@ function cycleTime(name: string, label: string, formula: string, spans: (number 
   return {
     name,
     label,
-    value: hours.length ? round(stats.totalHours / hours.length, 2) : null,
+    value: hours.length ? round(sum(hours) / hours.length) : null,
     unit: 'hours (mean)',
     formula,
     inputs: stats,
