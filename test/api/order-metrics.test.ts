@@ -104,11 +104,12 @@ beforeAll(async () => {
     lines: [{ sku: 'MX-TEE', quantity: 2, unitPrice: 2000 }],
   });
   await waitFor(ids.perfect, status('released_to_fulfillment'), 'released');
-  const list = await api.post('/picklists', { locationId: 'MX-WH' });
-  expect(list.status).toBe(201);
-  expect(list.body.orderIds).toEqual([ids.perfect]);
-  for (const stop of [...list.body.stops, ...list.body.unlocated])
-    expect((await api.post(`/picklists/${list.body.id}/scans`, { code: stop.sku, quantity: stop.totalQuantity })).status).toBe(201);
+  const made = await api.post('/picklists', { locationId: 'MX-WH' });
+  expect(made.status).toBe(201);
+  const list = made.body.picklist;
+  expect(list.orderIds).toEqual([ids.perfect]);
+  for (const stop of [...list.stops, ...list.unlocated])
+    expect((await api.post(`/picklists/${list.id}/scans`, { code: stop.sku, quantity: stop.totalQuantity })).status).toBe(201);
   await waitFor(ids.perfect, status('picked'), 'picked');
   await shipAndDeliver(ids.perfect, true);
 
