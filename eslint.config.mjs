@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'dist/', 'bench/results/', 'coverage/', '**/*.cjs', '**/*.mjs', '**/*.js'] },
+  { ignores: ['node_modules/', '.data/', 'dist/', 'api/console/dist/', 'bench/results/', 'coverage/', '**/*.cjs', '**/*.mjs', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -19,5 +19,6 @@ module.exports = {
     '<rootDir>/test/structure/workflow-bundle.test.ts',
     '<rootDir>/test/connectors/exact-json.test.ts',
     '<rootDir>/test/connectors/shopify-edits.test.ts',
+    '<rootDir>/test/console/build.test.ts',
   ],
 };

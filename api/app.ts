@@ -11,6 +11,7 @@ import { apiKeysRouter, signInRouter, usersRouter } from './routes/access';
 import { admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission';
 import { errorHandler, notFoundRoute } from './errors';
 import { checkHealth } from './health';
+import { consoleFiles } from './console-files';
 import { docsPage, openApiDocument } from './openapi';
 import { catalogRouter } from './routes/catalog';
 import { ordersRouter } from './routes/orders';
@@ -43,6 +44,7 @@ export interface ApiDeps {
   commandAnswerWithinMs?: number; // how long a command waits for the order's answer before 202 (default 10 s)
   queues?: Queue[]; // shown in bull-board and /metrics; default the webhook queue
   metricsToken?: string; // METRICS_TOKEN: a bearer token that may read /metrics and nothing else
+  consoleDist?: string; // the console's built files (default api/console/dist)
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -77,6 +79,9 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/docs', publicRoute(), (_req, res) => {
     res.type('html').send(docsPage());
   });
+  // The operator console's static files, no key needed: they hold no data, and every call the console
+  // makes is to the routes below, authenticated as any other. Not an API route, so not in /openapi.json.
+  app.use('/console', consoleFiles(deps.consoleDist));
 
   // Every write from here on that succeeds is in the audit log (webhook intake above is not: it is
   // authenticated by its signature and recorded in webhook_deliveries).

@@ -480,6 +480,13 @@ export function openApiDocument(): object {
           responses: { '200': { description: '{ orders, nextCursor? }' }, ...errors },
         },
       },
+      '/orders/late': {
+        get: {
+          summary: 'Orders running late (past the SLA of a stage), not yet final; found by the OrderLate search attribute',
+          parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 200 } }],
+          responses: { '200': { description: '{ orders }: each with lateStages (the stages and when they were due)' }, ...errors },
+        },
+      },
       '/orders/import': {
         post: {
           summary:

@@ -2,7 +2,7 @@
 // Installs npm dependencies (npm ci, exactly as package-lock.json says) when tsx is missing, then runs
 // scripts/<name>.ts with tsx's loader.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,35 @@ if (!existsSync(tsx)) {
   console.log('[bootstrap] node_modules is missing: running npm ci');
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
   if (npm.status !== 0) process.exit(npm.status ?? 1);
+}
+
+// The console (api/console) is served by the API from its built files: built when they are missing or
+// older than its sources, so a fresh clone needs nothing more than `npm start` or `npm test`.
+if (['start', 'test'].includes(name)) buildConsoleIfStale();
+
+function buildConsoleIfStale() {
+  const dir = path.join(root, 'api', 'console');
+  if (!existsSync(path.join(dir, 'vite.config.ts'))) return;
+  const built = path.join(dir, 'dist', 'index.html');
+  const newest = (p) => {
+    const s = statSync(p);
+    return s.isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => newest(path.join(p, f)))) : s.mtimeMs;
+  };
+  const sources = ['index.html', 'vite.config.ts', 'src'].map((f) => path.join(dir, f)).filter(existsSync);
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest))) return;
+  console.log('[bootstrap] building the console (npm run console:build)');
+  const vite = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(dir, 'vite.config.ts')],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (vite.status !== 0) {
+    console.error('[bootstrap] the console did not build (see above)');
+    process.exit(vite.status ?? 1);
+  }
 }
 
 // `node --import tsx` rather than the tsx CLI: the CLI's signal relay SIGKILLs a child that takes

@@ -34,6 +34,12 @@ async function main(): Promise<number> {
     log('type-checking (tsc --noEmit -p .)');
     const tsc = spawnSync(bin('tsc'), ['--noEmit', '-p', '.'], { cwd: REPO_ROOT, stdio: 'inherit' });
     if (tsc.status !== 0) return tsc.status ?? 1;
+    // The console (React, DOM) has a tsconfig of its own.
+    if (existsSync(path.join(REPO_ROOT, 'api', 'console', 'tsconfig.json'))) {
+      log('type-checking the console (tsc --noEmit -p api/console)');
+      const consoleTsc = spawnSync(bin('tsc'), ['--noEmit', '-p', 'api/console'], { cwd: REPO_ROOT, stdio: 'inherit' });
+      if (consoleTsc.status !== 0) return consoleTsc.status ?? 1;
+    }
   } else {
     log('no tsconfig.json: skipping the type check');
   }

@@ -15,6 +15,7 @@ import type { PromiseService, PromiseView } from './promises';
 import type { Suppliers } from '../store/purchasing';
 import type { PreorderService } from './preorders';
 import { orderWorkflowId } from '../domain/ids';
+import { isTerminal } from '../domain/status';
 import { dropShipSupplierProblems, withItemSuppliers } from './item-suppliers';
 
 export interface OrderServiceDeps {
@@ -112,6 +113,18 @@ export function createOrderService(deps: OrderServiceDeps) {
       if (!terms) return withPromise;
       const dueAt = paymentDueOf(view);
       return { ...withPromise, payment: { ...view.payment, terms, ...(dueAt && { dueAt }) } };
+    },
+
+    // Late orders still running, newest first: found by the workflows' OrderLate search attribute (Temporal's
+    // visibility store, an equality filter), each read from the view by id. At most `limit`.
+    async late(limit: number): Promise<{ orders: OrderView[] }> {
+      const ids: string[] = [];
+      for await (const wf of deps.temporal.workflow.list({ query: `OrderLate = true AND ExecutionStatus = 'Running'`, pageSize: limit })) {
+        if (wf.workflowId.startsWith('order:')) ids.push(wf.workflowId);
+        if (ids.length >= limit) break;
+      }
+      const views = await Promise.all(ids.map((id) => orders.get(id)));
+      return { orders: views.filter((v): v is OrderView => !!v && v.late && !isTerminal(v.status)) };
     },
 
     command<Args extends unknown[]>(orderId: string, command: OrderCommand<Args>): Promise<CommandAnswer> {

@@ -46,6 +46,8 @@ const listQuerySchema = z.strictObject({
     .optional(),
 });
 
+const lateQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(200) });
+
 const reasonSchema = z.strictObject({ reason: z.string().min(1).max(500).optional() }).default({});
 export const allocationRejectionSchema = z.strictObject({
   reason: z.enum(['not_in_stock', 'damaged']),
@@ -130,6 +132,10 @@ export function ordersRouter(deps: ApiDeps): Router {
     const q = parseOrThrow(listQuerySchema, req.query, 'query');
     const { from, to, ...rest } = q;
     res.json(await orders.list({ ...rest, ...(from && { from: new Date(from) }), ...(to && { to: new Date(to) }) }));
+  });
+  // Before /orders/:id: "late" is not an order id.
+  router.get('/orders/late', requires('orders:read'), async (req, res) => {
+    res.json(await orders.late(parseOrThrow(lateQuerySchema, req.query, 'query').limit));
   });
   router.get('/orders/:id', requires('orders:read'), async (req, res) => {
     res.json(await orders.get(orderIdOf(req)));

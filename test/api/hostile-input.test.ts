@@ -185,6 +185,7 @@ const RETURN_PATH = `/returns/return:${ORDER_ID}:1`;
 const NOTIFICATION_PATH = `/customer-notifications/${encodeURIComponent(`${ORDER_ID}|delivered`)}/sent`;
 const ROUTES: RouteSpec[] = [
   { route: 'GET /orders', method: 'get', path: '/orders' },
+  { route: 'GET /orders/late', method: 'get', path: '/orders/late' },
   {
     route: 'POST /orders',
     method: 'post',
@@ -1929,6 +1930,12 @@ queryCases('GET /metrics/orders', '/metrics/orders', [
   [`channel=${'c'.repeat(33)}`, ['channel']],
   ['status=shipped', ['status']],
   ['__proto__[polluted]=1', ['__proto__[polluted]']],
+]);
+// The late orders' query is Temporal's (OrderLate = true): nothing of the request reaches it but the limit.
+queryCases('GET /orders/late', '/orders/late', [
+  ...LIMIT_QUERIES(500),
+  ['status=needs_attention', ['status']],
+  ['query=OrderLate%20%3D%20false', ['query']],
 ]);
 queryCases('GET /stock/:sku/ledger', '/stock/TEE-M/ledger', [
   ...LIMIT_QUERIES(1000),

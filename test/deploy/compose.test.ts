@@ -514,19 +514,28 @@ describe('Dockerfile', () => {
     });
   const all = (keyword: string) => instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 
+  // The image that runs: the last stage (an earlier one builds the console with the dev dependencies).
+  const finalStage = instructions.slice(instructions.map((i) => i.keyword).lastIndexOf('FROM'));
+
   test('builds from a glibc-based Node 20 image, as the Temporal SDK needs', () => {
     const from = all('FROM');
-    expect(from).toHaveLength(1);
-    expect(from[0]).toMatch(/^node:20(\.\d+){0,2}-(bookworm|bullseye|trixie)(-slim)?(@sha256:[0-9a-f]+)?$/);
+    expect(from.length).toBeGreaterThanOrEqual(1);
+    for (const image of from)
+      expect(image).toMatch(/^node:20(\.\d+){0,2}-(bookworm|bullseye|trixie)(-slim)?(@sha256:[0-9a-f]+)?( AS \w+)?$/);
+    expect(from.at(-1)).not.toMatch(/ AS /);
   });
 
-  test('installs only production dependencies, exactly as locked', () => {
-    const install = all('RUN').find((run) => /\bnpm ci\b/.test(run));
+  test('installs only production dependencies in the image that runs, exactly as locked', () => {
+    const install = finalStage.find((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args))?.args;
     expect(install).toMatch(/--omit=dev/);
-    const lockCopied = instructions.findIndex((i) => i.keyword === 'COPY' && i.args.includes('package-lock.json'));
-    const installed = instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+    const lockCopied = finalStage.findIndex((i) => i.keyword === 'COPY' && i.args.includes('package-lock.json'));
+    const installed = finalStage.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
     expect(lockCopied).toBeGreaterThanOrEqual(0);
     expect(lockCopied).toBeLessThan(installed);
+  });
+
+  test('carries the console built in its own stage', () => {
+    expect(finalStage.some((i) => i.keyword === 'COPY' && /^--from=\w+ \S*api\/console\/dist api\/console\/dist$/.test(i.args))).toBe(true);
   });
 
   test('runs the app as a non-root user', () => {
