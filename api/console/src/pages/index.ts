@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { Exceptions } from './Exceptions';
 import { OrderDetail } from './OrderDetail';
 import { Orders } from './Orders';
+import { Metrics } from './Metrics';
 
 // Every page of the console, one line each: its name, its path under /console, its nav label (none: not
 // in the nav, e.g. a detail page), the component, and the permission it needs to show in the nav.
@@ -17,4 +18,5 @@ export const pages: ConsolePage[] = [
   { name: 'orders', path: 'orders', nav: 'Orders', component: Orders, permission: 'orders:read' },
   { name: 'order', path: 'orders/:id', component: OrderDetail, permission: 'orders:read' },
   { name: 'exceptions', path: 'exceptions', nav: 'Exceptions', component: Exceptions, permission: 'orders:read' },
+  { name: 'metrics', path: 'metrics', nav: 'Metrics', component: Metrics, permission: 'reports:read' },
 ];
