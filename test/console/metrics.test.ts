@@ -81,6 +81,8 @@ test('a read-only user picks a period and channel and sees each metric the API c
   expect(api.metrics.find((m) => m.name === 'average_order_value')!.value).toBe(5495);
 
   const page = await ui.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
   await ui.signIn(page, await ui.createUser('read_only'));
   await page.getByRole('link', { name: 'Metrics' }).click();
   await page.getByRole('heading', { name: 'Metrics' }).waitFor();
@@ -104,6 +106,7 @@ test('a read-only user picks a period and channel and sees each metric the API c
   // The charts drew: orders and AOV per day, and the cycle time distribution.
   expect(await page.locator('.chart canvas').count()).toBe(2);
   await ui.screenshot(page, 'metrics');
+  expect(pageErrors).toEqual([]);
 
   // A period the API refuses shows its reason, naming the field.
   await page.goto(`/console/metrics?from=${today}&to=2020-01-01`);

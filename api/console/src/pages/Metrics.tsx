@@ -1,6 +1,17 @@
 import type { FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { BarElement, CategoryScale, Chart as ChartJS, Legend, LinearScale, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart as ChartJS,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 import { Bar, Chart } from 'react-chartjs-2';
 import { query } from '../api';
 import { ErrorText, money, Section, useResource } from '../ui';
@@ -9,7 +20,8 @@ import { ErrorText, money, Section, useResource } from '../ui';
 // formula and the inputs that went in, or why it is unavailable; orders and average order value per day,
 // and how long orders took (cycle time distribution), as charts (chart.js through react-chartjs-2).
 
-ChartJS.register(CategoryScale, LinearScale, BarElement, LineElement, PointElement, Tooltip, Legend);
+// The controllers too: the daily chart mixes bars and a line in one chart.
+ChartJS.register(BarController, LineController, CategoryScale, LinearScale, BarElement, LineElement, PointElement, Tooltip, Legend);
 
 interface Breakdown {
   key: string;
