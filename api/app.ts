@@ -27,6 +27,7 @@ import { notificationsRouter } from './routes/notifications';
 import { documentsRouter } from './routes/documents';
 import { purchasingRouter } from './routes/purchasing';
 import { promisesRouter } from './routes/promises';
+import { orderMetricsRouter } from './routes/order-metrics';
 import { replenishmentRouter } from './routes/replenishment';
 import { deadLettersRouter, webhookIntakeRouter } from './routes/webhooks';
 import type { Queue } from 'bullmq';
@@ -119,6 +120,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(purchasingRouter(deps));
   app.use(promisesRouter(deps));
   app.use(replenishmentRouter(deps));
+  app.use(orderMetricsRouter(deps));
   app.use(deadLettersRouter(deps));
 
   app.use(notFoundRoute);

@@ -1,3 +1,4 @@
+import { orderCostsSchema } from '../domain/order-metrics';
 import { z } from 'zod';
 import { itemPatchSchema, itemSchema, locationSchema } from '../domain/catalog';
 import { attachReturnLabelSchema, inspectionSchema, receiveReturnSchema, returnPolicySchema, returnRequestSchema } from '../domain/returns';
@@ -175,6 +176,7 @@ export function openApiDocument(): object {
           additionalProperties: false,
         },
         ReturnPolicy: schema(returnPolicySchema),
+        OrderCosts: schema(orderCostsSchema),
         QuarantineDecision: schema(quarantineDecisionSchema),
         ReturnRequest: schema(returnRequestSchema),
         ReturnReceipt: schema(receiveReturnSchema),
@@ -410,6 +412,47 @@ export function openApiDocument(): object {
             '200': { description: 'Prometheus text', content: { 'text/plain': { schema: { type: 'string' } } } },
             ...errors,
           },
+        },
+      },
+      '/metrics/orders': {
+        get: {
+          summary:
+            "Seed 003's order metrics over the orders received in a period, of one channel or all (reports:read: admins, operators, customer service, read-only)",
+          description:
+            'Each metric: name, label, value (null when it cannot be computed), unit, formula (in words), inputs (the numbers that went in), and where it applies note, unavailable (why an OMS cannot know it), breakdown (per currency, per picker) and distribution (cycle times). Average order value, cycle time (internal: released to shipped; full: placed to delivered), on-time shipping (against the SLA; the channel promise is unavailable), fill rate (units), perfect order rate, orders picked per hour (per picker), return rate, scrap rate, shipping cost per order, purchasing frequency, cost per order (from PUT /metrics/order-costs), cart abandonment and order placement percentage (unavailable). Money is per currency, never converted. Also daily: orders and revenue per day. A period holding more than 20000 orders is refused (400 naming from).',
+          parameters: [
+            {
+              name: 'from',
+              in: 'query',
+              required: false,
+              schema: { type: 'string' },
+              description: 'YYYY-MM-DD (UTC, included) or an ISO date-time; default 30 days before to',
+            },
+            {
+              name: 'to',
+              in: 'query',
+              required: false,
+              schema: { type: 'string' },
+              description: 'YYYY-MM-DD (UTC, included) or an ISO date-time (excluded); default now; at most 92 days after from',
+            },
+            { name: 'channel', in: 'query', required: false, schema: { type: 'string', pattern: '^[a-z0-9_-]{1,32}$' } },
+          ],
+          responses: {
+            '200': { description: '{ period: { from, to }, channel, ordersReceived, metrics: [...], daily: [...] }' },
+            ...errors,
+          },
+        },
+      },
+      '/metrics/order-costs': {
+        get: {
+          summary: 'The monthly costs behind cost per order (reports:read)',
+          responses: { '200': { description: '{ costs: [{ month, label, amount, currency }], updatedAt, updatedBy }' }, ...errors },
+        },
+        put: {
+          summary:
+            "Replace the monthly costs (staff, rent, packaging...) whole: each month's amount in minor units is spread over its days for cost per order (settings:write)",
+          requestBody: { required: true, ...json('OrderCosts') },
+          responses: { '200': { description: 'Stored: { costs, updatedAt, updatedBy }' }, ...errors },
         },
       },
       '/orders': {

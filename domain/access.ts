@@ -40,6 +40,7 @@ export const PERMISSIONS = [
   'users:manage',
   'audit:read',
   'metrics:read', // GET /metrics (Prometheus); a scraper may instead use METRICS_TOKEN
+  'reports:read', // GET /metrics/orders: the business's order metrics, for every reader
   'queues:manage', // bull-board at /admin/queues: sees job payloads, retries and removes jobs
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

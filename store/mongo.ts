@@ -81,6 +81,7 @@ export const ID_ONLY_COLLECTIONS = [
   'picklist_orders',
   'migrations',
   'return_setup',
+  'order_cost_setup',
   'credit_notes',
   'suppliers',
   'replenishment_settings',

@@ -334,6 +334,39 @@ export class OrdersView {
   }
 
   /**
+   * Every order received in [from, to), of one channel or all, for the order metrics: the listing's day
+   * buckets the directory has for the period, each one equality read on `listKeys`, a few at a time. Stops
+   * (tooMany) once more than `max` orders were read, so a busy period costs a bounded read.
+   */
+  async receivedBetween(
+    from: Date,
+    to: Date,
+    channel: string | undefined,
+    max: number,
+  ): Promise<{ orders: OrderView[]; tooMany: boolean }> {
+    const combo = comboOf(undefined, channel);
+    const first = dayOf(hourOf(from));
+    const last = dayOf(hourOf(new Date(to.getTime() - 1)));
+    const months = (await this.months.find({ combo }).toArray())
+      .map((m) => suffix(m._id, '|m:'))
+      .filter((m) => m >= monthOf(first) && m <= monthOf(last));
+    const days = (await Promise.all(months.map((month) => this.days.find({ comboMonth: monthKey(combo, month) }).toArray())))
+      .flat()
+      .map((d) => suffix(d._id, '|d:'))
+      .filter((d) => d >= first && d <= last)
+      .sort();
+    const docs: OrderDoc[] = [];
+    for (let i = 0; i < days.length; i += BUCKETS_AT_ONCE) {
+      const buckets = await Promise.all(
+        days.slice(i, i + BUCKETS_AT_ONCE).map((day) => this.col.find({ listKeys: dayKey(combo, day) }).toArray()),
+      );
+      docs.push(...buckets.flat().filter((d) => d.createdAt >= from && d.createdAt < to));
+      if (docs.length > max) return { orders: [], tooMany: true };
+    }
+    return { orders: docs.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map(toView), tooMany: false };
+  }
+
+  /**
    * Orders waiting for stock that need this sku, whole or backordered: expedited ones first, then the
    * longest waiting first. A backordered order waits for its backordered units only.
    */

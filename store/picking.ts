@@ -179,6 +179,26 @@ export class Picklists {
   }
 
   /**
+   * The picklists holding these pick units (orders, or parts of split orders), with when each was created
+   * and its log with each entry's time: one claim lookup per unit, then one read of each list and its log.
+   */
+  async recordsOf(unitIds: string[]): Promise<{ picklist: Picklist; createdAt: Date; log: (StoredPickEvent & { at: Date })[] }[]> {
+    const claims = await Promise.all(unitIds.map((_id) => this.claims.findOne({ _id })));
+    const listIds = [...new Set(claims.flatMap((c) => (c ? [c.picklistId] : [])))];
+    const lists = await Promise.all(
+      listIds.map(async (id) => {
+        const [doc, events] = await Promise.all([this.lists.findOne({ _id: id }), this.events.find({ picklistId: id }).toArray()]);
+        if (!doc) return [];
+        const log = events
+          .sort((a, b) => a.seq - b.seq)
+          .map(({ seq, event, idempotencyKey, actor, at }) => ({ seq, event, idempotencyKey, actor, at }));
+        return [{ picklist: doc.picklist, createdAt: doc.createdAt, log }];
+      }),
+    );
+    return lists.flat();
+  }
+
+  /**
    * Claims orders for a new picklist, in rounds: `build` makes the list from the candidates, their orders
    * are claimed by insert, and an order another list claimed first is dropped and the list built again
    * from the rest, so its place goes to the next in rank. Returns the list of the orders won.

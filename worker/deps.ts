@@ -23,6 +23,7 @@ import { OrderImports } from '../store/order-imports';
 import { OrderPromises } from '../store/promises';
 import { PreorderClaims } from '../store/preorder-claims';
 import { ReplenishmentStore } from '../store/replenishment';
+import { OrderCostSetup } from '../store/order-costs';
 import { createManualPaymentProvider } from '../connectors/payments/manual';
 import type { PaymentProviders } from '../connectors/payments/types';
 
@@ -55,6 +56,7 @@ export interface Stores {
   promises: OrderPromises; // each waiting order's promised date and what it rests on
   orderImports: OrderImports; // bulk order imports: the file as checked, its orders in chunks, each chunk's result
   preorderClaims: PreorderClaims; // pre-orders' claims on inbound stock, a log per sku
+  orderCosts: OrderCostSetup; // monthly costs for the cost-per-order metric
 }
 
 // Built once per process and handed to activities and the API.
@@ -93,6 +95,7 @@ export function createStores(
     promises: new OrderPromises(db),
     replenishment: new ReplenishmentStore(db),
     preorderClaims: new PreorderClaims(db, opts.onClaimSettled),
+    orderCosts: new OrderCostSetup(db),
   };
 }
 

@@ -550,6 +550,16 @@ const ROUTES: RouteSpec[] = [
     body: 'optional',
   },
   { route: 'POST /promises/recompute', method: 'post', path: '/promises/recompute?sku=HX-BOLT', validBody: () => ({}), body: 'optional' },
+  { route: 'GET /metrics/orders', method: 'get', path: '/metrics/orders' },
+  { route: 'GET /metrics/order-costs', method: 'get', path: '/metrics/order-costs' },
+  {
+    route: 'PUT /metrics/order-costs',
+    method: 'put',
+    path: '/metrics/order-costs',
+    validBody: () => ({ costs: [{ month: '2026-12', label: 'staff', amount: 100_000, currency: 'EUR' }] }),
+    body: 'required',
+    empty: ['costs'],
+  },
   { route: 'GET /api-keys', method: 'get', path: '/api-keys' },
   { route: 'DELETE /api-keys/:id', method: 'delete', path: `/api-keys/${WAREHOUSE_KEY_ID}` },
   { route: 'POST /api-keys/:id/rotate', method: 'post', path: `/api-keys/${WAREHOUSE_KEY_ID}/rotate` },
@@ -1113,6 +1123,20 @@ fieldCases('POST /returns/:id/approve', [
   ['reason', GT],
   ['approve', false],
 ]);
+fieldCases('PUT /metrics/order-costs', [
+  ['costs', 'lots'],
+  ['costs.0.month', '2026-13'],
+  ['costs.0.month', '2026-12-01'],
+  ['costs.0.amount', -1],
+  ['costs.0.amount', 1.5],
+  ['costs.0.amount', '100'],
+  ['costs.0.amount', 1e300],
+  ['costs.0.currency', 'eur'],
+  ['costs.0.label', ''],
+  ['costs.0.label', 'x'.repeat(101)],
+  ['costs.0.$where', 'sleep(1000)', ['costs.0.$where']],
+  ['costs', Array.from({ length: 1001 }, (_, i) => ({ month: '2026-12', label: `c${i}`, amount: 1, currency: 'EUR' }))],
+]);
 fieldCases('PUT /return-policy', [
   ['windowDays', -1],
   ['windowDays', 1.5],
@@ -1476,6 +1500,13 @@ for (const [route, name, send] of [
   ['POST /api-keys', 'an integration key creating a key', json('post', '/api-keys', { name: 'mine' }, { auth: asIntegration })],
   ['GET /metrics', 'a warehouse key reading the metrics', call('get', '/metrics', { auth: asWarehouse })],
   ['GET /metrics', 'an integration key reading the metrics', call('get', '/metrics', { auth: asIntegration })],
+  ['GET /metrics/orders', "a warehouse key reading the business's order metrics", call('get', '/metrics/orders', { auth: asWarehouse })],
+  ['GET /metrics/orders', 'an integration key reading the order metrics', call('get', '/metrics/orders', { auth: asIntegration })],
+  [
+    'PUT /metrics/order-costs',
+    'a warehouse key setting the costs behind cost per order',
+    json('put', '/metrics/order-costs', { costs: [] }, { auth: asWarehouse }),
+  ],
   ['ALL /admin/queues', 'a warehouse key opening bull-board', call('get', '/admin/queues', { auth: asWarehouse })],
   [
     'ALL /admin/queues',
@@ -1907,6 +1938,20 @@ queryCases('GET /orders', '/orders', [
   [`cursor=${'c'.repeat(401)}`, ['cursor']],
   ['cursor[$ne]=x', ['cursor[$ne]']],
   ['where=this.status%3D%3D%27x%27', ['where']],
+]);
+queryCases('GET /metrics/orders', '/metrics/orders', [
+  ['from=yesterday', ['from']],
+  ['from=2026-02-30', ['from']],
+  ['to=2026-13-01', ['to']],
+  ['from=2026-12-05&to=2026-12-01', ['from']],
+  ['from=2025-01-01&to=2026-12-01', ['from']],
+  ['from[$gt]=2026-01-01', ['from[$gt]']],
+  ['from=2026-12-01&from=2026-12-02', ['from']],
+  ['channel=UPPER', ['channel']],
+  ['channel[$regex]=.*', ['channel[$regex]']],
+  [`channel=${'c'.repeat(33)}`, ['channel']],
+  ['status=shipped', ['status']],
+  ['__proto__[polluted]=1', ['__proto__[polluted]']],
 ]);
 // The late orders' query is Temporal's (OrderLate = true): nothing of the request reaches it but the limit.
 queryCases('GET /orders/late', '/orders/late', [

@@ -4,6 +4,7 @@ import { OrderDetail } from './OrderDetail';
 import { Orders } from './Orders';
 import { Stock } from './Stock';
 import { Warehouse } from './Warehouse';
+import { Metrics } from './Metrics';
 
 // Every page of the console, one line each: its name, its path under /console, its nav label (none: not
 // in the nav, e.g. a detail page), the component, and the permission it needs to show in the nav.
@@ -21,4 +22,5 @@ export const pages: ConsolePage[] = [
   { name: 'exceptions', path: 'exceptions', nav: 'Exceptions', component: Exceptions, permission: 'orders:read' },
   { name: 'stock', path: 'stock', nav: 'Stock', component: Stock, permission: 'stock:read' },
   { name: 'warehouse', path: 'warehouse', nav: 'Warehouse', component: Warehouse, permission: 'picking:read' },
+  { name: 'metrics', path: 'metrics', nav: 'Metrics', component: Metrics, permission: 'reports:read' },
 ];
