@@ -151,8 +151,13 @@ async function setUpStock(ctx: DemoContext): Promise<void> {
       if (!res.body.duplicate) received++;
     }
   ctx.log(received ? `opening stock received (${received} receipts)` : 'opening stock already received');
-  // This run's stand-in starts empty: the stock reconciliation tells it every level now.
+  // This run's stand-in starts empty: the stock reconciliation tells it every level now (once a worker runs it).
   await ctx.api.expect([202], 'POST', `/connections/${CONNECTION_ID}/sync`);
+  const missing = () => ITEMS.filter((i) => ctx.shop.levelOf(i.sku, SHOPIFY_ONLINE_LOCATION) === undefined).map((i) => i.sku);
+  const until = Date.now() + (ctx.waitMs ?? 180_000);
+  while (missing().length > 0 && Date.now() < until) await sleep(250);
+  if (missing().length > 0) ctx.log(`Shopify has no stock level yet for ${missing().join(', ')}: the stock sync goes on in the background`);
+  else ctx.log('Shopify holds every stock level Orderhub pushed');
 }
 
 async function setUpUser(ctx: DemoContext): Promise<void> {

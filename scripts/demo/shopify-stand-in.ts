@@ -50,6 +50,12 @@ export class ShopifyStandIn {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  /** The available quantity the shop holds for a sku at one of its locations, once Orderhub has set one. */
+  levelOf(sku: string, locationId: string): number | undefined {
+    const item = this.shop.itemOf(sku);
+    return item === undefined ? undefined : this.shop.levels.get(`${item}|gid://shopify/Location/${locationId}`);
+  }
+
   /** The Shopify order as the orders/create webhook carries it (Shopify's REST Order resource). */
   orderPayload(o: SampleOrder, now: Date): Record<string, unknown> {
     const id = shopifyOrderIdOf(o.key);
