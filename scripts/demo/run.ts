@@ -240,7 +240,9 @@ async function takeStep(ctx: DemoContext, o: SampleOrder, view: View, step: Step
       const shipped = step.type === 'shipped' && { carrier: 'DHL', trackingNumber: `DEMO${o.key}${part ? `P${part.id}` : ''}` };
       const body = { type: step.type, ...(part && { part: part.id }), ...shipped };
       await command(ctx, orderId, 'events', body, key(`${step.type}${part ? `-${step.at}` : ''}`));
-      await until(ctx, orderId, (v) => atOrPast(stageOf(v), step.type), `to be ${step.type}`);
+      // A packed pickup goes on to wait at its store: the demo waits for that too.
+      const target = o.pickupAt && step.type === 'packed' ? 'ready_for_pickup' : step.type;
+      await until(ctx, orderId, (v) => atOrPast(stageOf(v), target), `to be ${target}`);
       return `${step.type}${step.at ? ` at ${step.at} (part ${part!.id})` : ''}`;
     }
     case 'hold':
