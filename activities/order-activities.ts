@@ -408,14 +408,14 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // Tell the customer, once per order, kind (and part of a split order, or n-th of its kind), through the
     // notifications outbox.
     async notifyCustomer(order: Order, kind: NotificationKind, details: Record<string, string>, part?: string, n?: number): Promise<void> {
-      const { name, email, phone } = order.customer;
+      const { name, email, phone, language } = order.customer;
       await deps.notifications.queue({
         orderId: order.id,
         kind,
         ...(part !== undefined && { part }),
         ...(n !== undefined && { n }),
         channel: order.channel,
-        to: { name, ...(email && { email }), ...(phone && { phone }) },
+        to: { name, ...(email && { email }), ...(phone && { phone }), ...(language && { language }) },
         details,
       });
     },

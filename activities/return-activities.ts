@@ -180,14 +180,14 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
     },
 
     async notifyReturn(order: ReturnOrderFacts, returnId: string, n: number, kind: NotificationKind, details: Record<string, string>) {
-      const { name, email, phone } = order.customer;
+      const { name, email, phone, language } = order.customer;
       await deps.notifications.queue({
         orderId: order.id,
         kind,
         returnId,
         n,
         channel: order.channel,
-        to: { name, ...(email && { email }), ...(phone && { phone }) },
+        to: { name, ...(email && { email }), ...(phone && { phone }), ...(language && { language }) },
         details,
       });
     },

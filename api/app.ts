@@ -42,6 +42,7 @@ export interface ApiDeps {
   commandAnswerWithinMs?: number; // how long a command waits for the order's answer before 202 (default 10 s)
   queues?: Queue[]; // shown in bull-board and /metrics; default the webhook queue
   metricsToken?: string; // METRICS_TOKEN: a bearer token that may read /metrics and nothing else
+  localMailboxUrl?: string; // LOCAL_MAILBOX_URL: the local mail server's mailbox, shown at GET /dev/mail
 }
 
 export function createApp(deps: ApiDeps): Express {

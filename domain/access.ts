@@ -30,7 +30,8 @@ export const PERMISSIONS = [
   'settings:write', // routing and carrier rules, return policy, replenishment settings, recomputes
   'documents:read',
   'notifications:read',
-  'notifications:write',
+  'notifications:write', // mark sent, retry a failed one
+  'notifications:mailbox', // the local mail server's mailbox (GET /dev/mail): admins and operators
   'connections:read',
   'connections:sync', // test, sync, catalogue import, sku map of an existing connection
   'connections:manage', // create, change, delete connections

@@ -61,7 +61,11 @@ export interface Stores {
 export function createStores(
   db: Db,
   box: SecretBox,
-  opts: { onStockChange?: (change: StockChanged) => void; onClaimSettled?: (sku: string) => void } = {},
+  opts: {
+    onStockChange?: (change: StockChanged) => void;
+    onClaimSettled?: (sku: string) => void;
+    onNotificationPending?: (id: string, round: number) => void;
+  } = {},
 ): Stores {
   const ledger = new StockLedger(db, opts.onStockChange);
   return {
@@ -76,7 +80,7 @@ export function createStores(
     returnsView: new ReturnsView(db),
     creditNotes: new CreditNotes(db),
     carriers: new CarrierSetup(db),
-    notifications: new CustomerNotifications(db),
+    notifications: new CustomerNotifications(db, opts.onNotificationPending),
     payments: new PaymentsJournal(db),
     refunds: new RefundLedger(db),
     apiKeys: new ApiKeys(db),

@@ -14,6 +14,7 @@ export function startWorkerProcess(ctx: TestContext, env: Record<string, string>
       ...stackEnv(),
       MONGODB_DB: ctx.mongo.db.databaseName,
       TEMPORAL_TASK_QUEUE: ctx.taskQueue,
+      BULLMQ_PREFIX: ctx.bullPrefix, // the suite's own queues (the mailer's too), as the suite's API uses
       WORKFLOW_BUNDLE_PATH: workflowBundlePath(),
       LOG_LEVEL: 'warn',
       ...env,
