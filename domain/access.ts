@@ -37,6 +37,8 @@ export const PERMISSIONS = [
   'connections:manage', // create, change, delete connections
   'webhooks:read', // dead letters
   'webhooks:replay',
+  'subscribers:manage', // outbound webhook subscribers: create, list, disable, rotate the secret (admins)
+  'subscribers:replay', // send an outbound webhook delivery again
   'keys:manage',
   'users:manage',
   'audit:read',
@@ -47,7 +49,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 // Operations (metrics) are for admins and operators, not every reader.
 const READ: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read' && p !== 'metrics:read');
-const ADMIN_ONLY: Permission[] = ['keys:manage', 'users:manage', 'audit:read', 'queues:manage'];
+const ADMIN_ONLY: Permission[] = ['keys:manage', 'users:manage', 'audit:read', 'queues:manage', 'subscribers:manage'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),

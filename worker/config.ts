@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAIL_LANGUAGES } from '../domain/notification-templates';
 import { MAX_MAIL_JOB_ATTEMPTS } from '../services/customer-mail';
+import { MAX_WEBHOOK_JOB_ATTEMPTS } from '../services/outbound-webhooks';
 
 // Every setting Orderhub reads from the environment, validated in one place.
 // Defaults run the local stack that `npm start` brings up.
@@ -54,6 +55,9 @@ const schema = z.object({
   MAIL_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(30_000), // doubled after every failure
   MAIL_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
   MAIL_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  // Outbound webhooks (worker/outbound-webhooks.ts): tries per delivery, and the first wait (doubled each time).
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(MAX_WEBHOOK_JOB_ATTEMPTS).default(8),
+  WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(10_000),
   // The local mail server's mailbox (set by the stack): GET /dev/mail shows it. Unset: that route answers 404.
   LOCAL_MAILBOX_URL: z.url().optional(),
   // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).

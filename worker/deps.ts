@@ -13,6 +13,7 @@ import { ReturnSetup, ReturnsView } from '../store/returns';
 import { CreditNotes, RefundLedger } from '../store/refunds';
 import { CarrierSetup } from '../store/carriers';
 import { CustomerNotifications } from '../store/notifications';
+import { OutboundWebhooks } from '../store/outbound-webhooks';
 import { Connections } from '../store/connections';
 import type { SecretBox } from '../store/secret-box';
 import { StockSyncLog } from '../store/stock-sync';
@@ -39,6 +40,7 @@ export interface Stores {
   creditNotes: CreditNotes;
   carriers: CarrierSetup;
   notifications: CustomerNotifications;
+  outboundWebhooks: OutboundWebhooks; // subscribers, the order and return events, their deliveries
   payments: PaymentsJournal;
   refunds: RefundLedger;
   apiKeys: ApiKeys;
@@ -65,6 +67,8 @@ export function createStores(
     onStockChange?: (change: StockChanged) => void;
     onClaimSettled?: (sku: string) => void;
     onNotificationPending?: (id: string, round: number) => void;
+    onWebhookEvent?: (eventId: string) => void;
+    onWebhookReplay?: (deliveryId: string, round: number) => void;
   } = {},
 ): Stores {
   const ledger = new StockLedger(db, opts.onStockChange);
@@ -81,6 +85,7 @@ export function createStores(
     creditNotes: new CreditNotes(db),
     carriers: new CarrierSetup(db),
     notifications: new CustomerNotifications(db, opts.onNotificationPending),
+    outboundWebhooks: new OutboundWebhooks(db, box, { onEvent: opts.onWebhookEvent, onReplay: opts.onWebhookReplay }),
     payments: new PaymentsJournal(db),
     refunds: new RefundLedger(db),
     apiKeys: new ApiKeys(db),

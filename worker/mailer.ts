@@ -45,6 +45,9 @@ export function startMailer(
     concurrency: opts.concurrency ?? 4,
     lockDuration: opts.lockMs,
     stalledInterval: opts.lockMs,
+    // A stalled job is only a mailer that died or lagged (the lock not renewed in time): send again (the same
+    // Message-ID) rather than fail the job.
+    maxStalledCount: 20,
     // Exponential: backoffMs after the first failure, then twice as long each time.
     settings: { backoffStrategy: (attemptsMade: number) => opts.backoffMs * 2 ** Math.max(0, attemptsMade - 1) },
   });

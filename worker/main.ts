@@ -17,6 +17,7 @@ import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
 import { startPromiseRecomputeConsumer } from './promise-recomputes';
 import { startMailer } from './mailer';
+import { startOutboundWebhookSender } from './outbound-webhooks';
 import { createSmtpSender, smtpTarget } from '../connectors/smtp';
 import { createPreorderService } from '../services/preorders';
 import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../services/schedules';
@@ -67,6 +68,10 @@ async function main(): Promise<void> {
   const stockOffers = startStockOfferConsumer({ ...stores, temporal, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const promiseRecomputes = startPromiseRecomputeConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const mailer = startCustomerMailer(config, stores, redis, log);
+  const outboundWebhooks = startOutboundWebhookSender(
+    { ...stores, redis, log },
+    { prefix: config.BULLMQ_PREFIX, attempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_RETRY_DELAY_MS },
+  );
   await ensureMaintenanceSchedules(temporal, config.TEMPORAL_TASK_QUEUE);
   await ensureConnectionSchedules(temporal, config.TEMPORAL_TASK_QUEUE, await stores.connections.list(), log);
   log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
     stockOffers.close(),
     promiseRecomputes.close(),
     mailer?.close(),
+    outboundWebhooks.close(),
     notifier.close(),
   ]);
   await metricsServer?.close();

@@ -8,12 +8,14 @@ import { StockChangeNotifier } from '../services/stock-sync';
 import { StockOffers } from './stock-offers';
 import { movesPromiseDates, PromiseRecomputes } from './promise-recomputes';
 import { MailRequests } from '../services/customer-mail';
+import { OutboundWebhookRequests } from '../services/outbound-webhooks';
 
 export interface StockListeners {
   notifier: StockChangeNotifier;
   offers: StockOffers;
   promises: PromiseRecomputes;
   mail: MailRequests;
+  webhooks: OutboundWebhookRequests;
   close(): Promise<void>;
 }
 
@@ -55,17 +57,27 @@ export function createWiredStores(
       void listeners?.mail
         .request(id, round)
         .catch((err) => log.warn('could not ask the mailer', { notificationId: id, error: String(err) })),
+    onWebhookEvent: (eventId) =>
+      void listeners?.webhooks
+        .fanOut(eventId)
+        .catch((err) => log.warn('could not fan a webhook event out', { eventId, error: String(err) })),
+    onWebhookReplay: (deliveryId, round) =>
+      void listeners?.webhooks
+        .deliver(deliveryId, round)
+        .catch((err) => log.warn('could not ask for a webhook replay', { deliveryId, error: String(err) })),
   });
   const notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);
   const offers = new StockOffers(redis, bullPrefix);
   const promises = new PromiseRecomputes(redis, bullPrefix);
   const mail = new MailRequests(redis, bullPrefix);
+  const webhooks = new OutboundWebhookRequests(redis, bullPrefix);
   listeners = {
     notifier,
     offers,
     promises,
     mail,
-    close: async () => void (await Promise.all([notifier.close(), offers.close(), promises.close(), mail.close()])),
+    webhooks,
+    close: async () => void (await Promise.all([notifier.close(), offers.close(), promises.close(), mail.close(), webhooks.close()])),
   };
   return { stores, notifier: listeners };
 }

@@ -6,6 +6,7 @@ import { emailSchema } from '../../domain/access';
 import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../store/notifications';
 import { createNotificationService } from '../../services/notifications';
 import { createDevMailbox } from '../../services/dev-mailbox';
+import { createSubscriberService } from '../../services/outbound-webhooks';
 import type { ApiDeps } from '../app';
 import { requires } from '../auth';
 
@@ -34,6 +35,7 @@ const notificationIdSchema = z
 export function notificationsRouter(deps: ApiDeps): Router {
   const router = Router();
   const notifications = createNotificationService(deps.stores);
+  const subscribers = createSubscriberService(deps.stores);
   router.get('/customer-notifications', requires('notifications:read'), async (req, res) => {
     const { status, orderId, limit } = parseOrThrow(listQuery, req.query, 'query');
     res.json(await notifications.list({ limit, ...(status && { status }), ...(orderId && { orderId }) }));
@@ -51,7 +53,8 @@ export function notificationsRouter(deps: ApiDeps): Router {
   router.get('/orders/:id/notifications', requires('orders:read'), async (req, res) => {
     parseOrThrow(z.strictObject({}), req.query, 'query');
     const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
-    res.json({ orderId, notifications: await notifications.forOrder(orderId) });
+    const [found, webhookDeliveries] = await Promise.all([notifications.forOrder(orderId), subscribers.deliveriesOf(orderId)]);
+    res.json({ orderId, notifications: found, webhookDeliveries });
   });
   const mailbox = createDevMailbox(deps.localMailboxUrl);
   router.get('/dev/mail', requires('notifications:mailbox'), async (req, res) => {
