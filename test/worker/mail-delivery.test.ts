@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { startLocalMailServer, type LocalMailServer, type ReceivedMail } from '../../scripts/mail-server';
 import { freePort } from '../../scripts/stack';
-import { messageIdOf } from '../../services/customer-mail';
+import { Queue } from 'bullmq';
+import { CUSTOMER_MAIL_QUEUE, mailJobId, messageIdOf } from '../../services/customer-mail';
 import { notificationId } from '../../store/notifications';
 import { apiFor } from '../support/api';
 import { eventually, location, orderBody, seed } from '../support/fixtures';
@@ -22,7 +23,7 @@ const workerEnv = () => ({
   SMTP_URL: mail.smtpUrl,
   MAIL_MAX_ATTEMPTS: '3',
   MAIL_RETRY_DELAY_MS: '300',
-  MAIL_LOCK_MS: '1500',
+  MAIL_LOCK_MS: '4000',
   MAIL_SWEEP_MS: '1000',
 });
 
@@ -99,19 +100,25 @@ test('a mailer killed after the mail server took the message but before marking 
   expect((await notificationOf(orderId)).status).toBe('pending'); // the crash came before the mark
 
   worker = await startWorkerProcess(ctx, workerEnv());
+  const id = notificationId(orderId, 'shipped');
   const after = await eventually(
     () => notificationOf(orderId),
     (n) => n.status === 'sent',
     60_000,
     'the resend to be marked sent',
-  );
+  ).catch(async (err: Error) => {
+    const queue = new Queue(CUSTOMER_MAIL_QUEUE, { connection: ctx.redis, prefix: ctx.bullPrefix });
+    const job = await queue.getJob(mailJobId(id, 0));
+    const state = job ? { state: await job.getState(), stalled: job.stalledCounter, failed: job.failedReason } : 'no job';
+    await queue.close();
+    throw new Error(`${err.message}; mail job: ${JSON.stringify(state)}; copies: ${received(email).length}`);
+  });
   const copies = received(email);
   expect(copies).toHaveLength(2);
-  const id = notificationId(orderId, 'shipped');
   expect(copies.map((c) => c.messageId)).toEqual([messageIdOf(id), messageIdOf(id)]);
   expect(after.attempts.filter((a) => a.ok)).toHaveLength(1);
   hold = undefined;
-});
+}, 240_000);
 
 test('a mail server that refuses is retried with growing waits, then the notification is failed with the error; an operator retry delivers it', async () => {
   const email = `${uniqueId('refused')}@example.com`;
@@ -154,4 +161,4 @@ test('a mail server that refuses is retried with growing waits, then the notific
   expect(again.body.error.message).toContain('only a failed one can be retried');
   const missing = await api.post(`/customer-notifications/${encodeURIComponent(`${orderId}|delivered`)}/retry`, {});
   expect(missing.status).toBe(404);
-});
+}, 240_000);
