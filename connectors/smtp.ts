@@ -1,8 +1,22 @@
 import nodemailer from 'nodemailer';
-import type { MailSender, OutgoingMail } from '../services/customer-mail';
 
 // Customer mail out by SMTP (nodemailer). SMTP_URL carries any login (smtp[s]://user:pass@host:port); it
 // is never logged: smtpTarget() is what logs may show.
+
+export interface OutgoingMail {
+  to: { name: string; email: string };
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  language: string;
+  headers: Record<string, string>;
+}
+
+/** Something that sends one mail by SMTP; throws when the server does not take it. */
+export interface MailSender {
+  send(mail: OutgoingMail): Promise<void>;
+}
 
 export function createSmtpSender(url: string, from: string, opts: { timeoutMs?: number } = {}): MailSender & { close(): void } {
   const timeout = opts.timeoutMs ?? 15_000;

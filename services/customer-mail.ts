@@ -10,6 +10,7 @@ import { mailLanguage, renderMail, type MailLanguage } from '../domain/notificat
 import type { Logger } from '../domain/logger';
 import type { CustomerNotification, CustomerNotifications, NotificationKind } from '../store/notifications';
 import type { Connections } from '../store/connections';
+import type { MailSender } from '../connectors/smtp';
 
 export const CUSTOMER_MAIL_QUEUE = 'orderhub-customer-mail';
 
@@ -51,21 +52,6 @@ export class MailRequests {
   close(): Promise<void> {
     return this.queue.close();
   }
-}
-
-export interface OutgoingMail {
-  to: { name: string; email: string };
-  subject: string;
-  text: string;
-  html: string;
-  messageId: string;
-  language: MailLanguage;
-  headers: Record<string, string>;
-}
-
-/** Something that sends one mail by SMTP (connectors/smtp.ts); throws when the server does not take it. */
-export interface MailSender {
-  send(mail: OutgoingMail): Promise<void>;
 }
 
 export interface CustomerMailDeps {
