@@ -10,6 +10,8 @@ import type { OrdersView } from '../store/orders';
 import type { StockLedger } from '../store/stock-ledger';
 import type { RoutingSetup } from '../store/routing';
 import type { CustomerNotifications, NotificationKind } from '../store/notifications';
+import type { OutboundWebhooks } from '../store/outbound-webhooks';
+import { statusEventOf } from '../domain/outbound-webhooks';
 import type { RefundLedger } from '../store/refunds';
 import { routeOrder, routingOrderOf, type AvailableStock, type RoutingExplanation, type RoutingPart } from '../domain/routing';
 import type { PaymentOutcome, PaymentProviders } from '../connectors/payments/types';
@@ -31,6 +33,7 @@ export interface OrderActivityDeps {
   routing: Pick<RoutingSetup, 'inputFor'>;
   capacity: Pick<LocationCapacityLedger, 'usedToday' | 'claim' | 'release'>;
   notifications: Pick<CustomerNotifications, 'queue'>;
+  outboundWebhooks: Pick<OutboundWebhooks, 'recordEvent'>;
   payments: PaymentProviders;
   refunds: Pick<RefundLedger, 'claim'>;
   preorderClaims: Pick<PreorderClaims, 'active' | 'settle' | 'reduce'>;
@@ -132,6 +135,16 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // Project the workflow's state into the `orders` view (older versions are ignored).
     async recordOrderState(order: Order, state: OrderState): Promise<void> {
       await deps.orders.project(order, state);
+      // Outbound webhooks: the latest status change, recorded once (a repeated projection finds it there).
+      const event = statusEventOf(
+        'order.status_changed',
+        { id: state.orderId, orderId: state.orderId, history: state.history },
+        {
+          channel: order.channel,
+          channelOrderId: order.channelOrderId,
+        },
+      );
+      if (event) await deps.outboundWebhooks.recordEvent(event);
     },
 
     // Rules that need stored facts: every sku must be in the catalogue. An order naming a sku Orderhub does
@@ -408,14 +421,14 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     // Tell the customer, once per order, kind (and part of a split order, or n-th of its kind), through the
     // notifications outbox.
     async notifyCustomer(order: Order, kind: NotificationKind, details: Record<string, string>, part?: string, n?: number): Promise<void> {
-      const { name, email, phone } = order.customer;
+      const { name, email, phone, language } = order.customer;
       await deps.notifications.queue({
         orderId: order.id,
         kind,
         ...(part !== undefined && { part }),
         ...(n !== undefined && { n }),
         channel: order.channel,
-        to: { name, ...(email && { email }), ...(phone && { phone }) },
+        to: { name, ...(email && { email }), ...(phone && { phone }), ...(language && { language }) },
         details,
       });
     },

@@ -5,6 +5,8 @@ import type { Disposition, ReturnState } from '../domain/returns';
 import type { LedgerEntryType } from '../domain/stock';
 import type { PaymentProviders } from '../connectors/payments/types';
 import type { CustomerNotifications, NotificationKind } from '../store/notifications';
+import type { OutboundWebhooks } from '../store/outbound-webhooks';
+import { statusEventOf } from '../domain/outbound-webhooks';
 import type { OrdersView } from '../store/orders';
 import type { CreditNotes, RefundLedger } from '../store/refunds';
 import type { ReturnsView } from '../store/returns';
@@ -22,6 +24,7 @@ export interface ReturnActivityDeps {
   ledger: Pick<StockLedger, 'apply'>;
   orders: Pick<OrdersView, 'get'>;
   notifications: Pick<CustomerNotifications, 'queue'>;
+  outboundWebhooks: Pick<OutboundWebhooks, 'recordEvent'>;
   payments: PaymentProviders;
   log: Logger;
   intake?: IntakeDeps; // for an exchange's replacement order
@@ -60,6 +63,14 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
   return {
     async recordReturnState(state: ReturnState): Promise<void> {
       await deps.returnsView.project(state);
+      const event = statusEventOf(
+        'return.status_changed',
+        { id: state.returnId, orderId: state.orderId, history: state.history },
+        {
+          returnId: state.returnId,
+        },
+      );
+      if (event) await deps.outboundWebhooks.recordEvent(event);
     },
 
     // One line's disposition, once: restocked units are sellable again (and, like any freed stock, pushed to
@@ -180,14 +191,14 @@ export function createReturnActivities(deps: ReturnActivityDeps) {
     },
 
     async notifyReturn(order: ReturnOrderFacts, returnId: string, n: number, kind: NotificationKind, details: Record<string, string>) {
-      const { name, email, phone } = order.customer;
+      const { name, email, phone, language } = order.customer;
       await deps.notifications.queue({
         orderId: order.id,
         kind,
         returnId,
         n,
         channel: order.channel,
-        to: { name, ...(email && { email }), ...(phone && { phone }) },
+        to: { name, ...(email && { email }), ...(phone && { phone }), ...(language && { language }) },
         details,
       });
     },

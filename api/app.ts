@@ -24,6 +24,7 @@ import { returnsRouter } from './routes/returns';
 import { carriersRouter } from './routes/carriers';
 import { picklistsRouter } from './routes/picking';
 import { notificationsRouter } from './routes/notifications';
+import { subscribersRouter } from './routes/subscribers';
 import { documentsRouter } from './routes/documents';
 import { purchasingRouter } from './routes/purchasing';
 import { promisesRouter } from './routes/promises';
@@ -46,6 +47,8 @@ export interface ApiDeps {
   queues?: Queue[]; // shown in bull-board and /metrics; default the webhook queue
   metricsToken?: string; // METRICS_TOKEN: a bearer token that may read /metrics and nothing else
   consoleDist?: string; // the console's built files (default api/console/dist)
+  localMailboxUrl?: string; // LOCAL_MAILBOX_URL: the local mail server's mailbox, shown at GET /dev/mail
+  requireHttpsWebhooks?: boolean; // production: webhook subscribers' URLs must be https
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -117,6 +120,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(picklistsRouter(deps));
   app.use(documentsRouter(deps));
   app.use(notificationsRouter(deps));
+  app.use(subscribersRouter(deps));
   app.use(purchasingRouter(deps));
   app.use(promisesRouter(deps));
   app.use(replenishmentRouter(deps));

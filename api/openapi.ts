@@ -966,12 +966,15 @@ export function openApiDocument(): object {
           summary:
             'The customer notifications outbox, oldest first: ready_for_pickup, shipped (per part of a split order, with carrier and tracking number), delivered. Whatever sends email or SMS reads it, then marks each sent.',
           parameters: [
-            { name: 'status', in: 'query', schema: { enum: ['pending', 'sent'] } },
+            { name: 'status', in: 'query', schema: { enum: ['pending', 'sent', 'failed', 'skipped'] } },
             { name: 'orderId', in: 'query', schema: { type: 'string' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
           ],
           responses: {
-            '200': { description: '{ notifications: [{ id, orderId, kind, part?, channel, to, details, status, at, sentAt? }] }' },
+            '200': {
+              description:
+                '{ notifications: [{ id, orderId, kind, part?, channel, to, details, status, at, sentAt?, messageId?, attempts: [{ at, ok, error?, ms }], error?, failedAt?, retries? }] }',
+            },
             ...errors,
           },
         },
@@ -981,6 +984,103 @@ export function openApiDocument(): object {
           summary: 'Mark a notification sent (id <orderId>|<kind>[|part:<n>], URL-encoded); repeating it changes nothing',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:manual:PO-1001|shipped' } }],
           responses: { '200': { description: 'The notification, now sent' }, '404': { description: 'No such notification' }, ...errors },
+        },
+      },
+      '/customer-notifications/{id}/retry': {
+        post: {
+          summary:
+            'Send a failed notification again (the worker mailer gives it its full count of tries again); its attempt log stays. Body: {}',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:manual:PO-1001|shipped' } }],
+          responses: {
+            '200': { description: 'The notification, pending again (retries counts the operator retries)' },
+            '404': { description: 'No such notification' },
+            '409': { description: 'The notification is not failed (pending, sent or skipped)' },
+            ...errors,
+          },
+        },
+      },
+      '/orders/{id}/notifications': {
+        get: {
+          summary:
+            "An order's customer notifications, oldest first, each with its status (pending, sent, failed, skipped), Message-ID and every try of the mailer",
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'order:manual:PO-1001' } }],
+          responses: {
+            '200': {
+              description:
+                '{ orderId, notifications: [...] (as GET /customer-notifications), webhookDeliveries: [{ id, eventId, eventType, subscriberId, status, replays, attempts: [{ at, statusCode?, ms, error? }], error? }] }',
+            },
+            ...errors,
+          },
+        },
+      },
+      '/webhook-subscribers': {
+        post: {
+          summary:
+            'Subscribe a URL to outbound webhooks (admins): { url, events: ["order.status_changed", "return.status_changed"], description? }. The answer carries the signing secret, shown this once. Each event is POSTed as JSON with the header Orderhub-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>, and Orderhub-Event-Id, Orderhub-Event-Type, Orderhub-Delivery-Id; a non-2xx answer is retried with exponential backoff. URLs must be https in production.',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: { '201': { description: '{ id, url, events, description?, enabled, createdAt, secret }' }, ...errors },
+        },
+        get: {
+          summary: 'The outbound webhook subscribers (admins), without their secrets',
+          responses: {
+            '200': {
+              description: '{ subscribers: [{ id, url, events, description?, enabled, createdAt, secretRotatedAt?, disabledAt? }] }',
+            },
+            ...errors,
+          },
+        },
+      },
+      '/webhook-subscribers/{id}/disable': {
+        post: {
+          summary: 'Stop sending to a subscriber (admins); deliveries still pending fail with "subscriber disabled". Body: {}',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'sub_0123456789abcdef' } }],
+          responses: { '200': { description: 'The subscriber, disabled' }, '404': { description: 'No such subscriber' }, ...errors },
+        },
+      },
+      '/webhook-subscribers/{id}/rotate-secret': {
+        post: {
+          summary: 'A new signing secret for a subscriber (admins), shown this once; deliveries from now on are signed with it. Body: {}',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'sub_0123456789abcdef' } }],
+          responses: {
+            '200': { description: 'The subscriber and its new secret' },
+            '404': { description: 'No such subscriber' },
+            ...errors,
+          },
+        },
+      },
+      '/webhook-deliveries/{id}/replay': {
+        post: {
+          summary:
+            'Send an outbound webhook delivery (<eventId>|<subscriberId>, URL-encoded) again, delivered or failed, with the same event id; its attempt log goes on. Body: {}',
+          parameters: [
+            {
+              name: 'id',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', example: 'order:manual:PO-1001|shipped|5|sub_0123456789abcdef' },
+            },
+          ],
+          responses: {
+            '200': { description: 'The delivery, pending again (replays counts the replays)' },
+            '404': { description: 'No such delivery' },
+            '409': { description: 'The delivery is still being sent' },
+            ...errors,
+          },
+        },
+      },
+      '/dev/mail': {
+        get: {
+          summary:
+            'What the local mail server (npm start, tests) received, newest first: only while it is in use (404 with a real SMTP_URL). Admins and operators (notifications:mailbox).',
+          parameters: [
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'email' }, description: 'Only mail to this address' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          ],
+          responses: {
+            '200': { description: '{ messages: [{ id, messageId, from, to, subject, text, html, headers, receivedAt }] }' },
+            '404': { description: 'No local mail server is in use' },
+            ...errors,
+          },
         },
       },
       '/suppliers': {

@@ -8,6 +8,8 @@ import { WEBHOOK_QUEUE } from '../services/webhooks';
 import { STOCK_PUSH_QUEUE } from '../services/stock-sync';
 import { STOCK_OFFER_QUEUE } from '../worker/stock-offers';
 import { PROMISE_RECOMPUTE_QUEUE } from '../worker/promise-recomputes';
+import { CUSTOMER_MAIL_QUEUE } from '../services/customer-mail';
+import { OUTBOUND_WEBHOOK_QUEUE } from '../services/outbound-webhooks';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { createApp } from './app';
 
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: config.BULLMQ_PREFIX });
   // Every queue the worker consumes, for bull-board and /metrics.
-  const otherQueues = [STOCK_PUSH_QUEUE, STOCK_OFFER_QUEUE, PROMISE_RECOMPUTE_QUEUE].map(
+  const otherQueues = [STOCK_PUSH_QUEUE, STOCK_OFFER_QUEUE, PROMISE_RECOMPUTE_QUEUE, CUSTOMER_MAIL_QUEUE, OUTBOUND_WEBHOOK_QUEUE].map(
     (name) => new Queue(name, { connection: redis, prefix: config.BULLMQ_PREFIX }),
   );
   const queues = [webhookQueue, ...otherQueues];
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     webhookQueue,
     queues,
     metricsToken: config.METRICS_TOKEN,
+    ...(config.LOCAL_MAILBOX_URL && { localMailboxUrl: config.LOCAL_MAILBOX_URL }),
+    requireHttpsWebhooks: config.NODE_ENV === 'production',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     log,
     admission,

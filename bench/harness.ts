@@ -79,6 +79,7 @@ export async function startBench(opts: { tuning: WorkerTuning; log: (msg: string
       TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS,
       MONGODB_URL: stack.env.MONGODB_URL,
       REDIS_URL: stack.env.REDIS_URL,
+      SMTP_URL: stack.env.SMTP_URL,
       MONGODB_DB: BENCH_DB,
       PORT: String(apiPort),
       ORDERHUB_API_KEY: BENCH_API_KEY,

@@ -30,12 +30,15 @@ export const PERMISSIONS = [
   'settings:write', // routing and carrier rules, return policy, replenishment settings, recomputes
   'documents:read',
   'notifications:read',
-  'notifications:write',
+  'notifications:write', // mark sent, retry a failed one
+  'notifications:mailbox', // the local mail server's mailbox (GET /dev/mail): admins and operators
   'connections:read',
   'connections:sync', // test, sync, catalogue import, sku map of an existing connection
   'connections:manage', // create, change, delete connections
   'webhooks:read', // dead letters
   'webhooks:replay',
+  'subscribers:manage', // outbound webhook subscribers: create, list, disable, rotate the secret (admins)
+  'subscribers:replay', // send an outbound webhook delivery again
   'keys:manage',
   'users:manage',
   'audit:read',
@@ -47,7 +50,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 // Operations (metrics) are for admins and operators, not every reader.
 const READ: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read' && p !== 'metrics:read');
-const ADMIN_ONLY: Permission[] = ['keys:manage', 'users:manage', 'audit:read', 'queues:manage'];
+const ADMIN_ONLY: Permission[] = ['keys:manage', 'users:manage', 'audit:read', 'queues:manage', 'subscribers:manage'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),

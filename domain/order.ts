@@ -65,6 +65,12 @@ export const orderInputSchema = z
       name: z.string().min(1).max(200),
       email: z.email().optional(),
       phone: z.string().max(40).optional(),
+      // The language to write to the customer in (a BCP 47 tag: "de", "de-AT"); the merchant's default when
+      // absent or when there is no template in it.
+      language: z
+        .string()
+        .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/, 'must be a language tag such as "en", "de" or "de-AT"')
+        .optional(),
     }),
     shippingAddress: addressSchema,
     // Shipped to the shipping address, or collected by the customer at a store that allows pickup.

@@ -11,10 +11,11 @@ import pg from 'pg';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { ensureTool, findOnPath, postgresBinaries, REPO_ROOT } from './tools';
 
-// The local stack: Temporal dev server, FerretDB v1 (MongoDB wire protocol) on PostgreSQL, and Redis.
+// The local stack: Temporal dev server, FerretDB v1 (MongoDB wire protocol) on PostgreSQL, Redis, and a
+// local mail server (SMTP in, a mailbox to read back; scripts/mail-server.ts) unless SMTP_URL names one.
 // Each service is taken from a URL, reused when already healthy on its port, or spawned here.
 
-export type ServiceName = 'temporal' | 'postgres' | 'mongo' | 'redis';
+export type ServiceName = 'temporal' | 'postgres' | 'mongo' | 'redis' | 'mail';
 
 export interface StackPorts {
   temporal: number;
@@ -22,9 +23,19 @@ export interface StackPorts {
   postgres: number;
   mongo: number;
   redis: number;
+  mail: number; // SMTP of the local mail server
+  mailbox: number; // its HTTP mailbox (GET /messages), read by the API's GET /dev/mail
 }
 
-export const DEFAULT_PORTS: StackPorts = { temporal: 7233, temporalUi: 8233, postgres: 54327, mongo: 27027, redis: 6390 };
+export const DEFAULT_PORTS: StackPorts = {
+  temporal: 7233,
+  temporalUi: 8233,
+  postgres: 54327,
+  mongo: 27027,
+  redis: 6390,
+  mail: 2526,
+  mailbox: 8026,
+};
 
 export interface StackEnv {
   TEMPORAL_ADDRESS: string;
@@ -33,6 +44,10 @@ export interface StackEnv {
   POSTGRES_URL: string;
   MONGODB_URL: string;
   REDIS_URL: string;
+  /** Where the worker sends customer mail: the developer's SMTP_URL, or the local mail server. */
+  SMTP_URL: string;
+  /** The local mail server's mailbox; empty when SMTP_URL names a server of the user's. */
+  LOCAL_MAILBOX_URL: string;
 }
 
 /** What startStack spawned, enough for a drill test to kill and restart one service. */
@@ -94,6 +109,7 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     provideTemporal(ctx, ports, namespace, env.TEMPORAL_ADDRESS, env.TEMPORAL_UI_URL).then((t) => [t]),
     mongoWithPostgres(),
     provideService(ctx, redisSpec(ctx, ports.redis), env.REDIS_URL).then((r) => [r]),
+    provideService(ctx, mailSpec(ctx, ports), env.SMTP_URL, { probeUrl: `http://127.0.0.1:${ports.mailbox}` }).then((m) => [m]),
   ]);
 
   const provided = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
@@ -106,7 +122,7 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
     throw failures.length === 1 ? failures[0] : new Error(`local stack failed to start:\n- ${failures.map((e) => e.message).join('\n- ')}`);
   }
 
-  const [[temporal], mongoAndPostgres, [redis]] = results.map((r) => (r as PromiseFulfilledResult<Provided[]>).value);
+  const [[temporal], mongoAndPostgres, [redis], [mail]] = results.map((r) => (r as PromiseFulfilledResult<Provided[]>).value);
   const mongo = mongoAndPostgres[mongoAndPostgres.length - 1];
   const postgres = mongoAndPostgres.length > 1 ? mongoAndPostgres[0] : undefined;
   return {
@@ -116,6 +132,8 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
       POSTGRES_URL: postgres?.url ?? '',
       MONGODB_URL: mongo.url,
       REDIS_URL: redis.url,
+      SMTP_URL: mail.url,
+      LOCAL_MAILBOX_URL: env.SMTP_URL ? '' : `http://127.0.0.1:${ports.mailbox}`,
     },
     spawned: running.map((p) => p.info),
     stop,
@@ -126,9 +144,9 @@ export async function startStack(opts: StartStackOptions): Promise<Stack> {
 export async function freeStackPorts(): Promise<StackPorts> {
   // Two quick freePort() calls can hand out the same port: ask until they all differ.
   const ports = new Set<number>();
-  while (ports.size < 5) ports.add(await freePort());
-  const [temporal, temporalUi, postgres, mongo, redis] = [...ports];
-  return { temporal, temporalUi, postgres, mongo, redis };
+  while (ports.size < 7) ports.add(await freePort());
+  const [temporal, temporalUi, postgres, mongo, redis, mail, mailbox] = [...ports];
+  return { temporal, temporalUi, postgres, mongo, redis, mail, mailbox };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -582,6 +600,46 @@ async function checkRedis(url: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local mail server (scripts/mail-server.ts), run by Node with tsx; its mailbox is kept in the data dir.
+
+function mailSpec(ctx: ServiceContext, ports: StackPorts): ServiceSpec {
+  return {
+    service: 'mail',
+    label: 'local mail server',
+    urlEnv: 'SMTP_URL',
+    port: ports.mail,
+    url: `smtp://127.0.0.1:${ports.mail}`,
+    // An SMTP_URL of the user's is checked by a TCP connect; ours by its mailbox's health answer.
+    check: (url) => (url.startsWith('smtp') ? checkTcp(url) : checkHttp(`${url}/health`)),
+    async command() {
+      const tsx = path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+      return [
+        process.execPath,
+        '--import',
+        existsSync(tsx) ? `file://${tsx}` : 'tsx',
+        path.join(REPO_ROOT, 'scripts', 'mail-server.ts'),
+        '--smtp-port',
+        String(ports.mail),
+        '--http-port',
+        String(ports.mailbox),
+        '--store',
+        path.join(ctx.dataDir, 'mailbox.jsonl'),
+      ];
+    },
+  };
+}
+
+async function checkHttp(url: string): Promise<void> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+}
+
+async function checkTcp(url: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  if (!(await isPortOpen(Number(port) || 25, hostname))) throw new Error(`nothing answers at ${hostname}:${port || 25}`);
 }
 
 // ---------------------------------------------------------------------------------------------

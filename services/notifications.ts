@@ -1,27 +1,50 @@
-// The customer notifications outbox, for whatever sends the emails and texts: read what is pending,
-// send it, mark it sent.
-import { NotFoundError } from '../domain/errors';
+// The customer notifications outbox: what the worker's mailer delivers (services/customer-mail.ts), and for
+// any other sender: read what is pending, send it, mark it sent. Operators see every try and send a failed
+// one again.
+import { ConflictError, NotFoundError } from '../domain/errors';
 import type { CustomerNotification, CustomerNotifications } from '../store/notifications';
 
 export interface NotificationServiceDeps {
-  notifications: Pick<CustomerNotifications, 'list' | 'markSent'>;
+  notifications: Pick<CustomerNotifications, 'list' | 'markSent' | 'retry' | 'forOrder'>;
 }
 
-const toJson = (n: CustomerNotification) => {
-  const { _id, at, sentAt, ...rest } = n;
-  return { id: _id, ...rest, at: at.toISOString(), ...(sentAt && { sentAt: sentAt.toISOString() }) };
+export const notificationJson = (n: CustomerNotification) => {
+  const { _id, at, sentAt, failedAt, attempts, ...rest } = n;
+  return {
+    id: _id,
+    ...rest,
+    at: at.toISOString(),
+    ...(sentAt && { sentAt: sentAt.toISOString() }),
+    ...(failedAt && { failedAt: failedAt.toISOString() }),
+    attempts: (attempts ?? []).map((a) => ({ ...a, at: a.at.toISOString() })),
+  };
 };
 
 export function createNotificationService(deps: NotificationServiceDeps) {
   const { notifications } = deps;
   return {
     async list(q: Parameters<CustomerNotifications['list']>[0]) {
-      return { notifications: (await notifications.list(q)).map(toJson) };
+      return { notifications: (await notifications.list(q)).map(notificationJson) };
+    },
+    async forOrder(orderId: string) {
+      const found = await notifications.forOrder(orderId);
+      return found.sort((a, b) => a.at.getTime() - b.at.getTime() || (a._id < b._id ? -1 : 1)).map(notificationJson);
     },
     async markSent(id: string, actor: string) {
       const marked = await notifications.markSent(id, actor);
       if (!marked) throw new NotFoundError(`Notification ${id} does not exist`, { id });
-      return toJson(marked);
+      return notificationJson(marked);
+    },
+    // A failed notification back to pending: the mailer tries it again, with its full count of tries.
+    async retry(id: string) {
+      const result = await notifications.retry(id);
+      if (!result) throw new NotFoundError(`Notification ${id} does not exist`, { id });
+      if (!result.retried)
+        throw new ConflictError(`Notification ${id} is ${result.notification.status}: only a failed one can be retried`, {
+          id,
+          status: result.notification.status,
+        });
+      return notificationJson(result.notification);
     },
   };
 }

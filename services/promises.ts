@@ -78,13 +78,13 @@ export function createPromiseService(deps: PromiseServiceDeps) {
     if (next.date === today && next.basis.every((b) => b.from === 'stock')) return false;
     const view = await deps.orders.get(next.orderId);
     if (!view) return false;
-    const { name, email, phone } = view.order.customer;
+    const { name, email, phone, language } = view.order.customer;
     return deps.notifications.queue({
       orderId: next.orderId,
       kind: 'promise_date_changed',
       n,
       channel: view.order.channel,
-      to: { name, ...(email && { email }), ...(phone && { phone }) },
+      to: { name, ...(email && { email }), ...(phone && { phone }), ...(language && { language }) },
       details: {
         date: next.date ?? 'none',
         previousDate: prev.date ?? 'none',

@@ -71,13 +71,13 @@ function channelDecisionOf(decision: 'approved' | 'review', channel: string): Re
 
 export function returnOrderFacts(view: OrderView): ReturnOrderFacts {
   const { order } = view;
-  const { name, email, phone } = order.customer;
+  const { name, email, phone, language } = order.customer;
   return {
     id: order.id,
     channel: order.channel,
     channelOrderId: order.channelOrderId,
     currency: order.currency,
-    customer: { name, ...(email && { email }), ...(phone && { phone }) },
+    customer: { name, ...(email && { email }), ...(phone && { phone }), ...(language && { language }) },
     paymentProvider: paymentProviderOf(order),
     lines: order.lines.map((l) => ({
       sku: l.sku,

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { MAIL_LANGUAGES } from '../domain/notification-templates';
+import { MAX_MAIL_JOB_ATTEMPTS } from '../services/customer-mail';
+import { MAX_WEBHOOK_JOB_ATTEMPTS } from '../services/outbound-webhooks';
 
 // Every setting Orderhub reads from the environment, validated in one place.
 // Defaults run the local stack that `npm start` brings up.
@@ -39,6 +42,24 @@ const schema = z.object({
     .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
     .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Customer mail (worker/mailer.ts). SMTP_URL: smtp[s]://[user:pass@]host:port; unset outside production:
+  // the local mail server `npm start` runs; unset in production: no mail is sent (the outbox waits).
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be smtp://[user:pass@]host:port or smtps://...')
+    .optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('Orderhub <orders@orderhub.localhost>'),
+  // The merchant's language: for customers whose own we have no template for (en, de).
+  MAIL_DEFAULT_LANGUAGE: z.enum(MAIL_LANGUAGES).default('en'),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(MAX_MAIL_JOB_ATTEMPTS).default(6),
+  MAIL_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(30_000), // doubled after every failure
+  MAIL_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
+  MAIL_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  // Outbound webhooks (worker/outbound-webhooks.ts): tries per delivery, and the first wait (doubled each time).
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(MAX_WEBHOOK_JOB_ATTEMPTS).default(8),
+  WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(10_000),
+  // The local mail server's mailbox (set by the stack): GET /dev/mail shows it. Unset: that route answers 404.
+  LOCAL_MAILBOX_URL: z.url().optional(),
   // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).
   API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),
   API_MAX_QUEUED: z.coerce.number().int().min(0).default(1024),
@@ -48,7 +69,9 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(2000),
 });
 
-export type Config = z.infer<typeof schema> & { apiKey: string; encryptionKey: string };
+export type Config = z.infer<typeof schema> & { apiKey: string; encryptionKey: string; smtpUrl: string | undefined };
+
+export const LOCAL_SMTP_URL = 'smtp://127.0.0.1:2526'; // scripts/stack.ts DEFAULT_PORTS.mail
 
 export const DEV_API_KEY = 'orderhub-dev-key-change-me';
 // Development only: a fixed key so a local stack can be restarted and still read its credentials.
@@ -72,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const encryptionKey = cfg.ORDERHUB_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY;
   if (Buffer.from(encryptionKey, 'base64').length !== 32)
     throw new Error('Invalid configuration: ORDERHUB_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
-  return { ...cfg, apiKey: cfg.ORDERHUB_API_KEY ?? DEV_API_KEY, encryptionKey };
+  const smtpUrl = cfg.SMTP_URL ?? (cfg.NODE_ENV === 'production' ? undefined : LOCAL_SMTP_URL);
+  return { ...cfg, apiKey: cfg.ORDERHUB_API_KEY ?? DEV_API_KEY, encryptionKey, smtpUrl };
 }

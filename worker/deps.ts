@@ -13,6 +13,7 @@ import { ReturnSetup, ReturnsView } from '../store/returns';
 import { CreditNotes, RefundLedger } from '../store/refunds';
 import { CarrierSetup } from '../store/carriers';
 import { CustomerNotifications } from '../store/notifications';
+import { OutboundWebhooks } from '../store/outbound-webhooks';
 import { Connections } from '../store/connections';
 import type { SecretBox } from '../store/secret-box';
 import { StockSyncLog } from '../store/stock-sync';
@@ -40,6 +41,7 @@ export interface Stores {
   creditNotes: CreditNotes;
   carriers: CarrierSetup;
   notifications: CustomerNotifications;
+  outboundWebhooks: OutboundWebhooks; // subscribers, the order and return events, their deliveries
   payments: PaymentsJournal;
   refunds: RefundLedger;
   apiKeys: ApiKeys;
@@ -63,7 +65,13 @@ export interface Stores {
 export function createStores(
   db: Db,
   box: SecretBox,
-  opts: { onStockChange?: (change: StockChanged) => void; onClaimSettled?: (sku: string) => void } = {},
+  opts: {
+    onStockChange?: (change: StockChanged) => void;
+    onClaimSettled?: (sku: string) => void;
+    onNotificationPending?: (id: string, round: number) => void;
+    onWebhookEvent?: (eventId: string) => void;
+    onWebhookReplay?: (deliveryId: string, round: number) => void;
+  } = {},
 ): Stores {
   const ledger = new StockLedger(db, opts.onStockChange);
   return {
@@ -78,7 +86,8 @@ export function createStores(
     returnsView: new ReturnsView(db),
     creditNotes: new CreditNotes(db),
     carriers: new CarrierSetup(db),
-    notifications: new CustomerNotifications(db),
+    notifications: new CustomerNotifications(db, opts.onNotificationPending),
+    outboundWebhooks: new OutboundWebhooks(db, box, { onEvent: opts.onWebhookEvent, onReplay: opts.onWebhookReplay }),
     payments: new PaymentsJournal(db),
     refunds: new RefundLedger(db),
     apiKeys: new ApiKeys(db),

@@ -1,7 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Redis } from 'ioredis';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
+import type { Stores } from './deps';
+import type { Logger } from './logger';
 import { createLogger } from './logger';
 import { installTemporalRuntime, serveWorkerMetrics } from './telemetry';
 import { connectMongo, ensureIndexes } from '../store/mongo';
@@ -14,6 +16,9 @@ import { startWebhookConsumer } from './webhook-consumer';
 import { startStockPushConsumer } from '../services/stock-sync';
 import { startStockOfferConsumer } from './stock-offers';
 import { startPromiseRecomputeConsumer } from './promise-recomputes';
+import { startMailer } from './mailer';
+import { startOutboundWebhookSender } from './outbound-webhooks';
+import { createSmtpSender, smtpTarget } from '../connectors/smtp';
 import { createPreorderService } from '../services/preorders';
 import { ensureConnectionSchedules, ensureMaintenanceSchedules } from '../services/schedules';
 
@@ -62,18 +67,52 @@ async function main(): Promise<void> {
   const stockPush = startStockPushConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const stockOffers = startStockOfferConsumer({ ...stores, temporal, redis, log }, { prefix: config.BULLMQ_PREFIX });
   const promiseRecomputes = startPromiseRecomputeConsumer({ ...stores, redis, log }, { prefix: config.BULLMQ_PREFIX });
+  const mailer = startCustomerMailer(config, stores, redis, log);
+  const outboundWebhooks = startOutboundWebhookSender(
+    { ...stores, redis, log },
+    { prefix: config.BULLMQ_PREFIX, attempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_RETRY_DELAY_MS },
+  );
   await ensureMaintenanceSchedules(temporal, config.TEMPORAL_TASK_QUEUE);
   await ensureConnectionSchedules(temporal, config.TEMPORAL_TASK_QUEUE, await stores.connections.list(), log);
   log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
   await worker.run();
-  await Promise.allSettled([webhooks.close(), stockPush.close(), stockOffers.close(), promiseRecomputes.close(), notifier.close()]);
+  await Promise.allSettled([
+    webhooks.close(),
+    stockPush.close(),
+    stockOffers.close(),
+    promiseRecomputes.close(),
+    mailer?.close(),
+    outboundWebhooks.close(),
+    notifier.close(),
+  ]);
   await metricsServer?.close();
   await connection.close();
   await clientConnection.close();
   await mongo.close();
   await redis.quit().catch(() => undefined);
   log.info('worker stopped');
+}
+
+// Customer notifications by email, when there is a mail server to send them to.
+function startCustomerMailer(config: Config, stores: Stores, redis: Redis, log: Logger) {
+  if (!config.smtpUrl) {
+    log.warn('no SMTP_URL: customer notifications are not emailed (they wait in the outbox)');
+    return undefined;
+  }
+  const sender = createSmtpSender(config.smtpUrl, config.MAIL_FROM);
+  log.info('customer mail goes out by SMTP', { smtp: smtpTarget(config.smtpUrl), from: config.MAIL_FROM });
+  const mailer = startMailer(
+    { ...stores, sender, defaultLanguage: config.MAIL_DEFAULT_LANGUAGE, redis, log },
+    {
+      prefix: config.BULLMQ_PREFIX,
+      attempts: config.MAIL_MAX_ATTEMPTS,
+      backoffMs: config.MAIL_RETRY_DELAY_MS,
+      sweepMs: config.MAIL_SWEEP_MS,
+      lockMs: config.MAIL_LOCK_MS,
+    },
+  );
+  return { close: () => mailer.close().finally(() => sender.close()) };
 }
 
 main().catch((err) => {

@@ -7,17 +7,22 @@ import type { Logger } from './logger';
 import { StockChangeNotifier } from '../services/stock-sync';
 import { StockOffers } from './stock-offers';
 import { movesPromiseDates, PromiseRecomputes } from './promise-recomputes';
+import { MailRequests } from '../services/customer-mail';
+import { OutboundWebhookRequests } from '../services/outbound-webhooks';
 
 export interface StockListeners {
   notifier: StockChangeNotifier;
   offers: StockOffers;
   promises: PromiseRecomputes;
+  mail: MailRequests;
+  webhooks: OutboundWebhookRequests;
   close(): Promise<void>;
 }
 
 // Stores whose ledger tells the channels about every stock change (debounced pushes via BullMQ), offers
 // freed stock to the orders waiting for it (debounced offer rounds via BullMQ) and has the promise dates
-// of the orders waiting for a sku recomputed when its available stock moves (debounced, via BullMQ).
+// of the orders waiting for a sku recomputed when its available stock moves (debounced, via BullMQ). A
+// customer notification that becomes pending asks the worker's mailer to send it (via BullMQ).
 export function createWiredStores(
   db: Db,
   redis: Redis,
@@ -47,15 +52,32 @@ export function createWiredStores(
     // A settled pre-order claim leaves its units to the next in line.
     onClaimSettled: (sku) =>
       void listeners?.offers.offer(sku).catch((err) => log.warn('could not offer stock a claim left', { sku, error: String(err) })),
+    // A lost request is made up by the mailer's sweep of pending notifications.
+    onNotificationPending: (id, round) =>
+      void listeners?.mail
+        .request(id, round)
+        .catch((err) => log.warn('could not ask the mailer', { notificationId: id, error: String(err) })),
+    onWebhookEvent: (eventId) =>
+      void listeners?.webhooks
+        .fanOut(eventId)
+        .catch((err) => log.warn('could not fan a webhook event out', { eventId, error: String(err) })),
+    onWebhookReplay: (deliveryId, round) =>
+      void listeners?.webhooks
+        .deliver(deliveryId, round)
+        .catch((err) => log.warn('could not ask for a webhook replay', { deliveryId, error: String(err) })),
   });
   const notifier = new StockChangeNotifier({ connections: stores.connections, redis, log }, bullPrefix);
   const offers = new StockOffers(redis, bullPrefix);
   const promises = new PromiseRecomputes(redis, bullPrefix);
+  const mail = new MailRequests(redis, bullPrefix);
+  const webhooks = new OutboundWebhookRequests(redis, bullPrefix);
   listeners = {
     notifier,
     offers,
     promises,
-    close: async () => void (await Promise.all([notifier.close(), offers.close(), promises.close()])),
+    mail,
+    webhooks,
+    close: async () => void (await Promise.all([notifier.close(), offers.close(), promises.close(), mail.close(), webhooks.close()])),
   };
   return { stores, notifier: listeners };
 }

@@ -2,16 +2,24 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { orderIdSchema } from '../../domain/order';
 import { parseOrThrow } from '../../domain/validation';
-import { NOTIFICATION_KINDS } from '../../store/notifications';
+import { emailSchema } from '../../domain/access';
+import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../store/notifications';
 import { createNotificationService } from '../../services/notifications';
+import { createDevMailbox } from '../../services/dev-mailbox';
+import { createSubscriberService } from '../../services/outbound-webhooks';
 import type { ApiDeps } from '../app';
 import { requires } from '../auth';
 
 // The customer notifications outbox over HTTP (services/notifications.ts).
 const listQuery = z.strictObject({
-  status: z.enum(['pending', 'sent']).optional(),
+  status: z.enum(NOTIFICATION_STATUSES).optional(),
   orderId: orderIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const mailboxQuery = z.strictObject({
+  to: emailSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
 const notificationIdSchema = z
@@ -27,6 +35,7 @@ const notificationIdSchema = z
 export function notificationsRouter(deps: ApiDeps): Router {
   const router = Router();
   const notifications = createNotificationService(deps.stores);
+  const subscribers = createSubscriberService(deps.stores);
   router.get('/customer-notifications', requires('notifications:read'), async (req, res) => {
     const { status, orderId, limit } = parseOrThrow(listQuery, req.query, 'query');
     res.json(await notifications.list({ limit, ...(status && { status }), ...(orderId && { orderId }) }));
@@ -35,6 +44,22 @@ export function notificationsRouter(deps: ApiDeps): Router {
     parseOrThrow(z.strictObject({}), req.body ?? {}, 'body');
     const id = parseOrThrow(notificationIdSchema, req.params.id, 'notification id', 'id');
     res.json(await notifications.markSent(id, req.actor ?? 'api'));
+  });
+  router.post('/customer-notifications/:id/retry', requires('notifications:write'), async (req, res) => {
+    parseOrThrow(z.strictObject({}), req.body ?? {}, 'body');
+    const id = parseOrThrow(notificationIdSchema, req.params.id, 'notification id', 'id');
+    res.json(await notifications.retry(id));
+  });
+  router.get('/orders/:id/notifications', requires('orders:read'), async (req, res) => {
+    parseOrThrow(z.strictObject({}), req.query, 'query');
+    const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
+    const [found, webhookDeliveries] = await Promise.all([notifications.forOrder(orderId), subscribers.deliveriesOf(orderId)]);
+    res.json({ orderId, notifications: found, webhookDeliveries });
+  });
+  const mailbox = createDevMailbox(deps.localMailboxUrl);
+  router.get('/dev/mail', requires('notifications:mailbox'), async (req, res) => {
+    const { to, limit } = parseOrThrow(mailboxQuery, req.query, 'query');
+    res.json(await mailbox.list({ limit, ...(to && { to }) }));
   });
   return router;
 }

@@ -471,6 +471,45 @@ const ROUTES: RouteSpec[] = [
   },
   { route: 'GET /customer-notifications', method: 'get', path: '/customer-notifications' },
   { route: 'POST /customer-notifications/:id/sent', method: 'post', path: NOTIFICATION_PATH, validBody: () => ({}), body: 'optional' },
+  {
+    route: 'POST /customer-notifications/:id/retry',
+    method: 'post',
+    path: NOTIFICATION_PATH.replace(/\/sent$/, '/retry'),
+    validBody: () => ({}),
+    body: 'optional',
+  },
+  { route: 'GET /orders/:id/notifications', method: 'get', path: `${existing}/notifications` },
+  { route: 'GET /dev/mail', method: 'get', path: '/dev/mail' },
+  {
+    route: 'POST /webhook-subscribers',
+    method: 'post',
+    path: '/webhook-subscribers',
+    validBody: () => ({ url: 'https://crm.example.com/hooks', events: ['order.status_changed'] }),
+    body: 'required',
+    empty: ['url', 'events'],
+  },
+  { route: 'GET /webhook-subscribers', method: 'get', path: '/webhook-subscribers' },
+  {
+    route: 'POST /webhook-subscribers/:id/disable',
+    method: 'post',
+    path: '/webhook-subscribers/sub_0000000000000000/disable',
+    validBody: () => ({}),
+    body: 'optional',
+  },
+  {
+    route: 'POST /webhook-subscribers/:id/rotate-secret',
+    method: 'post',
+    path: '/webhook-subscribers/sub_0000000000000000/rotate-secret',
+    validBody: () => ({}),
+    body: 'optional',
+  },
+  {
+    route: 'POST /webhook-deliveries/:id/replay',
+    method: 'post',
+    path: `/webhook-deliveries/${encodeURIComponent(`${ORDER_ID}|received|1|sub_0000000000000000`)}/replay`,
+    validBody: () => ({}),
+    body: 'optional',
+  },
   { route: 'GET /orders/:id/documents', method: 'get', path: `${existing}/documents` },
   { route: 'GET /documents/:id', method: 'get', path: `/documents/${encodeURIComponent(`doc:packing_slip:${ORDER_ID}`)}` },
   {
@@ -1498,6 +1537,29 @@ for (const [route, name, send] of [
     call('post', `/webhooks/dead-letters/${encodeURIComponent(`${CONN.b}|x`)}/replay`, { auth: asIntegration }),
   ],
   ['POST /api-keys', 'an integration key creating a key', json('post', '/api-keys', { name: 'mine' }, { auth: asIntegration })],
+  ['GET /dev/mail', "a warehouse key reading the local mail server's mailbox", call('get', '/dev/mail', { auth: asWarehouse })],
+  [
+    'POST /webhook-subscribers',
+    'an integration key subscribing a URL to every order event',
+    json('post', '/webhook-subscribers', { url: 'https://evil.example.com/x', events: ['order.status_changed'] }, { auth: asIntegration }),
+  ],
+  ['GET /webhook-subscribers', 'a warehouse key listing the subscribers', call('get', '/webhook-subscribers', { auth: asWarehouse })],
+  [
+    'POST /webhook-deliveries/:id/replay',
+    'an integration key replaying an outbound delivery',
+    json(
+      'post',
+      `/webhook-deliveries/${encodeURIComponent(`${ORDER_ID}|received|1|sub_0000000000000000`)}/replay`,
+      {},
+      { auth: asIntegration },
+    ),
+  ],
+  ['GET /dev/mail', "an integration key reading the local mail server's mailbox", call('get', '/dev/mail', { auth: asIntegration })],
+  [
+    'POST /customer-notifications/:id/retry',
+    'a warehouse key retrying a customer notification',
+    json('post', NOTIFICATION_PATH.replace(/\/sent$/, '/retry'), {}, { auth: asWarehouse }),
+  ],
   ['GET /metrics', 'a warehouse key reading the metrics', call('get', '/metrics', { auth: asWarehouse })],
   ['GET /metrics', 'an integration key reading the metrics', call('get', '/metrics', { auth: asIntegration })],
   ['GET /metrics/orders', "a warehouse key reading the business's order metrics", call('get', '/metrics/orders', { auth: asWarehouse })],
@@ -2016,6 +2078,89 @@ for (const [n, id, st] of [
     ...(st === 400 && { paths: ['id'] }),
   });
 }
+fieldCases(
+  'POST /customer-notifications/:id/retry',
+  [
+    ['status', 'pending'],
+    ['retries', 0],
+  ],
+  { path: NOTIFICATION_PATH.replace(/\/sent$/, '/retry') },
+);
+for (const [n, id, st] of [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['an unknown kind', encodeURIComponent(`${ORDER_ID}|paid`), 400],
+  ['a NUL byte in the id', `${encodeURIComponent(`${ORDER_ID}|shipped`)}%00`, 400],
+  ['an unknown notification', encodeURIComponent(`${ORDER_ID}|shipped|part:7`), 404],
+] as IdSpec[]) {
+  add({
+    route: 'POST /customer-notifications/:id/retry',
+    name: n,
+    send: json('post', `/customer-notifications/${id}/retry`, {}),
+    status: st,
+    ...(st === 400 && { paths: ['id'] }),
+  });
+}
+queryCases('GET /orders/:id/notifications', `${existing}/notifications`, [
+  ['status=sent', ['status']],
+  ['orderId[$ne]=x', ['orderId[$ne]']],
+]);
+for (const [n, id, st] of [
+  ['an operator object as order id', OPERATOR_IN_URL, 400],
+  ['a malformed order id', encodeURIComponent('ORDER:manual:1'), 400],
+] as IdSpec[]) {
+  add({ route: 'GET /orders/:id/notifications', name: n, send: call('get', `/orders/${id}/notifications`), status: st, paths: ['id'] });
+}
+fieldCases('POST /webhook-subscribers', [
+  ['url', 'not a url'],
+  ['url', 'ftp://crm.example.com/hooks'],
+  ['url', 'javascript:alert(1)'],
+  ['url', { $ne: '' }],
+  ['url', `https://crm.example.com/${'x'.repeat(2100)}`],
+  ['events', []],
+  ['events', 'order.status_changed'],
+  ['events', ['order.teleported'], ['events.0']],
+  ['events', [{ $ne: '' }], ['events.0']],
+  ['description', 'x'.repeat(201)],
+  ['secret', 'whsec_mine'],
+  ['enabled', false],
+]);
+for (const [n, id, st] of [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['a NUL byte in the id', 'sub_0000000000000000%00', 400],
+  ['an upper-case id', 'SUB_0000000000000000', 400],
+  ['an unknown subscriber', 'sub_0000000000000000', 404],
+] as IdSpec[]) {
+  for (const action of ['disable', 'rotate-secret']) {
+    add({
+      route: `POST /webhook-subscribers/:id/${action}`,
+      name: n,
+      send: json('post', `/webhook-subscribers/${id}/${action}`, {}),
+      status: st,
+      ...(st === 400 && { paths: ['id'] }),
+    });
+  }
+}
+for (const [n, id, st] of [
+  ['an operator object as id', OPERATOR_IN_URL, 400],
+  ['an event id without a subscriber', encodeURIComponent(`${ORDER_ID}|received|1`), 400],
+  ['a NUL byte in the id', `${encodeURIComponent(`${ORDER_ID}|received|1|sub_0000000000000000`)}%00`, 400],
+  ['an unknown delivery', encodeURIComponent(`${ORDER_ID}|received|1|sub_0000000000000000`), 404],
+] as IdSpec[]) {
+  add({
+    route: 'POST /webhook-deliveries/:id/replay',
+    name: n,
+    send: json('post', `/webhook-deliveries/${id}/replay`, {}),
+    status: st,
+    ...(st === 400 && { paths: ['id'] }),
+  });
+}
+queryCases('GET /webhook-subscribers', '/webhook-subscribers', [['enabled=true', ['enabled']]]);
+queryCases('GET /dev/mail', '/dev/mail', [
+  ...LIMIT_QUERIES(500),
+  ['to=not-an-address', ['to']],
+  ['to[$ne]=x', ['to[$ne]']],
+  ['to=a%40example.com&to=b%40example.com', ['to']],
+]);
 queryCases('GET /webhooks/dead-letters', '/webhooks/dead-letters', [...LIMIT_QUERIES(500), ['status=queued', ['status']]]);
 queryCases('GET /connections/:id/stock-sync', `/connections/${CONN.a}/stock-sync`, [
   ['sku[$ne]=x', ['sku[$ne]']],

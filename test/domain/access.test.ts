@@ -26,7 +26,9 @@ describe('the role table', () => {
     expect(can('operator', 'orders:cancel')).toBe(true);
     expect(can('operator', 'connections:manage')).toBe(true);
     expect(can('operator', 'settings:write')).toBe(true);
-    expect(ROLE_PERMISSIONS.operator.size).toBe(PERMISSIONS.length - 4);
+    expect(can('operator', 'subscribers:manage')).toBe(false); // outbound webhook subscribers: admins
+    expect(can('operator', 'subscribers:replay')).toBe(true);
+    expect(ROLE_PERMISSIONS.operator.size).toBe(PERMISSIONS.length - 5);
   });
 
   test('metrics are read by admins and operators only', () => {

@@ -32,7 +32,7 @@ describe('local stack scripts', () => {
 
   test('npm test describes the stack it spawned for drill tests', () => {
     const info = JSON.parse(readFileSync(process.env.ORDERHUB_TEST_STACK_INFO!, 'utf8'));
-    expect(Object.keys(info.services).sort()).toEqual(['mongo', 'postgres', 'redis', 'temporal']);
+    expect(Object.keys(info.services).sort()).toEqual(['mail', 'mongo', 'postgres', 'redis', 'temporal']);
     for (const service of Object.values<{ pid: number }>(info.services)) {
       expect(() => process.kill(service.pid, 0)).not.toThrow();
     }
@@ -43,9 +43,9 @@ describe('local stack scripts', () => {
     const squatter = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
     try {
-      const { REDIS_URL, TEMPORAL_ADDRESS } = stackEnv();
+      const { REDIS_URL, TEMPORAL_ADDRESS, SMTP_URL } = stackEnv();
       await expect(
-        startStack({ dataDir, reuse: true, env: { REDIS_URL, TEMPORAL_ADDRESS }, ports: { mongo: port }, log: () => {} }),
+        startStack({ dataDir, reuse: true, env: { REDIS_URL, TEMPORAL_ADDRESS, SMTP_URL }, ports: { mongo: port }, log: () => {} }),
       ).rejects.toThrow(`port ${port} is already in use by something that is not a healthy FerretDB`);
     } finally {
       squatter.close();

@@ -24,11 +24,11 @@ import { workflowBundlePath } from './paths';
 
 // The real services scripts/test.ts started for this run.
 export function stackEnv() {
-  const { TEMPORAL_ADDRESS, MONGODB_URL, REDIS_URL } = process.env;
-  if (!TEMPORAL_ADDRESS || !MONGODB_URL || !REDIS_URL) {
-    throw new Error('The test stack is not running: run the tests with `npm test` (it starts Temporal, FerretDB and Redis)');
+  const { TEMPORAL_ADDRESS, MONGODB_URL, REDIS_URL, SMTP_URL } = process.env;
+  if (!TEMPORAL_ADDRESS || !MONGODB_URL || !REDIS_URL || !SMTP_URL) {
+    throw new Error('The test stack is not running: run the tests with `npm test` (it starts Temporal, FerretDB, Redis and a mail server)');
   }
-  return { TEMPORAL_ADDRESS, MONGODB_URL, REDIS_URL };
+  return { TEMPORAL_ADDRESS, MONGODB_URL, REDIS_URL, SMTP_URL };
 }
 
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');

@@ -20,6 +20,7 @@ export function startWorkerProcess(
       ...stackEnv(),
       MONGODB_DB: ctx.mongo.db.databaseName,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      BULLMQ_PREFIX: ctx.bullPrefix, // the suite's own queues (the mailer's too), as the suite's API uses
       WORKFLOW_BUNDLE_PATH: workflowBundlePath(),
       LOG_LEVEL: 'warn',
       ...env,

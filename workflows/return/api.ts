@@ -10,7 +10,7 @@ export interface ReturnOrderFacts {
   channel: string;
   channelOrderId: string;
   currency: string;
-  customer: { name: string; email?: string; phone?: string };
+  customer: { name: string; email?: string; phone?: string; language?: string };
   paymentProvider: string;
   // Every line as ordered: price, the line's discount and tax (minor units), for the refund.
   lines: { sku: string; name?: string; quantity: number; unitPrice: number; discount: number; tax: number }[];
