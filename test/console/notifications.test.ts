@@ -1,8 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { captureOrder } from '../../services/order-intake';
 import { startConsole, type ConsoleHarness } from '../support/browser';
 import { eventually, orderBody, parsedOrder } from '../support/fixtures';
-import { createTestContext, uniqueId, type TestContext } from '../support/stack';
+import { createTestContext, TEST_ENCRYPTION_KEY, uniqueId, type TestContext } from '../support/stack';
 import { killWorkerProcess, startWorkerProcess } from '../support/worker-process';
 
 // The console's side of customer mail and of retrying many parked orders: the real worker process mails
@@ -20,7 +22,13 @@ beforeAll(async () => {
   ctx = await createTestContext('console_notify');
   expect(process.env.LOCAL_MAILBOX_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   ui = await startConsole(ctx, { localMailboxUrl: process.env.LOCAL_MAILBOX_URL });
-  worker = await startWorkerProcess(ctx, { MAIL_SWEEP_MS: '1000' });
+  // One try per webhook delivery, so a refused one fails at once and waits for an operator's replay.
+  worker = await startWorkerProcess(ctx, {
+    MAIL_SWEEP_MS: '1000',
+    WEBHOOK_MAX_ATTEMPTS: '1',
+    WEBHOOK_RETRY_DELAY_MS: '10',
+    ORDERHUB_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, // it reads the subscriber's secret the API stored
+  });
   operator = await ui.createUser('operator');
   const location = {
     id: LOCATION,
@@ -138,4 +146,81 @@ test('two parked orders are fixed through the API, selected on the exceptions pa
   for (const id of parked) await orderReaches(id, 'released_to_fulfillment');
   await group.waitFor({ state: 'detached' });
   await ui.screenshot(page, 'exceptions-after-bulk-retry');
+});
+
+test('a webhook delivery the subscriber refused shows on the order page with its try, and Replay sends it again', async () => {
+  let answer = 503; // the subscriber is down, then comes back
+  const received: string[] = [];
+  const subscriber = http.createServer((req, res) => {
+    req.resume();
+    received.push(String(req.headers['orderhub-event-id']));
+    res.writeHead(answer).end();
+  });
+  await new Promise<void>((resolve) => subscriber.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/hooks`;
+    const created = await ui.api.post('/webhook-subscribers', { url, events: ['order.status_changed'] });
+    expect(created.status).toBe(201);
+    const res = await ui.api.post('/orders', orderBody({ customer: { name: 'Ada Lovelace' }, lines: [{ sku: 'NOTE-TEE', quantity: 1 }] }));
+    const orderId = res.body.orderId as string;
+    await orderReaches(orderId, 'released_to_fulfillment');
+    type Delivery = { id: string; eventId: string; status: string; attempts: { statusCode?: number }[] };
+    const deliveries = (await eventually(
+      async () => (await ui.api.get(`${path(orderId)}/notifications`)).body.webhookDeliveries as Delivery[],
+      (ds) => ds?.some((d) => d.status === 'failed'),
+      30_000,
+      'a delivery to fail',
+    ))!;
+    const failed = deliveries.find((d) => d.status === 'failed')!;
+    await disableSubscriber(created.body.id as string, async () => {
+      const page = await ui.newPage();
+      await ui.signIn(page, operator);
+      await page.goto(`/console${path(orderId)}`);
+      const row = page.locator(`table.deliveries tr[data-delivery-id="${failed.id}"]`);
+      await row.waitFor();
+      expect(await row.innerText()).toMatch(/order\.status_changed[\s\S]*failed[\s\S]*503/);
+      await ui.screenshot(page, 'order-webhook-failed');
+
+      answer = 204;
+      await row.getByRole('button', { name: 'Replay' }).click();
+      await page.getByRole('status').filter({ hasText: 'replaying' }).waitFor();
+      for (let i = 0; i < 40 && !/delivered/.test(await row.innerText()); i++) {
+        await page.waitForTimeout(250);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      const text = await row.innerText();
+      expect(text).toContain('delivered');
+      expect(text).toContain('(1 replays)');
+      expect(text).toMatch(/503[\s\S]*204/); // both tries, oldest first
+      expect(received.filter((id) => id === failed.eventId)).toHaveLength(2);
+      await ui.screenshot(page, 'order-webhook-replayed');
+    });
+  } finally {
+    subscriber.closeAllConnections();
+    await new Promise((resolve) => subscriber.close(resolve));
+  }
+});
+
+// Runs `body`, then disables the subscriber so later tests' orders are not sent to it.
+async function disableSubscriber(id: string, body: () => Promise<void>) {
+  try {
+    await body();
+  } finally {
+    await ui.api.post(`/webhook-subscribers/${encodeURIComponent(id)}/disable`, {});
+  }
+}
+
+test('without a local mail server the Mail page says so plainly', async () => {
+  const plain = await startConsole(ctx); // an API with a real SMTP_URL has no local mailbox
+  try {
+    const page = await plain.newPage();
+    await plain.signIn(page, operator);
+    await page.getByRole('link', { name: 'Mail' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'No local mail server is in use' });
+    await notice.waitFor();
+    expect(await page.locator('table.mail').count()).toBe(0);
+    await plain.screenshot(page, 'mail-no-local-server');
+  } finally {
+    await plain.close();
+  }
 });
