@@ -45,12 +45,17 @@ export interface ConsoleHarness {
 
 export async function startConsole(
   ctx: TestContext,
-  opts: { orderSettings?: OrderWorkflowInput['settings'] } = {},
+  opts: { orderSettings?: OrderWorkflowInput['settings']; localMailboxUrl?: string } = {},
 ): Promise<ConsoleHarness> {
   if (!existsSync(path.join(CONSOLE_DIST, 'index.html')))
     throw new Error('The console is not built: run `npm run console:build` (npm test builds it when missing)');
   const api = await apiFor(ctx, opts.orderSettings);
-  const app = createApp(appDepsOf(ctx, opts.orderSettings && { orderSettings: opts.orderSettings }));
+  const app = createApp(
+    appDepsOf(ctx, {
+      ...(opts.orderSettings && { orderSettings: opts.orderSettings }),
+      ...(opts.localMailboxUrl && { localMailboxUrl: opts.localMailboxUrl }),
+    }),
+  );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,4 +1,4 @@
-import { api, seg } from './api';
+import { ApiError, api, seg } from './api';
 import type { OrderView } from './orders';
 
 // Operator commands on an order: the order's workflow decides; a refusal (409) carries its reason.
@@ -22,7 +22,8 @@ export async function sendCommand(orderId: string, command: string, body?: unkno
     if (answer.pending) return { orderId, ok: true, message: `${command}: accepted, the order has not answered yet` };
     return { orderId, ok: true, status: answer.status, message: `${command}: done, now ${String(answer.status).replace(/_/g, ' ')}` };
   } catch (err) {
-    return { orderId, ok: false, message: (err as Error).message };
+    const refused = err instanceof ApiError && err.status >= 400 && err.status < 500;
+    return { orderId, ok: false, message: refused ? `${command} refused: ${err.message}` : (err as Error).message };
   }
 }
 

@@ -58,39 +58,77 @@ function NeedsAttention() {
   const { data, error, reload } = useResource<OrderPage>(`/orders${query({ status: 'needs_attention', limit: 200 })}`);
   const [results, setResults] = useState<CommandResult[]>([]);
   const [busy, setBusy] = useState(false);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const groups = useMemo(() => groupBy(data?.orders ?? [], (o) => `${o.attention?.step ?? '?'}\u0000${o.attention?.error ?? ''}`), [data]);
+  // Only orders still listed count as selected (one retried elsewhere drops out on reload).
+  const listed = useMemo(() => new Set((data?.orders ?? []).map((o) => o.orderId)), [data]);
+  const chosen = [...selected].filter((id) => listed.has(id));
+  const mayRetry = can('orders:retry');
 
   async function retry(ids: string[]) {
     setBusy(true);
     setResults(await retryAll(ids));
+    setSelected((s) => new Set([...s].filter((id) => !ids.includes(id))));
     setBusy(false);
     reload();
   }
+  const toggle = (ids: string[], on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      for (const id of ids)
+        if (on) next.add(id);
+        else next.delete(id);
+      return next;
+    });
 
   return (
-    <Section title={`Needs attention (${data?.orders.length ?? '…'})`}>
+    <Section
+      title={`Needs attention (${data?.orders.length ?? '…'})`}
+      actions={
+        mayRetry && (
+          <button type="button" disabled={busy || chosen.length === 0} onClick={() => void retry(chosen)}>
+            Retry selected ({chosen.length})
+          </button>
+        )
+      }
+    >
       <ErrorText error={error} />
       <Results results={results} />
       {data && groups.length === 0 && <p className="empty">No order needs attention.</p>}
       {groups.map(([key, orders]) => {
         const [step, err] = key.split('\u0000');
+        const ids = orders.map((o) => o.orderId);
+        const all = ids.every((id) => selected.has(id));
         return (
           <div className="group" key={key} data-testid="attention-group">
             <h3>
               {step}: <span className="error-text">{err}</span> ({orders.length})
             </h3>
             <p className="small">{fixFor(orders[0])}</p>
-            {can('orders:retry') && (
-              <button type="button" disabled={busy} onClick={() => void retry(orders.map((o) => o.orderId))}>
-                Retry all {orders.length}
-              </button>
+            {mayRetry && (
+              <div className="actions">
+                <label className="check">
+                  <input type="checkbox" checked={all} onChange={(e) => toggle(ids, e.target.checked)} /> Select all in group
+                </label>
+                <button type="button" disabled={busy} onClick={() => void retry(ids)}>
+                  Retry all {orders.length}
+                </button>
+              </div>
             )}
             <ul>
               {orders.map((o) => (
                 <li key={o.orderId} data-order-id={o.orderId}>
+                  {mayRetry && (
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${o.channelOrderId}`}
+                      checked={selected.has(o.orderId)}
+                      onChange={(e) => toggle([o.orderId], e.target.checked)}
+                    />
+                  )}{' '}
                   <Link to={`/orders/${seg(o.orderId)}`}>{o.channelOrderId}</Link> <span className="muted">{o.channel}</span> since{' '}
                   {when(o.attention?.since)}{' '}
-                  {can('orders:retry') && (
+                  {mayRetry && (
                     <button type="button" className="link" disabled={busy} onClick={() => void retry([o.orderId])}>
                       Retry
                     </button>

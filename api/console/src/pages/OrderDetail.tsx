@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { seg } from '../api';
 import { Results, sendCommand, type CommandResult } from '../commands';
+import { OrderNotifications } from '../notifications';
 import type { OrderView } from '../orders';
 import { useSession } from '../session';
 import { ErrorText, money, Section, Status, useResource, when } from '../ui';
@@ -284,6 +285,8 @@ export function OrderDetail() {
           </ul>
         </Section>
       )}
+
+      <OrderNotifications orderId={o.orderId} />
 
       <Section title="History">
         <table>

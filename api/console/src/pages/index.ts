@@ -5,6 +5,7 @@ import { Orders } from './Orders';
 import { Stock } from './Stock';
 import { Warehouse } from './Warehouse';
 import { Metrics } from './Metrics';
+import { Mail } from './Mail';
 
 // Every page of the console, one line each: its name, its path under /console, its nav label (none: not
 // in the nav, e.g. a detail page), the component, and the permission it needs to show in the nav.
@@ -22,5 +23,6 @@ export const pages: ConsolePage[] = [
   { name: 'exceptions', path: 'exceptions', nav: 'Exceptions', component: Exceptions, permission: 'orders:read' },
   { name: 'stock', path: 'stock', nav: 'Stock', component: Stock, permission: 'stock:read' },
   { name: 'warehouse', path: 'warehouse', nav: 'Warehouse', component: Warehouse, permission: 'picking:read' },
+  { name: 'mail', path: 'mail', nav: 'Mail', component: Mail, permission: 'notifications:mailbox' },
   { name: 'metrics', path: 'metrics', nav: 'Metrics', component: Metrics, permission: 'reports:read' },
 ];
