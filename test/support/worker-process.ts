@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { stackEnv, type TestContext } from './stack';
+import { stackEnv, TEST_ENCRYPTION_KEY, type TestContext } from './stack';
 import { workflowBundlePath } from './paths';
 
 // The real worker entry point (worker/main.ts) on the suite's database and task queue, as its own process,
@@ -21,6 +21,7 @@ export function startWorkerProcess(
       MONGODB_DB: ctx.mongo.db.databaseName,
       TEMPORAL_TASK_QUEUE: taskQueue,
       BULLMQ_PREFIX: ctx.bullPrefix, // the suite's own queues (the mailer's too), as the suite's API uses
+      ORDERHUB_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, // reads the secrets the suite's API stored (subscribers, connections)
       WORKFLOW_BUNDLE_PATH: workflowBundlePath(),
       LOG_LEVEL: 'warn',
       ...env,
