@@ -477,6 +477,7 @@ export function openApiDocument(): object {
           parameters: [
             { name: 'status', in: 'query', schema: { enum: [...ORDER_STATUSES] } },
             { name: 'channel', in: 'query', schema: { type: 'string' } },
+            { name: 'sku', in: 'query', schema: { type: 'string' }, description: 'orders with a line of this sku' },
             { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
             { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },

@@ -74,6 +74,7 @@ const stateKey = (orderId: string, version: number) => `${orderId}|${version}`;
 export interface OrderListQuery {
   status?: OrderStatus;
   channel?: string;
+  sku?: string; // orders with a line of this sku (read by equality on the skus index)
   from?: Date;
   to?: Date;
   limit: number;
@@ -270,7 +271,12 @@ export class OrdersView {
       (!q.to || d.createdAt < q.to) &&
       (!after || d.createdAt < after.createdAt || (d.createdAt.getTime() === after.createdAt.getTime() && d._id < after.id));
     const page: OrderDoc[] = [];
-    if (!bucketed(q.status)) {
+    if (q.sku !== undefined) {
+      // Every order ever taken with the sku, by equality on the skus index (with status and channel): a
+      // search for an operator, not a hot path.
+      const byFields = { skus: q.sku, ...(q.status && { status: q.status }), ...(q.channel && { channel: q.channel }) };
+      page.push(...(await this.col.find(byFields).toArray()).filter(wanted).sort(newestFirst));
+    } else if (!bucketed(q.status)) {
       page.push(...(await this.col.find({ listKeys: combo }).toArray()).filter(wanted).sort(newestFirst));
     } else {
       // The newest first, from the cursor or `to` down to `from`, until the page is full: the months that

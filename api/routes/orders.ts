@@ -37,6 +37,7 @@ const listQuerySchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9_-]{1,32}$/)
     .optional(),
+  sku: skuSchema.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -136,6 +136,26 @@ describe('operator API: orders', () => {
     expect(full.body.orders.map((o: { orderId: string }) => o.orderId)).toEqual(all);
   });
 
+  test('orders are searched by sku, alone or with status and channel, newest first', async () => {
+    await api.post('/items', { sku: 'SCARF-RED', name: 'Red scarf' });
+    await api.post('/stock/receipts', { sku: 'SCARF-RED', locationId: 'BER-1', quantity: 10 });
+    const place = async (channel: string, sku: string) =>
+      (await api.post('/orders', orderBody({ channel, lines: [{ sku, quantity: 1 }] }))).body.orderId as string;
+    const phone = await place('phone', 'SCARF-RED');
+    const manual = await place('manual', 'SCARF-RED');
+    await place('manual', 'HOODIE-M'); // another sku: never listed
+    for (const id of [phone, manual]) await waitFor(id, 'released_to_fulfillment');
+    expect((await api.post(`/orders/${encodeURIComponent(manual)}/cancel`, {})).status).toBe(200);
+    const ids = async (q: string) => (await api.get(`/orders?${q}`)).body.orders.map((o: { orderId: string }) => o.orderId);
+    expect(await ids('sku=SCARF-RED')).toEqual([manual, phone]);
+    expect(await ids('sku=SCARF-RED&channel=phone')).toEqual([phone]);
+    expect(await ids('sku=SCARF-RED&status=cancelled')).toEqual([manual]);
+    expect(await ids('sku=SCARF-RED&limit=1')).toEqual([manual]);
+    const second = (await api.get('/orders?sku=SCARF-RED&limit=1')).body.nextCursor;
+    expect(await ids(`sku=SCARF-RED&limit=1&cursor=${second}`)).toEqual([phone]);
+    expect(await ids('sku=NO-SUCH-SKU')).toEqual([]);
+  });
+
   test('a stuck order can be retried from the API only when it needs attention', async () => {
     const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'SOCKS', quantity: 1 }] }));
     await waitFor(body.orderId, 'released_to_fulfillment');
