@@ -478,6 +478,13 @@ export function openApiDocument(): object {
             { name: 'status', in: 'query', schema: { enum: [...ORDER_STATUSES] } },
             { name: 'channel', in: 'query', schema: { type: 'string' } },
             { name: 'sku', in: 'query', schema: { type: 'string' }, description: 'orders with a line of this sku' },
+            {
+              name: 'customer',
+              in: 'query',
+              schema: { type: 'string', maxLength: 254 },
+              description:
+                "Orders of one customer: an email (any case, surrounding spaces ignored) or the channel's customer id. Combines with status, channel, from and to; 400 naming customer when it is neither",
+            },
             { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
             { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },

@@ -2,7 +2,7 @@ import type { Db, Document } from 'mongodb';
 import type { Order } from '../domain/order';
 import type { OrderState } from '../domain/order-state';
 import { insertOnce } from './atomic';
-import { OrdersView, viewDocOf } from './orders';
+import { customerKeysOf, OrdersView, viewDocOf } from './orders';
 
 // One-off data changes for documents written by earlier versions, each run once per database (a marker
 // in `migrations` says it is done). Each is idempotent, so two processes starting at once may both run it.
@@ -46,6 +46,20 @@ const MIGRATIONS: { id: string; run(db: Db): Promise<number> }[] = [
       for await (const legacy of lists.find({ locationId: { $exists: false } })) {
         const locationId = (legacy.picklist as { locationId: string }).locationId;
         await lists.updateOne({ _id: legacy._id }, { $set: { locationId } });
+        changed++;
+      }
+      return changed;
+    },
+  },
+  {
+    // Order views written before they carried their customer's keys (store/orders.ts customerKeysOf, GET /orders?customer=).
+    id: '2026-12-07-orders-customer-keys',
+    async run(db) {
+      const orders = db.collection<Document>('orders');
+      let changed = 0;
+      for await (const legacy of orders.find({ customerKeys: { $exists: false } })) {
+        const { order } = JSON.parse(legacy.body as string) as { order: Order };
+        await orders.updateOne({ _id: legacy._id }, { $set: { customerKeys: customerKeysOf(order.customer) } });
         changed++;
       }
       return changed;

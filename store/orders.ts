@@ -24,6 +24,8 @@ import { backordersApply } from '../domain/backorder';
 //   its bucket, a busy day hour by hour. A filter on a status orders pass through (awaiting_stock, shipped,
 //   ...) lists the work in progress, which is read whole and sorted here.
 // - Waiting orders are found by equality on status and sku.
+// - A customer's orders (GET /orders?customer=) by equality on `customerKeys`: one read of the few orders
+//   one customer has, then filtered by status, channel, time and cursor and sorted here.
 
 export interface OrderDoc {
   _id: string; // the order id
@@ -34,6 +36,7 @@ export interface OrderDoc {
   skus: string[]; // for "which waiting orders need this sku"
   backorderSkus?: string[]; // a backordered order's skus still waiting (it may be shipping its other parts)
   listKeys: string[];
+  customerKeys: string[]; // customerKeysOf: for "this customer's orders"
   createdAt: Date;
   updatedAt: Date;
   body: string; // JSON of { state, order }: the rest of the view
@@ -75,6 +78,7 @@ export interface OrderListQuery {
   status?: OrderStatus;
   channel?: string;
   sku?: string; // orders with a line of this sku (read by equality on the skus index)
+  customer?: string; // an email (any case) or the channel's customer id
   from?: Date;
   to?: Date;
   limit: number;
@@ -124,6 +128,18 @@ export function listKeysOf(status: OrderStatus, channel: string, createdAt: Date
   );
 }
 
+/** The keys an order is found by for its customer: its email (trimmed, lower case) and its channel customer id. */
+export function customerKeysOf(customer: Order['customer']): string[] {
+  const email = customer.email?.trim().toLowerCase();
+  return [...(email ? [`email:${email}`] : []), ...(customer.id ? [`id:${customer.id}`] : [])];
+}
+
+/** The keys a GET /orders?customer= value looks up: a customer id, and an email too when it has an @. */
+export function customerKeysOfQuery(value: string): string[] {
+  const trimmed = value.trim();
+  return [...(trimmed.includes('@') ? [`email:${trimmed.toLowerCase()}`] : []), `id:${trimmed}`];
+}
+
 /** The stored document of an order's view in this state. */
 export function viewDocOf(order: Order, state: OrderState, updatedAt = new Date()): OrderDoc {
   const createdAt = new Date(order.receivedAt);
@@ -136,6 +152,7 @@ export function viewDocOf(order: Order, state: OrderState, updatedAt = new Date(
     skus: order.lines.map((l) => l.sku),
     ...(state.backorder?.lines.length && { backorderSkus: state.backorder.lines.map((l) => l.sku) }),
     listKeys: listKeysOf(state.status, order.channel, createdAt),
+    customerKeys: customerKeysOf(order.customer),
     createdAt,
     updatedAt,
     body: JSON.stringify({ state, order }),
@@ -267,11 +284,17 @@ export class OrdersView {
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const combo = comboOf(q.status, q.channel);
     const wanted = (d: OrderDoc) =>
+      (!q.customer || (d.status === (q.status ?? d.status) && d.channel === (q.channel ?? d.channel))) &&
       (!q.from || d.createdAt >= q.from) &&
       (!q.to || d.createdAt < q.to) &&
       (!after || d.createdAt < after.createdAt || (d.createdAt.getTime() === after.createdAt.getTime() && d._id < after.id));
     const page: OrderDoc[] = [];
-    if (q.sku !== undefined) {
+    if (q.customer) {
+      // One customer's orders are few: read them all by equality (an email and an id alike), then filter and sort here.
+      const found = await Promise.all(customerKeysOfQuery(q.customer).map((key) => this.col.find({ customerKeys: key }).toArray()));
+      const byId = new Map(found.flat().map((d) => [d._id, d]));
+      page.push(...[...byId.values()].filter((d) => wanted(d) && (q.sku === undefined || d.skus.includes(q.sku))).sort(newestFirst));
+    } else if (q.sku !== undefined) {
       // Every order ever taken with the sku, by equality on the skus index (with status and channel): a
       // search for an operator, not a hot path.
       const byFields = { skus: q.sku, ...(q.status && { status: q.status }), ...(q.channel && { channel: q.channel }) };

@@ -38,6 +38,15 @@ const listQuerySchema = z.strictObject({
     .regex(/^[a-z0-9_-]{1,32}$/)
     .optional(),
   sku: skuSchema.optional(),
+  // An email (any case) or the channel's customer id; never logged (personal data).
+  customer: z
+    .string()
+    .trim()
+    .max(254)
+    .refine((v) => z.email().safeParse(v).success || /^[\x21-\x7e]{1,128}$/.test(v), {
+      message: 'must be an email or a customer id (1 to 128 printable characters, no spaces)',
+    })
+    .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

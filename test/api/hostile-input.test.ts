@@ -2003,6 +2003,14 @@ queryCases('GET /orders', '/orders', [
   [`cursor=${'c'.repeat(401)}`, ['cursor']],
   ['cursor[$ne]=x', ['cursor[$ne]']],
   ['where=this.status%3D%3D%27x%27', ['where']],
+  ['customer[$ne]=x', ['customer[$ne]']],
+  ['customer=ada%40example.com&customer=bob%40example.com', ['customer']],
+  ['customer=', ['customer']],
+  ['customer=%20%20', ['customer']],
+  ['customer=two%20words', ['customer']],
+  ['customer=ada%00%40example.com', ['customer']],
+  [`customer=${'c'.repeat(129)}`, ['customer']],
+  [`customer=${'a'.repeat(250)}%40example.com`, ['customer']],
 ]);
 queryCases('GET /metrics/orders', '/metrics/orders', [
   ['from=yesterday', ['from']],

@@ -156,6 +156,58 @@ describe('operator API: orders', () => {
     expect(await ids('sku=NO-SUCH-SKU')).toEqual([]);
   });
 
+  test("a customer's orders are found by email in any case or by the channel's customer id, with a status, a page at a time", async () => {
+    const run = Date.now().toString(36);
+    const [stocked, missing] = [`CUST-${run}`, `CUST-WAIT-${run}`];
+    await api.post('/locations', location('BER-1', 1));
+    for (const sku of [stocked, missing]) expect((await api.post('/items', { sku, name: `Customer filter ${sku}` })).status).toBe(201);
+    expect((await api.post('/stock/receipts', { sku: stocked, locationId: 'BER-1', quantity: 3 })).status).toBe(201);
+    const grace = { name: 'Grace Hopper', email: `Grace.${run}@Example.com` };
+    const linus = { name: 'Linus Torvalds', email: `linus.${run}@example.com`, id: `cust-b-${run}` };
+    const place = async (customer: object, sku: string, status: string) => {
+      const { body } = await api.post('/orders', orderBody({ customer, lines: [{ sku, quantity: 1 }] }));
+      await waitFor(body.orderId, status);
+      return body.orderId as string;
+    };
+    // Grace's first order came without her shop account id; her later ones with it.
+    const g1 = await place(grace, stocked, 'released_to_fulfillment');
+    const g2 = await place({ ...grace, id: `cust-a-${run}` }, stocked, 'released_to_fulfillment');
+    const g3 = await place({ ...grace, id: `cust-a-${run}` }, missing, 'awaiting_stock');
+    const l1 = await place(linus, stocked, 'released_to_fulfillment');
+    const ids = async (query: string) => {
+      const res = await api.get(`/orders?${query}`);
+      expect(res.status).toBe(200);
+      return res.body.orders.map((o: { orderId: string }) => o.orderId) as string[];
+    };
+    // Newest first, as the whole listing has them.
+    const newestFirst = (wanted: string[]) => ids('channel=manual&limit=200').then((all) => all.filter((id) => wanted.includes(id)));
+
+    const byEmail = encodeURIComponent(`  GRACE.${run}@EXAMPLE.COM `);
+    expect(await ids(`customer=${byEmail}`)).toEqual(await newestFirst([g1, g2, g3]));
+    expect(await ids(`customer=cust-a-${run}`)).toEqual(await newestFirst([g2, g3]));
+    expect(await ids(`customer=${byEmail}&status=awaiting_stock`)).toEqual([g3]);
+    expect(await ids(`customer=${byEmail}&status=released_to_fulfillment&channel=manual`)).toEqual(await newestFirst([g1, g2]));
+    expect(await ids(`customer=${byEmail}&channel=shopify`)).toEqual([]);
+    expect(await ids(`customer=${encodeURIComponent(linus.email)}`)).toEqual([l1]);
+    expect(await ids(`customer=cust-b-${run}`)).toEqual([l1]);
+    expect(await ids(`customer=${encodeURIComponent(`nobody.${run}@example.com`)}`)).toEqual([]);
+    expect(await ids(`customer=cust-z-${run}`)).toEqual([]);
+
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.get(`/orders?customer=${byEmail}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.orders.length).toBeLessThanOrEqual(1);
+      paged.push(...page.body.orders.map((o: { orderId: string }) => o.orderId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(await newestFirst([g1, g2, g3]));
+
+    const bad = await api.get('/orders?customer=grace%20hopper');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'customer' })]);
+  });
+
   test('a stuck order can be retried from the API only when it needs attention', async () => {
     const { body } = await api.post('/orders', orderBody({ lines: [{ sku: 'SOCKS', quantity: 1 }] }));
     await waitFor(body.orderId, 'released_to_fulfillment');

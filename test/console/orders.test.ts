@@ -46,7 +46,8 @@ async function receive(sku: string, quantity: number) {
 }
 
 async function placeOrder(channel: string, customer: string): Promise<string> {
-  const body = orderBody({ channel, customer: { name: customer, email: 'c@example.com' }, lines: [{ sku: 'TEE-C', quantity: 1 }] });
+  const email = `${customer.toLowerCase().replace(/ /g, '.')}@example.com`; // grace.hopper@example.com
+  const body = orderBody({ channel, customer: { name: customer, email }, lines: [{ sku: 'TEE-C', quantity: 1 }] });
   const res = await ui.api.post('/orders', body);
   expect(res.status).toBe(202);
   return res.body.orderId as string;
@@ -62,7 +63,7 @@ async function until(orderId: string, ok: (o: OrderView) => boolean, what: strin
   }
 }
 
-test('orders placed through the API show in the console, filtered by channel and status; a refused command shows the reason', async () => {
+test('orders placed through the API show in the console, filtered by channel, customer and status; a refused command shows the reason', async () => {
   const phone = [await placeOrder('phone', 'Grace Hopper'), await placeOrder('phone', 'Katherine Johnson')];
   const manual = await placeOrder('manual', 'Alan Turing');
   for (const id of [...phone, manual]) await until(id, (o) => o.status === 'released_to_fulfillment', `${id} to be released`);
@@ -80,6 +81,17 @@ test('orders placed through the API show in the console, filtered by channel and
   expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order-id')))).sort()).toEqual([...phone].sort());
   expect(await rows.allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining('Grace Hopper')]));
   await ui.screenshot(page, 'orders-filtered-by-channel');
+
+  // One customer's orders, by her email in another case, the channel filter still set.
+  await page.getByLabel('Customer').fill('Grace.Hopper@EXAMPLE.com');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/customer=Grace.Hopper/);
+  await page.locator(`tr[data-order-id="${phone[1]}"]`).waitFor({ state: 'detached' });
+  expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order-id')))).toEqual([phone[0]]);
+  await page.getByLabel('Customer').fill('nobody@example.com');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('No orders match.').waitFor();
+  await page.getByLabel('Customer').fill('');
 
   // An order cancelled meanwhile (through the API) no longer lists under released; the filter by status says so.
   expect((await ui.api.post(`/orders/${encodeURIComponent(phone[0])}/cancel`, { reason: 'customer called' })).status).toBe(200);

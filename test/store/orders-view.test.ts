@@ -201,4 +201,20 @@ describe('orders view: documents written by earlier versions', () => {
     expect(listed.orders.map((o) => o.orderId)).toEqual([order.id]);
     expect(await ctx.mongo.db.collection('migrations').countDocuments({})).toBeGreaterThan(0);
   });
+
+  test("a view stored before views carried their customer's keys is found by its customer once migrated", async () => {
+    const email = `Old.Customer.${Date.now().toString(36)}@Example.com`;
+    const order = toOrder(
+      parsedOrder({ channel: 'legacy', customer: { name: 'Old Customer', email, id: `old-${email}` } }),
+      new Date().toISOString(),
+    );
+    await ctx.stores.orders.insertReceived(order, initialOrderState(order));
+    await ctx.mongo.db.collection('orders').updateOne({ _id: order.id as never }, { $unset: { customerKeys: '' } });
+    expect((await ctx.stores.orders.list({ customer: email.toLowerCase(), limit: 10 })).orders).toEqual([]);
+    await ctx.mongo.db.collection('migrations').deleteMany({});
+
+    await migrate(ctx.mongo.db);
+    expect((await ctx.stores.orders.list({ customer: email.toUpperCase(), limit: 10 })).orders.map((o) => o.orderId)).toEqual([order.id]);
+    expect((await ctx.stores.orders.list({ customer: `old-${email}`, limit: 10 })).orders.map((o) => o.orderId)).toEqual([order.id]);
+  });
 });

@@ -9,7 +9,7 @@ import { ErrorText, money, Status, useResource, when } from '../ui';
 // Orders, newest first: filtered by what GET /orders takes, a page at a time. Orders in needs_attention
 // can be selected and retried together.
 
-const FILTERS = ['status', 'channel', 'sku', 'from', 'to', 'late'] as const;
+const FILTERS = ['status', 'channel', 'sku', 'customer', 'from', 'to', 'late'] as const;
 
 // A date input (yyyy-mm-dd) as the start of that day in UTC, for the API's from/to.
 const dayStart = (day: string | null) => (day ? `${day}T00:00:00.000Z` : undefined);
@@ -27,6 +27,7 @@ export function Orders() {
         status: params.get('status'),
         channel: params.get('channel'),
         sku: params.get('sku'),
+        customer: params.get('customer'),
         from: dayStart(params.get('from')),
         to: dayAfter(params.get('to')),
         limit: 50,
@@ -98,6 +99,8 @@ export function Orders() {
         <label>
           SKU
           <input name="sku" placeholder="TEE-M" defaultValue={params.get('sku') ?? ''} />
+          Customer
+          <input name="customer" placeholder="email or customer id" defaultValue={params.get('customer') ?? ''} />
         </label>
         <label>
           Created from
