@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { ConnectionInput, ConnectionPatch, ConnectionView, OrdersPollOutcome, SkuMapEntry } from '../domain/connection';
+import type { ConnectionInput, ConnectionPatch, ConnectionView, SkuMapEntry } from '../domain/connection';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { insertOnce } from './atomic';
 import type { Sealed, SecretBox } from './secret-box';
@@ -9,7 +9,6 @@ interface ConnectionDoc extends Omit<ConnectionInput, 'credentials' | 'id'> {
   credentials: Sealed; // AES-256-GCM; decrypted only inside the process that calls the channel
   credentialFields: string[];
   ordersCursor?: string;
-  lastOrdersPoll?: OrdersPollOutcome;
   skuMap?: SkuMapEntry[];
   createdAt: Date;
   updatedAt: Date;
@@ -91,23 +90,10 @@ export class Connections {
     if (current?.ordersCursor && current.ordersCursor >= cursor) return;
     await this.col.updateOne({ _id: id }, { $set: { ordersCursor: cursor } });
   }
-
-  /** Keeps how the newest orders poll ended (the console's channel sync: its time, its last error). */
-  async recordOrdersPoll(id: string, outcome: DistributiveOmit<OrdersPollOutcome, 'at'>): Promise<void> {
-    await this.col.updateOne({ _id: id }, { $set: { lastOrdersPoll: { ...outcome, at: new Date() } } });
-  }
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 function toView(doc: ConnectionDoc): ConnectionView {
-  const { _id, credentials, createdAt, updatedAt, lastOrdersPoll, ...rest } = doc;
+  const { _id, credentials, createdAt, updatedAt, ...rest } = doc;
   void credentials;
-  return {
-    ...rest,
-    id: _id,
-    ...(lastOrdersPoll && { lastOrdersPoll: { ...lastOrdersPoll, at: lastOrdersPoll.at.toISOString() } }),
-    createdAt: createdAt.toISOString(),
-    updatedAt: updatedAt.toISOString(),
-  };
+  return { ...rest, id: _id, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
 }

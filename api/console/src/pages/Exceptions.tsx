@@ -24,8 +24,6 @@ interface Connection {
   kind: string;
   name?: string;
   enabled: boolean;
-  ordersCursor?: string; // orders changed up to this time are in Orderhub
-  lastOrdersPoll?: { at: string; ok: boolean; captured?: number; error?: string };
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): [string, T[]][] {
@@ -265,9 +263,8 @@ function DeadLetters() {
   );
 }
 
-// Each connection: its newest orders poll (when, what it captured, how far behind the channel's orders the
-// cursor is), when stock was last pushed to it (how far behind the channel's stock may be), and its last
-// error: the failed orders poll, else the newest dead letter of its webhooks.
+// Each connection: when stock was last pushed to it (how far behind the channel may be) and its newest
+// dead letter (the last error seen on its webhooks).
 function Channels() {
   const { can } = useSession();
   const connections = useResource<{ connections: Connection[] }>(can('connections:read') ? '/connections' : null);
@@ -306,8 +303,6 @@ function Channels() {
             <tr>
               <th>Connection</th>
               <th>Kind</th>
-              <th>Orders polled</th>
-              <th>Orders behind by</th>
               <th>Last stock push</th>
               <th>Last error</th>
             </tr>
@@ -321,20 +316,8 @@ function Channels() {
                     {c.name ?? c.id} {!c.enabled && <span className="muted">(disabled)</span>}
                   </td>
                   <td>{c.kind}</td>
-                  <td>
-                    {c.lastOrdersPoll
-                      ? `${ago(c.lastOrdersPoll.at)}${c.lastOrdersPoll.ok ? `, ${c.lastOrdersPoll.captured ?? 0} captured` : ', failed'}`
-                      : 'never'}
-                  </td>
-                  <td>{c.ordersCursor ? ago(c.ordersCursor).replace(' ago', '') : '-'}</td>
                   <td>{ago(pushed[c.id])}</td>
-                  <td>
-                    {c.lastOrdersPoll && !c.lastOrdersPoll.ok
-                      ? `${when(c.lastOrdersPoll.at)}: orders poll failed: ${c.lastOrdersPoll.error}`
-                      : e
-                        ? `${when(e.receivedAt)}: ${e.deadReason ?? e.outcome ?? 'dead letter'} (replay above)`
-                        : 'none'}
-                  </td>
+                  <td>{e ? `${when(e.receivedAt)}: ${e.deadReason ?? e.outcome ?? 'dead letter'} (replay above)` : 'none'}</td>
                 </tr>
               );
             })}
