@@ -3,9 +3,11 @@
 // one again.
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { CustomerNotification, CustomerNotifications } from '../store/notifications';
+import type { OrdersView } from '../store/orders';
 
 export interface NotificationServiceDeps {
   notifications: Pick<CustomerNotifications, 'list' | 'markSent' | 'retry' | 'forOrder'>;
+  orders: Pick<OrdersView, 'get'>;
 }
 
 export const notificationJson = (n: CustomerNotification) => {
@@ -28,6 +30,8 @@ export function createNotificationService(deps: NotificationServiceDeps) {
     },
     async forOrder(orderId: string) {
       const found = await notifications.forOrder(orderId);
+      // None: an order without notices yet, or no order at all (404, as for GET /orders/:id).
+      if (found.length === 0 && !(await deps.orders.get(orderId))) throw new NotFoundError(`Order ${orderId} does not exist`, { orderId });
       return found.sort((a, b) => a.at.getTime() - b.at.getTime() || (a._id < b._id ? -1 : 1)).map(notificationJson);
     },
     async markSent(id: string, actor: string) {

@@ -59,7 +59,7 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(MAX_WEBHOOK_JOB_ATTEMPTS).default(8),
   WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(10_000),
   // The local mail server's mailbox (set by the stack): GET /dev/mail shows it. Unset: that route answers 404.
-  LOCAL_MAILBOX_URL: z.url().optional(),
+  LOCAL_MAILBOX_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()), // '': the stack's mail is someone else's
   // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).
   API_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(128),
   API_MAX_QUEUED: z.coerce.number().int().min(0).default(1024),

@@ -53,7 +53,8 @@ export function notificationsRouter(deps: ApiDeps): Router {
   router.get('/orders/:id/notifications', requires('orders:read'), async (req, res) => {
     parseOrThrow(z.strictObject({}), req.query, 'query');
     const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
-    const [found, webhookDeliveries] = await Promise.all([notifications.forOrder(orderId), subscribers.deliveriesOf(orderId)]);
+    const found = await notifications.forOrder(orderId); // 404 for an unknown order
+    const webhookDeliveries = await subscribers.deliveriesOf(orderId);
     res.json({ orderId, notifications: found, webhookDeliveries });
   });
   const mailbox = createDevMailbox(deps.localMailboxUrl);

@@ -99,6 +99,8 @@ export function Orders() {
         <label>
           SKU
           <input name="sku" placeholder="TEE-M" defaultValue={params.get('sku') ?? ''} />
+        </label>
+        <label>
           Customer
           <input name="customer" placeholder="email or customer id" defaultValue={params.get('customer') ?? ''} />
         </label>
