@@ -242,11 +242,11 @@ function ScanScreen(props: { id: string; progress: Progress; names: Map<string, 
     }
     setBusy(true);
     try {
-      const out = await api.post<{ progress: Progress; pickedOrders: string[] }>(
-        `/picklists/${seg(id)}/scans`,
-        { code: scanned, quantity },
-        { idempotencyKey: newKey() },
-      );
+      const out = await api.post<{ progress: Progress; pickedOrders: string[] }>(`/picklists/${seg(id)}/scans`, {
+        code: scanned,
+        quantity,
+        idempotencyKey: newKey(),
+      });
       const picked = out.progress.stops.find((s) => s.sku === scanned || s.barcode === scanned);
       const done = out.pickedOrders.length ? `; order ${out.pickedOrders.join(', ')} picked` : '';
       setFeedback({
@@ -336,11 +336,11 @@ function ShortButton(props: { id: string; stop: Stop; onProgress: (p: Progress) 
     if (!window.confirm(`Mark ${missing} × ${props.stop.sku} short? The orders missing it are routed again.`)) return;
     setBusy(true);
     try {
-      const out = await api.post<{ progress: Progress }>(
-        `/picklists/${seg(props.id)}/short`,
-        { sku: props.stop.sku, missingQuantity: missing },
-        { idempotencyKey: newKey() },
-      );
+      const out = await api.post<{ progress: Progress }>(`/picklists/${seg(props.id)}/short`, {
+        sku: props.stop.sku,
+        missingQuantity: missing,
+        idempotencyKey: newKey(),
+      });
       props.onFeedback({ kind: 'info', text: `${missing} × ${props.stop.sku} marked short` });
       props.onProgress(out.progress);
     } catch (err) {
