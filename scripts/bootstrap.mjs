@@ -34,7 +34,9 @@ function buildConsoleIfStale() {
     const s = statSync(p);
     return s.isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => newest(path.join(p, f)))) : s.mtimeMs;
   };
-  const sources = ['index.html', 'vite.config.ts', 'src'].map((f) => path.join(dir, f)).filter(existsSync);
+  const sources = ['index.html', 'vite.config.ts', 'src', '../../domain/status.ts'] // the bundle takes the statuses from domain/
+    .map((f) => path.join(dir, f))
+    .filter(existsSync);
   if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest))) return;
   console.log('[bootstrap] building the console (npm run console:build)');
   const vite = spawnSync(

@@ -1,24 +1,7 @@
 // The order shapes the pages read (the parts of GET /orders and GET /orders/:id they use).
 
-export const ORDER_STATUSES = [
-  'received',
-  'validated',
-  'payment_authorized',
-  'stock_reserved',
-  'released_to_fulfillment',
-  'picked',
-  'packed',
-  'ready_for_pickup',
-  'shipped',
-  'delivered',
-  'completed',
-  'awaiting_payment',
-  'awaiting_stock',
-  'on_hold',
-  'needs_attention',
-  'cancelled',
-  'rejected',
-] as const;
+// The statuses are the domain's own list (domain/status.ts imports nothing, so the bundle can take it).
+export { ORDER_STATUSES } from '../../../domain/status';
 
 export interface OrderLine {
   sku: string;
