@@ -24,7 +24,7 @@ import { importCatalog, type CatalogImportOutcome } from '../services/catalog-im
 import { OrderhubError, ValidationError } from '../domain/errors';
 
 export interface ChannelActivityDeps {
-  connections: Pick<Connections, 'advanceOrdersCursor' | 'list' | 'withCredentials'>;
+  connections: Pick<Connections, 'advanceOrdersCursor' | 'recordOrdersPoll' | 'list' | 'withCredentials'>;
   carriers: CarrierActivityDeps['carriers'];
   orders: Pick<OrdersView, 'insertReceived' | 'get' | 'waitingForSku'>; // waiting orders: a sold-out sku's restock date
   ledger: Pick<StockLedger, 'apply' | 'balance'> & PreorderServiceDeps['ledger'];
@@ -90,40 +90,56 @@ export function createChannelActivities(deps: ChannelActivityDeps) {
     return true;
   };
 
+  // Orders changed since the stored cursor, every page to the end (pollChannelOrders below).
+  const pollOrders = async (connectionId: string): Promise<PollProgress['counts'] & { cursor?: string }> => {
+    const { connection, connector } = await connectorFor(connectionId);
+    if (!connector.orders) return { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 };
+    const resumed = Context.current().info.heartbeatDetails as PollProgress | undefined;
+    const progress: PollProgress = resumed ?? {
+      counts: { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 },
+    };
+    progress.counts.deadLettered ??= 0; // a poll resumed from an earlier worker's heartbeat
+    progress.counts.edited ??= 0;
+    do {
+      const page = await connector.orders.fetchOrdersUpdatedSince(connection.ordersCursor, progress.pageToken);
+      for (const co of page.orders) {
+        progress.counts[await ingestChannelOrder(intake(), co, connection.skuMap)]++;
+        if (!progress.maxUpdatedAt || co.updatedAt > progress.maxUpdatedAt) progress.maxUpdatedAt = co.updatedAt;
+      }
+      for (const bad of page.unmapped ?? []) {
+        if (await deadLetter(connectionId, bad)) progress.counts.deadLettered++;
+        // Kept as a dead letter (replayable), so the cursor may move past it like past a captured order.
+        if (bad.updatedAt && (!progress.maxUpdatedAt || Date.parse(bad.updatedAt) > Date.parse(progress.maxUpdatedAt)))
+          progress.maxUpdatedAt = bad.updatedAt;
+      }
+      progress.pageToken = page.nextPageToken;
+      Context.current().heartbeat(progress);
+    } while (progress.pageToken);
+    let cursor: string | undefined;
+    if (progress.maxUpdatedAt) {
+      cursor = new Date(Date.parse(progress.maxUpdatedAt) - CURSOR_OVERLAP_MS).toISOString();
+      await deps.connections.advanceOrdersCursor(connectionId, cursor);
+    }
+    deps.log.info('channel orders polled', { connectionId, ...progress.counts });
+    return { ...progress.counts, ...(cursor && { cursor }) };
+  };
+
   return {
     // Orders changed since the stored cursor, every page to the end. Progress is heartbeated, so a retry
     // resumes at the page it was on; the cursor moves forward only once every page was handed over.
     async pollChannelOrders(connectionId: string): Promise<PollProgress['counts'] & { cursor?: string }> {
-      const { connection, connector } = await connectorFor(connectionId);
-      if (!connector.orders) return { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 };
-      const resumed = Context.current().info.heartbeatDetails as PollProgress | undefined;
-      const progress: PollProgress = resumed ?? {
-        counts: { captured: 0, duplicate: 0, edited: 0, cancelled: 0, ignored: 0, deadLettered: 0 },
-      };
-      progress.counts.deadLettered ??= 0; // a poll resumed from an earlier worker's heartbeat
-      progress.counts.edited ??= 0;
-      do {
-        const page = await connector.orders.fetchOrdersUpdatedSince(connection.ordersCursor, progress.pageToken);
-        for (const co of page.orders) {
-          progress.counts[await ingestChannelOrder(intake(), co, connection.skuMap)]++;
-          if (!progress.maxUpdatedAt || co.updatedAt > progress.maxUpdatedAt) progress.maxUpdatedAt = co.updatedAt;
-        }
-        for (const bad of page.unmapped ?? []) {
-          if (await deadLetter(connectionId, bad)) progress.counts.deadLettered++;
-          // Kept as a dead letter (replayable), so the cursor may move past it like past a captured order.
-          if (bad.updatedAt && (!progress.maxUpdatedAt || Date.parse(bad.updatedAt) > Date.parse(progress.maxUpdatedAt)))
-            progress.maxUpdatedAt = bad.updatedAt;
-        }
-        progress.pageToken = page.nextPageToken;
-        Context.current().heartbeat(progress);
-      } while (progress.pageToken);
-      let cursor: string | undefined;
-      if (progress.maxUpdatedAt) {
-        cursor = new Date(Date.parse(progress.maxUpdatedAt) - CURSOR_OVERLAP_MS).toISOString();
-        await deps.connections.advanceOrdersCursor(connectionId, cursor);
+      try {
+        const polled = await pollOrders(connectionId);
+        await deps.connections.recordOrdersPoll(connectionId, { ok: true, captured: polled.captured });
+        return polled;
+      } catch (err) {
+        // Kept for the console's channel sync (the message only: connectors never put credentials in it);
+        // a connection deleted meanwhile keeps nothing.
+        const gone = err instanceof ApplicationFailure && err.type === 'ConnectionGone';
+        const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+        if (!gone) await deps.connections.recordOrdersPoll(connectionId, { ok: false, error }).catch(() => undefined);
+        throw err;
       }
-      deps.log.info('channel orders polled', { connectionId, ...progress.counts });
-      return { ...progress.counts, ...(cursor && { cursor }) };
     },
 
     // The ERP learns of each order when it is released to the warehouse.

@@ -49,10 +49,15 @@ export type ConnectionPatch = z.infer<typeof connectionPatchSchema>;
 export interface ConnectionView extends Omit<ConnectionInput, 'credentials'> {
   credentialFields: string[];
   ordersCursor?: string;
+  lastOrdersPoll?: OrdersPollOutcome<string>; // the newest poll of the channel's orders, and how it ended
   skuMap?: SkuMapEntry[]; // the channel's skus that differ from Orderhub's
   createdAt: string;
   updatedAt: string;
 }
+
+// How a poll of a channel's orders ended: how many it captured, or the error that stopped it (the next poll
+// resumes from the same cursor). `lastSuccessAt` is the newest poll that went through to the end.
+export type OrdersPollOutcome<T = Date> = { at: T; lastSuccessAt?: T } & ({ ok: true; captured: number } | { ok: false; error: string });
 
 // A channel sku that is not Orderhub's: orders come in with `channelSku` and are taken as `sku`; stock
 // for `sku` goes out as `channelSku`.

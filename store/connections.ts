@@ -1,7 +1,7 @@
-import type { Collection, Db } from 'mongodb';
-import type { ConnectionInput, ConnectionPatch, ConnectionView, SkuMapEntry } from '../domain/connection';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
+import type { ConnectionInput, ConnectionPatch, ConnectionView, OrdersPollOutcome, SkuMapEntry } from '../domain/connection';
 import { ConflictError, NotFoundError } from '../domain/errors';
-import { insertOnce } from './atomic';
+import { insertOnce, upsertRacing } from './atomic';
 import type { Sealed, SecretBox } from './secret-box';
 
 interface ConnectionDoc extends Omit<ConnectionInput, 'credentials' | 'id'> {
@@ -14,18 +14,24 @@ interface ConnectionDoc extends Omit<ConnectionInput, 'credentials' | 'id'> {
   updatedAt: Date;
 }
 
+// How the newest orders poll of a connection ended: kept apart from the connection (one document per
+// connection, by its id), so that a background poll never rewrites the connection an operator manages.
+type PollDoc = OrdersPollOutcome & { _id: string };
+
 export interface Connection extends ConnectionView {
   credentials: Record<string, unknown>;
 }
 
 export class Connections {
   private readonly col: Collection<ConnectionDoc>;
+  private readonly polls: Collection<PollDoc>;
 
   constructor(
     db: Db,
     private readonly box: SecretBox,
   ) {
     this.col = db.collection<ConnectionDoc>('connections');
+    this.polls = db.collection<PollDoc>('connection_polls');
   }
 
   async create(input: ConnectionInput): Promise<ConnectionView> {
@@ -65,12 +71,13 @@ export class Connections {
 
   async remove(id: string): Promise<boolean> {
     const res = await this.col.deleteOne({ _id: id });
+    await this.polls.deleteOne({ _id: id });
     return res.deletedCount === 1;
   }
 
   async view(id: string): Promise<ConnectionView | null> {
     const doc = await this.col.findOne({ _id: id });
-    return doc && toView(doc);
+    return doc && toView(doc, await this.polls.findOne({ _id: id }));
   }
 
   // With decrypted credentials: for connectors only, never for API answers or logs.
@@ -80,8 +87,9 @@ export class Connections {
   }
 
   async list(): Promise<ConnectionView[]> {
-    const docs = await this.col.find({}).toArray();
-    return docs.map(toView).sort((a, b) => a.id.localeCompare(b.id));
+    const [docs, polls] = await Promise.all([this.col.find({}).toArray(), this.polls.find({}).toArray()]);
+    const pollOf = new Map(polls.map((p) => [p._id, p]));
+    return docs.map((d) => toView(d, pollOf.get(d._id))).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   // The polling cursor moves only forward.
@@ -90,10 +98,31 @@ export class Connections {
     if (current?.ordersCursor && current.ordersCursor >= cursor) return;
     await this.col.updateOne({ _id: id }, { $set: { ordersCursor: cursor } });
   }
+
+  /** Keeps how the newest orders poll ended (the console's channel sync: its time, its last error). */
+  async recordOrdersPoll(id: string, outcome: { ok: true; captured: number } | { ok: false; error: string }): Promise<void> {
+    const at = new Date();
+    const update: UpdateFilter<PollDoc> = outcome.ok
+      ? { $set: { ok: true, captured: outcome.captured, at, lastSuccessAt: at }, $unset: { error: '' } }
+      : { $set: { ok: false, error: outcome.error, at }, $unset: { captured: '' } };
+    await upsertRacing(this.polls, { _id: id }, update);
+  }
 }
 
-function toView(doc: ConnectionDoc): ConnectionView {
+function toView(doc: ConnectionDoc, poll?: PollDoc | null): ConnectionView {
   const { _id, credentials, createdAt, updatedAt, ...rest } = doc;
   void credentials;
-  return { ...rest, id: _id, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
+  const lastOrdersPoll = poll && pollView(poll);
+  return {
+    ...rest,
+    id: _id,
+    ...(lastOrdersPoll && { lastOrdersPoll }),
+    createdAt: createdAt.toISOString(),
+    updatedAt: updatedAt.toISOString(),
+  };
+}
+
+function pollView({ _id, at, lastSuccessAt, ...outcome }: PollDoc): OrdersPollOutcome<string> {
+  void _id;
+  return { ...outcome, at: at.toISOString(), ...(lastSuccessAt && { lastSuccessAt: lastSuccessAt.toISOString() }) };
 }

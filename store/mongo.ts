@@ -85,6 +85,7 @@ export const ID_ONLY_COLLECTIONS = [
   'api_key_rotations',
   'users',
   'connections',
+  'connection_polls',
   'webhook_resends',
   'webhook_events',
   'bin_locations',

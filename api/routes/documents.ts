@@ -7,6 +7,7 @@ import { parseOrThrow } from '../../domain/validation';
 import { createDocumentService, KINDS, ORDER_REF, RETURN_KINDS, type Kind } from '../../services/documents';
 import type { ApiDeps } from '../app';
 import { requires } from '../auth';
+import { orderLocations } from '../order-scope';
 import { picklistIdSchema } from './picking';
 
 // Documents over HTTP (services/documents.ts renders them): the list of an order's documents, and one
@@ -50,9 +51,16 @@ const documentIdSchema = z
 export function documentsRouter(deps: ApiDeps): Router {
   const router = Router();
   const documents = createDocumentService(deps.stores);
-  router.get('/orders/:id/documents', requires('documents:read'), async (req, res) => {
-    res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
-  });
+  router.get(
+    '/orders/:id/documents',
+    requires(
+      'documents:read',
+      orderLocations((id) => deps.stores.orders.get(id)),
+    ),
+    async (req, res) => {
+      res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
+    },
+  );
   router.get('/documents/:id', requires('documents:read'), async (req, res) => {
     const { kind, ref } = parseOrThrow(documentIdSchema, req.params.id, 'document id', 'id');
     if (!(KINDS as readonly string[]).includes(kind))

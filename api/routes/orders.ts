@@ -28,8 +28,7 @@ import { supplierIdSchema } from '../../domain/purchasing';
 import { createDropShipService } from '../../services/drop-ship';
 import type { ApiDeps } from '../app';
 import { requires } from '../auth';
-import { locationsOfOrder } from '../../domain/access';
-import { NotFoundError, ValidationError } from '../../domain/errors';
+import { orderLocations, orderVisibleTo } from '../order-scope';
 
 const listQuerySchema = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),
@@ -134,6 +133,7 @@ export function ordersRouter(deps: ApiDeps): Router {
     preorders: createPreorderService(deps.stores),
   });
   const send = sender(orders);
+  const at = orderLocations((id) => deps.stores.orders.get(id));
   router.post('/orders', requires('orders:write'), async (req, res) => {
     const result = await orders.place(parseOrThrow(orderInputSchema, req.body, 'order'));
     res.status(result.duplicate ? 200 : 202).json(result);
@@ -141,16 +141,19 @@ export function ordersRouter(deps: ApiDeps): Router {
   router.get('/orders', requires('orders:read'), async (req, res) => {
     const q = parseOrThrow(listQuerySchema, req.query, 'query');
     const { from, to, ...rest } = q;
-    res.json(await orders.list({ ...rest, ...(from && { from: new Date(from) }), ...(to && { to: new Date(to) }) }));
+    const page = await orders.list({ ...rest, ...(from && { from: new Date(from) }), ...(to && { to: new Date(to) }) });
+    // A warehouse sees the orders at its locations: a page may then hold fewer than `limit` (follow nextCursor).
+    res.json({ ...page, orders: page.orders.filter(orderVisibleTo(req.principal)) });
   });
   // Before /orders/:id: "late" is not an order id.
   router.get('/orders/late', requires('orders:read'), async (req, res) => {
-    res.json(await orders.late(parseOrThrow(lateQuerySchema, req.query, 'query').limit));
+    const late = await orders.late(parseOrThrow(lateQuerySchema, req.query, 'query').limit);
+    res.json({ ...late, orders: late.orders.filter(orderVisibleTo(req.principal)) });
   });
-  router.get('/orders/:id', requires('orders:read'), async (req, res) => {
+  router.get('/orders/:id', requires('orders:read', at), async (req, res) => {
     res.json(await orders.get(orderIdOf(req)));
   });
-  commandRoutes(router, send, orderAt(orders));
+  commandRoutes(router, send, at);
   const dropShip = createDropShipService({ ...deps.stores, redis: deps.redis, log: deps.log });
   router.post('/orders/:id/drop-ship/reroute', requires('orders:write'), async (req, res) => {
     const body = parseOrThrow(dropShipRerouteSchema, req.body, 're-route');
@@ -161,7 +164,7 @@ export function ordersRouter(deps: ApiDeps): Router {
 }
 
 // Commands: the order's workflow decides and answers.
-function commandRoutes(router: Router, send: ReturnType<typeof sender>, at: ReturnType<typeof orderAt>): void {
+function commandRoutes(router: Router, send: ReturnType<typeof sender>, at: ReturnType<typeof orderLocations>): void {
   router.post('/orders/:id/cancel', requires('orders:cancel'), async (req, res) => {
     const body = parseOrThrow(reasonSchema, req.body ?? {}, 'cancel request');
     await send(req, res, 'cancel', cancelOrderUpdate, [{ reason: body.reason ?? `cancelled by ${req.actor}` }]);
@@ -208,20 +211,6 @@ function commandRoutes(router: Router, send: ReturnType<typeof sender>, at: Retu
 }
 
 const orderIdOf = (req: Request) => parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
-
-// The locations a fulfilment command acts at (the part or location it names, else every one the order is
-// at), for a warehouse scoped to locations; undefined for a bad id or an unknown order (answered 400 / 404).
-function orderAt(orders: OrderService) {
-  return {
-    location: async (req: Request) => {
-      const view = await orders.get(orderIdOf(req)).catch((err: unknown) => {
-        if (err instanceof NotFoundError || err instanceof ValidationError) return undefined;
-        throw err;
-      });
-      return view && locationsOfOrder(view, { part: req.body?.part, locationId: req.body?.locationId });
-    },
-  };
-}
 
 // Sends a command and answers: 200 with the order's state once the workflow acted on it, 409 with its
 // reason when it refused, 202 with the command id when it has not answered in time (repeat the request

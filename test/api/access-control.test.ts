@@ -121,6 +121,21 @@ describe('roles: 403 names the missing permission, and nothing is written', () =
     const hamburg = await keyFor('warehouse', { locations: ['HAM-1'] });
     const picked = await hamburg.post(`/orders/${orderId}/events`, { type: 'picked' });
     expect([200, 202]).toContain(picked.status);
+
+    // Reads are narrowed the same way: Berlin neither reads the Hamburg order nor finds it in a listing.
+    for (const path of [`/orders/${orderId}`, `/orders/${orderId}/notifications`, `/orders/${orderId}/documents`]) {
+      const read = await berlin.get(path);
+      expect({ path, status: read.status, scope: read.body.error?.details?.scope }).toEqual({ path, status: 403, scope: 'location' });
+      expect((await hamburg.get(path)).status).toBe(200);
+    }
+    const listed = async (key: typeof berlin) =>
+      ((await key.get('/orders?sku=HAT-1')).body.orders as { orderId: string }[]).map((o) => o.orderId);
+    expect(await listed(berlin)).not.toContain(orderId);
+    expect(await listed(hamburg)).toContain(orderId);
+    expect(await listed(asKey(TEST_API_KEY))).toContain(orderId); // the admin sees every order
+    // An unknown order is still 404 for a scoped key (nothing to be scoped to), and a bad id 400.
+    expect((await berlin.get('/orders/order:manual:NOPE-1')).status).toBe(404);
+    expect((await berlin.get('/orders/%20')).status).toBe(400);
   }, 90_000);
 
   test('an integration key scoped to its connection cannot read another, nor replay its dead letters', async () => {

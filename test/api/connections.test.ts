@@ -187,6 +187,13 @@ describe('connections', () => {
       30_000,
       'the cursor to move past the last page, less the overlap',
     );
+    // The console's channel sync shows when the orders were last polled and what it captured.
+    const { lastOrdersPoll } = (await api.get('/connections/shop-poll')).body;
+    expect(lastOrdersPoll).toEqual({ at: expect.any(String), lastSuccessAt: lastOrdersPoll.at, ok: true, captured: 3 });
+    expect(Date.now() - Date.parse(lastOrdersPoll.at)).toBeLessThan(60_000);
+    expect((await api.get('/connections')).body.connections.find((c: { id: string }) => c.id === 'shop-poll').lastOrdersPoll).toEqual(
+      lastOrdersPoll,
+    );
     await eventually(
       async () => shop.applied().length,
       (n) => n === 3,
@@ -199,6 +206,24 @@ describe('connections', () => {
         .map((i) => i.inventoryItemId)
         .sort(),
     ).toEqual(['1001', '1002', '1003']);
+  });
+
+  test("a poll the channel does not answer is kept as the connection's last error, and the cursor stays", async () => {
+    await api.post('/connections', shopifyConnection('shop-down')); // no stub for this shop: every call is refused
+    expect((await api.post('/connections/shop-down/sync')).status).toBe(202);
+    const failed = await eventually(
+      async () => (await api.get('/connections/shop-down')).body,
+      (c) => c.lastOrdersPoll?.ok === false,
+      30_000,
+      'the failed poll to be recorded',
+    );
+    expect(failed.lastOrdersPoll).toEqual({ at: expect.any(String), ok: false, error: expect.stringMatching(/\S/) });
+    expect(failed.ordersCursor).toBeUndefined();
+    expect(JSON.stringify(failed)).not.toContain('shpat_');
+    // Deleted (once its last retry is over: two attempts, 100 ms apart), the connection leaves no poll behind.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await api.raw.delete('/connections/shop-down').set('Authorization', 'Bearer test-api-key-0123456789')).status).toBe(204);
+    expect(await ctx.mongo.db.collection('connection_polls').findOne({ _id: 'shop-down' as never })).toBeNull();
   });
 
   test('a polled order that cannot be mapped becomes a dead letter with its reason, the poll goes on, and it can be replayed', async () => {

@@ -1635,6 +1635,7 @@ fieldCases('POST /connections', [
   ['enabled', 'yes'],
   ['credentialFields', ['accessToken']],
   ['ordersCursor', '2099-01-01T00:00:00Z'],
+  ['lastOrdersPoll', { ok: true, captured: 0, at: '2099-01-01T00:00:00Z' }],
   ['_id', 'x'],
 ]);
 fieldCases(

@@ -33,7 +33,7 @@ export const CODE_BY_STATUS: Record<number, string> = {
 // Every collection the API or the stores behind it can write: all the store declares (store/mongo.ts).
 // Not watched: bookkeeping of who called, not an effect of what was sent (when a key was last used, the
 // audit entries of accepted writes, written just after the answer).
-const BOOKKEEPING = ['api_key_usage', 'audit_log', 'audit_hours'];
+const BOOKKEEPING = ['api_key_usage', 'audit_log', 'audit_hours', 'connection_polls']; // written by reads, and by background polls
 export const WATCHED_COLLECTIONS = [...new Set([...Object.keys(STORE_INDEXES), ...ID_ONLY_COLLECTIONS])]
   .filter((c) => !BOOKKEEPING.includes(c))
   .sort();

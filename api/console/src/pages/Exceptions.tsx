@@ -24,6 +24,8 @@ interface Connection {
   kind: string;
   name?: string;
   enabled: boolean;
+  ordersCursor?: string; // orders changed up to this time are in Orderhub
+  lastOrdersPoll?: { at: string; lastSuccessAt?: string; ok: boolean; captured?: number; error?: string };
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): [string, T[]][] {
@@ -263,8 +265,9 @@ function DeadLetters() {
   );
 }
 
-// Each connection: when stock was last pushed to it (how far behind the channel may be) and its newest
-// dead letter (the last error seen on its webhooks).
+// Each connection: its newest orders poll (when, what it captured), how far behind the channel's orders it
+// may be (since the newest poll that went through), when stock was last pushed to it (how far behind the
+// channel's stock may be), and its last error: the failed orders poll, else the newest dead letter.
 function Channels() {
   const { can } = useSession();
   const connections = useResource<{ connections: Connection[] }>(can('connections:read') ? '/connections' : null);
@@ -303,6 +306,8 @@ function Channels() {
             <tr>
               <th>Connection</th>
               <th>Kind</th>
+              <th>Orders polled</th>
+              <th>Orders behind by</th>
               <th>Last stock push</th>
               <th>Last error</th>
             </tr>
@@ -310,14 +315,25 @@ function Channels() {
           <tbody>
             {list.map((c) => {
               const e = lastError(c.id);
+              const poll = c.lastOrdersPoll;
               return (
                 <tr key={c.id}>
                   <td>
                     {c.name ?? c.id} {!c.enabled && <span className="muted">(disabled)</span>}
                   </td>
                   <td>{c.kind}</td>
+                  <td>{poll ? `${ago(poll.at)}${poll.ok ? `, ${poll.captured ?? 0} captured` : ', failed'}` : 'never'}</td>
+                  <td title={c.ordersCursor && `orders changed up to ${when(c.ordersCursor)} are in`}>
+                    {poll?.lastSuccessAt ? ago(poll.lastSuccessAt).replace(' ago', '') : '-'}
+                  </td>
                   <td>{ago(pushed[c.id])}</td>
-                  <td>{e ? `${when(e.receivedAt)}: ${e.deadReason ?? e.outcome ?? 'dead letter'} (replay above)` : 'none'}</td>
+                  <td>
+                    {poll && !poll.ok
+                      ? `${when(poll.at)}: orders poll failed: ${poll.error}`
+                      : e
+                        ? `${when(e.receivedAt)}: ${e.deadReason ?? e.outcome ?? 'dead letter'} (replay above)`
+                        : 'none'}
+                  </td>
                 </tr>
               );
             })}
