@@ -75,6 +75,7 @@ export class OutboundWebhooks {
   private readonly subscribers: Collection<SubscriberDoc>;
   private readonly events: Collection<EventDoc>;
   private readonly deliveries: Collection<WebhookDelivery>;
+  private wanted?: Promise<Set<WebhookEventType>>; // the read of subscribers in flight, shared
 
   // Told of every event recorded for the first time (to fan it out at once), and of every delivery an
   // operator replays (round: its replays), so that it is sent.
@@ -129,12 +130,27 @@ export class OutboundWebhooks {
     return { subscriber: viewOf((await this.subscribers.findOne({ _id: id }))!), secret };
   }
 
-  // An event, once however often its state is projected; the hook hears of it the first time.
+  // An event, once however often its state is projected; the hook hears of it the first time. Only when an
+  // enabled subscriber wants its type: without one nothing is kept or fanned out (most stores have none, and
+  // the order path projects several states per order). A subscriber hears of the events recorded after its
+  // creation.
   async recordEvent(e: WebhookEvent): Promise<boolean> {
+    if (!(await this.wantedTypes()).has(e.type)) return false;
     const { id, ...rest } = e;
     const inserted = await insertOnce(this.events, { _id: id, ...rest, recordedAt: new Date() });
     if (inserted) this.hooks.onEvent?.(id);
     return inserted;
+  }
+
+  // The event types some enabled subscriber wants: read afresh for each event, but callers waiting at the same
+  // time share one read (a burst of orders projects many states at once).
+  private wantedTypes(): Promise<Set<WebhookEventType>> {
+    this.wanted ??= this.subscribers
+      .find({ enabled: true }, { projection: { events: 1 } })
+      .toArray()
+      .then((subs) => new Set(subs.flatMap((s) => s.events)))
+      .finally(() => (this.wanted = undefined));
+    return this.wanted;
   }
 
   async event(id: string): Promise<WebhookEvent | null> {

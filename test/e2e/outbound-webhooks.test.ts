@@ -77,6 +77,18 @@ const placeOrder = async () => {
   return res.body.orderId as string;
 };
 
+test('with no subscriber for its type an event is not kept: nothing to fan out on the order path', async () => {
+  const orderId = await placeOrder();
+  await eventually(
+    async () => (await api.get(`/orders/${encodeURIComponent(orderId)}`)).body.status,
+    (s) => s === 'released_to_fulfillment',
+    60_000,
+    'the order released',
+  );
+  expect(await ctx.mongo.db.collection('webhook_events').countDocuments({ orderId })).toBe(0);
+  expect((await api.get(`/orders/${encodeURIComponent(orderId)}/notifications`)).body.webhookDeliveries).toEqual([]);
+});
+
 test('a subscriber receives every status change of an order, each signed so that it can verify it', async () => {
   const received = subscriberAt('crm.example.com', '/hooks/orderhub', () => 204);
   const created = await api.post('/webhook-subscribers', {
