@@ -97,7 +97,7 @@ export function createSubscriberService(deps: SubscriberServiceDeps) {
 
 export interface WebhookSenderDeps {
   outboundWebhooks: OutboundWebhooks;
-  requests: Pick<OutboundWebhookRequests, 'deliver'>;
+  requests: Pick<OutboundWebhookRequests, 'deliver' | 'fanOut'>;
   post: (url: string, body: string, headers: Record<string, string>) => Promise<PostResult>;
   log: Logger;
   now?: () => number;
@@ -115,7 +115,21 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
         const delivery = await store.openDelivery(event, subscriberId);
         if (delivery.status === 'pending') await deps.requests.deliver(delivery._id, delivery.replays);
       }
+      await store.fannedOut(eventId);
       return subscribers.length;
+    },
+
+    /**
+     * Asks again for what a lost request left undone (Redis restarted without its jobs): the fan-out of every
+     * event not yet fanned out, the sending of every pending delivery; at most `batch` of each. A request
+     * still queued is not doubled (the same job id), so the sweep may run any time.
+     */
+    async sweep(batch: number): Promise<{ events: number; deliveries: number }> {
+      const events = await store.eventsToFanOut(batch);
+      for (const id of events) await deps.requests.fanOut(id);
+      const deliveries = await store.pendingDeliveries(batch);
+      for (const d of deliveries) await deps.requests.deliver(d.id, d.replays);
+      return { events: events.length, deliveries: deliveries.length };
     },
 
     /** One try. Throws to be retried unless it was the last try (then the delivery is failed). */

@@ -34,6 +34,7 @@ export interface SubscriberView {
 interface EventDoc extends Omit<WebhookEvent, 'id'> {
   _id: string;
   recordedAt: Date;
+  fanOutPending?: true; // until it was fanned out to its subscribers (the sender's sweep finds it by this)
 }
 
 export interface DeliveryAttempt {
@@ -137,7 +138,7 @@ export class OutboundWebhooks {
   async recordEvent(e: WebhookEvent): Promise<boolean> {
     if (!(await this.wantedTypes()).has(e.type)) return false;
     const { id, ...rest } = e;
-    const inserted = await insertOnce(this.events, { _id: id, ...rest, recordedAt: new Date() });
+    const inserted = await insertOnce(this.events, { _id: id, ...rest, recordedAt: new Date(), fanOutPending: true });
     if (inserted) this.hooks.onEvent?.(id);
     return inserted;
   }
@@ -158,6 +159,30 @@ export class OutboundWebhooks {
     if (!d) return null;
     const { _id, recordedAt: _recorded, ...rest } = d;
     return { id: _id, ...rest };
+  }
+
+  /** The event has its deliveries: the sweep leaves it alone. */
+  async fannedOut(id: string): Promise<void> {
+    await this.events.updateOne({ _id: id }, { $unset: { fanOutPending: '' } });
+  }
+
+  // What a lost request (Redis lost its jobs) left undone, for the sender's sweep, a batch at a time by the
+  // indexed flag and status: events not yet fanned out, and deliveries still being sent.
+  async eventsToFanOut(limit: number): Promise<string[]> {
+    return (
+      await this.events
+        .find({ fanOutPending: true }, { projection: { _id: 1 } })
+        .limit(limit)
+        .toArray()
+    ).map((e) => e._id);
+  }
+
+  async pendingDeliveries(limit: number): Promise<{ id: string; replays: number }[]> {
+    const found = await this.deliveries
+      .find({ status: 'pending' }, { projection: { replays: 1 } })
+      .limit(limit)
+      .toArray();
+    return found.map((d) => ({ id: d._id, replays: d.replays }));
   }
 
   // The enabled subscribers of an event type (a handful: read whole, filtered here).

@@ -58,6 +58,7 @@ const schema = z.object({
   // Outbound webhooks (worker/outbound-webhooks.ts): tries per delivery, and the first wait (doubled each time).
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(MAX_WEBHOOK_JOB_ATTEMPTS).default(8),
   WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(10_000),
+  WEBHOOK_SWEEP_MS: z.coerce.number().int().min(100).default(60_000), // asks again for what a lost request left undone
   // The local mail server's mailbox (set by the stack): GET /dev/mail shows it. Unset: that route answers 404.
   LOCAL_MAILBOX_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()), // '': the stack's mail is someone else's
   // Back-pressure in each API process: requests worked on at once, and waiting for a place (then 503).

@@ -70,7 +70,12 @@ async function main(): Promise<void> {
   const mailer = startCustomerMailer(config, stores, redis, log);
   const outboundWebhooks = startOutboundWebhookSender(
     { ...stores, redis, log },
-    { prefix: config.BULLMQ_PREFIX, attempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_RETRY_DELAY_MS },
+    {
+      prefix: config.BULLMQ_PREFIX,
+      attempts: config.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: config.WEBHOOK_RETRY_DELAY_MS,
+      sweepMs: config.WEBHOOK_SWEEP_MS,
+    },
   );
   await ensureMaintenanceSchedules(temporal, config.TEMPORAL_TASK_QUEUE);
   await ensureConnectionSchedules(temporal, config.TEMPORAL_TASK_QUEUE, await stores.connections.list(), log);

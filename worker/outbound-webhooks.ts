@@ -7,11 +7,16 @@ import type { Logger } from './logger';
 
 // The outbound webhook sender, in the worker process: fans events out to their subscribers and POSTs each
 // delivery, retrying a failed one with exponential backoff (backoffMs, doubled each time) up to `attempts`.
+// A sweep every sweepMs asks again for what a lost request left undone (at most SWEEP_BATCH events and
+// deliveries at a time): delivery is at least once even when Redis loses its jobs.
+
+const SWEEP_BATCH = 200;
 
 export interface OutboundWebhookOptions {
   prefix: string;
   attempts: number;
   backoffMs: number;
+  sweepMs: number;
   concurrency?: number;
 }
 
@@ -35,8 +40,17 @@ export function startOutboundWebhookSender(
     settings: { backoffStrategy: (attemptsMade: number) => opts.backoffMs * 2 ** Math.max(0, attemptsMade - 1) },
   });
   worker.on('error', (err) => deps.log.warn('outbound webhook sender error', { error: err.message }));
+  const sweep = () =>
+    sender
+      .sweep(SWEEP_BATCH)
+      .then(() => undefined)
+      .catch((err) => deps.log.warn('outbound webhook sweep failed', { error: String(err) }));
+  let sweeping = sweep();
+  const timer = setInterval(() => (sweeping = sweep()), opts.sweepMs);
   return {
     async close() {
+      clearInterval(timer);
+      await sweeping;
       await worker.close();
       await requests.close();
       await connection.quit().catch(() => undefined);

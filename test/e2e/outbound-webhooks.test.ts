@@ -3,6 +3,8 @@ import nock from 'nock';
 import supertest from 'supertest';
 import { createApp } from '../../api/app';
 import { startOutboundWebhookSender } from '../../worker/outbound-webhooks';
+import { OutboundWebhooks } from '../../store/outbound-webhooks';
+import { SecretBox } from '../../store/secret-box';
 import { apiFor, appDepsOf } from '../support/api';
 import { eventually, location, orderBody, seed } from '../support/fixtures';
 import { createTestContext, type TestContext } from '../support/stack';
@@ -28,7 +30,7 @@ beforeAll(async () => {
   await ctx.startWorker();
   sender = startOutboundWebhookSender(
     { outboundWebhooks: ctx.stores.outboundWebhooks, redis: ctx.redis, log: ctx.log },
-    { prefix: ctx.bullPrefix, attempts: 4, backoffMs: 300 },
+    { prefix: ctx.bullPrefix, attempts: 4, backoffMs: 300, sweepMs: 500 },
   );
 });
 afterAll(async () => {
@@ -188,6 +190,35 @@ test('a subscriber answering 500 is retried with growing waits, every try logged
   expect(received.filter((r) => r.body.id === eventId)).toHaveLength(before + 1); // the same event id again
   const unknown = await api.post(`/webhook-deliveries/${encodeURIComponent(`${orderId}|received|1|sub_0000000000000000`)}/replay`, {});
   expect(unknown.status).toBe(404);
+});
+
+test('an event whose fan-out request was lost (Redis lost its jobs) is still delivered: the sweep asks again', async () => {
+  const received = subscriberAt('erp.example.com', '/lost', () => 200);
+  const created = await api.post('/webhook-subscribers', { url: 'https://erp.example.com/lost', events: ['order.status_changed'] });
+  expect(created.status).toBe(201);
+  // Recorded the way the order path records it, but nobody is told: the request to fan it out is lost.
+  const untold = new OutboundWebhooks(ctx.mongo.db, new SecretBox(Buffer.alloc(32, 7).toString('base64')));
+  const orderId = 'order:manual:LOST-1';
+  const eventId = `${orderId}|picked|4`;
+  const event = { id: eventId, type: 'order.status_changed' as const, orderId, at: new Date().toISOString(), data: { status: 'picked' } };
+  expect(await untold.recordEvent(event)).toBe(true);
+  const got = await eventually(
+    async () => received.filter((r) => r.body.id === eventId),
+    (rs) => rs.length > 0,
+    15_000,
+    'the sweep to fan the event out and deliver it',
+  );
+  expect(got[0].body.data).toMatchObject({ orderId, status: 'picked' });
+  await eventually(
+    async () => (await ctx.mongo.db.collection('webhook_events').findOne({ _id: eventId as never }))?.fanOutPending,
+    (flag) => flag === undefined,
+    5_000,
+    'the event to be marked fanned out',
+  );
+  // Swept again and again, a delivered event is not sent twice.
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(received.filter((r) => r.body.id === eventId)).toHaveLength(1);
+  await api.post(`/webhook-subscribers/${created.body.id}/disable`, {});
 });
 
 test('bad subscriber input is refused naming each field; production wants https; only admins manage subscribers', async () => {
