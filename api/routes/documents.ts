@@ -7,6 +7,7 @@ import { parseOrThrow } from '../../domain/validation';
 import { createDocumentService, KINDS, ORDER_REF, RETURN_KINDS, type Kind } from '../../services/documents';
 import type { ApiDeps } from '../app';
 import { requires } from '../auth';
+import { locationOfPicklist, locationsOfOrder } from '../../domain/access';
 import { orderLocations } from '../order-scope';
 import { picklistIdSchema } from './picking';
 
@@ -50,6 +51,17 @@ const documentIdSchema = z
 
 export function documentsRouter(deps: ApiDeps): Router {
   const router = Router();
+  // Where a document belongs, for a warehouse scoped to locations: a picklist's location, else the locations
+  // of the order it is about (a return's: its order's). Undefined for a bad id or an unknown order (400, 404).
+  const documentAt = async (id: unknown): Promise<string[] | undefined> => {
+    const parsed = documentIdSchema.safeParse(id);
+    if (!parsed.success) return undefined;
+    const { kind, ref } = parsed.data;
+    if (kind === 'picklist') return [locationOfPicklist(ref)].filter((l): l is string => !!l);
+    const orderId = (RETURN_KINDS as readonly string[]).includes(kind) ? parseReturnId(ref)?.orderId : ORDER_REF.exec(ref)?.[1];
+    const order = orderId ? await deps.stores.orders.get(orderId) : null;
+    return order ? locationsOfOrder(order) : undefined;
+  };
   const documents = createDocumentService(deps.stores);
   router.get(
     '/orders/:id/documents',
@@ -61,7 +73,7 @@ export function documentsRouter(deps: ApiDeps): Router {
       res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
     },
   );
-  router.get('/documents/:id', requires('documents:read'), async (req, res) => {
+  router.get('/documents/:id', requires('documents:read', { location: (req) => documentAt(req.params.id) }), async (req, res) => {
     const { kind, ref } = parseOrThrow(documentIdSchema, req.params.id, 'document id', 'id');
     if (!(KINDS as readonly string[]).includes(kind))
       throw new ValidationError('Invalid document id', [{ path: 'id', message: `unknown kind ${kind}` }]);

@@ -128,6 +128,10 @@ describe('roles: 403 names the missing permission, and nothing is written', () =
       expect({ path, status: read.status, scope: read.body.error?.details?.scope }).toEqual({ path, status: 403, scope: 'location' });
       expect((await hamburg.get(path)).status).toBe(200);
     }
+    const slip = `/documents/${encodeURIComponent(`doc:packing_slip:${orderId}`)}`;
+    expect((await berlin.get(slip)).status).toBe(403);
+    expect((await hamburg.get(slip)).status).toBe(200);
+    expect((await berlin.get('/documents/doc:picklist:PL-HAM-1-20261207T101010-abcdef')).status).toBe(403);
     const listed = async (key: typeof berlin) =>
       ((await key.get('/orders?sku=HAT-1')).body.orders as { orderId: string }[]).map((o) => o.orderId);
     expect(await listed(berlin)).not.toContain(orderId);
