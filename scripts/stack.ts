@@ -368,6 +368,9 @@ async function providePostgres(ctx: ServiceContext, port: number, fromEnv: strin
         'log_min_messages=warning',
         '-c',
         'log_checkpoints=off',
+        ...(process.env.ORDERHUB_PG_STATEMENTS
+          ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.max=10000']
+          : []),
         ...(ctx.durability === 'throwaway' ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
       ];
     },
