@@ -8,7 +8,7 @@ import { ErrorText, Section, Status, useResource, when } from '../ui';
 
 // What needs an operator, each with its fix: orders in needs_attention grouped by step and error (retry),
 // late orders by stage, orders waiting for stock by sku (receive stock), dead-letter webhooks (replay),
-// and each channel connection's last stock push and last dead letter.
+// and each channel connection's orders poll, lag, last stock push and last error (test it, sync it now).
 
 interface DeadLetter {
   id: string;
@@ -273,6 +273,25 @@ function Channels() {
   const connections = useResource<{ connections: Connection[] }>(can('connections:read') ? '/connections' : null);
   const dead = useResource<{ deadLetters: DeadLetter[] }>(can('webhooks:read') ? '/webhooks/dead-letters?limit=500' : null);
   const [pushed, setPushed] = useState<Record<string, string | null>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  // The fixes: test the connection's credentials, or poll and reconcile it now (then the row shows the outcome).
+  async function testConnection(id: string) {
+    try {
+      const r = await api.post<{ latencyMs: number }>(`/connections/${seg(id)}/test`);
+      setMessage(`${id}: the channel answered in ${r.latencyMs} ms`);
+    } catch (err) {
+      setMessage(`${id}: ${(err as Error).message}`);
+    }
+  }
+  async function syncNow(id: string) {
+    try {
+      await api.post(`/connections/${seg(id)}/sync`);
+      setMessage(`${id}: syncing now; reload in a moment for the outcome`);
+    } catch (err) {
+      setMessage(`${id}: ${(err as Error).message}`);
+    }
+    setTimeout(() => connections.reload(), 3_000);
+  }
   const list = connections.data?.connections;
   useEffect(() => {
     if (!list) return;
@@ -299,6 +318,7 @@ function Channels() {
   return (
     <Section title="Channel sync">
       <ErrorText error={connections.error} />
+      {message && <p className="notice">{message}</p>}
       {list && list.length === 0 && <p className="empty">No connections.</p>}
       {list && list.length > 0 && (
         <table>
@@ -310,6 +330,7 @@ function Channels() {
               <th>Orders behind by</th>
               <th>Last stock push</th>
               <th>Last error</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -333,6 +354,18 @@ function Channels() {
                       : e
                         ? `${when(e.receivedAt)}: ${e.deadReason ?? e.outcome ?? 'dead letter'} (replay above)`
                         : 'none'}
+                  </td>
+                  <td>
+                    {can('connections:sync') && (
+                      <>
+                        <button type="button" onClick={() => void testConnection(c.id)}>
+                          Test
+                        </button>{' '}
+                        <button type="button" onClick={() => void syncNow(c.id)}>
+                          Sync now
+                        </button>
+                      </>
+                    )}
                   </td>
                 </tr>
               );
