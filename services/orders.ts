@@ -32,6 +32,11 @@ export interface OrderServiceDeps {
   preorders?: Pick<PreorderService, 'prepare' | 'claim' | 'ofOrder'>; // pre-order lines and their claims (services/preorders.ts)
 }
 
+/** An order's view by id, or null: where an order is placed, for the routes' location scopes (api/order-scope.ts). */
+export function orderLookup(deps: { orders: Pick<OrdersView, 'get'> }): (orderId: string) => Promise<OrderView | null> {
+  return (orderId) => deps.orders.get(orderId);
+}
+
 export function createOrderService(deps: OrderServiceDeps) {
   const { orders, items, locations } = deps;
 

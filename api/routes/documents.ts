@@ -7,6 +7,7 @@ import { parseOrThrow } from '../../domain/validation';
 import { createDocumentService, KINDS, ORDER_REF, RETURN_KINDS, type Kind } from '../../services/documents';
 import type { ApiDeps } from '../app';
 import { requires } from '../auth';
+import { orderLookup } from '../../services/orders';
 import { locationOfPicklist, locationsOfOrder } from '../../domain/access';
 import { orderLocations } from '../order-scope';
 import { picklistIdSchema } from './picking';
@@ -53,26 +54,20 @@ export function documentsRouter(deps: ApiDeps): Router {
   const router = Router();
   // Where a document belongs, for a warehouse scoped to locations: a picklist's location, else the locations
   // of the order it is about (a return's: its order's). Undefined for a bad id or an unknown order (400, 404).
+  const findOrder = orderLookup(deps.stores);
   const documentAt = async (id: unknown): Promise<string[] | undefined> => {
     const parsed = documentIdSchema.safeParse(id);
     if (!parsed.success) return undefined;
     const { kind, ref } = parsed.data;
     if (kind === 'picklist') return [locationOfPicklist(ref)].filter((l): l is string => !!l);
     const orderId = (RETURN_KINDS as readonly string[]).includes(kind) ? parseReturnId(ref)?.orderId : ORDER_REF.exec(ref)?.[1];
-    const order = orderId ? await deps.stores.orders.get(orderId) : null;
+    const order = orderId ? await findOrder(orderId) : null;
     return order ? locationsOfOrder(order) : undefined;
   };
   const documents = createDocumentService(deps.stores);
-  router.get(
-    '/orders/:id/documents',
-    requires(
-      'documents:read',
-      orderLocations((id) => deps.stores.orders.get(id)),
-    ),
-    async (req, res) => {
-      res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
-    },
-  );
+  router.get('/orders/:id/documents', requires('documents:read', orderLocations(orderLookup(deps.stores))), async (req, res) => {
+    res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
+  });
   router.get('/documents/:id', requires('documents:read', { location: (req) => documentAt(req.params.id) }), async (req, res) => {
     const { kind, ref } = parseOrThrow(documentIdSchema, req.params.id, 'document id', 'id');
     if (!(KINDS as readonly string[]).includes(kind))

@@ -9,6 +9,7 @@ import { createDevMailbox } from '../../services/dev-mailbox';
 import { createSubscriberService } from '../../services/outbound-webhooks';
 import type { ApiDeps } from '../app';
 import { requires } from '../auth';
+import { orderLookup } from '../../services/orders';
 import { orderLocations } from '../order-scope';
 
 // The customer notifications outbox over HTTP (services/notifications.ts).
@@ -51,20 +52,13 @@ export function notificationsRouter(deps: ApiDeps): Router {
     const id = parseOrThrow(notificationIdSchema, req.params.id, 'notification id', 'id');
     res.json(await notifications.retry(id));
   });
-  router.get(
-    '/orders/:id/notifications',
-    requires(
-      'orders:read',
-      orderLocations((id) => deps.stores.orders.get(id)),
-    ),
-    async (req, res) => {
-      parseOrThrow(z.strictObject({}), req.query, 'query');
-      const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
-      const found = await notifications.forOrder(orderId); // 404 for an unknown order
-      const webhookDeliveries = await subscribers.deliveriesOf(orderId);
-      res.json({ orderId, notifications: found, webhookDeliveries });
-    },
-  );
+  router.get('/orders/:id/notifications', requires('orders:read', orderLocations(orderLookup(deps.stores))), async (req, res) => {
+    parseOrThrow(z.strictObject({}), req.query, 'query');
+    const orderId = parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id');
+    const found = await notifications.forOrder(orderId); // 404 for an unknown order
+    const webhookDeliveries = await subscribers.deliveriesOf(orderId);
+    res.json({ orderId, notifications: found, webhookDeliveries });
+  });
   const mailbox = createDevMailbox(deps.localMailboxUrl);
   router.get('/dev/mail', requires('notifications:mailbox'), async (req, res) => {
     const { to, limit } = parseOrThrow(mailboxQuery, req.query, 'query');

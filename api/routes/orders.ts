@@ -8,7 +8,7 @@ import { parseOrThrow } from '../../domain/validation';
 import { FULFILLMENT_EVENTS, ORDER_STATUSES } from '../../domain/status';
 import type { OrderState } from '../../domain/order-state';
 import { idempotencyKeyHeader } from '../idempotency';
-import { createOrderService, type OrderService } from '../../services/orders';
+import { createOrderService, orderLookup, type OrderService } from '../../services/orders';
 import { promiseServiceFor } from './promises';
 import { createPreorderService } from '../../services/preorders';
 import {
@@ -133,7 +133,7 @@ export function ordersRouter(deps: ApiDeps): Router {
     preorders: createPreorderService(deps.stores),
   });
   const send = sender(orders);
-  const at = orderLocations((id) => deps.stores.orders.get(id));
+  const at = orderLocations(orderLookup(deps.stores));
   router.post('/orders', requires('orders:write'), async (req, res) => {
     const result = await orders.place(parseOrThrow(orderInputSchema, req.body, 'order'));
     res.status(result.duplicate ? 200 : 202).json(result);
