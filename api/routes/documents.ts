@@ -65,7 +65,7 @@ export function documentsRouter(deps: ApiDeps): Router {
     return order ? locationsOfOrder(order) : undefined;
   };
   const documents = createDocumentService(deps.stores);
-  router.get('/orders/:id/documents', requires('documents:read', orderLocations(orderLookup(deps.stores))), async (req, res) => {
+  router.get('/orders/:id/documents', requires('documents:read', orderLocations(findOrder)), async (req, res) => {
     res.json(await documents.list(parseOrThrow(orderIdSchema, req.params.id, 'order id', 'id')));
   });
   router.get('/documents/:id', requires('documents:read', { location: (req) => documentAt(req.params.id) }), async (req, res) => {
